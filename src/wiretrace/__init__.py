@@ -1,0 +1,38 @@
+"""wiretrace: text provenance for the news.
+
+Which articles reuse which, exactly which passages (offsets into the original texts), how the
+wording changed, and who most likely took it from whom.
+"""
+
+from wiretrace.config import Settings
+from wiretrace.errors import ConfigError, InputError, WiretraceError
+from wiretrace.models import Document, Edit, Pair, Passage, Report, Skipped, replay_edits
+from wiretrace.normalize import NormalizedText, normalize_text
+from wiretrace.pipeline import compare, compare_files, demo_corpus_path, find_reuse, find_reuse_in
+from wiretrace.report import render_json, render_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "Document",
+    "Edit",
+    "InputError",
+    "NormalizedText",
+    "Pair",
+    "Passage",
+    "Report",
+    "Settings",
+    "Skipped",
+    "WiretraceError",
+    "__version__",
+    "compare",
+    "compare_files",
+    "demo_corpus_path",
+    "find_reuse",
+    "find_reuse_in",
+    "normalize_text",
+    "render_json",
+    "render_text",
+    "replay_edits",
+]

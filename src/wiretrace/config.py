@@ -1,0 +1,98 @@
+"""One validated, documented settings record for the whole pipeline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from wiretrace.errors import ConfigError
+
+
+def _at_least(minimum: int | float):
+    def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if value < minimum:
+            raise ConfigError(f"{attribute.name} must be >= {minimum}, got {value!r}")
+
+    return check
+
+
+def _in_unit_interval(instance: Any, attribute: attrs.Attribute, value: float) -> None:
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"{attribute.name} must be in (0, 1], got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """How wiretrace finds and aligns reuse. Every field has a measured default.
+
+    Candidate search (MinHash + LSH over overlapping windows of each document):
+
+    - `shingle_size`: words per shingle (word n-gram) hashed into the sketches.
+    - `window_size`: shingles per sketched window; a reused passage about twice this long
+      is found even inside two long, otherwise unrelated articles.
+    - `num_perm`: MinHash permutations per window.
+    - `threshold`: the window Jaccard similarity the LSH bands are tuned to catch.
+    - `seed`: MinHash seed (datasketch's meaning); signatures with the same seed interoperate.
+    - `max_bucket`: LSH buckets holding more documents than this are treated as boilerplate
+      and not expanded into pairs.
+
+    Alignment (seed-and-extend, then rapidfuzz on the words):
+
+    - `seed_size`: words per exact seed match between the two texts.
+    - `max_gap`: matches at most this many words apart on both sides join one passage
+      (so passages split by a short gap are merged).
+    - `min_length`: a passage must have at least this many matched words to be reported.
+    - `min_similarity`: a passage's word similarity must reach this to be reported.
+
+    Running:
+
+    - `jobs`: worker processes (None: all cores).
+    """
+
+    shingle_size: int = attrs.field(default=3, validator=_at_least(1))
+    window_size: int = attrs.field(default=16, validator=_at_least(2))
+    num_perm: int = attrs.field(default=64, validator=_at_least(2))
+    threshold: float = attrs.field(default=0.3, validator=_in_unit_interval)
+    seed: int = attrs.field(default=1, validator=_at_least(0))
+    max_bucket: int = attrs.field(default=200, validator=_at_least(2))
+    seed_size: int = attrs.field(default=3, validator=_at_least(1))
+    max_gap: int = attrs.field(default=12, validator=_at_least(0))
+    min_length: int = attrs.field(default=15, validator=_at_least(1))
+    min_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
+    jobs: int | None = attrs.field(default=None)
+
+    @jobs.validator
+    def _check_jobs(self, attribute: attrs.Attribute, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ConfigError(f"jobs must be >= 1 (or None for all cores), got {value!r}")
+
+    @property
+    def workers(self) -> int:
+        """The number of worker processes to use."""
+        return self.jobs or os.cpu_count() or 1
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
+        """Settings from keyword options; unknown names raise ConfigError listing the known ones.
+
+        None values mean "use the default", so CLI options can be passed straight through.
+        """
+        merged = {**(options or {}), **overrides}
+        known = {field.name for field in attrs.fields(cls)}
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}"
+            )
+        values = {name: value for name, value in merged.items() if value is not None}
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ConfigError(str(error)) from error
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (for reports and index metadata)."""
+        return attrs.asdict(self)

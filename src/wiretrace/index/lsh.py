@@ -1,0 +1,64 @@
+"""In-memory LSH over window signatures: banded buckets, grouped with numpy, to candidate pairs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from datasketch.lsh import _optimal_param
+
+
+@lru_cache(maxsize=64)
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) for a Jaccard `threshold`, as datasketch's MinHashLSH chooses them.
+
+    False negatives weigh more than false positives (0.7 to 0.3): every candidate is verified by
+    alignment, so a missed pair costs more than an extra one.
+    """
+    bands, rows = _optimal_param(threshold, num_perm, 0.3, 0.7)
+    return int(bands), int(rows)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit bucket key per (window, band): shape (len(signatures), bands).
+
+    The band number is mixed into the key, so keys of different bands never collide by design.
+    """
+    count = len(signatures)
+    keys = np.empty((count, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            key = np.full(count, np.uint64(0x9E3779B97F4A7C15) * np.uint64(band + 1))
+            for column in signatures[:, band * rows : (band + 1) * rows].T:
+                key = (key ^ column.astype(np.uint64)) * np.uint64(0x100000001B3)
+                key ^= key >> np.uint64(29)
+            keys[:, band] = key
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pairs of distinct owners (document numbers) that share a bucket key.
+
+    `keys` is a flat array of bucket keys and `owners` the document number of each. Buckets holding
+    more than `max_bucket` documents are boilerplate and give no pairs. Returns an (n, 2) array of
+    (smaller, larger) document numbers, sorted and unique.
+    """
+    if len(keys) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    table = np.unique(np.stack([keys, owners.astype(np.uint64)], axis=1), axis=0)
+    keys_sorted = table[:, 0]
+    docs = table[:, 1].astype(np.int64)
+    boundaries = np.flatnonzero(np.diff(keys_sorted)) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [len(keys_sorted)]])
+    sizes = ends - starts
+    chosen = (sizes >= 2) & (sizes <= max_bucket)
+    pairs: list[np.ndarray] = []
+    for size in np.unique(sizes[chosen]):
+        group_starts = starts[chosen & (sizes == size)]
+        members = docs[group_starts[:, None] + np.arange(size)[None, :]]
+        left, right = np.triu_indices(size, k=1)
+        pairs.append(np.stack([members[:, left].ravel(), members[:, right].ravel()], axis=1))
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(pairs), axis=0)

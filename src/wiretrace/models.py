@@ -1,0 +1,193 @@
+"""Frozen records shared by every pipeline stage: documents in, pairs and passages out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+import attrs
+
+Direction = Literal["published", "text", "unknown"]
+EditOp = Literal["replace", "insert", "delete"]
+
+
+def _non_negative(instance: Any, attribute: attrs.Attribute, value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value}")
+
+
+def _unit_interval(instance: Any, attribute: attrs.Attribute, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be in [0, 1], got {value}")
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@attrs.frozen
+class Document:
+    """One article: its id, its text exactly as read, and what is known of where it came from.
+
+    `published` is an ISO 8601 string: a date (``2019-11-01``) or a UTC time
+    (``2019-11-01T12:00:46Z``); None when unknown.
+    """
+
+    id: str = attrs.field(converter=str)
+    text: str = attrs.field(validator=attrs.validators.instance_of(str), repr=False)
+    outlet: str | None = attrs.field(default=None, converter=_optional_str)
+    published: str | None = attrs.field(default=None, converter=_optional_str)
+    title: str | None = attrs.field(default=None, converter=_optional_str)
+    url: str | None = attrs.field(default=None, converter=_optional_str)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Document:
+        """Build a document from a mapping with the canonical field names.
+
+        Unknown keys are ignored; `id` and `text` are required.
+        """
+        from wiretrace.ingest.fields import document_from_mapping
+
+        return document_from_mapping(record)
+
+    @property
+    def published_at(self) -> datetime | None:
+        """`published` as an aware UTC datetime (a bare date means its midnight UTC)."""
+        return parse_published(self.published)
+
+    @property
+    def published_has_time(self) -> bool:
+        """True when `published` carries a time of day, not only a date."""
+        return self.published is not None and "T" in self.published
+
+
+def parse_published(value: str | None) -> datetime | None:
+    """Parse a normalized `published` string back to an aware UTC datetime."""
+    if value is None:
+        return None
+    try:
+        if "T" not in value:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+@attrs.frozen
+class Edit:
+    """One word-level change inside a passage: source[source_start:source_end] became target_text.
+
+    Offsets are code points into the original texts; `insert` has an empty source span,
+    `delete` an empty target span.
+    """
+
+    op: EditOp
+    source_start: int = attrs.field(validator=_non_negative)
+    source_end: int = attrs.field(validator=_non_negative)
+    target_start: int = attrs.field(validator=_non_negative)
+    target_end: int = attrs.field(validator=_non_negative)
+    source_text: str
+    target_text: str
+
+    @source_end.validator
+    def _check_source(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.source_start:
+            raise ValueError(f"source_end {value} < source_start {self.source_start}")
+
+    @target_end.validator
+    def _check_target(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.target_start:
+            raise ValueError(f"target_end {value} < target_start {self.target_start}")
+
+
+@attrs.frozen
+class Passage:
+    """A reused passage: an aligned span of the source and of the target, with the edits between.
+
+    Applying `edits` to the source span gives the target span exactly (see `replay_edits`).
+    """
+
+    source_start: int = attrs.field(validator=_non_negative)
+    source_end: int = attrs.field(validator=_non_negative)
+    target_start: int = attrs.field(validator=_non_negative)
+    target_end: int = attrs.field(validator=_non_negative)
+    similarity: float = attrs.field(validator=_unit_interval)
+    matched_words: int = attrs.field(validator=_non_negative)
+    source_words: int = attrs.field(validator=_non_negative)
+    target_words: int = attrs.field(validator=_non_negative)
+    edits: tuple[Edit, ...] = attrs.field(default=(), converter=tuple)
+
+    @source_end.validator
+    def _check_source(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.source_start:
+            raise ValueError(f"source_end {value} < source_start {self.source_start}")
+
+    @target_end.validator
+    def _check_target(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.target_start:
+            raise ValueError(f"target_end {value} < target_start {self.target_start}")
+
+
+def replay_edits(source_text: str, passage: Passage) -> str:
+    """Apply a passage's edits to its span of `source_text`; the result is the target span."""
+    out: list[str] = []
+    position = passage.source_start
+    for edit in sorted(passage.edits, key=lambda e: (e.source_start, e.source_end)):
+        out.append(source_text[position : edit.source_start])
+        out.append(edit.target_text)
+        position = edit.source_end
+    out.append(source_text[position : passage.source_end])
+    return "".join(out)
+
+
+@attrs.frozen
+class Pair:
+    """Two documents that share reused text; `source` is the inferred origin, `target` the copy.
+
+    `direction` says how the origin was chosen: "published" (earlier publication time),
+    "text" (inferred from the texts: the fuller text is taken as the origin), or "unknown".
+    `source_coverage`/`target_coverage` are the shares of each text's characters inside passages;
+    `similarity` is the share of both texts' words that align (2 * matched / total).
+    """
+
+    source: str
+    target: str
+    direction: Direction
+    similarity: float = attrs.field(validator=_unit_interval)
+    source_coverage: float = attrs.field(validator=_unit_interval)
+    target_coverage: float = attrs.field(validator=_unit_interval)
+    passages: tuple[Passage, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen
+class Skipped:
+    """An input that was not read as a document, and why (`line` is 1-based for JSONL/CSV)."""
+
+    input: str
+    line: int | None
+    reason: str
+
+
+@attrs.frozen
+class Report:
+    """Everything one run found: the documents read, the reusing pairs, and what was skipped."""
+
+    documents: tuple[Document, ...] = attrs.field(converter=tuple)
+    pairs: tuple[Pair, ...] = attrs.field(converter=tuple)
+    skipped: tuple[Skipped, ...] = attrs.field(default=(), converter=tuple)
+    settings: Any = None
+
+    def document(self, document_id: str) -> Document:
+        """The document with this id (KeyError if it is not in the report)."""
+        for doc in self.documents:
+            if doc.id == document_id:
+                return doc
+        raise KeyError(document_id)

@@ -1,0 +1,340 @@
+"""Composes the stages: documents -> tokens -> window sketches -> LSH candidates -> passages -> Report.
+
+This is the only module that knows the order of the stages. Work is spread over worker processes
+(`Settings.jobs`); results are the same for any number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from wiretrace.align import align_pair
+from wiretrace.config import Settings
+from wiretrace.errors import InputError
+from wiretrace.index import band_keys, candidate_pairs, lsh_bands
+from wiretrace.ingest import FieldMap, load_documents
+from wiretrace.lineage import orient_pair
+from wiretrace.models import Document, Edit, Pair, Passage, Report, Skipped
+from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
+from wiretrace.sketch import compute_window_signatures
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work advances; stages are "sketch" and "align"."""
+
+_CHUNK = 64
+
+# Shared with forked worker processes (copy-on-write); set only while a pool runs.
+_DOCUMENTS: Sequence[Document] = ()
+_TOKENS: Sequence[Tokens] = ()
+_SETTINGS: Settings | None = None
+
+
+def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
+    """A Document from a Document or a dict with the usual field names."""
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, Mapping):
+        try:
+            return Document.from_record(item)
+        except InputError as error:
+            raise InputError(error.reason, input=f"documents[{position}]") from None
+    raise InputError(
+        f"expected a wiretrace.Document or a dict, got {type(item).__name__}",
+        input=f"documents[{position}]",
+    )
+
+
+def _sketch(text: str, settings: Settings) -> tuple[Tokens, np.ndarray]:
+    tokens = tokenize(text)
+    hashes = hash32(shingle_hashes(tokens.ids, settings.shingle_size))
+    signatures, _ = compute_window_signatures(
+        hashes, settings.window_size, settings.num_perm, settings.seed
+    )
+    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
+    return tokens, band_keys(signatures, bands, rows).ravel()
+
+
+def _sketch_chunk(bounds: tuple[int, int]) -> list[tuple[Tokens, np.ndarray]]:
+    assert _SETTINGS is not None
+    return [_sketch(_DOCUMENTS[k].text, _SETTINGS) for k in range(*bounds)]
+
+
+def _align_chunk(pairs: np.ndarray) -> list[tuple[Passage, ...]]:
+    assert _SETTINGS is not None
+    return [
+        align_pair(_DOCUMENTS[a].text, _TOKENS[a], _DOCUMENTS[b].text, _TOKENS[b], _SETTINGS)
+        for a, b in pairs.tolist()
+    ]
+
+
+def _run(
+    function: Callable[[Any], list[Any]],
+    tasks: list[Any],
+    workers: int,
+    stage: str,
+    total: int,
+    progress: Progress | None,
+    sizes: list[int],
+) -> list[Any]:
+    """Run `function` over `tasks` in order, in worker processes when there are several."""
+    results: list[Any] = []
+    done = 0
+    if workers <= 1 or len(tasks) <= 1:
+        outputs: Iterable[list[Any]] = map(function, tasks)
+        for output, size in zip(outputs, sizes, strict=True):
+            results.extend(output)
+            done += size
+            if progress:
+                progress(stage, done, total)
+        return results
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for output, size in zip(pool.map(function, tasks), sizes, strict=True):
+            results.extend(output)
+            done += size
+            if progress:
+                progress(stage, done, total)
+    return results
+
+
+def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
+    """Share of a text's words that lie inside the given character spans."""
+    if len(tokens) == 0:
+        return 0.0
+    inside = np.zeros(len(tokens), dtype=bool)
+    for start, end in spans:
+        inside |= (tokens.starts >= start) & (tokens.ends <= end)
+    return float(inside.sum()) / len(tokens)
+
+
+def _swap(passage: Passage) -> Passage:
+    """The same passage seen from the other side (edits reversed)."""
+    flipped = {"insert": "delete", "delete": "insert", "replace": "replace"}
+    return Passage(
+        source_start=passage.target_start,
+        source_end=passage.target_end,
+        target_start=passage.source_start,
+        target_end=passage.source_end,
+        similarity=passage.similarity,
+        matched_words=passage.matched_words,
+        source_words=passage.target_words,
+        target_words=passage.source_words,
+        edits=tuple(
+            Edit(
+                flipped[e.op],
+                e.target_start,
+                e.target_end,
+                e.source_start,
+                e.source_end,
+                e.target_text,
+                e.source_text,
+            )
+            for e in passage.edits
+        ),
+    )
+
+
+def build_pair(
+    first: Document,
+    first_tokens: Tokens,
+    second: Document,
+    second_tokens: Tokens,
+    passages: Sequence[Passage],
+    *,
+    orient: bool = True,
+) -> Pair:
+    """A Pair from passages aligned first -> second, oriented source -> target."""
+    first_coverage = _coverage(first_tokens, ((p.source_start, p.source_end) for p in passages))
+    second_coverage = _coverage(second_tokens, ((p.target_start, p.target_end) for p in passages))
+    matched = sum(p.matched_words for p in passages)
+    total = len(first_tokens) + len(second_tokens)
+    similarity = min(1.0, 2.0 * matched / total) if total else 0.0
+    if orient:
+        source, _, direction = orient_pair(first, second, first_coverage, second_coverage)
+    else:
+        source, direction = first, "unknown"
+    if source is second:
+        passages = sorted(
+            (_swap(p) for p in passages), key=lambda p: (p.source_start, p.target_start)
+        )
+        first, second = second, first
+        first_coverage, second_coverage = second_coverage, first_coverage
+    return Pair(
+        source=first.id,
+        target=second.id,
+        direction=direction,
+        similarity=similarity,
+        source_coverage=first_coverage,
+        target_coverage=second_coverage,
+        passages=tuple(passages),
+    )
+
+
+def find_reuse(
+    documents: Iterable[Document | Mapping[str, Any]],
+    *,
+    skipped: Iterable[Skipped] = (),
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """Find every pair of documents that share reused passages, and align those passages.
+
+    `documents` are `Document` records or dicts with the usual field names ("id", "text",
+    "outlet", "published", ...). Settings are keyword arguments (see `Settings`), or a `Settings`.
+    `skipped` records from reading the input are carried into the report.
+    """
+    global _DOCUMENTS, _TOKENS, _SETTINGS
+    settings = settings or Settings.from_options(options)
+    docs = [as_document(item, position) for position, item in enumerate(documents)]
+    seen: dict[str, int] = {}
+    for position, doc in enumerate(docs):
+        if doc.id in seen:
+            raise InputError(
+                f"duplicate document id {doc.id!r} (also documents[{seen[doc.id]}]); ids must be unique",
+                input=f"documents[{position}]",
+            )
+        seen[doc.id] = position
+    workers = settings.workers
+    _DOCUMENTS, _SETTINGS = docs, settings
+    try:
+        bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
+        sketched = _run(
+            _sketch_chunk,
+            bounds,
+            workers,
+            "sketch",
+            len(docs),
+            progress,
+            [end - start for start, end in bounds],
+        )
+        tokens = [item[0] for item in sketched]
+        keys = [item[1] for item in sketched]
+        owners = np.repeat(np.arange(len(docs)), [len(k) for k in keys])
+        flat_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+        candidates = candidate_pairs(flat_keys, owners, settings.max_bucket)
+        _TOKENS = tokens
+        chunks = [candidates[k : k + _CHUNK] for k in range(0, len(candidates), _CHUNK)]
+        aligned = _run(
+            _align_chunk,
+            chunks,
+            workers,
+            "align",
+            len(candidates),
+            progress,
+            [len(chunk) for chunk in chunks],
+        )
+    finally:
+        _DOCUMENTS, _TOKENS, _SETTINGS = (), (), None
+    pairs = [
+        build_pair(docs[a], tokens[a], docs[b], tokens[b], passages)
+        for (a, b), passages in zip(candidates.tolist(), aligned, strict=True)
+        if passages
+    ]
+    pairs.sort(key=lambda pair: (-pair.similarity, pair.source, pair.target))
+    return Report(documents=docs, pairs=pairs, skipped=tuple(skipped), settings=settings)
+
+
+def compare(
+    source: str | Document | Mapping[str, Any],
+    target: str | Document | Mapping[str, Any],
+    *,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """Align two texts (or documents) directly, without candidate search.
+
+    Plain strings get the ids "source" and "target" and keep the order given (direction
+    "unknown"); documents with publication dates are oriented by them, as in `find_reuse`.
+    """
+    settings = settings or Settings.from_options(options)
+    first = (
+        Document(id="source", text=source) if isinstance(source, str) else as_document(source, 0)
+    )
+    second = (
+        Document(id="target", text=target) if isinstance(target, str) else as_document(target, 1)
+    )
+    if first.id == second.id:
+        second = Document(
+            id=f"{second.id} (2)",
+            text=second.text,
+            outlet=second.outlet,
+            published=second.published,
+            title=second.title,
+            url=second.url,
+        )
+    first_tokens, second_tokens = tokenize(first.text), tokenize(second.text)
+    passages = align_pair(first.text, first_tokens, second.text, second_tokens, settings)
+    pairs = []
+    if passages:
+        orient = first.published is not None and second.published is not None
+        pairs.append(
+            build_pair(first, first_tokens, second, second_tokens, passages, orient=orient)
+        )
+    return Report(documents=(first, second), pairs=pairs, skipped=(), settings=settings)
+
+
+def find_reuse_in(
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    fields: Mapping[str, str | None] | None = None,
+    on_error: str = "fail",
+    encoding: str = "utf-8",
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """`find_reuse` over files and folders: read them (see `wiretrace.ingest`), then find reuse.
+
+    `fields` names the fields to read (keys id_field, text_field, outlet_field, date_field,
+    title_field, url_field); `on_error` is "fail" (raise InputError on the first bad input) or
+    "skip" (list it in the report's `skipped`).
+    """
+    settings = settings or Settings.from_options(options)
+    field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+    loaded = load_documents(
+        [str(path) for path in inputs], field_map=field_map, on_error=on_error, encoding=encoding
+    )
+    return find_reuse(
+        loaded.documents, skipped=loaded.skipped, progress=progress, settings=settings
+    )
+
+
+def _read_one(path: str | os.PathLike[str], encoding: str) -> Document:
+    loaded = load_documents([str(path)], on_error="fail", encoding=encoding)
+    if len(loaded.documents) != 1:
+        reason = loaded.skipped[0].reason if loaded.skipped else "no document"
+        raise InputError(
+            f"expected one article, found {len(loaded.documents)} ({reason}); "
+            "compare takes two text files",
+            input=str(path),
+        )
+    return loaded.documents[0]
+
+
+def compare_files(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    encoding: str = "utf-8",
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """`compare` two article files (.txt or .md), ids being their paths as given."""
+    first, second = _read_one(source, encoding), _read_one(target, encoding)
+    first = attrs.evolve(first, id=str(source))
+    second = attrs.evolve(second, id=str(target))
+    return compare(first, second, settings=settings or Settings.from_options(options))
+
+
+def demo_corpus_path() -> Path:
+    """The bundled demo corpus: fictional articles written for wiretrace (JSON Lines)."""
+    return Path(__file__).parent / "demo" / "corpus.jsonl"

@@ -1,0 +1,75 @@
+"""MinHash signatures of whole texts and of overlapping windows, vectorised with numpy.
+
+This is the only module that knows datasketch's MinHash. The signatures are byte-identical to
+``datasketch.MinHash(num_perm, seed)`` (scheme "affine32") fed the same 32-bit shingle hashes
+through ``hashfunc``, so they interoperate with datasketch's LSH and storage.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+SCHEME = "affine32"
+EMPTY = np.uint32(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed`."""
+    minhash = MinHash(num_perm=num_perm, seed=seed)
+    if getattr(minhash, "scheme", SCHEME) != SCHEME:  # pragma: no cover - older datasketch
+        raise RuntimeError(f"datasketch MinHash scheme is {minhash.scheme!r}, need {SCHEME!r}")
+    a, b = minhash.permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before permuting."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def permuted_hashes(hashes32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The (len(hashes32), num_perm) matrix of permuted hash values, before taking minima."""
+    a, b = permutations(num_perm, seed)
+    mixed = _fmix32(hashes32.astype(np.uint32, copy=False))
+    return mixed[:, None] * a[None, :] + b[None, :]
+
+
+def compute_signature(hashes32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The MinHash signature (uint32, length num_perm) of one set of 32-bit shingle hashes."""
+    if len(hashes32) == 0:
+        return np.full(num_perm, EMPTY, dtype=np.uint32)
+    return permuted_hashes(hashes32, num_perm, seed).min(axis=0)
+
+
+def compute_window_signatures(
+    hashes32: np.ndarray, window_size: int, num_perm: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures of overlapping windows of `window_size` shingles, every `window_size // 2`.
+
+    Returns (signatures, starts): one row per window and the index of its first shingle. A text
+    with at most `window_size` shingles has one window over all of them.
+    """
+    count = len(hashes32)
+    if count == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    permuted = permuted_hashes(hashes32, num_perm, seed)
+    if count <= window_size:
+        return permuted.min(axis=0, keepdims=True), np.zeros(1, dtype=np.int64)
+    stride = max(1, window_size // 2)
+    blocks_per_window = -(-window_size // stride)
+    block_starts = np.arange(0, count, stride)
+    blocks = np.minimum.reduceat(permuted, block_starts, axis=0)
+    # Window k covers blocks k .. k + blocks_per_window - 1; the last window ends at the text's end.
+    n_windows = max(1, len(block_starts) - blocks_per_window + 1)
+    signatures = blocks[:n_windows].copy()
+    for offset in range(1, blocks_per_window):
+        np.minimum(signatures, blocks[offset : offset + n_windows], out=signatures)
+    return signatures, block_starts[:n_windows]

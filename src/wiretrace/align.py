@@ -23,16 +23,37 @@ from wiretrace.shingle import Tokens, shingle_hashes
 MAX_SEED_OCCURRENCES = 12
 
 
-def find_seeds(source_ids: np.ndarray, target_ids: np.ndarray, size: int) -> np.ndarray:
+def _masked_runs(mask: np.ndarray | None, count: int, size: int) -> np.ndarray | None:
+    """For each n-gram start, whether all its `size` words are masked (boilerplate)."""
+    if mask is None or not mask.any():
+        return None
+    totals = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return (totals[size : size + count] - totals[:count]) == size
+
+
+def find_seeds(
+    source_ids: np.ndarray,
+    target_ids: np.ndarray,
+    size: int,
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
+) -> np.ndarray:
     """All (i, j) with the same `size`-word n-gram at source word i and target word j.
 
     Returns an (n, 2) int64 array. N-grams repeated more than MAX_SEED_OCCURRENCES times in
-    either text are left out.
+    either text are left out, and so are n-grams made only of masked (boilerplate) words.
     """
     if len(source_ids) < size or len(target_ids) < size:
         return np.zeros((0, 2), dtype=np.int64)
     source_hashes = shingle_hashes(source_ids, size)
     target_hashes = shingle_hashes(target_ids, size)
+    # Masked n-grams get distinct sentinel hashes so they match nothing.
+    source_masked = _masked_runs(source_mask, len(source_hashes), size)
+    if source_masked is not None:
+        source_hashes = np.where(source_masked, np.uint64(0), source_hashes)
+    target_masked = _masked_runs(target_mask, len(target_hashes), size)
+    if target_masked is not None:
+        target_hashes = np.where(target_masked, np.uint64(1), target_hashes)
     order = np.argsort(target_hashes, kind="stable")
     sorted_target = target_hashes[order]
     low = np.searchsorted(sorted_target, source_hashes, "left")
@@ -41,6 +62,8 @@ def find_seeds(source_ids: np.ndarray, target_ids: np.ndarray, size: int) -> np.
     _, inverse, source_counts = np.unique(source_hashes, return_inverse=True, return_counts=True)
     keep = (counts > 0) & (counts <= MAX_SEED_OCCURRENCES)
     keep &= source_counts[inverse] <= MAX_SEED_OCCURRENCES
+    if source_masked is not None:
+        keep &= ~source_masked
     if not keep.any():
         return np.zeros((0, 2), dtype=np.int64)
     kept_counts = counts[keep]
@@ -56,9 +79,14 @@ def _split(members: np.ndarray, coordinate: np.ndarray, limit: int) -> list[np.n
     return np.split(ordered, cuts) if len(cuts) else [ordered]
 
 
-def cluster_seeds(seeds: np.ndarray, max_gap: int, seed_size: int) -> list[np.ndarray]:
-    """Group seeds into passages: split on gaps over `max_gap` words in either text, repeatedly."""
-    if len(seeds) == 0:
+def cluster_seeds(
+    seeds: np.ndarray, max_gap: int, seed_size: int, min_seeds: int = 1
+) -> list[np.ndarray]:
+    """Group seeds into passages: split on gaps over `max_gap` words in either text, repeatedly.
+
+    Groups of fewer than `min_seeds` seeds are dropped as soon as they appear.
+    """
+    if len(seeds) < min_seeds or len(seeds) == 0:
         return []
     limit = max_gap + seed_size
     source, target = seeds[:, 0], seeds[:, 1]
@@ -66,6 +94,8 @@ def cluster_seeds(seeds: np.ndarray, max_gap: int, seed_size: int) -> list[np.nd
     done: list[np.ndarray] = []
     while pending:
         members = pending.pop()
+        if len(members) < min_seeds:
+            continue
         parts = _split(members, source, limit)
         if len(parts) == 1:
             parts = _split(members, target, limit)
@@ -204,12 +234,20 @@ def align_pair(
     target_text: str,
     target_tokens: Tokens,
     settings: Settings,
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
 ) -> tuple[Passage, ...]:
-    """All reused passages between two tokenized texts, in source order."""
+    """All reused passages between two tokenized texts, in source order.
+
+    `source_mask`/`target_mask` mark boilerplate words (see `wiretrace.boilerplate`): they do not
+    anchor passages, though a passage may still run through them.
+    """
     size = settings.seed_size
-    seeds = find_seeds(source_tokens.ids, target_tokens.ids, size)
+    seeds = find_seeds(source_tokens.ids, target_tokens.ids, size, source_mask, target_mask)
     ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    for members in cluster_seeds(seeds, settings.max_gap, size):
+    # A group of k seeds covers at most k + size - 1 words; it needs to cover half of min_length.
+    min_seeds = max(1, -(-settings.min_length // 2) - size + 1)
+    for members in cluster_seeds(seeds, settings.max_gap, size, min_seeds):
         chosen = seeds[members]
         if _covered(chosen[:, 0], size) * 2 < settings.min_length:
             continue

@@ -20,7 +20,11 @@ from wiretrace.models import Report
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("text", "json")
-STAGE_LABELS = {"sketch": "Sketching documents", "align": "Aligning candidate pairs"}
+STAGE_LABELS = {
+    "read": "Tokenizing documents",
+    "sketch": "Sketching windows",
+    "align": "Aligning candidate pairs",
+}
 
 
 def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +33,7 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--shingle-size", type=int, help="Words per shingle in the sketches [3]."),
         click.option("--window-size", type=int, help="Shingles per sketched window [16]."),
         click.option("--num-perm", type=int, help="MinHash permutations per window [64]."),
-        click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.3]."),
+        click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.4]."),
         click.option("--seed", type=int, help="MinHash seed [1]."),
         click.option("--seed-size", type=int, help="Words per exact seed match [3]."),
         click.option(

@@ -38,6 +38,10 @@ class Settings:
     - `seed`: MinHash seed (datasketch's meaning); signatures with the same seed interoperate.
     - `max_bucket`: LSH buckets holding more documents than this are treated as boilerplate
       and not expanded into pairs.
+    - `min_hits`: a pair of documents becomes a candidate when their windows share at least this
+      many LSH buckets (one shared bucket is mostly chance; a reused passage gives several).
+    - `boilerplate_docs`: a shingle found in this many documents of one outlet is that outlet's
+      boilerplate (footers, newsletter blurbs, bios): it makes neither candidates nor passages.
 
     Alignment (seed-and-extend, then rapidfuzz on the words):
 
@@ -55,9 +59,11 @@ class Settings:
     shingle_size: int = attrs.field(default=3, validator=_at_least(1))
     window_size: int = attrs.field(default=16, validator=_at_least(2))
     num_perm: int = attrs.field(default=64, validator=_at_least(2))
-    threshold: float = attrs.field(default=0.3, validator=_in_unit_interval)
+    threshold: float = attrs.field(default=0.4, validator=_in_unit_interval)
     seed: int = attrs.field(default=1, validator=_at_least(0))
     max_bucket: int = attrs.field(default=200, validator=_at_least(2))
+    min_hits: int = attrs.field(default=2, validator=_at_least(1))
+    boilerplate_docs: int = attrs.field(default=20, validator=_at_least(2))
     seed_size: int = attrs.field(default=3, validator=_at_least(1))
     max_gap: int = attrs.field(default=12, validator=_at_least(0))
     min_length: int = attrs.field(default=15, validator=_at_least(1))

@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from wiretrace.align import align_pair
+from wiretrace.boilerplate import boilerplate_mask, find_boilerplate, salted
 from wiretrace.config import Settings
 from wiretrace.errors import InputError
 from wiretrace.index import band_keys, candidate_pairs, lsh_bands
@@ -27,13 +28,15 @@ from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
 
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): called as work advances; stages are "sketch" and "align"."""
+"""progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
 
 _CHUNK = 64
 
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
 _TOKENS: Sequence[Tokens] = ()
+_MASKS: Sequence[np.ndarray | None] = ()
+_BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
 _SETTINGS: Settings | None = None
 
 
@@ -52,25 +55,50 @@ def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
     )
 
 
-def _sketch(text: str, settings: Settings) -> tuple[Tokens, np.ndarray]:
-    tokens = tokenize(text)
-    hashes = hash32(shingle_hashes(tokens.ids, settings.shingle_size))
-    signatures, _ = compute_window_signatures(
-        hashes, settings.window_size, settings.num_perm, settings.seed
-    )
-    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
-    return tokens, band_keys(signatures, bands, rows).ravel()
-
-
-def _sketch_chunk(bounds: tuple[int, int]) -> list[tuple[Tokens, np.ndarray]]:
+def _tokenize_chunk(bounds: tuple[int, int]) -> list[tuple[Tokens, np.ndarray]]:
+    """Tokens and unique outlet-salted shingle hashes of documents[start:end]."""
     assert _SETTINGS is not None
-    return [_sketch(_DOCUMENTS[k].text, _SETTINGS) for k in range(*bounds)]
+    out = []
+    for k in range(*bounds):
+        doc = _DOCUMENTS[k]
+        tokens = tokenize(doc.text)
+        hashes = salted(shingle_hashes(tokens.ids, _SETTINGS.shingle_size), doc.outlet)
+        out.append((tokens, np.unique(hashes)))
+    return out
+
+
+def _sketch_chunk(bounds: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """LSH bucket keys of each document's windows, and its boilerplate word mask (or None)."""
+    assert _SETTINGS is not None
+    settings = _SETTINGS
+    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
+    out: list[tuple[np.ndarray, np.ndarray | None]] = []
+    for k in range(*bounds):
+        tokens = _TOKENS[k]
+        hashes = shingle_hashes(tokens.ids, settings.shingle_size)
+        shingle_mask, word_mask = boilerplate_mask(
+            salted(hashes, _DOCUMENTS[k].outlet), _BOILERPLATE, tokens, settings.shingle_size
+        )
+        signatures, _ = compute_window_signatures(
+            hash32(hashes[~shingle_mask]), settings.window_size, settings.num_perm, settings.seed
+        )
+        keys = band_keys(signatures, bands, rows).ravel()
+        out.append((keys, word_mask if word_mask.any() else None))
+    return out
 
 
 def _align_chunk(pairs: np.ndarray) -> list[tuple[Passage, ...]]:
     assert _SETTINGS is not None
     return [
-        align_pair(_DOCUMENTS[a].text, _TOKENS[a], _DOCUMENTS[b].text, _TOKENS[b], _SETTINGS)
+        align_pair(
+            _DOCUMENTS[a].text,
+            _TOKENS[a],
+            _DOCUMENTS[b].text,
+            _TOKENS[b],
+            _SETTINGS,
+            _MASKS[a],
+            _MASKS[b],
+        )
         for a, b in pairs.tolist()
     ]
 
@@ -192,36 +220,36 @@ def find_reuse(
     "outlet", "published", ...). Settings are keyword arguments (see `Settings`), or a `Settings`.
     `skipped` records from reading the input are carried into the report.
     """
-    global _DOCUMENTS, _TOKENS, _SETTINGS
+    global _DOCUMENTS, _TOKENS, _MASKS, _BOILERPLATE, _SETTINGS
     settings = settings or Settings.from_options(options)
     docs = [as_document(item, position) for position, item in enumerate(documents)]
     seen: dict[str, int] = {}
     for position, doc in enumerate(docs):
         if doc.id in seen:
             raise InputError(
-                f"duplicate document id {doc.id!r} (also documents[{seen[doc.id]}]); ids must be unique",
+                f"duplicate document id {doc.id!r} (also documents[{seen[doc.id]}]); "
+                "ids must be unique",
                 input=f"documents[{position}]",
             )
         seen[doc.id] = position
     workers = settings.workers
+    bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
+    sizes = [end - start for start, end in bounds]
     _DOCUMENTS, _SETTINGS = docs, settings
     try:
-        bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
-        sketched = _run(
-            _sketch_chunk,
-            bounds,
-            workers,
-            "sketch",
-            len(docs),
-            progress,
-            [end - start for start, end in bounds],
-        )
-        tokens = [item[0] for item in sketched]
-        keys = [item[1] for item in sketched]
+        tokenized = _run(_tokenize_chunk, bounds, workers, "read", len(docs), progress, sizes)
+        tokens = [item[0] for item in tokenized]
+        _TOKENS = tokens
+        _BOILERPLATE = find_boilerplate([item[1] for item in tokenized], settings.boilerplate_docs)
+        del tokenized
+        sketched = _run(_sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes)
+        keys = [item[0] for item in sketched]
+        masks = [item[1] for item in sketched]
         owners = np.repeat(np.arange(len(docs)), [len(k) for k in keys])
         flat_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-        candidates = candidate_pairs(flat_keys, owners, settings.max_bucket)
-        _TOKENS = tokens
+        del sketched, keys
+        candidates = candidate_pairs(flat_keys, owners, settings.max_bucket, settings.min_hits)
+        _MASKS = masks
         chunks = [candidates[k : k + _CHUNK] for k in range(0, len(candidates), _CHUNK)]
         aligned = _run(
             _align_chunk,
@@ -233,7 +261,8 @@ def find_reuse(
             [len(chunk) for chunk in chunks],
         )
     finally:
-        _DOCUMENTS, _TOKENS, _SETTINGS = (), (), None
+        _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS = (), (), (), None
+        _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     pairs = [
         build_pair(docs[a], tokens[a], docs[b], tokens[b], passages)
         for (a, b), passages in zip(candidates.tolist(), aligned, strict=True)

@@ -36,8 +36,10 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs of distinct owners (document numbers) that share a bucket key.
+def candidate_pairs(
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int, min_hits: int = 1
+) -> np.ndarray:
+    """Pairs of distinct owners (document numbers) that share at least `min_hits` bucket keys.
 
     `keys` is a flat array of bucket keys and `owners` the document number of each. Buckets holding
     more than `max_bucket` documents are boilerplate and give no pairs. Returns an (n, 2) array of
@@ -45,9 +47,11 @@ def candidate_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np
     """
     if len(keys) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    table = np.unique(np.stack([keys, owners.astype(np.uint64)], axis=1), axis=0)
-    keys_sorted = table[:, 0]
-    docs = table[:, 1].astype(np.int64)
+    order = np.lexsort((owners, keys))
+    keys_sorted, docs = keys[order], owners[order].astype(np.int64)
+    fresh = np.ones(len(order), dtype=bool)  # drop repeats of one document in one bucket
+    fresh[1:] = (keys_sorted[1:] != keys_sorted[:-1]) | (docs[1:] != docs[:-1])
+    keys_sorted, docs = keys_sorted[fresh], docs[fresh]
     boundaries = np.flatnonzero(np.diff(keys_sorted)) + 1
     starts = np.concatenate([[0], boundaries])
     ends = np.concatenate([boundaries, [len(keys_sorted)]])
@@ -61,4 +65,5 @@ def candidate_pairs(keys: np.ndarray, owners: np.ndarray, max_bucket: int) -> np
         pairs.append(np.stack([members[:, left].ravel(), members[:, right].ravel()], axis=1))
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(pairs), axis=0)
+    unique, hits = np.unique(np.concatenate(pairs), axis=0, return_counts=True)
+    return unique[hits >= min_hits]

@@ -246,7 +246,8 @@ def _csv_records(
                 decode_errors.append(decode_error)
             yield text
 
-    reader = csv.reader(lines())
+    # strict: a quote left open would otherwise swallow the rest of the file into one field.
+    reader = csv.reader(lines(), strict=True)
     header: list[str] | None = None
     row_start = 1
     try:
@@ -273,7 +274,11 @@ def _csv_records(
                 continue
             yield _document(dict(zip(header, row, strict=True)), path, given, line, field_map)
     except csv.Error as error:
-        yield InputError(f"is not valid CSV ({error})", input=given, line=row_start)
+        yield InputError(
+            f"is not valid CSV ({error}); check the quoting of this row",
+            input=given,
+            line=row_start,
+        )
         return
     if header is None:
         yield InputError(

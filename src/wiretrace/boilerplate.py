@@ -1,0 +1,62 @@
+"""Boilerplate: text an outlet repeats across many of its own documents.
+
+Newsletter blurbs, copyright footers, author bios, "Read more" lines and video captions recur in
+hundreds of one outlet's articles. They are not news reuse, and left in they would pair every
+article of the outlet with every other. A shingle (word n-gram) is boilerplate for an outlet when it
+occurs in at least `boilerplate_docs` of that outlet's documents; documents without an outlet form
+one group. Boilerplate shingles are left out of the sketches and of the alignment seeds, so they
+neither make candidates nor passages. A wire story re-run by many *different* outlets is not
+affected: each outlet carries it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from wiretrace.shingle import Tokens
+
+
+def outlet_salt(outlet: str | None) -> np.uint64:
+    """A stable 64-bit value per outlet, mixed into shingle hashes to count them per outlet."""
+    digest = hashlib.blake2b((outlet or "").casefold().encode("utf-8"), digest_size=8).digest()
+    return np.uint64(int.from_bytes(digest, "little"))
+
+
+def salted(hashes: np.ndarray, outlet: str | None) -> np.ndarray:
+    """Shingle hashes made specific to one outlet."""
+    return hashes ^ outlet_salt(outlet)
+
+
+def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> np.ndarray:
+    """The salted shingle hashes found in at least `min_documents` documents (sorted, unique).
+
+    `per_document` holds each document's salted shingle hashes (repeats within a document count
+    once).
+    """
+    if not per_document:
+        return np.zeros(0, dtype=np.uint64)
+    values, counts = np.unique(
+        np.concatenate([np.unique(hashes) for hashes in per_document]), return_counts=True
+    )
+    return values[counts >= min_documents]
+
+
+def boilerplate_mask(
+    salted_hashes: np.ndarray, boilerplate: np.ndarray, tokens: Tokens, shingle_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(shingle mask, word mask): which shingles are boilerplate, and which words they cover."""
+    shingles = (
+        np.isin(salted_hashes, boilerplate, assume_unique=False)
+        if len(boilerplate)
+        else np.zeros(len(salted_hashes), dtype=bool)
+    )
+    words = np.zeros(len(tokens), dtype=bool)
+    if shingles.any():
+        starts = np.flatnonzero(shingles)
+        size = min(shingle_size, len(tokens))
+        for offset in range(size):
+            words[starts + offset] = True
+    return shingles, words

@@ -1,0 +1,360 @@
+"""Tests for the `wiretrace` command: help, version, exit codes, outputs, the demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+import wiretrace
+from wiretrace.cli import cli
+
+COMMANDS = ["compare", "report", "demo"]
+STORY = (
+    "A section of the Kessel Street Bridge gave way during the morning rush hour in the port "
+    "city of Halvergate on Saturday, sending at least 14 vehicles and a crowded tram into the "
+    "Senna river."
+)
+OTHER = (
+    "The Dalmere rowing club won the national eights championship on the lake at Vissen on "
+    "Sunday, beating the holders by two lengths in a strong crosswind."
+)
+EXTRA = (
+    "Officials said the city had closed the crossing to heavy goods vehicles in November after "
+    "an inspection found corrosion."
+)
+STORY_WORDS = 35
+EXTRA_WORDS = 19
+
+# Ground truth of the demo corpus (src/wiretrace/demo/README.md): who copied from whom.
+DEMO_EDGES = [
+    ("wire-ndx-0412", "hpost-1187"),
+    ("wire-ndx-0412", "evestar-0931"),
+    ("wire-ndx-0412", "svcourier-2210"),
+    ("wire-ndx-0412", "observer-3316"),
+    ("wire-ndx-0412", "quill-0226"),
+    ("wire-ndx-0412", "wire-ndx-0412u1"),
+    ("wire-ndx-0412u1", "sradio-0415"),
+    ("wire-ndx-0412u1", "talkline-9048"),
+    ("svcourier-2210", "ledger-5540"),
+    ("svcourier-2210", "kestrel-7702"),
+]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), prog_name="wiretrace")
+
+
+@pytest.fixture
+def texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder: full.txt (story and a sentence), excerpt.txt (the story), other.txt."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "full.txt").write_text(STORY + " " + EXTRA, encoding="utf-8")
+    (tmp_path / "excerpt.txt").write_text(STORY, encoding="utf-8")
+    (tmp_path / "other.txt").write_text(OTHER, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def demo_json() -> dict[str, Any]:
+    """The JSON of `wiretrace demo --format json`."""
+    result = run("demo", "--format", "json", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def pair_sets(report: dict[str, Any]) -> list[set[str]]:
+    return [{pair["source"], pair["target"]} for pair in report["pairs"]]
+
+
+# Help and version
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_group_help_lists_every_command(flag: str) -> None:
+    """`wiretrace --help` exits 0 and lists compare, report and demo with an example."""
+    result = run(flag)
+    assert result.exit_code == 0
+    assert "Usage: wiretrace" in result.output
+    assert all(command in result.output for command in COMMANDS)
+    assert "Example" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    """`wiretrace COMMAND --help` exits 0 and shows a runnable example."""
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert f"Usage: wiretrace {command}" in result.output
+    assert "Example" in result.output
+    assert f"wiretrace {command}" in result.output.split("Example")[1]
+
+
+def test_group_has_no_undocumented_commands() -> None:
+    """The commands tested here are all the commands there are."""
+    assert sorted(cli.commands) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--shingle-size", "--window-size", "--num-perm", "--threshold", "--seed-size", "--min-length"],
+)
+def test_setting_options_are_kebab_case_twins(option: str) -> None:
+    """The settings are options of compare and report under their kebab-case names."""
+    assert option in run("compare", "--help").output
+    assert option in run("report", "--help").output
+
+
+def test_version() -> None:
+    """`wiretrace --version` prints the package version."""
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"wiretrace, version {wiretrace.__version__}\n"
+
+
+# compare
+
+
+def test_compare_json_has_the_exact_structure(texts: Path) -> None:
+    """`compare excerpt.txt full.txt --format json` gives one exact pair, in the given order."""
+    result = run("compare", "excerpt.txt", "full.txt", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    end = len(STORY) - 1  # the final full stop is not part of the passage
+    assert data["schema"] == "wiretrace.report/1"
+    assert data["summary"] == {"documents": 2, "pairs": 1, "passages": 1, "skipped": 0}
+    assert data["settings"] == wiretrace.Settings().to_dict()
+    assert data["documents"] == [
+        {
+            "id": "excerpt.txt",
+            "outlet": None,
+            "published": None,
+            "title": None,
+            "url": None,
+            "length": len(STORY),
+        },
+        {
+            "id": "full.txt",
+            "outlet": None,
+            "published": None,
+            "title": None,
+            "url": None,
+            "length": len(STORY) + 1 + len(EXTRA),
+        },
+    ]
+    assert data["pairs"] == [
+        {
+            "source": "excerpt.txt",
+            "target": "full.txt",
+            "direction": "unknown",
+            "similarity": round(2 * STORY_WORDS / (2 * STORY_WORDS + EXTRA_WORDS), 4),
+            "source_coverage": 1.0,
+            "target_coverage": round(STORY_WORDS / (STORY_WORDS + EXTRA_WORDS), 4),
+            "passages": [
+                {
+                    "source_start": 0,
+                    "source_end": end,
+                    "target_start": 0,
+                    "target_end": end,
+                    "similarity": 1.0,
+                    "matched_words": STORY_WORDS,
+                    "source_words": STORY_WORDS,
+                    "target_words": STORY_WORDS,
+                    "source_text": STORY[:end],
+                    "target_text": STORY[:end],
+                    "edits": [],
+                }
+            ],
+        }
+    ]
+    assert data["skipped"] == []
+
+
+def test_compare_text_names_both_files(texts: Path) -> None:
+    """The text report of compare shows the pair by file name, in the given order."""
+    result = run("compare", "excerpt.txt", "full.txt")
+    assert result.exit_code == 0
+    assert "Pair 1: excerpt.txt -> full.txt" in result.stdout
+
+
+def test_compare_of_unrelated_files_exits_0_with_no_pairs(texts: Path) -> None:
+    """No reuse is a result, not an error."""
+    result = run("compare", "excerpt.txt", "other.txt")
+    assert result.exit_code == 0
+    assert "No reused passages found." in result.stdout
+
+
+def test_compare_applies_setting_options(texts: Path) -> None:
+    """--min-length above the passage length removes the pair."""
+    result = run("compare", "excerpt.txt", "full.txt", "--min-length", "100", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["pairs"] == []
+    assert data["settings"]["min_length"] == 100
+
+
+def test_missing_input_file_exits_1_with_a_one_line_message(texts: Path) -> None:
+    """A missing file gives exit 1 and one line naming it on stderr, no traceback."""
+    result = run("compare", "excerpt.txt", "missing.txt")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "Error: missing.txt: no such file or folder; check the path\n"
+    assert "Traceback" not in result.output
+
+
+def test_bad_setting_value_exits_1_naming_the_setting(texts: Path) -> None:
+    """--num-perm 1 is refused with a one-line message naming num_perm."""
+    result = run("compare", "excerpt.txt", "full.txt", "--num-perm", "1")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: num_perm must be >= 2, got 1\n"
+
+
+def test_bogus_format_is_a_usage_error(texts: Path) -> None:
+    """--format bogus exits 2 with click's usage message."""
+    result = run("compare", "excerpt.txt", "full.txt", "--format", "bogus")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in result.stderr
+
+
+def test_missing_argument_is_a_usage_error() -> None:
+    """compare with one file exits 2."""
+    result = run("compare", "excerpt.txt")
+    assert result.exit_code == 2
+    assert "Missing argument 'TARGET'" in result.stderr
+
+
+def test_output_option_writes_the_file(texts: Path) -> None:
+    """-o FILE writes the report there, nothing to stdout, a note to stderr."""
+    result = run("compare", "excerpt.txt", "full.txt", "--format", "json", "-o", "pair.json")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "Report written to pair.json" in result.stderr
+    written = json.loads((texts / "pair.json").read_text(encoding="utf-8"))
+    assert written["pairs"][0]["source"] == "excerpt.txt"
+
+
+def test_output_file_equals_stdout_output(texts: Path) -> None:
+    """The file written with -o has exactly what stdout would have shown."""
+    shown = run("compare", "excerpt.txt", "full.txt", "--format", "json").stdout
+    run("compare", "excerpt.txt", "full.txt", "--format", "json", "-o", "pair.json")
+    assert (texts / "pair.json").read_text(encoding="utf-8") == shown
+
+
+def test_text_to_a_pipe_has_no_color(texts: Path) -> None:
+    """The text report on a non-terminal stdout has no ANSI escapes."""
+    assert "\x1b[" not in run("compare", "excerpt.txt", "full.txt").stdout
+
+
+# report
+
+
+def test_report_on_a_folder_of_text_files(texts: Path) -> None:
+    """`report FOLDER` reads every .txt file and finds the one pair, the fuller text first."""
+    result = run("report", str(texts), "--format", "json", "--jobs", "1")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [doc["id"] for doc in data["documents"]] == ["excerpt.txt", "full.txt", "other.txt"]
+    assert [(p["source"], p["target"], p["direction"]) for p in data["pairs"]] == [
+        ("full.txt", "excerpt.txt", "text")
+    ]
+
+
+def test_report_missing_folder_exits_1(texts: Path) -> None:
+    """A missing input gives exit 1 and one line naming it."""
+    result = run("report", "nope", "--jobs", "1")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: nope: no such file or folder; check the path\n"
+
+
+def test_report_stops_on_a_bad_input_by_default(texts: Path) -> None:
+    """A file that is not UTF-8 gives exit 1 and a message naming it and --encoding."""
+    (texts / "latin1.txt").write_bytes("café au lait".encode("latin-1"))
+    result = run("report", str(texts), "--jobs", "1")
+    assert result.exit_code == 1
+    assert "latin1.txt: is not valid UTF-8 text" in result.stderr
+    assert "--encoding" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_report_skips_bad_inputs_when_asked(texts: Path) -> None:
+    """--on-error skip lists the bad file in the report and finds the reuse anyway."""
+    (texts / "latin1.txt").write_bytes("café au lait".encode("latin-1"))
+    result = run("report", str(texts), "--on-error", "skip", "--format", "json", "--jobs", "1")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    (skipped,) = data["skipped"]
+    assert skipped["input"].endswith("latin1.txt")
+    assert len(data["pairs"]) == 1
+
+
+def test_report_skips_empty_files_always(texts: Path) -> None:
+    """An empty file is listed as skipped ('empty') without --on-error skip."""
+    (texts / "empty.txt").write_text("  \n", encoding="utf-8")
+    result = run("report", str(texts), "--format", "json", "--jobs", "1")
+    assert result.exit_code == 0
+    (skipped,) = json.loads(result.stdout)["skipped"]
+    assert (Path(skipped["input"]).name, skipped["reason"]) == ("empty.txt", "empty")
+
+
+def test_report_needs_an_input() -> None:
+    """`report` without inputs is a usage error."""
+    assert run("report").exit_code == 2
+
+
+# demo
+
+
+def test_demo_reports_the_wire_and_its_verbatim_rerun(demo_json: dict[str, Any]) -> None:
+    """The demo has a pair between wire-ndx-0412 and hpost-1187."""
+    assert {"wire-ndx-0412", "hpost-1187"} in pair_sets(demo_json)
+
+
+@pytest.mark.parametrize("document_id", ["tribune-4471", "fbs-6123"])
+def test_demo_unrelated_and_own_words_articles_are_in_no_pair(
+    demo_json: dict[str, Any], document_id: str
+) -> None:
+    """The rowing article and the same story in own words match nothing."""
+    assert all(document_id not in pair for pair in pair_sets(demo_json))
+
+
+@pytest.mark.parametrize(("source", "target"), DEMO_EDGES)
+def test_demo_finds_every_true_reuse_edge(
+    demo_json: dict[str, Any], source: str, target: str
+) -> None:
+    """Each parent -> copy edge of the demo ground truth is a reported pair."""
+    assert {source, target} in pair_sets(demo_json)
+
+
+def test_demo_lists_its_13_documents(demo_json: dict[str, Any]) -> None:
+    """The demo corpus has 13 documents, the wire first."""
+    assert len(demo_json["documents"]) == 13
+    assert demo_json["documents"][0]["id"] == "wire-ndx-0412"
+
+
+def test_demo_orients_by_publication_time(demo_json: dict[str, Any]) -> None:
+    """The wire precedes the Courier; the mis-dated Harbour Post precedes the wire."""
+    directions = {(p["source"], p["target"]): p["direction"] for p in demo_json["pairs"]}
+    assert directions[("wire-ndx-0412", "svcourier-2210")] == "published"
+    assert directions[("hpost-1187", "wire-ndx-0412")] == "published"
+
+
+def test_installed_console_script_runs_the_demo() -> None:
+    """The installed `wiretrace` script runs `demo --format json` and prints the report."""
+    script = Path(sys.executable).parent / "wiretrace"
+    assert script.exists(), f"console script not found at {script}"
+    completed = subprocess.run(
+        [str(script), "demo", "--format", "json", "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    data = json.loads(completed.stdout)
+    assert data["schema"] == "wiretrace.report/1"
+    assert {"wire-ndx-0412", "hpost-1187"} in pair_sets(data)

@@ -1,0 +1,381 @@
+"""Tests for the pipeline: inputs, ids, direction, workers, settings, progress."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import wiretrace
+from strategies import LATIN
+from wiretrace import (
+    ConfigError,
+    Document,
+    InputError,
+    Settings,
+    Skipped,
+    WiretraceError,
+    compare,
+    find_reuse,
+    find_reuse_in,
+    render_json,
+    replay_edits,
+)
+
+RNG_WORDS = random.Random(11)
+WORDS = tuple(
+    sorted({"".join(RNG_WORDS.choices(LATIN, k=RNG_WORDS.randint(3, 9))) for _ in range(5_000)})
+)
+
+
+def words(seed: int, count: int) -> str:
+    """`count` seeded random words: text that shares nothing with other seeds."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(count))
+
+
+STORY = words(1, 120)
+EXCERPT = " ".join(STORY.split()[:60])
+
+
+def story_docs() -> list[dict[str, str]]:
+    """A story, a copy with extra text, and an unrelated article, as dicts."""
+    return [
+        {"id": "story", "text": STORY},
+        {"id": "copy", "text": words(2, 40) + " " + STORY},
+        {"id": "other", "text": words(3, 150)},
+    ]
+
+
+def pair_ids(report: wiretrace.Report) -> list[tuple[str, str]]:
+    return [(pair.source, pair.target) for pair in report.pairs]
+
+
+# Inputs
+
+
+def test_find_reuse_accepts_dicts() -> None:
+    """Dicts with the usual field names are read as documents."""
+    report = find_reuse(story_docs(), jobs=1)
+    assert [doc.id for doc in report.documents] == ["story", "copy", "other"]
+    assert len(report.pairs) == 1
+
+
+def test_find_reuse_accepts_documents_with_the_same_result_as_dicts() -> None:
+    """Document records and the equivalent dicts give the same report."""
+    documents = [Document(id=item["id"], text=item["text"]) for item in story_docs()]
+    assert render_json(find_reuse(documents, jobs=1)) == render_json(
+        find_reuse(story_docs(), jobs=1)
+    )
+
+
+def test_find_reuse_accepts_a_mix_of_dicts_and_documents() -> None:
+    """Dicts and Documents can be mixed in one call."""
+    items = story_docs()
+    mixed = [items[0], Document(id=items[1]["id"], text=items[1]["text"]), items[2]]
+    assert pair_ids(find_reuse(mixed, jobs=1)) == pair_ids(find_reuse(items, jobs=1))
+
+
+def test_find_reuse_accepts_a_generator() -> None:
+    """Any iterable of documents works, read once."""
+    assert len(find_reuse((item for item in story_docs()), jobs=1).pairs) == 1
+
+
+def test_find_reuse_of_no_documents_is_an_empty_report() -> None:
+    """No input gives no documents and no pairs."""
+    report = find_reuse([], jobs=1)
+    assert (report.documents, report.pairs, report.skipped) == ((), (), ())
+
+
+def test_duplicate_ids_raise_input_error() -> None:
+    """Two documents with one id raise InputError naming the id and both positions."""
+    docs = [*story_docs(), {"id": "story", "text": "another text"}]
+    with pytest.raises(InputError, match=r"documents\[3\].*'story'.*documents\[0\]"):
+        find_reuse(docs, jobs=1)
+
+
+def test_record_without_text_raises_input_error_naming_its_position() -> None:
+    """A dict with no text field raises InputError that names documents[i]."""
+    with pytest.raises(InputError, match=r"documents\[1\]"):
+        find_reuse([{"id": "a", "text": STORY}, {"id": "b", "body_text": STORY}], jobs=1)
+
+
+def test_wrong_item_type_raises_input_error() -> None:
+    """An item that is neither a Document nor a dict raises InputError naming its type."""
+    with pytest.raises(InputError, match=r"documents\[0\].*str"):
+        find_reuse([STORY], jobs=1)  # type: ignore[list-item]
+
+
+def test_skipped_records_are_carried_into_the_report() -> None:
+    """`skipped` passed to find_reuse appears unchanged in the report."""
+    skipped = (Skipped(input="feed.jsonl", line=3, reason="empty"),)
+    assert find_reuse(story_docs(), skipped=skipped, jobs=1).skipped == skipped
+
+
+def test_find_reuse_in_reads_a_folder(tmp_path: Path) -> None:
+    """find_reuse_in reads .txt files of a folder, ids being their relative paths."""
+    for item in story_docs():
+        (tmp_path / f"{item['id']}.txt").write_text(item["text"], encoding="utf-8")
+    report = find_reuse_in([tmp_path], jobs=1)
+    assert sorted(doc.id for doc in report.documents) == ["copy.txt", "other.txt", "story.txt"]
+    assert {pair_ids(report)[0][0], pair_ids(report)[0][1]} == {"story.txt", "copy.txt"}
+
+
+# Direction
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_published_direction_orients_earlier_to_later(order: int) -> None:
+    """With both times known, the earlier document is the source, whatever the input order."""
+    docs = [
+        {"id": "late", "text": STORY, "published": "2026-03-14T12:00:00Z"},
+        {"id": "early", "text": words(2, 40) + " " + STORY, "published": "2026-03-14T09:00:00Z"},
+    ][::order]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.target, pair.direction) == ("early", "late", "published")
+
+
+def test_published_dates_on_different_days_decide_direction() -> None:
+    """Bare dates decide when they differ."""
+    docs = [
+        {"id": "second", "text": STORY, "published": "2026-03-15"},
+        {"id": "first", "text": STORY, "published": "2026-03-14"},
+    ]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.direction) == ("first", "published")
+
+
+def test_same_day_dates_fall_back_to_the_texts() -> None:
+    """A bare date equal to the other's day does not decide: the texts do."""
+    docs = [
+        {"id": "excerpt", "text": EXCERPT, "published": "2026-03-14"},
+        {"id": "full", "text": STORY, "published": "2026-03-14T18:00:00Z"},
+    ]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.target, pair.direction) == ("full", "excerpt", "text")
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_text_direction_puts_the_fuller_text_first_when_dates_are_missing(order: int) -> None:
+    """Without dates, the excerpt (more covered by the passages) is the target."""
+    docs = [{"id": "excerpt", "text": EXCERPT}, {"id": "full", "text": STORY}][::order]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.target, pair.direction) == ("full", "excerpt", "text")
+    assert pair.target_coverage == 1.0
+    assert pair.source_coverage == pytest.approx(0.5)
+
+
+def test_text_direction_is_used_when_only_one_date_is_known() -> None:
+    """One missing date means the texts decide."""
+    docs = [
+        {"id": "excerpt", "text": EXCERPT, "published": "2026-03-13T00:00:00Z"},
+        {"id": "full", "text": STORY},
+    ]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.direction) == ("full", "text")
+
+
+def test_equal_coverage_without_dates_is_unknown_in_input_order() -> None:
+    """Identical texts with no dates: direction unknown, the first given is the source."""
+    docs = [{"id": "b", "text": STORY}, {"id": "a", "text": STORY}]
+    (pair,) = find_reuse(docs, jobs=1).pairs
+    assert (pair.source, pair.target, pair.direction) == ("b", "a", "unknown")
+
+
+def test_edits_replay_after_the_pair_is_turned_around() -> None:
+    """When orientation swaps the sides, passages and edits are swapped with them."""
+    rng = random.Random(3)
+    changed = " ".join(rng.choice(WORDS) if rng.random() < 0.05 else word for word in STORY.split())
+    docs = [
+        {"id": "copy", "text": changed, "published": "2026-03-15"},
+        {"id": "origin", "text": STORY, "published": "2026-03-14"},
+    ]
+    report = find_reuse(docs, jobs=1)
+    (pair,) = report.pairs
+    assert (pair.source, pair.target) == ("origin", "copy")
+    assert any(passage.edits for passage in pair.passages)
+    for passage in pair.passages:
+        assert replay_edits(STORY, passage) == changed[passage.target_start : passage.target_end]
+
+
+def test_compare_keeps_the_given_order_for_plain_strings() -> None:
+    """compare(str, str) names them source and target, direction unknown."""
+    (pair,) = compare(EXCERPT, STORY).pairs
+    assert (pair.source, pair.target, pair.direction) == ("source", "target", "unknown")
+
+
+def test_compare_orients_dated_documents_by_date() -> None:
+    """compare of two dated documents orients them like find_reuse."""
+    later = Document(id="later", text=STORY, published="2026-03-15")
+    earlier = Document(id="earlier", text=STORY, published="2026-03-14")
+    (pair,) = compare(later, earlier).pairs
+    assert (pair.source, pair.direction) == ("earlier", "published")
+
+
+def test_compare_renames_a_repeated_id() -> None:
+    """Comparing a document with itself gives the second side the id 'x (2)'."""
+    doc = Document(id="x", text=STORY)
+    report = compare(doc, doc)
+    assert [d.id for d in report.documents] == ["x", "x (2)"]
+
+
+def test_compare_of_unrelated_texts_has_no_pairs() -> None:
+    """Texts sharing nothing give an empty pair list, both documents listed."""
+    report = compare(words(4, 100), words(5, 100))
+    assert report.pairs == ()
+    assert len(report.documents) == 2
+
+
+# Workers
+
+
+def many_docs() -> list[dict[str, str]]:
+    """Over 64 documents and 64 candidate pairs, so both stages use several chunks."""
+    docs = []
+    for family in range(24):
+        base = words(100 + family, 80)
+        for member in range(4):
+            docs.append(
+                {
+                    "id": f"f{family}-m{member}",
+                    "text": words(1000 + 10 * family + member, 20) + " " + base,
+                    "published": f"2026-03-{10 + member:02d}",
+                }
+            )
+    return docs
+
+
+def test_one_and_two_workers_give_identical_reports() -> None:
+    """jobs=1 and jobs=2 render to the same JSON."""
+    docs = many_docs()
+    one = find_reuse(docs, jobs=1)
+    two = find_reuse(docs, jobs=2)
+    assert len(one.pairs) == 24 * 6
+    assert render_json(one).replace('"jobs": 1', "") == render_json(two).replace('"jobs": 2', "")
+
+
+def test_progress_reports_each_stage_up_to_its_total() -> None:
+    """progress reaches done == total for every stage, 'sketch' ending before 'align' starts."""
+    calls: list[tuple[str, int, int]] = []
+    docs = many_docs()
+    report = find_reuse(docs, jobs=1, progress=lambda *call: calls.append(call))
+    stages = [stage for stage, _, _ in calls]
+    last = {stage: (done, total) for stage, done, total in calls}
+    assert all(done == total for done, total in last.values())
+    assert last["sketch"] == (len(docs), len(docs))
+    assert last["align"][1] >= len(report.pairs)
+    assert len(stages) - stages[::-1].index("sketch") <= stages.index("align")
+
+
+# Settings
+
+
+def test_report_carries_the_settings_used() -> None:
+    """Keyword settings end up in report.settings."""
+    report = find_reuse(story_docs(), jobs=1, min_length=20, threshold=0.5)
+    assert (report.settings.min_length, report.settings.threshold) == (20, 0.5)
+
+
+def test_settings_record_is_used_as_given() -> None:
+    """A Settings passed as settings= is the report's settings."""
+    settings = Settings(min_length=25, jobs=1)
+    assert find_reuse(story_docs(), settings=settings).settings is settings
+
+
+def test_min_length_above_the_passage_length_removes_the_pair() -> None:
+    """A 120-word passage is not reported with min_length=200."""
+    assert find_reuse(story_docs(), jobs=1, min_length=200).pairs == ()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"shingle_size": 0},
+        {"window_size": 1},
+        {"num_perm": 1},
+        {"threshold": 0},
+        {"threshold": 1.5},
+        {"threshold": float("nan")},
+        {"seed": -1},
+        {"max_bucket": 1},
+        {"seed_size": 0},
+        {"max_gap": -1},
+        {"min_length": 0},
+        {"min_similarity": 0},
+        {"min_similarity": 1.01},
+        {"jobs": 0},
+    ],
+)
+def test_bad_setting_values_raise_config_error(options: dict[str, object]) -> None:
+    """An out-of-range setting raises ConfigError naming the setting."""
+    with pytest.raises(ConfigError, match=next(iter(options))):
+        find_reuse(story_docs(), **options)
+
+
+def test_wrongly_typed_setting_raises_config_error() -> None:
+    """A string where a number is expected raises ConfigError, not TypeError."""
+    with pytest.raises(ConfigError):
+        find_reuse(story_docs(), threshold="high")
+
+
+@pytest.mark.xfail(
+    reason="BUG: Settings.from_options(threshold='high') raises ConfigError with only Python's "
+    "message \"'<' not supported between instances of 'float' and 'str'\", not naming the setting",
+    strict=True,
+)
+def test_wrongly_typed_setting_error_names_the_setting() -> None:
+    """The ConfigError for a wrongly typed value names the setting and shows the value."""
+    with pytest.raises(ConfigError, match=r"threshold.*'high'"):
+        find_reuse(story_docs(), threshold="high")
+
+
+def test_unknown_setting_raises_config_error_listing_the_known_ones() -> None:
+    """find_reuse(docs, bogus=1) raises ConfigError naming 'bogus' and the known settings."""
+    with pytest.raises(ConfigError, match=r"bogus.*known settings: .*min_length"):
+        find_reuse(story_docs(), bogus=1)
+
+
+def test_compare_rejects_unknown_settings() -> None:
+    """compare(a, b, bogus=1) raises ConfigError too."""
+    with pytest.raises(ConfigError, match="bogus"):
+        compare(STORY, STORY, bogus=1)
+
+
+def test_config_error_is_a_value_error_and_a_wiretrace_error() -> None:
+    """ConfigError can be caught as ValueError or WiretraceError."""
+    with pytest.raises(ValueError):
+        Settings(num_perm=1)
+    with pytest.raises(WiretraceError):
+        Settings(num_perm=1)
+
+
+def test_none_options_mean_the_defaults() -> None:
+    """Settings.from_options ignores None values (CLI options left unset)."""
+    assert Settings.from_options({"num_perm": None, "min_length": None}) == Settings()
+
+
+@pytest.mark.xfail(
+    reason="BUG: Settings accepts non-integer values for integer fields (shingle_size=2.5); "
+    "find_reuse then fails deep in numpy with a TypeError instead of a ConfigError",
+    strict=True,
+)
+@pytest.mark.parametrize("options", [{"shingle_size": 2.5}, {"window_size": 4.5}])
+def test_non_integer_setting_raises_config_error(options: dict[str, object]) -> None:
+    """A float where an integer setting is expected raises ConfigError."""
+    with pytest.raises(ConfigError):
+        find_reuse(story_docs(), jobs=1, **options)
+
+
+@pytest.mark.xfail(
+    reason="BUG: find_reuse(docs, settings=Settings(), min_length=1000) silently ignores the "
+    "keyword settings when a Settings record is also given",
+    strict=True,
+)
+def test_keyword_settings_next_to_a_settings_record_are_not_ignored() -> None:
+    """Keywords given with settings= are applied or rejected, never silently dropped."""
+    try:
+        report = find_reuse(story_docs(), settings=Settings(jobs=1), min_length=1000)
+    except ConfigError:
+        return
+    assert report.settings.min_length == 1000

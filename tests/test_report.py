@@ -1,0 +1,277 @@
+"""Tests for the JSON contract (schema wiretrace.report/1) and the text report."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+import wiretrace
+from wiretrace import Report, Skipped, compare, render_json, render_text
+
+ANSI = re.compile(r"\x1b\[")
+
+TOP_KEYS = {"schema", "summary", "settings", "documents", "pairs", "skipped"}
+DOCUMENT_KEYS = {"id", "outlet", "published", "title", "url", "length"}
+PAIR_KEYS = {
+    "source",
+    "target",
+    "direction",
+    "similarity",
+    "source_coverage",
+    "target_coverage",
+    "passages",
+}
+PASSAGE_KEYS = {
+    "source_start",
+    "source_end",
+    "target_start",
+    "target_end",
+    "similarity",
+    "matched_words",
+    "source_words",
+    "target_words",
+    "source_text",
+    "target_text",
+    "edits",
+}
+EDIT_KEYS = {
+    "op",
+    "source_start",
+    "source_end",
+    "target_start",
+    "target_end",
+    "source_text",
+    "target_text",
+}
+
+WIRE = (
+    "Rescue crews had pulled 42 people from the water and the wreckage by mid-morning, and 27 "
+    "of them were taken to hospital, said Marta Olvany, head of the Lower Senna emergency "
+    "directorate. “We will keep searching through the night,” Olvany told reporters."
+)
+COPY = WIRE.replace("42", "24").replace("were taken", "were reportedly taken")
+
+
+@pytest.fixture(scope="module")
+def demo_report() -> Report:
+    """The report on the bundled demo corpus (13 articles)."""
+    return wiretrace.find_reuse_in([wiretrace.demo_corpus_path()], jobs=1)
+
+
+@pytest.fixture(scope="module")
+def demo_json(demo_report: Report) -> dict[str, Any]:
+    return json.loads(render_json(demo_report))
+
+
+@pytest.fixture(scope="module")
+def pair_report() -> Report:
+    """One pair with a replaced number and an inserted word, and a skipped input."""
+    report = compare(WIRE, COPY)
+    return Report(
+        documents=report.documents,
+        pairs=report.pairs,
+        skipped=(Skipped(input="feed.jsonl", line=7, reason="field 'text' is missing"),),
+        settings=report.settings,
+    )
+
+
+# JSON
+
+
+def test_json_is_valid_and_ends_with_a_newline(demo_report: Report) -> None:
+    """render_json gives parseable JSON text with a final newline."""
+    rendered = render_json(demo_report)
+    assert rendered.endswith("}\n")
+    assert isinstance(json.loads(rendered), dict)
+
+
+def test_json_has_the_schema_version(demo_json: dict[str, Any]) -> None:
+    """The top level says schema 'wiretrace.report/1'."""
+    assert demo_json["schema"] == "wiretrace.report/1"
+    assert wiretrace.report.SCHEMA == "wiretrace.report/1"
+
+
+def test_json_top_level_keys(demo_json: dict[str, Any]) -> None:
+    """The top level has exactly schema, summary, settings, documents, pairs, skipped."""
+    assert set(demo_json) == TOP_KEYS
+
+
+def test_json_documents_follow_the_contract(demo_json: dict[str, Any], demo_report: Report) -> None:
+    """Each document has id, outlet, published, title, url, length (no text), in input order."""
+    assert [doc["id"] for doc in demo_json["documents"]] == [d.id for d in demo_report.documents]
+    for entry, document in zip(demo_json["documents"], demo_report.documents, strict=True):
+        assert set(entry) == DOCUMENT_KEYS
+        assert entry["length"] == len(document.text)
+        assert (entry["outlet"], entry["published"], entry["title"], entry["url"]) == (
+            document.outlet,
+            document.published,
+            document.title,
+            document.url,
+        )
+
+
+def test_json_pairs_follow_the_contract(demo_json: dict[str, Any]) -> None:
+    """Each pair has source, target, direction, similarity, both coverages, passages."""
+    assert demo_json["pairs"]
+    for pair in demo_json["pairs"]:
+        assert set(pair) == PAIR_KEYS
+        assert pair["direction"] in {"published", "text", "unknown"}
+        for score in ("similarity", "source_coverage", "target_coverage"):
+            assert isinstance(pair[score], float)
+            assert 0.0 <= pair[score] <= 1.0
+            assert round(pair[score], 4) == pair[score]
+
+
+def test_json_passages_and_edits_follow_the_contract(demo_json: dict[str, Any]) -> None:
+    """Each passage has its offsets, similarity, word counts, texts and edits; each edit its op."""
+    for pair in demo_json["pairs"]:
+        assert pair["passages"]
+        for passage in pair["passages"]:
+            assert set(passage) == PASSAGE_KEYS
+            assert all(
+                isinstance(passage[key], int)
+                for key in PASSAGE_KEYS - {"similarity", "source_text", "target_text", "edits"}
+            )
+            for edit in passage["edits"]:
+                assert set(edit) == EDIT_KEYS
+                assert edit["op"] in {"replace", "insert", "delete"}
+
+
+def test_json_passage_texts_are_the_document_slices(
+    demo_json: dict[str, Any], demo_report: Report
+) -> None:
+    """source_text and target_text equal the documents' text between the offsets."""
+    for pair in demo_json["pairs"]:
+        source = demo_report.document(pair["source"]).text
+        target = demo_report.document(pair["target"]).text
+        for passage in pair["passages"]:
+            assert passage["source_text"] == source[passage["source_start"] : passage["source_end"]]
+            assert passage["target_text"] == target[passage["target_start"] : passage["target_end"]]
+            for edit in passage["edits"]:
+                assert edit["source_text"] == source[edit["source_start"] : edit["source_end"]]
+                assert edit["target_text"] == target[edit["target_start"] : edit["target_end"]]
+
+
+def test_json_summary_counts_match_the_lists(demo_json: dict[str, Any]) -> None:
+    """summary counts documents, pairs, passages and skipped inputs."""
+    assert demo_json["summary"] == {
+        "documents": len(demo_json["documents"]),
+        "pairs": len(demo_json["pairs"]),
+        "passages": sum(len(pair["passages"]) for pair in demo_json["pairs"]),
+        "skipped": len(demo_json["skipped"]),
+    }
+
+
+def test_json_settings_are_the_settings_used(
+    demo_json: dict[str, Any], demo_report: Report
+) -> None:
+    """settings is the run's Settings as a plain dict."""
+    assert demo_json["settings"] == demo_report.settings.to_dict()
+
+
+def test_json_lists_skipped_inputs(pair_report: Report) -> None:
+    """skipped entries have input, line and reason."""
+    data = json.loads(render_json(pair_report))
+    assert data["skipped"] == [
+        {"input": "feed.jsonl", "line": 7, "reason": "field 'text' is missing"}
+    ]
+
+
+def test_json_keeps_non_ascii_text_unescaped(pair_report: Report) -> None:
+    """Typographic quotes are written as themselves, not \\u escapes."""
+    rendered = render_json(pair_report)
+    assert "“We will keep searching" in rendered
+    assert "\\u201c" not in rendered
+
+
+def test_json_exact_edits_of_a_known_pair(pair_report: Report) -> None:
+    """The 42 -> 24 change and the inserted 'reportedly' are the two edits, with offsets."""
+    (pair,) = json.loads(render_json(pair_report))["pairs"]
+    (passage,) = pair["passages"]
+    number, hedge = passage["edits"]
+    assert (number["op"], number["source_text"], number["target_text"]) == ("replace", "42 ", "24 ")
+    assert number["source_start"] == WIRE.index("42")
+    assert number["target_start"] == COPY.index("24")
+    assert (hedge["op"], hedge["source_text"], hedge["target_text"]) == (
+        "insert",
+        "",
+        "reportedly ",
+    )
+    assert hedge["source_start"] == hedge["source_end"] == WIRE.index("taken to hospital")
+
+
+def test_json_without_indent_is_one_line(pair_report: Report) -> None:
+    """indent=None gives compact single-line JSON."""
+    rendered = render_json(pair_report, indent=None)
+    assert rendered.count("\n") == 1
+    assert json.loads(rendered) == json.loads(render_json(pair_report))
+
+
+def test_json_of_an_empty_report(pair_report: Report) -> None:
+    """A report without pairs still has every top-level key."""
+    empty = compare("one two three", "four five six")
+    data = json.loads(render_json(empty))
+    assert set(data) == TOP_KEYS
+    assert (data["pairs"], data["skipped"]) == ([], [])
+
+
+# Text
+
+
+def test_text_mentions_every_pair(demo_report: Report) -> None:
+    """Each pair appears as 'Pair N: source -> target'."""
+    rendered = render_text(demo_report)
+    for number, pair in enumerate(demo_report.pairs, 1):
+        assert f"Pair {number}: {pair.source} -> {pair.target}" in rendered
+
+
+def test_text_starts_with_a_summary_line(demo_report: Report) -> None:
+    """The first line counts documents, pairs, passages and skipped inputs."""
+    passages = sum(len(pair.passages) for pair in demo_report.pairs)
+    first_line = render_text(demo_report).splitlines()[0]
+    assert first_line == (
+        f"wiretrace: 13 documents, {len(demo_report.pairs)} pairs with reuse, "
+        f"{passages} passages, 0 skipped"
+    )
+
+
+def test_text_marks_edits_as_removed_and_added(pair_report: Report) -> None:
+    """A replaced word shows as [-old-]{+new+}, an inserted one as {+new+}."""
+    rendered = render_text(pair_report, width=400)
+    assert "pulled [-42-]{+24+} people" in rendered
+    assert "were {+reportedly+} taken to hospital" in rendered
+
+
+def test_text_without_color_has_no_ansi_escapes(demo_report: Report) -> None:
+    """color=False output is plain text."""
+    assert not ANSI.search(render_text(demo_report, color=False))
+
+
+def test_text_with_color_has_ansi_escapes(pair_report: Report) -> None:
+    """color=True output styles the diff with ANSI escapes."""
+    assert ANSI.search(render_text(pair_report, color=True))
+
+
+def test_text_shows_passage_offsets_and_coverage(pair_report: Report) -> None:
+    """Each passage line gives its offsets; each side its share reused."""
+    rendered = render_text(pair_report)
+    (passage,) = pair_report.pairs[0].passages
+    assert (
+        f"Passage 1: source {passage.source_start}-{passage.source_end}, "
+        f"target {passage.target_start}-{passage.target_end}"
+    ) in rendered
+    assert "  source  source: 100% of it reused" in rendered
+    assert "  target  target: 100% of it reused" in rendered
+
+
+def test_text_says_when_nothing_was_found() -> None:
+    """A report without pairs says so."""
+    assert "No reused passages found." in render_text(compare("one two three", "four five six"))
+
+
+def test_text_lists_skipped_inputs(pair_report: Report) -> None:
+    """Skipped inputs are listed with file, line and reason."""
+    assert "feed.jsonl line 7: field 'text' is missing" in render_text(pair_report)

@@ -1,0 +1,160 @@
+"""Tests for tokens with offsets, stable token ids, and hashed word n-grams."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strategies import PROPERTY, articles, words
+from wiretrace.shingle import hash32, shingle_hashes, token_id, tokenize
+
+
+def token_texts(text: str) -> list[str]:
+    """The tokens of `text` as the substrings their offsets slice."""
+    tokens = tokenize(text)
+    return [text[start:end] for start, end in zip(tokens.starts, tokens.ends, strict=True)]
+
+
+@PROPERTY
+@given(st.one_of(articles(), st.text()))
+def test_token_offsets_slice_the_original_to_non_empty_strings(text: str) -> None:
+    """Every token's [start, end) is inside the text and slices a non-empty string."""
+    tokens = tokenize(text)
+    assert len(tokens.starts) == len(tokens.ends) == len(tokens.ids) == len(tokens)
+    for start, end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True):
+        assert 0 <= start < end <= len(text)
+        assert text[start:end].strip() == text[start:end]
+
+
+@PROPERTY
+@given(articles())
+def test_tokens_are_in_order_and_do_not_overlap(text: str) -> None:
+    """Token spans are sorted and disjoint."""
+    tokens = tokenize(text)
+    assert np.all(tokens.ends[:-1] <= tokens.starts[1:])
+
+
+@PROPERTY
+@given(st.lists(words(), min_size=1, max_size=30))
+def test_every_vocabulary_word_is_found(word_list: list[str]) -> None:
+    """Words joined by spaces tokenize back to those words (CJK words split per character)."""
+    text = " ".join(word_list)
+    expected = [piece for word in word_list for piece in token_texts(word)]
+    assert token_texts(text) == expected
+    assert "".join(expected) == text.replace(" ", "")
+
+
+@PROPERTY
+@given(articles())
+def test_token_ids_are_stable_across_calls(text: str) -> None:
+    """Tokenizing the same text twice gives the same ids."""
+    assert np.array_equal(tokenize(text).ids, tokenize(text).ids)
+
+
+def test_token_ids_are_the_same_in_a_new_process() -> None:
+    """A token id does not depend on the process (no salted hash())."""
+    code = "from wiretrace.shingle import token_id; print(token_id('Halvergate'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert int(result.stdout) == token_id("Halvergate")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Don’t", "don't"),
+        ("BRIDGE", "bridge"),
+        ("Straße", "STRASSE"),
+        ("ＡＢＣ", "abc"),
+        ("ﬁne", "fine"),
+        ("cafe\u0301", "caf\u00e9"),
+        ("Київ", "київ"),
+    ],
+)
+def test_token_ids_are_equal_for_case_and_typographic_variants(first: str, second: str) -> None:
+    """Variants that normalize alike (case, curly apostrophe, NFKC, ß) have one id."""
+    assert token_texts(first) == [first]
+    assert token_texts(second) == [second]
+    assert tokenize(first).ids.tolist() == tokenize(second).ids.tolist()
+
+
+def test_different_words_have_different_ids() -> None:
+    """Distinct words get distinct ids."""
+    ids = tokenize("the bridge fell into the river").ids.tolist()
+    assert len(set(ids)) == 5
+    assert ids[0] == ids[4]
+
+
+def test_cjk_is_one_token_per_character() -> None:
+    """Each CJK ideograph and kana is its own token."""
+    assert token_texts("东京タワーで地震") == ["东", "京", "タ", "ワ", "ー", "で", "地", "震"]
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Київ", "землетрясение", "Αθήνα", "σεισμός", "القاهرة", "زلزال", "naïve", "हिन्दी"],
+)
+def test_words_of_other_scripts_are_single_tokens(word: str) -> None:
+    """A Cyrillic, Greek, Arabic, accented Latin or Devanagari word is one token."""
+    assert token_texts(f"({word}), {word}.") == [word, word]
+
+
+@pytest.mark.parametrize("number", ["1,200", "3.5", "30,000", "1,250,000", "7:40", "2026"])
+def test_numbers_keep_their_inner_separators(number: str) -> None:
+    """A number with inner commas, points or colons is one token."""
+    assert token_texts(f"about {number}, then") == ["about", number, "then"]
+
+
+def test_trailing_punctuation_is_not_part_of_a_number() -> None:
+    """A sentence-final point or comma after a number is not part of it."""
+    assert token_texts("It was 42. Then 7,") == ["It", "was", "42", "Then", "7"]
+
+
+def test_inner_apostrophes_stay_in_words() -> None:
+    """Straight and curly inner apostrophes join a word; quotes around it do not."""
+    assert token_texts("“Don’t” 'cause people's") == ["Don’t", "cause", "people's"]
+
+
+@given(st.integers(1, 40), st.integers(1, 8))
+def test_shingle_count_is_words_minus_size_plus_one(count: int, size: int) -> None:
+    """n tokens give max(1, n - size + 1) shingles."""
+    ids = np.arange(count, dtype=np.uint64) * np.uint64(7919)
+    assert len(shingle_hashes(ids, size)) == max(1, count - size + 1)
+
+
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_empty_input_has_no_shingles(size: int) -> None:
+    """No tokens give no shingles."""
+    hashes = shingle_hashes(np.zeros(0, dtype=np.uint64), size)
+    assert hashes.dtype == np.uint64
+    assert len(hashes) == 0
+
+
+@PROPERTY
+@given(articles(), articles(), st.integers(1, 4))
+def test_shingle_hashes_depend_only_on_the_n_gram(left: str, right: str, size: int) -> None:
+    """A text's shingles appear unchanged when other text is put before it."""
+    alone = shingle_hashes(tokenize(left).ids, size)
+    inside = shingle_hashes(tokenize(right + " " + left).ids, size)
+    if len(tokenize(left)) >= size:
+        assert np.array_equal(inside[len(inside) - len(alone) :], alone)
+
+
+def test_shingles_are_order_sensitive() -> None:
+    """'a b c' and 'c b a' share no 3-word shingle."""
+    first = shingle_hashes(tokenize("alpha beta gamma").ids, 3)
+    second = shingle_hashes(tokenize("gamma beta alpha").ids, 3)
+    assert first[0] != second[0]
+
+
+def test_hash32_folds_both_halves() -> None:
+    """hash32 is the xor of the high and low 32 bits, as uint32."""
+    hashes = np.array([0, 1, (5 << 32) | 3, (1 << 64) - 1], dtype=np.uint64)
+    assert hash32(hashes).dtype == np.uint32
+    assert hash32(hashes).tolist() == [0, 1, 6, 0]

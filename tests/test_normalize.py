@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,8 +14,16 @@ from wiretrace import normalize_text
 from wiretrace.normalize import normalize_char
 
 # Characters whose NFKC form starts with a space (spacing diacritics such as diaeresis, macron,
-# cedilla, small tilde, breve), so their normalized form is " " plus a combining mark.
-SPACING_DIACRITICS = ["\u00a8", "\u00af", "\u00b8", "\u02d8", "\u02dc"]
+# cedilla, small tilde, breve; Arabic isolated vowel signs), so their normalized form is " " plus
+# a combining mark. They trigger the bug marked below, so the general property leaves them out.
+SPACING_DIACRITICS = ["\u00a8", "\u00af", "\u00b8", "\u02d8", "\u02dc", "\ufe70"]
+LEADING_SPACE_CHARS = "".join(
+    char
+    for char in map(chr, range(sys.maxunicode + 1))
+    if not 0xD800 <= ord(char) <= 0xDFFF
+    and not char.isspace()
+    and unicodedata.normalize("NFKC", char).startswith(" ")
+)
 
 
 @PROPERTY
@@ -24,9 +35,9 @@ def test_normalize_is_idempotent_on_articles(text: str) -> None:
 
 
 @PROPERTY
-@given(st.text(alphabet=st.characters(exclude_categories=["Cs", "Sk"])))
+@given(st.text(alphabet=st.characters(exclude_characters=LEADING_SPACE_CHARS)))
 def test_normalize_is_idempotent_on_any_text(text: str) -> None:
-    """Normalizing any text (without spacing modifier letters) twice equals normalizing it once."""
+    """Normalizing any text (but for the bug's characters) twice equals normalizing it once."""
     once = normalize_text(text).text
     assert normalize_text(once).text == once
 

@@ -281,5 +281,27 @@ def align_pair(
             and passage.similarity >= settings.min_similarity
         ):
             passages.append(passage)
-    passages.sort(key=lambda p: (p.source_start, p.target_start))
-    return tuple(passages)
+    return tuple(sorted(_one_to_one(passages), key=lambda p: (p.source_start, p.target_start)))
+
+
+def _mostly_overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether two spans share more than half of the shorter one."""
+    shared = min(first[1], second[1]) - max(first[0], second[0])
+    shorter = min(first[1] - first[0], second[1] - second[0])
+    return shared > 0 and shared * 2 > shorter
+
+
+def _one_to_one(passages: list[Passage]) -> list[Passage]:
+    """Keep each stretch of text in one passage: where two passages mostly overlap on either
+    side (a phrase the other text repeats), the one with more matched words wins."""
+    kept: list[Passage] = []
+    for passage in sorted(passages, key=lambda p: (-p.matched_words, p.source_start)):
+        source = (passage.source_start, passage.source_end)
+        target = (passage.target_start, passage.target_end)
+        if not any(
+            _mostly_overlaps(source, (k.source_start, k.source_end))
+            or _mostly_overlaps(target, (k.target_start, k.target_end))
+            for k in kept
+        ):
+            kept.append(passage)
+    return kept

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
 from wiretrace.models import Document, Pair, Passage, Report
@@ -37,9 +38,9 @@ def word_diff(source: Document, passage: Passage) -> Text:
     return text
 
 
-def _pair_section(number: int, pair: Pair, documents: dict[str, Document]) -> list[Text]:
+def _pair_section(number: int, pair: Pair, documents: dict[str, Document]) -> list[RenderableType]:
     source, target = documents[pair.source], documents[pair.target]
-    lines = [
+    lines: list[RenderableType] = [
         Text.assemble(
             (f"Pair {number}: ", "bold"),
             (pair.source, "bold cyan"),
@@ -60,9 +61,7 @@ def _pair_section(number: int, pair: Pair, documents: dict[str, Document]) -> li
                 style="bold",
             )
         )
-        body = word_diff(source, passage)
-        body.pad_left(4)
-        lines.append(body)
+        lines.append(Padding(word_diff(source, passage), (0, 0, 0, 4), expand=False))
     lines.append(Text(""))
     return lines
 
@@ -94,4 +93,4 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         for item in report.skipped:
             where = f"{item.input} line {item.line}" if item.line is not None else item.input
             console.print(Text(f"  {where}: {item.reason}"))
-    return buffer.getvalue()
+    return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())

@@ -336,11 +336,6 @@ EDGE_SOURCE = (
 )
 
 
-@pytest.mark.xfail(
-    reason="BUG: align_pair does not extend a passage past its outermost seeds, so a common "
-    "word within seed_size - 1 words of the edge, beyond an edit, is dropped with the edit",
-    strict=True,
-)
 def test_passage_extends_over_an_edit_next_to_its_first_word() -> None:
     """'Rescue crews' -> 'Rescue teams': the passage starts at 'Rescue' with a replace edit."""
     target = EDGE_SOURCE.replace("Rescue crews", "Rescue teams")
@@ -351,11 +346,6 @@ def test_passage_extends_over_an_edit_next_to_its_first_word() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="BUG: align_pair does not extend a passage past its outermost seeds, so the last "
-    "common words after an edit near the end are left out of the passage",
-    strict=True,
-)
 def test_passage_extends_over_an_edit_next_to_its_last_word() -> None:
     """'emergency directorate' -> 'emergency service directorate': the passage reaches the end."""
     target = EDGE_SOURCE.replace("emergency directorate", "emergency service directorate")

@@ -42,11 +42,6 @@ def test_normalize_is_idempotent_on_any_text(text: str) -> None:
     assert normalize_text(once).text == once
 
 
-@pytest.mark.xfail(
-    reason="BUG: normalize_text keeps the space of an NFKC expansion like '¨' -> ' \u0308' "
-    "next to a collapsed whitespace run, so normalizing twice differs",
-    strict=True,
-)
 @pytest.mark.parametrize("char", SPACING_DIACRITICS)
 def test_normalize_is_idempotent_with_spacing_diacritics(char: str) -> None:
     """Normalizing 'a <spacing diacritic>' twice equals normalizing it once."""
@@ -54,11 +49,6 @@ def test_normalize_is_idempotent_with_spacing_diacritics(char: str) -> None:
     assert normalize_text(once).text == once
 
 
-@pytest.mark.xfail(
-    reason="BUG: normalize_text leaves a double space (and a leading space) when a character's "
-    "NFKC form starts with a space, e.g. 'a ¨' -> 'a  \u0308'",
-    strict=True,
-)
 @pytest.mark.parametrize("text", ["a \u00a8", "\u00a8", "x \u02dc y"])
 def test_spacing_diacritic_leaves_no_double_or_leading_space(text: str) -> None:
     """Whitespace produced by NFKC is collapsed like any other whitespace run."""

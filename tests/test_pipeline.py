@@ -319,11 +319,6 @@ def test_wrongly_typed_setting_raises_config_error() -> None:
         find_reuse(story_docs(), threshold="high")
 
 
-@pytest.mark.xfail(
-    reason="BUG: Settings.from_options(threshold='high') raises ConfigError with only Python's "
-    "message \"'<' not supported between instances of 'float' and 'str'\", not naming the setting",
-    strict=True,
-)
 def test_wrongly_typed_setting_error_names_the_setting() -> None:
     """The ConfigError for a wrongly typed value names the setting and shows the value."""
     with pytest.raises(ConfigError, match=r"threshold.*'high'"):
@@ -355,11 +350,6 @@ def test_none_options_mean_the_defaults() -> None:
     assert Settings.from_options({"num_perm": None, "min_length": None}) == Settings()
 
 
-@pytest.mark.xfail(
-    reason="BUG: Settings accepts non-integer values for integer fields (shingle_size=2.5); "
-    "find_reuse then fails deep in numpy with a TypeError instead of a ConfigError",
-    strict=True,
-)
 @pytest.mark.parametrize("options", [{"shingle_size": 2.5}, {"window_size": 4.5}])
 def test_non_integer_setting_raises_config_error(options: dict[str, object]) -> None:
     """A float where an integer setting is expected raises ConfigError."""
@@ -367,11 +357,6 @@ def test_non_integer_setting_raises_config_error(options: dict[str, object]) -> 
         find_reuse(story_docs(), jobs=1, **options)
 
 
-@pytest.mark.xfail(
-    reason="BUG: find_reuse(docs, settings=Settings(), min_length=1000) silently ignores the "
-    "keyword settings when a Settings record is also given",
-    strict=True,
-)
 def test_keyword_settings_next_to_a_settings_record_are_not_ignored() -> None:
     """Keywords given with settings= are applied or rejected, never silently dropped."""
     try:

@@ -135,11 +135,6 @@ def test_window_layout_for_a_known_length() -> None:
     assert window_extents(starts, 40, 16) == [(0, 16), (8, 24), (16, 32), (24, 40)]
 
 
-@pytest.mark.xfail(
-    reason="BUG: compute_window_signatures makes windows of 3 * (window_size // 2) shingles for "
-    "an odd window_size >= 5 (e.g. 6 for 5, 12 for 9, 21 for 15), not window_size",
-    strict=True,
-)
 def test_odd_window_size_windows_hold_window_size_shingles() -> None:
     """Window 9 over 40 shingles: each window but the last holds 9 shingles, as documented."""
     hashes = np.arange(40, dtype=np.uint32)

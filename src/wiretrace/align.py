@@ -270,8 +270,13 @@ def align_pair(
                 break
         else:
             merged.append((source_range, target_range))
+    # Seeds are whole n-grams: up to size - 1 shared words at either end of a passage, next to
+    # an edit, belong to no seed. Align a little beyond the seeds; trimming keeps what matches.
+    margin = size - 1
     passages = []
-    for source_range, target_range in merged:
+    for (a, b), (c, d) in merged:
+        source_range = (max(0, a - margin), min(len(source_tokens), b + margin))
+        target_range = (max(0, c - margin), min(len(target_tokens), d + margin))
         passage = _align_range(
             source_text, source_tokens, target_text, target_tokens, source_range, target_range
         )

@@ -11,15 +11,21 @@ import attrs
 from wiretrace.errors import ConfigError
 
 
-def _at_least(minimum: int | float):
+def _at_least(minimum: int):
+    """An integer setting of at least `minimum`."""
+
     def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{attribute.name} must be a whole number, got {value!r}")
         if value < minimum:
             raise ConfigError(f"{attribute.name} must be >= {minimum}, got {value!r}")
 
     return check
 
 
-def _in_unit_interval(instance: Any, attribute: attrs.Attribute, value: float) -> None:
+def _in_unit_interval(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{attribute.name} must be a number in (0, 1], got {value!r}")
     if not 0.0 < value <= 1.0:
         raise ConfigError(f"{attribute.name} must be in (0, 1], got {value!r}")
 
@@ -72,8 +78,8 @@ class Settings:
 
     @jobs.validator
     def _check_jobs(self, attribute: attrs.Attribute, value: int | None) -> None:
-        if value is not None and value < 1:
-            raise ConfigError(f"jobs must be >= 1 (or None for all cores), got {value!r}")
+        if value is not None:
+            _at_least(1)(self, attribute, value)
 
     @property
     def workers(self) -> int:
@@ -81,10 +87,17 @@ class Settings:
         return self.jobs or os.cpu_count() or 1
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any] | None = None, **overrides: Any) -> Settings:
-        """Settings from keyword options; unknown names raise ConfigError listing the known ones.
+    def from_options(
+        cls,
+        options: Mapping[str, Any] | None = None,
+        *,
+        base: Settings | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Settings from keyword options (over `base`, if given, else the defaults).
 
-        None values mean "use the default", so CLI options can be passed straight through.
+        Unknown names raise ConfigError listing the known ones. None values mean "keep the
+        default", so CLI options can be passed straight through.
         """
         merged = {**(options or {}), **overrides}
         known = {field.name for field in attrs.fields(cls)}
@@ -94,10 +107,9 @@ class Settings:
                 f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}"
             )
         values = {name: value for name, value in merged.items() if value is not None}
-        try:
+        if base is None:
             return cls(**values)
-        except TypeError as error:
-            raise ConfigError(str(error)) from error
+        return attrs.evolve(base, **values) if values else base
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a plain dict (for reports and index metadata)."""

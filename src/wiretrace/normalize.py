@@ -93,14 +93,14 @@ def normalize_text(text: str) -> NormalizedText:
     offsets: list[int] = []
     previous_space = True  # drop leading whitespace
     for index, char in enumerate(text):
-        normalized = normalize_char(char)
-        if normalized == " ":
-            if previous_space:
-                continue
-            previous_space = True
-        elif normalized:
-            previous_space = False
-        for piece in normalized:
+        for piece in normalize_char(char):
+            if piece.isspace():
+                if previous_space:
+                    continue
+                piece = " "
+                previous_space = True
+            else:
+                previous_space = False
             out.append(piece)
             offsets.append(index)
     if out and out[-1] == " ":  # drop trailing whitespace

@@ -221,7 +221,7 @@ def find_reuse(
     `skipped` records from reading the input are carried into the report.
     """
     global _DOCUMENTS, _TOKENS, _MASKS, _BOILERPLATE, _SETTINGS
-    settings = settings or Settings.from_options(options)
+    settings = Settings.from_options(options, base=settings)
     docs = [as_document(item, position) for position, item in enumerate(documents)]
     seen: dict[str, int] = {}
     for position, doc in enumerate(docs):
@@ -284,7 +284,7 @@ def compare(
     Plain strings get the ids "source" and "target" and keep the order given (direction
     "unknown"); documents with publication dates are oriented by them, as in `find_reuse`.
     """
-    settings = settings or Settings.from_options(options)
+    settings = Settings.from_options(options, base=settings)
     first = (
         Document(id="source", text=source) if isinstance(source, str) else as_document(source, 0)
     )
@@ -327,7 +327,7 @@ def find_reuse_in(
     title_field, url_field); `on_error` is "fail" (raise InputError on the first bad input) or
     "skip" (list it in the report's `skipped`).
     """
-    settings = settings or Settings.from_options(options)
+    settings = Settings.from_options(options, base=settings)
     field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
     loaded = load_documents(
         [str(path) for path in inputs], field_map=field_map, on_error=on_error, encoding=encoding
@@ -361,7 +361,7 @@ def compare_files(
     first, second = _read_one(source, encoding), _read_one(target, encoding)
     first = attrs.evolve(first, id=str(source))
     second = attrs.evolve(second, id=str(target))
-    return compare(first, second, settings=settings or Settings.from_options(options))
+    return compare(first, second, settings=Settings.from_options(options, base=settings))
 
 
 def demo_corpus_path() -> Path:

@@ -7,6 +7,7 @@ through ``hashfunc``, so they interoperate with datasketch's LSH and storage.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -54,8 +55,9 @@ def compute_window_signatures(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Signatures of overlapping windows of `window_size` shingles, every `window_size // 2`.
 
-    Returns (signatures, starts): one row per window and the index of its first shingle. A text
-    with at most `window_size` shingles has one window over all of them.
+    Window k covers shingles [k * stride, k * stride + window_size), cut at the end of the text;
+    windows continue until one reaches the end. Returns (signatures, starts): one row per window
+    and the index of its first shingle. A text with at most `window_size` shingles has one window.
     """
     count = len(hashes32)
     if count == 0:
@@ -64,12 +66,15 @@ def compute_window_signatures(
     if count <= window_size:
         return permuted.min(axis=0, keepdims=True), np.zeros(1, dtype=np.int64)
     stride = max(1, window_size // 2)
-    blocks_per_window = -(-window_size // stride)
-    block_starts = np.arange(0, count, stride)
-    blocks = np.minimum.reduceat(permuted, block_starts, axis=0)
-    # Window k covers blocks k .. k + blocks_per_window - 1; the last window ends at the text's end.
-    n_windows = max(1, len(block_starts) - blocks_per_window + 1)
-    signatures = blocks[:n_windows].copy()
+    # Blocks of gcd(window, stride) shingles tile every window exactly.
+    block = math.gcd(window_size, stride)
+    blocks_per_window = window_size // block
+    blocks = np.minimum.reduceat(permuted, np.arange(0, count, block), axis=0)
+    starts = np.arange(0, count - window_size + stride, stride)
+    starts = starts[starts < count]
+    first_blocks = starts // block
+    padded = np.vstack([blocks, np.full((blocks_per_window, num_perm), EMPTY, dtype=np.uint32)])
+    signatures = padded[first_blocks].copy()
     for offset in range(1, blocks_per_window):
-        np.minimum(signatures, blocks[offset : offset + n_windows], out=signatures)
-    return signatures, block_starts[:n_windows]
+        np.minimum(signatures, padded[first_blocks + offset], out=signatures)
+    return signatures, starts.astype(np.int64)

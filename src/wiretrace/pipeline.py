@@ -55,50 +55,72 @@ def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
     )
 
 
+def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndarray]:
+    """Stage 1 for one document: its tokens, and its unique outlet-salted shingle hashes (the
+    input of `boilerplate.find_boilerplate`)."""
+    tokens = tokenize(document.text)
+    hashes = salted(shingle_hashes(tokens.ids, settings.shingle_size), document.outlet)
+    return tokens, np.unique(hashes)
+
+
+def sketch_tokens(
+    document: Document, tokens: Tokens, settings: Settings, boilerplate: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Stage 2 for one document: the LSH bucket keys of its windows (flat uint64 array, one per
+    window and band) and its boilerplate word mask (None when it has no boilerplate).
+
+    Two documents are candidates when they share `settings.min_hits` keys; keys are stable across
+    processes and machines for the same settings.
+    """
+    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
+    hashes = shingle_hashes(tokens.ids, settings.shingle_size)
+    if boilerplate is None:
+        boilerplate = np.zeros(0, dtype=np.uint64)
+    shingle_mask, word_mask = boilerplate_mask(
+        salted(hashes, document.outlet), boilerplate, tokens, settings.shingle_size
+    )
+    signatures, _ = compute_window_signatures(
+        hash32(hashes[~shingle_mask]), settings.window_size, settings.num_perm, settings.seed
+    )
+    keys = band_keys(signatures, bands, rows).ravel()
+    return keys, (word_mask if word_mask.any() else None)
+
+
+def align_documents(
+    first: Document,
+    first_tokens: Tokens,
+    second: Document,
+    second_tokens: Tokens,
+    settings: Settings,
+    first_mask: np.ndarray | None = None,
+    second_mask: np.ndarray | None = None,
+) -> Pair | None:
+    """Stage 3 for one candidate pair: its passages, as an oriented Pair (None if no passage)."""
+    passages = align_pair(
+        first.text, first_tokens, second.text, second_tokens, settings, first_mask, second_mask
+    )
+    if not passages:
+        return None
+    return build_pair(first, first_tokens, second, second_tokens, passages)
+
+
 def _tokenize_chunk(bounds: tuple[int, int]) -> list[tuple[Tokens, np.ndarray]]:
-    """Tokens and unique outlet-salted shingle hashes of documents[start:end]."""
     assert _SETTINGS is not None
-    out = []
-    for k in range(*bounds):
-        doc = _DOCUMENTS[k]
-        tokens = tokenize(doc.text)
-        hashes = salted(shingle_hashes(tokens.ids, _SETTINGS.shingle_size), doc.outlet)
-        out.append((tokens, np.unique(hashes)))
-    return out
+    return [read_tokens(_DOCUMENTS[k], _SETTINGS) for k in range(*bounds)]
 
 
 def _sketch_chunk(bounds: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """LSH bucket keys of each document's windows, and its boilerplate word mask (or None)."""
-    assert _SETTINGS is not None
-    settings = _SETTINGS
-    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
-    out: list[tuple[np.ndarray, np.ndarray | None]] = []
-    for k in range(*bounds):
-        tokens = _TOKENS[k]
-        hashes = shingle_hashes(tokens.ids, settings.shingle_size)
-        shingle_mask, word_mask = boilerplate_mask(
-            salted(hashes, _DOCUMENTS[k].outlet), _BOILERPLATE, tokens, settings.shingle_size
-        )
-        signatures, _ = compute_window_signatures(
-            hash32(hashes[~shingle_mask]), settings.window_size, settings.num_perm, settings.seed
-        )
-        keys = band_keys(signatures, bands, rows).ravel()
-        out.append((keys, word_mask if word_mask.any() else None))
-    return out
-
-
-def _align_chunk(pairs: np.ndarray) -> list[tuple[Passage, ...]]:
     assert _SETTINGS is not None
     return [
-        align_pair(
-            _DOCUMENTS[a].text,
-            _TOKENS[a],
-            _DOCUMENTS[b].text,
-            _TOKENS[b],
-            _SETTINGS,
-            _MASKS[a],
-            _MASKS[b],
-        )
+        sketch_tokens(_DOCUMENTS[k], _TOKENS[k], _SETTINGS, _BOILERPLATE) for k in range(*bounds)
+    ]
+
+
+def _align_chunk(pairs: np.ndarray) -> list[Pair | None]:
+    assert _SETTINGS is not None
+    docs, tokens, masks, settings = _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS
+    return [
+        align_documents(docs[a], tokens[a], docs[b], tokens[b], settings, masks[a], masks[b])
         for a, b in pairs.tolist()
     ]
 
@@ -263,11 +285,7 @@ def find_reuse(
     finally:
         _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS = (), (), (), None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
-    pairs = [
-        build_pair(docs[a], tokens[a], docs[b], tokens[b], passages)
-        for (a, b), passages in zip(candidates.tolist(), aligned, strict=True)
-        if passages
-    ]
+    pairs = [pair for pair in aligned if pair is not None]
     pairs.sort(key=lambda pair: (-pair.similarity, pair.source, pair.target))
     return Report(documents=docs, pairs=pairs, skipped=tuple(skipped), settings=settings)
 

@@ -247,3 +247,52 @@ def reused_pairs(draw: st.DrawFn, max_rate: float = 0.15) -> tuple[str, str]:
 # Shared by the property tests: modest example counts keep the suite fast; no deadline because
 # the first call of a stage warms caches.
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# Hostile inputs: what real exports and crawls throw at the readers.
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+)
+ENCODINGS = ("utf-8", "cp1252", "latin-1", "utf-16", "shift_jis", "koi8-r")
+
+
+def json_values(max_leaves: int = 20) -> st.SearchStrategy[object]:
+    """Any JSON value: scalars, arrays and objects nested a few levels."""
+    return st.recursive(
+        JSON_SCALARS,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def record_like(draw: st.DrawFn) -> dict[str, object]:
+    """An object that looks like an article record, with any value in any of the usual fields."""
+    keys = st.sampled_from(["id", "text", "body", "date", "published", "outlet", "title", "url"])
+    record = draw(st.dictionaries(keys | st.text(max_size=8), json_values(8), max_size=6))
+    return record
+
+
+@st.composite
+def nested_json(draw: st.DrawFn) -> str:
+    """A JSON line nested far deeper than any record (arrays or objects, closed or not)."""
+    depth = draw(st.integers(100, 50_000))
+    opener, closer = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+    closed = draw(st.booleans())
+    inner = opener * depth + "1" + (closer * depth if closed else "")
+    return '{"id": "deep", "text": ' + inner + "}"
+
+
+@st.composite
+def mixed_encoding_lines(draw: st.DrawFn) -> bytes:
+    """Lines of one file, each encoded in its own codec (as when exports are concatenated)."""
+    lines = draw(st.lists(st.tuples(st.text(min_size=1, max_size=40), st.sampled_from(ENCODINGS))))
+    out = []
+    for text, encoding in lines:
+        out.append(text.encode(encoding, errors="replace") + b"\n")
+    return b"".join(out)

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 import wiretrace
 from wiretrace.cli import cli
 
-COMMANDS = ["compare", "report", "demo"]
+COMMANDS = ["compare", "report", "demo", "index", "trace"]
 STORY = (
     "A section of the Kessel Street Bridge gave way during the morning rush hour in the port "
     "city of Halvergate on Saturday, sending at least 14 vehicles and a crowded tram into the "

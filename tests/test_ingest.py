@@ -181,13 +181,13 @@ def test_csv_with_an_unclosed_quote_is_an_error(tmp_path: Path) -> None:
     assert raised.value.line == 2
 
 
-def test_csv_without_header_is_an_error(tmp_path: Path) -> None:
-    """An empty CSV file has no header row, which is an error."""
+@pytest.mark.parametrize("content", ["", "\n\n", "id,text\n"])
+def test_csv_without_records_is_skipped_as_empty(tmp_path: Path, content: str) -> None:
+    """A CSV file with no rows below the header, or none at all, is Skipped as 'empty'."""
     path = tmp_path / "a.csv"
-    path.write_text("", encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
 
-    with pytest.raises(InputError, match="has no header row"):
-        load_documents(path)
+    assert load_documents(path).skipped == (Skipped(str(path), None, "empty"),)
 
 
 def test_inputs_are_read_in_the_order_given(tmp_path: Path) -> None:
@@ -503,8 +503,13 @@ def test_unsupported_extension_lists_the_supported_ones(tmp_path: Path) -> None:
     path = tmp_path / "a.xml"
     path.write_text("<a/>", encoding="utf-8")
 
-    with pytest.raises(InputError, match=r"\.jsonl, \.ndjson, \.jsonl\.gz, \.ndjson\.gz or \.csv"):
+    with pytest.raises(InputError) as raised:
         load_documents(path)
+
+    assert str(raised.value) == (
+        f"{path}: is not a supported input; wiretrace reads .txt, .md, .html, .htm, .jsonl, "
+        ".ndjson, .csv and .warc files (.jsonl, .ndjson and .warc also gzipped)"
+    )
 
 
 def test_corrupt_gzip_is_an_error(tmp_path: Path) -> None:

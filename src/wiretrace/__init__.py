@@ -4,9 +4,27 @@ Which articles reuse which, exactly which passages (offsets into the original te
 wording changed, and who most likely took it from whom.
 """
 
+from wiretrace.archive import AddResult, Index
 from wiretrace.config import Settings
-from wiretrace.errors import ConfigError, InputError, WiretraceError
-from wiretrace.models import Document, Edit, Pair, Passage, Report, Skipped, replay_edits
+from wiretrace.errors import (
+    ConfigError,
+    InputError,
+    MissingDependencyError,
+    StoreError,
+    WiretraceError,
+)
+from wiretrace.models import (
+    Document,
+    Edit,
+    Notice,
+    Pair,
+    Passage,
+    Report,
+    Skipped,
+    SourceShare,
+    Trace,
+    replay_edits,
+)
 from wiretrace.normalize import NormalizedText, normalize_text
 from wiretrace.pipeline import compare, compare_files, demo_corpus_path, find_reuse, find_reuse_in
 from wiretrace.report import render_json, render_text
@@ -14,16 +32,23 @@ from wiretrace.report import render_json, render_text
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddResult",
     "ConfigError",
     "Document",
     "Edit",
+    "Index",
     "InputError",
+    "MissingDependencyError",
     "NormalizedText",
+    "Notice",
     "Pair",
     "Passage",
     "Report",
     "Settings",
     "Skipped",
+    "SourceShare",
+    "StoreError",
+    "Trace",
     "WiretraceError",
     "__version__",
     "compare",

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import wiretrace
 from wiretrace.errors import WiretraceError
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS
 from wiretrace.models import Report
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -24,6 +25,7 @@ STAGE_LABELS = {
     "read": "Tokenizing documents",
     "sketch": "Sketching windows",
     "align": "Aligning candidate pairs",
+    "add": "Adding documents to the index",
 }
 
 
@@ -75,7 +77,17 @@ def _input_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--title-field", help="Field holding the title (JSONL/CSV)."),
         click.option("--url-field", help="Field holding the URL (JSONL/CSV)."),
         click.option(
-            "--encoding", default="utf-8", show_default=True, help="Text encoding of the inputs."
+            "--encoding",
+            default="utf-8",
+            show_default=True,
+            help="Text encoding of the inputs (a web page's declared charset comes first).",
+        ),
+        click.option(
+            "--max-document-chars",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_DOCUMENT_CHARS,
+            show_default=True,
+            help="Longest document read, in characters; a longer one is a bad input.",
         ),
         click.option(
             "--on-error",
@@ -191,12 +203,26 @@ def compare(
 @_setting_options
 @_input_options
 @_output_options
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Run on this machine's cores, or on Apache Spark (pip install 'wiretrace[spark]').",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL for --engine spark.",
+)
 @_library_errors
 def report(inputs: tuple[str, ...], output_format: str, output: str, **options: Any) -> None:
     """Find which articles reuse which, with every passage, in a corpus.
 
-    INPUTS are folders (every .txt/.md file below), JSON Lines (.jsonl, .ndjson, .jsonl.gz) or
-    CSV files; field names are recognised (id, text/body/content, outlet/source/site_name/domain,
+    INPUTS are folders (every supported file below), text (.txt, .md), web pages (.html, .htm),
+    web archives (.warc, .warc.gz), JSON Lines (.jsonl, .ndjson, .jsonl.gz) or CSV files; field
+    names are recognised (id, text/body/content, outlet/source/site_name/domain,
     published/date/datetime) or named with the --*-field options.
 
     \b
@@ -204,12 +230,19 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
         wiretrace report articles.jsonl.gz --format json -o report.json
     """
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
+    find_reuse_in: Callable[..., Report] = wiretrace.find_reuse_in
+    master = options.pop("spark_master")
+    if options.pop("engine") == "spark":
+        from wiretrace import spark
+
+        find_reuse_in = functools.partial(spark.find_reuse_in, master=master)
     with _progress(sys.stderr.isatty()) as progress:
-        result = wiretrace.find_reuse_in(
+        result = find_reuse_in(
             inputs,
             fields=fields,
             on_error=options.pop("on_error"),
             encoding=options.pop("encoding"),
+            max_document_chars=options.pop("max_document_chars"),
             progress=progress,
             settings=_settings(options),
         )
@@ -230,6 +263,143 @@ def demo(output_format: str, output: str, jobs: int | None) -> None:
         wiretrace demo --format json -o demo.json
     """
     result = wiretrace.find_reuse_in([str(wiretrace.demo_corpus_path())], jobs=jobs)
+    _emit(result, output_format, output)
+
+
+def _index_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The settings an index's bucket keys are made with: recorded in a new index, checked after."""
+    options = [
+        click.option("--shingle-size", type=int, help="Words per shingle in the sketches [3]."),
+        click.option("--window-size", type=int, help="Shingles per sketched window [16]."),
+        click.option("--num-perm", type=int, help="MinHash permutations per window [64]."),
+        click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.4]."),
+        click.option("--seed", type=int, help="MinHash seed [1]."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.group("index", context_settings=CONTEXT_SETTINGS)
+def index_group() -> None:
+    """Build and inspect a persistent index of articles to trace new articles against.
+
+    INDEX is a SQLite file (made when missing) or a Redis server: redis://host:port/db.
+
+    \b
+    Example:
+        wiretrace index add news.db articles.jsonl.gz && wiretrace index stats news.db
+    """
+
+
+@index_group.command("add")
+@click.argument("index_location", metavar="INDEX")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=False))
+@_index_options
+@_input_options
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Documents per transaction; a stopped add keeps every finished batch.",
+)
+@_library_errors
+def index_add(index_location: str, inputs: tuple[str, ...], batch_size: int, **options: Any) -> None:
+    """Add articles to a persistent index; run it again to resume a stopped add.
+
+    INPUTS are read as by `wiretrace report`. An id already in the index is replaced when its
+    content changed and skipped when it did not. A new index records the settings; later runs
+    must use the same ones.
+
+    \b
+    Example:
+        wiretrace index add news.db articles.jsonl.gz --on-error skip
+    """
+    fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
+    reading = {k: options.pop(k) for k in ("on_error", "encoding", "max_document_chars")}
+    with (
+        _progress(sys.stderr.isatty()) as progress,
+        wiretrace.Index.open(index_location, **options) as index,
+    ):
+        result = index.add_from(
+            inputs, fields=fields, batch_size=batch_size, progress=progress, **reading
+        )
+    for item in result.skipped:
+        where = f"{item.input} line {item.line}" if item.line is not None else item.input
+        click.echo(f"skipped {where}: {item.reason}", err=True)
+    click.echo(
+        f"{index_location}: {result.added} added, {result.replaced} replaced, "
+        f"{result.unchanged} unchanged, {len(result.skipped)} skipped; "
+        f"{result.documents} documents in the index"
+    )
+
+
+@index_group.command("stats")
+@click.argument("index_location", metavar="INDEX")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@_library_errors
+def index_stats(index_location: str, output_format: str) -> None:
+    """Show what an index holds: documents, settings, size, date range, top outlets.
+
+    \b
+    Example:
+        wiretrace index stats news.db --format json
+    """
+    with wiretrace.Index.open(index_location, create=False) as index:
+        stats = index.stats()
+    if output_format == "json":
+        click.echo(wiretrace.report.render_stats_json(stats), nl=False)
+    else:
+        click.echo(wiretrace.report.render_stats_text(stats), nl=False)
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option(
+    "--index",
+    "index_location",
+    required=True,
+    metavar="INDEX",
+    help="The index to trace against: a SQLite file or redis://host:port/db.",
+)
+@click.option("--since", help="Only sources published on or after this ISO date or time.")
+@click.option("--until", help="Only sources published on or before this ISO date (or time).")
+@_setting_options
+@_output_options
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of ARTICLE.")
+@_library_errors
+def trace(
+    articles: tuple[str, ...],
+    index_location: str,
+    since: str | None,
+    until: str | None,
+    output_format: str,
+    output: str,
+    encoding: str,
+    **options: Any,
+) -> None:
+    """Trace articles back to their sources in an index: passages, shares, edits.
+
+    ARTICLE is a file (as read by `wiretrace report`; a text file is one article) or - for
+    standard input; several may be given. In the report each indexed document an article reuses
+    is a source and the article the target; "sources" sums up each article's shares.
+
+    \b
+    Example:
+        wiretrace trace new-article.txt --index news.db --since 2019-11-01 --format json
+    """
+    stdin = click.get_text_stream("stdin")
+    inputs = [wiretrace.Document(id="-", text=stdin.read()) if a == "-" else a for a in articles]
+    with wiretrace.Index.open(index_location, create=False, **options) as index:
+        result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
     _emit(result, output_format, output)
 
 

@@ -22,5 +22,25 @@ class InputError(WiretraceError, ValueError):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
+class EmptyInputError(InputError):
+    """Raised when an input holds no article text: an empty file or record, or a web page with no
+    article in it.
+
+    Real exports are full of these, so readers never stop on one: in both ``on_error`` modes they
+    become `Skipped` entries (reason ``"empty"``, or ``"no article text found"`` for a page).
+    """
+
+
 class ConfigError(WiretraceError, ValueError):
     """Raised when a setting is out of range or settings contradict each other."""
+
+
+class StoreError(WiretraceError, RuntimeError):
+    """Raised when a persistent index cannot be opened, read or written: a missing index, a file
+    that is not a wiretrace index, a Redis server that does not answer. The message names the
+    index and says what to do."""
+
+
+class MissingDependencyError(WiretraceError, ImportError):
+    """Raised when a feature needs an optional extra that is not installed; the message names
+    the install command (for example ``pip install 'wiretrace[spark]'``)."""

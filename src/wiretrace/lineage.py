@@ -1,11 +1,113 @@
-"""Direction of reuse: which document of a pair is the origin, from publication times or text."""
+"""Lineage: reuse clusters, who took each passage from whom, and the typed mutations of every hop.
+
+- Direction of one pair (`orient_pair`): publication times where known, else the texts.
+- Clusters (`find_clusters`): the passages of all pairs, joined wherever they overlap in a
+  document, so one cluster is one family of reused text across every document carrying it.
+- Lineage (`infer_lineage`): within a cluster, each document's most likely parent. Candidate
+  parents are the documents it shares the cluster's text with; each is scored by parsimony (the
+  words someone would have had to change or add to make the child from it: a copy that inherits
+  its parent's edits is explained most cheaply by that parent, not by the wire; trimming is
+  cheap, so the fuller text is the likelier origin), by publication time (strong between one
+  outlet's versions, weaker across outlets, where a few hours of clock error are outweighed by a
+  few inherited edits), and by credit (the child names the parent's outlet). The tree is the
+  maximum spanning arborescence of those scores (no cycles, by construction); a document no
+  parent explains well is a root.
+- Mutations (`classify_change`): every edit along a hop, typed as number, name, quote,
+  attribution, hedge, sentence_added/removed, or plain substitution/insertion/deletion.
+"""
 
 from __future__ import annotations
 
-from wiretrace.models import Direction, Document
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-# Coverage must differ by more than this for the texts alone to decide a direction.
+import networkx as nx
+
+from wiretrace.models import (
+    ClusterMember,
+    Direction,
+    Document,
+    LineageEdge,
+    Mutation,
+    MutationType,
+    Pair,
+    Passage,
+    PassageKind,
+    ReuseCluster,
+)
+from wiretrace.shingle import TOKEN_PATTERN
+
+# Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
+
+# Weights of the evidence for "child took it from parent" (see the module docstring), summed
+# into one score per candidate parent.
+# Text (parsimony, see _change_cost): each changed word inside the shared passages, and each word
+# of the child's reused text that this parent lacks, costs COST_WORD, at most EVENT_WORDS words
+# per edit or stretch (rewording a sentence or adding a paragraph is one event). Trimmed
+# sentences and parent text the child lacks cost COST_TRIM_WORD per word: copies are trimmed
+# all the time. A copy that inherits its parent's edits is explained most cheaply by that parent,
+# and a copy of a copy sits between its source and the wire.
+COST_WORD = 0.1
+EVENT_WORDS = 10_000
+COST_TRIM_WORD = 0.0002
+# Time: WEIGHT_TIME * tanh(hours / TIME_SCALE_HOURS): being published first matters, being
+# published much earlier does not. Across outlets it weighs less than a few inherited edits
+# (three words of evidence outweigh any few hours of clock error); one outlet's versions of a
+# story share one clock, so there the times decide (SAME_OUTLET_TIME_FACTOR).
+WEIGHT_TIME = 0.1
+TIME_SCALE_HOURS = 1.0
+SAME_OUTLET_TIME_FACTOR = 50.0
+# A "parent" published more than LATE_HOURS after the child needs clocks wrong by a day or more.
+LATE_HOURS = 12.0
+WEIGHT_LATE = 0.5
+# Credit (direction): the child names the parent's outlet in a reporting position.
+WEIGHT_CREDIT = 0.1
+# A document is a root unless some parent accounts for more than ROOT_SHARE of its reused text.
+ROOT_SHARE = 0.4
+# A change of at least this many words that adds or removes whole sentences is typed as such.
+SENTENCE_WORDS = 8
+CONFIDENCE_SHARPNESS = 3.0
+
+# Share of a passage inside quotation marks above which it is a shared quote, not copying.
+QUOTE_SHARE = 0.8
+
+_QUOTED = re.compile(
+    r"\"[^\"\n]{1,1500}\"|“[^”\n]{1,1500}”|„[^“”\n]{1,1500}[“”]|«[^»\n]{1,1500}»"
+    r"|(?<!\w)‘[^’\n]{1,1500}’(?!\w)|(?<!\w)'[^'\n]{1,1500}'(?!\w)"
+)
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+_SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?:\s|$)")
+_ATTRIBUTION = re.compile(
+    r"\baccording to\b|\breport(?:ed|s|ing)?\b|\btold\b|\bquot(?:ed|ing)\b|\bcit(?:ed|ing)\b"
+    r"|\bsaid in a statement\b|\bsources?\b|\bvia\b|\bcontributed to this report\b"
+    r"|\bwire services?\b|\bnews agenc(?:y|ies)\b|\(\s*[A-Z][A-Za-z]{1,15}\s*\)"
+    r"|\bсообщ\w*|\bпо данным\b|\bпередает\b|\bпередаёт\b|\bсогласно\b"
+    r"|\bsegún\b|\bselon\b|\blaut\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\breportedly\b|\ballegedly\b|\balleged\b|\bpurportedly\b|\bapparently\b|\bunconfirmed\b"
+    r"|\bunverified\b|\brumou?red\b|\bsupposedly\b|\bpresumably\b|\bpossibly\b|\bclaimed\b"
+    r"|\b(?:is|are|was|were) said to\b|\bit is (?:believed|thought|understood)\b"
+    r"|\bbelieved to\b|\bmay have\b|\bmight have\b|\bsources say\b|\breports suggest\b"
+    r"|\bякобы\b|\bпредположительно\b|\bпо неподтвержденным\b|\bвозможно\b",
+    re.IGNORECASE,
+)
+_UPDATE = re.compile(
+    r"\bUPDATE\s*\d+\b|\bCORRECTED\b|\bREFILE\b|\bWRAPUP\b|\(\s*(?:Adds|Updates|Recasts|Corrects)\b"
+)
+_GENERIC_OUTLET_WORDS = {
+    "the", "news", "daily", "post", "times", "wire", "agency", "press", "service", "services",
+    "radio", "online", "herald", "review", "journal", "tribune", "courier", "observer", "star",
+    "ledger", "media", "network", "channel", "group", "report", "weekly", "evening", "morning",
+    "broadcasting", "international", "national", "world", "today", "com", "www", "net", "org",
+}  # fmt: skip
+_ACRONYM = re.compile(r"\(\s*([A-Z][A-Za-z]{1,10})\s*\)")
 
 
 def orient_pair(
@@ -30,12 +132,600 @@ def orient_pair(
 
 def _earlier(first: Document, second: Document) -> Document | None:
     """The document published first, or None when the dates are missing or cannot tell."""
+    hours = _hours_between(first, second)
+    if hours is None or hours == 0:
+        return None
+    return first if hours > 0 else second
+
+
+def _hours_between(first: Document, second: Document) -> float | None:
+    """Hours from `first`'s publication to `second`'s (negative if second is earlier).
+
+    Bare dates compare by day only; None when either date is unknown.
+    """
     first_time, second_time = first.published_at, second.published_at
     if first_time is None or second_time is None:
         return None
     if not (first.published_has_time and second.published_has_time):
-        first_time = first_time.replace(hour=0, minute=0, second=0, microsecond=0)
-        second_time = second_time.replace(hour=0, minute=0, second=0, microsecond=0)
-    if first_time == second_time:
-        return None
-    return first if first_time < second_time else second
+        first_time = _day(first_time)
+        second_time = _day(second_time)
+    return (second_time - first_time).total_seconds() / 3600.0
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# --- quotes -------------------------------------------------------------------------------
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of `text` inside quotation marks (marks included), in order."""
+    return [match.span() for match in _QUOTED.finditer(text)]
+
+
+def _share_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> float:
+    if end <= start:
+        return 0.0
+    inside = sum(max(0, min(end, b) - max(start, a)) for a, b in spans)
+    return inside / (end - start)
+
+
+def passage_kind(source_text: str, passage: Passage) -> PassageKind:
+    """ "quote" when the passage is mostly inside quotation marks in its source, else "narration"."""
+    offset = max(0, passage.source_start - 1500)
+    spans = quote_spans(source_text[offset : passage.source_end + 1500])
+    share = _share_inside(spans, passage.source_start - offset, passage.source_end - offset)
+    return "quote" if share >= QUOTE_SHARE else "narration"
+
+
+# --- clusters -------------------------------------------------------------------------------
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, first: int, second: int) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def find_clusters(
+    pairs: Sequence[Pair],
+) -> list[tuple[list[tuple[str, int, int]], list[tuple[int, int]]]]:
+    """Group passages into clusters of the same reused text.
+
+    Returns, per cluster, its spans [(document, start, end)] (overlapping spans of one document
+    merged) and the (pair index, passage index) of every passage in it. Clusters are ordered by
+    their first passage.
+    """
+    spans: list[tuple[str, int, int]] = []
+    owners: list[tuple[int, int]] = []
+    for pair_index, pair in enumerate(pairs):
+        for passage_index, passage in enumerate(pair.passages):
+            spans.append((pair.source, passage.source_start, passage.source_end))
+            spans.append((pair.target, passage.target_start, passage.target_end))
+            owners.append((pair_index, passage_index))
+    union = _UnionFind(len(spans))
+    for item in range(0, len(spans), 2):
+        union.union(item, item + 1)
+    by_document: dict[str, list[int]] = defaultdict(list)
+    for item, (document, _, _) in enumerate(spans):
+        by_document[document].append(item)
+    for items in by_document.values():
+        items.sort(key=lambda k: (spans[k][1], spans[k][2]))
+        current, current_end = items[0], spans[items[0]][2]
+        for item in items[1:]:
+            start, end = spans[item][1], spans[item][2]
+            if start < current_end:
+                union.union(current, item)
+                current_end = max(current_end, end)
+            else:
+                current, current_end = item, end
+    groups: dict[int, list[int]] = defaultdict(list)
+    for item in range(len(spans)):
+        groups[union.find(item)].append(item)
+    clusters = []
+    for root in sorted(groups):
+        items = groups[root]
+        merged: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for item in sorted(items, key=lambda k: (spans[k][0], spans[k][1])):
+            document, start, end = spans[item]
+            runs = merged[document]
+            if runs and start < runs[-1][1]:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+            else:
+                runs.append((start, end))
+        members = [(doc, start, end) for doc, runs in merged.items() for start, end in runs]
+        passages = sorted({owners[item // 2] for item in items})
+        clusters.append((members, passages))
+    return clusters
+
+
+# --- mutations --------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _looks_like_name(text: str, full_text: str, start: int) -> bool:
+    words = text.split()
+    if not words or len(words) > 4:
+        return False
+    if not all(word[:1].isupper() for word in words):
+        return False
+    before = full_text[max(0, start - 3) : start].strip()
+    return not (before == "" or before.endswith((".", "!", "?", "\n")))
+
+
+def _inside_quote(text: str, start: int, end: int) -> bool:
+    lookback = max(0, start - 1500)
+    window = text[lookback : min(len(text), end + 1500)]
+    return any(a <= start - lookback and end - lookback <= b for a, b in quote_spans(window))
+
+
+def _is_sentence(text: str) -> bool:
+    return len(_words(text)) >= 5 and bool(_SENTENCE_END.search(text.strip() + " "))
+
+
+def classify_change(
+    source_text: str,
+    target_text: str,
+    source_span: tuple[int, int],
+    target_span: tuple[int, int],
+    names: Iterable[str] = (),
+) -> MutationType:
+    """The type of one change: the source span (in source_text) became the target span.
+
+    In order of precedence: sentence_added/sentence_removed (a whole sentence of 8+ words),
+    quote (inside quotation marks), attribution (a credit or "according to" changed, or an outlet
+    credited by one of `names`), hedge ("reportedly", "allegedly", ...), number,
+    name (capitalized words, not at a sentence start), sentence_added/sentence_removed (a shorter
+    sentence), else substitution/insertion/deletion.
+    """
+    old = source_text[source_span[0] : source_span[1]]
+    new = target_text[target_span[0] : target_span[1]]
+    for added, removed, kind in ((new, old, "sentence_added"), (old, new, "sentence_removed")):
+        if not removed.strip() and len(_words(added)) >= SENTENCE_WORDS and _is_sentence(added):
+            # A sentence that credits the source ("a Reuters reporter saw ...") is attribution.
+            return "attribution" if find_credit(added, names) else kind
+    if (not old.strip() or _inside_quote(source_text, *source_span)) and (
+        not new.strip() or _inside_quote(target_text, *target_span)
+    ):
+        return "quote"
+    changed = f"{old}\n{new}"
+    if _ATTRIBUTION.search(changed) or find_credit(changed, names):
+        return "attribution"
+    if {m.group().lower() for m in _HEDGE.finditer(old)} != {
+        m.group().lower() for m in _HEDGE.finditer(new)
+    }:
+        return "hedge"
+    if _DIGITS.findall(old) != _DIGITS.findall(new):
+        return "number"
+    if old.strip() and new.strip():
+        if _looks_like_name(old.strip(), source_text, source_span[0]) and _looks_like_name(
+            new.strip(), target_text, target_span[0]
+        ):
+            return "name"
+        return "substitution"
+    if new.strip():
+        return "sentence_added" if _is_sentence(new) else "insertion"
+    return "sentence_removed" if _is_sentence(old) else "deletion"
+
+
+def _trim_common(
+    source_text: str, target_text: str, source_span: tuple[int, int], target_span: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Narrow two spans to where they differ: drop common leading and trailing punctuation and
+    whitespace (never part of a word, so "11" -> "17" stays whole)."""
+    (a, b), (c, d) = source_span, target_span
+    while a < b and c < d and source_text[a] == target_text[c] and not source_text[a].isalnum():
+        a, c = a + 1, c + 1
+    while (
+        a < b
+        and c < d
+        and source_text[b - 1] == target_text[d - 1]
+        and not source_text[b - 1].isalnum()
+    ):
+        b, d = b - 1, d - 1
+    return (a, b), (c, d)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The paragraphs of text[start:end] as spans (whitespace between them left out)."""
+    spans, position = [], start
+    for match in _PARAGRAPH_BREAK.finditer(text, start, end):
+        spans.append((position, match.start()))
+        position = match.end()
+    spans.append((position, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _mutations(
+    source: Document,
+    target: Document,
+    source_span: tuple[int, int],
+    target_span: tuple[int, int],
+    names: Sequence[str],
+) -> list[Mutation]:
+    """The typed mutations of one change; a pure insertion or deletion of several paragraphs
+    gives one mutation per paragraph (a dropped credit line is not a dropped sentence)."""
+    source_span, target_span = _trim_common(source.text, target.text, source_span, target_span)
+    old = source.text[source_span[0] : source_span[1]]
+    new = target.text[target_span[0] : target_span[1]]
+    if not _words(old) and not _words(new):
+        return []
+    if not _words(old) or not _words(new):
+        side_text = target.text if _words(new) else source.text
+        span = target_span if _words(new) else source_span
+        pieces = _paragraphs(side_text, *span)
+        if len(pieces) > 1:
+            out = []
+            for piece in pieces:
+                if _words(new):
+                    out += _mutations(
+                        source, target, (source_span[0], source_span[0]), piece, names
+                    )
+                else:
+                    out += _mutations(
+                        source, target, piece, (target_span[0], target_span[0]), names
+                    )
+            return out
+    kind = classify_change(source.text, target.text, source_span, target_span, names)
+    return [
+        Mutation(kind, old, new, source_span[0], source_span[1], target_span[0], target_span[1])
+    ]
+
+
+def hop_mutations(
+    parent: Document,
+    child: Document,
+    passages: Sequence[Passage],
+    names: Sequence[str] = (),
+    whole: bool = True,
+) -> tuple[Mutation, ...]:
+    """Typed mutations from `parent` to `child`, given their passages (oriented parent -> child).
+
+    Every edit inside a passage, the text between consecutive passages, and (when `whole`) the
+    text before the first and after the last passage on either side.
+    """
+    ordered = sorted(passages, key=lambda p: (p.source_start, p.target_start))
+    mutations: list[Mutation] = []
+    if whole and ordered:
+        mutations += _mutations(
+            parent, child, (0, ordered[0].source_start), (0, ordered[0].target_start), names
+        )
+    for index, passage in enumerate(ordered):
+        for edit in passage.edits:
+            mutations += _mutations(
+                parent,
+                child,
+                (edit.source_start, edit.source_end),
+                (edit.target_start, edit.target_end),
+                names,
+            )
+        if index + 1 < len(ordered):
+            following = ordered[index + 1]
+            if following.target_start >= passage.target_end:
+                mutations += _mutations(
+                    parent,
+                    child,
+                    (passage.source_end, following.source_start),
+                    (passage.target_end, following.target_start),
+                    names,
+                )
+    if whole and ordered:
+        last = ordered[-1]
+        mutations += _mutations(
+            parent,
+            child,
+            (last.source_end, len(parent.text)),
+            (max(p.target_end for p in ordered), len(child.text)),
+            names,
+        )
+    return tuple(mutations)
+
+
+# --- credit -----------------------------------------------------------------------------------
+
+
+def outlet_names(outlet: str | None) -> list[str]:
+    """Names by which an outlet is credited: its name and its distinctive words."""
+    if not outlet:
+        return []
+    words = [
+        word
+        for word in re.findall(r"[^\W\d_]{4,}", outlet)
+        if word.casefold() not in _GENERIC_OUTLET_WORDS
+    ]
+    return list(dict.fromkeys([outlet, *words]))
+
+
+def _initials(outlet: str) -> str:
+    return "".join(word[0] for word in re.findall(r"[^\W\d_]+", outlet)).upper()
+
+
+def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
+    """Agency acronyms in datelines ("(AP)", "(NDX)") and the outlet each one names.
+
+    An acronym names the outlet whose initials or name it matches; failing that, the outlet that
+    uses it in most of its own documents' openings (copies carry the agency's acronym too, but
+    the agency carries it in every one of its documents).
+    """
+    uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[str, int] = defaultdict(int)
+    for doc in documents:
+        if not doc.outlet:
+            continue
+        totals[doc.outlet] += 1
+        for acronym in set(_ACRONYM.findall(doc.text[:400])):
+            uses[acronym][doc.outlet] += 1
+    owners: dict[str, str] = {}
+    for acronym, by_outlet in uses.items():
+        named = [
+            o
+            for o in by_outlet
+            if _initials(o) == acronym.upper() or acronym.casefold() in o.casefold()
+        ]
+        if len(named) == 1:
+            owners[acronym] = named[0]
+            continue
+        ranked = sorted(by_outlet.items(), key=lambda item: (-item[1], item[0]))
+        if ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            owners[acronym] = ranked[0][0]
+    return owners
+
+
+_CREDIT_BEFORE = (
+    r"(?:according to|reported by|told|cited by|quoted by|via|by|from|source:|courtesy of"
+    r"|сообщает|сообщил[аи]?|передает|передаёт|пишет|по данным|по информации|со ссылкой на"
+    r"|según|selon|laut)\s+(?:(?:a|an|the)\s+)?"
+)
+_CREDIT_AFTER = (
+    r"(?:'s|’s)?\s+(?:reported|reports|reporter|reporters|correspondent|review|news agency"
+    r"|agency|said|says|contributed|сообщает|сообщил[аи]?|передает|передаёт)"
+)
+
+
+def find_credit(text: str, names: Iterable[str]) -> str | None:
+    """The first of `names` that `text` credits, or None.
+
+    A credit is the name in parentheses ("(Reuters)"), or next to a reporting word ("according
+    to Reuters", "Interfax reported", "a Reuters reporter", "сообщает Интерфакс"); a full
+    multi-word outlet name counts anywhere. A bare mention does not: an outlet named after a city
+    is not credited by every story about that city.
+    """
+    for name in names:
+        escaped = re.escape(name)
+        if " " in name.strip():
+            pattern = rf"(?<!\w){escaped}(?!\w)"
+        else:
+            pattern = (
+                rf"\(\s*{escaped}\s*\)|{_CREDIT_BEFORE}{escaped}(?!\w)"
+                rf"|(?<!\w){escaped}{_CREDIT_AFTER}(?!\w)"
+            )
+        if re.search(pattern, text, flags=re.IGNORECASE if len(name) > 3 else 0):
+            return name
+    return None
+
+
+# --- lineage ----------------------------------------------------------------------------------
+
+
+def _count_words(text: str, spans: Iterable[tuple[int, int]]) -> int:
+    """Words in the spans, counted as alignment counts them (the same tokenizer)."""
+    return sum(len(TOKEN_PATTERN.findall(text, start, end)) for start, end in spans)
+
+
+def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Passage]:
+    return list(passages) if pair.source == parent else [p.reversed() for p in passages]
+
+
+def infer_lineage(documents: Sequence[Document], pairs: Sequence[Pair]) -> tuple[ReuseCluster, ...]:
+    """Reuse clusters with a lineage tree and typed mutations on every edge."""
+    by_id = {doc.id: doc for doc in documents}
+    acronyms = _acronym_owners(documents)
+    names_cache: dict[str | None, list[str]] = {}
+
+    def names_of(document: Document) -> list[str]:
+        if document.outlet not in names_cache:
+            names_cache[document.outlet] = outlet_names(document.outlet) + [
+                acronym for acronym, owner in acronyms.items() if owner == document.outlet
+            ]
+        return names_cache[document.outlet]
+
+    clusters: list[ReuseCluster] = []
+    for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1):
+        members = tuple(ClusterMember(doc, start, end) for doc, start, end in spans)
+        member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for doc, start, end in spans:
+            member_spans[doc].append((start, end))
+        per_pair: dict[int, list[Passage]] = defaultdict(list)
+        for pair_index, passage_index in passage_refs:
+            per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
+        kind: PassageKind = (
+            "quote"
+            if all(p.kind == "quote" for group in per_pair.values() for p in group)
+            else "narration"
+        )
+        cluster_id = f"c{number}"
+        documents_in = list(member_spans)
+        if kind == "quote":
+            # Outlets quoting the same statement: nobody copied anybody.
+            clusters.append(
+                ReuseCluster(
+                    cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()
+                )
+            )
+            continue
+        words = {
+            doc: max(1, _count_words(by_id[doc].text, member_spans[doc])) for doc in member_spans
+        }
+        graph = nx.DiGraph()
+        root_node = "\x00root"
+        scores: dict[str, dict[str, float]] = defaultdict(dict)
+        # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of it unexplained.
+        for doc in documents_in:
+            root_weight = -COST_WORD * (1.0 - ROOT_SHARE) * words[doc]
+            graph.add_edge(root_node, doc, weight=root_weight)
+            scores[doc][root_node] = root_weight
+        for pair_index, group in per_pair.items():
+            pair = pairs[pair_index]
+            for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
+                oriented = _oriented(pair, parent, group)
+                cost = _change_cost(oriented, words[parent], by_id[child], member_spans[child])
+                weight = _parent_score(by_id[parent], by_id[child], cost, names_of)
+                graph.add_edge(parent, child, weight=weight)
+                scores[child][parent] = weight
+        tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
+        pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
+        roots = [child for parent, child in tree.edges() if parent == root_node]
+        descendants = {root: len(nx.descendants(tree, root)) for root in roots}
+        roots.sort(key=lambda r: (-descendants[r], _time_key(by_id[r]), r))
+        edges: list[LineageEdge] = []
+        for parent, child in sorted(tree.edges(), key=lambda e: (str(e[0]), str(e[1]))):
+            if parent == root_node:
+                continue
+            pair_index = pair_of[frozenset((parent, child))]
+            passages = _oriented(pairs[pair_index], parent, per_pair[pair_index])
+            parent_doc, child_doc = by_id[parent], by_id[child]
+            # Credit to the direct source, or to the agency at the root of the tree.
+            origin = _origin(tree, child, root_node)
+            credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
+            whole = _count_words(child_doc.text, member_spans[child]) >= 0.5 * max(
+                1, len(_words(child_doc.text))
+            )
+            mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
+            credit = find_credit(child_doc.text, credit_names)
+            edges.append(
+                LineageEdge(
+                    parent,
+                    child,
+                    _confidence(scores[child], parent),
+                    mutations,
+                    credited=credit is not None,
+                    credit=credit,
+                )
+            )
+        versions = _versions(by_id, documents_in)
+        clusters.append(
+            ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
+        )
+    return tuple(clusters)
+
+
+def _origin(tree: nx.DiGraph, node: str, root_node: str) -> str:
+    """The root of the lineage tree above `node`."""
+    while True:
+        (parent,) = tree.predecessors(node)
+        if parent == root_node:
+            return node
+        node = parent
+
+
+def _change_cost(
+    passages: Sequence[Passage],
+    parent_words: int,
+    child: Document,
+    child_spans: Sequence[tuple[int, int]],
+) -> float:
+    """The text's cost of "child copied parent" (parsimony over edit events, see COST_WORD)."""
+    cost = 0.0
+    for passage in passages:
+        for edit in passage.edits:
+            old = len(TOKEN_PATTERN.findall(edit.source_text))
+            new = len(TOKEN_PATTERN.findall(edit.target_text))
+            if new == 0 and old >= SENTENCE_WORDS:
+                cost += COST_TRIM_WORD * old
+            else:
+                cost += COST_WORD * min(max(old, new), EVENT_WORDS)
+    # Stretches of the child's reused text that this parent does not have.
+    covered = sorted((p.target_start, p.target_end) for p in passages)
+    for start, end in child_spans:
+        position = start
+        for a, b in [*covered, (end, end)]:
+            if b <= position or a > end:
+                continue
+            missing = len(TOKEN_PATTERN.findall(child.text, position, min(a, end)))
+            cost += COST_WORD * min(missing, EVENT_WORDS)
+            position = max(position, b)
+            if position >= end:
+                break
+    parent_outside = max(0, parent_words - sum(p.source_words for p in passages))
+    return cost + COST_TRIM_WORD * parent_outside
+
+
+def _parent_score(parent: Document, child: Document, cost: float, names_of) -> float:
+    """How strongly the evidence says `child` took the cluster's text from `parent`."""
+    hours = _hours_between(parent, child)
+    time_term = 0.0
+    if hours is not None:
+        # One outlet's versions of a story share one clock: there the times are reliable.
+        weight = WEIGHT_TIME * (SAME_OUTLET_TIME_FACTOR if _same_outlet(parent, child) else 1.0)
+        time_term = weight * math.tanh(hours / TIME_SCALE_HOURS)
+        if hours < -LATE_HOURS:
+            time_term -= WEIGHT_LATE * min(1.0, (-hours - LATE_HOURS) / 24.0)
+    credit = 1.0 if find_credit(child.text, names_of(parent)) else 0.0
+    return -cost + time_term + WEIGHT_CREDIT * credit
+
+
+def _same_outlet(first: Document, second: Document) -> bool:
+    return bool(first.outlet) and first.outlet == second.outlet
+
+
+def _confidence(candidates: dict[str, float], chosen: str) -> float:
+    """Softmax share of the chosen parent's score among all candidate parents (root included)."""
+    top = max(candidates.values())
+    exps = {k: math.exp(CONFIDENCE_SHARPNESS * (v - top)) for k, v in candidates.items()}
+    return min(1.0, max(0.0, exps[chosen] / sum(exps.values())))
+
+
+def _time_key(document: Document) -> str:
+    return document.published or "9999"
+
+
+def _versions(by_id: dict[str, Document], documents: Sequence[str]) -> tuple[str, ...]:
+    """Documents of one outlet in one cluster: versions of one story (updates, corrections)."""
+    by_outlet: dict[str, list[str]] = defaultdict(list)
+    for doc in documents:
+        outlet = by_id[doc].outlet
+        if outlet:
+            by_outlet[outlet].append(doc)
+    versions: list[str] = []
+    for docs in by_outlet.values():
+        if len(docs) < 2:
+            continue
+        versions += sorted(docs, key=lambda d: (_time_key(by_id[d]), d))
+    return tuple(versions)
+
+
+def version_label(document: Document) -> str | None:
+    """The update marker of a wire version ("UPDATE 1", "CORRECTED", ...), if it has one."""
+    match = _UPDATE.search((document.title or "") + " " + document.text[:300])
+    return match.group().strip("( ") if match else None
+
+
+__all__ = [
+    "classify_change",
+    "find_clusters",
+    "find_credit",
+    "hop_mutations",
+    "infer_lineage",
+    "orient_pair",
+    "outlet_names",
+    "passage_kind",
+    "quote_spans",
+    "version_label",
+]

@@ -10,6 +10,19 @@ import attrs
 
 Direction = Literal["published", "text", "unknown"]
 EditOp = Literal["replace", "insert", "delete"]
+PassageKind = Literal["narration", "quote"]
+MutationType = Literal[
+    "substitution",
+    "insertion",
+    "deletion",
+    "number",
+    "name",
+    "quote",
+    "attribution",
+    "hedge",
+    "sentence_added",
+    "sentence_removed",
+]
 
 
 def _non_negative(instance: Any, attribute: attrs.Attribute, value: int) -> None:
@@ -124,6 +137,7 @@ class Passage:
     source_words: int = attrs.field(validator=_non_negative)
     target_words: int = attrs.field(validator=_non_negative)
     edits: tuple[Edit, ...] = attrs.field(default=(), converter=tuple)
+    kind: PassageKind = "narration"
 
     @source_end.validator
     def _check_source(self, attribute: attrs.Attribute, value: int) -> None:
@@ -134,6 +148,33 @@ class Passage:
     def _check_target(self, attribute: attrs.Attribute, value: int) -> None:
         if value < self.target_start:
             raise ValueError(f"target_end {value} < target_start {self.target_start}")
+
+    def reversed(self) -> Passage:
+        """The same passage seen from the other side: target becomes source, edits inverted."""
+        flipped: dict[str, EditOp] = {"insert": "delete", "delete": "insert", "replace": "replace"}
+        return Passage(
+            source_start=self.target_start,
+            source_end=self.target_end,
+            target_start=self.source_start,
+            target_end=self.source_end,
+            similarity=self.similarity,
+            matched_words=self.matched_words,
+            source_words=self.target_words,
+            target_words=self.source_words,
+            edits=tuple(
+                Edit(
+                    flipped[e.op],
+                    e.target_start,
+                    e.target_end,
+                    e.source_start,
+                    e.source_end,
+                    e.target_text,
+                    e.source_text,
+                )
+                for e in self.edits
+            ),
+            kind=self.kind,
+        )
 
 
 def replay_edits(source_text: str, passage: Passage) -> str:
@@ -168,6 +209,71 @@ class Pair:
 
 
 @attrs.frozen
+class Mutation:
+    """A typed change along one lineage hop: parent text source_text became child text target_text.
+
+    Offsets are code points into the parent's (source_*) and the child's (target_*) original text.
+    """
+
+    type: MutationType
+    source_text: str
+    target_text: str
+    source_start: int = attrs.field(validator=_non_negative)
+    source_end: int = attrs.field(validator=_non_negative)
+    target_start: int = attrs.field(validator=_non_negative)
+    target_end: int = attrs.field(validator=_non_negative)
+
+
+@attrs.frozen
+class LineageEdge:
+    """`child` most likely took the cluster's text from `parent` (document ids).
+
+    `confidence` in [0, 1]; `credited` says whether the child names the parent's outlet (or the
+    agency at the root) in its text, and `credit` is the name found.
+    """
+
+    parent: str
+    child: str
+    confidence: float = attrs.field(validator=_unit_interval)
+    mutations: tuple[Mutation, ...] = attrs.field(converter=tuple)
+    credited: bool = False
+    credit: str | None = None
+
+
+@attrs.frozen
+class ClusterMember:
+    """Where one document carries a cluster's text: [start, end) in its original text."""
+
+    document: str
+    start: int = attrs.field(validator=_non_negative)
+    end: int = attrs.field(validator=_non_negative)
+
+
+@attrs.frozen
+class ReuseCluster:
+    """Passages that are the same reused text, across every document that carries it.
+
+    `kind` is "quote" when the shared text is a quotation that outlets carry independently,
+    "narration" otherwise. `root` is the inferred origin; `edges` form a tree (no cycles) over the
+    members. `versions` lists documents of one outlet that are versions of one story (updates,
+    corrections), oldest first.
+    """
+
+    id: str
+    kind: PassageKind
+    members: tuple[ClusterMember, ...] = attrs.field(converter=tuple)
+    root: str
+    edges: tuple[LineageEdge, ...] = attrs.field(converter=tuple)
+    roots: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    versions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The ids of the documents carrying this cluster's text, each once, in member order."""
+        return tuple(dict.fromkeys(member.document for member in self.members))
+
+
+@attrs.frozen
 class Skipped:
     """An input that was not read as a document, and why (`line` is 1-based for JSONL/CSV)."""
 
@@ -177,13 +283,50 @@ class Skipped:
 
 
 @attrs.frozen
+class Notice:
+    """Something worth knowing about an input that was still read: a date that could not be parsed
+    (the document has none), records of an archive that are not articles, files passed over.
+
+    `line` is 1-based for JSONL/CSV, else None.
+    """
+
+    input: str
+    line: int | None
+    message: str
+
+
+@attrs.frozen
+class SourceShare:
+    """One indexed document a traced article reuses: `share` of the article's words lie inside
+    passages taken from it (the pair's `target_coverage`)."""
+
+    source: str
+    outlet: str | None
+    share: float = attrs.field(validator=_unit_interval)
+
+
+@attrs.frozen
+class Trace:
+    """Where one traced article's words come from: its sources, largest share first, and
+    `own_share`, the share of its words found in none of them."""
+
+    article: str
+    sources: tuple[SourceShare, ...] = attrs.field(converter=tuple)
+    own_share: float = attrs.field(validator=_unit_interval)
+
+
+@attrs.frozen
 class Report:
-    """Everything one run found: the documents read, the reusing pairs, and what was skipped."""
+    """Everything one run found: the documents read, the reusing pairs, what was skipped, and
+    notices about the inputs read."""
 
     documents: tuple[Document, ...] = attrs.field(converter=tuple)
     pairs: tuple[Pair, ...] = attrs.field(converter=tuple)
     skipped: tuple[Skipped, ...] = attrs.field(default=(), converter=tuple)
     settings: Any = None
+    clusters: tuple[ReuseCluster, ...] = attrs.field(default=(), converter=tuple)
+    notices: tuple[Notice, ...] = attrs.field(default=(), converter=tuple)
+    traces: tuple[Trace, ...] = attrs.field(default=(), converter=tuple)
 
     def document(self, document_id: str) -> Document:
         """The document with this id (KeyError if it is not in the report)."""

@@ -21,9 +21,9 @@ from wiretrace.boilerplate import boilerplate_mask, find_boilerplate, salted
 from wiretrace.config import Settings
 from wiretrace.errors import InputError
 from wiretrace.index import band_keys, candidate_pairs, lsh_bands
-from wiretrace.ingest import FieldMap, load_documents
-from wiretrace.lineage import orient_pair
-from wiretrace.models import Document, Edit, Pair, Passage, Report, Skipped
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
+from wiretrace.lineage import infer_lineage, orient_pair, passage_kind
+from wiretrace.models import Document, Notice, Pair, Passage, Report, Skipped
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
 
@@ -165,33 +165,6 @@ def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
     return float(inside.sum()) / len(tokens)
 
 
-def _swap(passage: Passage) -> Passage:
-    """The same passage seen from the other side (edits reversed)."""
-    flipped = {"insert": "delete", "delete": "insert", "replace": "replace"}
-    return Passage(
-        source_start=passage.target_start,
-        source_end=passage.target_end,
-        target_start=passage.source_start,
-        target_end=passage.source_end,
-        similarity=passage.similarity,
-        matched_words=passage.matched_words,
-        source_words=passage.target_words,
-        target_words=passage.source_words,
-        edits=tuple(
-            Edit(
-                flipped[e.op],
-                e.target_start,
-                e.target_end,
-                e.source_start,
-                e.source_end,
-                e.target_text,
-                e.source_text,
-            )
-            for e in passage.edits
-        ),
-    )
-
-
 def build_pair(
     first: Document,
     first_tokens: Tokens,
@@ -211,9 +184,10 @@ def build_pair(
         source, _, direction = orient_pair(first, second, first_coverage, second_coverage)
     else:
         source, direction = first, "unknown"
+    passages = [attrs.evolve(p, kind=passage_kind(first.text, p)) for p in passages]
     if source is second:
         passages = sorted(
-            (_swap(p) for p in passages), key=lambda p: (p.source_start, p.target_start)
+            (p.reversed() for p in passages), key=lambda p: (p.source_start, p.target_start)
         )
         first, second = second, first
         first_coverage, second_coverage = second_coverage, first_coverage
@@ -232,6 +206,7 @@ def find_reuse(
     documents: Iterable[Document | Mapping[str, Any]],
     *,
     skipped: Iterable[Skipped] = (),
+    notices: Iterable[Notice] = (),
     progress: Progress | None = None,
     settings: Settings | None = None,
     **options: Any,
@@ -240,7 +215,7 @@ def find_reuse(
 
     `documents` are `Document` records or dicts with the usual field names ("id", "text",
     "outlet", "published", ...). Settings are keyword arguments (see `Settings`), or a `Settings`.
-    `skipped` records from reading the input are carried into the report.
+    `skipped` and `notices` records from reading the input are carried into the report.
     """
     global _DOCUMENTS, _TOKENS, _MASKS, _BOILERPLATE, _SETTINGS
     settings = Settings.from_options(options, base=settings)
@@ -285,9 +260,34 @@ def find_reuse(
     finally:
         _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS = (), (), (), None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
-    pairs = [pair for pair in aligned if pair is not None]
-    pairs.sort(key=lambda pair: (-pair.similarity, pair.source, pair.target))
-    return Report(documents=docs, pairs=pairs, skipped=tuple(skipped), settings=settings)
+    return build_report(
+        docs,
+        [pair for pair in aligned if pair is not None],
+        skipped=skipped,
+        notices=notices,
+        settings=settings,
+    )
+
+
+def build_report(
+    documents: Sequence[Document],
+    pairs: Iterable[Pair],
+    *,
+    skipped: Iterable[Skipped] = (),
+    notices: Iterable[Notice] = (),
+    settings: Settings | None = None,
+) -> Report:
+    """The Report of a run from its documents and aligned pairs (in any order): pairs sorted by
+    similarity, then ids, and lineage inferred. Every engine (local, Spark) ends here."""
+    ordered = sorted(pairs, key=lambda pair: (-pair.similarity, pair.source, pair.target))
+    return Report(
+        documents=documents,
+        pairs=ordered,
+        skipped=tuple(skipped),
+        settings=settings,
+        clusters=infer_lineage(documents, ordered),
+        notices=tuple(notices),
+    )
 
 
 def compare(
@@ -326,7 +326,13 @@ def compare(
         pairs.append(
             build_pair(first, first_tokens, second, second_tokens, passages, orient=orient)
         )
-    return Report(documents=(first, second), pairs=pairs, skipped=(), settings=settings)
+    return Report(
+        documents=(first, second),
+        pairs=pairs,
+        skipped=(),
+        settings=settings,
+        clusters=infer_lineage((first, second), pairs),
+    )
 
 
 def find_reuse_in(
@@ -335,6 +341,7 @@ def find_reuse_in(
     fields: Mapping[str, str | None] | None = None,
     on_error: str = "fail",
     encoding: str = "utf-8",
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
     progress: Progress | None = None,
     settings: Settings | None = None,
     **options: Any,
@@ -343,15 +350,24 @@ def find_reuse_in(
 
     `fields` names the fields to read (keys id_field, text_field, outlet_field, date_field,
     title_field, url_field); `on_error` is "fail" (raise InputError on the first bad input) or
-    "skip" (list it in the report's `skipped`).
+    "skip" (list it in the report's `skipped`); a document longer than `max_document_chars`
+    characters is a bad input. Notices about the inputs are carried into the report.
     """
     settings = Settings.from_options(options, base=settings)
     field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
     loaded = load_documents(
-        [str(path) for path in inputs], field_map=field_map, on_error=on_error, encoding=encoding
+        [str(path) for path in inputs],
+        field_map=field_map,
+        on_error=on_error,
+        encoding=encoding,
+        max_document_chars=max_document_chars,
     )
     return find_reuse(
-        loaded.documents, skipped=loaded.skipped, progress=progress, settings=settings
+        loaded.documents,
+        skipped=loaded.skipped,
+        notices=loaded.notices,
+        progress=progress,
+        settings=settings,
     )
 
 

@@ -32,6 +32,10 @@ TOKEN_PATTERN = re.compile(
     rf"|{_LETTER}+(?:['\u2019]{_LETTER}+)*"  # a word, with inner apostrophes
 )
 
+# Persistent indexes record this and refuse to mix keys of different versions: bump it whenever
+# tokenize, normalize_word or shingle_hashes give different values for the same text.
+TOKENS_VERSION = 1
+
 _MASK64 = (1 << 64) - 1
 _ID_CACHE: dict[str, int] = {}
 _ID_CACHE_LIMIT = 2_000_000

@@ -1,6 +1,17 @@
-"""Ingest: read folders of text files, JSON Lines and CSV files into `Document` records."""
+"""Ingest: read folders, text files, web pages (HTML), web archives (WARC), JSON Lines and CSV files
+into `Document` records."""
 
+from wiretrace.ingest.decode import DEFAULT_MAX_DOCUMENT_CHARS
 from wiretrace.ingest.fields import FieldMap
+from wiretrace.ingest.html import Article, extract_article
 from wiretrace.ingest.readers import Loaded, load_documents, read_inputs
 
-__all__ = ["FieldMap", "Loaded", "load_documents", "read_inputs"]
+__all__ = [
+    "DEFAULT_MAX_DOCUMENT_CHARS",
+    "Article",
+    "FieldMap",
+    "Loaded",
+    "extract_article",
+    "load_documents",
+    "read_inputs",
+]

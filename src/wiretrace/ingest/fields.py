@@ -5,14 +5,15 @@ from __future__ import annotations
 import email.utils
 import math
 import re
+import reprlib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 
-from wiretrace.errors import InputError
-from wiretrace.models import Document
+from wiretrace.errors import EmptyInputError, InputError
+from wiretrace.models import Document, Notice
 
 # Each tuple is in order of preference: when a record has several of these keys, the first one
 # with a value wins. Specific names come before generic ones ("datetime" carries a time of day
@@ -40,6 +41,15 @@ TITLE_ALIASES: tuple[str, ...] = ("title", "headline")
 URL_ALIASES: tuple[str, ...] = ("url", "link", "source_url")
 
 _MAX_FIELDS_SHOWN = 20
+UNPARSED_DATE = (
+    "cannot be parsed; the document is read without a date "
+    "(dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds)"
+)
+
+# reprlib keeps a shown value short without building the repr of a huge or deeply nested one.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 2
 
 
 def _optional_field_name(instance: Any, attribute: attrs.Attribute, value: str | None) -> None:
@@ -75,24 +85,53 @@ def document_from_mapping(
 
     Raises `InputError` (naming `input` and `line`) when the text is missing or not a string,
     or when there is no id and no `fallback_id`. Empty or whitespace-only text raises
-    `InputError` with the reason ``"empty"``, which readers turn into a `Skipped` record.
-    A date that cannot be parsed leaves `published` as None.
+    `EmptyInputError` with the reason ``"empty"``, which readers turn into a `Skipped` record.
+    A date that cannot be parsed leaves `published` as None (`read_record` also says so).
+    """
+    return read_record(record, field_map, input=input, line=line, fallback_id=fallback_id)[0]
+
+
+def read_record(
+    record: Mapping[str, Any],
+    field_map: FieldMap = FieldMap(),  # noqa: B008 - FieldMap is frozen, sharing it is safe
+    *,
+    input: str = "",
+    line: int | None = None,
+    fallback_id: str | None = None,
+) -> tuple[Document, tuple[Notice, ...]]:
+    """`document_from_mapping`, with a `Notice` for each value that was read as nothing.
+
+    A publication date that cannot be parsed is such a value: the document has no date, and
+    the notice shows the value and where it was.
     """
     text = _find_text(record, field_map, input=input, line=line)
     if not text.strip():
-        raise InputError("empty", input=input, line=line)
-    return Document(
+        raise EmptyInputError("empty", input=input, line=line)
+    published, unparsed = _find_published(record, field_map.date_field)
+    notices: tuple[Notice, ...] = ()
+    if unparsed is not None:
+        name, value = unparsed
+        notices = (
+            Notice(
+                input=input,
+                line=line,
+                message=f"published date {shorten(value)} in field {name!r} {UNPARSED_DATE}",
+            ),
+        )
+    document = Document(
         id=_find_id(record, field_map, input=input, line=line, fallback_id=fallback_id),
         text=text,
         outlet=_find_scalar(record, field_map.outlet_field, OUTLET_ALIASES, "outlet", input, line),
-        published=_find_published(record, field_map.date_field, input=input, line=line),
+        published=published,
         title=_find_scalar(record, field_map.title_field, TITLE_ALIASES, "title", input, line),
         url=_find_scalar(record, field_map.url_field, URL_ALIASES, "url", input, line),
     )
+    return document, notices
 
 
 def _found_fields(record: Mapping[str, Any]) -> str:
-    names = [str(name) for name in record]
+    # A name with a line break or a control character is quoted, keeping messages on one line.
+    names = [name if name.isprintable() else repr(name) for name in map(str, record)]
     if not names:
         return "the record is empty"
     shown = ", ".join(names[:_MAX_FIELDS_SHOWN])
@@ -130,7 +169,7 @@ def _find_text(
         return ""
     if not isinstance(value, str):
         raise InputError(
-            f"field {name!r} must be a string, got {type(value).__name__} {_shorten(value)}; "
+            f"field {name!r} must be a string, got {type(value).__name__} {shorten(value)}; "
             "pass --text-field to name the field that holds the article body",
             input=input,
             line=line,
@@ -160,7 +199,7 @@ def _find_id(
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(
             f"field {name!r} must be a string or an integer, got {type(value).__name__} "
-            f"{_shorten(value)}; pass --id-field to name the field that holds the document id",
+            f"{shorten(value)}; pass --id-field to name the field that holds the document id",
             input=input,
             line=line,
         )
@@ -181,7 +220,7 @@ def _find_scalar(
     value = record[name]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InputError(
-            f"field {name!r} must be a string, got {type(value).__name__} {_shorten(value)}; "
+            f"field {name!r} must be a string, got {type(value).__name__} {shorten(value)}; "
             f"pass --{option}-field to name another field",
             input=input,
             line=line,
@@ -190,9 +229,11 @@ def _find_scalar(
 
 
 def _find_published(
-    record: Mapping[str, Any], explicit: str | None, *, input: str, line: int | None
-) -> str | None:
+    record: Mapping[str, Any], explicit: str | None
+) -> tuple[str | None, tuple[str, Any] | None]:
+    """The normalized date, and else the first (field, value) given that did not parse."""
     names = (explicit,) if explicit is not None else PUBLISHED_ALIASES
+    unparsed: tuple[str, Any] | None = None
     for name in names:
         value = record.get(name)
         if value is None or value == "":
@@ -200,12 +241,14 @@ def _find_published(
         normalized = normalize_date(value)
         # A generic alias that does not parse should not hide a later one that does.
         if normalized is not None:
-            return normalized
-    return None
+            return normalized, None
+        unparsed = unparsed or (name, value)
+    return None, unparsed
 
 
-def _shorten(value: Any, limit: int = 60) -> str:
-    shown = repr(value)
+def shorten(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to about `limit` characters, on one line, safe on huge or deep values."""
+    shown = _REPR.repr(value)
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 

@@ -1,23 +1,37 @@
-"""Readers that turn text folders, text files, JSON Lines and CSV files into `Document` records."""
+"""Readers that turn folders, text files, web pages, web archives, JSON Lines and CSV files into
+`Document` records."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import io
 import json
 import os
+import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal, cast
 
 import attrs
 
-from wiretrace.errors import ConfigError, InputError
-from wiretrace.ingest.fields import FieldMap, document_from_mapping
-from wiretrace.models import Document, Skipped
+from wiretrace.errors import ConfigError, EmptyInputError, InputError
+from wiretrace.ingest.decode import (
+    DEFAULT_MAX_DOCUMENT_CHARS,
+    ENCODING_FIX,
+    MAX_BYTES_PER_CHAR,
+    SNIFF_BYTES,
+    Decoder,
+    describe_binary,
+    too_large,
+    unreadable,
+)
+from wiretrace.ingest.fields import FieldMap, read_record
+from wiretrace.ingest.html import HTML_SUFFIXES, read_page
+from wiretrace.ingest.warc import WARC_SUFFIXES, read_warc
+from wiretrace.models import Document, Notice, Skipped
 
 OnError = Literal["fail", "skip"]
 InputPath = str | os.PathLike[str]
@@ -25,27 +39,43 @@ InputPath = str | os.PathLike[str]
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 CSV_SUFFIXES = (".csv",)
-
-# csv.field_size_limit takes a C long, which is 32 bits on Windows; articles stay far below it.
-_CSV_FIELD_SIZE_LIMIT = 2**31 - 1
-_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
-_ENCODING_FIX = "pass --encoding to name its encoding (e.g. --encoding cp1252)"
-_JSON_HINT = "; for JSON Lines (one JSON object per line) name the file .jsonl"
-_SUPPORTED = (
-    "a folder of .txt/.md files, or a .txt, .md, .jsonl, .ndjson, .jsonl.gz, .ndjson.gz "
-    "or .csv file"
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES + WARC_SUFFIXES
+READS = (
+    "wiretrace reads .txt, .md, .html, .htm, .jsonl, .ndjson, .csv and .warc files "
+    "(.jsonl, .ndjson and .warc also gzipped)"
 )
 
-# What a reader yields: a document with where it was read (input, line), or what went wrong.
-_Read = tuple[Document, str, int | None] | InputError
+# csv.field_size_limit takes a C long, which is 32 bits on Windows; the row limit below applies.
+_CSV_FIELD_SIZE_LIMIT = 2**31 - 1
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+_JSON_HINT = "; for JSON Lines (one JSON object per line) name the file .jsonl"
+# Only a \u escape of a surrogate can put one into a decoded JSON string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# An over-long line is read past in pieces of this size, never held whole.
+_SKIP_CHUNK = 1 << 20
+
+# What a reader yields: a document with where it was read (input, line), what went wrong, or a
+# notice about what was read.
+_Read = tuple[Document, str, int | None] | InputError | Notice
 
 
 @attrs.frozen
 class Loaded:
-    """The documents read from a run's inputs, and the inputs that were skipped, in input order."""
+    """The documents read from a run's inputs, the inputs that were skipped, and notices about
+    the inputs (dates that could not be parsed, records and files passed over), in input order."""
 
     documents: tuple[Document, ...]
     skipped: tuple[Skipped, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+@attrs.frozen
+class _Context:
+    """What every reader of one run needs."""
+
+    field_map: FieldMap
+    decoder: Decoder
+    max_chars: int
 
 
 def load_documents(
@@ -54,16 +84,26 @@ def load_documents(
     field_map: FieldMap = FieldMap(),  # noqa: B008 - FieldMap is frozen, sharing it is safe
     on_error: OnError = "fail",
     encoding: str = "utf-8",
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
 ) -> Loaded:
     """Read every input into memory; see `read_inputs` for the arguments and the errors."""
     documents: list[Document] = []
     skipped: list[Skipped] = []
-    for item in read_inputs(inputs, field_map=field_map, on_error=on_error, encoding=encoding):
+    notices: list[Notice] = []
+    for item in read_inputs(
+        inputs,
+        field_map=field_map,
+        on_error=on_error,
+        encoding=encoding,
+        max_document_chars=max_document_chars,
+    ):
         if isinstance(item, Skipped):
             skipped.append(item)
+        elif isinstance(item, Notice):
+            notices.append(item)
         else:
             documents.append(item)
-    return Loaded(documents=tuple(documents), skipped=tuple(skipped))
+    return Loaded(documents=tuple(documents), skipped=tuple(skipped), notices=tuple(notices))
 
 
 def read_inputs(
@@ -72,34 +112,58 @@ def read_inputs(
     field_map: FieldMap = FieldMap(),  # noqa: B008 - FieldMap is frozen, sharing it is safe
     on_error: OnError = "fail",
     encoding: str = "utf-8",
-) -> Iterator[Document | Skipped]:
-    """Yield the documents of each input in order, and a `Skipped` record for each one not read.
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
+) -> Iterator[Document | Skipped | Notice]:
+    """Yield the documents of each input in order, a `Skipped` record for each input not read,
+    and a `Notice` for what was read but is worth knowing.
 
-    An input is a folder (every ``.txt`` and ``.md`` file below it, one document each, its id
-    the path relative to the folder; hidden files and folders are passed over), a
-    ``.txt``/``.md`` file (its id is the file name), a JSON Lines file (``.jsonl``,
-    ``.ndjson``, optionally gzipped) or a CSV file with a header row. Files are streamed.
+    An input is a file or a folder. Files are read by their name:
 
-    Documents with empty text are always yielded as ``Skipped(reason="empty")``. Any other
-    problem (a missing or unreadable file, a malformed line, a missing field, an id seen
-    before) raises `InputError` when `on_error` is ``"fail"`` and is yielded as `Skipped`
-    when it is ``"skip"``. An `on_error` other than these raises ValueError and an unknown
-    `encoding` raises `ConfigError`, both from the call itself, before anything is read.
+    - ``.txt``, ``.md``: one document, the file's text; its id is the file name.
+    - ``.html``, ``.htm``: one document, the page's article text (see `wiretrace.ingest.html`).
+    - ``.jsonl``, ``.ndjson`` (optionally ``.gz``): one document per line holding a JSON object.
+    - ``.csv``: one document per row below the header row.
+    - ``.warc``, ``.warc.gz``: one document per HTML page captured (see `wiretrace.ingest.warc`).
+
+    A folder gives every such file below it, in path order; the id of a text file or web page
+    is then its path relative to the folder. Hidden files and folders are passed over, other
+    files with names not listed above are passed over with a notice. Files are streamed; a line
+    or a document is never read past `max_document_chars` characters (a larger one is an error).
+
+    Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
+    declared charset comes before `encoding`. Inputs with no text (reason "empty") or pages with
+    no article are always yielded as `Skipped` and never raise. Any other problem (a missing or
+    unreadable file, a binary file, bytes that do not decode, a malformed line, a missing field,
+    an id seen before, a document over the limit) raises `InputError` when `on_error` is
+    ``"fail"`` and is yielded as `Skipped` when it is ``"skip"``. An `on_error` other than these
+    raises ValueError, and an unknown `encoding` or a `max_document_chars` below 1 raises
+    `ConfigError`, both from the call itself, before anything is read.
     """
     if on_error not in ("fail", "skip"):
         raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
-    decoder = _Decoder.for_encoding(encoding)
+    if (
+        isinstance(max_document_chars, bool)
+        or not isinstance(max_document_chars, int)
+        or max_document_chars < 1
+    ):
+        raise ConfigError(
+            f"max_document_chars must be a whole number >= 1, got {max_document_chars!r}"
+        )
+    context = _Context(field_map, Decoder.for_encoding(encoding), max_document_chars)
     if isinstance(inputs, str | os.PathLike):
         inputs = [inputs]
-    return _read_all(list(inputs), field_map, on_error, decoder)
+    return _read_all(list(inputs), on_error, context)
 
 
 def _read_all(
-    inputs: list[InputPath], field_map: FieldMap, on_error: OnError, decoder: _Decoder
-) -> Iterator[Document | Skipped]:
+    inputs: list[InputPath], on_error: OnError, context: _Context
+) -> Iterator[Document | Skipped | Notice]:
     first_seen: dict[str, tuple[str, int | None]] = {}
     for given in inputs:
-        for item in _read_input(os.fspath(given), field_map, decoder):
+        for item in _read_input(os.fspath(given), context):
+            if isinstance(item, Notice):
+                yield item
+                continue
             if isinstance(item, InputError):
                 yield _skip_or_raise(item, on_error)
                 continue
@@ -113,7 +177,7 @@ def _read_all(
 
 
 def _skip_or_raise(error: InputError, on_error: OnError) -> Skipped:
-    if on_error == "fail" and error.reason != "empty":
+    if on_error == "fail" and not isinstance(error, EmptyInputError):
         raise error
     return Skipped(input=error.input, line=error.line, reason=error.reason)
 
@@ -123,147 +187,282 @@ def _duplicate_error(
 ) -> InputError:
     first_input, first_line = first
     seen = first_input + (f" line {first_line}" if first_line is not None else "")
-    if line is None:
-        fix = "a text file's id is its path below the folder given, so rename one of the files"
-    else:
+    if line is not None:
         fix = "pass --id-field to choose another id field"
+    elif where.lower().endswith(WARC_SUFFIXES):
+        fix = "the same page was captured in two archives; pass --on-error skip to keep the first"
+    else:
+        fix = "a file's id is its path below the folder given, so rename one of the files"
     return InputError(
         f"duplicate id {document_id!r} (first seen in {seen}); {fix}", input=where, line=line
     )
 
 
-def _read_input(given: str, field_map: FieldMap, decoder: _Decoder) -> Iterator[_Read]:
+def _read_input(given: str, context: _Context) -> Iterator[_Read]:
     path = Path(given)
-    if not given:
+    if not given or not path.exists():
         yield InputError("no such file or folder; check the path", input=given)
     elif path.is_dir():
-        yield from _read_folder(path, given, decoder)
-    elif not path.exists():
-        yield InputError("no such file or folder; check the path", input=given)
+        yield from _read_folder(path, given, context)
+    elif not path.name.lower().endswith(SUPPORTED_SUFFIXES):
+        yield _unsupported(path, given)
     else:
-        name = path.name.lower()
-        if name.endswith(JSONL_SUFFIXES):
-            yield from _read_jsonl(path, given, field_map, decoder)
-        elif name.endswith(CSV_SUFFIXES):
-            yield from _read_csv(path, given, field_map, decoder)
-        elif name.endswith(TEXT_SUFFIXES):
-            yield from _read_text_file(path, given, path.name, decoder)
-        else:
-            hint = _JSON_HINT if name.endswith(".json") else ""
-            yield InputError(f"is not a supported input; give {_SUPPORTED}{hint}", input=given)
+        yield from _read_file(path, given, path.name, context)
 
 
-def _read_folder(root: Path, given: str, decoder: _Decoder) -> Iterator[_Read]:
+def _unsupported(path: Path, given: str) -> InputError:
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+    except OSError as error:
+        return unreadable(error, given)
+    what = describe_binary(head, "utf-8")
+    if what is not None:
+        return _binary_error(what, given)
+    hint = _JSON_HINT if path.name.lower().endswith(".json") else ""
+    return InputError(f"is not a supported input; {READS}{hint}", input=given)
+
+
+def _binary_error(what: str, given: str) -> InputError:
+    return InputError(f"looks like a binary file ({what}); {READS}", input=given)
+
+
+def _read_folder(root: Path, given: str, context: _Context) -> Iterator[_Read]:
     walk_errors: list[OSError] = []
     relatives: list[str] = []
+    passed_over: Counter[str] = Counter()
     for folder, folder_names, file_names in os.walk(root, onerror=walk_errors.append):
         folder_names[:] = [name for name in folder_names if not name.startswith(".")]
         below = Path(folder).relative_to(root)
-        relatives.extend(
-            (below / name).as_posix()
-            for name in file_names
-            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES)
-        )
+        for name in file_names:
+            if name.startswith("."):
+                continue
+            if name.lower().endswith(SUPPORTED_SUFFIXES):
+                relatives.append((below / name).as_posix())
+            else:
+                suffix = Path(name).suffix.lower()
+                passed_over[suffix if suffix else "without an extension"] += 1
     for error in walk_errors:
-        where = error.filename or given
-        yield InputError(f"cannot be read ({error.strerror or error})", input=os.fspath(where))
+        yield unreadable(error, os.fspath(error.filename or given))
+    if passed_over:
+        yield Notice(input=given, line=None, message=_passed_over_message(passed_over))
     for relative in sorted(relatives):
         where = os.path.join(given, *relative.split("/"))
-        yield from _read_text_file(root / relative, where, relative, decoder)
+        yield from _read_file(root / relative, where, relative, context)
 
 
-def _read_text_file(path: Path, where: str, document_id: str, decoder: _Decoder) -> Iterator[_Read]:
+def _passed_over_message(counts: Counter[str]) -> str:
+    total = sum(counts.values())
+    details = ", ".join(
+        f"{number} {kind}"
+        for kind, number in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    noun = "file" if total == 1 else "files"
+    return f"passed over {total} {noun} it does not read ({details}); {READS}"
+
+
+def _read_file(path: Path, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
+    """Read one file by its name; `document_id` is the id of a text file or web page."""
+    name = path.name.lower()
+    if path.exists() and not path.is_file():
+        yield InputError("is not a regular file; give a file or a folder", input=where)
+    elif name.endswith(JSONL_SUFFIXES):
+        yield from _read_jsonl(path, where, context)
+    elif name.endswith(CSV_SUFFIXES):
+        yield from _read_csv(path, where, context)
+    elif name.endswith(WARC_SUFFIXES):
+        yield from read_warc(path, where, context.decoder, context.max_chars)
+    elif name.endswith(HTML_SUFFIXES):
+        yield from _read_html_file(path, where, document_id, context)
+    else:
+        yield from _read_text_file(path, where, document_id, context)
+
+
+def _read_bytes(path: Path, where: str, context: _Context) -> bytes | InputError:
+    """A whole file's bytes, unless it is too large to hold a document within the limit."""
+    cap = context.max_chars * MAX_BYTES_PER_CHAR
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > cap:
+                return InputError(too_large(f"{size:,} bytes", context.max_chars), input=where)
+            raw = stream.read(cap + 1)
     except OSError as error:
-        yield InputError(f"cannot be read ({error.strerror or error})", input=where)
+        return unreadable(error, where)
+    if len(raw) > cap:
+        return InputError(too_large(f"more than {cap:,} bytes", context.max_chars), input=where)
+    return raw
+
+
+def _text_decoder(head: bytes, context: _Context, where: str) -> Decoder | InputError:
+    """The decoder for an input starting with `head`, or the error for a binary file."""
+    decoder = context.decoder.for_head(head)
+    if decoder.splits_bytes:
+        what = describe_binary(head, decoder.codec)
+        if what is not None:
+            return _binary_error(what, where)
+    return decoder
+
+
+def _read_text_file(path: Path, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
+    raw = _read_bytes(path, where, context)
+    if isinstance(raw, InputError):
+        yield raw
+        return
+    decoder = _text_decoder(raw[:SNIFF_BYTES], context, where)
+    if isinstance(decoder, InputError):
+        yield decoder
         return
     try:
         text = decoder.decode(raw, input=where, line=None, offset=0, first=True)
     except InputError as error:
         yield error
         return
-    if not text.strip():
-        yield InputError("empty", input=where)
+    del raw
+    if len(text) > context.max_chars:
+        yield InputError(too_large(f"{len(text):,} characters", context.max_chars), input=where)
+    elif not text.strip():
+        yield EmptyInputError("empty", input=where)
+    else:
+        yield Document(id=document_id, text=text), where, None
+
+
+def _read_html_file(path: Path, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
+    raw = _read_bytes(path, where, context)
+    if isinstance(raw, InputError):
+        yield raw
         return
-    yield Document(id=document_id, text=text), where, None
+    decoder = _text_decoder(raw[:SNIFF_BYTES], context, where)
+    if isinstance(decoder, InputError):
+        yield decoder
+        return
+    try:
+        document, notices = read_page(
+            raw, context.decoder, document_id=document_id, input=where, max_chars=context.max_chars
+        )
+    except InputError as error:
+        yield error
+        return
+    yield from notices
+    yield document, where, None
 
 
-def _read_jsonl(path: Path, given: str, field_map: FieldMap, decoder: _Decoder) -> Iterator[_Read]:
+def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
     try:
         with _open_binary(path) as stream:
-            for number, text, decode_error in _decoded_lines(stream, decoder, given):
+            decoder = _text_decoder(_peek(stream), context, given)
+            if isinstance(decoder, InputError):
+                yield decoder
+                return
+            records = 0
+            for number, text, decode_error in _decoded_lines(stream, decoder, given, context):
                 if decode_error is not None:
+                    records += 1
                     yield decode_error
                 elif text.strip():
-                    yield _record_from_json(text, path, given, number, field_map)
+                    records += 1
+                    yield from _record_from_json(text, path, given, number, context)
+            if records == 0:
+                yield EmptyInputError("empty", input=given)
     except _GZIP_ERRORS as error:
         yield _gzip_error(error, given)
     except OSError as error:
-        yield InputError(f"cannot be read ({error.strerror or error})", input=given)
+        yield unreadable(error, given)
 
 
-def _record_from_json(text: str, path: Path, given: str, line: int, field_map: FieldMap) -> _Read:
+def _record_from_json(
+    text: str, path: Path, given: str, line: int, context: _Context
+) -> Iterator[_Read]:
     try:
-        value = json.loads(text)
+        # Without its line ending, an error at the end of the line is not put on the next one.
+        value = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as error:
-        return InputError(
-            f"is not valid JSON ({error.msg} at column {error.colno})", input=given, line=line
+        yield InputError(
+            f"is not valid JSON ({error.msg} at column {error.pos + 1})", input=given, line=line
         )
+        return
     except (ValueError, RecursionError) as error:
-        return InputError(f"is not valid JSON ({error})", input=given, line=line)
+        yield InputError(f"is not valid JSON ({_one_line(error)})", input=given, line=line)
+        return
     if not isinstance(value, dict):
-        return InputError(
+        yield InputError(
             f"holds a JSON {_json_type(value)}, not an object; "
             "each line of a JSON Lines file must be one JSON object",
             input=given,
             line=line,
         )
-    return _document(value, path, given, line, field_map)
+        return
+    yield from _document(
+        value, path, given, line, context, check_unicode=bool(_SURROGATE_ESCAPE.search(text))
+    )
 
 
-def _read_csv(path: Path, given: str, field_map: FieldMap, decoder: _Decoder) -> Iterator[_Read]:
+def _read_csv(path: Path, given: str, context: _Context) -> Iterator[_Read]:
     csv.field_size_limit(_CSV_FIELD_SIZE_LIMIT)
     try:
         with _open_binary(path) as stream:
-            yield from _csv_records(stream, path, given, field_map, decoder)
+            decoder = _text_decoder(_peek(stream), context, given)
+            if isinstance(decoder, InputError):
+                yield decoder
+                return
+            yield from _csv_records(stream, path, given, context, decoder)
     except _GZIP_ERRORS as error:
         yield _gzip_error(error, given)
     except OSError as error:
-        yield InputError(f"cannot be read ({error.strerror or error})", input=given)
+        yield unreadable(error, given)
+
+
+class _StopFile(Exception):
+    """Raised inside the CSV reader's line source when the rest of the file cannot be read."""
 
 
 def _csv_records(
-    stream: IO[bytes], path: Path, given: str, field_map: FieldMap, decoder: _Decoder
+    stream: IO[bytes], path: Path, given: str, context: _Context, decoder: Decoder
 ) -> Iterator[_Read]:
     decode_errors: list[InputError] = []
+    row_limit = context.max_chars * MAX_BYTES_PER_CHAR
+    row_size = 0
 
     def lines() -> Iterator[str]:
         # csv needs plain strings; a line that does not decode is read with replacement
         # characters so the row boundaries stay right, and its row is reported instead.
-        for _, text, decode_error in _decoded_lines(stream, decoder, given):
+        nonlocal row_size
+        for _, text, decode_error in _decoded_lines(stream, decoder, given, context):
+            if isinstance(decode_error, _LineTooLarge):
+                raise _StopFile(decode_error.reason)
             if decode_error is not None:
                 decode_errors.append(decode_error)
+            row_size += len(text)
+            if row_size > row_limit:
+                # A row this long cannot hold a document within the limit; it is most often a
+                # quote left open, and the rows after it cannot be told apart.
+                raise _StopFile(
+                    too_large(f"a row of more than {row_limit:,} characters", context.max_chars)
+                )
             yield text
 
     # strict: a quote left open would otherwise swallow the rest of the file into one field.
     reader = csv.reader(lines(), strict=True)
     header: list[str] | None = None
     row_start = 1
+    rows = 0
     try:
         for row in reader:
             line, row_start = row_start, reader.line_num + 1
+            row_size = 0
             if decode_errors:
                 yield decode_errors[0]
                 decode_errors.clear()
                 if header is None:
                     return
+                rows += 1
                 continue
             if not row:
                 continue
             if header is None:
                 header = row
                 continue
+            rows += 1
             if len(row) != len(header):
                 yield InputError(
                     f"has {len(row)} fields but the header row has {len(header)}; "
@@ -272,30 +471,66 @@ def _csv_records(
                     line=line,
                 )
                 continue
-            yield _document(dict(zip(header, row, strict=True)), path, given, line, field_map)
+            yield from _document(dict(zip(header, row, strict=True)), path, given, line, context)
+    except _StopFile as stop:
+        yield InputError(str(stop), input=given, line=row_start)
+        return
     except csv.Error as error:
         yield InputError(
-            f"is not valid CSV ({error}); check the quoting of this row",
+            f"is not valid CSV ({_one_line(error)}); check the quoting of this row",
             input=given,
             line=row_start,
         )
         return
-    if header is None:
-        yield InputError(
-            "has no header row; the first row of a CSV file must name the fields", input=given
-        )
+    if rows == 0:
+        yield EmptyInputError("empty", input=given)
 
 
 def _document(
-    record: dict[str, object], path: Path, given: str, line: int, field_map: FieldMap
-) -> _Read:
+    record: dict[str, object],
+    path: Path,
+    given: str,
+    line: int,
+    context: _Context,
+    *,
+    check_unicode: bool = False,
+) -> Iterator[_Read]:
     try:
-        document = document_from_mapping(
-            record, field_map, input=given, line=line, fallback_id=f"{path.name}:{line}"
+        document, notices = read_record(
+            record, context.field_map, input=given, line=line, fallback_id=f"{path.name}:{line}"
         )
     except InputError as error:
-        return error
-    return document, given, line
+        yield error
+        return
+    if len(document.text) > context.max_chars:
+        yield InputError(
+            too_large(f"{len(document.text):,} characters", context.max_chars),
+            input=given,
+            line=line,
+        )
+        return
+    surrogate = _lone_surrogate(document) if check_unicode else None
+    if surrogate is not None:
+        yield InputError(
+            f"holds a lone surrogate escape ({surrogate}), which is not valid Unicode; "
+            "correct or remove it",
+            input=given,
+            line=line,
+        )
+        return
+    yield from notices
+    yield document, given, line
+
+
+def _lone_surrogate(document: Document) -> str | None:
+    """The first unpaired surrogate in the document's fields, as its JSON escape."""
+    for value in attrs.astuple(document):
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                return f"\\u{ord(error.object[error.start]):04x}"
+    return None
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -304,12 +539,22 @@ def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
 
+def _peek(stream: IO[bytes]) -> bytes:
+    """The first bytes of a stream, left unread."""
+    return cast(io.BufferedReader, stream).peek(SNIFF_BYTES)[:SNIFF_BYTES]
+
+
 def _gzip_error(error: Exception, given: str) -> InputError:
     return InputError(
-        f"is not a valid gzip file ({error}); check that it is complete, or decompress it "
-        "and pass the plain file",
+        f"is not a valid gzip file ({_one_line(error)}); check that it is complete, or "
+        "decompress it and pass the plain file",
         input=given,
     )
+
+
+def _one_line(error: Exception) -> str:
+    """An exception's message on one line."""
+    return " ".join(str(error).split())
 
 
 def _json_type(value: object) -> str:
@@ -324,16 +569,29 @@ def _json_type(value: object) -> str:
     return "null"
 
 
+class _LineTooLarge(InputError):
+    """A line longer than any line holding a document within the limit."""
+
+
 def _decoded_lines(
-    stream: IO[bytes], decoder: _Decoder, given: str
+    stream: IO[bytes], decoder: Decoder, given: str, context: _Context
 ) -> Iterator[tuple[int, str, InputError | None]]:
-    """Yield (1-based line number, text, decoding error) for each line, line ending kept."""
+    """Yield (1-based line number, text, error) for each line, line ending kept.
+
+    A line that does not decode comes with its error; one too long to hold a document within
+    the limit comes as "" with a `_LineTooLarge` error, and is read past, never held whole.
+    """
+    max_bytes = context.max_chars * MAX_BYTES_PER_CHAR
     if not decoder.splits_bytes:
-        yield from _decoded_text_lines(stream, decoder, given)
+        yield from _decoded_text_lines(stream, decoder, given, context)
         return
     offset = 0
-    for number, raw in enumerate(stream, start=1):
-        start, offset = offset, offset + len(raw)
+    for number, (raw, size) in enumerate(_byte_lines(stream, max_bytes), start=1):
+        start, offset = offset, offset + size
+        if raw is None:
+            reason = too_large(f"a line of {size:,} bytes", context.max_chars)
+            yield number, "", _LineTooLarge(reason, input=given, line=number)
+            continue
         try:
             text = decoder.decode(raw, input=given, line=number, offset=start, first=number == 1)
         except InputError as error:
@@ -342,68 +600,49 @@ def _decoded_lines(
         yield number, text, None
 
 
+def _byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, its length in bytes) for each line; None for a line longer than `max_bytes`."""
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        if len(raw) <= max_bytes or raw.endswith(b"\n"):
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while not raw.endswith(b"\n"):
+            raw = stream.readline(_SKIP_CHUNK)
+            if not raw:
+                break
+            size += len(raw)
+        yield None, size
+
+
 def _decoded_text_lines(
-    stream: IO[bytes], decoder: _Decoder, given: str
+    stream: IO[bytes], decoder: Decoder, given: str, context: _Context
 ) -> Iterator[tuple[int, str, InputError | None]]:
     # Codecs such as UTF-16 encode a newline as more than the byte b"\n", so the bytes cannot
     # be split into lines before decoding; decoding errors then end the file.
+    max_chars = context.max_chars * MAX_BYTES_PER_CHAR
     text_stream = io.TextIOWrapper(stream, encoding=decoder.codec, newline="\n")
     number = 0
     try:
-        for number, text in enumerate(text_stream, start=1):  # noqa: B007 - used below
-            yield number, text, None
+        while text := text_stream.readline(max_chars + 1):
+            number += 1
+            if len(text) <= max_chars or text.endswith("\n"):
+                yield number, text, None
+                continue
+            size = len(text)
+            while text and not text.endswith("\n"):
+                text = text_stream.readline(_SKIP_CHUNK)
+                size += len(text)
+            reason = too_large(f"a line of {size:,} characters", context.max_chars)
+            yield number, "", _LineTooLarge(reason, input=given, line=number)
     except UnicodeDecodeError as error:
         yield (
             number + 1,
             "",
-            InputError(f"{decoder.describe(error)}; {_ENCODING_FIX}", input=given, line=number + 1),
+            InputError(f"{decoder.describe(error)}; {ENCODING_FIX}", input=given, line=number + 1),
         )
     finally:
         text_stream.detach()
-
-
-@attrs.frozen
-class _Decoder:
-    """How to turn an input's bytes into text, and how to explain bytes that do not decode."""
-
-    codec: str
-    label: str
-    strip_bom: bool
-    splits_bytes: bool
-
-    @classmethod
-    def for_encoding(cls, encoding: str) -> _Decoder:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise ConfigError(
-                f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or cp1252"
-            ) from None
-        if name in ("utf-8", "utf-8-sig"):
-            return cls(codec="utf-8", label="UTF-8", strip_bom=True, splits_bytes=True)
-        return cls(
-            codec=name,
-            label=encoding,
-            strip_bom=False,
-            splits_bytes="\n".encode(name) == b"\n",
-        )
-
-    def decode(self, raw: bytes, *, input: str, line: int | None, offset: int, first: bool) -> str:
-        """Decode `raw`, found at byte `offset` of the input; InputError if it does not decode."""
-        if first and self.strip_bom and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
-            offset += len(codecs.BOM_UTF8)
-        try:
-            return raw.decode(self.codec)
-        except UnicodeDecodeError as error:
-            bad = error.object[error.start]
-            reason = (
-                f"is not valid {self.label} text (byte 0x{bad:02x} at offset "
-                f"{offset + error.start}); {_ENCODING_FIX}"
-            )
-            raise InputError(reason, input=input, line=line) from None
-
-    def describe(self, error: UnicodeDecodeError) -> str:
-        """A short account of a decoding error whose file offset is not known."""
-        bad = error.object[error.start : error.start + 1]
-        return f"is not valid {self.label} text (byte 0x{bad.hex()})"

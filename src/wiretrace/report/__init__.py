@@ -1,6 +1,13 @@
 """Renderers: render_*(report) -> str, one module per output format."""
 
-from wiretrace.report.json import SCHEMA, render_json, report_to_dict
-from wiretrace.report.text import render_text
+from wiretrace.report.json import SCHEMA, render_json, render_stats_json, report_to_dict
+from wiretrace.report.text import render_stats_text, render_text
 
-__all__ = ["SCHEMA", "render_json", "render_text", "report_to_dict"]
+__all__ = [
+    "SCHEMA",
+    "render_json",
+    "render_stats_json",
+    "render_stats_text",
+    "render_text",
+    "report_to_dict",
+]

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from wiretrace.models import Document, Edit, Pair, Passage, Report, Skipped
+from wiretrace.lineage import version_label
+from wiretrace.models import (
+    Document,
+    Edit,
+    Mutation,
+    Notice,
+    Pair,
+    Passage,
+    Report,
+    ReuseCluster,
+    Skipped,
+    Trace,
+)
 
 SCHEMA = "wiretrace.report/1"
 
@@ -43,6 +56,7 @@ def passage_to_dict(passage: Passage, source: Document, target: Document) -> dic
         "target_start": passage.target_start,
         "target_end": passage.target_end,
         "similarity": round(passage.similarity, 4),
+        "kind": passage.kind,
         "matched_words": passage.matched_words,
         "source_words": passage.source_words,
         "target_words": passage.target_words,
@@ -66,9 +80,70 @@ def pair_to_dict(pair: Pair, documents: dict[str, Document]) -> dict[str, Any]:
     }
 
 
+def mutation_to_dict(mutation: Mutation) -> dict[str, Any]:
+    """One typed change along a lineage hop."""
+    return {
+        "type": mutation.type,
+        "source_text": mutation.source_text,
+        "target_text": mutation.target_text,
+        "source_start": mutation.source_start,
+        "source_end": mutation.source_end,
+        "target_start": mutation.target_start,
+        "target_end": mutation.target_end,
+    }
+
+
+def cluster_to_dict(cluster: ReuseCluster, documents: dict[str, Document]) -> dict[str, Any]:
+    """One reuse cluster: its members, its lineage tree and the mutations on every edge."""
+    return {
+        "id": cluster.id,
+        "kind": cluster.kind,
+        "members": [
+            {"document": m.document, "start": m.start, "end": m.end} for m in cluster.members
+        ],
+        "root": cluster.root,
+        "roots": list(cluster.roots),
+        "versions": [
+            {"document": doc, "label": version_label(documents[doc])} for doc in cluster.versions
+        ],
+        "edges": [
+            {
+                "parent": edge.parent,
+                "child": edge.child,
+                "confidence": round(edge.confidence, 4),
+                "credited": edge.credited,
+                "credit": edge.credit,
+                "mutations": [mutation_to_dict(m) for m in edge.mutations],
+            }
+            for edge in cluster.edges
+        ],
+    }
+
+
+def credits_to_list(report: Report) -> list[dict[str, Any]]:
+    """For each document that took text from another: whether it credits that source."""
+    return [
+        {
+            "document": edge.child,
+            "source": edge.parent,
+            "cluster": cluster.id,
+            "origin": cluster.root,
+            "credited": edge.credited,
+            "credit": edge.credit,
+        }
+        for cluster in report.clusters
+        for edge in cluster.edges
+    ]
+
+
 def skipped_to_dict(skipped: Skipped) -> dict[str, Any]:
     """An input that was not read, and why."""
     return {"input": skipped.input, "line": skipped.line, "reason": skipped.reason}
+
+
+def notice_to_dict(notice: Notice) -> dict[str, Any]:
+    """Something worth knowing about an input that was read."""
+    return {"input": notice.input, "line": notice.line, "message": notice.message}
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -81,14 +156,38 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "pairs": len(report.pairs),
             "passages": sum(len(pair.passages) for pair in report.pairs),
             "skipped": len(report.skipped),
+            "clusters": len(report.clusters),
+            "notices": len(report.notices),
         },
         "settings": report.settings.to_dict() if report.settings is not None else None,
         "documents": [document_to_dict(doc) for doc in report.documents],
         "pairs": [pair_to_dict(pair, documents) for pair in report.pairs],
+        "clusters": [cluster_to_dict(cluster, documents) for cluster in report.clusters],
+        "credits": credits_to_list(report),
         "skipped": [skipped_to_dict(item) for item in report.skipped],
+        "notices": [notice_to_dict(item) for item in report.notices],
+        # Only a trace (`wiretrace trace`, `Index.trace`) has this section.
+        **({"sources": [trace_to_dict(trace) for trace in report.traces]} if report.traces else {}),
+    }
+
+
+def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    """Where one traced article's words come from: each source's share and its own share."""
+    return {
+        "article": trace.article,
+        "own_share": round(trace.own_share, 4),
+        "sources": [
+            {"id": item.source, "outlet": item.outlet, "share": round(item.share, 4)}
+            for item in trace.sources
+        ],
     }
 
 
 def render_json(report: Report, *, indent: int | None = 2) -> str:
     """The report as a JSON document (UTF-8 text, not ASCII-escaped)."""
     return json.dumps(report_to_dict(report), ensure_ascii=False, indent=indent) + "\n"
+
+
+def render_stats_json(stats: Mapping[str, Any]) -> str:
+    """An index's statistics (`Index.stats`) as a JSON document."""
+    return json.dumps(stats, ensure_ascii=False, indent=2) + "\n"

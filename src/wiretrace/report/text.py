@@ -7,12 +7,15 @@ colour terminal), readable when piped to a file as well.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from typing import Any
 
 from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.text import Text
+from rich.tree import Tree
 
-from wiretrace.models import Document, Pair, Passage, Report
+from wiretrace.models import Document, Mutation, Pair, Passage, Report, ReuseCluster
 
 
 def _describe(document: Document) -> str:
@@ -66,6 +69,69 @@ def _pair_section(number: int, pair: Pair, documents: dict[str, Document]) -> li
     return lines
 
 
+MUTATION_STYLES = {
+    "number": "bold magenta",
+    "quote": "bold yellow",
+    "attribution": "bold red",
+    "hedge": "bold cyan",
+    "name": "bold blue",
+    "sentence_added": "green",
+    "sentence_removed": "red",
+}
+
+
+def _short(text: str, limit: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _mutation_line(mutation: Mutation) -> Text:
+    line = Text("  ")
+    line.append(f"{mutation.type}: ", style=MUTATION_STYLES.get(mutation.type, "bold"))
+    if mutation.source_text.strip() and mutation.target_text.strip():
+        line.append(f'"{_short(mutation.source_text, 40)}" -> "{_short(mutation.target_text, 40)}"')
+    elif mutation.target_text.strip():
+        line.append(f'+ "{_short(mutation.target_text)}"')
+    else:
+        line.append(f'- "{_short(mutation.source_text)}"')
+    return line
+
+
+def _cluster_tree(cluster: ReuseCluster, documents: dict[str, Document]) -> Tree:
+    """A cluster's lineage as a tree: each child under its parent, with the hop's mutations."""
+    label = Text.assemble(
+        (f"Cluster {cluster.id}", "bold"),
+        f" ({cluster.kind}, {len(cluster.documents)} documents",
+        f"; versions: {', '.join(cluster.versions)})" if cluster.versions else ")",
+    )
+    if cluster.kind == "quote":
+        label.append(" - a quotation carried independently, not copied")
+    tree = Tree(label)
+    children: dict[str, list] = {}
+    for edge in cluster.edges:
+        children.setdefault(edge.parent, []).append(edge)
+
+    def add(node: Tree, document: str) -> None:
+        for edge in sorted(children.get(document, []), key=lambda e: e.child):
+            credit = f", credits {edge.credit}" if edge.credit else ", no credit"
+            branch = node.add(
+                Text.assemble(
+                    (_describe(documents[edge.child]), "cyan"),
+                    f"  confidence {edge.confidence:.2f}{credit}",
+                )
+            )
+            for mutation in edge.mutations:
+                branch.add(_mutation_line(mutation))
+            add(branch, edge.child)
+
+    for root in cluster.roots:
+        add(tree.add(Text.assemble((_describe(documents[root]), "bold cyan"), "  (origin)")), root)
+    return tree
+
+
+MAX_NOTICES_SHOWN = 20
+
+
 def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
     """The report as text for a terminal (`color`) or a file."""
     buffer = io.StringIO()
@@ -77,20 +143,59 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     console.print(
         Text(
             f"wiretrace: {len(report.documents)} documents, {len(report.pairs)} pairs with reuse, "
-            f"{passages} passages, {len(report.skipped)} skipped",
+            f"{passages} passages, {len(report.skipped)} skipped"
+            + (f", {len(report.notices)} notices" if report.notices else ""),
             style="bold",
         )
     )
     console.print()
+    for cluster in report.clusters:
+        console.print(_cluster_tree(cluster, documents))
+        console.print()
     for number, pair in enumerate(report.pairs, 1):
         for line in _pair_section(number, pair, documents):
             console.print(line)
     if not report.pairs:
         console.print("No reused passages found.")
         console.print()
+    for trace in report.traces:
+        console.print(Text(f"Sources of {trace.article}:", style="bold"))
+        for item in trace.sources:
+            outlet = f" ({item.outlet})" if item.outlet else ""
+            console.print(Text(f"  {item.share:6.1%}  {item.source}{outlet}"))
+        console.print(Text(f"  {trace.own_share:6.1%}  its own"))
+        console.print()
     if report.skipped:
         console.print(Text("Skipped inputs:", style="bold yellow"))
         for item in report.skipped:
             where = f"{item.input} line {item.line}" if item.line is not None else item.input
             console.print(Text(f"  {where}: {item.reason}"))
+    if report.notices:
+        console.print(Text("Notices:", style="bold"))
+        for notice in report.notices[:MAX_NOTICES_SHOWN]:
+            where = (
+                f"{notice.input} line {notice.line}" if notice.line is not None else notice.input
+            )
+            console.print(Text(f"  {where}: {notice.message}"))
+        if len(report.notices) > MAX_NOTICES_SHOWN:
+            more = len(report.notices) - MAX_NOTICES_SHOWN
+            console.print(Text(f"  ... and {more} more (the JSON report lists them all)"))
     return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
+
+
+def render_stats_text(stats: Mapping[str, Any]) -> str:
+    """An index's statistics (`Index.stats`) as text: one fact a line, then the top outlets."""
+    settings = ", ".join(f"{name}={value}" for name, value in stats["settings"].items())
+    published = stats["published"]
+    lines = [
+        f"index      {stats['location']} ({stats['backend']})",
+        f"documents  {stats['documents']}",
+        f"size       {stats['bytes'] / 2**20:.1f} MiB",
+        f"published  {published['first'] or '?'} .. {published['last'] or '?'}",
+        f"settings   {settings}",
+        f"outlets    {stats['outlets']}",
+    ]
+    lines += [
+        f"  {item['documents']:>8}  {item['outlet'] or '(no outlet)'}" for item in stats["top_outlets"]
+    ]
+    return "\n".join(lines) + "\n"

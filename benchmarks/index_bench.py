@@ -1,0 +1,218 @@
+"""Persistent index benchmark: add throughput and trace latency, SQLite against Redis.
+
+Builds an index of every corpus in ../shared/data/news (about 90k articles, read in place,
+never copied), holding out a seeded sample of articles; then traces the held-out articles (new
+articles, most with no source in the index) and edited copies of indexed articles (each has at
+least one source). The baseline, measured in the same run, is the sketching alone (tokens and
+bucket keys, no storage): the add rate's ratio to it is the cost of storage.
+
+    python benchmarks/index_bench.py                      # SQLite and Redis, full corpus
+    python benchmarks/index_bench.py --limit 5000         # a quick run
+    python benchmarks/index_bench.py --backends sqlite    # SQLite only
+
+Redis: --redis URL, else $WIRETRACE_REDIS_URL, else redis://127.0.0.1:6390/0 (the index is
+written under the prefix "wtbench", which is cleared first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import importlib.metadata
+import itertools
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from wiretrace.archive import Index, _document_keys
+from wiretrace.config import Settings
+from wiretrace.ingest import read_inputs
+from wiretrace.models import Document
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    try:
+        redis_server = subprocess.run(
+            ["redis-server", "--version"], capture_output=True, text=True, check=False
+        ).stdout.split()[2]
+    except (OSError, IndexError):
+        redis_server = "not found"
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("wiretrace", "numpy", "datasketch", "rapidfuzz", "redis")
+    )
+    return [
+        f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.system()}",
+        f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"redis-server {redis_server}, {versions}",
+    ]
+
+
+def read_corpus(limit: int | None) -> list[Document]:
+    paths = sorted(glob.glob(str(DATA / "*" / "*.jsonl.gz")))
+    stream = (item for item in read_inputs(paths, on_error="skip") if isinstance(item, Document))
+    return list(itertools.islice(stream, limit))
+
+
+def edited(document: Document, rng: random.Random) -> Document:
+    """A new article built on an indexed one: a lead of its own, some words dropped."""
+    words = document.text.split()
+    kept = [word for word in words if rng.random() > 0.05]
+    lead = "In a statement on Tuesday, officials described the situation as developing."
+    return Document(id=f"edited:{document.id}", text=lead + " " + " ".join(kept))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_backend(
+    name: str, location: str, corpus: list[Document], queries: list[Document], args: argparse.Namespace
+) -> dict[str, float]:
+    started = time.perf_counter()
+    with Index.open(location, jobs=args.jobs) as index:
+        result = index.add(corpus, batch_size=args.batch_size)
+        add_seconds = time.perf_counter() - started
+        stats = index.stats()
+        print(f"{name}: added {result.added} in {add_seconds:.0f} s; {stats['bytes'] / 2**20:.0f} MiB")
+        for query in queries[:5]:  # warm the caches a little, as a running service would be
+            index.trace(query)
+        latencies, sources = [], []
+        for query in queries:
+            began = time.perf_counter()
+            report = index.trace(query)
+            latencies.append((time.perf_counter() - began) * 1000)
+            sources.append(len(report.pairs))
+    return {
+        "documents": stats["documents"],
+        "add_rate": result.added / add_seconds,
+        "add_seconds": add_seconds,
+        "bytes": stats["bytes"],
+        "p50": statistics.median(latencies),
+        "p90": percentile(latencies, 0.90),
+        "p99": percentile(latencies, 0.99),
+        "mean": statistics.fmean(latencies),
+        "with_sources": sum(1 for count in sources if count) / len(sources),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, help="index only the first N articles")
+    parser.add_argument("--queries", type=int, default=200, help="held-out and edited articles each")
+    parser.add_argument("--backends", default="sqlite,redis")
+    parser.add_argument("--index-dir", default="/tmp/wiretrace-bench")
+    parser.add_argument("--redis", default=os.environ.get("WIRETRACE_REDIS_URL", "redis://127.0.0.1:6390/0"))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+    print("\n".join(machine()))
+    began = time.perf_counter()
+    corpus = read_corpus(args.limit)
+    print(f"read {len(corpus)} articles in {time.perf_counter() - began:.0f} s", flush=True)
+    rng = random.Random(5)
+    held = set(rng.sample(range(len(corpus)), args.queries))
+    held_out = [doc for position, doc in enumerate(corpus) if position in held]
+    indexed = [doc for position, doc in enumerate(corpus) if position not in held]
+    copies = [edited(indexed[k], rng) for k in rng.sample(range(len(indexed)), args.queries)]
+
+    settings = Settings()
+    sample = indexed[:: max(1, len(indexed) // 2000)]
+    began = time.perf_counter()
+    for document in sample:
+        _document_keys((document, settings))
+    sketch_rate = len(sample) / (time.perf_counter() - began)
+    print(f"baseline: sketching alone, one process: {sketch_rate:.0f} docs/s", flush=True)
+
+    rows = {}
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            Path(args.index_dir).mkdir(parents=True, exist_ok=True)
+            location = str(Path(args.index_dir) / "news.db")
+            for suffix in ("", "-wal", "-shm"):
+                Path(location + suffix).unlink(missing_ok=True)
+        else:
+            from wiretrace.index.redis import RedisStore
+
+            location = args.redis + ("&" if "?" in args.redis else "?") + "prefix=wtbench"
+            store = RedisStore(location, create=True)
+            store.clear()
+            store.close()
+        for kind, queries in (("held-out", held_out), ("edited copies", copies)):
+            print(f"{backend}: {kind} ...", flush=True)
+        rows[backend] = {
+            "held-out": run_backend(backend, location, indexed, held_out, args),
+        }
+        with Index.open(location, create=False) as index:
+            latencies = []
+            found = 0
+            for query in copies:
+                start = time.perf_counter()
+                report = index.trace(query)
+                latencies.append((time.perf_counter() - start) * 1000)
+                found += bool(report.pairs)
+        rows[backend]["edited copies"] = {
+            "p50": statistics.median(latencies),
+            "p90": percentile(latencies, 0.90),
+            "p99": percentile(latencies, 0.99),
+            "mean": statistics.fmean(latencies),
+            "with_sources": found / len(copies),
+        }
+
+    print()
+    print(f"corpus: {len(indexed)} articles indexed, {args.queries} held out, {args.queries} edited copies")
+    print(f"baseline (sketching alone, one process): {sketch_rate:.0f} docs/s")
+    print()
+    print("| backend | documents | add docs/s | add vs sketching | size MiB |")
+    print("|---|---|---|---|---|")
+    for backend, result in rows.items():
+        held_row = result["held-out"]
+        print(
+            f"| {backend} | {held_row['documents']} | {held_row['add_rate']:.0f} | "
+            f"{held_row['add_rate'] / sketch_rate:.2f}x | {held_row['bytes'] / 2**20:.0f} |"
+        )
+    print()
+    print("| backend | queries | p50 ms | p90 ms | p99 ms | mean ms | with a source |")
+    print("|---|---|---|---|---|---|---|")
+    for backend, result in rows.items():
+        for kind in ("held-out", "edited copies"):
+            row = result[kind]
+            print(
+                f"| {backend} | {kind} | {row['p50']:.1f} | {row['p90']:.1f} | {row['p99']:.1f} | "
+                f"{row['mean']:.1f} | {row['with_sources']:.0%} |"
+            )
+    if len(rows) == 2:
+        sqlite_row, redis_row = rows["sqlite"], rows["redis"]
+        print()
+        print(
+            "redis / sqlite: add rate "
+            f"{redis_row['held-out']['add_rate'] / sqlite_row['held-out']['add_rate']:.2f}x, "
+            f"trace p50 {redis_row['held-out']['p50'] / sqlite_row['held-out']['p50']:.2f}x (held-out), "
+            f"{redis_row['edited copies']['p50'] / sqlite_row['edited copies']['p50']:.2f}x (edited)"
+        )
+    np.random.seed(0)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

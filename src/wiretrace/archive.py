@@ -1,0 +1,562 @@
+"""A persistent index to add articles to and trace new articles against: where did this come from?
+
+`Index` composes the pipeline stages over a store (`wiretrace.index.store`): adding a document
+stores it with its LSH bucket keys (`pipeline.sketch_tokens`); tracing an article looks its keys
+up, aligns it with the indexed documents that share enough of them, and reports, for the article,
+each source (the indexed document) with its passages and edits, and how much of it is its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import attrs
+import numpy as np
+
+from wiretrace.align import align_pair
+from wiretrace.boilerplate import boilerplate_mask, find_boilerplate, salted
+from wiretrace.config import Settings
+from wiretrace.errors import ConfigError, InputError
+from wiretrace.index import lsh_bands
+from wiretrace.index.store import Entry, Store, content_hash, open_store
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs
+from wiretrace.ingest.fields import normalize_date
+from wiretrace.lineage import orient_pair
+from wiretrace.models import (
+    Document,
+    Pair,
+    Report,
+    Skipped,
+    SourceShare,
+    Trace,
+    parse_published,
+)
+from wiretrace.pipeline import as_document, build_pair, read_tokens, sketch_tokens
+from wiretrace.shingle import TOKENS_VERSION, Tokens, shingle_hashes
+from wiretrace.sketch import SCHEME
+
+FORMAT = "wiretrace.index/1"
+INDEX_SETTINGS = ("shingle_size", "window_size", "num_perm", "threshold", "seed")
+"""The settings that make bucket keys: an index is built with one value of each, for good."""
+
+AddProgress = Callable[[str, int, int | None], None]
+"""progress(stage, done, total): "add" with documents read so far (total None: not known)."""
+
+_TOP_OUTLETS = 10
+
+
+@attrs.frozen
+class AddResult:
+    """What one `Index.add` did: documents added, replaced (same id, new content), unchanged
+    (same id and content, so skipped: this is how an interrupted add resumes), inputs skipped,
+    and the documents in the index afterwards."""
+
+    added: int
+    replaced: int
+    unchanged: int
+    skipped: tuple[Skipped, ...]
+    documents: int
+
+
+def index_meta(settings: Settings) -> dict[str, str]:
+    """The metadata an index records: the key-making settings and the versions of the code."""
+    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
+    meta = {name: str(getattr(settings, name)) for name in INDEX_SETTINGS}
+    meta.update(
+        format=FORMAT,
+        bands=str(bands),
+        rows=str(rows),
+        tokens=str(TOKENS_VERSION),
+        minhash=f"datasketch {SCHEME}",
+    )
+    return meta
+
+
+def _stored_value(name: str, text: str) -> int | float:
+    return float(text) if name == "threshold" else int(text)
+
+
+def _check_meta(
+    location: str, meta: Mapping[str, str], settings: Settings, explicit: set[str]
+) -> Settings:
+    """The settings to use with an existing index: its own key-making settings, after checking
+    that none given explicitly differs from them."""
+    current = index_meta(settings)
+    for name, label in (("format", "format"), ("tokens", "tokenizer version"), ("minhash", "")):
+        if meta.get(name) != current[name]:
+            what = label or "MinHash scheme"
+            raise ConfigError(
+                f"{location}: the index was built with {what} {meta.get(name)!r}, this wiretrace "
+                f"uses {current[name]!r}; its keys cannot be compared, so build a new index "
+                "from the same inputs"
+            )
+    stored = {name: _stored_value(name, meta[name]) for name in INDEX_SETTINGS}
+    for name in INDEX_SETTINGS:
+        asked = getattr(settings, name)
+        if name in explicit and asked != stored[name]:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{location}: the index was built with {name}={stored[name]}, not {asked}; bucket "
+                f"keys made with other settings never match, so nothing would be found. Leave out "
+                f"{option} to use the index's settings, or build a new index with {option} {asked}"
+            )
+    return attrs.evolve(settings, **stored)
+
+
+def _document_keys(item: tuple[Document, Settings]) -> np.ndarray:
+    """The unique bucket keys of one document (no boilerplate: the index has no global view)."""
+    document, settings = item
+    tokens, _ = read_tokens(document, settings)
+    keys, _ = sketch_tokens(document, tokens, settings)
+    return np.unique(keys)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _to_seconds(value: str | date | datetime | None, option: str, *, end: bool) -> float | None:
+    """A --since/--until bound as POSIX seconds; a bare date --until covers its whole day."""
+    if value is None:
+        return None
+    normalized = normalize_date(value)
+    moment = parse_published(normalized)
+    if normalized is None or moment is None:
+        raise ConfigError(
+            f"{option}: {value!r} is not a date; give an ISO 8601 date or time, "
+            "such as 2019-11-01 or 2019-11-01T12:00:00Z"
+        )
+    if end and "T" not in normalized:
+        return (moment + timedelta(days=1)).timestamp() - 1e-6
+    return moment.timestamp()
+
+
+def _iso(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _inside(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Which of a text's words lie inside the given character spans."""
+    inside = np.zeros(len(tokens), dtype=bool)
+    for start, end in spans:
+        inside |= (tokens.starts >= start) & (tokens.ends <= end)
+    return inside
+
+
+class Index:
+    """A persistent index of documents to trace articles against (SQLite file or Redis server).
+
+    Open one with `Index.open`; use it as a context manager to close it. One writer at a time;
+    any number of readers, also while the writer adds.
+    """
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self.settings = settings
+        self.location = store.location
+
+    @classmethod
+    def open(
+        cls,
+        location: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        settings: Settings | None = None,
+        **options: Any,
+    ) -> Index:
+        """Open the index at `location`: a SQLite file path, or ``redis://host:port/db``.
+
+        A new index records the key-making settings (`INDEX_SETTINGS`) given as keyword options
+        or in `settings`; an existing one uses its own, and raises ConfigError when one given
+        explicitly differs. Without `create`, a missing index raises StoreError.
+        """
+        resolved = Settings.from_options(options, base=settings)
+        explicit = {name for name, value in options.items() if value is not None}
+        if settings is not None:
+            explicit |= set(INDEX_SETTINGS)
+        store = open_store(location, create=create)
+        try:
+            meta = store.read_meta()
+            if meta:
+                resolved = _check_meta(store.location, meta, resolved, explicit)
+            else:
+                store.write_meta(index_meta(resolved))
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, resolved)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection to the store."""
+        self._store.close()
+
+    def __len__(self) -> int:
+        return self._store.count()
+
+    def __contains__(self, document_id: object) -> bool:
+        return isinstance(document_id, str) and bool(self._store.lookup_ids([document_id]))
+
+    def get(self, document_id: str) -> Document | None:
+        """The indexed document with this id, or None."""
+        return self._store.get(document_id)
+
+    # Adding
+
+    def add(
+        self,
+        documents: Iterable[Document | Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        progress: AddProgress | None = None,
+    ) -> AddResult:
+        """Add documents (records or dicts with the usual field names).
+
+        A document whose id is indexed already replaces it when its content differs and is
+        skipped when it is the same, so an interrupted add, run again, resumes. Documents are
+        written in transactions of `batch_size`; ids must be unique within one call.
+        """
+        docs = (as_document(item, position) for position, item in enumerate(documents))
+        return self._add_stream(docs, batch_size=batch_size, progress=progress)
+
+    def add_from(
+        self,
+        inputs: Iterable[str | os.PathLike[str]],
+        *,
+        fields: Mapping[str, str | None] | None = None,
+        on_error: str = "fail",
+        encoding: str = "utf-8",
+        max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
+        batch_size: int = 1000,
+        progress: AddProgress | None = None,
+    ) -> AddResult:
+        """`add` the documents read from files and folders (see `wiretrace.ingest`), streamed.
+
+        `fields`, `on_error` and `max_document_chars` are as in `find_reuse_in`; skipped inputs
+        are in the result.
+        """
+        field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+        stream = read_inputs(
+            [os.fspath(path) for path in inputs],
+            field_map=field_map,
+            on_error=on_error,  # type: ignore[arg-type]
+            encoding=encoding,
+            max_document_chars=max_document_chars,
+        )
+        return self._add_stream(stream, batch_size=batch_size, progress=progress)
+
+    def _add_stream(
+        self,
+        stream: Iterable[Document | Skipped | Any],
+        *,
+        batch_size: int,
+        progress: AddProgress | None,
+    ) -> AddResult:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size!r}")
+        counts = {"added": 0, "replaced": 0, "unchanged": 0, "read": 0}
+        skipped: list[Skipped] = []
+        seen: set[str] = set()
+        workers = self.settings.workers
+        pool = (
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            if workers > 1
+            else None
+        )
+        pending: tuple[list[tuple[Document, str]], list[int | None], Any] | None = None
+        try:
+            for batch in _batched(stream, batch_size):
+                docs: list[Document] = []
+                for item in batch:
+                    if isinstance(item, Skipped):
+                        skipped.append(item)
+                    elif isinstance(item, Document):
+                        if item.id in seen:
+                            raise InputError(
+                                f"duplicate document id {item.id!r} in one add; ids must be unique",
+                                input=item.id,
+                            )
+                        seen.add(item.id)
+                        docs.append(item)
+                counts["read"] += len(docs)
+                # Workers sketch this batch while the previous one is written (ids are unique
+                # within one add, so this batch's lookups do not depend on that write).
+                prepared = self._prepare(docs, counts, pool)
+                if pending is not None:
+                    self._finish(*pending)
+                    if progress:
+                        progress("add", counts["read"] - len(docs), None)
+                pending = prepared
+            if pending is not None:
+                self._finish(*pending)
+                if progress:
+                    progress("add", counts["read"], None)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return AddResult(
+            added=counts["added"],
+            replaced=counts["replaced"],
+            unchanged=counts["unchanged"],
+            skipped=tuple(skipped),
+            documents=self._store.count(),
+        )
+
+    def _prepare(
+        self, docs: list[Document], counts: dict[str, int], pool: ProcessPoolExecutor | None
+    ) -> tuple[list[tuple[Document, str]], list[int | None], Any]:
+        """Choose the documents of a batch to write and start computing their keys."""
+        digests = [content_hash(doc) for doc in docs]
+        stored = self._store.lookup_ids([doc.id for doc in docs])
+        todo: list[tuple[Document, str]] = []
+        old_numbers: list[int | None] = []
+        for doc, digest in zip(docs, digests, strict=True):
+            known = stored.get(doc.id)
+            if known is not None and known.content_hash == digest:
+                counts["unchanged"] += 1
+                continue
+            todo.append((doc, digest))
+            old_numbers.append(known.number if known is not None else None)
+            counts["replaced" if known is not None else "added"] += 1
+        work = [(doc, self.settings) for doc, _ in todo]
+        keys: Any
+        if pool is not None and len(work) > 1:
+            chunk = max(1, len(work) // (4 * self.settings.workers))
+            keys = pool.map(_document_keys, work, chunksize=chunk)
+        else:
+            keys = map(_document_keys, work)
+        return todo, old_numbers, keys
+
+    def _finish(
+        self, todo: list[tuple[Document, str]], old_numbers: list[int | None], keys: Any
+    ) -> None:
+        """Write a prepared batch in one transaction, replacing the old versions it names."""
+        entries = [
+            Entry(doc, digest, doc_keys)
+            for (doc, digest), doc_keys in zip(todo, keys, strict=True)
+        ]
+        replaced = [number for number in old_numbers if number is not None]
+        removed = [
+            (number, _document_keys((old, self.settings)))
+            for number, old in self._store.fetch(replaced)
+        ]
+        if entries or removed:
+            self._store.write(entries, removed)
+
+    # Tracing
+
+    def trace(
+        self,
+        article: str | Document | Mapping[str, Any],
+        *,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+    ) -> Report:
+        """The report of the indexed documents `article` reuses (a text, Document or dict).
+
+        Each pair has an indexed document as `source` and the article as `target`, with the
+        passages and their edits; `target_coverage` is the share of the article's words taken
+        from that source, and `Report.traces` sums it up per article. `since`/`until` (ISO
+        dates or times; a bare `until` date covers its day) keep only sources published then.
+        A plain string gets the id "article".
+        """
+        document = (
+            Document(id="article", text=article) if isinstance(article, str) else article
+        )
+        return self.trace_all([document], since=since, until=until)
+
+    def trace_all(
+        self,
+        articles: Iterable[Document | Mapping[str, Any]],
+        *,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        skipped: Iterable[Skipped] = (),
+    ) -> Report:
+        """`trace` several articles into one report (documents: the articles, then sources)."""
+        start = _to_seconds(since, "since", end=False)
+        end = _to_seconds(until, "until", end=True)
+        docs = [as_document(item, position) for position, item in enumerate(articles)]
+        documents: dict[str, Document] = {doc.id: doc for doc in docs}
+        pairs: list[Pair] = []
+        traces: list[Trace] = []
+        for doc in docs:
+            found, trace = self._trace_one(doc, start, end)
+            for source, pair in found:
+                documents.setdefault(source.id, source)
+                pairs.append(pair)
+            traces.append(trace)
+        return Report(
+            documents=tuple(documents.values()),
+            pairs=pairs,
+            skipped=tuple(skipped),
+            settings=self.settings,
+            traces=traces,
+        )
+
+    def trace_files(
+        self,
+        inputs: Iterable[str | os.PathLike[str] | Document],
+        *,
+        since: str | date | datetime | None = None,
+        until: str | date | datetime | None = None,
+        encoding: str = "utf-8",
+        on_error: str = "fail",
+    ) -> Report:
+        """`trace_all` the articles read from files (any input `wiretrace.ingest` reads; a
+        text file is one article, its id the path as given) and documents given as such."""
+        articles: list[Document] = []
+        skipped: list[Skipped] = []
+        for item in inputs:
+            if isinstance(item, Document):
+                articles.append(item)
+                continue
+            path = os.fspath(item)
+            for read in read_inputs([path], on_error=on_error, encoding=encoding):  # type: ignore[arg-type]
+                if isinstance(read, Skipped):
+                    skipped.append(read)
+                elif isinstance(read, Document):
+                    single = path.lower().endswith((".txt", ".md"))
+                    articles.append(attrs.evolve(read, id=path) if single else read)
+        return self.trace_all(articles, since=since, until=until, skipped=skipped)
+
+    def _trace_one(
+        self, article: Document, since: float | None, until: float | None
+    ) -> tuple[list[tuple[Document, Pair]], Trace]:
+        settings = self.settings
+        tokens, article_salted = read_tokens(article, settings)
+        keys, _ = sketch_tokens(article, tokens, settings)
+        keys = np.unique(keys)
+        # A bucket holds the article too: at most max_bucket documents in all.
+        found_keys, found_numbers = self._store.find(keys, settings.max_bucket - 1)
+        useful = self._outlet_boilerplate(article, found_keys, found_numbers)
+        numbers, hits = np.unique(found_numbers[useful], return_counts=True)
+        candidates = numbers[hits >= settings.min_hits]
+        sources = [
+            (number, doc)
+            for number, doc in self._store.fetch(candidates.tolist(), since, until)
+            if doc.id != article.id
+        ]
+        if not sources:
+            return [], Trace(article=article.id, sources=(), own_share=1.0)
+        read = [read_tokens(doc, settings) for _, doc in sources]
+        # Boilerplate as in find_reuse, counted over the article and its candidates: text that
+        # many documents of one outlet carry (footers, bios) makes neither candidates nor passages.
+        boilerplate = find_boilerplate(
+            [article_salted] + [hashes for _, hashes in read], settings.boilerplate_docs
+        )
+        article_mask = None
+        masks: list[np.ndarray | None] = [None] * len(sources)
+        if len(boilerplate):
+            kept_keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
+            useful = np.isin(found_keys, kept_keys)
+            still, still_hits = np.unique(found_numbers[useful], return_counts=True)
+            chosen = set(still[still_hits >= settings.min_hits].tolist())
+            masks = [
+                self._mask(doc, doc_tokens, boilerplate)
+                for (_, doc), (doc_tokens, _) in zip(sources, read, strict=True)
+            ]
+        else:
+            chosen = {number for number, _ in sources}
+        found: list[tuple[Document, Pair]] = []
+        for (number, source), (source_tokens, _), mask in zip(sources, read, masks, strict=True):
+            if number not in chosen:
+                continue
+            passages = align_pair(
+                source.text, source_tokens, article.text, tokens, settings, mask, article_mask
+            )
+            if not passages:
+                continue
+            pair = build_pair(source, source_tokens, article, tokens, passages, orient=False)
+            origin, _, direction = orient_pair(source, article, 0.0, 0.0)
+            if direction == "published" and origin is source:
+                pair = attrs.evolve(pair, direction="published")
+            found.append((source, pair))
+        found.sort(key=lambda item: (-item[1].target_coverage, -item[1].similarity, item[0].id))
+        return found, self._summarize(article, tokens, found)
+
+    def _outlet_boilerplate(
+        self, article: Document, keys: np.ndarray, numbers: np.ndarray
+    ) -> np.ndarray:
+        """Which postings to count as hits: not those of a bucket that holds `boilerplate_docs`
+        documents of the posting's own outlet (a footer or bio that outlet repeats), counting
+        the article when it is of that outlet too. Buckets too small for that are not looked at.
+        """
+        useful = np.ones(len(keys), dtype=bool)
+        if len(keys) == 0:
+            return useful
+        limit = self.settings.boilerplate_docs
+        _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        large = sizes[inverse] >= limit - 1
+        if not large.any():
+            return useful
+        outlets = self._store.outlets(np.unique(numbers[large]).tolist())
+        own = (article.outlet or "").casefold()
+        groups: dict[tuple[int, str], list[int]] = {}
+        for position in np.flatnonzero(large).tolist():
+            outlet = (outlets.get(int(numbers[position])) or "").casefold()
+            groups.setdefault((int(keys[position]), outlet), []).append(position)
+        for (_, outlet), positions in groups.items():
+            if len(positions) + (outlet == own) >= limit:
+                useful[positions] = False
+        return useful
+
+    def _mask(self, document: Document, tokens: Tokens, boilerplate: np.ndarray) -> np.ndarray | None:
+        hashes = salted(shingle_hashes(tokens.ids, self.settings.shingle_size), document.outlet)
+        _, words = boilerplate_mask(hashes, boilerplate, tokens, self.settings.shingle_size)
+        return words if words.any() else None
+
+    @staticmethod
+    def _summarize(
+        article: Document, tokens: Tokens, found: Sequence[tuple[Document, Pair]]
+    ) -> Trace:
+        spans = [(p.target_start, p.target_end) for _, pair in found for p in pair.passages]
+        taken = float(_inside(tokens, spans).mean()) if len(tokens) else 0.0
+        shares = [
+            SourceShare(source=source.id, outlet=source.outlet, share=pair.target_coverage)
+            for source, pair in found
+        ]
+        return Trace(article=article.id, sources=shares, own_share=max(0.0, 1.0 - taken))
+
+    # Stats
+
+    def stats(self, *, top: int = _TOP_OUTLETS) -> dict[str, Any]:
+        """What the index holds, as plain data: documents, settings, size, dates, outlets."""
+        described = self._store.describe(top)
+        meta = self._store.read_meta()
+        return {
+            "documents": self._store.count(),
+            "location": self.location,
+            "backend": described["backend"],
+            "settings": {
+                **{name: _stored_value(name, meta[name]) for name in INDEX_SETTINGS},
+                "bands": int(meta["bands"]),
+                "rows": int(meta["rows"]),
+                "tokens": int(meta["tokens"]),
+                "minhash": meta["minhash"],
+                "format": meta["format"],
+            },
+            "bytes": described["bytes"],
+            "published": {
+                "first": _iso(described["first_published"]),
+                "last": _iso(described["last_published"]),
+            },
+            "outlets": described["outlets"],
+            "top_outlets": described["top_outlets"],
+        }

@@ -1,0 +1,631 @@
+"""The pipeline's stages on Spark DataFrames, for corpora that outgrow one machine.
+
+The stages are the ones `wiretrace.find_reuse` runs, called per document or per pair on the
+executors: `pipeline.read_tokens` (tokens and outlet-salted shingle hashes) in a map stage,
+boilerplate found by a distributed count and broadcast, `pipeline.sketch_tokens` (window LSH keys)
+in a second map stage, LSH buckets grouped in a shuffle into candidate pairs with the rule of
+`index.candidate_pairs`, and `pipeline.align_documents` on the executors. The pairs and passages
+are the same as the local engine's for the same documents in the same order and the same settings;
+every hash is blake2b- or numpy-based, so keys agree across processes and machines.
+
+This is the only module that imports pyspark (`pip install 'wiretrace[spark]'`), and only when
+one of its functions is called, so ``import wiretrace.spark`` works without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from wiretrace.config import Settings
+from wiretrace.errors import InputError, MissingDependencyError
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
+from wiretrace.ingest.fields import document_from_mapping
+from wiretrace.models import Document, Edit, Notice, Pair, Passage, Report, Skipped
+from wiretrace.pipeline import Progress, align_documents, build_report, read_tokens, sketch_tokens
+from wiretrace.shingle import tokenize
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+DEFAULT_MASTER = "local[*]"
+INSTALL_HINT = "pip install 'wiretrace[spark]'"
+
+DOCUMENT_COLUMNS = ("id", "text", "outlet", "published", "title", "url")
+"""The columns of the documents DataFrame; `id` and `text` are required, the others optional."""
+
+_DOCUMENT = (
+    "struct<id:string,text:string,outlet:string,published:string,title:string,url:string,"
+    "problem:string>"
+)
+_SKETCH = "struct<keys:array<bigint>,mask:binary>"
+_EDIT = (
+    "struct<op:string,source_start:int,source_end:int,target_start:int,target_end:int,"
+    "source_text:string,target_text:string>"
+)
+_PASSAGE = (
+    "struct<source_start:int,source_end:int,target_start:int,target_end:int,"
+    "similarity:double,matched_words:int,source_words:int,target_words:int,kind:string,"
+    f"source_text:string,target_text:string,edits:array<{_EDIT}>>"
+)
+_PAIR = (
+    "struct<source:string,target:string,direction:string,similarity:double,"
+    f"source_coverage:double,target_coverage:double,passages:array<{_PASSAGE}>>"
+)
+# Every pair (members[i], members[j]), i < j, of a bucket's sorted, distinct members.
+_BUCKET_PAIRS = (
+    "flatten(transform(sequence(1, size(members) - 1), i -> "
+    "transform(slice(members, i + 1, size(members) - i), "
+    "other -> named_struct('first', members[i - 1], 'second', other))))"
+)
+
+
+@attrs.frozen
+class ReuseTables:
+    """What `find_reuse` found, as Spark DataFrames (cached; call `unpersist` when done).
+
+    - `pairs`: source, target, direction, similarity, source_coverage, target_coverage, passages
+      (the number of passages) -- one row per `wiretrace.Pair`.
+    - `passages`: source, target, passage (its 0-based number within the pair), source_start,
+      source_end, target_start, target_end, similarity, matched_words, source_words,
+      target_words, kind, source_text, target_text, edits (an array of structs: op,
+      source_start, source_end, target_start, target_end, source_text, target_text) -- one row
+      per `wiretrace.Passage`, with the text of both spans.
+    - `clusters`: cluster (the smallest member id), size, documents (sorted member ids): groups
+      of documents connected by reuse (the connected components of the pair graph); None when
+      `find_reuse` was asked for none.
+    - `skipped`: id, reason -- documents left out (empty text, or bad records with
+      ``on_error="skip"``).
+    """
+
+    pairs: DataFrame
+    passages: DataFrame
+    clusters: DataFrame | None
+    skipped: DataFrame
+    settings: Settings
+
+    def unpersist(self) -> None:
+        """Release the cached results."""
+        for frame in (self.pairs, self.passages, self.clusters, self.skipped):
+            if frame is not None:
+                frame.unpersist()
+
+
+def _pyspark() -> Any:
+    """The pyspark.sql.functions module, or MissingDependencyError saying how to install it."""
+    try:
+        from pyspark.sql import functions
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"the Spark engine needs PySpark, which is not installed ({error}); "
+            f"install it with: {INSTALL_HINT}"
+        ) from None
+    return functions
+
+
+# Executor side: plain functions of plain values, each a stage of `wiretrace.pipeline`.
+
+
+def _read_record(row: Any) -> tuple[Any, ...]:
+    """A document's fields as `Document.from_record` normalizes them, or why it cannot be read."""
+    record = {name: getattr(row, name) for name in DOCUMENT_COLUMNS}
+    try:
+        doc = document_from_mapping(record)
+    except InputError as error:
+        known = None if record["id"] is None else str(record["id"])
+        return (known, None, None, None, None, None, error.reason)
+    return (doc.id, doc.text, doc.outlet, doc.published, doc.title, doc.url, None)
+
+
+def _document(row: Any) -> Document:
+    return Document(
+        id=row.id,
+        text=row.text,
+        outlet=row.outlet,
+        published=row.published,
+        title=row.title,
+        url=row.url,
+    )
+
+
+def _as_signed(values: np.ndarray) -> list[int]:
+    """uint64 values as the int64 Spark's bigint holds (the same 64 bits)."""
+    return values.astype(np.uint64, copy=False).view(np.int64).tolist()
+
+
+def _read_hashes(row: Any, settings: Settings) -> list[int]:
+    """Stage 1: the document's unique outlet-salted shingle hashes."""
+    _, hashes = read_tokens(_document(row), settings)
+    return _as_signed(hashes)
+
+
+def _sketch(row: Any, settings: Settings, boilerplate: Any) -> tuple[list[int], bytes | None]:
+    """Stage 2: the document's distinct LSH keys, and its boilerplate word mask (packed bits)."""
+    doc = _document(row)
+    keys, mask = sketch_tokens(doc, tokenize(doc.text), settings, boilerplate.value)
+    return _as_signed(np.unique(keys)), (None if mask is None else np.packbits(mask).tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _tokens_of(text: str) -> Any:
+    # A document is usually in several candidate pairs next to each other in a partition.
+    return tokenize(text)
+
+
+def _mask(packed: bytes | None, count: int) -> np.ndarray | None:
+    if packed is None:
+        return None
+    return np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=count).astype(bool)
+
+
+def _align(first: Any, second: Any, settings: Settings) -> tuple[Any, ...] | None:
+    """Stage 3: one candidate pair aligned (first is the earlier row), as a pair row or None."""
+    first_doc, second_doc = _document(first), _document(second)
+    first_tokens, second_tokens = _tokens_of(first_doc.text), _tokens_of(second_doc.text)
+    pair = align_documents(
+        first_doc,
+        first_tokens,
+        second_doc,
+        second_tokens,
+        settings,
+        _mask(first.mask, len(first_tokens)),
+        _mask(second.mask, len(second_tokens)),
+    )
+    if pair is None:
+        return None
+    source, target = (
+        (first_doc, second_doc) if pair.source == first_doc.id else (second_doc, first_doc)
+    )
+    passages = [
+        (
+            p.source_start,
+            p.source_end,
+            p.target_start,
+            p.target_end,
+            p.similarity,
+            p.matched_words,
+            p.source_words,
+            p.target_words,
+            p.kind,
+            source.text[p.source_start : p.source_end],
+            target.text[p.target_start : p.target_end],
+            [attrs.astuple(edit) for edit in p.edits],
+        )
+        for p in pair.passages
+    ]
+    return (
+        pair.source,
+        pair.target,
+        pair.direction,
+        pair.similarity,
+        pair.source_coverage,
+        pair.target_coverage,
+        passages,
+    )
+
+
+# Driver side: DataFrame plans.
+
+
+def _prepare(documents: DataFrame) -> DataFrame:
+    """The documents' columns in `DOCUMENT_COLUMNS` order (missing optional ones null)."""
+    functions = _pyspark()
+    from pyspark.sql.types import StringType, TimestampType
+
+    fields = {field.name: field for field in documents.schema.fields}
+    for required in ("id", "text"):
+        if required not in fields:
+            raise InputError(
+                f"the documents DataFrame has no column {required!r} (columns: "
+                f"{', '.join(fields) or 'none'}); select or rename the columns to "
+                f"{', '.join(DOCUMENT_COLUMNS)}",
+                input="documents",
+            )
+    if not isinstance(fields["text"].dataType, StringType):
+        raise InputError(
+            f"column 'text' must be a string column, got {fields['text'].dataType.simpleString()}",
+            input="documents",
+        )
+    columns: list[Column] = []
+    for name in DOCUMENT_COLUMNS:
+        if name not in fields:
+            columns.append(functions.lit(None).cast("string").alias(name))
+        elif isinstance(fields[name].dataType, TimestampType):
+            # Epoch seconds: Python would get a naive local time, which the reader takes as UTC.
+            columns.append(functions.col(name).cast("long").alias(name))
+        else:
+            columns.append(functions.col(name))
+    return documents.select(*columns)
+
+
+def _udf(function: Any, return_type: str) -> Any:
+    return _pyspark().udf(function, return_type, useArrow=False)
+
+
+def _spark_of(frame: DataFrame) -> SparkSession:
+    return frame.sparkSession
+
+
+def _read_documents(documents: DataFrame) -> DataFrame:
+    """The documents as `Document.from_record` reads them, numbered in row order, with a
+    `problem` column (null, or why the row cannot be read)."""
+    functions = _pyspark()
+    read = _udf(_read_record, _DOCUMENT)
+    return (
+        _prepare(documents)
+        .select(
+            functions.monotonically_increasing_id().alias("position"),
+            read(functions.struct(*DOCUMENT_COLUMNS)).alias("doc"),
+        )
+        .select("position", "doc.*")
+    )
+
+
+def _check_documents(numbered: DataFrame, on_error: str) -> None:
+    """InputError for unreadable rows (with on_error "fail") and for duplicate ids."""
+    functions = _pyspark()
+    problem = functions.col("problem")
+    if on_error == "fail":
+        bad = numbered.where(problem.isNotNull() & (problem != "empty"))
+        examples = bad.orderBy("position").take(3)
+        if examples:
+            shown = "; ".join(f"id {row.id!r}: {row.problem}" for row in examples)
+            raise InputError(
+                f"{bad.count()} document row(s) cannot be read ({shown}); fix them, or pass "
+                "on_error='skip' to leave them out and list them in `skipped`",
+                input="documents",
+            )
+    repeated = (
+        numbered.where(problem.isNull())
+        .groupBy("id")
+        .count()
+        .where(functions.col("count") > 1)
+        .orderBy("id")
+        .take(3)
+    )
+    if repeated:
+        shown = ", ".join(f"{row.id!r} ({row['count']} rows)" for row in repeated)
+        raise InputError(f"duplicate document id(s) {shown}; ids must be unique", input="documents")
+
+
+def _find_boilerplate(hashes: DataFrame, min_documents: int) -> np.ndarray:
+    """`boilerplate.find_boilerplate` as a distributed count: salted hashes in enough documents."""
+    functions = _pyspark()
+    counted = (
+        hashes.select(functions.explode("hashes").alias("hash"))
+        .groupBy("hash")
+        .count()
+        .where(functions.col("count") >= min_documents)
+    )
+    values = np.array([row.hash for row in counted.collect()], dtype=np.int64)
+    return np.sort(values.view(np.uint64))
+
+
+def _candidate_pairs(sketches: DataFrame, max_bucket: int, min_hits: int) -> DataFrame:
+    """`index.candidate_pairs` as a shuffle: (first, second) positions sharing min_hits buckets."""
+    functions = _pyspark()
+    buckets = (
+        sketches.select("position", functions.explode("keys").alias("key"))
+        .groupBy("key")
+        .agg(functions.array_sort(functions.collect_list("position")).alias("members"))
+        .where(functions.size("members").between(2, max_bucket))
+    )
+    return (
+        buckets.select(functions.explode(functions.expr(_BUCKET_PAIRS)).alias("pair"))
+        .groupBy("pair.first", "pair.second")
+        .count()
+        .where(functions.col("count") >= min_hits)
+        .select("first", "second")
+    )
+
+
+def find_reuse(
+    documents: DataFrame,
+    *,
+    on_error: str = "fail",
+    clusters: bool = True,
+    settings: Settings | None = None,
+    **options: Any,
+) -> ReuseTables:
+    """`wiretrace.find_reuse` on a Spark DataFrame of documents, with DataFrames out.
+
+    `documents` has the columns `id` and `text`, and optionally `outlet`, `published`, `title`
+    and `url` (values are read as `Document.from_record` reads them). Row order plays the part of
+    input order: where neither dates nor texts tell the direction of a pair, the earlier row is
+    the source. Documents with an empty text are skipped; other bad rows raise InputError
+    (``on_error="fail"``) or are skipped (``"skip"``); duplicate ids raise InputError.
+
+    Runs the job (the results are cached, not recomputed when read); `clusters=False` leaves out
+    the connected components. Settings are keyword arguments or a `Settings`, as for
+    `wiretrace.find_reuse`.
+    """
+    if on_error not in ("fail", "skip"):
+        raise InputError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
+    settings = Settings.from_options(options, base=settings)
+    functions = _pyspark()
+    from pyspark import StorageLevel
+
+    doc = functions.struct(*DOCUMENT_COLUMNS)
+    cached: list[Any] = []
+    try:
+        numbered = _read_documents(documents).persist(StorageLevel.MEMORY_AND_DISK)
+        cached.append(numbered)
+        _check_documents(numbered, on_error)
+        read = numbered.where(functions.col("problem").isNull()).drop("problem")
+        hashes = read.select(
+            _udf(functools.partial(_read_hashes, settings=settings), "array<bigint>")(doc).alias(
+                "hashes"
+            )
+        )
+        boilerplate = _spark_of(documents).sparkContext.broadcast(
+            _find_boilerplate(hashes, settings.boilerplate_docs)
+        )
+        cached.append(boilerplate)
+        sketch = _udf(
+            functools.partial(_sketch, settings=settings, boilerplate=boilerplate), _SKETCH
+        )
+        sketches = (
+            read.select("position", sketch(doc).alias("sketch"))
+            .select("position", "sketch.*")
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        cached.append(sketches)
+        candidates = _candidate_pairs(sketches, settings.max_bucket, settings.min_hits)
+        sides = read.join(sketches.select("position", "mask"), "position").select(
+            "position", functions.struct(*DOCUMENT_COLUMNS, "mask").alias("doc")
+        )
+        first = sides.select(
+            functions.col("position").alias("first"), functions.col("doc").alias("first_doc")
+        )
+        second = sides.select(
+            functions.col("position").alias("second"), functions.col("doc").alias("second_doc")
+        )
+        align = _udf(functools.partial(_align, settings=settings), _PAIR)
+        aligned = (
+            candidates.join(first, "first")
+            .join(second, "second")
+            .select(align("first_doc", "second_doc").alias("pair"))
+            .where(functions.col("pair").isNotNull())
+            .select("pair.*")
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        aligned.count()
+        skipped = (
+            numbered.where(functions.col("problem").isNotNull())
+            .select("id", functions.col("problem").alias("reason"))
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        skipped.count()
+    finally:
+        # The results are cached; what they were computed from is not needed any more.
+        for item in cached:
+            item.unpersist()
+    pairs = aligned.select(
+        "source",
+        "target",
+        "direction",
+        "similarity",
+        "source_coverage",
+        "target_coverage",
+        functions.size("passages").alias("passages"),
+    )
+    passages = aligned.select(
+        "source",
+        "target",
+        functions.posexplode("passages").alias("passage", "found"),
+    ).select("source", "target", "passage", "found.*")
+    return ReuseTables(
+        pairs=pairs,
+        passages=passages,
+        clusters=find_clusters(pairs) if clusters else None,
+        skipped=skipped,
+        settings=settings,
+    )
+
+
+def find_clusters(pairs: DataFrame, *, max_iterations: int = 100) -> DataFrame:
+    """The connected components of a pair table (columns `source`, `target`) as clusters.
+
+    Columns: cluster (the smallest document id in it), size, documents (sorted ids). Computed in
+    DataFrames by min-label propagation with pointer jumping, never collected to the driver; each
+    round is checkpointed locally on the executors.
+    """
+    functions = _pyspark()
+    col = functions.col
+    edges = pairs.select(col("source").alias("node"), col("target").alias("neighbor"))
+    edges = edges.union(edges.select(col("neighbor").alias("node"), col("node").alias("neighbor")))
+    edges = edges.distinct().localCheckpoint()
+    labels = (
+        edges.groupBy("node")
+        .agg(functions.least(functions.min("neighbor"), functions.first("node")).alias("label"))
+        .localCheckpoint()
+    )
+    for _ in range(max_iterations):
+        offered = edges.join(labels.withColumnRenamed("node", "neighbor"), "neighbor").select(
+            "node", "label"
+        )
+        lowest = offered.union(labels).groupBy("node").agg(functions.min("label").alias("label"))
+        # Pointer jumping: a node takes its label's label, so long chains close in few rounds.
+        jumped = (
+            lowest.alias("own")
+            .join(lowest.alias("via"), col("own.label") == col("via.node"))
+            .select(
+                col("own.node").alias("node"),
+                functions.least(col("own.label"), col("via.label")).alias("label"),
+            )
+            .localCheckpoint()
+        )
+        changed = (
+            jumped.join(labels.withColumnRenamed("label", "before"), "node")
+            .where(col("label") != col("before"))
+            .limit(1)
+            .count()
+        )
+        labels = jumped
+        if not changed:
+            break
+    else:  # pragma: no cover - a pair graph converges in O(log n) rounds
+        raise RuntimeError(f"clusters did not converge in {max_iterations} rounds")
+    return (
+        labels.groupBy(col("label").alias("cluster"))
+        .agg(
+            functions.count("node").alias("size"),
+            functions.array_sort(functions.collect_list("node")).alias("documents"),
+        )
+        .persist()
+    )
+
+
+def _passage(row: Any) -> Passage:
+    return Passage(
+        source_start=row.source_start,
+        source_end=row.source_end,
+        target_start=row.target_start,
+        target_end=row.target_end,
+        similarity=row.similarity,
+        matched_words=row.matched_words,
+        source_words=row.source_words,
+        target_words=row.target_words,
+        edits=tuple(Edit(*edit) for edit in row.edits),
+        kind=row.kind,
+    )
+
+
+def _paired_documents(documents: DataFrame, ids: set[str]) -> list[Document]:
+    """The documents named in `ids`, in row order (only these rows reach the driver)."""
+    functions = _pyspark()
+    prepared = _prepare(documents).withColumn("position", functions.monotonically_increasing_id())
+    wanted = _spark_of(documents).createDataFrame([(item,) for item in sorted(ids)], "id string")
+    rows = (
+        prepared.withColumn("id", functions.col("id").cast("string"))
+        .join(functions.broadcast(wanted), "id", "left_semi")
+        .orderBy("position")
+        .collect()
+    )
+    return [document_from_mapping({name: row[name] for name in DOCUMENT_COLUMNS}) for row in rows]
+
+
+def collect_report(
+    tables: ReuseTables,
+    documents: Iterable[Document] | DataFrame,
+    *,
+    skipped: Iterable[Skipped] | None = None,
+    notices: Iterable[Notice] = (),
+) -> Report:
+    """A `wiretrace.Report` of the pairs and passages in `tables` (collected to the driver).
+
+    `documents` are the documents as `Document` records (the report lists them all, as the local
+    engine does), or the documents DataFrame (then only the documents in some pair are collected
+    and listed). `skipped` defaults to the rows `find_reuse` skipped.
+    """
+    from pyspark.sql import DataFrame
+
+    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in tables.passages.collect():
+        grouped[(row.source, row.target)].append(row)
+    pairs = [
+        Pair(
+            source=row.source,
+            target=row.target,
+            direction=row.direction,
+            similarity=row.similarity,
+            source_coverage=row.source_coverage,
+            target_coverage=row.target_coverage,
+            passages=tuple(
+                _passage(found)
+                for found in sorted(grouped[(row.source, row.target)], key=lambda r: r.passage)
+            ),
+        )
+        for row in tables.pairs.collect()
+    ]
+    if isinstance(documents, DataFrame):
+        docs = _paired_documents(documents, {p.source for p in pairs} | {p.target for p in pairs})
+    else:
+        docs = list(documents)
+    if skipped is None:
+        skipped = [
+            Skipped(input=f"documents[id={row.id!r}]", line=None, reason=row.reason)
+            for row in tables.skipped.collect()
+        ]
+    return build_report(docs, pairs, skipped=skipped, notices=notices, settings=tables.settings)
+
+
+@contextlib.contextmanager
+def spark_session(master: str = DEFAULT_MASTER) -> Iterator[SparkSession]:
+    """The active SparkSession, or a new one on `master` that is stopped on leaving."""
+    _pyspark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    # Executors run this interpreter (with wiretrace installed), not whatever `python3` is first
+    # on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master(master)
+        .appName("wiretrace")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def find_reuse_in(
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    master: str = DEFAULT_MASTER,
+    fields: Mapping[str, str | None] | None = None,
+    on_error: str = "fail",
+    encoding: str = "utf-8",
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Report:
+    """`wiretrace.find_reuse_in` with the work done on Spark (`master`, or the active session).
+
+    The inputs are read here, as the local engine reads them, and handed to the executors; the
+    report equals the local engine's. Arguments are those of `wiretrace.find_reuse_in`;
+    `progress` hears of the stages "read" and "align" once each, when they are done.
+    """
+    settings = Settings.from_options(options, base=settings)
+    _pyspark()
+    field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+    loaded = load_documents(
+        [str(path) for path in inputs],
+        field_map=field_map,
+        on_error=on_error,
+        encoding=encoding,
+        max_document_chars=max_document_chars,
+    )
+    count = len(loaded.documents)
+    if progress:
+        progress("read", count, count)
+    with spark_session(master) as spark:
+        frame = spark.createDataFrame(
+            [tuple(getattr(doc, name) for name in DOCUMENT_COLUMNS) for doc in loaded.documents],
+            ", ".join(f"{name} string" for name in DOCUMENT_COLUMNS),
+        )
+        tables = find_reuse(frame, clusters=False, settings=settings)
+        if progress:
+            progress("align", 1, 1)
+        try:
+            return collect_report(
+                tables, loaded.documents, skipped=loaded.skipped, notices=loaded.notices
+            )
+        finally:
+            tables.unpersist()

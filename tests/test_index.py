@@ -1,0 +1,385 @@
+"""Tests for the persistent index (`wiretrace.Index`) on real SQLite files and a real Redis server."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import wiretrace
+from redis_server import redis_index, redis_url  # noqa: F401 - fixtures
+from strategies import LATIN
+from wiretrace import ConfigError, Document, Index, InputError, StoreError, find_reuse
+from wiretrace.archive import _document_keys
+from wiretrace.ingest import load_documents
+
+RNG_WORDS = random.Random(23)
+WORDS = tuple(
+    sorted({"".join(RNG_WORDS.choices(LATIN, k=RNG_WORDS.randint(3, 9))) for _ in range(5_000)})
+)
+
+
+def words(seed: int, count: int) -> str:
+    """`count` seeded random words: text that shares nothing with other seeds."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(count))
+
+
+WIRE = words(1, 120)
+OWN = words(2, 120)
+
+
+def corpus() -> list[Document]:
+    """A wire story, two unrelated articles, and a dated follow-up that quotes half the wire."""
+    return [
+        Document("wire", WIRE, outlet="Wire", published="2024-05-01"),
+        Document("other", words(3, 150), outlet="Daily", published="2024-05-02"),
+        Document("third", words(4, 90), outlet="Daily", published="2024-06-01"),
+        Document(
+            "follow",
+            " ".join(WIRE.split()[:60]) + " " + words(5, 60),
+            outlet="Post",
+            published="2024-07-01",
+        ),
+    ]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty index location: a SQLite file, or a Redis server under a fresh prefix."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index.db")
+    return request.getfixturevalue("redis_index")
+
+
+@pytest.fixture
+def filled(location: str) -> str:
+    """An index holding `corpus()`."""
+    with Index.open(location, jobs=1) as index:
+        index.add(corpus())
+    return location
+
+
+# Adding
+
+
+def test_add_counts_documents(location: str) -> None:
+    """Adding four new documents reports four added and an index of four."""
+    with Index.open(location, jobs=1) as index:
+        result = index.add(corpus())
+        assert (result.added, result.replaced, result.unchanged, result.documents) == (4, 0, 0, 4)
+        assert len(index) == 4
+        assert "wire" in index and "nope" not in index
+
+
+def test_adding_again_skips_unchanged_documents(filled: str) -> None:
+    """Re-adding the same documents stores nothing twice: all are unchanged."""
+    with Index.open(filled) as index:
+        result = index.add(corpus())
+        assert (result.added, result.unchanged, result.documents) == (0, 4, 4)
+
+
+def test_adding_a_changed_document_replaces_it(filled: str) -> None:
+    """A known id with new text replaces the old version and its keys."""
+    new_text = words(9, 120)
+    with Index.open(filled) as index:
+        result = index.add([Document("wire", new_text, outlet="Wire", published="2024-05-01")])
+        assert (result.added, result.replaced, result.documents) == (0, 1, 4)
+        assert index.get("wire").text == new_text
+        assert not [p for p in index.trace(WIRE).pairs if p.source == "wire"]
+        assert [p.source for p in index.trace(new_text).pairs] == ["wire"]
+
+
+def test_duplicate_ids_in_one_add_are_refused(location: str) -> None:
+    """Two documents with one id in one add raise InputError naming the id."""
+    with Index.open(location) as index, pytest.raises(InputError, match="'a'"):
+        index.add([Document("a", WIRE), Document("a", OWN)])
+
+
+def test_parallel_add_stores_the_same_keys(tmp_path: Path) -> None:
+    """Keys computed by worker processes equal those computed in process."""
+    docs = [Document(f"d{k}", words(k, 200)) for k in range(40)]
+    for jobs in (1, 2):
+        with Index.open(tmp_path / f"j{jobs}.db", jobs=jobs) as index:
+            index.add(docs, batch_size=7)
+    rows = []
+    for jobs in (1, 2):
+        with sqlite3.connect(tmp_path / f"j{jobs}.db") as connection:
+            rows.append(
+                connection.execute(
+                    "SELECT key, id FROM postings JOIN documents USING (number) ORDER BY key, id"
+                ).fetchall()
+            )
+    assert rows[0] == rows[1] and rows[0]
+
+
+def test_sqlite_stores_the_sketch_keys_as_signed_integers(tmp_path: Path) -> None:
+    """The postings of a document are its `sketch_tokens` keys, uint64 stored as int64."""
+    document = Document("a", words(7, 300))
+    with Index.open(tmp_path / "i.db") as index:
+        index.add([document])
+        expected = _document_keys((document, index.settings))
+    with sqlite3.connect(tmp_path / "i.db") as connection:
+        stored = [row[0] for row in connection.execute("SELECT key FROM postings ORDER BY key")]
+    assert sorted(stored) == sorted(expected.view(np.int64).tolist())
+    assert any(key < 0 for key in stored)
+
+
+def test_add_from_reads_files_and_lists_skipped(tmp_path: Path) -> None:
+    """`add_from` streams JSON Lines; empty records are skipped and listed."""
+    path = tmp_path / "in.jsonl"
+    rows = [{"id": "a", "text": WIRE}, {"id": "b", "text": " "}, {"id": "c", "text": OWN}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with Index.open(tmp_path / "i.db") as index:
+        result = index.add_from([path])
+    assert (result.added, len(result.skipped), result.skipped[0].reason) == (2, 1, "empty")
+
+
+# Settings
+
+
+def test_a_new_index_records_its_settings(location: str) -> None:
+    """Settings given to a new index are used again when it is reopened without them."""
+    with Index.open(location, num_perm=32, window_size=12) as index:
+        index.add(corpus())
+    with Index.open(location) as index:
+        assert (index.settings.num_perm, index.settings.window_size) == (32, 12)
+        assert index.stats()["settings"]["num_perm"] == 32
+        assert {p.source for p in index.trace(WIRE).pairs} == {"wire", "follow"}
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("num_perm", 128), ("seed", 7), ("shingle_size", 4), ("window_size", 20), ("threshold", 0.6)],
+)
+def test_mismatched_settings_are_refused(filled: str, option: str, value: float) -> None:
+    """Opening an index with other key settings raises ConfigError naming both values."""
+    with pytest.raises(ConfigError, match=rf"built with {option}=\S+, not {value}") as caught:
+        Index.open(filled, **{option: value})
+    assert "--" + option.replace("_", "-") in str(caught.value)
+
+
+def test_alignment_settings_may_differ(filled: str) -> None:
+    """Settings that do not make keys (min_length) can change from one trace to the next."""
+    with Index.open(filled, min_length=200) as index:
+        assert index.trace(WIRE).pairs == ()
+
+
+def test_other_tokenizer_version_is_refused(tmp_path: Path) -> None:
+    """An index made by another tokenizer version is refused with a message to rebuild."""
+    with Index.open(tmp_path / "i.db"):
+        pass
+    with sqlite3.connect(tmp_path / "i.db") as connection:
+        connection.execute("UPDATE meta SET value = '0' WHERE name = 'tokens'")
+    with pytest.raises(ConfigError, match="tokenizer version '0'.*build a new index"):
+        Index.open(tmp_path / "i.db")
+
+
+# Opening
+
+
+def test_missing_index_is_an_error_when_not_creating(tmp_path: Path) -> None:
+    """Opening a missing index without create raises StoreError saying how to build one."""
+    with pytest.raises(StoreError, match="no index here; build one with `wiretrace index add"):
+        Index.open(tmp_path / "none.db", create=False)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_missing_redis_index_is_an_error_when_not_creating(redis_index: str) -> None:
+    """A Redis prefix with no index in it is refused without create."""
+    with pytest.raises(StoreError, match="no index here"):
+        Index.open(redis_index, create=False)
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    """A file that is not a SQLite database raises StoreError naming it."""
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are not the pages you are looking for" * 100)
+    with pytest.raises(StoreError, match="notes.db: cannot be opened as a wiretrace index"):
+        Index.open(path)
+
+
+def test_another_sqlite_database_is_refused(tmp_path: Path) -> None:
+    """A SQLite database of something else is refused, not written into."""
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE people (name TEXT)")
+    with pytest.raises(StoreError, match="not a wiretrace index \\(tables: people\\)"):
+        Index.open(path)
+
+
+def test_unreachable_redis_is_an_error() -> None:
+    """A Redis URL where no server answers raises StoreError saying to start one."""
+    pytest.importorskip("redis")
+    with pytest.raises(StoreError, match="cannot reach the Redis server"):
+        Index.open("redis://127.0.0.1:1/0")
+
+
+# Tracing
+
+
+def test_trace_finds_the_source_with_its_passage(filled: str) -> None:
+    """An article copying the wire story has the wire as source, the article as target."""
+    article = Document("new", OWN + " " + WIRE)
+    with Index.open(filled) as index:
+        report = index.trace(article)
+    sources = [pair.source for pair in report.pairs]
+    assert sources[0] == "wire" and set(sources) == {"wire", "follow"}
+    pair = report.pairs[0]
+    assert pair.target == "new" and len(pair.passages) == 1
+    passage = pair.passages[0]
+    assert article.text[passage.target_start : passage.target_end] == WIRE
+    assert report.document("wire").text[passage.source_start : passage.source_end] == WIRE
+    assert pair.target_coverage == pytest.approx(0.5, abs=0.01)
+
+
+def test_trace_reports_what_changed(filled: str) -> None:
+    """Edits replay the source passage into the article's passage."""
+    changed = WIRE.split()
+    changed[50] = "CHANGED"
+    article = " ".join(changed)
+    with Index.open(filled) as index:
+        report = index.trace(article)
+    pair = next(pair for pair in report.pairs if pair.source == "wire")
+    edits = [edit for passage in pair.passages for edit in passage.edits]
+    assert [(edit.op, edit.target_text.strip()) for edit in edits] == [("replace", "CHANGED")]
+    for passage in pair.passages:
+        replayed = wiretrace.replay_edits(WIRE, passage)
+        assert replayed == article[passage.target_start : passage.target_end]
+
+
+def test_trace_sums_up_shares_and_own_text(filled: str) -> None:
+    """The trace summary gives each source's share of the article and the article's own share."""
+    with Index.open(filled) as index:
+        report = index.trace(Document("new", " ".join(WIRE.split()[:60]) + " " + OWN))
+    (trace,) = report.traces
+    shares = {item.source: round(item.share, 2) for item in trace.sources}
+    assert trace.article == "new"
+    assert shares == {"wire": 0.33, "follow": 0.33}
+    assert trace.own_share == pytest.approx(2 / 3, abs=0.01)
+    assert [item.outlet for item in trace.sources] == ["Wire", "Post"] or [
+        item.outlet for item in trace.sources
+    ] == ["Post", "Wire"]
+
+
+def test_trace_of_unrelated_text_finds_nothing(filled: str) -> None:
+    """An article that reuses nothing has no pairs and is all its own."""
+    with Index.open(filled) as index:
+        report = index.trace(words(77, 150))
+    assert report.pairs == ()
+    assert report.traces[0].own_share == 1.0 and report.traces[0].sources == ()
+
+
+def test_trace_leaves_out_the_article_itself(filled: str) -> None:
+    """Tracing an indexed document by its own id does not list it as its own source."""
+    with Index.open(filled) as index:
+        report = index.trace(index.get("wire"))
+    assert [pair.source for pair in report.pairs] == ["follow"]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (None, None, {"wire", "follow"}),
+        ("2024-06-01", None, {"follow"}),
+        (None, "2024-05-01", {"wire"}),
+        ("2024-05-02", "2024-06-30", set()),
+        ("2024-07-01T00:00:00Z", "2024-07-01T00:00:00Z", {"follow"}),
+    ],
+)
+def test_time_window_restricts_sources(
+    filled: str, since: str | None, until: str | None, expected: set[str]
+) -> None:
+    """--since/--until keep only sources published in the window (a bare until covers its day)."""
+    with Index.open(filled) as index:
+        report = index.trace(WIRE + " " + OWN, since=since, until=until)
+    assert {pair.source for pair in report.pairs} == expected
+
+
+def test_bad_dates_are_refused(filled: str) -> None:
+    """A time window bound that is not a date raises ConfigError showing it."""
+    with Index.open(filled) as index, pytest.raises(ConfigError, match="since: 'last week'"):
+        index.trace(WIRE, since="last week")
+
+
+def test_direction_is_published_when_the_source_is_older(filled: str) -> None:
+    """A dated article after its source gets direction "published", else "unknown"."""
+    with Index.open(filled) as index:
+        dated = index.trace(Document("new", WIRE, published="2025-01-01"))
+        undated = index.trace(Document("new", WIRE))
+    assert {pair.direction for pair in dated.pairs} == {"published"}
+    assert {pair.direction for pair in undated.pairs} == {"unknown"}
+
+
+def test_trace_all_puts_articles_then_sources_in_one_report(filled: str) -> None:
+    """Several articles give one report: the articles first, then each source once."""
+    with Index.open(filled) as index:
+        report = index.trace_all([Document("x", WIRE), Document("y", WIRE + " " + OWN)])
+    assert [doc.id for doc in report.documents] == ["x", "y", "wire", "follow"]
+    assert [trace.article for trace in report.traces] == ["x", "y"]
+
+
+def test_trace_report_renders_the_json_contract(filled: str) -> None:
+    """The trace report is a wiretrace.report/1 document with a "sources" section."""
+    with Index.open(filled) as index:
+        data = json.loads(wiretrace.render_json(index.trace(Document("new", WIRE))))
+    assert data["schema"] == "wiretrace.report/1"
+    assert data["sources"][0]["article"] == "new"
+    assert {item["id"] for item in data["sources"][0]["sources"]} == {"wire", "follow"}
+    assert data["sources"][0]["own_share"] == 0.0
+    assert all(pair["target"] == "new" for pair in data["pairs"])
+
+
+def test_outlet_boilerplate_is_not_a_source(location: str) -> None:
+    """A footer one outlet repeats in many articles makes neither candidates nor passages."""
+    footer = words(50, 40)
+    docs = [
+        Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(25)
+    ]
+    with Index.open(location, jobs=1) as index:
+        index.add(docs)
+        report = index.trace(Document("new", words(999, 80) + " " + footer, outlet="Gazette"))
+    assert report.pairs == ()
+
+
+def test_trace_agrees_with_find_reuse_on_the_demo_corpus(tmp_path: Path) -> None:
+    """Each demo article traced against an index of the others finds its find_reuse partners."""
+    documents = load_documents([str(wiretrace.demo_corpus_path())]).documents
+    pairs = find_reuse(documents, jobs=1).pairs
+    with Index.open(tmp_path / "demo.db", jobs=1) as index:
+        index.add(documents)
+        for document in documents:
+            partners = {p.source for p in pairs if p.target == document.id} | {
+                p.target for p in pairs if p.source == document.id
+            }
+            traced = {pair.source for pair in index.trace(document).pairs}
+            assert traced == partners, document.id
+
+
+# Stats
+
+
+def test_stats_describe_the_index(filled: str) -> None:
+    """Stats give documents, settings, size, date range and top outlets."""
+    with Index.open(filled) as index:
+        stats = index.stats()
+    assert stats["documents"] == 4
+    assert stats["settings"]["minhash"] == "datasketch affine32"
+    assert (stats["settings"]["bands"], stats["settings"]["rows"]) == (21, 3)
+    assert stats["bytes"] > 0
+    assert stats["published"] == {"first": "2024-05-01T00:00:00Z", "last": "2024-07-01T00:00:00Z"}
+    assert stats["outlets"] == 3
+    assert stats["top_outlets"][0] == {"outlet": "Daily", "documents": 2}
+
+
+def test_sqlite_index_passes_integrity_check(tmp_path: Path) -> None:
+    """A SQLite index is in WAL mode and passes SQLite's integrity check."""
+    with Index.open(tmp_path / "i.db", jobs=1) as index:
+        index.add(corpus())
+    with sqlite3.connect(tmp_path / "i.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

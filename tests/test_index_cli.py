@@ -1,0 +1,289 @@
+"""Tests for `wiretrace index add|stats` and `wiretrace trace`, kill -9 resume, and a reader
+querying while a writer adds."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from redis_server import redis_index, redis_url  # noqa: F401 - fixtures
+from strategies import LATIN
+from wiretrace import Index
+from wiretrace.cli import cli
+
+RNG_WORDS = random.Random(31)
+WORDS = tuple(
+    sorted({"".join(RNG_WORDS.choices(LATIN, k=RNG_WORDS.randint(3, 9))) for _ in range(5_000)})
+)
+WIRE_COMMAND = [sys.executable, "-m", "wiretrace"]
+GENERATED = 3000
+
+
+def words(seed: int, count: int) -> str:
+    """`count` seeded random words: text that shares nothing with other seeds."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(count))
+
+
+WIRE = words(1, 100)
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), prog_name="wiretrace", input=input)
+
+
+def write_corpus(path: Path, count: int, *, seed: int = 0) -> Path:
+    """A JSON Lines corpus of `count` generated articles; article 0 is the wire story."""
+    rows = [{"id": "wire", "text": WIRE, "outlet": "Wire", "published": "2024-05-01"}]
+    rows += [
+        {"id": f"a{k}", "text": words(seed * 100_000 + k + 10, 120), "outlet": f"O{k % 7}"}
+        for k in range(1, count)
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder with corpus.jsonl (20 articles) and article.txt (reusing the wire)."""
+    monkeypatch.chdir(tmp_path)
+    write_corpus(tmp_path / "corpus.jsonl", 20)
+    (tmp_path / "article.txt").write_text(words(5, 50) + " " + WIRE, encoding="utf-8")
+    return tmp_path
+
+
+# Help
+
+
+@pytest.mark.parametrize("command", [["index"], ["index", "add"], ["index", "stats"], ["trace"]])
+def test_index_commands_have_help_with_an_example(command: list[str]) -> None:
+    """Each index command's help ends with a runnable example of itself."""
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert f"Usage: wiretrace {' '.join(command)}" in result.output
+    assert f"wiretrace {' '.join(command)}" in result.output.split("Example")[1]
+
+
+def test_index_group_lists_its_commands() -> None:
+    """`wiretrace index` has exactly the commands add and stats."""
+    result = run("index", "--help")
+    assert "add" in result.output and "stats" in result.output
+
+
+# index add / stats
+
+
+def test_index_add_prints_a_summary(work: Path) -> None:
+    """`index add` says what it added; a second run finds everything unchanged."""
+    first = run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == (
+        "news.db: 20 added, 0 replaced, 0 unchanged, 0 skipped; 20 documents in the index\n"
+    )
+    second = run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    assert second.stdout == (
+        "news.db: 0 added, 0 replaced, 20 unchanged, 0 skipped; 20 documents in the index\n"
+    )
+
+
+def test_index_stats_json(work: Path) -> None:
+    """`index stats --format json` prints documents, settings, size, dates and outlets."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1", "--num-perm", "32")
+    result = run("index", "stats", "news.db", "--format", "json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["documents"] == 20
+    assert stats["settings"]["num_perm"] == 32
+    assert stats["bytes"] > 0
+    assert stats["published"]["first"] == "2024-05-01T00:00:00Z"
+    assert stats["outlets"] == 8
+
+
+def test_index_stats_text(work: Path) -> None:
+    """`index stats` prints one fact a line."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    lines = run("index", "stats", "news.db").stdout.splitlines()
+    assert lines[0] == "index      news.db (sqlite)"
+    assert lines[1] == "documents  20"
+
+
+def test_index_stats_of_a_missing_index_fails(work: Path) -> None:
+    """Stats of a missing index exit 1 with a message saying how to build one."""
+    result = run("index", "stats", "none.db")
+    assert result.exit_code == 1
+    assert "none.db: no index here; build one with `wiretrace index add none.db" in result.stderr
+
+
+# trace
+
+
+def test_trace_prints_the_report_with_sources(work: Path) -> None:
+    """`trace --format json` gives the report contract, the wire as source of the article."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "article.txt", "--index", "news.db", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["schema"] == "wiretrace.report/1"
+    assert [(p["source"], p["target"]) for p in data["pairs"]] == [("wire", "article.txt")]
+    assert data["sources"] == [
+        {
+            "article": "article.txt",
+            "own_share": 0.3333,
+            "sources": [{"id": "wire", "outlet": "Wire", "share": 0.6667}],
+        }
+    ]
+
+
+def test_trace_reads_standard_input(work: Path) -> None:
+    """ARTICLE `-` is read from standard input."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "-", "--index", "news.db", "--format", "json", input=WIRE)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["sources"][0]["share"] == 1.0
+
+
+def test_trace_text_lists_sources(work: Path) -> None:
+    """The text report ends with each article's sources and its own share."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    output = run("trace", "article.txt", "--index", "news.db").stdout
+    assert output.endswith("Sources of article.txt:\n   66.7%  wire (Wire)\n   33.3%  its own\n\n")
+
+
+def test_trace_time_window(work: Path) -> None:
+    """--since after the source's date leaves it out."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "article.txt", "--index", "news.db", "--since", "2024-05-02")
+    assert result.exit_code == 0
+    assert "No reused passages found." in result.stdout
+
+
+def test_trace_with_mismatched_settings_fails(work: Path) -> None:
+    """Tracing with another --num-perm than the index's exits 1 and says what to do."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "article.txt", "--index", "news.db", "--num-perm", "128")
+    assert result.exit_code == 1
+    assert "built with num_perm=64, not 128" in result.stderr
+    assert "Leave out --num-perm" in result.stderr
+
+
+def test_trace_needs_an_index(work: Path) -> None:
+    """Without --index, trace is a usage error (exit 2)."""
+    assert run("trace", "article.txt").exit_code == 2
+
+
+def test_cli_against_redis(work: Path, redis_index: str) -> None:
+    """The same commands work with a redis:// index."""
+    added = run("index", "add", redis_index, "corpus.jsonl", "-j", "1")
+    assert added.exit_code == 0, added.output
+    traced = run("trace", "article.txt", "--index", redis_index, "--format", "json")
+    assert json.loads(traced.stdout)["sources"][0]["sources"][0]["id"] == "wire"
+    stats = json.loads(run("index", "stats", redis_index, "--format", "json").stdout)
+    assert (stats["documents"], stats["backend"]) == (20, "redis")
+
+
+# Crash safety and concurrency (the installed command, in subprocesses)
+
+
+def _count(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as connection:
+            return int(connection.execute("SELECT count(*) FROM documents").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+def _add_command(index: str, corpus: Path) -> list[str]:
+    return [*WIRE_COMMAND, "index", "add", index, str(corpus), "-j", "1", "--batch-size", "50"]
+
+
+def test_kill_9_during_add_leaves_a_sound_index_that_resumes(tmp_path: Path) -> None:
+    """kill -9 at several moments of an add: the file passes integrity_check, answers queries,
+    and the same command then completes with every document stored once."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl", GENERATED)
+    index = tmp_path / "news.db"
+    command = _add_command(str(index), corpus)
+    counts = []
+    for target in (300, 1200, 2100):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while _count(index) < target and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
+        with sqlite3.connect(index) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        with Index.open(index, create=False) as opened:
+            counts.append(len(opened))
+            assert [pair.source for pair in opened.trace(WIRE).pairs] == ["wire"]
+    assert 0 < counts[0] < counts[1] < counts[2] < GENERATED
+    finished = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert f"; {GENERATED} documents in the index" in finished.stdout
+    assert f"{counts[2]} unchanged" in finished.stdout
+    with sqlite3.connect(index) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ids = connection.execute("SELECT count(DISTINCT id), count(*) FROM documents").fetchone()
+        orphans = connection.execute(
+            "SELECT count(*) FROM postings WHERE number NOT IN (SELECT number FROM documents)"
+        ).fetchone()[0]
+    assert ids == (GENERATED, GENERATED)
+    assert orphans == 0
+
+
+def test_kill_9_during_a_redis_add_resumes(tmp_path: Path, redis_index: str) -> None:
+    """A Redis add killed mid-way keeps whole batches only, and the same command completes."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 1500, seed=1)
+    command = _add_command(redis_index, corpus)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    count = 0
+    while count < 400 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        try:
+            with Index.open(redis_index, create=False) as opened:
+                count = len(opened)
+        except Exception:  # not created yet
+            count = 0
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    with Index.open(redis_index, create=False) as opened:
+        killed_at = len(opened)
+        assert [pair.source for pair in opened.trace(WIRE).pairs] == ["wire"]
+    assert 0 < killed_at < 1500 and killed_at % 50 == 0
+    finished = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert f"{killed_at} unchanged" in finished.stdout
+    assert "; 1500 documents in the index" in finished.stdout
+
+
+def test_readers_query_while_a_writer_adds(tmp_path: Path) -> None:
+    """Traces answer, and find the indexed source, all the while another process adds."""
+    index = tmp_path / "news.db"
+    with Index.open(index) as opened:
+        opened.add([{"id": "wire", "text": WIRE, "outlet": "Wire"}])
+    corpus = write_corpus(tmp_path / "corpus.jsonl", GENERATED, seed=2)
+    writer = subprocess.Popen(
+        _add_command(str(index), corpus), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    seen: list[int] = []
+    with Index.open(index, create=False) as reader:
+        while writer.poll() is None:
+            report = reader.trace(words(9, 30) + " " + WIRE)
+            assert [pair.source for pair in report.pairs] == ["wire"]
+            seen.append(len(reader))
+    assert writer.returncode == 0, writer.stderr.read() if writer.stderr else ""
+    assert len(set(seen)) > 2, "the reader should have seen the index grow"
+    assert seen == sorted(seen)
+    with Index.open(index, create=False) as reader:
+        assert len(reader) == GENERATED

@@ -1,0 +1,337 @@
+"""Lineage: clusters, parents, typed mutations, credit, shared quotes and wire versions."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import wiretrace
+from strategies import _build_vocabulary, mutate_text
+from wiretrace.lineage import classify_change, find_credit, infer_lineage
+from wiretrace.models import Document
+
+VOCABULARY = _build_vocabulary()
+
+# The demo corpus's ground truth (src/wiretrace/demo/README.md): child -> parent.
+DEMO_PARENTS = {
+    "hpost-1187": "wire-ndx-0412",
+    "evestar-0931": "wire-ndx-0412",
+    "svcourier-2210": "wire-ndx-0412",
+    "observer-3316": "wire-ndx-0412",
+    "quill-0226": "wire-ndx-0412",
+    "wire-ndx-0412u1": "wire-ndx-0412",
+    "sradio-0415": "wire-ndx-0412u1",
+    "talkline-9048": "wire-ndx-0412u1",
+    "ledger-5540": "svcourier-2210",
+    "kestrel-7702": "svcourier-2210",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_report() -> wiretrace.Report:
+    return wiretrace.find_reuse_in([str(wiretrace.demo_corpus_path())], jobs=1)
+
+
+def _article(rng: random.Random, sentences: int) -> str:
+    out = []
+    for _ in range(sentences):
+        words = [rng.choice(VOCABULARY) for _ in range(rng.randint(8, 16))]
+        out.append(" ".join(words).capitalize() + ".")
+    return " ".join(out)
+
+
+def _parents(report: wiretrace.Report) -> dict[str, str]:
+    return {edge.child: edge.parent for c in report.clusters for edge in c.edges}
+
+
+def test_demo_parents_match_ground_truth(demo_report: wiretrace.Report) -> None:
+    """Every demo copy gets the parent it was written from, including copies of copies."""
+    assert _parents(demo_report) == DEMO_PARENTS
+
+
+def test_demo_root_is_the_wire_despite_a_clock_error(demo_report: wiretrace.Report) -> None:
+    """hpost-1187 is stamped 2 hours before the wire it copied; the wire is still the origin."""
+    (cluster,) = demo_report.clusters
+    assert cluster.root == "wire-ndx-0412"
+    assert cluster.roots == ("wire-ndx-0412",)
+
+
+def test_demo_own_words_and_unrelated_articles_are_in_no_cluster(
+    demo_report: wiretrace.Report,
+) -> None:
+    """The same story in other words, and an unrelated story, carry no reused text."""
+    members = {m.document for c in demo_report.clusters for m in c.members}
+    assert "fbs-6123" not in members
+    assert "tribune-4471" not in members
+
+
+def test_demo_wire_update_is_a_version(demo_report: wiretrace.Report) -> None:
+    """The wire and its UPDATE 1 are recognised as versions of one story, oldest first."""
+    (cluster,) = demo_report.clusters
+    assert cluster.versions == ("wire-ndx-0412", "wire-ndx-0412u1")
+    assert wiretrace.lineage.version_label(demo_report.document("wire-ndx-0412u1")) == "UPDATE 1"
+
+
+def _mutations(report: wiretrace.Report, child: str) -> list[tuple[str, str, str]]:
+    (edge,) = [e for c in report.clusters for e in c.edges if e.child == child]
+    return [(m.type, m.source_text.strip(), m.target_text.strip()) for m in edge.mutations]
+
+
+def test_demo_number_change_is_typed(demo_report: wiretrace.Report) -> None:
+    """B's "42 people" -> "24 people" is a number mutation with both texts."""
+    assert ("number", "42", "24") in _mutations(demo_report, "svcourier-2210")
+
+
+def test_demo_quote_change_is_typed(demo_report: wiretrace.Report) -> None:
+    """Kestrel's changed words inside the mayor's quotation are quote mutations."""
+    mutations = _mutations(demo_report, "kestrel-7702")
+    assert ("quote", "fall down", "collapse") in mutations
+    assert ("quote", "answer", "pay") in mutations
+
+
+def test_demo_hedges_are_typed(demo_report: wiretrace.Report) -> None:
+    """Talkline's added "reportedly"/"allegedly" are hedge mutations."""
+    hedges = [m for m in _mutations(demo_report, "talkline-9048") if m[0] == "hedge"]
+    assert {target for _, _, target in hedges} == {"reportedly", "allegedly"}
+    assert len(hedges) == 4
+
+
+def test_demo_dropped_attribution_is_typed_and_uncredited(demo_report: wiretrace.Report) -> None:
+    """The Observer drops every credit: attribution mutations, and the edge is not credited."""
+    mutations = _mutations(demo_report, "observer-3316")
+    assert sum(1 for m in mutations if m[0] == "attribution") >= 3
+    (edge,) = [e for c in demo_report.clusters for e in c.edges if e.child == "observer-3316"]
+    assert not edge.credited
+
+
+def test_demo_added_sentence_is_typed(demo_report: wiretrace.Report) -> None:
+    """B's added engineer sentence is a sentence_added mutation."""
+    added = [m for m in _mutations(demo_report, "svcourier-2210") if m[0] == "sentence_added"]
+    assert len(added) == 1
+    assert added[0][2].startswith("A city engineer who asked not to be named")
+
+
+def test_demo_mutation_offsets_slice_both_texts(demo_report: wiretrace.Report) -> None:
+    """Every mutation's offsets slice its texts out of the parent and the child."""
+    for cluster in demo_report.clusters:
+        for edge in cluster.edges:
+            parent, child = demo_report.document(edge.parent), demo_report.document(edge.child)
+            for m in edge.mutations:
+                assert parent.text[m.source_start : m.source_end] == m.source_text
+                assert child.text[m.target_start : m.target_end] == m.target_text
+
+
+def test_demo_json_has_the_cluster_contract(demo_report: wiretrace.Report) -> None:
+    """The JSON clusters carry id, members, root and edges with typed mutations."""
+    data = json.loads(wiretrace.render_json(demo_report))
+    cluster = data["clusters"][0]
+    assert {"id", "members", "root", "edges"} <= set(cluster)
+    assert set(cluster["members"][0]) == {"document", "start", "end"}
+    edge = cluster["edges"][0]
+    assert {"parent", "child", "confidence", "mutations"} <= set(edge)
+    assert set(edge["mutations"][0]) == {
+        "type",
+        "source_text",
+        "target_text",
+        "source_start",
+        "source_end",
+        "target_start",
+        "target_end",
+    }
+    assert 0.0 <= edge["confidence"] <= 1.0
+
+
+def test_text_report_shows_the_tree(demo_report: wiretrace.Report) -> None:
+    """The text report shows the cluster as a tree with mutations under each child."""
+    text = wiretrace.render_text(demo_report)
+    assert "Cluster c1" in text
+    assert "(origin)" in text
+    assert 'number: "42" -> "24"' in text
+
+
+@pytest.mark.xfail(
+    reason="KNOWN LIMITATION (issue 8 open): text evidence (insertions vs deletions) can outweigh "
+    "an hour's lead in publication time between two near-identical copies",
+    strict=False,
+)
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), generations=st.integers(2, 5))
+def test_lineage_is_a_tree_with_parents_first(seed: int, generations: int) -> None:
+    """A chain of copies of copies gives a tree (no cycles) in which each parent came first."""
+    rng = random.Random(seed)
+    text = _article(rng, 12)
+    docs = [Document(id="g0", text=text, published=f"2024-01-01T{0:02d}:00:00Z")]
+    for generation in range(1, generations):
+        text = mutate_text(text, 0.04, rng)
+        docs.append(
+            Document(
+                id=f"g{generation}", text=text, published=f"2024-01-01T{generation:02d}:00:00Z"
+            )
+        )
+    report = wiretrace.find_reuse(docs, jobs=1)
+    times = {doc.id: doc.published for doc in docs}
+    parents = _parents(report)
+    for child, parent in parents.items():
+        assert times[parent] < times[child]
+    for doc in docs:  # walking up always ends at a root: no cycles
+        seen, node = set(), doc.id
+        while node in parents:
+            assert node not in seen
+            seen.add(node)
+            node = parents[node]
+
+
+@pytest.mark.xfail(
+    reason="KNOWN LIMITATION (issue 8 open): when the copy of a copy differs from its source by "
+    "only two words, the parent's per-document root cost can flip their order",
+    strict=True,
+)
+def test_inherited_edits_outweigh_a_small_clock_error() -> None:
+    """C carries B's edits and is stamped before B (clock error): C's parent is still B."""
+    rng = random.Random(7)
+    words = _article(rng, 14).split(" ")
+
+    def substitute(source: list[str], positions: list[int], tag: str) -> list[str]:
+        out = list(source)
+        for position in positions:  # one new word (letters only) per replaced word
+            out[position] = tag + "".join(chr(97 + int(digit)) for digit in str(position))
+        return out
+
+    positions = rng.sample(range(len(words)), 12)
+    b_words = substitute(words, positions[:10], "edited")  # B's edits to the wire
+    c_words = substitute(b_words, positions[10:], "again")  # C copies B, edits a little more
+    wire, b, c = " ".join(words), " ".join(b_words), " ".join(c_words)
+    docs = [
+        Document(id="wire", text=wire, outlet="Wire", published="2024-01-01T08:00:00Z"),
+        Document(id="b", text=b, outlet="B", published="2024-01-01T12:00:00Z"),
+        Document(id="c", text=c, outlet="C", published="2024-01-01T11:00:00Z"),
+    ]
+    assert _parents(wiretrace.find_reuse(docs, jobs=1))["c"] == "b"
+
+
+def test_shared_quote_is_not_copying() -> None:
+    """Two outlets quoting one statement in their own narration share a quote, not a copy."""
+    quote = (
+        "“We will rebuild every bridge in this province before the winter storms arrive, and "
+        "nobody will be left without a safe crossing,” "
+    )
+    first = (
+        "The governor spoke on Monday in the capital. " + quote + "she told a crowd of supporters."
+    )
+    second = (
+        "Speaking to farmers near the river, the governor repeated her promise. "
+        + quote
+        + "she said."
+    )
+    report = wiretrace.find_reuse(
+        [{"id": "one", "text": first}, {"id": "two", "text": second}], jobs=1
+    )
+    (pair,) = report.pairs
+    assert {p.kind for p in pair.passages} == {"quote"}
+    (cluster,) = report.clusters
+    assert cluster.kind == "quote"
+    assert cluster.edges == ()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("killing 11 people", "killing 17 people", "number"),
+        ("the minister said", "the minister reportedly said", "hedge"),
+        ("(Reuters) - The", "The", "attribution"),
+        ("according to Interfax. ", "", "attribution"),
+        ("Mayor Teodor Vashek said", "Mayor Teodor Vasek said", "name"),
+        ("the bridge was closed", "the bridge was shut", "substitution"),
+        ("the bridge was closed", "the old bridge was closed", "insertion"),
+        ("the old bridge was closed", "the bridge was closed", "deletion"),
+    ],
+)
+def test_classify_change(old: str, new: str, expected: str) -> None:
+    """A change is typed by what it touches (the differing words are compared)."""
+    prefix = "Officials met on Monday. "
+    source, target = prefix + old, prefix + new
+    # The differing words, as the word-level alignment gives them.
+    old_words, new_words = source.split(" "), target.split(" ")
+    head = 0
+    while head < min(len(old_words), len(new_words)) and old_words[head] == new_words[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(old_words), len(new_words)) - head
+        and old_words[-1 - tail] == new_words[-1 - tail]
+    ):
+        tail += 1
+    a = len(" ".join(old_words[:head])) + (1 if head else 0)
+    c = len(" ".join(new_words[:head])) + (1 if head else 0)
+    b = a + len(" ".join(old_words[head : len(old_words) - tail]))
+    d = c + len(" ".join(new_words[head : len(new_words) - tail]))
+    assert classify_change(source, target, (a, b), (c, d)) == expected
+
+
+def test_classify_sentence_added() -> None:
+    """A whole inserted sentence of eight or more words is sentence_added."""
+    source = "The bridge fell. Crews searched the river."
+    target = "The bridge fell. Witnesses heard loud cracks shortly before the span folded. Crews searched the river."
+    start = source.index("Crews")
+    insert_end = target.index("Crews")
+    assert classify_change(source, target, (start, start), (start, insert_end)) == "sentence_added"
+    assert (
+        classify_change(target, source, (start, insert_end), (start, start)) == "sentence_removed"
+    )
+
+
+def test_classify_quote_change() -> None:
+    """Words changed inside quotation marks are a quote mutation."""
+    source = 'She said: "We will keep searching through the night," and left.'
+    target = 'She said: "We will keep looking through the night," and left.'
+    start = source.index("searching")
+    assert classify_change(source, target, (start, start + 9), (start, start + 7)) == "quote"
+
+
+@pytest.mark.parametrize(
+    ("text", "credited"),
+    [
+        ("MOSCOW (Reuters) - The minister said", True),
+        ("the minister said, Interfax reported.", True),
+        ("the minister told Interfax on Monday", True),
+        ("сообщает Интерфакс", True),
+        ("a Northdesk reporter at the scene saw", True),
+        ("the port city of Halvergate on Saturday", False),
+        ("Halvergate City Transit said one of its trams", False),
+    ],
+)
+def test_find_credit(text: str, credited: bool) -> None:
+    """A credit is a name in a reporting position, not a bare mention of a same-named city."""
+    names = ["Reuters", "Interfax", "Интерфакс", "Northdesk", "Halvergate"]
+    assert (find_credit(text, names) is not None) is credited
+
+
+def test_infer_lineage_without_pairs_is_empty() -> None:
+    """No pairs, no clusters."""
+    assert infer_lineage([Document(id="a", text="alone")], []) == ()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), generations=st.integers(2, 5))
+def test_lineage_has_no_cycles(seed: int, generations: int) -> None:
+    """However the evidence falls, every member has at most one parent and no cycle forms."""
+    rng = random.Random(seed)
+    text = _article(rng, 12)
+    docs = [Document(id="g0", text=text, published="2024-01-01T00:00:00Z")]
+    for generation in range(1, generations):
+        text = mutate_text(text, 0.04, rng)
+        docs.append(
+            Document(
+                id=f"g{generation}", text=text, published=f"2024-01-01T{generation:02d}:00:00Z"
+            )
+        )
+    report = wiretrace.find_reuse(docs, jobs=1)
+    for cluster in report.clusters:
+        children = [edge.child for edge in cluster.edges]
+        assert len(children) == len(set(children))
+        assert set(cluster.roots).isdisjoint(children)
+        assert len(children) + len(cluster.roots) == len(cluster.documents)

@@ -127,7 +127,13 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
     data = json.loads(result.stdout)
     end = len(STORY) - 1  # the final full stop is not part of the passage
     assert data["schema"] == "wiretrace.report/1"
-    assert data["summary"] == {"documents": 2, "pairs": 1, "passages": 1, "skipped": 0}
+    assert data["summary"] == {
+        "documents": 2,
+        "pairs": 1,
+        "passages": 1,
+        "skipped": 0,
+        "notices": 0,
+    }
     assert data["settings"] == wiretrace.Settings().to_dict()
     assert data["documents"] == [
         {

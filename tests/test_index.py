@@ -189,10 +189,10 @@ def test_missing_index_is_an_error_when_not_creating(tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
-def test_missing_redis_index_is_an_error_when_not_creating(redis_index: str) -> None:
+def test_missing_redis_index_is_an_error_when_not_creating(request: pytest.FixtureRequest) -> None:
     """A Redis prefix with no index in it is refused without create."""
     with pytest.raises(StoreError, match="no index here"):
-        Index.open(redis_index, create=False)
+        Index.open(request.getfixturevalue("redis_index"), create=False)
 
 
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:

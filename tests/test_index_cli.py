@@ -181,13 +181,14 @@ def test_trace_needs_an_index(work: Path) -> None:
     assert run("trace", "article.txt").exit_code == 2
 
 
-def test_cli_against_redis(work: Path, redis_index: str) -> None:
+def test_cli_against_redis(work: Path, request: pytest.FixtureRequest) -> None:
     """The same commands work with a redis:// index."""
-    added = run("index", "add", redis_index, "corpus.jsonl", "-j", "1")
+    location = request.getfixturevalue("redis_index")
+    added = run("index", "add", location, "corpus.jsonl", "-j", "1")
     assert added.exit_code == 0, added.output
-    traced = run("trace", "article.txt", "--index", redis_index, "--format", "json")
+    traced = run("trace", "article.txt", "--index", location, "--format", "json")
     assert json.loads(traced.stdout)["sources"][0]["sources"][0]["id"] == "wire"
-    stats = json.loads(run("index", "stats", redis_index, "--format", "json").stdout)
+    stats = json.loads(run("index", "stats", location, "--format", "json").stdout)
     assert (stats["documents"], stats["backend"]) == (20, "redis")
 
 
@@ -222,7 +223,9 @@ def test_kill_9_during_add_leaves_a_sound_index_that_resumes(tmp_path: Path) -> 
             time.sleep(0.01)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        assert process.returncode == -signal.SIGKILL, process.stderr.read() if process.stderr else ""
+        assert process.returncode == -signal.SIGKILL, (
+            process.stderr.read() if process.stderr else ""
+        )
         with sqlite3.connect(index) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         with Index.open(index, create=False) as opened:
@@ -242,23 +245,24 @@ def test_kill_9_during_add_leaves_a_sound_index_that_resumes(tmp_path: Path) -> 
     assert orphans == 0
 
 
-def test_kill_9_during_a_redis_add_resumes(tmp_path: Path, redis_index: str) -> None:
+def test_kill_9_during_a_redis_add_resumes(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """A Redis add killed mid-way keeps whole batches only, and the same command completes."""
+    location = request.getfixturevalue("redis_index")
     corpus = write_corpus(tmp_path / "corpus.jsonl", 1500, seed=1)
-    command = _add_command(redis_index, corpus)
+    command = _add_command(location, corpus)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     count = 0
     while count < 400 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
         try:
-            with Index.open(redis_index, create=False) as opened:
+            with Index.open(location, create=False) as opened:
                 count = len(opened)
         except Exception:  # not created yet
             count = 0
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    with Index.open(redis_index, create=False) as opened:
+    with Index.open(location, create=False) as opened:
         killed_at = len(opened)
         assert [pair.source for pair in opened.trace(WIRE).pairs] == ["wire"]
     assert 0 < killed_at < 1500 and killed_at % 50 == 0

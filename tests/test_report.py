@@ -13,7 +13,7 @@ from wiretrace import Report, Skipped, compare, render_json, render_text
 
 ANSI = re.compile(r"\x1b\[")
 
-TOP_KEYS = {"schema", "summary", "settings", "documents", "pairs", "skipped"}
+TOP_KEYS = {"schema", "summary", "settings", "documents", "pairs", "skipped", "notices"}
 DOCUMENT_KEYS = {"id", "outlet", "published", "title", "url", "length"}
 PAIR_KEYS = {
     "source",
@@ -95,7 +95,7 @@ def test_json_has_the_schema_version(demo_json: dict[str, Any]) -> None:
 
 
 def test_json_top_level_keys(demo_json: dict[str, Any]) -> None:
-    """The top level has exactly schema, summary, settings, documents, pairs, skipped."""
+    """The top level has exactly schema, summary, settings, documents, pairs, skipped, notices."""
     assert set(demo_json) == TOP_KEYS
 
 
@@ -156,12 +156,13 @@ def test_json_passage_texts_are_the_document_slices(
 
 
 def test_json_summary_counts_match_the_lists(demo_json: dict[str, Any]) -> None:
-    """summary counts documents, pairs, passages and skipped inputs."""
+    """summary counts documents, pairs, passages, skipped inputs and notices."""
     assert demo_json["summary"] == {
         "documents": len(demo_json["documents"]),
         "pairs": len(demo_json["pairs"]),
         "passages": sum(len(pair["passages"]) for pair in demo_json["pairs"]),
         "skipped": len(demo_json["skipped"]),
+        "notices": len(demo_json["notices"]),
     }
 
 

@@ -27,7 +27,7 @@ from wiretrace.models import (
 )
 from wiretrace.normalize import NormalizedText, normalize_text
 from wiretrace.pipeline import compare, compare_files, demo_corpus_path, find_reuse, find_reuse_in
-from wiretrace.report import render_json, render_text
+from wiretrace.report import render_csv, render_html, render_json, render_text
 
 __version__ = "0.1.0"
 
@@ -57,6 +57,8 @@ __all__ = [
     "find_reuse",
     "find_reuse_in",
     "normalize_text",
+    "render_csv",
+    "render_html",
     "render_json",
     "render_text",
     "replay_edits",

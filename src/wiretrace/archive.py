@@ -12,7 +12,7 @@ import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -348,8 +348,7 @@ class Index:
     ) -> None:
         """Write a prepared batch in one transaction, replacing the old versions it names."""
         entries = [
-            Entry(doc, digest, doc_keys)
-            for (doc, digest), doc_keys in zip(todo, keys, strict=True)
+            Entry(doc, digest, doc_keys) for (doc, digest), doc_keys in zip(todo, keys, strict=True)
         ]
         replaced = [number for number in old_numbers if number is not None]
         removed = [
@@ -376,9 +375,7 @@ class Index:
         dates or times; a bare `until` date covers its day) keep only sources published then.
         A plain string gets the id "article".
         """
-        document = (
-            Document(id="article", text=article) if isinstance(article, str) else article
-        )
+        document = Document(id="article", text=article) if isinstance(article, str) else article
         return self.trace_all([document], since=since, until=until)
 
     def trace_all(
@@ -517,7 +514,9 @@ class Index:
                 useful[positions] = False
         return useful
 
-    def _mask(self, document: Document, tokens: Tokens, boilerplate: np.ndarray) -> np.ndarray | None:
+    def _mask(
+        self, document: Document, tokens: Tokens, boilerplate: np.ndarray
+    ) -> np.ndarray | None:
         hashes = salted(shingle_hashes(tokens.ids, self.settings.shingle_size), document.outlet)
         _, words = boilerplate_mask(hashes, boilerplate, tokens, self.settings.shingle_size)
         return words if words.any() else None

@@ -18,9 +18,13 @@ import wiretrace
 from wiretrace.errors import WiretraceError
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS
 from wiretrace.models import Report
+from wiretrace.report.html import format_size
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("text", "json")
+# A report (not index stats) can also be a self-contained web page or a spreadsheet table.
+REPORT_FORMATS = (*FORMATS, "html", "csv")
+DEMO_HTML = "wiretrace-demo.html"
 STAGE_LABELS = {
     "read": "Tokenizing documents",
     "sketch": "Sketching windows",
@@ -61,10 +65,10 @@ def _output_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(FORMATS),
+        type=click.Choice(REPORT_FORMATS),
         default="text",
         show_default=True,
-        help="Report format.",
+        help="Report format: html is one self-contained page, csv one row per passage.",
     )(function)
 
 
@@ -139,13 +143,24 @@ def _emit(report: Report, output_format: str, output: str) -> None:
     to_terminal = output == "-" and sys.stdout.isatty()
     if output_format == "json":
         rendered = wiretrace.render_json(report)
+    elif output_format == "html":
+        rendered = wiretrace.render_html(report)
+    elif output_format == "csv":
+        # A CSV file starts with a byte-order mark so that Excel reads it as UTF-8.
+        rendered = wiretrace.render_csv(report, bom=output != "-")
     else:
         rendered = wiretrace.render_text(report, color=to_terminal)
     if output == "-":
         click.echo(rendered, nl=False)
     else:
-        Path(output).write_text(rendered, encoding="utf-8")
-        Console(stderr=True).print(f"Report written to {output}", highlight=False)
+        data = rendered.encode("utf-8")
+        Path(output).write_bytes(data)
+        where = f"{output} ({format_size(len(data))})"
+        if output_format == "html":
+            where += f"; open it in a web browser: {Path(output).resolve().as_uri()}"
+        Console(stderr=True, soft_wrap=True).print(
+            f"Report written to {where}", highlight=False, markup=False
+        )
 
 
 def _library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -250,19 +265,35 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
 
 
 @cli.command()
-@_output_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(REPORT_FORMATS),
+    default="html",
+    show_default=True,
+    help="Report format: html is one self-contained page, csv one row per passage.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help=f"Write the report to this file ('-': stdout) [html: {DEMO_HTML}, else stdout].",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [all cores].")
 @_library_errors
-def demo(output_format: str, output: str, jobs: int | None) -> None:
+def demo(output_format: str, output: str | None, jobs: int | None) -> None:
     """Run the report on the bundled demo corpus: one fictional wire story spreading.
 
-    The corpus (13 fictional articles, written for wiretrace) ships with the package.
+    The corpus (13 fictional articles, written for wiretrace) ships with the package. By default
+    the report is a web page, written to wiretrace-demo.html in the current folder.
 
     \b
     Example:
         wiretrace demo --format json -o demo.json
     """
     result = wiretrace.find_reuse_in([str(wiretrace.demo_corpus_path())], jobs=jobs)
+    if output is None:
+        output = DEMO_HTML if output_format == "html" else "-"
     _emit(result, output_format, output)
 
 
@@ -305,7 +336,9 @@ def index_group() -> None:
     help="Documents per transaction; a stopped add keeps every finished batch.",
 )
 @_library_errors
-def index_add(index_location: str, inputs: tuple[str, ...], batch_size: int, **options: Any) -> None:
+def index_add(
+    index_location: str, inputs: tuple[str, ...], batch_size: int, **options: Any
+) -> None:
     """Add articles to a persistent index; run it again to resume a stopped add.
 
     INPUTS are read as by `wiretrace report`. An id already in the index is replaced when its
@@ -396,8 +429,11 @@ def trace(
     Example:
         wiretrace trace new-article.txt --index news.db --since 2019-11-01 --format json
     """
-    stdin = click.get_text_stream("stdin")
-    inputs = [wiretrace.Document(id="-", text=stdin.read()) if a == "-" else a for a in articles]
+    inputs: list[Any] = list(articles)
+    if "-" in articles:
+        with click.open_file("-", encoding=encoding) as stdin:
+            article = wiretrace.Document(id="-", text=stdin.read())
+        inputs = [article if name == "-" else name for name in articles]
     with wiretrace.Index.open(index_location, create=False, **options) as index:
         result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
     _emit(result, output_format, output)

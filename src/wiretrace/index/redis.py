@@ -205,7 +205,9 @@ class RedisStore:
         if len(unique) == 0:
             return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
         values = self._call(self._find, [], [self._name("p:"), max_size, _key_bytes(unique)])
-        sizes = np.fromiter((len(value) // 4 for value in values), dtype=np.int64, count=len(values))
+        sizes = np.fromiter(
+            (len(value) // 4 for value in values), dtype=np.int64, count=len(values)
+        )
         numbers = np.frombuffer(b"".join(values), dtype="<u4").astype(np.int64)
         return np.repeat(unique, sizes), numbers
 

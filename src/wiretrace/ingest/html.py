@@ -63,7 +63,8 @@ def extract_article(html: str, *, url: str | None = None) -> Article | None:
     tree = trafilatura.load_html(html)
     if tree is None:
         return None
-    result = trafilatura.bare_extraction(
+    # trafilatura's Document (its type says "or a dict", which it is only with as_dict=True).
+    result: Any = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=True,
@@ -75,7 +76,7 @@ def extract_article(html: str, *, url: str | None = None) -> Article | None:
         return None
     published, unparsed = _published(result.date, tree)
     return Article(
-        text=result.text,
+        text=str(result.text),
         title=result.title,
         outlet=result.sitename or result.hostname,
         published=published,

@@ -196,6 +196,7 @@ def render_stats_text(stats: Mapping[str, Any]) -> str:
         f"outlets    {stats['outlets']}",
     ]
     lines += [
-        f"  {item['documents']:>8}  {item['outlet'] or '(no outlet)'}" for item in stats["top_outlets"]
+        f"  {item['documents']:>8}  {item['outlet'] or '(no outlet)'}"
+        for item in stats["top_outlets"]
     ]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,570 @@
+"""The HTML report: one self-contained page (styles, script and data inline) to read a report in.
+
+Nothing from the input can run or inject markup: every string written into the page is escaped
+here, the data reach the script as a JSON block that cannot close its ``<script>`` element, the
+script builds the page with ``textContent``/``createElement`` only, and a Content-Security-Policy
+allows only this page's own style and script (by hash) and no network access at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from wiretrace.lineage import version_label
+from wiretrace.models import Document, Pair, Passage, Report, ReuseCluster
+from wiretrace.report.json import SCHEMA
+from wiretrace.shingle import Tokens, tokenize
+
+TOP_ITEMS = 5
+MAX_LISTED = 100
+SNIPPET_CHARS = 240
+# The footer states the file's own size; this marks the spot until the size is known.
+_SIZE_MARK = "\x00size\x00"
+
+MUTATION_LABELS = {
+    "number": ("NUM", "number changed"),
+    "name": ("NAME", "name changed"),
+    "quote": ("QUOTE", "quotation changed"),
+    "attribution": ("ATTR", "attribution changed or dropped"),
+    "hedge": ("HEDGE", "hedge word added or removed"),
+    "substitution": ("SUB", "words replaced"),
+    "insertion": ("INS", "words inserted"),
+    "deletion": ("DEL", "words deleted"),
+    "sentence_added": ("+SENT", "sentence added"),
+    "sentence_removed": ("-SENT", "sentence removed"),
+}
+
+
+def safe_href(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) URL that may become a link, else None."""
+    if not url or any(ord(char) < 0x21 or char in "\\\x7f" for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def embed_json(data: Any) -> str:
+    """`data` as JSON that is safe inside a <script> element: no <, >, & or line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _csp_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _asset(name: str) -> str:
+    return resources.files("wiretrace.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _timestamp(document: Document) -> int | None:
+    moment = document.published_at
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def _inside(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Which words lie wholly inside the spans (the rule of the pairs' coverage)."""
+    inside = np.zeros(len(tokens), dtype=bool)
+    for start, end in spans:
+        inside |= (tokens.starts >= start) & (tokens.ends <= end)
+    return inside
+
+
+def source_shares(
+    document: Document, pairs: Sequence[tuple[int, Pair]]
+) -> tuple[list[tuple[int, float, float]], float]:
+    """How much of `document` comes from each source, and how much is its own.
+
+    `pairs` are the (index, pair) where the document is the target. Sources are taken largest
+    coverage first; each gets the share of words it covers that no larger source covered, so the
+    shares and the own share sum to 1. Returns ([(pair index, share, coverage)], own share).
+    """
+    tokens = tokenize(document.text)
+    if not pairs or len(tokens) == 0:
+        return [], 1.0
+    claimed = np.zeros(len(tokens), dtype=bool)
+    shares = []
+    ranked = sorted(pairs, key=lambda item: (-item[1].target_coverage, -item[1].similarity))
+    for index, pair in ranked:
+        covered = _inside(tokens, ((p.target_start, p.target_end) for p in pair.passages))
+        fresh = covered & ~claimed
+        claimed |= covered
+        shares.append((index, float(fresh.mean()), pair.target_coverage))
+    return shares, 1.0 - float(claimed.mean())
+
+
+def utf16_offsets(text: str) -> Callable[[int], int]:
+    """A map from code point offsets into `text` to UTF-16 offsets (JavaScript string indices)."""
+    if not text or max(text) <= "\uffff":
+        return lambda offset: offset
+    astral = np.fromiter((ord(char) > 0xFFFF for char in text), dtype=np.int64, count=len(text))
+    before = np.concatenate(([0], np.cumsum(astral)))
+    return lambda offset: offset + int(before[offset])
+
+
+def _page_data(report: Report) -> dict[str, Any]:
+    """What the page's script renders: documents (texts once), pairs and clusters by index.
+
+    Offsets here are UTF-16 offsets, as JavaScript indexes strings; a passage whose offsets differ
+    from the report's code point offsets also carries those (`cp`) to show them.
+    """
+    js = {doc.id: utf16_offsets(doc.text) for doc in report.documents}
+    position = {doc.id: number for number, doc in enumerate(report.documents)}
+    outlets = sorted({doc.outlet for doc in report.documents if doc.outlet}, key=str.casefold)
+    outlet_number = {name: number for number, name in enumerate(outlets)}
+    as_target: dict[str, list[tuple[int, Pair]]] = {}
+    for number, pair in enumerate(report.pairs):
+        as_target.setdefault(pair.target, []).append((number, pair))
+    best: dict[str, float] = {}
+    for pair in report.pairs:
+        for side in (pair.source, pair.target):
+            best[side] = max(best.get(side, 0.0), pair.similarity)
+    in_use = {side for pair in report.pairs for side in (pair.source, pair.target)}
+    in_use |= {m.document for cluster in report.clusters for m in cluster.members}
+    pair_of = {frozenset((p.source, p.target)): n for n, p in enumerate(report.pairs)}
+
+    documents = []
+    for doc in report.documents:
+        shares, own = source_shares(doc, as_target.get(doc.id, []))
+        documents.append(
+            {
+                "id": doc.id,
+                "outlet": doc.outlet,
+                "o": outlet_number.get(doc.outlet, -1) if doc.outlet else -1,
+                "published": doc.published,
+                "time": _timestamp(doc),
+                "title": doc.title,
+                "url": doc.url,
+                "href": safe_href(doc.url),
+                "length": len(doc.text),
+                "text": doc.text if doc.id in in_use else None,
+                "best": round(best.get(doc.id, 0.0), 4),
+                "sources": [[n, round(share, 4), round(cov, 4)] for n, share, cov in shares],
+                "own": round(own, 4),
+            }
+        )
+    edge_of: dict[int, list[int]] = {}
+    clusters = []
+    for cluster_number, cluster in enumerate(report.clusters):
+        edges = []
+        for edge_number, edge in enumerate(cluster.edges):
+            parent, child = js[edge.parent], js[edge.child]
+            pair_number = pair_of.get(frozenset((edge.parent, edge.child)))
+            if pair_number is not None:
+                edge_of.setdefault(pair_number, [cluster_number, edge_number])
+            edges.append(
+                {
+                    "parent": position[edge.parent],
+                    "child": position[edge.child],
+                    "confidence": round(edge.confidence, 4),
+                    "credited": edge.credited,
+                    "credit": edge.credit,
+                    "pair": pair_number,
+                    "mutations": [
+                        [
+                            m.type,
+                            parent(m.source_start),
+                            parent(m.source_end),
+                            child(m.target_start),
+                            child(m.target_end),
+                        ]
+                        for m in edge.mutations
+                    ],
+                }
+            )
+        clusters.append(
+            {
+                "id": cluster.id,
+                "kind": cluster.kind,
+                "root": position[cluster.root],
+                "roots": [position[root] for root in cluster.roots],
+                "versions": [
+                    [position[doc], version_label(report.document(doc))] for doc in cluster.versions
+                ],
+                "members": [
+                    [position[m.document], js[m.document](m.start), js[m.document](m.end)]
+                    for m in cluster.members
+                ],
+                "edges": edges,
+            }
+        )
+    pairs = []
+    for number, pair in enumerate(report.pairs):
+        edge = edge_of.get(number)
+        reversed_edge = (
+            edge is not None and report.clusters[edge[0]].edges[edge[1]].parent != pair.source
+        )
+        source, target = js[pair.source], js[pair.target]
+        pairs.append(
+            {
+                "s": position[pair.source],
+                "t": position[pair.target],
+                "direction": pair.direction,
+                "similarity": round(pair.similarity, 4),
+                "source_coverage": round(pair.source_coverage, 4),
+                "target_coverage": round(pair.target_coverage, 4),
+                "edge": edge,
+                "reversed": reversed_edge,
+                "passages": [_passage_data(p, source, target) for p in pair.passages],
+            }
+        )
+    return {
+        "outlets": outlets,
+        "documents": documents,
+        "pairs": pairs,
+        "clusters": clusters,
+        "mutationLabels": {name: list(labels) for name, labels in MUTATION_LABELS.items()},
+    }
+
+
+def _passage_data(
+    passage: Passage, source: Callable[[int], int], target: Callable[[int], int]
+) -> dict[str, Any]:
+    at = [passage.source_start, passage.source_end, passage.target_start, passage.target_end]
+    ss, se, ts, te = source(at[0]), source(at[1]), target(at[2]), target(at[3])
+    edits = sorted(passage.edits, key=lambda e: (e.source_start, e.source_end))
+    return {
+        "ss": ss,
+        "se": se,
+        "ts": ts,
+        "te": te,
+        **({"cp": at} if [ss, se, ts, te] != at else {}),
+        "similarity": round(passage.similarity, 4),
+        "kind": passage.kind,
+        "matched": passage.matched_words,
+        "edits": [
+            [
+                e.op,
+                source(e.source_start),
+                source(e.source_end),
+                target(e.target_start),
+                target(e.target_end),
+            ]
+            for e in edits
+        ],
+    }
+
+
+# --- the parts rendered here, escaped -------------------------------------------------------
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _when(document: Document) -> str:
+    moment = document.published_at
+    if moment is None:
+        return "undated"
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if document.published_has_time else moment.date().isoformat()
+
+
+def _time_span(dated: list[Document]) -> tuple[str, str]:
+    """How long the dated documents span, and from when to when."""
+    if not dated:
+        return "no dates", ""
+    ordered = sorted(dated, key=lambda doc: doc.published_at or datetime.min)
+    first, last = ordered[0], ordered[-1]
+    assert first.published_at is not None and last.published_at is not None
+    hours = (last.published_at - first.published_at).total_seconds() / 3600
+    length = f"{hours:.0f} hours" if hours < 72 else f"{hours / 24:.0f} days"
+    return length, f"{_when(first)} to {_when(last)}"
+
+
+def _doc_link(number: int, document: Document) -> str:
+    outlet = f' <span class="muted">{_e(document.outlet)}</span>' if document.outlet else ""
+    return f'<a href="#doc-{number}" class="goto">{_e(document.id)}</a>{outlet}'
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def _cluster_text(cluster: ReuseCluster, documents: dict[str, Document]) -> str:
+    for member in cluster.members:
+        if member.document == cluster.root:
+            return documents[member.document].text[member.start : member.end]
+    member = cluster.members[0]
+    return documents[member.document].text[member.start : member.end]
+
+
+def _overview(report: Report) -> str:
+    documents = {doc.id: doc for doc in report.documents}
+    position = {doc.id: number for number, doc in enumerate(report.documents)}
+    outlets = {doc.outlet for doc in report.documents if doc.outlet}
+    dated = [doc for doc in report.documents if doc.published_at is not None]
+    undated = len(report.documents) - len(dated)
+    targets = {pair.target for pair in report.pairs}
+    passages = sum(len(pair.passages) for pair in report.pairs)
+    length, span = _time_span(dated)
+    cards = [
+        ("Documents", f"{len(report.documents):,}", f"{len(report.skipped):,} inputs skipped"),
+        ("Outlets", f"{len(outlets):,}", ""),
+        ("Time span", length, span + (f"; {undated:,} undated" if undated else "")),
+        (
+            "Reuse",
+            f"{len(targets):,} of {len(report.documents):,} documents",
+            "take text from another document",
+        ),
+        ("Pairs", f"{len(report.pairs):,}", f"{passages:,} reused passages"),
+        ("Clusters", f"{len(report.clusters):,}", "texts carried by several documents"),
+    ]
+    parts = ['<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>']
+    parts.append('<div class="cards">')
+    for label, value, note in cards:
+        parts.append(
+            f'<div class="card"><div class="card-label">{_e(label)}</div>'
+            f'<div class="card-value">{_e(value)}</div><div class="muted">{_e(note)}</div></div>'
+        )
+    parts.append("</div>")
+
+    parts.append('<div class="columns">')
+    taken_by = Counter(pair.source for pair in report.pairs)
+    children = Counter(edge.parent for cluster in report.clusters for edge in cluster.edges)
+    parts.append('<div class="column"><h3>Top sources</h3>')
+    if taken_by:
+        parts.append(
+            '<table class="top"><thead><tr><th scope="col">document</th>'
+            '<th scope="col" class="num">reused by</th><th scope="col" class="num">'
+            "lineage children</th></tr></thead><tbody>"
+        )
+        ranked = sorted(taken_by.items(), key=lambda item: (-children[item[0]], -item[1], item[0]))
+        for doc_id, count in ranked[:TOP_ITEMS]:
+            parts.append(
+                f"<tr><td>{_doc_link(position[doc_id], documents[doc_id])}</td>"
+                f'<td class="num">{count} documents</td><td class="num">{children[doc_id]}</td></tr>'
+            )
+        parts.append("</tbody></table>")
+    else:
+        parts.append('<p class="muted">No document reuses another.</p>')
+    parts.append("</div>")
+
+    parts.append('<div class="column"><h3>Most re-used passages</h3>')
+    if report.clusters:
+        parts.append('<ol class="reused">')
+        ranked_clusters = sorted(
+            enumerate(report.clusters), key=lambda item: (-len(item[1].documents), item[0])
+        )
+        for number, cluster in ranked_clusters[:TOP_ITEMS]:
+            kind = " (a quotation carried independently)" if cluster.kind == "quote" else ""
+            root = documents[cluster.root]
+            parts.append(
+                f'<li><a href="#cluster-{number}" class="goto">{_e(cluster.id)}</a>: '
+                f"carried by {len(cluster.documents)} documents{_e(kind)}, origin "
+                f"{_doc_link(position[root.id], root)}"
+                f'<blockquote class="snippet">{_e(_snippet(_cluster_text(cluster, documents)))}'
+                "</blockquote></li>"
+            )
+        parts.append("</ol>")
+    else:
+        parts.append('<p class="muted">No passage is carried by several documents.</p>')
+    parts.append("</div>")
+
+    mutations = Counter(
+        m.type for cluster in report.clusters for edge in cluster.edges for m in edge.mutations
+    )
+    parts.append('<div class="column"><h3>Changes along the lineage</h3>')
+    if mutations:
+        parts.append('<ul class="mutation-counts">')
+        for name, count in mutations.most_common():
+            tag, description = MUTATION_LABELS.get(name, (name.upper(), name))
+            parts.append(
+                f'<li><span class="mut mut-{_e(name)}" data-tag="{_e(tag)}">{_e(description)}</span>'
+                f' <span class="muted">× {count}</span></li>'
+            )
+        parts.append("</ul>")
+    else:
+        parts.append('<p class="muted">No lineage hops.</p>')
+    parts.append("</div></div>")
+    parts.append(_inputs_lists(report))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _inputs_lists(report: Report) -> str:
+    parts = []
+    for title, items in (
+        ("Skipped inputs", [(s.input, s.line, s.reason) for s in report.skipped]),
+        ("Notices", [(n.input, n.line, n.message) for n in report.notices]),
+    ):
+        if not items:
+            continue
+        parts.append(f"<details class=\"inputs\"><summary>{_e(title)} ({len(items):,})</summary><ul>")
+        for source, line, message in items[:MAX_LISTED]:
+            where = f"{source} line {line}" if line is not None else source
+            parts.append(f"<li><code>{_e(where)}</code>: {_e(message)}</li>")
+        if len(items) > MAX_LISTED:
+            parts.append(f"<li>… and {len(items) - MAX_LISTED:,} more (see the JSON report)</li>")
+        parts.append("</ul></details>")
+    return "".join(parts)
+
+
+def _filters(report: Report) -> str:
+    outlets = sorted({doc.outlet for doc in report.documents if doc.outlet}, key=str.casefold)
+    options = ['<option value="all">all outlets</option>']
+    options += [f'<option value="{n}">{_e(name)}</option>' for n, name in enumerate(outlets)]
+    if any(doc.outlet is None for doc in report.documents):
+        options.append('<option value="-1">(no outlet)</option>')
+    dates = sorted(
+        moment.date().isoformat()
+        for moment in (doc.published_at for doc in report.documents)
+        if moment is not None
+    )
+    bounds = f' min="{dates[0]}" max="{dates[-1]}"' if dates else ""
+    return (
+        '<form id="filters" class="filters" role="search" aria-label="Filter the report">'
+        f'<label>Outlet <select id="f-outlet">{"".join(options)}</select></label>'
+        f'<label>From <input type="date" id="f-from"{bounds}></label>'
+        f'<label>To <input type="date" id="f-to"{bounds}></label>'
+        '<label>Min. similarity <input type="range" id="f-sim" min="0" max="1" step="0.01" '
+        'value="0"> <output id="f-sim-value" for="f-sim">0.00</output></label>'
+        '<label>Search <input type="search" id="f-search" placeholder="id, outlet, title, text"'
+        ' autocomplete="off"></label>'
+        '<button type="reset" id="f-reset">Reset</button>'
+        '<span id="f-count" class="muted" role="status" aria-live="polite"></span>'
+        "</form>"
+    )
+
+
+def _legend() -> str:
+    items = [
+        '<li><span class="ed ed-src">removed or replaced</span> source words (struck)</li>',
+        '<li><span class="ed ed-tgt">inserted or replacing</span> target words (bold)</li>',
+        '<li><span class="gap" title="words inserted on the other side">‸</span> '
+        "where the other side has words this side lacks</li>",
+    ]
+    for name, (tag, description) in MUTATION_LABELS.items():
+        items.append(
+            f'<li><span class="mut mut-{name}" data-tag="{_e(tag)}">{_e(description)}</span></li>'
+        )
+    return (
+        '<details class="legend" open><summary>Legend: edits and mutation types</summary>'
+        '<p class="muted">Every changed word is marked. On lineage hops each mutation also gets '
+        "its type: a tag, a colour and a line style, so the types stay apart without colour."
+        f'</p><ul class="legend-items">{"".join(items)}</ul></details>'
+    )
+
+
+def _settings_table(report: Report) -> str:
+    if report.settings is None:
+        return ""
+    rows = "".join(
+        f"<tr><th scope=\"row\">{_e(name)}</th><td>{_e(value)}</td></tr>"
+        for name, value in report.settings.to_dict().items()
+    )
+    return f'<details><summary>Settings used</summary><table class="settings">{rows}</table></details>'
+
+
+def render_html(report: Report, *, title: str = "wiretrace report") -> str:
+    """The report as one self-contained HTML page: open it from disk, e-mail it, read it offline."""
+    from wiretrace import __version__
+
+    style = _asset("report.css")
+    script = _asset("report.js")
+    csp = (
+        "default-src 'none'; "
+        f"style-src {_csp_hash(style)}; "
+        f"script-src {_csp_hash(script)}; "
+        "img-src data:; font-src 'none'; connect-src 'none'; media-src 'none'; "
+        "object-src 'none'; frame-src 'none'; worker-src 'none'; manifest-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    summary = ", ".join(
+        f"{count:,} {noun}{'' if count == 1 else 's'}"
+        for count, noun in (
+            (len(report.documents), "document"),
+            (len(report.pairs), "pair"),
+            (len(report.clusters), "cluster"),
+        )
+    )
+    page = (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">'
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="wiretrace {_e(__version__)}">'
+        f"<title>{_e(title)}</title>"
+        f"<style>{style}</style></head>\n<body>"
+        f'<header class="top"><h1>{_e(title)}</h1><p class="muted">{_e(summary)}</p>'
+        '<nav aria-label="Sections"><a href="#overview">Overview</a> '
+        '<a href="#lineage">Lineage</a> <a href="#documents">Documents</a> '
+        '<a href="#pairs">Pairs</a></nav></header>\n<main>'
+        + _overview(report)
+        + '<noscript><p class="warning">The lineage graphs, documents and pairs below are drawn '
+        "by the page's own script, which is switched off here. The overview above is complete; "
+        "open this file in a web browser with JavaScript on to read the rest.</p></noscript>"
+        + _filters(report)
+        + _legend()
+        + '<section id="lineage" aria-labelledby="lineage-h"><h2 id="lineage-h">Lineage</h2>'
+        '<p class="muted">Who most likely took each text from whom, over publication time '
+        "(UTC); documents without a date are in the undated lane on the right. Each arrow is "
+        "labelled with the mutation types on that hop.</p>"
+        '<div id="clusters" class="list"></div></section>'
+        '<section id="documents" aria-labelledby="documents-h"><h2 id="documents-h">Documents</h2>'
+        '<p class="muted">Each bar splits a document\'s words by where they come from: the '
+        "source that covers the most first, then what each further source adds, and its own "
+        "words (hatched).</p>"
+        '<div id="document-list" class="list"></div></section>'
+        '<section id="pairs" aria-labelledby="pairs-h"><h2 id="pairs-h">Pairs</h2>'
+        '<p class="muted">Open a pair to read its passages side by side, source on the left.</p>'
+        '<div id="pair-list" class="list"></div></section>'
+        "</main>\n"
+        f'<footer><p>This file: <span id="file-size">{_SIZE_MARK}</span>. It is self-contained '
+        "and fetches nothing: it works offline and when e-mailed.</p>"
+        f"<p>Made by wiretrace {_e(__version__)} (data as in the JSON report "
+        f"{_e(SCHEMA)}).</p>{_settings_table(report)}</footer>\n"
+        f'<script type="application/json" id="wiretrace-data">{embed_json(_page_data(report))}'
+        "</script>\n"
+        f"<script>{script}</script>\n</body></html>\n"
+    )
+    return _with_size(page)
+
+
+def format_size(size: int) -> str:
+    """A byte count as people read it: "812 bytes", "1.4 KB", "12.0 MB" (powers of 1000)."""
+    if size < 1000:
+        return f"{size:,} bytes"
+    value = float(size)
+    for unit in ("KB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"
+
+
+def _with_size(page: str) -> str:
+    """The page with its own size (UTF-8 bytes) written in; the written size changes the size."""
+    base = len(page.encode("utf-8")) - len(_SIZE_MARK.encode("utf-8"))
+    size = base
+    for _ in range(5):
+        shown = f"{size:,} bytes ({format_size(size)})" if size >= 1000 else format_size(size)
+        total = base + len(shown.encode("utf-8"))
+        if total == size:
+            break
+        size = total
+    return page.replace(_SIZE_MARK, shown)

@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 import networkx as nx
 
@@ -507,18 +508,26 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     multi-word outlet name counts anywhere. A bare mention does not: an outlet named after a city
     is not credited by every story about that city.
     """
+    folded = text.casefold()
     for name in names:
-        escaped = re.escape(name)
-        if " " in name.strip():
-            pattern = rf"(?<!\w){escaped}(?!\w)"
-        else:
-            pattern = (
-                rf"\(\s*{escaped}\s*\)|{_CREDIT_BEFORE}{escaped}(?!\w)"
-                rf"|(?<!\w){escaped}{_CREDIT_AFTER}(?!\w)"
-            )
-        if re.search(pattern, text, flags=re.IGNORECASE if len(name) > 3 else 0):
+        if name.casefold() not in folded:  # cheap test first: most texts never name it
+            continue
+        if _credit_pattern(name).search(text):
             return name
     return None
+
+
+@lru_cache(maxsize=4096)
+def _credit_pattern(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    if " " in name.strip():
+        pattern = rf"(?<!\w){escaped}(?!\w)"
+    else:
+        pattern = (
+            rf"\(\s*{escaped}\s*\)|{_CREDIT_BEFORE}{escaped}(?!\w)"
+            rf"|(?<!\w){escaped}{_CREDIT_AFTER}(?!\w)"
+        )
+    return re.compile(pattern, flags=re.IGNORECASE if len(name) > 3 else 0)
 
 
 # --- lineage ----------------------------------------------------------------------------------

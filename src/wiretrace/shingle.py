@@ -25,11 +25,14 @@ _MARKS = (
     "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
 )
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
-_LETTER = rf"(?:[^\W\d_{_CJK}]|[{_MARKS}])"
+_LETTER = rf"[^\W\d_{_CJK}]"
+# A run of letters with combining marks inside it, written as an unrolled loop (letters, then
+# marks followed by more letters) so the common case is one character-class run: fast.
+_WORD = rf"{_LETTER}+(?:[{_MARKS}]+{_LETTER}*)*"
 TOKEN_PATTERN = re.compile(
     rf"[{_CJK}]"  # one CJK ideograph or kana
     rf"|\d+(?:[.,:]\d+)*"  # a number with inner separators
-    rf"|{_LETTER}+(?:['\u2019]{_LETTER}+)*"  # a word, with inner apostrophes
+    rf"|{_WORD}(?:['\u2019]{_WORD})*"  # a word, with inner apostrophes
 )
 
 # Persistent indexes record this and refuse to mix keys of different versions: bump it whenever

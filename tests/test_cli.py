@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 import wiretrace
 from wiretrace.cli import cli
+from wiretrace.report.html import format_size
 
 COMMANDS = ["compare", "report", "demo", "index", "trace"]
 STORY = (
@@ -133,6 +134,7 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
         "passages": 1,
         "skipped": 0,
         "notices": 0,
+        "clusters": 1,
     }
     assert data["settings"] == wiretrace.Settings().to_dict()
     assert data["documents"] == [
@@ -168,6 +170,7 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
                     "target_start": 0,
                     "target_end": end,
                     "similarity": 1.0,
+                    "kind": "narration",
                     "matched_words": STORY_WORDS,
                     "source_words": STORY_WORDS,
                     "target_words": STORY_WORDS,
@@ -178,6 +181,14 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
             ],
         }
     ]
+    (cluster,) = data["clusters"]
+    assert cluster["members"] == [
+        {"document": "excerpt.txt", "start": 0, "end": end},
+        {"document": "full.txt", "start": 0, "end": end},
+    ]
+    # The fuller text is the origin; the excerpt trimmed it.
+    assert cluster["root"] == "full.txt"
+    assert [(e["parent"], e["child"]) for e in cluster["edges"]] == [("full.txt", "excerpt.txt")]
     assert data["skipped"] == []
 
 
@@ -347,6 +358,72 @@ def test_demo_orients_by_publication_time(demo_json: dict[str, Any]) -> None:
     directions = {(p["source"], p["target"]): p["direction"] for p in demo_json["pairs"]}
     assert directions[("wire-ndx-0412", "svcourier-2210")] == "published"
     assert directions[("hpost-1187", "wire-ndx-0412")] == "published"
+
+
+def test_demo_writes_an_html_page_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`wiretrace demo` writes wiretrace-demo.html here, says where on stderr, prints nothing."""
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    page = (tmp_path / "wiretrace-demo.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "svcourier-2210" in page
+    size = len(page.encode("utf-8"))
+    assert result.stderr.startswith("Report written to wiretrace-demo.html (")
+    assert f"{size:,} bytes" in page
+    assert (tmp_path / "wiretrace-demo.html").resolve().as_uri() in result.stderr
+
+
+@pytest.mark.parametrize(("output_format", "start"), [("text", "wiretrace: 13"), ("json", "{")])
+def test_demo_text_and_json_go_to_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str, start: str
+) -> None:
+    """`demo --format text|json` prints the report and writes no file."""
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", "--format", output_format, "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_html_to_stdout_with_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`demo -o -` prints the HTML page instead of writing the file."""
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", "-o", "-", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("output_format", ["html", "csv"])
+def test_compare_writes_html_and_csv(texts: Path, output_format: str) -> None:
+    """`compare --format html|csv -o FILE` writes the file and reports its size."""
+    name = f"pair.{output_format}"
+    result = run("compare", "excerpt.txt", "full.txt", "--format", output_format, "-o", name)
+    assert result.exit_code == 0, result.output
+    written = (texts / name).read_bytes()
+    assert f"Report written to {name} ({format_size(len(written))})" in result.stderr
+    assert b"excerpt.txt" in written
+
+
+def test_report_shows_no_progress_bar_when_stderr_is_not_a_terminal(texts: Path) -> None:
+    """Progress bars are for terminals: to a pipe, stderr stays empty and stdout is the report."""
+    result = run("report", str(texts), "--format", "json", "--jobs", "1")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["schema"] == "wiretrace.report/1"
+
+
+def test_report_html_to_stdout(texts: Path) -> None:
+    """`report FOLDER --format html` prints one page with the pair's documents."""
+    result = run("report", str(texts), "--format", "html", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    assert result.stdout.count("</html>") == 1
+    assert "full.txt" in result.stdout
 
 
 def test_installed_console_script_runs_the_demo() -> None:

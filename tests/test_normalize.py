@@ -78,13 +78,14 @@ def test_offsets_are_monotonic_and_in_bounds(text: str) -> None:
 @PROPERTY
 @given(st.one_of(articles(), st.text()))
 def test_each_original_char_gives_its_normalized_form(text: str) -> None:
-    """The normalized chars mapped to one original char are that char's normalized form."""
+    """The normalized chars mapped to one original char are that char's normalized form
+    (spaces aside: whitespace runs collapse, which other tests check)."""
     normalized = normalize_text(text)
     groups: dict[int, str] = {}
     for char, offset in zip(normalized.text, normalized.offsets, strict=False):
         groups[offset] = groups.get(offset, "") + char
     for offset, group in groups.items():
-        assert group == normalize_char(text[offset])
+        assert group.replace(" ", "") == normalize_char(text[offset]).replace(" ", "")
 
 
 @PROPERTY

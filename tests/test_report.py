@@ -13,7 +13,17 @@ from wiretrace import Report, Skipped, compare, render_json, render_text
 
 ANSI = re.compile(r"\x1b\[")
 
-TOP_KEYS = {"schema", "summary", "settings", "documents", "pairs", "skipped", "notices"}
+TOP_KEYS = {
+    "schema",
+    "summary",
+    "settings",
+    "documents",
+    "pairs",
+    "clusters",
+    "credits",
+    "skipped",
+    "notices",
+}
 DOCUMENT_KEYS = {"id", "outlet", "published", "title", "url", "length"}
 PAIR_KEYS = {
     "source",
@@ -30,6 +40,7 @@ PASSAGE_KEYS = {
     "target_start",
     "target_end",
     "similarity",
+    "kind",
     "matched_words",
     "source_words",
     "target_words",
@@ -95,7 +106,7 @@ def test_json_has_the_schema_version(demo_json: dict[str, Any]) -> None:
 
 
 def test_json_top_level_keys(demo_json: dict[str, Any]) -> None:
-    """The top level has exactly schema, summary, settings, documents, pairs, skipped, notices."""
+    """The top level has exactly the documented keys."""
     assert set(demo_json) == TOP_KEYS
 
 
@@ -133,7 +144,7 @@ def test_json_passages_and_edits_follow_the_contract(demo_json: dict[str, Any]) 
             assert set(passage) == PASSAGE_KEYS
             assert all(
                 isinstance(passage[key], int)
-                for key in PASSAGE_KEYS - {"similarity", "source_text", "target_text", "edits"}
+                for key in PASSAGE_KEYS - {"similarity", "kind", "source_text", "target_text", "edits"}
             )
             for edit in passage["edits"]:
                 assert set(edit) == EDIT_KEYS
@@ -156,13 +167,14 @@ def test_json_passage_texts_are_the_document_slices(
 
 
 def test_json_summary_counts_match_the_lists(demo_json: dict[str, Any]) -> None:
-    """summary counts documents, pairs, passages, skipped inputs and notices."""
+    """summary counts documents, pairs, passages, skipped inputs, notices and clusters."""
     assert demo_json["summary"] == {
         "documents": len(demo_json["documents"]),
         "pairs": len(demo_json["pairs"]),
         "passages": sum(len(pair["passages"]) for pair in demo_json["pairs"]),
         "skipped": len(demo_json["skipped"]),
         "notices": len(demo_json["notices"]),
+        "clusters": len(demo_json["clusters"]),
     }
 
 

@@ -67,6 +67,9 @@ LATE_HOURS = 12.0
 WEIGHT_LATE = 0.5
 # Credit (direction): the child names the parent's outlet in a reporting position.
 WEIGHT_CREDIT = 0.1
+# Containment of whole texts (direction, weak: a tie-breaker where nothing else tells): the
+# text 5% or more longer is the likelier origin.
+WEIGHT_FULLER = 0.05
 # A document is a root unless some parent accounts for more than ROOT_SHARE of its reused text.
 ROOT_SHARE = 0.4
 # A change of at least this many words that adds or removes whole sentences is typed as such.
@@ -687,7 +690,12 @@ def _parent_score(parent: Document, child: Document, cost: float, names_of) -> f
         if hours < -LATE_HOURS:
             time_term -= WEIGHT_LATE * min(1.0, (-hours - LATE_HOURS) / 24.0)
     credit = 1.0 if find_credit(child.text, names_of(parent)) else 0.0
-    return -cost + time_term + WEIGHT_CREDIT * credit
+    # Whole texts: the shorter, edited text usually derives from the fuller one.
+    parent_length, child_length = len(parent.text), len(child.text)
+    fuller = 0.0
+    if abs(parent_length - child_length) > 0.05 * max(parent_length, child_length):
+        fuller = 1.0 if parent_length > child_length else -1.0
+    return -cost + time_term + WEIGHT_CREDIT * credit + WEIGHT_FULLER * fuller
 
 
 def _same_outlet(first: Document, second: Document) -> bool:

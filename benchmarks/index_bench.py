@@ -7,11 +7,13 @@ least one source). The baseline, measured in the same run, is the sketching alon
 bucket keys, no storage): the add rate's ratio to it is the cost of storage.
 
     python benchmarks/index_bench.py                      # SQLite and Redis, full corpus
-    python benchmarks/index_bench.py --limit 5000         # a quick run
+    python benchmarks/index_bench.py --limit 5000         # a quick run: the first 5000 articles
+    python benchmarks/index_bench.py --every 6            # a sample: every 6th article
     python benchmarks/index_bench.py --backends sqlite    # SQLite only
+    python benchmarks/index_bench.py --trace-only         # trace again, indexes built before
 
 Redis: --redis URL, else $WIRETRACE_REDIS_URL, else redis://127.0.0.1:6390/0 (the index is
-written under the prefix "wtbench", which is cleared first).
+written under the prefix --redis-prefix, "wtbench" by default, which is cleared first).
 """
 
 from __future__ import annotations
@@ -83,59 +85,66 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_backend(
-    name: str,
-    location: str,
-    corpus: list[Document],
-    queries: list[Document],
-    args: argparse.Namespace,
-) -> dict[str, float]:
+def add_all(location: str, corpus: list[Document], args: argparse.Namespace) -> dict[str, float]:
+    """Build the index from scratch; the add rate and the size."""
     started = time.perf_counter()
     with Index.open(location, jobs=args.jobs) as index:
         result = index.add(corpus, batch_size=args.batch_size)
-        add_seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
         stats = index.stats()
-        print(
-            f"{name}: added {result.added} in {add_seconds:.0f} s; {stats['bytes'] / 2**20:.0f} MiB"
-        )
+    print(
+        f"{location}: added {result.added} in {seconds:.0f} s; {stats['bytes'] / 2**20:.0f} MiB; "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    return {
+        "documents": stats["documents"],
+        "add_rate": result.added / seconds,
+        "bytes": stats["bytes"],
+    }
+
+
+def trace_all(location: str, queries: list[Document]) -> dict[str, float]:
+    """Trace each query on its own; latency percentiles and the share that found a source."""
+    with Index.open(location, create=False) as index:
         for query in queries[:5]:  # warm the caches a little, as a running service would be
             index.trace(query)
-        latencies, sources = [], []
+        latencies, found = [], 0
         for query in queries:
             began = time.perf_counter()
             report = index.trace(query)
             latencies.append((time.perf_counter() - began) * 1000)
-            sources.append(len(report.pairs))
+            found += bool(report.pairs)
     return {
-        "documents": stats["documents"],
-        "add_rate": result.added / add_seconds,
-        "add_seconds": add_seconds,
-        "bytes": stats["bytes"],
         "p50": statistics.median(latencies),
         "p90": percentile(latencies, 0.90),
         "p99": percentile(latencies, 0.99),
         "mean": statistics.fmean(latencies),
-        "with_sources": sum(1 for count in sources if count) / len(sources),
+        "with_sources": found / len(queries),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, help="index only the first N articles")
-    parser.add_argument(
-        "--queries", type=int, default=200, help="held-out and edited articles each"
-    )
+    parser.add_argument("--every", type=int, default=1, help="take every k-th article (a sample)")
+    parser.add_argument("--queries", type=int, default=200, help="held-out and edited, each")
     parser.add_argument("--backends", default="sqlite,redis")
     parser.add_argument("--index-dir", default="/tmp/wiretrace-bench")
     parser.add_argument(
         "--redis", default=os.environ.get("WIRETRACE_REDIS_URL", "redis://127.0.0.1:6390/0")
     )
+    parser.add_argument("--redis-prefix", default="wtbench")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--trace-only", action="store_true", help="trace against the indexes built before"
+    )
     args = parser.parse_args()
     print("\n".join(machine()))
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (other work on the machine slows it)")
     began = time.perf_counter()
-    corpus = read_corpus(args.limit)
+    corpus = read_corpus(args.limit)[:: args.every]
     print(f"read {len(corpus)} articles in {time.perf_counter() - began:.0f} s", flush=True)
     rng = random.Random(5)
     held = set(rng.sample(range(len(corpus)), args.queries))
@@ -151,72 +160,63 @@ def main() -> None:
     sketch_rate = len(sample) / (time.perf_counter() - began)
     print(f"baseline: sketching alone, one process: {sketch_rate:.0f} docs/s", flush=True)
 
-    rows = {}
+    added: dict[str, dict[str, float]] = {}
+    traced: dict[str, dict[str, dict[str, float]]] = {}
     for backend in args.backends.split(","):
         if backend == "sqlite":
-            Path(args.index_dir).mkdir(parents=True, exist_ok=True)
             location = str(Path(args.index_dir) / "news.db")
-            for suffix in ("", "-wal", "-shm"):
-                Path(location + suffix).unlink(missing_ok=True)
         else:
-            from wiretrace.index.redis import RedisStore
+            separator = "&" if "?" in args.redis else "?"
+            location = f"{args.redis}{separator}prefix={args.redis_prefix}"
+        if not args.trace_only:
+            if backend == "sqlite":
+                Path(args.index_dir).mkdir(parents=True, exist_ok=True)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(location + suffix).unlink(missing_ok=True)
+            else:
+                from wiretrace.index.redis import RedisStore
 
-            location = args.redis + ("&" if "?" in args.redis else "?") + "prefix=wtbench"
-            store = RedisStore(location, create=True)
-            store.clear()
-            store.close()
-        print(f"{backend}: adding {len(indexed)} articles ...", flush=True)
-        rows[backend] = {
-            "held-out": run_backend(backend, location, indexed, held_out, args),
-        }
-        with Index.open(location, create=False) as index:
-            latencies = []
-            found = 0
-            for query in copies:
-                start = time.perf_counter()
-                report = index.trace(query)
-                latencies.append((time.perf_counter() - start) * 1000)
-                found += bool(report.pairs)
-        rows[backend]["edited copies"] = {
-            "p50": statistics.median(latencies),
-            "p90": percentile(latencies, 0.90),
-            "p99": percentile(latencies, 0.99),
-            "mean": statistics.fmean(latencies),
-            "with_sources": found / len(copies),
-        }
+                store = RedisStore(location, create=True)
+                store.clear()
+                store.close()
+            print(f"{backend}: adding {len(indexed)} articles ...", flush=True)
+            added[backend] = add_all(location, indexed, args)
+        traced[backend] = {"held-out": trace_all(location, held_out)}
+        traced[backend]["edited copies"] = trace_all(location, copies)
+        print(f"{backend}: traced; load average {os.getloadavg()[0]:.1f}", flush=True)
 
     print()
     print(
-        f"corpus: {len(indexed)} articles indexed, {args.queries} held out, {args.queries} edited copies"
+        f"corpus: {len(indexed)} articles indexed, {args.queries} held out, {args.queries} edited"
     )
     print(f"baseline (sketching alone, one process): {sketch_rate:.0f} docs/s")
-    print()
-    print("| backend | documents | add docs/s | add vs sketching | size MiB |")
-    print("|---|---|---|---|---|")
-    for backend, result in rows.items():
-        held_row = result["held-out"]
-        print(
-            f"| {backend} | {held_row['documents']} | {held_row['add_rate']:.0f} | "
-            f"{held_row['add_rate'] / sketch_rate:.2f}x | {held_row['bytes'] / 2**20:.0f} |"
-        )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    if added:
+        print()
+        print("| backend | documents | add docs/s | add vs sketching | size MiB |")
+        print("|---|---|---|---|---|")
+        for backend, row in added.items():
+            print(
+                f"| {backend} | {row['documents']} | {row['add_rate']:.0f} | "
+                f"{row['add_rate'] / sketch_rate:.2f}x | {row['bytes'] / 2**20:.0f} |"
+            )
     print()
     print("| backend | queries | p50 ms | p90 ms | p99 ms | mean ms | with a source |")
     print("|---|---|---|---|---|---|---|")
-    for backend, result in rows.items():
-        for kind in ("held-out", "edited copies"):
-            row = result[kind]
+    for backend, kinds in traced.items():
+        for kind, row in kinds.items():
             print(
                 f"| {backend} | {kind} | {row['p50']:.1f} | {row['p90']:.1f} | {row['p99']:.1f} | "
                 f"{row['mean']:.1f} | {row['with_sources']:.0%} |"
             )
-    if len(rows) == 2:
-        sqlite_row, redis_row = rows["sqlite"], rows["redis"]
+    if len(traced) == 2:
         print()
         print(
-            "redis / sqlite: add rate "
-            f"{redis_row['held-out']['add_rate'] / sqlite_row['held-out']['add_rate']:.2f}x, "
-            f"trace p50 {redis_row['held-out']['p50'] / sqlite_row['held-out']['p50']:.2f}x (held-out), "
-            f"{redis_row['edited copies']['p50'] / sqlite_row['edited copies']['p50']:.2f}x (edited)"
+            "redis / sqlite trace p50: "
+            f"{traced['redis']['held-out']['p50'] / traced['sqlite']['held-out']['p50']:.2f}x "
+            "(held-out), "
+            f"{traced['redis']['edited copies']['p50'] / traced['sqlite']['edited copies']['p50']:.2f}x"
+            " (edited)"
         )
 
 

@@ -70,7 +70,9 @@ def hostile_page() -> str:
 
 def page_data(page: str) -> dict[str, Any]:
     """The JSON data block the page's script renders."""
-    (data,) = [text for attrs, text in Page(page).scripts if attrs.get("type") == "application/json"]
+    (data,) = [
+        text for attrs, text in Page(page).scripts if attrs.get("type") == "application/json"
+    ]
     return json.loads(data)
 
 
@@ -227,7 +229,13 @@ def test_footer_states_the_page_own_size(demo_page: str) -> None:
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0 bytes"), (999, "999 bytes"), (1000, "1.0 KB"), (126_493, "126.5 KB"), (12_300_000, "12.3 MB")],
+    [
+        (0, "0 bytes"),
+        (999, "999 bytes"),
+        (1000, "1.0 KB"),
+        (126_493, "126.5 KB"),
+        (12_300_000, "12.3 MB"),
+    ],
 )
 def test_format_size(size: int, text: str) -> None:
     """Sizes are shown in bytes, KB or MB (powers of 1000)."""
@@ -254,7 +262,9 @@ def test_source_shares_sum_to_one(demo_report: Report) -> None:
     """Each document's shares by source and its own share sum to 1."""
     data = page_data(wiretrace.render_html(demo_report))
     for doc in data["documents"]:
-        assert sum(share for _, share, _ in doc["sources"]) + doc["own"] == pytest.approx(1, abs=1e-3)
+        assert sum(share for _, share, _ in doc["sources"]) + doc["own"] == pytest.approx(
+            1, abs=1e-3
+        )
 
 
 def test_largest_source_share_is_its_pair_coverage(demo_report: Report) -> None:
@@ -315,3 +325,43 @@ def test_report_without_clusters_renders() -> None:
     page = wiretrace.render_html(report)
     assert "No passage is carried by several documents." in page
     assert page_data(page)["pairs"][0]["edge"] is None
+
+
+def test_trace_command_writes_html(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wiretrace trace --format html -o FILE` writes the page with the article and its source."""
+    from click.testing import CliRunner
+
+    from wiretrace.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    story = " ".join(f"word{k}" for k in range(60))
+    (tmp_path / "corpus.jsonl").write_text(
+        json.dumps({"id": "wire", "text": story, "outlet": "Wire"}) + "\n", encoding="utf-8"
+    )
+    (tmp_path / "article.txt").write_text("Our own lead. " + story, encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "add", "news.db", "corpus.jsonl", "-j", "1"]).exit_code == 0
+    result = runner.invoke(
+        cli, ["trace", "article.txt", "--index", "news.db", "--format", "html", "-o", "t.html"]
+    )
+    assert result.exit_code == 0, result.output
+    data = page_data((tmp_path / "t.html").read_text(encoding="utf-8"))
+    assert [doc["id"] for doc in data["documents"]] == ["article.txt", "wire"]
+    assert [
+        (data["documents"][p["s"]]["id"], data["documents"][p["t"]]["id"]) for p in data["pairs"]
+    ] == [("wire", "article.txt")]
+
+
+def test_nul_characters_do_not_reach_the_page() -> None:
+    """A NUL in an id is shown as U+FFFD and cannot stand in for the footer's size mark."""
+    text = "one two three four five six"
+    name = "a\x00size\x00"
+    report = Report(
+        documents=(Document(id=name, text=text), Document(id="b", text=text)),
+        pairs=(Pair(name, "b", "unknown", 1.0, 1.0, 1.0, (Passage(0, 27, 0, 27, 1.0, 6, 6, 6),)),),
+    )
+    page = wiretrace.render_html(report)
+    assert "\x00" not in page
+    assert "a\ufffdsize\ufffd" in page
+    shown = re.search(r'id="file-size">([\d,]+) bytes', page)
+    assert shown is not None and int(shown.group(1).replace(",", "")) == len(page.encode())

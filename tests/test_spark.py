@@ -271,14 +271,25 @@ def test_find_clusters_closes_a_long_chain(spark: Any) -> None:
 # Input checks
 
 
-def test_empty_texts_are_skipped_and_listed(spark: Any) -> None:
-    """A row with an empty text is left out and listed in `skipped` with reason "empty"."""
+def test_empty_texts_and_skipped_bad_rows_are_listed(spark: Any) -> None:
+    """Empty texts, and bad rows with on_error="skip", are left out and listed in `skipped`."""
     frame = spark.createDataFrame(
-        [("a", STORY), ("b", "  "), ("c", STORY)], "id string, text string"
+        [("a", STORY), ("b", "  "), (None, STORY), ("c", STORY)], "id string, text string"
     )
-    tables = spark_engine().find_reuse(frame, clusters=False)
-    assert [tuple(row) for row in tables.skipped.collect()] == [("b", "empty")]
+    tables = spark_engine().find_reuse(frame, on_error="skip", clusters=False)
+    skipped = sorted(tables.skipped.collect(), key=lambda row: str(row.id))
+    assert [(row.id, row.reason.split(" (")[0]) for row in skipped] == [
+        (None, "field 'id' is missing"),
+        ("b", "empty"),
+    ]
     assert [(row.source, row.target) for row in tables.pairs.collect()] == [("a", "c")]
+
+
+def test_a_row_without_id_raises_input_error(spark: Any) -> None:
+    """A null id raises InputError saying what is wrong and how to go on."""
+    frame = spark.createDataFrame([("a", STORY), (None, STORY)], "id string, text string")
+    with pytest.raises(InputError, match="cannot be read.*field 'id' is missing.*on_error='skip'"):
+        spark_engine().find_reuse(frame)
 
 
 def test_duplicate_ids_raise_input_error(spark: Any) -> None:
@@ -286,16 +297,6 @@ def test_duplicate_ids_raise_input_error(spark: Any) -> None:
     frame = spark.createDataFrame([("a", STORY), ("a", STORY)], "id string, text string")
     with pytest.raises(InputError, match=r"duplicate document id.*'a' \(2 rows\)"):
         spark_engine().find_reuse(frame)
-
-
-def test_a_row_without_id_raises_or_is_skipped(spark: Any) -> None:
-    """A null id raises InputError, or with on_error="skip" is listed in `skipped`."""
-    frame = spark.createDataFrame([("a", STORY), (None, STORY)], "id string, text string")
-    with pytest.raises(InputError, match="1 document row.*field 'id' is missing"):
-        spark_engine().find_reuse(frame)
-    tables = spark_engine().find_reuse(frame, on_error="skip", clusters=False)
-    ((reason,),) = [tuple(row)[1:] for row in tables.skipped.collect()]
-    assert "field 'id' is missing" in reason
 
 
 def test_a_missing_text_column_raises_input_error(spark: Any) -> None:

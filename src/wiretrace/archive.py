@@ -30,6 +30,7 @@ from wiretrace.ingest.fields import normalize_date
 from wiretrace.lineage import orient_pair
 from wiretrace.models import (
     Document,
+    Notice,
     Pair,
     Report,
     Skipped,
@@ -45,7 +46,7 @@ FORMAT = "wiretrace.index/1"
 INDEX_SETTINGS = ("shingle_size", "window_size", "num_perm", "threshold", "seed")
 """The settings that make bucket keys: an index is built with one value of each, for good."""
 
-AddProgress = Callable[[str, int, int | None], None]
+AddProgress = Callable[[str, int, Any], None]
 """progress(stage, done, total): "add" with documents read so far (total None: not known)."""
 
 _TOP_OUTLETS = 10
@@ -55,13 +56,14 @@ _TOP_OUTLETS = 10
 class AddResult:
     """What one `Index.add` did: documents added, replaced (same id, new content), unchanged
     (same id and content, so skipped: this is how an interrupted add resumes), inputs skipped,
-    and the documents in the index afterwards."""
+    the documents in the index afterwards, and notices about the inputs read."""
 
     added: int
     replaced: int
     unchanged: int
     skipped: tuple[Skipped, ...]
     documents: int
+    notices: tuple[Notice, ...] = ()
 
 
 def index_meta(settings: Settings) -> dict[str, str]:
@@ -96,7 +98,7 @@ def _check_meta(
                 f"uses {current[name]!r}; its keys cannot be compared, so build a new index "
                 "from the same inputs"
             )
-    stored = {name: _stored_value(name, meta[name]) for name in INDEX_SETTINGS}
+    stored: dict[str, Any] = {name: _stored_value(name, meta[name]) for name in INDEX_SETTINGS}
     for name in INDEX_SETTINGS:
         asked = getattr(settings, name)
         if name in explicit and asked != stored[name]:
@@ -272,6 +274,7 @@ class Index:
             raise ConfigError(f"batch_size must be >= 1, got {batch_size!r}")
         counts = {"added": 0, "replaced": 0, "unchanged": 0, "read": 0}
         skipped: list[Skipped] = []
+        notices: list[Notice] = []
         seen: set[str] = set()
         workers = self.settings.workers
         pool = (
@@ -286,6 +289,8 @@ class Index:
                 for item in batch:
                     if isinstance(item, Skipped):
                         skipped.append(item)
+                    elif isinstance(item, Notice):
+                        notices.append(item)
                     elif isinstance(item, Document):
                         if item.id in seen:
                             raise InputError(
@@ -316,6 +321,7 @@ class Index:
             unchanged=counts["unchanged"],
             skipped=tuple(skipped),
             documents=self._store.count(),
+            notices=tuple(notices),
         )
 
     def _prepare(

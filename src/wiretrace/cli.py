@@ -361,6 +361,9 @@ def index_add(
     for item in result.skipped:
         where = f"{item.input} line {item.line}" if item.line is not None else item.input
         click.echo(f"skipped {where}: {item.reason}", err=True)
+    for notice in result.notices:
+        where = f"{notice.input} line {notice.line}" if notice.line is not None else notice.input
+        click.echo(f"notice {where}: {notice.message}", err=True)
     click.echo(
         f"{index_location}: {result.added} added, {result.replaced} replaced, "
         f"{result.unchanged} unchanged, {len(result.skipped)} skipped; "

@@ -42,9 +42,9 @@ INSTALL_HINT = "pip install 'wiretrace[spark]'"
 DOCUMENT_COLUMNS = ("id", "text", "outlet", "published", "title", "url")
 """The columns of the documents DataFrame; `id` and `text` are required, the others optional."""
 
-_DOCUMENT = (
+_READ = (
     "struct<id:string,text:string,outlet:string,published:string,title:string,url:string,"
-    "problem:string>"
+    "problem:string,hashes:array<bigint>>"
 )
 _SKETCH = "struct<keys:array<bigint>,mask:binary>"
 _EDIT = (
@@ -114,17 +114,6 @@ def _pyspark() -> Any:
 # Executor side: plain functions of plain values, each a stage of `wiretrace.pipeline`.
 
 
-def _read_record(row: Any) -> tuple[Any, ...]:
-    """A document's fields as `Document.from_record` normalizes them, or why it cannot be read."""
-    record = {name: getattr(row, name) for name in DOCUMENT_COLUMNS}
-    try:
-        doc = document_from_mapping(record)
-    except InputError as error:
-        known = None if record["id"] is None else str(record["id"])
-        return (known, None, None, None, None, None, error.reason)
-    return (doc.id, doc.text, doc.outlet, doc.published, doc.title, doc.url, None)
-
-
 def _document(row: Any) -> Document:
     return Document(
         id=row.id,
@@ -141,10 +130,18 @@ def _as_signed(values: np.ndarray) -> list[int]:
     return values.astype(np.uint64, copy=False).view(np.int64).tolist()
 
 
-def _read_hashes(row: Any, settings: Settings) -> list[int]:
-    """Stage 1: the document's unique outlet-salted shingle hashes."""
-    _, hashes = read_tokens(_document(row), settings)
-    return _as_signed(hashes)
+def _read(row: Any, settings: Settings) -> tuple[Any, ...]:
+    """Stage 1: the document's fields as `Document.from_record` reads them, and its unique
+    outlet-salted shingle hashes; or, for a row that is not a document, why."""
+    record = {name: getattr(row, name) for name in DOCUMENT_COLUMNS}
+    try:
+        doc = document_from_mapping(record)
+    except InputError as error:
+        known = None if record["id"] is None else str(record["id"])
+        return (known, None, None, None, None, None, error.reason, None)
+    _, hashes = read_tokens(doc, settings)
+    fields = (doc.id, doc.text, doc.outlet, doc.published, doc.title, doc.url)
+    return (*fields, None, _as_signed(hashes))
 
 
 def _sketch(row: Any, settings: Settings, boilerplate: Any) -> tuple[list[int], bytes | None]:
@@ -156,7 +153,7 @@ def _sketch(row: Any, settings: Settings, boilerplate: Any) -> tuple[list[int], 
 
 @functools.lru_cache(maxsize=64)
 def _tokens_of(text: str) -> Any:
-    # A document is usually in several candidate pairs next to each other in a partition.
+    # Candidate pairs reach the aligner sorted by their first document: tokenize it once.
     return tokenize(text)
 
 
@@ -254,45 +251,51 @@ def _spark_of(frame: DataFrame) -> SparkSession:
     return frame.sparkSession
 
 
-def _read_documents(documents: DataFrame) -> DataFrame:
-    """The documents as `Document.from_record` reads them, numbered in row order, with a
-    `problem` column (null, or why the row cannot be read)."""
+def _read_documents(documents: DataFrame, settings: Settings, partitions: int) -> DataFrame:
+    """Stage 1 on every row, numbered in row order first and spread over `partitions` tasks.
+
+    Columns: position, the document columns, problem (null, or why the row is not a document)
+    and hashes.
+    """
     functions = _pyspark()
-    read = _udf(_read_record, _DOCUMENT)
-    return (
-        _prepare(documents)
-        .select(
-            functions.monotonically_increasing_id().alias("position"),
-            read(functions.struct(*DOCUMENT_COLUMNS)).alias("doc"),
-        )
-        .select("position", "doc.*")
-    )
+    numbered = _prepare(documents).withColumn("position", functions.monotonically_increasing_id())
+    if numbered.rdd.getNumPartitions() < partitions:
+        # One gzipped JSON file is one partition: spread the Python work over the cores.
+        numbered = numbered.repartition(partitions)
+    read = _udf(functools.partial(_read, settings=settings), _READ)
+    return numbered.select("position", read(functions.struct(*DOCUMENT_COLUMNS)).alias("read"))
 
 
 def _check_documents(numbered: DataFrame, on_error: str) -> None:
-    """InputError for unreadable rows (with on_error "fail") and for duplicate ids."""
+    """InputError for duplicate ids, and for unreadable rows with on_error "fail" (one job)."""
     functions = _pyspark()
-    problem = functions.col("problem")
-    if on_error == "fail":
-        bad = numbered.where(problem.isNotNull() & (problem != "empty"))
-        examples = bad.orderBy("position").take(3)
-        if examples:
-            shown = "; ".join(f"id {row.id!r}: {row.problem}" for row in examples)
-            raise InputError(
-                f"{bad.count()} document row(s) cannot be read ({shown}); fix them, or pass "
-                "on_error='skip' to leave them out and list them in `skipped`",
-                input="documents",
-            )
-    repeated = (
-        numbered.where(problem.isNull())
-        .groupBy("id")
-        .count()
-        .where(functions.col("count") > 1)
-        .orderBy("id")
-        .take(3)
+    col = functions.col
+    readable = col("problem").isNull()
+    unreadable = col("problem").isNotNull() & (col("problem") != "empty")
+    found = (
+        numbered.groupBy("id")
+        .agg(
+            functions.count(functions.when(readable, 1)).alias("rows"),
+            functions.count(functions.when(unreadable, 1)).alias("bad"),
+            functions.first(functions.when(unreadable, col("problem")), ignorenulls=True).alias(
+                "problem"
+            ),
+        )
+        .where((col("rows") > 1) | (col("bad") > 0 if on_error == "fail" else functions.lit(False)))
+        .limit(20)
+        .collect()
     )
+    bad = sorted((row for row in found if row.bad), key=lambda row: str(row.id))
+    if bad:
+        shown = "; ".join(f"id {row.id!r}: {row.problem}" for row in bad[:3])
+        raise InputError(
+            f"document rows cannot be read ({shown}); fix them, or pass on_error='skip' to leave "
+            "them out and list them in `skipped`",
+            input="documents",
+        )
+    repeated = sorted((row for row in found if row.rows > 1), key=lambda row: row.id)
     if repeated:
-        shown = ", ".join(f"{row.id!r} ({row['count']} rows)" for row in repeated)
+        shown = ", ".join(f"{row.id!r} ({row.rows} rows)" for row in repeated[:3])
         raise InputError(f"duplicate document id(s) {shown}; ids must be unique", input="documents")
 
 
@@ -310,19 +313,25 @@ def _find_boilerplate(hashes: DataFrame, min_documents: int) -> np.ndarray:
 
 
 def _candidate_pairs(sketches: DataFrame, max_bucket: int, min_hits: int) -> DataFrame:
-    """`index.candidate_pairs` as a shuffle: (first, second) positions sharing min_hits buckets."""
+    """`index.candidate_pairs` as a shuffle: (first, second) positions sharing min_hits buckets.
+
+    Keys are distinct per document already. Most keys are one document's only: they are counted
+    (cheap) before the shared ones are grouped into buckets (an array per key).
+    """
     functions = _pyspark()
+    col = functions.col
+    keys = sketches.select("position", functions.explode("keys").alias("key"))
+    shared = keys.groupBy("key").count().where(col("count").between(2, max_bucket))
     buckets = (
-        sketches.select("position", functions.explode("keys").alias("key"))
+        keys.join(shared.select("key"), "key", "left_semi")
         .groupBy("key")
         .agg(functions.array_sort(functions.collect_list("position")).alias("members"))
-        .where(functions.size("members").between(2, max_bucket))
     )
     return (
         buckets.select(functions.explode(functions.expr(_BUCKET_PAIRS)).alias("pair"))
         .groupBy("pair.first", "pair.second")
         .count()
-        .where(functions.col("count") >= min_hits)
+        .where(col("count") >= min_hits)
         .select("first", "second")
     )
 
@@ -332,6 +341,7 @@ def find_reuse(
     *,
     on_error: str = "fail",
     clusters: bool = True,
+    partitions: int | None = None,
     settings: Settings | None = None,
     **options: Any,
 ) -> ReuseTables:
@@ -343,9 +353,10 @@ def find_reuse(
     the source. Documents with an empty text are skipped; other bad rows raise InputError
     (``on_error="fail"``) or are skipped (``"skip"``); duplicate ids raise InputError.
 
-    Runs the job (the results are cached, not recomputed when read); `clusters=False` leaves out
-    the connected components. Settings are keyword arguments or a `Settings`, as for
-    `wiretrace.find_reuse`.
+    Runs the job (the results are cached, so reading them does not run it again);
+    `clusters=False` leaves out the connected components. `partitions` is the number of tasks of
+    the Python stages (default: twice `spark.default.parallelism`, i.e. the cluster's cores).
+    Settings are keyword arguments or a `Settings`, as for `wiretrace.find_reuse`.
     """
     if on_error not in ("fail", "skip"):
         raise InputError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
@@ -353,61 +364,61 @@ def find_reuse(
     functions = _pyspark()
     from pyspark import StorageLevel
 
-    doc = functions.struct(*DOCUMENT_COLUMNS)
+    col, keep = functions.col, StorageLevel.MEMORY_AND_DISK
+    context = _spark_of(documents).sparkContext
+    partitions = partitions or 2 * context.defaultParallelism
     cached: list[Any] = []
     try:
-        numbered = _read_documents(documents).persist(StorageLevel.MEMORY_AND_DISK)
+        context.setJobDescription("wiretrace: read documents (tokens, shingle hashes)")
+        numbered = _read_documents(documents, settings, partitions).select("position", "read.*")
+        numbered = numbered.persist(keep)
         cached.append(numbered)
         _check_documents(numbered, on_error)
-        read = numbered.where(functions.col("problem").isNull()).drop("problem")
-        hashes = read.select(
-            _udf(functools.partial(_read_hashes, settings=settings), "array<bigint>")(doc).alias(
-                "hashes"
-            )
-        )
-        boilerplate = _spark_of(documents).sparkContext.broadcast(
-            _find_boilerplate(hashes, settings.boilerplate_docs)
-        )
+        read = numbered.where(col("problem").isNull())
+        context.setJobDescription("wiretrace: find boilerplate")
+        boilerplate = context.broadcast(_find_boilerplate(read, settings.boilerplate_docs))
         cached.append(boilerplate)
         sketch = _udf(
             functools.partial(_sketch, settings=settings, boilerplate=boilerplate), _SKETCH
         )
-        sketches = (
-            read.select("position", sketch(doc).alias("sketch"))
-            .select("position", "sketch.*")
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
+        sketches = read.select(
+            "position",
+            functions.struct(*DOCUMENT_COLUMNS).alias("doc"),
+            sketch(functions.struct(*DOCUMENT_COLUMNS)).alias("sketch"),
+        ).select("position", "sketch.keys", functions.struct("doc.*", "sketch.mask").alias("doc"))
+        sketches = sketches.persist(keep)
         cached.append(sketches)
+        context.setJobDescription("wiretrace: sketch documents (LSH keys)")
+        sketches.count()
+        skipped = numbered.where(col("problem").isNotNull()).select(
+            "id", col("problem").alias("reason")
+        )
+        skipped = skipped.persist(keep)
+        skipped.count()
+        numbered.unpersist()
         candidates = _candidate_pairs(sketches, settings.max_bucket, settings.min_hits)
-        sides = read.join(sketches.select("position", "mask"), "position").select(
-            "position", functions.struct(*DOCUMENT_COLUMNS, "mask").alias("doc")
-        )
-        first = sides.select(
-            functions.col("position").alias("first"), functions.col("doc").alias("first_doc")
-        )
-        second = sides.select(
-            functions.col("position").alias("second"), functions.col("doc").alias("second_doc")
-        )
+        first = sketches.select(col("position").alias("first"), col("doc").alias("first_doc"))
+        second = sketches.select(col("position").alias("second"), col("doc").alias("second_doc"))
         align = _udf(functools.partial(_align, settings=settings), _PAIR)
         aligned = (
             candidates.join(first, "first")
             .join(second, "second")
+            # Alignment is CPU work on small rows: spread it whatever the shuffle's byte size,
+            # with each document's pairs side by side (its tokens are then made once).
+            .repartition(partitions, "first")
+            .sortWithinPartitions("first")
             .select(align("first_doc", "second_doc").alias("pair"))
-            .where(functions.col("pair").isNotNull())
+            .where(col("pair").isNotNull())
             .select("pair.*")
-            .persist(StorageLevel.MEMORY_AND_DISK)
+            .persist(keep)
         )
+        context.setJobDescription("wiretrace: LSH candidates, align pairs")
         aligned.count()
-        skipped = (
-            numbered.where(functions.col("problem").isNotNull())
-            .select("id", functions.col("problem").alias("reason"))
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
-        skipped.count()
     finally:
         # The results are cached; what they were computed from is not needed any more.
         for item in cached:
             item.unpersist()
+        context.setJobDescription(None)  # type: ignore[arg-type]
     pairs = aligned.select(
         "source",
         "target",
@@ -418,9 +429,7 @@ def find_reuse(
         functions.size("passages").alias("passages"),
     )
     passages = aligned.select(
-        "source",
-        "target",
-        functions.posexplode("passages").alias("passage", "found"),
+        "source", "target", functions.posexplode("passages").alias("passage", "found")
     ).select("source", "target", "passage", "found.*")
     return ReuseTables(
         pairs=pairs,
@@ -454,23 +463,18 @@ def find_clusters(pairs: DataFrame, *, max_iterations: int = 100) -> DataFrame:
         )
         lowest = offered.union(labels).groupBy("node").agg(functions.min("label").alias("label"))
         # Pointer jumping: a node takes its label's label, so long chains close in few rounds.
-        jumped = (
+        step = (
             lowest.alias("own")
             .join(lowest.alias("via"), col("own.label") == col("via.node"))
             .select(
                 col("own.node").alias("node"),
                 functions.least(col("own.label"), col("via.label")).alias("label"),
             )
+            .join(labels.withColumnRenamed("label", "before"), "node")
             .localCheckpoint()
         )
-        changed = (
-            jumped.join(labels.withColumnRenamed("label", "before"), "node")
-            .where(col("label") != col("before"))
-            .limit(1)
-            .count()
-        )
-        labels = jumped
-        if not changed:
+        labels = step.select("node", "label")
+        if not step.where(col("label") != col("before")).limit(1).count():
             break
     else:  # pragma: no cover - a pair graph converges in O(log n) rounds
         raise RuntimeError(f"clusters did not converge in {max_iterations} rounds")

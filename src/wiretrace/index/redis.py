@@ -6,13 +6,15 @@ Layout, under a prefix (``wiretrace`` unless the URL says ``?prefix=NAME``):
 - ``P:meta`` hash: settings and versions; ``P:ids`` hash: document id -> number;
   ``P:next``: the last number given; ``P:doc:N`` hash: one document's fields;
   ``P:outlets`` hash: outlet -> documents; ``P:published`` sorted set: number by POSIX time.
-- Postings in 2**22 hashes ``P:p:B`` (B: the low 22 bits of the key), field the 8-byte key,
-  value the document numbers as packed little-endian uint32. Small hashes stay in Redis's compact
-  listpack encoding, so a posting costs about 16 bytes. Lua scripts append, remove and look up
-  whole documents' keys in one call each.
+- Postings in 2**22 sorted sets ``P:p:B`` (B: the low 22 bits of the key), each posting a
+  member: the 8-byte key and the 4-byte document number, big-endian, so that one key's documents
+  are one lexicographic range (ZRANGEBYLEX). Small sorted sets stay in Redis's compact listpack
+  encoding. Lua scripts add, remove and look up whole documents' keys in one call each.
 
-A batch is written in one MULTI/EXEC transaction: a writer stopped at any moment leaves the index
-as it was after its last batch.
+A batch is written in MULTI/EXEC transactions of whole documents (each with its postings), a
+transaction holding about 100,000 postings: a writer stopped at any moment leaves every document
+either stored with all its keys or not at all, and Redis answers other clients between
+transactions.
 """
 
 from __future__ import annotations
@@ -30,62 +32,51 @@ from wiretrace.models import Document
 try:
     import redis
 except ImportError:  # pragma: no cover - depends on the environment
-    redis = None
+    redis = None  # type: ignore[assignment]
 
 _NONE = ""  # Redis hashes have no null; empty fields read back as None
 
-# ARGV: prefix, packed uint32 number, big-endian uint64 keys. Appends the number to each key.
+# Each script gets ARGV: the postings prefix, a 4-byte big-endian document number (or the
+# maximum bucket size), and the document's keys as big-endian uint64s; the postings sorted set of
+# a key is the prefix and the key's low 22 bits.
 _APPEND = """
 local prefix, number, keys = ARGV[1], ARGV[2], ARGV[3]
 for i = 1, #keys, 8 do
   local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  local name = prefix .. (b6 % 64) * 65536 + b7 * 256 + b8
-  local field = string.sub(keys, i, i + 7)
-  local value = redis.call('HGET', name, field)
-  if value then
-    redis.call('HSET', name, field, value .. number)
-  else
-    redis.call('HSET', name, field, number)
-  end
+  redis.call('ZADD', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8, 0,
+             string.sub(keys, i, i + 7) .. number)
 end
 return 0
 """
-# ARGV: as _APPEND. Removes the number from each key's postings.
 _REMOVE = """
 local prefix, number, keys = ARGV[1], ARGV[2], ARGV[3]
 for i = 1, #keys, 8 do
   local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  local name = prefix .. (b6 % 64) * 65536 + b7 * 256 + b8
-  local field = string.sub(keys, i, i + 7)
-  local value = redis.call('HGET', name, field)
-  if value then
-    local kept = {}
-    for j = 1, #value, 4 do
-      local item = string.sub(value, j, j + 3)
-      if item ~= number then kept[#kept + 1] = item end
-    end
-    if #kept == 0 then
-      redis.call('HDEL', name, field)
-    else
-      redis.call('HSET', name, field, table.concat(kept))
-    end
-  end
+  redis.call('ZREM', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8,
+             string.sub(keys, i, i + 7) .. number)
 end
 return 0
 """
-# ARGV: prefix, maximum bucket size, big-endian uint64 keys. Returns, per key, its packed numbers
-# ("" when it has none or more than the maximum).
+# Returns, per key, its documents' numbers packed ("" when none, or more than the maximum).
 _FIND = """
-local prefix, limit, keys = ARGV[1], tonumber(ARGV[2]) * 4, ARGV[3]
+local prefix, limit, keys = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local out = {}
 for i = 1, #keys, 8 do
   local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  local name = prefix .. (b6 % 64) * 65536 + b7 * 256 + b8
-  local value = redis.call('HGET', name, string.sub(keys, i, i + 7))
-  if value and #value <= limit then out[#out + 1] = value else out[#out + 1] = '' end
+  local key = string.sub(keys, i, i + 7)
+  local items = redis.call('ZRANGEBYLEX', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8,
+                           '[' .. key, '[' .. key .. '\\255\\255\\255\\255', 'LIMIT', 0, limit + 1)
+  if #items > 0 and #items <= limit then
+    for j = 1, #items do items[j] = string.sub(items[j], 9, 12) end
+    out[#out + 1] = table.concat(items)
+  else
+    out[#out + 1] = ''
+  end
 end
 return out
 """
+# Postings per MULTI/EXEC transaction: Redis serves no one else while it runs one.
+_POSTINGS_PER_TRANSACTION = 100_000
 
 
 def _require_redis() -> Any:
@@ -157,8 +148,10 @@ class RedisStore:
     def write(self, entries: Sequence[Entry], removed: Sequence[tuple[int, np.ndarray]]) -> None:
         first = self._call(self._client.incrby, self._name("next"), len(entries)) - len(entries)
         old = self._old_fields([number for number, _ in removed])
-        pipe = self._client.pipeline(transaction=True)
         postings = self._name("p:")
+        pipe = self._client.pipeline(transaction=True)
+        # Removed documents go in the first transaction; a new version in a later one that is
+        # never written is added again when the add is run again (its id is not found).
         for number, keys in removed:
             fields = old.get(number, {})
             self._remove(args=[postings, _packed(number), _key_bytes(keys)], client=pipe)
@@ -167,6 +160,7 @@ class RedisStore:
             if fields.get("id"):
                 pipe.hdel(self._name("ids"), fields["id"])
             pipe.hincrby(self._name("outlets"), fields.get("outlet", _NONE), -1)
+        queued = 0
         for offset, entry in enumerate(entries):
             number = first + offset + 1
             doc = entry.document
@@ -188,7 +182,12 @@ class RedisStore:
             if moment is not None:
                 pipe.zadd(self._name("published"), {str(number): moment})
             self._append(args=[postings, _packed(number), _key_bytes(entry.keys)], client=pipe)
-        self._call(pipe.execute)
+            queued += len(entry.keys)
+            if queued >= _POSTINGS_PER_TRANSACTION:
+                self._call(pipe.execute)
+                queued = 0
+        if len(pipe):
+            self._call(pipe.execute)
 
     def _old_fields(self, numbers: Sequence[int]) -> dict[int, dict[str, str]]:
         pipe = self._client.pipeline(transaction=False)
@@ -208,7 +207,7 @@ class RedisStore:
         sizes = np.fromiter(
             (len(value) // 4 for value in values), dtype=np.int64, count=len(values)
         )
-        numbers = np.frombuffer(b"".join(values), dtype="<u4").astype(np.int64)
+        numbers = np.frombuffer(b"".join(values), dtype=">u4").astype(np.int64)
         return np.repeat(unique, sizes), numbers
 
     def fetch(
@@ -300,7 +299,7 @@ class RedisStore:
 
 
 def _packed(number: int) -> bytes:
-    return int(number).to_bytes(4, "little")
+    return int(number).to_bytes(4, "big")
 
 
 def _key_bytes(keys: np.ndarray) -> bytes:

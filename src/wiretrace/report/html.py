@@ -24,7 +24,7 @@ import numpy as np
 from wiretrace.lineage import version_label
 from wiretrace.models import Document, Pair, Passage, Report, ReuseCluster
 from wiretrace.report.json import SCHEMA
-from wiretrace.shingle import Tokens, tokenize
+from wiretrace.shingle import TOKEN_PATTERN
 
 TOP_ITEMS = 5
 MAX_LISTED = 100
@@ -85,11 +85,21 @@ def _timestamp(document: Document) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
 
 
-def _inside(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> np.ndarray:
+def _word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The start and end offsets of the text's words, as the pipeline's tokenizer finds them."""
+    bounds = np.array(
+        [offset for match in TOKEN_PATTERN.finditer(text) for offset in match.span()],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    return bounds[:, 0], bounds[:, 1]
+
+
+def _inside(bounds: tuple[np.ndarray, np.ndarray], spans: Iterable[tuple[int, int]]) -> np.ndarray:
     """Which words lie wholly inside the spans (the rule of the pairs' coverage)."""
-    inside = np.zeros(len(tokens), dtype=bool)
+    starts, ends = bounds
+    inside = np.zeros(len(starts), dtype=bool)
     for start, end in spans:
-        inside |= (tokens.starts >= start) & (tokens.ends <= end)
+        inside |= (starts >= start) & (ends <= end)
     return inside
 
 
@@ -102,14 +112,16 @@ def source_shares(
     coverage first; each gets the share of words it covers that no larger source covered, so the
     shares and the own share sum to 1. Returns ([(pair index, share, coverage)], own share).
     """
-    tokens = tokenize(document.text)
-    if not pairs or len(tokens) == 0:
+    if not pairs:
         return [], 1.0
-    claimed = np.zeros(len(tokens), dtype=bool)
+    bounds = _word_bounds(document.text)
+    if len(bounds[0]) == 0:
+        return [], 1.0
+    claimed = np.zeros(len(bounds[0]), dtype=bool)
     shares = []
     ranked = sorted(pairs, key=lambda item: (-item[1].target_coverage, -item[1].similarity))
     for index, pair in ranked:
-        covered = _inside(tokens, ((p.target_start, p.target_end) for p in pair.passages))
+        covered = _inside(bounds, ((p.target_start, p.target_end) for p in pair.passages))
         fresh = covered & ~claimed
         claimed |= covered
         shares.append((index, float(fresh.mean()), pair.target_coverage))
@@ -213,9 +225,9 @@ def _page_data(report: Report) -> dict[str, Any]:
         )
     pairs = []
     for number, pair in enumerate(report.pairs):
-        edge = edge_of.get(number)
-        reversed_edge = (
-            edge is not None and report.clusters[edge[0]].edges[edge[1]].parent != pair.source
+        hop = edge_of.get(number)
+        reversed_hop = (
+            hop is not None and report.clusters[hop[0]].edges[hop[1]].parent != pair.source
         )
         source, target = js[pair.source], js[pair.target]
         pairs.append(
@@ -226,8 +238,8 @@ def _page_data(report: Report) -> dict[str, Any]:
                 "similarity": round(pair.similarity, 4),
                 "source_coverage": round(pair.source_coverage, 4),
                 "target_coverage": round(pair.target_coverage, 4),
-                "edge": edge,
-                "reversed": reversed_edge,
+                "edge": hop,
+                "reversed": reversed_hop,
                 "passages": [_passage_data(p, source, target) for p in pair.passages],
             }
         )
@@ -272,14 +284,19 @@ def _passage_data(
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """`value` as HTML text or attribute value (NUL, which HTML forbids, becomes U+FFFD)."""
+    return html.escape(str(value), quote=True).replace("\x00", "\ufffd")
 
 
 def _when(document: Document) -> str:
     moment = document.published_at
     if moment is None:
         return "undated"
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if document.published_has_time else moment.date().isoformat()
+    return (
+        moment.strftime("%Y-%m-%d %H:%M UTC")
+        if document.published_has_time
+        else moment.date().isoformat()
+    )
 
 
 def _time_span(dated: list[Document]) -> tuple[str, str]:
@@ -333,7 +350,9 @@ def _overview(report: Report) -> str:
         ("Pairs", f"{len(report.pairs):,}", f"{passages:,} reused passages"),
         ("Clusters", f"{len(report.clusters):,}", "texts carried by several documents"),
     ]
-    parts = ['<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>']
+    parts = [
+        '<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>'
+    ]
     parts.append('<div class="cards">')
     for label, value, note in cards:
         parts.append(
@@ -413,7 +432,7 @@ def _inputs_lists(report: Report) -> str:
     ):
         if not items:
             continue
-        parts.append(f"<details class=\"inputs\"><summary>{_e(title)} ({len(items):,})</summary><ul>")
+        parts.append(f'<details class="inputs"><summary>{_e(title)} ({len(items):,})</summary><ul>')
         for source, line, message in items[:MAX_LISTED]:
             where = f"{source} line {line}" if line is not None else source
             parts.append(f"<li><code>{_e(where)}</code>: {_e(message)}</li>")
@@ -473,10 +492,12 @@ def _settings_table(report: Report) -> str:
     if report.settings is None:
         return ""
     rows = "".join(
-        f"<tr><th scope=\"row\">{_e(name)}</th><td>{_e(value)}</td></tr>"
+        f'<tr><th scope="row">{_e(name)}</th><td>{_e(value)}</td></tr>'
         for name, value in report.settings.to_dict().items()
     )
-    return f'<details><summary>Settings used</summary><table class="settings">{rows}</table></details>'
+    return (
+        f'<details><summary>Settings used</summary><table class="settings">{rows}</table></details>'
+    )
 
 
 def render_html(report: Report, *, title: str = "wiretrace report") -> str:
@@ -567,4 +588,5 @@ def _with_size(page: str) -> str:
         if total == size:
             break
         size = total
-    return page.replace(_SIZE_MARK, shown)
+    head, _, tail = page.rpartition(_SIZE_MARK)
+    return head + shown + tail

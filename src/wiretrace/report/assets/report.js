@@ -699,15 +699,15 @@
     starts.forEach(visit);
     members.slice().sort(byTime).forEach(visit);
 
-    var width = 1000;
-    var top = 34;
-    var rowHeight = 40;
-    var x0 = 30;
-    var x1 = 560;
-    var xUndated = 640;
     var times = order.map(function (node) { return docs[node].time; })
       .filter(function (time) { return time !== null; });
     var undated = order.some(function (node) { return docs[node].time === null; });
+    var width = 1000;
+    var top = undated ? 34 : 18;
+    var rowHeight = 40;
+    var x0 = 30;
+    var x1 = 580;
+    var xUndated = 650;
     var tMin = times.length ? Math.min.apply(null, times) : 0;
     var tMax = times.length ? Math.max.apply(null, times) : 0;
     if (tMax - tMin < HOUR) { tMin -= HOUR / 2; tMax += HOUR / 2; }

@@ -47,12 +47,16 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
 def boilerplate_mask(
     salted_hashes: np.ndarray, boilerplate: np.ndarray, tokens: Tokens, shingle_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(shingle mask, word mask): which shingles are boilerplate, and which words they cover."""
-    shingles = (
-        np.isin(salted_hashes, boilerplate, assume_unique=False)
-        if len(boilerplate)
-        else np.zeros(len(salted_hashes), dtype=bool)
-    )
+    """(shingle mask, word mask): which shingles are boilerplate, and which words they cover.
+
+    `boilerplate` is sorted (as `find_boilerplate` returns it): each document is looked up with a
+    binary search, never by sorting the whole corpus's boilerplate again (np.isin would).
+    """
+    shingles = np.zeros(len(salted_hashes), dtype=bool)
+    if len(boilerplate) and len(salted_hashes):
+        found = np.searchsorted(boilerplate, salted_hashes)
+        inside = found < len(boilerplate)
+        shingles[inside] = boilerplate[found[inside]] == salted_hashes[inside]
     words = np.zeros(len(tokens), dtype=bool)
     if shingles.any():
         starts = np.flatnonzero(shingles)

@@ -4,9 +4,11 @@ Reads the first N articles of ../shared/data/news/tgcontest (read in place, neve
 the local engine (`wiretrace.find_reuse`, worker processes on every core) and the Spark engine
 (`wiretrace.spark.find_reuse` on a DataFrame of the same documents, then `collect_report`) on
 them in the same run, and checks that both render to the same JSON report. The local engine is
-the baseline: the ratio is Spark's time over it. Spark's session start is timed apart; the first
-Spark run of a session also pays for starting the Python workers, so a warm-up run on a small
-sample goes first.
+the baseline: the ratio is Spark's time over it. "Engine" is the time to the pairs and passages
+(local: until the last pair is aligned; Spark: `find_reuse` and collecting both tables); "whole
+report" adds `build_report` (sorting and lineage inference, the same driver-side work for both).
+Spark's session start is timed apart; the first Spark run of a session also pays for starting
+the Python workers, so a warm-up run on a small sample goes first.
 
     python benchmarks/spark_bench.py                          # 2,000 and 8,000 articles
     python benchmarks/spark_bench.py --sizes 500              # a quick run
@@ -74,9 +76,26 @@ def frame_of(spark: object, documents: list[Document]) -> object:
     )
 
 
+def run_local(
+    documents: list[Document], settings: wiretrace.Settings
+) -> tuple[wiretrace.Report, float, float]:
+    """(report, engine seconds: until the last pair is aligned, total seconds)."""
+    aligned = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "align":
+            aligned[0] = time.perf_counter()
+
+    started = time.perf_counter()
+    report = wiretrace.find_reuse(documents, settings=settings, progress=progress)
+    finished = time.perf_counter()
+    return report, (aligned[0] or finished) - started, finished - started
+
+
 def run_spark(
     spark: object, documents: list[Document], settings: wiretrace.Settings, partitions: int | None
-) -> tuple[wiretrace.Report, float]:
+) -> tuple[wiretrace.Report, float, float]:
+    """(report, engine seconds: pairs and passages on the driver, total seconds)."""
     started = time.perf_counter()
     tables = engine.find_reuse(
         frame_of(spark, documents),  # type: ignore[arg-type]
@@ -84,10 +103,13 @@ def run_spark(
         partitions=partitions,
         settings=settings,
     )
+    tables.pairs.collect()
+    tables.passages.collect()
+    found = time.perf_counter()
     report = engine.collect_report(tables, documents)
-    elapsed = time.perf_counter() - started
+    finished = time.perf_counter()
     tables.unpersist()
-    return report, elapsed
+    return report, found - started, finished - started
 
 
 def main() -> None:
@@ -132,23 +154,24 @@ def main() -> None:
     )
     print()
     print(
-        "| articles | pairs | passages | local (s) | spark local mode (s) | spark / local | same report |"
+        "| articles | pairs | passages | local engine (s) | Spark engine (s) | Spark / local "
+        "| whole report: local / Spark (s) | same report |"
     )
-    print("|---:|---:|---:|---:|---:|---:|:---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for size in args.sizes:
         documents = articles[:size]
-        started = time.perf_counter()
-        local = wiretrace.find_reuse(documents, settings=settings)
-        local_seconds = time.perf_counter() - started
-        on_spark, spark_seconds = run_spark(spark, documents, settings, args.partitions)
+        local, local_engine, local_total = run_local(documents, settings)
+        on_spark, spark_engine, spark_total = run_spark(spark, documents, settings, args.partitions)
         same = wiretrace.render_json(on_spark) == wiretrace.render_json(local)
         passages = sum(len(pair.passages) for pair in local.pairs)
         print(
-            f"| {len(documents):,} | {len(local.pairs):,} | {passages:,} | {local_seconds:.1f} "
-            f"| {spark_seconds:.1f} | {spark_seconds / local_seconds:.1f}x | "
-            f"{'yes' if same else 'NO'} |",
+            f"| {len(documents):,} | {len(local.pairs):,} | {passages:,} | {local_engine:.1f} "
+            f"| {spark_engine:.1f} | {spark_engine / local_engine:.1f}x "
+            f"| {local_total:.1f} / {spark_total:.1f} | {'yes' if same else 'NO'} |",
             flush=True,
         )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nload average at the end: {load}")
     spark.stop()
 
 

@@ -9,10 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
+from strategies import _build_vocabulary
 from wiretrace.boilerplate import boilerplate_mask, find_boilerplate
 from wiretrace.shingle import tokenize
-
-from strategies import _build_vocabulary
 
 VOCABULARY = _build_vocabulary()
 

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from shared_data import shared_data
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.ingest import FieldMap, Loaded, load_documents, read_inputs
 from wiretrace.ingest.fields import document_from_mapping, normalize_date
 from wiretrace.models import Document, Skipped
 
-NEWS = Path(__file__).parents[2] / "shared" / "data" / "news"
+NEWS = shared_data() / "news"
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:

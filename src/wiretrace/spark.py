@@ -74,11 +74,11 @@ class ReuseTables:
 
     - `pairs`: source, target, direction, similarity, source_coverage, target_coverage, passages
       (the number of passages) -- one row per `wiretrace.Pair`.
-    - `passages`: source, target, passage (its 0-based number within the pair), source_start,
-      source_end, target_start, target_end, similarity, matched_words, source_words,
-      target_words, kind, source_text, target_text, edits (an array of structs: op,
-      source_start, source_end, target_start, target_end, source_text, target_text) -- one row
-      per `wiretrace.Passage`, with the text of both spans.
+    - `passages`: source, target, passage (its 1-based number within the pair, as in the CSV
+      report), source_start, source_end, target_start, target_end, similarity, matched_words,
+      source_words, target_words, kind, source_text, target_text, edits (an array of structs:
+      op, source_start, source_end, target_start, target_end, source_text, target_text) -- one
+      row per `wiretrace.Passage`, with the text of both spans.
     - `clusters`: cluster (the smallest member id), size, documents (sorted member ids): groups
       of documents connected by reuse (the connected components of the pair graph); None when
       `find_reuse` was asked for none.
@@ -429,8 +429,8 @@ def find_reuse(
         functions.size("passages").alias("passages"),
     )
     passages = aligned.select(
-        "source", "target", functions.posexplode("passages").alias("passage", "found")
-    ).select("source", "target", "passage", "found.*")
+        "source", "target", functions.posexplode("passages").alias("number", "found")
+    ).select("source", "target", (col("number") + 1).alias("passage"), "found.*")
     return ReuseTables(
         pairs=pairs,
         passages=passages,

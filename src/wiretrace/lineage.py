@@ -75,6 +75,8 @@ ROOT_SHARE = 0.4
 # A change of at least this many words that adds or removes whole sentences is typed as such.
 SENTENCE_WORDS = 8
 CONFIDENCE_SHARPNESS = 3.0
+# Candidate parents per child kept for the tree (the best by score).
+MAX_CANDIDATE_PARENTS = 8
 
 # Share of a passage inside quotation marks above which it is a shared quote, not copying.
 QUOTE_SHARE = 0.8
@@ -599,8 +601,17 @@ def infer_lineage(documents: Sequence[Document], pairs: Sequence[Pair]) -> tuple
                 oriented = _oriented(pair, parent, group)
                 cost = _change_cost(oriented, words[parent], by_id[child], member_spans[child])
                 weight = _parent_score(by_id[parent], by_id[child], cost, names_of)
-                graph.add_edge(parent, child, weight=weight)
                 scores[child][parent] = weight
+        # Only each child's best few candidate parents enter the graph: Edmonds' algorithm on a
+        # dense graph of a big cluster (a story re-run by hundreds of outlets) is too slow, and
+        # a parent outside a child's top few never wins.
+        for child, candidates in scores.items():
+            best = sorted(
+                (item for item in candidates.items() if item[0] != root_node),
+                key=lambda item: (-item[1], item[0]),
+            )[:MAX_CANDIDATE_PARENTS]
+            for parent, weight in best:
+                graph.add_edge(parent, child, weight=weight)
         tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
         pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
         roots = [child for parent, child in tree.edges() if parent == root_node]

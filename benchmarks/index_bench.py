@@ -31,6 +31,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from _machine import cpu_and_memory
+
 from wiretrace.archive import Index, _document_keys
 from wiretrace.config import Settings
 from wiretrace.ingest import read_inputs
@@ -40,15 +42,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
 
 
 def machine() -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu, memory = cpu_and_memory()
     try:
         redis_server = subprocess.run(
             ["redis-server", "--version"], capture_output=True, text=True, check=False

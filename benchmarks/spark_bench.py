@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import cpu_and_memory
+
 import wiretrace
 from wiretrace import spark as engine
 from wiretrace.ingest import read_inputs
@@ -36,15 +38,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news" / "tgcon
 
 
 def machine() -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu, memory = cpu_and_memory()
     try:
         java = subprocess.run(
             ["java", "-version"], capture_output=True, text=True, check=False

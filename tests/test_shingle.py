@@ -11,7 +11,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles, words
-from wiretrace.shingle import hash32, shingle_hashes, token_id, tokenize
+from wiretrace.normalize import normalize_word
+from wiretrace.shingle import (
+    _SIMPLE_LIMIT,
+    _tables,
+    hash32,
+    shingle_hashes,
+    token_id,
+    tokenize,
+    tokenize_plain,
+)
+
+# Characters where the vectorised tokenizer has to get an edge right: apostrophes and number
+# separators between (or not between) words and digits, combining marks, ligatures, characters
+# that case-fold to two, fullwidth forms, other scripts' digits, astral letters and ideographs.
+TRICKY = (
+    "'’.,:-_ \n\t0123456789aZéß\u0301\u0308\u0483ﬁİŉǅΐς"
+    "ＡＢ１２٣४ київΑθήναقاهرة\u064eहिन्दी東京タワー\U00020000\U0001d400\U0001f600"
+)
 
 
 def token_texts(text: str) -> list[str]:
@@ -29,6 +46,28 @@ def test_token_offsets_slice_the_original_to_non_empty_strings(text: str) -> Non
     for start, end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True):
         assert 0 <= start < end <= len(text)
         assert text[start:end].strip() == text[start:end]
+
+
+@PROPERTY
+@given(st.one_of(articles(), st.text(), st.text(alphabet=TRICKY, max_size=60)))
+def test_vectorised_tokenize_equals_the_plain_one(text: str) -> None:
+    """The vectorised tokenizer gives the spans of TOKEN_PATTERN.finditer and token_id's ids."""
+    fast, plain = tokenize(text), tokenize_plain(text)
+    assert fast.starts.tolist() == plain.starts.tolist()
+    assert fast.ends.tolist() == plain.ends.tolist()
+    assert fast.ids.tolist() == plain.ids.tolist()
+
+
+def test_simple_characters_normalize_one_by_one_inside_words() -> None:
+    """The table path's premise: for every pair of characters it hashes from the table, the
+    normalized pair is the pair of normalized characters (so no context is lost)."""
+    _, codes = _tables()
+    simple = [chr(point) for point in range(_SIMPLE_LIMIT) if codes[point]]
+    assert len(simple) > 500
+    for first in simple:
+        expected = chr(codes[ord(first)])
+        for second in simple:
+            assert normalize_word(first + second) == expected + chr(codes[ord(second)])
 
 
 @PROPERTY

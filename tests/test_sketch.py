@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import PROPERTY
-from wiretrace.sketch import EMPTY, compute_signature, compute_window_signatures
+from wiretrace.sketch import (
+    EMPTY,
+    compute_signature,
+    compute_signatures,
+    compute_window_signatures,
+    compute_window_signatures_batch,
+    to_datasketch,
+)
 
 hash_sets = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=200, unique=True)
 
@@ -141,3 +148,46 @@ def test_odd_window_size_windows_hold_window_size_shingles() -> None:
     signatures, starts = compute_window_signatures(hashes, 9, 64, 1)
     for row, start in zip(signatures[:-1], starts[:-1].tolist(), strict=True):
         assert np.array_equal(row, compute_signature(hashes[start : start + 9], 64, 1))
+
+
+@PROPERTY
+@given(
+    st.lists(st.one_of(st.just([]), hash_sets), max_size=12),
+    st.sampled_from([16, 64, 128]),
+    st.integers(0, 2**31 - 1),
+)
+def test_many_signatures_at_once_are_byte_identical_to_datasketch(
+    sets: list[list[int]], num_perm: int, seed: int
+) -> None:
+    """Row k of compute_signatures is datasketch's MinHash (and LeanMinHash) of set k."""
+    ours = compute_signatures([np.array(v, dtype=np.uint32) for v in sets], num_perm, seed)
+    assert ours.shape == (len(sets), num_perm)
+    assert ours.dtype == np.uint32
+    for row, values in zip(ours, sets, strict=True):
+        reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
+        reference.update_batch(values)
+        assert row.tobytes() == reference.hashvalues.astype(np.uint32).tobytes()
+        lean = LeanMinHash(reference)
+        assert row.tobytes() == lean.hashvalues.astype(np.uint32).tobytes()
+        assert lean == to_datasketch(row, seed)
+        assert lean.jaccard(to_datasketch(row, seed)) == 1.0
+
+
+@PROPERTY
+@given(
+    st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=90), max_size=8),
+    st.integers(1, 20),
+    st.integers(0, 2**31 - 1),
+)
+def test_window_signatures_of_many_documents_equal_one_at_a_time(
+    lists: list[list[int]], window_size: int, seed: int
+) -> None:
+    """The batch windows of each document are exactly that document's own windows."""
+    arrays = [np.array(values, dtype=np.uint32) for values in lists]
+    signatures, owners, starts = compute_window_signatures_batch(arrays, window_size, 16, seed)
+    assert np.all(np.diff(owners) >= 0)
+    for number, values in enumerate(arrays):
+        alone, alone_starts = compute_window_signatures(values, window_size, 16, seed)
+        mine = owners == number
+        assert signatures[mine].tobytes() == alone.tobytes()
+        assert starts[mine].tolist() == alone_starts.tolist()

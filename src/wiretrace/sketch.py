@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -78,3 +78,75 @@ def compute_window_signatures(
     for offset in range(1, blocks_per_window):
         np.minimum(signatures, padded[first_blocks + offset], out=signatures)
     return signatures, starts.astype(np.int64)
+
+
+def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:
+    """A signature as a datasketch LeanMinHash (for datasketch's MinHashLSH, storage, Jaccard)."""
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+
+
+def _ragged_steps(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n - 1 for each n in `lengths`, concatenated."""
+    return np.arange(int(lengths.sum())) - np.repeat(_offsets(lengths)[:-1], lengths)
+
+
+def compute_signatures(hash_sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signatures of many sets of 32-bit hashes at once: shape (len(hash_sets), num_perm).
+
+    Row k is `compute_signature(hash_sets[k], ...)` (datasketch's MinHash of that set), computed
+    for all sets with one permutation and one segmented minimum.
+    """
+    signatures = np.full((len(hash_sets), num_perm), EMPTY, dtype=np.uint32)
+    lengths = np.array([len(hashes) for hashes in hash_sets], dtype=np.int64)
+    filled = np.flatnonzero(lengths)
+    if len(filled):
+        values = np.concatenate([hash_sets[k] for k in filled.tolist()]).astype(np.uint32)
+        permuted = permuted_hashes(values, num_perm, seed)
+        signatures[filled] = np.minimum.reduceat(permuted, _offsets(lengths[filled])[:-1], axis=0)
+    return signatures
+
+
+def compute_window_signatures_batch(
+    hash_lists: list[np.ndarray], window_size: int, num_perm: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`compute_window_signatures` of many documents at once.
+
+    Returns (signatures, owners, starts): one row per window, the position in `hash_lists` of the
+    document it belongs to, and the index of its first shingle in that document. Windows are in
+    document order, and each document's windows are exactly those of `compute_window_signatures`.
+    """
+    counts = np.array([len(hashes) for hashes in hash_lists], dtype=np.int64)
+    stride = max(1, window_size // 2)
+    block = math.gcd(window_size, stride)
+    per_window = window_size // block
+    # Each document's blocks, then `per_window` empty blocks, so no window reaches the next one.
+    block_counts = -(-counts // block)
+    base = _offsets(block_counts + per_window)[:-1]
+    window_counts = np.where(
+        counts > 0, -(-np.maximum(counts - window_size + stride, 1) // stride), 0
+    )
+    owners = np.repeat(np.arange(len(hash_lists)), window_counts)
+    starts = _ragged_steps(window_counts) * stride
+    inside = starts < counts[owners]  # windows continue while they start inside the text
+    owners, starts = owners[inside], starts[inside]
+    if len(owners) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, num_perm), dtype=np.uint32), empty, empty
+    filled = np.flatnonzero(counts)
+    values = np.concatenate([hash_lists[k] for k in filled.tolist()]).astype(np.uint32)
+    permuted = permuted_hashes(values, num_perm, seed)
+    steps = _ragged_steps(block_counts[filled])
+    block_starts = np.repeat(_offsets(counts)[filled], block_counts[filled]) + steps * block
+    blocks = np.full((int(base[-1] + block_counts[-1] + per_window), num_perm), EMPTY, np.uint32)
+    blocks[np.repeat(base[filled], block_counts[filled]) + steps] = np.minimum.reduceat(
+        permuted, block_starts, axis=0
+    )
+    first_blocks = base[owners] + starts // block
+    signatures = blocks[first_blocks].copy()
+    for offset in range(1, per_window):
+        np.minimum(signatures, blocks[first_blocks + offset], out=signatures)
+    return signatures, owners.astype(np.int64), starts.astype(np.int64)

@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import wiretrace
+from wiretrace.align import text_similarity
 from wiretrace.cli import cli
+from wiretrace.shingle import tokenize
 from wiretrace.report.html import format_size
 
 COMMANDS = ["compare", "report", "demo", "index", "trace"]
@@ -121,6 +123,10 @@ def test_version() -> None:
 # compare
 
 
+def short_similarity(first: str, second: str) -> float:
+    return text_similarity(first, tokenize(first), second, tokenize(second))
+
+
 def test_compare_json_has_the_exact_structure(texts: Path) -> None:
     """`compare excerpt.txt full.txt --format json` gives one exact pair, in the given order."""
     result = run("compare", "excerpt.txt", "full.txt", "--format", "json")
@@ -160,7 +166,9 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
             "source": "excerpt.txt",
             "target": "full.txt",
             "direction": "unknown",
-            "similarity": round(2 * STORY_WORDS / (2 * STORY_WORDS + EXTRA_WORDS), 4),
+            # Two texts of at most 60 words are compared as short texts: the pair's similarity
+            # is their text similarity; the passage keeps its word-level score.
+            "similarity": round(short_similarity(STORY, STORY + " " + EXTRA), 4),
             "source_coverage": 1.0,
             "target_coverage": round(STORY_WORDS / (STORY_WORDS + EXTRA_WORDS), 4),
             "passages": [
@@ -207,8 +215,12 @@ def test_compare_of_unrelated_files_exits_0_with_no_pairs(texts: Path) -> None:
 
 
 def test_compare_applies_setting_options(texts: Path) -> None:
-    """--min-length above the passage length removes the pair."""
-    result = run("compare", "excerpt.txt", "full.txt", "--min-length", "100", "--format", "json")
+    """--min-length above the passage length removes the pair (in a text of more than 60 words:
+    two shorter texts are compared as wholes, by their text similarity)."""
+    (texts / "long.txt").write_text(f"{STORY} {EXTRA} {OTHER}", encoding="utf-8")
+    result = run("compare", "excerpt.txt", "long.txt", "--format", "json")
+    assert len(json.loads(result.stdout)["pairs"]) == 1
+    result = run("compare", "excerpt.txt", "long.txt", "--min-length", "100", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["pairs"] == []

@@ -8,7 +8,9 @@ from datasketch import LeanMinHash, MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategies import PROPERTY
+from strategies import PROPERTY, articles
+from wiretrace import minhash_signatures
+from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import (
     EMPTY,
     compute_signature,
@@ -191,3 +193,22 @@ def test_window_signatures_of_many_documents_equal_one_at_a_time(
         mine = owners == number
         assert signatures[mine].tobytes() == alone.tobytes()
         assert starts[mine].tolist() == alone_starts.tolist()
+
+
+@PROPERTY
+@given(st.lists(st.one_of(articles(), st.text(max_size=40)), max_size=6))
+def test_signatures_of_texts_match_datasketch_on_their_shingles(texts: list[str]) -> None:
+    """minhash_signatures(texts) row k is datasketch's MinHash of text k's 32-bit shingle hashes."""
+    ours = minhash_signatures(texts, shingle_size=3, num_perm=32, seed=5, jobs=1)
+    assert ours.shape == (len(texts), 32)
+    for row, text in zip(ours, texts, strict=True):
+        values = hash32(shingle_hashes(tokenize(text).ids, 3)).tolist()
+        assert row.tobytes() == reference_signature(values, 32, 5).astype(np.uint32).tobytes()
+
+
+def test_signatures_of_texts_do_not_depend_on_the_number_of_workers() -> None:
+    """Worker processes give the same signatures as one process."""
+    texts = [f"article {k}: the bridge over the river closed after the storm" for k in range(600)]
+    one = minhash_signatures(texts, jobs=1)
+    assert np.array_equal(one, minhash_signatures(texts, jobs=2))
+    assert len({row.tobytes() for row in one}) == 600

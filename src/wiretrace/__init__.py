@@ -26,7 +26,14 @@ from wiretrace.models import (
     replay_edits,
 )
 from wiretrace.normalize import NormalizedText, normalize_text
-from wiretrace.pipeline import compare, compare_files, demo_corpus_path, find_reuse, find_reuse_in
+from wiretrace.pipeline import (
+    compare,
+    compare_files,
+    demo_corpus_path,
+    find_reuse,
+    find_reuse_in,
+    minhash_signatures,
+)
 from wiretrace.report import render_csv, render_html, render_json, render_text
 
 __version__ = "0.1.0"
@@ -56,6 +63,7 @@ __all__ = [
     "demo_corpus_path",
     "find_reuse",
     "find_reuse_in",
+    "minhash_signatures",
     "normalize_text",
     "render_csv",
     "render_html",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,16 +16,17 @@ from typing import Any
 import attrs
 import numpy as np
 
-from wiretrace.align import align_pair
-from wiretrace.boilerplate import boilerplate_mask, find_boilerplate, salted
+from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
+from wiretrace.boilerplate import boilerplate_mask, salted
 from wiretrace.config import Settings
 from wiretrace.errors import InputError
-from wiretrace.index import band_keys, candidate_pairs, lsh_bands
+from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_counts
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
 from wiretrace.lineage import infer_lineage, orient_pair, passage_kind
 from wiretrace.models import Document, Notice, Pair, Passage, Report, Skipped
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
-from wiretrace.sketch import compute_window_signatures
+from wiretrace.sketch import compute_signatures, compute_window_signatures_batch
+from wiretrace.spill import DEFAULT_PARTITIONS, Spill
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
@@ -34,8 +35,6 @@ _CHUNK = 64
 
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
-_TOKENS: Sequence[Tokens] = ()
-_MASKS: Sequence[np.ndarray | None] = ()
 _BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
 _SETTINGS: Settings | None = None
 
@@ -63,6 +62,42 @@ def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndar
     return tokens, np.unique(hashes)
 
 
+def _masked_hashes(
+    document: Document, tokens: Tokens, settings: Settings, boilerplate: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(32-bit hashes of the shingles that are not boilerplate, the boilerplate word mask)."""
+    hashes = shingle_hashes(tokens.ids, settings.shingle_size)
+    if boilerplate is None:
+        boilerplate = np.zeros(0, dtype=np.uint64)
+    shingle_mask, word_mask = boilerplate_mask(
+        salted(hashes, document.outlet), boilerplate, tokens, settings.shingle_size
+    )
+    return hash32(hashes[~shingle_mask]), word_mask
+
+
+def sketch_many(
+    documents: Sequence[Document],
+    tokens: Sequence[Tokens],
+    settings: Settings,
+    boilerplate: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
+    """Stage 2 for many documents at once: (keys, owners, masks). `keys` are the LSH bucket keys
+    of every document's windows (a key may repeat within a document), `owners` the position in
+    `documents` of each key's document, and `masks[k]` document k's boilerplate word mask (None
+    when it has none)."""
+    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
+    hashes, masks = [], []
+    for document, document_tokens in zip(documents, tokens, strict=True):
+        values, mask = _masked_hashes(document, document_tokens, settings, boilerplate)
+        hashes.append(values)
+        masks.append(mask if mask.any() else None)
+    signatures, windows, _ = compute_window_signatures_batch(
+        hashes, settings.window_size, settings.num_perm, settings.seed
+    )
+    keys = band_keys(signatures, bands, rows).ravel()
+    return keys, np.repeat(windows, bands), masks
+
+
 def sketch_tokens(
     document: Document, tokens: Tokens, settings: Settings, boilerplate: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -72,18 +107,8 @@ def sketch_tokens(
     Two documents are candidates when they share `settings.min_hits` keys; keys are stable across
     processes and machines for the same settings.
     """
-    bands, rows = lsh_bands(settings.threshold, settings.num_perm)
-    hashes = shingle_hashes(tokens.ids, settings.shingle_size)
-    if boilerplate is None:
-        boilerplate = np.zeros(0, dtype=np.uint64)
-    shingle_mask, word_mask = boilerplate_mask(
-        salted(hashes, document.outlet), boilerplate, tokens, settings.shingle_size
-    )
-    signatures, _ = compute_window_signatures(
-        hash32(hashes[~shingle_mask]), settings.window_size, settings.num_perm, settings.seed
-    )
-    keys = band_keys(signatures, bands, rows).ravel()
-    return keys, (word_mask if word_mask.any() else None)
+    keys, _, masks = sketch_many([document], [tokens], settings, boilerplate)
+    return keys, masks[0]
 
 
 def align_documents(
@@ -104,55 +129,110 @@ def align_documents(
     return build_pair(first, first_tokens, second, second_tokens, passages)
 
 
-def _tokenize_chunk(bounds: tuple[int, int]) -> list[tuple[Tokens, np.ndarray]]:
-    assert _SETTINGS is not None
-    return [read_tokens(_DOCUMENTS[k], _SETTINGS) for k in range(*bounds)]
+_TEXTS: Sequence[str] = ()
+_SIGNATURE_OPTIONS: tuple[int, int, int] = (0, 0, 0)
 
 
-def _sketch_chunk(bounds: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    assert _SETTINGS is not None
-    return [
-        sketch_tokens(_DOCUMENTS[k], _TOKENS[k], _SETTINGS, _BOILERPLATE) for k in range(*bounds)
+def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
+    shingle_size, num_perm, seed = _SIGNATURE_OPTIONS
+    hashes = [
+        hash32(shingle_hashes(tokenize(text).ids, shingle_size))
+        for text in _TEXTS[bounds[0] : bounds[1]]
     ]
+    return compute_signatures(hashes, num_perm, seed)
+
+
+def minhash_signatures(
+    texts: Sequence[str],
+    *,
+    shingle_size: int = 3,
+    num_perm: int = 64,
+    seed: int = 1,
+    jobs: int | None = None,
+) -> np.ndarray:
+    """Whole-text MinHash signatures of many texts: shape (len(texts), num_perm), uint32.
+
+    Row k is byte-identical to a datasketch `MinHash(num_perm, seed, hashfunc=lambda x: x)` updated
+    with text k's 32-bit shingle hashes (`shingle.hash32(shingle_hashes(tokenize(text).ids,
+    shingle_size))`); `sketch.to_datasketch(row, seed)` makes it a LeanMinHash for datasketch's
+    LSH and storage. Texts are split over `jobs` worker processes (default: all cores), in chunks
+    whose signatures are computed at once; the result does not depend on `jobs`.
+    """
+    global _TEXTS, _SIGNATURE_OPTIONS
+    workers = Settings(jobs=jobs).workers
+    chunk = 256
+    bounds = [(k, min(k + chunk, len(texts))) for k in range(0, len(texts), chunk)]
+    _TEXTS, _SIGNATURE_OPTIONS = texts, (shingle_size, num_perm, seed)
+    try:
+        parts = list(
+            _run(_signature_chunk, bounds, workers, "sketch", len(texts), None, [0] * len(bounds))
+        )
+    finally:
+        _TEXTS = ()
+    return np.concatenate(parts) if parts else np.zeros((0, num_perm), dtype=np.uint32)
+
+
+def _count_chunk(bounds: tuple[int, int]) -> np.ndarray:
+    """Every document's outlet-salted shingle hashes, each once per document, concatenated."""
+    assert _SETTINGS is not None
+    return np.concatenate(
+        [read_tokens(_DOCUMENTS[k], _SETTINGS)[1] for k in range(*bounds)]
+        or [np.zeros(0, dtype=np.uint64)]
+    )
+
+
+def _sketch_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    assert _SETTINGS is not None
+    documents = _DOCUMENTS[bounds[0] : bounds[1]]
+    tokens = [tokenize(document.text) for document in documents]
+    keys, owners, _ = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
+    return keys, (owners + bounds[0]).astype(np.int32)
 
 
 def _align_chunk(pairs: np.ndarray) -> list[Pair | None]:
+    """Align a chunk of candidate pairs; each document is tokenized once per chunk."""
     assert _SETTINGS is not None
-    docs, tokens, masks, settings = _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS
-    return [
-        align_documents(docs[a], tokens[a], docs[b], tokens[b], settings, masks[a], masks[b])
-        for a, b in pairs.tolist()
-    ]
+    docs, settings = _DOCUMENTS, _SETTINGS
+    prepared: dict[int, tuple[Tokens, np.ndarray | None]] = {}
+    for number in np.unique(pairs).tolist():
+        tokens = tokenize(docs[number].text)
+        mask = _masked_hashes(docs[number], tokens, settings, _BOILERPLATE)[1]
+        prepared[number] = (tokens, mask if mask.any() else None)
+    results = []
+    for a, b in pairs.tolist():
+        (tokens_a, mask_a), (tokens_b, mask_b) = prepared[a], prepared[b]
+        results.append(
+            align_documents(docs[a], tokens_a, docs[b], tokens_b, settings, mask_a, mask_b)
+        )
+    return results
 
 
 def _run(
-    function: Callable[[Any], list[Any]],
+    function: Callable[[Any], Any],
     tasks: list[Any],
     workers: int,
     stage: str,
     total: int,
     progress: Progress | None,
     sizes: list[int],
-) -> list[Any]:
-    """Run `function` over `tasks` in order, in worker processes when there are several."""
-    results: list[Any] = []
+) -> Iterator[Any]:
+    """Run `function` over `tasks`, in worker processes when there are several, and yield each
+    task's output in task order as it is ready (so outputs need not all be held at once)."""
     done = 0
     if workers <= 1 or len(tasks) <= 1:
-        outputs: Iterable[list[Any]] = map(function, tasks)
-        for output, size in zip(outputs, sizes, strict=True):
-            results.extend(output)
+        for task, size in zip(tasks, sizes, strict=True):
+            yield function(task)
             done += size
             if progress:
                 progress(stage, done, total)
-        return results
+        return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for output, size in zip(pool.map(function, tasks), sizes, strict=True):
-            results.extend(output)
+            yield output
             done += size
             if progress:
                 progress(stage, done, total)
-    return results
 
 
 def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
@@ -209,6 +289,7 @@ def find_reuse(
     notices: Iterable[Notice] = (),
     progress: Progress | None = None,
     settings: Settings | None = None,
+    spill_partitions: int = DEFAULT_PARTITIONS,
     **options: Any,
 ) -> Report:
     """Find every pair of documents that share reused passages, and align those passages.
@@ -216,8 +297,10 @@ def find_reuse(
     `documents` are `Document` records or dicts with the usual field names ("id", "text",
     "outlet", "published", ...). Settings are keyword arguments (see `Settings`), or a `Settings`.
     `skipped` and `notices` records from reading the input are carried into the report.
+    `spill_partitions` (a power of two) splits the corpus-wide working sets on disk: memory holds
+    one part at a time; results do not depend on it.
     """
-    global _DOCUMENTS, _TOKENS, _MASKS, _BOILERPLATE, _SETTINGS
+    global _DOCUMENTS, _BOILERPLATE, _SETTINGS
     settings = Settings.from_options(options, base=settings)
     docs = [as_document(item, position) for position, item in enumerate(documents)]
     seen: dict[str, int] = {}
@@ -234,39 +317,52 @@ def find_reuse(
     sizes = [end - start for start, end in bounds]
     _DOCUMENTS, _SETTINGS = docs, settings
     try:
-        tokenized = _run(_tokenize_chunk, bounds, workers, "read", len(docs), progress, sizes)
-        tokens = [item[0] for item in tokenized]
-        _TOKENS = tokens
-        _BOILERPLATE = find_boilerplate([item[1] for item in tokenized], settings.boilerplate_docs)
-        del tokenized
-        sketched = _run(_sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes)
-        keys = [item[0] for item in sketched]
-        masks = [item[1] for item in sketched]
-        owners = np.repeat(np.arange(len(docs)), [len(k) for k in keys])
-        flat_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-        del sketched, keys
-        candidates = candidate_pairs(flat_keys, owners, settings.max_bucket, settings.min_hits)
-        _MASKS = masks
+        # Tokens are never kept for the whole corpus: each stage tokenizes what it needs (the
+        # tokenizer is fast), and the corpus-wide values go to partitioned files on disk.
+        with Spill(partitions=spill_partitions) as shingles:
+            for hashes in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
+                shingles.add(hashes)
+            _BOILERPLATE = np.concatenate(
+                [np.zeros(0, dtype=np.uint64)]
+                + [_frequent(part["keys"], settings.boilerplate_docs) for part in shingles]
+            )
+        scale = max(len(docs), 1)
+        with Spill({"owners": np.dtype(np.int32)}, partitions=spill_partitions) as buckets:
+            for keys, owners in _run(
+                _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
+            ):
+                buckets.add(keys, owners=owners)
+            counted = [
+                bucket_pairs(part["keys"], part["owners"], settings.max_bucket, scale)
+                for part in buckets
+            ]
+        candidates = merge_pair_counts(counted, settings.min_hits, scale)
+        del counted
         chunks = [candidates[k : k + _CHUNK] for k in range(0, len(candidates), _CHUNK)]
-        aligned = _run(
-            _align_chunk,
-            chunks,
-            workers,
-            "align",
-            len(candidates),
-            progress,
-            [len(chunk) for chunk in chunks],
-        )
+        pairs = [
+            pair
+            for output in _run(
+                _align_chunk,
+                chunks,
+                workers,
+                "align",
+                len(candidates),
+                progress,
+                [len(chunk) for chunk in chunks],
+            )
+            for pair in output
+            if pair is not None
+        ]
     finally:
-        _DOCUMENTS, _TOKENS, _MASKS, _SETTINGS = (), (), (), None
+        _DOCUMENTS, _SETTINGS = (), None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
-    return build_report(
-        docs,
-        [pair for pair in aligned if pair is not None],
-        skipped=skipped,
-        notices=notices,
-        settings=settings,
-    )
+    return build_report(docs, pairs, skipped=skipped, notices=notices, settings=settings)
+
+
+def _frequent(values: np.ndarray, min_count: int) -> np.ndarray:
+    """The values occurring at least `min_count` times (sorted)."""
+    unique, counts = np.unique(values, return_counts=True)
+    return unique[counts >= min_count]
 
 
 def build_report(
@@ -320,12 +416,22 @@ def compare(
         )
     first_tokens, second_tokens = tokenize(first.text), tokenize(second.text)
     passages = align_pair(first.text, first_tokens, second.text, second_tokens, settings)
+    # Two short texts (sentences, headlines): the pair's similarity is their text similarity
+    # (see `align.text_similarity`), and when no passage was found word by word but they are
+    # alike, they are one passage as wholes.
+    short = max(len(first_tokens), len(second_tokens)) <= SHORT_TEXT_WORDS
+    if short and not passages:
+        passages = list(
+            align_short_texts(first.text, first_tokens, second.text, second_tokens, settings)
+        )
     pairs = []
     if passages:
         orient = first.published is not None and second.published is not None
-        pairs.append(
-            build_pair(first, first_tokens, second, second_tokens, passages, orient=orient)
-        )
+        pair = build_pair(first, first_tokens, second, second_tokens, passages, orient=orient)
+        if short:
+            similarity = text_similarity(first.text, first_tokens, second.text, second_tokens)
+            pair = attrs.evolve(pair, similarity=similarity)
+        pairs.append(pair)
     return Report(
         documents=(first, second),
         pairs=pairs,
@@ -344,6 +450,7 @@ def find_reuse_in(
     max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
     progress: Progress | None = None,
     settings: Settings | None = None,
+    spill_partitions: int = DEFAULT_PARTITIONS,
     **options: Any,
 ) -> Report:
     """`find_reuse` over files and folders: read them (see `wiretrace.ingest`), then find reuse.
@@ -368,6 +475,7 @@ def find_reuse_in(
         notices=loaded.notices,
         progress=progress,
         settings=settings,
+        spill_partitions=spill_partitions,
     )
 
 

@@ -136,15 +136,18 @@ def compute_window_signatures_batch(
     if len(owners) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros((0, num_perm), dtype=np.uint32), empty, empty
-    filled = np.flatnonzero(counts)
-    values = np.concatenate([hash_lists[k] for k in filled.tolist()]).astype(np.uint32)
+    # Every document's shingles padded to whole blocks (padding rows hold EMPTY), so the block
+    # minima are one reshape and min: far faster than np.minimum.reduceat along axis 0.
+    steps = _ragged_steps(block_counts * block)
+    rows = np.repeat(_offsets(counts)[:-1], block_counts * block) + steps
+    padding = steps >= np.repeat(counts, block_counts * block)
+    values = np.concatenate([np.zeros(0, dtype=np.uint32), *hash_lists]).astype(np.uint32)
+    values = np.append(values, np.uint32(0))[np.where(padding, len(values), rows)]
     permuted = permuted_hashes(values, num_perm, seed)
-    steps = _ragged_steps(block_counts[filled])
-    block_starts = np.repeat(_offsets(counts)[filled], block_counts[filled]) + steps * block
+    permuted[padding] = EMPTY
     blocks = np.full((int(base[-1] + block_counts[-1] + per_window), num_perm), EMPTY, np.uint32)
-    blocks[np.repeat(base[filled], block_counts[filled]) + steps] = np.minimum.reduceat(
-        permuted, block_starts, axis=0
-    )
+    filled_rows = np.repeat(base, block_counts) + _ragged_steps(block_counts)
+    blocks[filled_rows] = permuted.reshape(-1, block, num_perm).min(axis=1)
     first_blocks = base[owners] + starts // block
     signatures = blocks[first_blocks].copy()
     for offset in range(1, per_window):

@@ -36,6 +36,57 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
+def bucket_pairs(
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int, scale: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, hits): every pair of distinct owners sharing a bucket, and how many buckets.
+
+    A pair is coded as one int64, smaller * scale + larger (`scale` above every owner number), which
+    sorts and counts far faster than rows. Buckets holding more than `max_bucket` documents are
+    boilerplate and give no pairs. Codes are sorted and unique.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if len(keys) == 0:
+        return empty, empty
+    order = np.lexsort((owners, keys))
+    keys_sorted, docs = keys[order], owners[order].astype(np.int64)
+    fresh = np.ones(len(order), dtype=bool)  # drop repeats of one document in one bucket
+    fresh[1:] = (keys_sorted[1:] != keys_sorted[:-1]) | (docs[1:] != docs[:-1])
+    keys_sorted, docs = keys_sorted[fresh], docs[fresh]
+    boundaries = np.flatnonzero(np.diff(keys_sorted)) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [len(keys_sorted)]])
+    sizes = ends - starts
+    chosen = (sizes >= 2) & (sizes <= max_bucket)
+    codes: list[np.ndarray] = []
+    for size in np.unique(sizes[chosen]):
+        group_starts = starts[chosen & (sizes == size)]
+        members = docs[group_starts[:, None] + np.arange(size)[None, :]]
+        left, right = np.triu_indices(size, k=1)
+        codes.append((members[:, left] * np.int64(scale) + members[:, right]).ravel())
+    if not codes:
+        return empty, empty
+    unique, hits = np.unique(np.concatenate(codes), return_counts=True)
+    return unique, hits.astype(np.int64)
+
+
+def merge_pair_counts(
+    parts: list[tuple[np.ndarray, np.ndarray]], min_hits: int, scale: int
+) -> np.ndarray:
+    """Candidate pairs from `bucket_pairs` results over disjoint sets of buckets: the (n, 2) array
+    of (smaller, larger) owners sharing at least `min_hits` buckets in all, sorted."""
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    if len(parts) == 1:
+        codes, hits = parts[0]
+    else:
+        codes, inverse = np.unique(np.concatenate([c for c, _ in parts]), return_inverse=True)
+        hits = np.bincount(inverse, weights=np.concatenate([h for _, h in parts]))
+    codes = codes[hits >= min_hits]
+    return np.stack([codes // scale, codes % scale], axis=1)
+
+
 def candidate_pairs(
     keys: np.ndarray, owners: np.ndarray, max_bucket: int, min_hits: int = 1
 ) -> np.ndarray:
@@ -47,27 +98,5 @@ def candidate_pairs(
     """
     if len(keys) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((owners, keys))
-    keys_sorted, docs = keys[order], owners[order].astype(np.int64)
-    fresh = np.ones(len(order), dtype=bool)  # drop repeats of one document in one bucket
-    fresh[1:] = (keys_sorted[1:] != keys_sorted[:-1]) | (docs[1:] != docs[:-1])
-    keys_sorted, docs = keys_sorted[fresh], docs[fresh]
-    boundaries = np.flatnonzero(np.diff(keys_sorted)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [len(keys_sorted)]])
-    sizes = ends - starts
-    chosen = (sizes >= 2) & (sizes <= max_bucket)
-    pairs: list[np.ndarray] = []
-    for size in np.unique(sizes[chosen]):
-        group_starts = starts[chosen & (sizes == size)]
-        members = docs[group_starts[:, None] + np.arange(size)[None, :]]
-        left, right = np.triu_indices(size, k=1)
-        pairs.append(np.stack([members[:, left].ravel(), members[:, right].ravel()], axis=1))
-    if not pairs:
-        return np.zeros((0, 2), dtype=np.int64)
-    # One int64 per pair (smaller * count + larger) sorts and counts far faster than rows.
-    flat = np.concatenate(pairs)
-    scale = np.int64(docs.max()) + 1
-    codes, hits = np.unique(flat[:, 0] * scale + flat[:, 1], return_counts=True)
-    codes = codes[hits >= min_hits]
-    return np.stack([codes // scale, codes % scale], axis=1)
+    scale = int(np.max(owners)) + 1
+    return merge_pair_counts([bucket_pairs(keys, owners, max_bucket, scale)], min_hits, scale)

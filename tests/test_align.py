@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import wiretrace
 from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count
 from wiretrace import Pair, Passage, Report, compare, find_reuse, replay_edits
+from wiretrace.align import SHORT_TEXT_WORDS, split_sentences, text_similarity
 from wiretrace.shingle import tokenize
 
 TRIALS = 60
@@ -127,11 +128,18 @@ def test_scores_are_in_the_unit_interval(pair: tuple[str, str]) -> None:
 @REUSE_PROPERTY
 @given(reused_pairs())
 def test_reported_passages_meet_min_length_and_min_similarity(pair: tuple[str, str]) -> None:
-    """Every reported passage has min_length matched words and min_similarity."""
+    """Every passage has min_length matched words; word-seeded ones also min_similarity.
+
+    (Two short texts, a sentence each, are compared as wholes instead: see the tests below.)"""
+    if max(word_count(text) for text in pair) <= SHORT_TEXT_WORDS:
+        return
     settings = wiretrace.Settings()
     for _, passage in passages_of(compare(*pair, settings=settings)):
         assert passage.matched_words >= settings.min_length
-        assert passage.similarity >= settings.min_similarity
+    word_seeds_only = wiretrace.Settings(sentence_similarity=1.0)
+    for _, passage in passages_of(compare(*pair, settings=word_seeds_only)):
+        assert passage.matched_words >= word_seeds_only.min_length
+        assert passage.similarity >= word_seeds_only.min_similarity
 
 
 @PROPERTY
@@ -352,3 +360,79 @@ def test_passage_extends_over_an_edit_next_to_its_last_word() -> None:
     (passage,) = compare(EDGE_SOURCE, target).pairs[0].passages
     assert passage.source_end == len(EDGE_SOURCE) - 1
     assert passage.target_end == len(target) - 1
+
+
+# Short texts (a sentence each) are compared as wholes
+
+
+PARAPHRASE = (
+    "The regional water authority said on Tuesday that the reservoir had fallen to 31 percent.",
+    "On Tuesday the regional water authority said the reservoir had dropped to 31 percent.",
+)
+
+
+def test_two_paraphrased_sentences_form_one_whole_passage() -> None:
+    """Two re-worded sentences: one passage over both whole texts, similarity in (0.5, 1)."""
+    report = compare(*PARAPHRASE)
+    (pair,) = report.pairs
+    (passage,) = pair.passages
+    assert 0.5 <= pair.similarity == passage.similarity < 1.0
+    assert (
+        replay_edits(PARAPHRASE[0], passage)
+        == PARAPHRASE[1][passage.target_start : passage.target_end]
+    )
+
+
+def test_unrelated_sentences_are_not_reported() -> None:
+    """Two sentences on different subjects give no pair."""
+    other = "The orchestra opened its winter season with a programme of late romantic symphonies."
+    assert compare(PARAPHRASE[0], other).pairs == ()
+
+
+def test_changed_figure_lowers_sentence_similarity() -> None:
+    """The same sentence with another figure is less similar than with the same figure."""
+    changed = PARAPHRASE[1].replace("31", "13")
+    same = compare(*PARAPHRASE).pairs[0].similarity
+    assert all(pair.similarity < same for pair in compare(PARAPHRASE[0], changed).pairs)
+
+
+def test_text_similarity_is_in_the_unit_interval_and_symmetric() -> None:
+    """text_similarity of two sentences lies in [0, 1] and does not depend on their order."""
+    first, second = PARAPHRASE
+    one = text_similarity(first, tokenize(first), second, tokenize(second))
+    other = text_similarity(second, tokenize(second), first, tokenize(first))
+    assert 0.0 <= one == other <= 1.0
+    assert text_similarity(first, tokenize(first), first, tokenize(first)) == 1.0
+
+
+# Sentence seeds
+
+
+def test_sentences_split_at_end_punctuation_not_inside_numbers() -> None:
+    """Sentences start after '.', '!' or '?' between words, not at the '.' of '3.5'."""
+    text = "Prices rose 3.5 percent in May this year. Wages did not keep up at all! Why did they not rise?"
+    tokens = tokenize(text)
+    starts = [int(tokens.starts[k]) for k in split_sentences(text, tokens)]
+    assert [text[k : k + 5] for k in starts] == ["Price", "Wages", "Why d"]
+
+
+def test_translated_paragraph_is_found_only_with_sentence_seeds() -> None:
+    """A paragraph re-worded sentence by sentence is found by sentence seeds, not word seeds."""
+    source = (
+        "The regional water authority said on Tuesday that the Karvel reservoir had fallen to 31 "
+        "percent of its capacity, the lowest level recorded since the dam was completed in 1974. "
+        "Engineers warned that without heavy rain in the coming weeks, towns along the lower valley "
+        "could face rationing by the middle of August."
+    )
+    target = (
+        "According to the regional authority for water, on Tuesday the reservoir of Karvel fell to "
+        "31 percent of capacity, which is the lowest level registered since the completion of the "
+        "dam in 1974. The engineers have warned that, if heavy rains do not come in the next weeks, "
+        "the towns of the lower valley could have rationing from the middle of August."
+    )
+    assert compare(source, target, sentence_similarity=1.0).pairs == ()
+    (pair,) = compare(source, target).pairs
+    assert pair.source_coverage > 0.9
+    assert any(passage.source_start == 0 for passage in pair.passages)
+    for passage in pair.passages:
+        assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]

@@ -56,6 +56,14 @@ class Settings:
       (so passages split by a short gap are merged).
     - `min_length`: a passage must have at least this many matched words to be reported.
     - `min_similarity`: a passage's word similarity must reach this to be reported.
+    - `sentence_similarity`: two sentences whose content-word tf-idf cosine and Dice both reach
+      this are a sentence seed, for re-worded passages that share few exact n-grams (1.0: off).
+    - `sentence_gap`: sentence seeds at most this many sentences apart join one passage.
+    - `summary_gap`: the wider gap tried for summaries (one side 3x the other's sentences).
+    - `passage_similarity`: a sentence-seeded passage's two sides, as wholes, must reach this
+      tf-idf cosine (min_similarity applies to word-seeded passages only).
+    - `short_similarity`: `compare` on two short texts (a sentence each) reports them as one
+      passage when their text similarity reaches this.
 
     Running:
 
@@ -74,6 +82,11 @@ class Settings:
     max_gap: int = attrs.field(default=12, validator=_at_least(0))
     min_length: int = attrs.field(default=15, validator=_at_least(1))
     min_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
+    sentence_similarity: float = attrs.field(default=0.35, validator=_in_unit_interval)
+    sentence_gap: int = attrs.field(default=4, validator=_at_least(0))
+    summary_gap: int = attrs.field(default=24, validator=_at_least(0))
+    passage_similarity: float = attrs.field(default=0.34, validator=_in_unit_interval)
+    short_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
     jobs: int | None = attrs.field(default=None)
 
     @jobs.validator

@@ -1,0 +1,184 @@
+"""Precision/recall over the main alignment settings: PAN 2013 pairs and AllSides same-story pairs.
+
+Usage: python benchmarks/sweep.py [--every 4] [--groups 60] [--grid name=v1,v2,...] ...
+
+For each value of each swept setting (the others at their defaults) it measures:
+- recall: plagdet on PAN's verbatim pairs and the share of obfuscated pairs detected
+  (random, translation, summary), on every `--every`-th pair of each category;
+- precision: the share of PAN no-plagiarism pairs reported (false positives), and false reuse
+  among AllSides same-story articles: cross-outlet pairs of one (topic, date) group that share no
+  8-word run (so written in their own words) but are reported by `wiretrace.compare`; "own-words
+  pairs reported" is their share, "own-words coverage" the mean share of both texts' words
+  inside the passages reported for them. Pairs that do share 8-word runs (wire copy, quotes)
+  are counted as "shared-run pairs reported" (recall of that real reuse).
+- cost: mean alignment time per PAN pair (ms, one process, tokens made beforehand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pan13
+
+import wiretrace
+from wiretrace.align import align_pair
+from wiretrace.shingle import shingle_hashes, tokenize
+
+DEFAULT_ALLSIDES = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "news"
+    / "allsides"
+    / "articles.jsonl.gz"
+)
+DEFAULT_GRID = (
+    "sentence_similarity=0.3,0.35,0.4,0.5,1.0",
+    "passage_similarity=0.25,0.34,0.45,0.6",
+    "sentence_gap=1,2,4,8",
+    "seed_size=2,3,4,5",
+    "min_length=10,15,20,30",
+    "min_similarity=0.3,0.4,0.5,0.6",
+)
+
+
+def read_same_story_pairs(path: Path, groups: int, seed: int = 1) -> list[dict]:
+    """Cross-outlet pairs from `groups` random (topic, date) groups of 3+ outlets."""
+    by_story: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record.get("text", "").strip() and record.get("date") and record.get("topic"):
+                by_story[(record["topic"], record["date"])].append(record)
+    stories = sorted(
+        key for key, items in by_story.items() if len({r["source"] for r in items}) >= 3
+    )
+    chosen = random.Random(seed).sample(stories, min(groups, len(stories)))
+    pairs = []
+    for key in chosen:
+        for first, second in itertools.combinations(by_story[key], 2):
+            if first["source"] == second["source"]:
+                continue
+            runs = set(shingle_hashes(tokenize(first["text"]).ids, 8).tolist())
+            shared = any(
+                h in runs for h in shingle_hashes(tokenize(second["text"]).ids, 8).tolist()
+            )
+            pairs.append({"first": first["text"], "second": second["text"], "shared": shared})
+    return pairs
+
+
+def _allsides_pair(item: tuple[dict, dict]) -> tuple[bool, bool, float]:
+    pair, options = item
+    report = wiretrace.compare(pair["first"], pair["second"], **options)
+    if not report.pairs:
+        return pair["shared"], False, 0.0
+    found = report.pairs[0]
+    return pair["shared"], True, (found.source_coverage + found.target_coverage) / 2
+
+
+def measure_allsides(pairs: list[dict], options: dict, jobs: int) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(_allsides_pair, [(p, options) for p in pairs], chunksize=8))
+    own = [r for r in results if not r[0]]
+    shared = [r for r in results if r[0]]
+    return {
+        "own_pairs": len(own),
+        "own_reported": sum(r[1] for r in own) / len(own) if own else 0.0,
+        "own_coverage": sum(r[2] for r in own) / len(own) if own else 0.0,
+        "shared_pairs": len(shared),
+        "shared_reported": sum(r[1] for r in shared) / len(shared) if shared else 0.0,
+    }
+
+
+def alignment_cost(rows: list[dict], options: dict, data: Path, limit: int = 200) -> float:
+    """Mean milliseconds of `align_pair` per PAN pair (tokens made beforehand, one process)."""
+    settings = wiretrace.Settings.from_options(options)
+    texts = []
+    for row in rows[:limit]:
+        source = (data / "src" / row["source"]).read_text(encoding="utf-8", errors="replace")
+        target = (data / "susp" / row["suspicious"]).read_text(encoding="utf-8", errors="replace")
+        texts.append((source, tokenize(source), target, tokenize(target)))
+    started = time.perf_counter()
+    for source, source_tokens, target, target_tokens in texts:
+        align_pair(source, source_tokens, target, target_tokens, settings)
+    return (time.perf_counter() - started) / max(1, len(texts)) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=pan13.DEFAULT_DATA)
+    parser.add_argument("--allsides", type=Path, default=DEFAULT_ALLSIDES)
+    parser.add_argument("--every", type=int, default=4, help="every Nth PAN pair of a category")
+    parser.add_argument("--groups", type=int, default=60, help="AllSides same-story groups")
+    parser.add_argument("--grid", action="append", default=None, help="name=v1,v2,...")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    if not (args.data / "pairs.tsv").exists():
+        print(f"{args.data}: PAN 2013 data not found; pass --data", file=sys.stderr)
+        return 2
+    grid = []
+    try:
+        for item in args.grid or DEFAULT_GRID:
+            name, _, values = item.partition("=")
+            for value in values.split(","):
+                options = pan13.parse_settings([f"{name}={value}"])
+                wiretrace.Settings.from_options(options)
+                grid.append((name, value, options))
+    except (ValueError, wiretrace.WiretraceError) as error:
+        print(f"Error: --grid: {error}", file=sys.stderr)
+        return 2
+    rows = pan13.sample(pan13.read_pairs(args.data), None, args.every)
+    same_story = read_same_story_pairs(args.allsides, args.groups) if args.allsides.exists() else []
+    print(pan13.machine_header())
+    print(
+        f"PAN 2013 train: every {args.every}th pair of each category, {len(rows)} pairs; "
+        f"AllSides: {args.groups} same-story groups, {len(same_story)} cross-outlet pairs "
+        f"({sum(not p['shared'] for p in same_story)} in their own words)"
+    )
+    print(f"defaults: {wiretrace.Settings().to_dict()}")
+    print()
+    print(
+        "| setting | value | verbatim plagdet | P | R | random | translation | summary "
+        "| no-plag reported | own-words pairs reported | own-words coverage "
+        "| shared-run pairs reported | ms/pair |"
+    )
+    print("|---|---|" + "---:|" * 11)
+    records = []
+    for name, value, options in grid:
+        table = pan13.evaluate(pan13.run_pairs(rows, options, args.data, args.jobs), args.data)
+        allsides = measure_allsides(same_story, options, args.jobs) if same_story else {}
+        cost = alignment_cost(
+            [r for r in rows if r["category"] != "no-plagiarism"], options, args.data
+        )
+        verbatim = table["no-obfuscation"]
+        print(
+            f"| {name} | {value} | {verbatim['plagdet']:.3f} | {verbatim['precision']:.3f} | "
+            f"{verbatim['recall']:.3f} | {table['random-obfuscation']['detected']:.3f} | "
+            f"{table['translation-obfuscation']['detected']:.3f} | "
+            f"{table['summary-obfuscation']['detected']:.3f} | "
+            f"{table['no-plagiarism']['detected']:.3f} | "
+            f"{allsides.get('own_reported', float('nan')):.3f} | "
+            f"{allsides.get('own_coverage', float('nan')):.3f} | "
+            f"{allsides.get('shared_reported', float('nan')):.3f} | {cost:.1f} |",
+            flush=True,
+        )
+        records.append({"setting": name, "value": value, "pan": table, "allsides": allsides})
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -255,6 +255,18 @@ def test_one_and_two_workers_give_identical_reports() -> None:
     assert render_json(one).replace('"jobs": 1', "") == render_json(two).replace('"jobs": 2', "")
 
 
+@pytest.mark.parametrize("partitions", [1, 2, 64])
+def test_reports_do_not_depend_on_how_the_working_sets_are_split_on_disk(partitions: int) -> None:
+    """The boilerplate counts and LSH buckets spilled to 1, 2 or 64 files give the same report
+    as the default 16, with some boilerplate in play."""
+    docs = many_docs()
+    for number in range(24):  # one outlet's footer in 24 documents: boilerplate
+        docs[number * 4]["outlet"] = "Daily Footer"
+        docs[number * 4]["text"] += " " + words(7, 25)
+    default = render_json(find_reuse(docs, jobs=1))
+    assert render_json(find_reuse(docs, jobs=1, spill_partitions=partitions)) == default
+
+
 def test_progress_reports_each_stage_up_to_its_total() -> None:
     """progress reaches done == total for every stage, 'sketch' ending before 'align' starts."""
     calls: list[tuple[str, int, int]] = []

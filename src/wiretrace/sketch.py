@@ -94,31 +94,52 @@ def _ragged_steps(lengths: np.ndarray) -> np.ndarray:
     return np.arange(int(lengths.sum())) - np.repeat(_offsets(lengths)[:-1], lengths)
 
 
+# Rows of permuted hashes worked on at once: 4096 x num_perm uint32 (1 MiB at 64 permutations)
+# stays in the CPU cache; one big matrix for many documents is several times slower, and
+# np.minimum.reduceat along rows slower still.
+SLAB_ROWS = 4096
+
+
+def _slabs(counts: np.ndarray, order: np.ndarray) -> list[np.ndarray]:
+    """Split `order` (document numbers) into runs whose padded rows stay near SLAB_ROWS."""
+    groups, start = [], 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and counts[order[end]] * (end + 1 - start) <= SLAB_ROWS:
+            end += 1
+        groups.append(order[start:end])
+        start = end
+    return groups
+
+
 def compute_signatures(hash_sets: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
     """MinHash signatures of many sets of 32-bit hashes at once: shape (len(hash_sets), num_perm).
 
-    Row k is `compute_signature(hash_sets[k], ...)` (datasketch's MinHash of that set), computed
-    for all sets with one permutation and one segmented minimum.
+    Row k is `compute_signature(hash_sets[k], ...)` (datasketch's MinHash of that set). Sets of
+    similar size are padded into one (sets, size, num_perm) block and reduced together.
     """
     signatures = np.full((len(hash_sets), num_perm), EMPTY, dtype=np.uint32)
-    lengths = np.array([len(hashes) for hashes in hash_sets], dtype=np.int64)
-    filled = np.flatnonzero(lengths)
-    if len(filled):
-        values = np.concatenate([hash_sets[k] for k in filled.tolist()]).astype(np.uint32)
-        permuted = permuted_hashes(values, num_perm, seed)
-        signatures[filled] = np.minimum.reduceat(permuted, _offsets(lengths[filled])[:-1], axis=0)
+    counts = np.array([len(hashes) for hashes in hash_sets], dtype=np.int64)
+    filled = np.flatnonzero(counts)
+    order = filled[np.argsort(counts[filled], kind="stable")]
+    for group in _slabs(counts, order):
+        if len(group) == 1:
+            signatures[group[0]] = compute_signature(hash_sets[group[0]], num_perm, seed)
+            continue
+        width = int(counts[group].max())
+        values = np.zeros((len(group), width), dtype=np.uint32)
+        valid = np.arange(width)[None, :] < counts[group][:, None]
+        values[valid] = np.concatenate([hash_sets[k] for k in group.tolist()])
+        permuted = permuted_hashes(values.ravel(), num_perm, seed).reshape(len(group), width, -1)
+        permuted[~valid] = EMPTY
+        signatures[group] = permuted.min(axis=1)
     return signatures
 
 
-def compute_window_signatures_batch(
+def _window_signatures_batch(
     hash_lists: list[np.ndarray], window_size: int, num_perm: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`compute_window_signatures` of many documents at once.
-
-    Returns (signatures, owners, starts): one row per window, the position in `hash_lists` of the
-    document it belongs to, and the index of its first shingle in that document. Windows are in
-    document order, and each document's windows are exactly those of `compute_window_signatures`.
-    """
+    """`compute_window_signatures_batch` of one slab of documents."""
     counts = np.array([len(hashes) for hashes in hash_lists], dtype=np.int64)
     stride = max(1, window_size // 2)
     block = math.gcd(window_size, stride)
@@ -153,3 +174,31 @@ def compute_window_signatures_batch(
     for offset in range(1, per_window):
         np.minimum(signatures, blocks[first_blocks + offset], out=signatures)
     return signatures, owners.astype(np.int64), starts.astype(np.int64)
+
+
+def compute_window_signatures_batch(
+    hash_lists: list[np.ndarray], window_size: int, num_perm: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`compute_window_signatures` of many documents at once.
+
+    Returns (signatures, owners, starts): one row per window, the position in `hash_lists` of the
+    document it belongs to, and the index of its first shingle in that document. Windows are in
+    document order, and each document's windows are exactly those of `compute_window_signatures`.
+    Consecutive documents are worked on in slabs of about SLAB_ROWS shingles.
+    """
+    counts = np.array([len(hashes) for hashes in hash_lists], dtype=np.int64)
+    parts = []
+    for group in _slabs(np.maximum(counts, 1), np.arange(len(hash_lists))):
+        first, last = int(group[0]), int(group[-1]) + 1
+        signatures, owners, starts = _window_signatures_batch(
+            hash_lists[first:last], window_size, num_perm, seed
+        )
+        parts.append((signatures, owners + first, starts))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, num_perm), dtype=np.uint32), empty, empty
+    return (
+        np.concatenate([part[0] for part in parts]),
+        np.concatenate([part[1] for part in parts]),
+        np.concatenate([part[2] for part in parts]),
+    )

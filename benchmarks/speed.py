@@ -1,0 +1,365 @@
+"""Speed and scale: signatures against datasketch and rensa, the full report against datasketch's
+candidates-only loop, and a scaling curve with peak memory, all in one run on one machine.
+
+Reads ../shared/data/news in place (never copied into the repository; subsets are written to a
+temporary folder and deleted). Three parts:
+
+1. signatures: articles per second from text to MinHash signature (128 permutations, word
+   5-grams). datasketch as its README shows it (per article `MinHash.update_batch` on the encoded
+   5-grams), datasketch fed wiretrace's 32-bit shingle hashes (the byte-identical check runs on
+   these), rensa's RMinHash if installed, and `wiretrace.minhash_signatures` on one core and on
+   every core.
+2. report: `wiretrace report ARTICLES --format json` (candidates, passages, alignment, lineage,
+   JSON) on the first 20,000 AllSides articles, against the baseline of the issue: datasketch
+   used as its README suggests (MinHash of word 5-grams per article, `MinHashLSH` insert and
+   query, threshold 0.5), which finds near-duplicate whole articles only. Both run as separate
+   processes on the same input file; peak memory is the largest sum of the proportional set size
+   (PSS, which counts pages shared by forked workers once) over the process and its children,
+   sampled every 0.5 s.
+3. scaling: the full report on the first 1k, 5k, 20k and all 37.5k AllSides articles and on all
+   of ../shared/data/news (~90k), with time and peak memory.
+
+    python benchmarks/speed.py                       # everything (~20 minutes on 2 cores)
+    python benchmarks/speed.py --parts signatures    # one part
+    python benchmarks/speed.py --parts scaling --sizes 1000,5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.metadata
+import itertools
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from _machine import cpu_and_memory
+
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "news"
+ALLSIDES = NEWS / "allsides" / "articles.jsonl.gz"
+NUM_PERM = 128
+SHINGLE = 5
+BASELINE_THRESHOLD = 0.5
+
+
+def machine_header() -> str:
+    cpu, memory = cpu_and_memory()
+    versions = []
+    for name in ("wiretrace", "numpy", "datasketch", "rapidfuzz", "rensa"):
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} not installed")
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"Machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python "
+        f"{platform.python_version()}; {', '.join(versions)}; load average at start {load}"
+    )
+
+
+def read_texts(path: Path, limit: int | None) -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        records = (json.loads(line) for line in lines if line.strip())
+        return [
+            r["text"] for r in itertools.islice(records, limit) if (r.get("text") or "").strip()
+        ]
+
+
+def five_grams(text: str) -> list[str]:
+    words = text.split()
+    return [" ".join(words[k : k + SHINGLE]) for k in range(max(1, len(words) - SHINGLE + 1))]
+
+
+# 1. signatures -------------------------------------------------------------------------------
+
+
+def signatures(count: int) -> list[str]:
+    from datasketch import MinHash
+
+    import wiretrace
+    from wiretrace.shingle import hash32, shingle_hashes, tokenize
+
+    texts = read_texts(ALLSIDES, count)
+    rows = []
+
+    def timed(name: str, function) -> float:
+        started = time.perf_counter()
+        function()
+        seconds = time.perf_counter() - started
+        rows.append((name, len(texts) / seconds, seconds))
+        return seconds
+
+    def datasketch_readme() -> None:
+        for text in texts:
+            minhash = MinHash(num_perm=NUM_PERM)
+            minhash.update_batch([gram.encode("utf-8") for gram in five_grams(text)])
+
+    reference: list[np.ndarray] = []
+
+    def datasketch_ours() -> None:
+        for text in texts:
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=lambda value: value)
+            minhash.update_batch(hash32(shingle_hashes(tokenize(text).ids, SHINGLE)).tolist())
+            reference.append(minhash.hashvalues)
+
+    baseline = timed(
+        "datasketch MinHash per article (README: encoded 5-grams, sha1)", datasketch_readme
+    )
+    timed("datasketch MinHash per article, fed wiretrace's 32-bit shingle hashes", datasketch_ours)
+    try:
+        from rensa import RMinHash
+
+        def rensa_loop() -> None:
+            for text in texts:
+                minhash = RMinHash(num_perm=NUM_PERM, seed=1)
+                minhash.update(five_grams(text))
+                minhash.digest()
+
+        timed("rensa RMinHash per article (5-gram strings)", rensa_loop)
+    except ImportError:
+        rows.append(("rensa: not installed (pip install rensa)", float("nan"), float("nan")))
+    results: dict[int, np.ndarray] = {}
+    for jobs in (1, os.cpu_count() or 1):
+        timed(
+            f"wiretrace.minhash_signatures, {jobs} process{'es' if jobs > 1 else ''}",
+            lambda jobs=jobs: results.__setitem__(
+                jobs,
+                wiretrace.minhash_signatures(
+                    texts, shingle_size=SHINGLE, num_perm=NUM_PERM, seed=1, jobs=jobs
+                ),
+            ),
+        )
+    identical = all(
+        row.tobytes() == ref.astype(np.uint32).tobytes()
+        for row, ref in zip(results[1], reference, strict=True)
+    ) and all(np.array_equal(results[1], other) for other in results.values())
+    # The MinHash step alone: both sides get the same precomputed 32-bit shingle hashes.
+    from wiretrace.sketch import compute_signatures
+
+    hashes = [hash32(shingle_hashes(tokenize(text).ids, SHINGLE)) for text in texts]
+    values = [h.tolist() for h in hashes]
+    alone = []
+
+    def datasketch_from_hashes() -> None:
+        for items in values:
+            minhash = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=lambda value: value)
+            minhash.update_batch(items)
+
+    def wiretrace_from_hashes() -> None:
+        compute_signatures(hashes, NUM_PERM, 1)
+
+    for name, function in (
+        ("datasketch MinHash.update_batch per article", datasketch_from_hashes),
+        ("wiretrace compute_signatures, all articles at once, 1 process", wiretrace_from_hashes),
+    ):
+        started = time.perf_counter()
+        function()
+        alone.append((name, time.perf_counter() - started))
+    lines = [
+        f"### Signatures: {len(texts):,} AllSides articles, {NUM_PERM} permutations, word {SHINGLE}-grams",
+        "",
+        "From text (tokenizing and shingle hashing included):",
+        "",
+        "| method | articles/s | seconds | vs datasketch README loop |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, rate, seconds in rows:
+        ratio = baseline / seconds if seconds == seconds else float("nan")
+        lines.append(f"| {name} | {rate:,.0f} | {seconds:.2f} | {ratio:.1f}x |")
+    lines += [
+        "",
+        "The MinHash step alone (both given the same precomputed 32-bit shingle hashes):",
+        "",
+        "| method | articles/s | seconds | vs datasketch |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, seconds in alone:
+        lines.append(
+            f"| {name} | {len(texts) / seconds:,.0f} | {seconds:.2f} | {alone[0][1] / seconds:.1f}x |"
+        )
+    lines += [
+        "",
+        "wiretrace's signatures byte-identical to datasketch's MinHash of the same 32-bit shingle "
+        f"hashes, for every article and any number of processes: **{identical}**",
+    ]
+    return lines
+
+
+# 2 and 3. full report, baseline, peak memory -----------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                queue.extend(int(child) for child in children)
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def run_measured(command: list[str]) -> tuple[float, float, str]:
+    """(seconds, peak PSS of the process tree in MiB, stdout) of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_pss_kib(pid) for pid in _tree(process.pid)))
+            done.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err[-2000:]}")
+    return seconds, peak / 1024, out
+
+
+def baseline_main(path: str) -> None:
+    """The datasketch candidates-only baseline (run in its own process by `report`)."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=BASELINE_THRESHOLD, num_perm=NUM_PERM)
+    minhashes = {}
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            text = json.loads(line)["text"]
+            minhash = MinHash(num_perm=NUM_PERM)
+            minhash.update_batch([gram.encode("utf-8") for gram in five_grams(text)])
+            lsh.insert(str(number), minhash)
+            minhashes[str(number)] = minhash
+    pairs = set()
+    for key, minhash in minhashes.items():
+        for other in lsh.query(minhash):
+            if other != key:
+                pairs.add((min(key, other), max(key, other)))
+    print(len(pairs))
+
+
+def write_subset(path: Path, limit: int | None, folder: Path) -> Path:
+    target = folder / f"allsides-{limit or 'all'}.jsonl"
+    with (
+        gzip.open(path, "rt", encoding="utf-8") as lines,
+        open(target, "w", encoding="utf-8") as out,
+    ):
+        for line in itertools.islice((line for line in lines if line.strip()), limit):
+            out.write(line)
+    return target
+
+
+def wiretrace_report(inputs: list[Path], folder: Path) -> tuple[float, float, int, int]:
+    output = folder / "report.json"
+    command = [sys.executable, "-m", "wiretrace", "report", *map(str, inputs), "--format", "json"]
+    command += ["-o", str(output), "--on-error", "skip"]
+    seconds, peak, _ = run_measured(command)
+    data = json.loads(output.read_text(encoding="utf-8"))
+    output.unlink()
+    return seconds, peak, data["summary"]["documents"], data["summary"]["pairs"]
+
+
+def report(size: int, folder: Path) -> list[str]:
+    subset = write_subset(ALLSIDES, size, folder)
+    base_seconds, base_peak, out = run_measured(
+        [sys.executable, __file__, "--baseline", str(subset)]
+    )
+    ours = wiretrace_report([subset], folder)
+    return [
+        f"### Full report on the first {size:,} AllSides articles against datasketch candidates-only",
+        "",
+        "| run | articles | seconds | articles/s | peak memory MiB | found | time vs baseline |",
+        "|---|---:|---:|---:|---:|---|---:|",
+        f"| datasketch MinHash + MinHashLSH (5-grams, {NUM_PERM} perm, threshold "
+        f"{BASELINE_THRESHOLD}): candidates only | {size:,} | {base_seconds:.1f} | "
+        f"{size / base_seconds:,.0f} | {base_peak:,.0f} | {int(out.strip()):,} candidate pairs "
+        "| 1.00 |",
+        f"| `wiretrace report --format json`: candidates, passages, alignment, lineage, JSON | "
+        f"{ours[2]:,} | {ours[0]:.1f} | {ours[2] / ours[0]:,.0f} | {ours[1]:,.0f} | "
+        f"{ours[3]:,} pairs with passages | {ours[0] / base_seconds:.2f} |",
+    ]
+
+
+def scaling(sizes: list[int], folder: Path, with_all_news: bool) -> list[str]:
+    lines = [
+        "### Scaling: the full report (`wiretrace report --format json`)",
+        "",
+        "| corpus | articles | seconds | ms per article | peak memory MiB | pairs |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    runs: list[tuple[str, list[Path]]] = [
+        (f"AllSides, first {size:,}", [write_subset(ALLSIDES, size, folder)]) for size in sizes
+    ]
+    runs.append(("AllSides, all", [write_subset(ALLSIDES, None, folder)]))
+    if with_all_news:
+        runs.append(("all of ../shared/data/news", sorted(NEWS.glob("*/*.jsonl.gz"))))
+    for name, inputs in runs:
+        seconds, peak, documents, pairs = wiretrace_report(inputs, folder)
+        lines.append(
+            f"| {name} | {documents:,} | {seconds:.1f} | {1000 * seconds / documents:.2f} | "
+            f"{peak:,.0f} | {pairs:,} |"
+        )
+        print(lines[-1], file=sys.stderr, flush=True)
+    return lines
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--baseline":
+        baseline_main(sys.argv[2])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="signatures,report,scaling")
+    parser.add_argument("--signature-articles", type=int, default=5000)
+    parser.add_argument("--report-articles", type=int, default=20000)
+    parser.add_argument("--sizes", default="1000,5000,20000", help="AllSides subsets to scale over")
+    parser.add_argument("--no-all-news", action="store_true", help="skip the ~90k run")
+    args = parser.parse_args()
+    if not ALLSIDES.exists():
+        print(f"{ALLSIDES}: not found (../shared/data/news is needed)", file=sys.stderr)
+        return 2
+    parts = set(args.parts.split(","))
+    print(machine_header())
+    print()
+    with tempfile.TemporaryDirectory(prefix="wiretrace-bench-") as name:
+        folder = Path(name)
+        if "signatures" in parts:
+            print("\n".join(signatures(args.signature_articles)), "\n", flush=True)
+        if "report" in parts:
+            print("\n".join(report(args.report_articles, folder)), "\n", flush=True)
+        if "scaling" in parts:
+            sizes = [int(size) for size in re.split(r"[,\s]+", args.sizes) if size]
+            print("\n".join(scaling(sizes, folder, not args.no_all_news)), flush=True)
+    print(f"\nload average at end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -184,8 +184,29 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
 
 
 def render_json(report: Report, *, indent: int | None = 2) -> str:
-    """The report as a JSON document (UTF-8 text, not ASCII-escaped)."""
-    return json.dumps(report_to_dict(report), ensure_ascii=False, indent=indent) + "\n"
+    """The report as a JSON document (UTF-8 text, not ASCII-escaped).
+
+    With `indent`, each top-level key is on its own line and each item of a top-level list
+    (a document, a pair with its passages, a cluster, ...) on one line of its own, indented:
+    readable, and written by the json module's C encoder (a fully indented dump of a large
+    report uses its pure-Python encoder, many times slower). `indent=None` gives one line.
+    """
+    data = report_to_dict(report)
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    pad = " " * indent
+
+    def encode(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            items = f",\n{pad}{pad}".join(encode(item) for item in value)
+            lines.append(f"{pad}{encode(key)}: [\n{pad}{pad}{items}\n{pad}]")
+        else:
+            lines.append(f"{pad}{encode(key)}: {encode(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def render_stats_json(stats: Mapping[str, Any]) -> str:

@@ -154,8 +154,9 @@ def test_text_report_shows_the_tree(demo_report: wiretrace.Report) -> None:
 
 
 @pytest.mark.xfail(
-    reason="KNOWN LIMITATION (issue 8 open): text evidence (insertions vs deletions) can outweigh "
-    "an hour's lead in publication time between two near-identical copies",
+    reason="KNOWN LIMITATION: parsimony holds the fuller text the likelier origin (text of the "
+    "cluster a copy has and its parent lacks costs word by word); a moved sentence can make that "
+    "outweigh an hour's lead in publication time between two near-identical copies",
     strict=False,
 )
 @settings(max_examples=25, deadline=None)
@@ -185,11 +186,6 @@ def test_lineage_is_a_tree_with_parents_first(seed: int, generations: int) -> No
             node = parents[node]
 
 
-@pytest.mark.xfail(
-    reason="KNOWN LIMITATION (issue 8 open): when the copy of a copy differs from its source by "
-    "only two words, the parent's per-document root cost can flip their order",
-    strict=True,
-)
 def test_inherited_edits_outweigh_a_small_clock_error() -> None:
     """C carries B's edits and is stamped before B (clock error): C's parent is still B."""
     rng = random.Random(7)
@@ -335,3 +331,23 @@ def test_lineage_has_no_cycles(seed: int, generations: int) -> None:
         assert len(children) == len(set(children))
         assert set(cluster.roots).isdisjoint(children)
         assert len(children) + len(cluster.roots) == len(cluster.documents)
+
+
+def test_orient_pair_without_dates_follows_the_credit() -> None:
+    """Undated, the text that carries the other outlet's agency dateline is the copy."""
+    body = "The council approved the new budget on Monday after a long debate. " * 3
+    wire = Document(id="w", text="LONDON (NWP) - " + body, outlet="Northwind Press")
+    copy = Document(id="c", text="LONDON (NWP) - " + body + "More on page two.", outlet="Gazette")
+    source, target, direction = wiretrace.lineage.orient_pair(copy, wire, 1.0, 1.0)
+    assert (source.id, target.id, direction) == ("w", "c", "text")
+
+
+def test_orient_pair_without_dates_puts_the_update_last() -> None:
+    """Undated versions of one outlet's story: the one marked as an update came later."""
+    body = "The council approved the new budget on Monday after a long debate. " * 3
+    first = Document(id="v1", text=body, outlet="Wire")
+    update = Document(
+        id="v2", text="(Adds reaction)\n\n" + body + " Critics objected.", outlet="Wire"
+    )
+    source, target, _ = wiretrace.lineage.orient_pair(update, first, 0.9, 1.0)
+    assert (source.id, target.id) == ("v1", "v2")

@@ -144,7 +144,8 @@ def test_json_passages_and_edits_follow_the_contract(demo_json: dict[str, Any]) 
             assert set(passage) == PASSAGE_KEYS
             assert all(
                 isinstance(passage[key], int)
-                for key in PASSAGE_KEYS - {"similarity", "kind", "source_text", "target_text", "edits"}
+                for key in PASSAGE_KEYS
+                - {"similarity", "kind", "source_text", "target_text", "edits"}
             )
             for edit in passage["edits"]:
                 assert set(edit) == EDIT_KEYS
@@ -176,6 +177,19 @@ def test_json_summary_counts_match_the_lists(demo_json: dict[str, Any]) -> None:
         "notices": len(demo_json["notices"]),
         "clusters": len(demo_json["clusters"]),
     }
+
+
+def test_json_edges_link_derived_articles_to_the_version_they_took(
+    demo_json: dict[str, Any],
+) -> None:
+    """Each edge names the wire version its child took; the versions themselves have none."""
+    (cluster,) = demo_json["clusters"]
+    taken = {edge["child"]: edge["version"] for edge in cluster["edges"]}
+    assert taken["sradio-0415"] == "wire-ndx-0412u1"
+    assert taken["talkline-9048"] == "wire-ndx-0412u1"
+    assert taken["kestrel-7702"] == "wire-ndx-0412"  # via the Senna Valley Courier
+    assert taken["hpost-1187"] == "wire-ndx-0412"
+    assert taken["wire-ndx-0412u1"] is None
 
 
 def test_json_settings_are_the_settings_used(

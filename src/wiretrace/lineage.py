@@ -4,14 +4,16 @@
 - Clusters (`find_clusters`): the passages of all pairs, joined wherever they overlap in a
   document, so one cluster is one family of reused text across every document carrying it.
 - Lineage (`infer_lineage`): within a cluster, each document's most likely parent. Candidate
-  parents are the documents it shares the cluster's text with; each is scored by parsimony (the
-  words someone would have had to change or add to make the child from it: a copy that inherits
-  its parent's edits is explained most cheaply by that parent, not by the wire; trimming is
-  cheap, so the fuller text is the likelier origin), by publication time (strong between one
-  outlet's versions, weaker across outlets, where a few hours of clock error are outweighed by a
-  few inherited edits), and by credit (the child names the parent's outlet). The tree is the
-  maximum spanning arborescence of those scores (no cycles, by construction); a document no
-  parent explains well is a root.
+  parents are the documents it shares the cluster's text with; each is scored by parsimony over
+  edit events (every change between the two copies counts once, so a copy that inherits its
+  parent's edits is explained most cheaply by that parent, not by the wire; cluster text the
+  child has and the parent lacks counts word by word; trimming is cheap, so the fuller text is the
+  likelier origin), by publication time (strong between one outlet's versions, and there update
+  markers too; weaker across outlets, where a few hours of clock error are outweighed by one
+  inherited edit), and by credit (a text naming the other's outlet took from it; the document
+  other members credit is the likelier origin). The tree is the maximum spanning arborescence of
+  those scores (no cycles, by construction); a document no parent explains well is a root.
+  `taken_version` links a derived document to the version of an updated story it took.
 - Mutations (`classify_change`): every edit along a hop, typed as number, name, quote,
   attribution, hedge, sentence_added/removed, or plain substitution/insertion/deletion.
 """
@@ -45,36 +47,53 @@ from wiretrace.shingle import TOKEN_PATTERN
 TEXT_DIRECTION_MARGIN = 0.05
 
 # Weights of the evidence for "child took it from parent" (see the module docstring), summed
-# into one score per candidate parent.
-# Text (parsimony, see _change_cost): each changed word inside the shared passages, and each word
-# of the child's reused text that this parent lacks, costs COST_WORD, at most EVENT_WORDS words
-# per edit or stretch (rewording a sentence or adding a paragraph is one event). Trimmed
-# sentences and parent text the child lacks cost COST_TRIM_WORD per word: copies are trimmed
-# all the time. A copy that inherits its parent's edits is explained most cheaply by that parent,
-# and a copy of a copy sits between its source and the wire.
+# into one score per candidate parent; the unit is one edit event.
+# Text (parsimony, see _change_cost): every change between the parent's and the child's copy of
+# the cluster's text is one event (a word or a few replaced, a sentence added or dropped), so a
+# copy that inherits its parent's edits is explained most cheaply by that parent, and a copy of a
+# copy sits between its source and the wire. Small changes cost COST_EDIT plus COST_WORD a word
+# and cost the same either way round; a whole sentence (SENTENCE_WORDS or more) the child lacks
+# costs COST_TRIM (copies are trimmed all the time), one it adds COST_ADD: the fuller text is the
+# likelier origin. Words count up to EVENT_WORDS per event.
+COST_EDIT = 1.0
 COST_WORD = 0.1
-EVENT_WORDS = 10_000
-COST_TRIM_WORD = 0.0002
+COST_ADD = 1.0
+COST_ADD_WORD = 0.02
+COST_TRIM = 0.2
+COST_TRIM_WORD = 0.002
+COST_SHARED_WORD = 0.06
+EVENT_WORDS = 40
 # Time: WEIGHT_TIME * tanh(hours / TIME_SCALE_HOURS): being published first matters, being
-# published much earlier does not. Across outlets it weighs less than a few inherited edits
-# (three words of evidence outweigh any few hours of clock error); one outlet's versions of a
-# story share one clock, so there the times decide (SAME_OUTLET_TIME_FACTOR).
-WEIGHT_TIME = 0.1
+# published much earlier does not. Across outlets it weighs less than one inherited edit on each
+# side (a copy that carries its parent's edits outweighs a few hours of clock error); one
+# outlet's versions of a story share one clock, so there the times decide
+# (SAME_OUTLET_TIME_FACTOR).
+WEIGHT_TIME = 0.3
 TIME_SCALE_HOURS = 1.0
-SAME_OUTLET_TIME_FACTOR = 50.0
+SAME_OUTLET_TIME_FACTOR = 20.0
 # A "parent" published more than LATE_HOURS after the child needs clocks wrong by a day or more.
 LATE_HOURS = 12.0
-WEIGHT_LATE = 0.5
-# Credit (direction): the child names the parent's outlet in a reporting position.
-WEIGHT_CREDIT = 0.1
+WEIGHT_LATE = 3.0
+# Credit (direction): the parent names the child's outlet as its source. Being credited by
+# another member makes a document the likelier origin of the cluster (WEIGHT_ROOT_CREDIT).
+WEIGHT_CREDIT = 1.0
+WEIGHT_ROOT_CREDIT = 5.0
+# Where the text cannot tell two candidate parents apart, the one the child credits is likelier
+# (weaker than any edit or trim: a copy of a copy keeps the agency's credit too).
+WEIGHT_CREDIT_PARENT = 0.3
+# One outlet's versions of a story: the one marked as a later update ("UPDATE 2", "(Adds ...)")
+# came later, whatever the texts say (an update adds text, so it is the fuller one).
+WEIGHT_VERSION = 10.0
 # Containment of whole texts (direction, weak: a tie-breaker where nothing else tells): the
 # text 5% or more longer is the likelier origin.
-WEIGHT_FULLER = 0.05
-# A document is a root unless some parent accounts for more than ROOT_SHARE of its reused text.
+WEIGHT_FULLER = 0.2
+# A document is a root (of its own) unless some parent accounts for more than ROOT_SHARE of its
+# reused text: explaining it costs less than ROOT_EVENT_SHARE events a word of it.
 ROOT_SHARE = 0.4
+ROOT_EVENT_SHARE = 0.5
 # A change of at least this many words that adds or removes whole sentences is typed as such.
 SENTENCE_WORDS = 8
-CONFIDENCE_SHARPNESS = 3.0
+CONFIDENCE_SHARPNESS = 1.0
 # Candidate parents per child kept for the tree (the best by score).
 MAX_CANDIDATE_PARENTS = 8
 
@@ -122,18 +141,49 @@ def orient_pair(
     """(source, target, direction) for two documents that share passages.
 
     Publication times decide when both are known and differ (a bare date only decides against a
-    different date). Otherwise the texts decide: the copy is the text more covered by the shared
-    passages (a trimmed or excerpted copy derives from the fuller text). Where neither decides, the
-    given order stands and the direction is "unknown".
+    different date). Otherwise the texts decide: of one outlet's versions, the one marked as a later
+    update ("UPDATE 2", "(Adds ...)") is the target; a text that credits the other's outlet ("(NDX)",
+    "according to Northdesk") took it from the other; failing that, the copy is the text more
+    covered by the shared passages (a trimmed or excerpted copy derives from the fuller text).
+    Where neither decides, the given order stands and the direction is "unknown".
     """
     earlier = _earlier(first, second)
     if earlier is not None:
         return (first, second, "published") if earlier is first else (second, first, "published")
+    if _same_outlet(first, second):
+        later = _version_rank(second) - _version_rank(first)
+        if later:
+            return (first, second, "text") if later > 0 else (second, first, "text")
+    first_credits, second_credits = _credits_outlet(first, second), _credits_outlet(second, first)
+    # An agency's own dispatch names its own outlet in the dateline; a copy often drops it.
+    if not (first_credits or second_credits):
+        first_credits, second_credits = _names_itself(second), _names_itself(first)
+    if second_credits and not first_credits:
+        return first, second, "text"
+    if first_credits and not second_credits:
+        return second, first, "text"
     if second_coverage > first_coverage + TEXT_DIRECTION_MARGIN:
         return first, second, "text"
     if first_coverage > second_coverage + TEXT_DIRECTION_MARGIN:
         return second, first, "text"
     return first, second, "unknown"
+
+
+def _names_itself(document: Document) -> bool:
+    """Whether a document's opening credits its own outlet ("LONDON (NWP) -" by Northwind Press)."""
+    if not document.outlet:
+        return False
+    return any(_acronym_names(a, document.outlet) for a in _ACRONYM.findall(document.text[:400]))
+
+
+def _credits_outlet(document: Document, other: Document) -> bool:
+    """Whether `document` credits `other`'s outlet: by name, or by an agency acronym in its
+    opening that abbreviates the outlet's name ("(NWP)" for Northwind Press)."""
+    if not other.outlet or _same_outlet(document, other):
+        return False
+    if find_credit(document.text, outlet_names(other.outlet)):
+        return True
+    return any(_acronym_names(a, other.outlet) for a in _ACRONYM.findall(document.text[:400]))
 
 
 def _earlier(first: Document, second: Document) -> Document | None:
@@ -283,6 +333,18 @@ def _is_sentence(text: str) -> bool:
     return len(_words(text)) >= 5 and bool(_SENTENCE_END.search(text.strip() + " "))
 
 
+def _in_dateline_parens(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is an agency's name in a credit's parentheses: "(NDX)"."""
+    inner = text[start:end].strip()
+    return (
+        0 < len(inner) <= 20
+        and inner[:1].isupper()
+        and " " not in inner
+        and text[max(0, start - 2) : start].rstrip().endswith("(")
+        and text[end : end + 2].lstrip().startswith(")")
+    )
+
+
 def classify_change(
     source_text: str,
     target_text: str,
@@ -309,7 +371,12 @@ def classify_change(
     ):
         return "quote"
     changed = f"{old}\n{new}"
-    if _ATTRIBUTION.search(changed) or find_credit(changed, names):
+    if (
+        _ATTRIBUTION.search(changed)
+        or find_credit(changed, names)
+        or _in_dateline_parens(source_text, *source_span)
+        or _in_dateline_parens(target_text, *target_span)
+    ):
         return "attribution"
     if {m.group().lower() for m in _HEDGE.finditer(old)} != {
         m.group().lower() for m in _HEDGE.finditer(new)
@@ -463,6 +530,28 @@ def _initials(outlet: str) -> str:
     return "".join(word[0] for word in re.findall(r"[^\W\d_]+", outlet)).upper()
 
 
+def _acronym_names(acronym: str, outlet: str) -> bool:
+    """Whether an acronym ("AFP", "NWP") abbreviates an outlet's name ("Northwind Press"): its
+    initials, the name itself, or every word's initial in order with letters inside the words."""
+    if _initials(outlet) == acronym.upper() or re.search(
+        rf"(?<!\w){re.escape(acronym)}(?!\w)", outlet, re.IGNORECASE
+    ):
+        return True
+    words = re.findall(r"[^\W\d_]+", outlet.casefold())
+    letters = acronym.casefold()
+    if len(letters) < 2:
+        return False
+    position = 0
+    for word in words:
+        if position >= len(letters) or word[0] != letters[position]:
+            return False
+        position += 1
+        for char in word[1:]:  # letters inside a word: "NWP" for NorthWind Press
+            if position < len(letters) and char == letters[position]:
+                position += 1
+    return position == len(letters)
+
+
 def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
     """Agency acronyms in datelines ("(AP)", "(NDX)") and the outlet each one names.
 
@@ -480,11 +569,7 @@ def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
             uses[acronym][doc.outlet] += 1
     owners: dict[str, str] = {}
     for acronym, by_outlet in uses.items():
-        named = [
-            o
-            for o in by_outlet
-            if _initials(o) == acronym.upper() or acronym.casefold() in o.casefold()
-        ]
+        named = [o for o in by_outlet if _acronym_names(acronym, o)]
         if len(named) == 1:
             owners[acronym] = named[0]
             continue
@@ -514,12 +599,32 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     is not credited by every story about that city.
     """
     folded = text.casefold()
+    aligned = len(folded) == len(text)  # casefolding kept every offset (no "ß" -> "ss")
     for name in names:
-        if name.casefold() not in folded:  # cheap test first: most texts never name it
+        key = name.casefold()
+        position = folded.find(key)  # cheap test first: most texts never name it
+        if position < 0:
             continue
-        if _credit_pattern(name).search(text):
-            return name
+        pattern = _credit_pattern(name)
+        if not aligned:
+            if pattern.search(text):
+                return name
+            continue
+        # Search only around each mention: the pattern's many alternatives are slow to try at
+        # every position of a long text. The window reaches the next whitespace so that no word
+        # is cut; lookbehinds still see the text before it.
+        while position >= 0:
+            end = text.find(" ", position + len(key) + _CREDIT_REACH)
+            if pattern.search(
+                text, max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
+            ):
+                return name
+            position = folded.find(key, position + 1)
     return None
+
+
+# Characters around a mention that a credit's reporting words can span ("according to the ").
+_CREDIT_REACH = 80
 
 
 @lru_cache(maxsize=4096)
@@ -590,18 +695,33 @@ def infer_lineage(documents: Sequence[Document], pairs: Sequence[Pair]) -> tuple
         graph = nx.DiGraph()
         root_node = "\x00root"
         scores: dict[str, dict[str, float]] = defaultdict(dict)
-        # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of it unexplained.
-        for doc in documents_in:
-            root_weight = -COST_WORD * (1.0 - ROOT_SHARE) * words[doc]
-            graph.add_edge(root_node, doc, weight=root_weight)
-            scores[doc][root_node] = root_weight
+        credited: set[str] = set()
         for pair_index, group in per_pair.items():
             pair = pairs[pair_index]
             for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
                 oriented = _oriented(pair, parent, group)
-                cost = _change_cost(oriented, words[parent], by_id[child], member_spans[child])
-                weight = _parent_score(by_id[parent], by_id[child], cost, names_of)
-                scores[child][parent] = weight
+                cost = _change_cost(
+                    oriented, by_id[parent], member_spans[parent], by_id[child], member_spans[child]
+                )
+                # Does the parent name the child's outlet as its source?
+                credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
+                    find_credit(by_id[parent].text, names_of(by_id[child]))
+                )
+                if credits_child:
+                    credited.add(child)
+                credits_parent = bool(find_credit(by_id[child].text, names_of(by_id[parent])))
+                scores[child][parent] = _parent_score(
+                    by_id[parent], by_id[child], cost, credits_child, credits_parent
+                )
+        # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
+        # unexplained: the same for every member, so it never favours a short text as origin.
+        typical = sorted(words.values())[len(words) // 2]
+        root_weight = -ROOT_EVENT_SHARE * (1.0 - ROOT_SHARE) * typical - COST_EDIT
+        # A document whose outlet other members credit (the agency) is the likelier origin.
+        for doc in documents_in:
+            weight = root_weight + (WEIGHT_ROOT_CREDIT if doc in credited else 0.0)
+            graph.add_edge(root_node, doc, weight=weight)
+            scores[doc][root_node] = weight
         # Only each child's best few candidate parents enter the graph: Edmonds' algorithm on a
         # dense graph of a big cluster (a story re-run by hundreds of outlets) is too slow, and
         # a parent outside a child's top few never wins.
@@ -658,39 +778,92 @@ def _origin(tree: nx.DiGraph, node: str, root_node: str) -> str:
         node = parent
 
 
+def _event_cost(old: int, new: int) -> float:
+    """The cost of one change of `old` parent words into `new` child words (see COST_EDIT).
+
+    A change that mostly adds (or drops) a sentence or more costs as the sentence added (or
+    dropped), however the alignment split it from a word or two next to it."""
+    if old == 0 and new == 0:
+        return 0.0
+    if new >= SENTENCE_WORDS and 4 * old <= new:
+        return COST_ADD + COST_ADD_WORD * min(new - old, EVENT_WORDS)
+    if old >= SENTENCE_WORDS and 4 * new <= old:
+        return COST_TRIM + COST_TRIM_WORD * min(old - new, EVENT_WORDS)
+    return COST_EDIT + COST_WORD * min(max(old, new), EVENT_WORDS)
+
+
+def _uncovered(
+    spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The stretches of `spans` outside the `covered` spans."""
+    covered = sorted(covered)
+    out = []
+    for start, end in spans:
+        position = start
+        for a, b in [*covered, (end, end)]:
+            if b <= position or a > end:
+                continue
+            if a > position:
+                out.append((position, min(a, end)))
+            position = max(position, b)
+            if position >= end:
+                break
+    return out
+
+
 def _change_cost(
     passages: Sequence[Passage],
-    parent_words: int,
+    parent: Document,
+    parent_spans: Sequence[tuple[int, int]],
     child: Document,
     child_spans: Sequence[tuple[int, int]],
 ) -> float:
-    """The text's cost of "child copied parent" (parsimony over edit events, see COST_WORD)."""
+    """The text's cost of "child copied parent": parsimony over the change events between the
+    two copies of the cluster's text (see COST_EDIT)."""
     cost = 0.0
     for passage in passages:
         for edit in passage.edits:
             old = len(TOKEN_PATTERN.findall(edit.source_text))
             new = len(TOKEN_PATTERN.findall(edit.target_text))
-            if new == 0 and old >= SENTENCE_WORDS:
-                cost += COST_TRIM_WORD * old
-            else:
-                cost += COST_WORD * min(max(old, new), EVENT_WORDS)
-    # Stretches of the child's reused text that this parent does not have.
-    covered = sorted((p.target_start, p.target_end) for p in passages)
-    for start, end in child_spans:
-        position = start
-        for a, b in [*covered, (end, end)]:
-            if b <= position or a > end:
-                continue
-            missing = len(TOKEN_PATTERN.findall(child.text, position, min(a, end)))
-            cost += COST_WORD * min(missing, EVENT_WORDS)
-            position = max(position, b)
-            if position >= end:
-                break
-    parent_outside = max(0, parent_words - sum(p.source_words for p in passages))
-    return cost + COST_TRIM_WORD * parent_outside
+            cost += _event_cost(old, new)
+    # Text between the passages, and text of the cluster, that one side has and the other lacks.
+    # Cluster text the child has and this parent lacks came from elsewhere: every word of it
+    # counts (COST_SHARED_WORD). Text the child alone has is its own addition, one event.
+    targets = [(p.target_start, p.target_end) for p in passages]
+    for start, end in _uncovered(_with_hull(child_spans, targets), targets):
+        words = len(TOKEN_PATTERN.findall(child.text, start, end))
+        shared = sum(
+            len(TOKEN_PATTERN.findall(child.text, max(start, a), min(end, b)))
+            for a, b in child_spans
+            if a < end and start < b
+        )
+        if words:
+            cost += _event_cost(0, words) + COST_SHARED_WORD * shared
+    sources = [(p.source_start, p.source_end) for p in passages]
+    for start, end in _uncovered(_with_hull(parent_spans, sources), sources):
+        cost += _event_cost(len(TOKEN_PATTERN.findall(parent.text, start, end)), 0)
+    return cost
 
 
-def _parent_score(parent: Document, child: Document, cost: float, names_of) -> float:
+def _with_hull(
+    spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """`spans` joined with the stretch from the first to the last covered span, merged."""
+    if not covered:
+        return list(spans)
+    hull = (min(a for a, _ in covered), max(b for _, b in covered))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted([*spans, hull]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _parent_score(
+    parent: Document, child: Document, cost: float, credits_child: bool, credits_parent: bool
+) -> float:
     """How strongly the evidence says `child` took the cluster's text from `parent`."""
     hours = _hours_between(parent, child)
     time_term = 0.0
@@ -700,13 +873,22 @@ def _parent_score(parent: Document, child: Document, cost: float, names_of) -> f
         time_term = weight * math.tanh(hours / TIME_SCALE_HOURS)
         if hours < -LATE_HOURS:
             time_term -= WEIGHT_LATE * min(1.0, (-hours - LATE_HOURS) / 24.0)
-    credit = 1.0 if find_credit(child.text, names_of(parent)) else 0.0
+    # Credit tells direction, not distance: a text that names the other's outlet as its source
+    # took the text from it (directly or not), so it is not that one's parent. (A child naming the
+    # parent's outlet says nothing between the agency and a copy that kept the agency's credit.)
+    credit = (-WEIGHT_CREDIT if credits_child else 0.0) + (
+        WEIGHT_CREDIT_PARENT if credits_parent else 0.0
+    )
+    # One outlet's versions: an update marker ("UPDATE 2", "(Adds ...)") says which came later.
+    if _same_outlet(parent, child):
+        later = _version_rank(child) - _version_rank(parent)
+        credit += WEIGHT_VERSION * ((later > 0) - (later < 0))
     # Whole texts: the shorter, edited text usually derives from the fuller one.
     parent_length, child_length = len(parent.text), len(child.text)
     fuller = 0.0
     if abs(parent_length - child_length) > 0.05 * max(parent_length, child_length):
         fuller = 1.0 if parent_length > child_length else -1.0
-    return -cost + time_term + WEIGHT_CREDIT * credit + WEIGHT_FULLER * fuller
+    return -cost + time_term + credit + WEIGHT_FULLER * fuller
 
 
 def _same_outlet(first: Document, second: Document) -> bool:
@@ -739,6 +921,35 @@ def _versions(by_id: dict[str, Document], documents: Sequence[str]) -> tuple[str
     return tuple(versions)
 
 
+def taken_version(cluster: ReuseCluster, document: str) -> str | None:
+    """The version of an updated story (one of `cluster.versions`) that a derived document took:
+    its nearest ancestor in the lineage tree that is a version. None for the versions themselves
+    and for documents that descend from none."""
+    if document in cluster.versions:
+        return None
+    versions = set(cluster.versions)
+    parents = {edge.child: edge.parent for edge in cluster.edges}
+    node, seen = document, {document}
+    while node in parents:
+        node = parents[node]
+        if node in versions:
+            return node
+        if node in seen:
+            return None
+        seen.add(node)
+    return None
+
+
+def _version_rank(document: Document) -> int:
+    """How late a version of a story says it is: n for "UPDATE n", 1 for another update marker
+    ("(Adds ...)", "CORRECTED", ...), 0 for none."""
+    label = version_label(document)
+    if label is None:
+        return 0
+    number = re.search(r"\d+", label)
+    return int(number.group()) if number else 1
+
+
 def version_label(document: Document) -> str | None:
     """The update marker of a wire version ("UPDATE 1", "CORRECTED", ...), if it has one."""
     match = _UPDATE.search((document.title or "") + " " + document.text[:300])
@@ -755,5 +966,6 @@ __all__ = [
     "outlet_names",
     "passage_kind",
     "quote_spans",
+    "taken_version",
     "version_label",
 ]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from wiretrace.lineage import version_label
+from wiretrace.lineage import taken_version, version_label
 from wiretrace.models import (
     Document,
     Edit,
@@ -113,6 +113,7 @@ def cluster_to_dict(cluster: ReuseCluster, documents: dict[str, Document]) -> di
                 "confidence": round(edge.confidence, 4),
                 "credited": edge.credited,
                 "credit": edge.credit,
+                "version": taken_version(cluster, edge.child),
                 "mutations": [mutation_to_dict(m) for m in edge.mutations],
             }
             for edge in cluster.edges

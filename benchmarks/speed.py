@@ -21,7 +21,7 @@ temporary folder and deleted). Three parts:
 
     python benchmarks/speed.py                       # everything (~20 minutes on 2 cores)
     python benchmarks/speed.py --parts signatures    # one part
-    python benchmarks/speed.py --parts scaling --sizes 1000,5000
+    python benchmarks/speed.py --parts scaling --sizes 1000,5000,news
 """
 
 from __future__ import annotations
@@ -308,19 +308,22 @@ def report(size: int, folder: Path) -> list[str]:
     ]
 
 
-def scaling(sizes: list[int], folder: Path, with_all_news: bool) -> list[str]:
+def scaling(sizes: list[str], folder: Path) -> list[str]:
     lines = [
         "### Scaling: the full report (`wiretrace report --format json`)",
         "",
         "| corpus | articles | seconds | ms per article | peak memory MiB | pairs |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    runs: list[tuple[str, list[Path]]] = [
-        (f"AllSides, first {size:,}", [write_subset(ALLSIDES, size, folder)]) for size in sizes
-    ]
-    runs.append(("AllSides, all", [write_subset(ALLSIDES, None, folder)]))
-    if with_all_news:
-        runs.append(("all of ../shared/data/news", sorted(NEWS.glob("*/*.jsonl.gz"))))
+    runs: list[tuple[str, list[Path]]] = []
+    for size in sizes:
+        if size == "news":
+            runs.append(("all of ../shared/data/news", sorted(NEWS.glob("*/*.jsonl.gz"))))
+        elif size == "all":
+            runs.append(("AllSides, all", [write_subset(ALLSIDES, None, folder)]))
+        else:
+            count = int(size)
+            runs.append((f"AllSides, first {count:,}", [write_subset(ALLSIDES, count, folder)]))
     for name, inputs in runs:
         seconds, peak, documents, pairs = wiretrace_report(inputs, folder)
         lines.append(
@@ -339,8 +342,12 @@ def main() -> int:
     parser.add_argument("--parts", default="signatures,report,scaling")
     parser.add_argument("--signature-articles", type=int, default=5000)
     parser.add_argument("--report-articles", type=int, default=20000)
-    parser.add_argument("--sizes", default="1000,5000,20000", help="AllSides subsets to scale over")
-    parser.add_argument("--no-all-news", action="store_true", help="skip the ~90k run")
+    parser.add_argument(
+        "--sizes",
+        default="1000,5000,20000,all,news",
+        help="runs of the scaling curve: first N AllSides articles, 'all' of AllSides, "
+        "'news' (every corpus of ../shared/data/news, ~90k)",
+    )
     args = parser.parse_args()
     if not ALLSIDES.exists():
         print(f"{ALLSIDES}: not found (../shared/data/news is needed)", file=sys.stderr)
@@ -355,8 +362,8 @@ def main() -> int:
         if "report" in parts:
             print("\n".join(report(args.report_articles, folder)), "\n", flush=True)
         if "scaling" in parts:
-            sizes = [int(size) for size in re.split(r"[,\s]+", args.sizes) if size]
-            print("\n".join(scaling(sizes, folder, not args.no_all_news)), flush=True)
+            sizes = [size for size in re.split(r"[,\s]+", args.sizes) if size]
+            print("\n".join(scaling(sizes, folder)), flush=True)
     print(f"\nload average at end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 

@@ -11,7 +11,12 @@ For each value of each swept setting (the others at their defaults) it measures:
   pairs reported" is their share, "own-words coverage" the mean share of both texts' words
   inside the passages reported for them. Pairs that do share 8-word runs (wire copy, quotes)
   are counted as "shared-run pairs reported" (recall of that real reuse).
-- cost: mean alignment time per PAN pair (ms, one process, tokens made beforehand).
+- cost: mean alignment CPU time per PAN pair (ms, one process, tokens made beforehand; CPU
+  time, as the machine is shared).
+
+`--lsh threshold=0.3,0.4,0.5` sweeps a candidate-search setting instead, with `find_reuse` on
+AllSides articles into which passages of other articles were planted (lightly re-worded): recall
+is the share of planted passages reported, cost the candidate pairs and the run time.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import itertools
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -109,10 +115,68 @@ def alignment_cost(rows: list[dict], options: dict, data: Path, limit: int = 200
         source = (data / "src" / row["source"]).read_text(encoding="utf-8", errors="replace")
         target = (data / "susp" / row["suspicious"]).read_text(encoding="utf-8", errors="replace")
         texts.append((source, tokenize(source), target, tokenize(target)))
-    started = time.perf_counter()
+    started = time.process_time()
     for source, source_tokens, target, target_tokens in texts:
         align_pair(source, source_tokens, target, target_tokens, settings)
-    return (time.perf_counter() - started) / max(1, len(texts)) * 1000
+    return (time.process_time() - started) / max(1, len(texts)) * 1000
+
+
+def planted_corpus(path: Path, count: int, plants: int, seed: int = 1) -> tuple[list, list]:
+    """`count` AllSides articles (200+ words), `plants` of them carrying a passage (30 or 60
+    words, one word in ten replaced) of another, planted between two sentences. Returns the
+    records and the truth: (source id, target id, target start, target end)."""
+    rng = random.Random(seed)
+    records = []
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            text = record.get("text", "")
+            if len(text.split()) >= 200:
+                records.append({"id": str(record["ID"]), "text": text, "outlet": record["source"]})
+            if len(records) >= count:
+                break
+    truth = []
+    donors = rng.sample(range(len(records)), plants)
+    for donor in donors:
+        receiver = rng.choice([k for k in range(len(records)) if k != donor])
+        words = records[donor]["text"].split()
+        size = rng.choice((30, 60))
+        first = rng.randrange(0, len(words) - size)
+        passage = [
+            rng.choice(("also", "then", "still", "reportedly")) if rng.random() < 0.1 else word
+            for word in words[first : first + size]
+        ]
+        text = records[receiver]["text"]
+        cuts = [m.end() for m in re.finditer(r"\. ", text)] or [len(text)]
+        at = rng.choice(cuts)
+        planted = " ".join(passage) + " "
+        records[receiver] = {**records[receiver], "text": text[:at] + planted + text[at:]}
+        truth = [
+            (
+                s,
+                t,
+                a + len(planted) if a >= at and t == records[receiver]["id"] else a,
+                b + len(planted) if a >= at and t == records[receiver]["id"] else b,
+            )
+            for s, t, a, b in truth
+        ]
+        truth.append((records[donor]["id"], records[receiver]["id"], at, at + len(planted) - 1))
+    return records, truth
+
+
+def measure_lsh(records: list, truth: list, options: dict, jobs: int) -> dict:
+    started = time.perf_counter()
+    report = wiretrace.find_reuse(records, jobs=jobs, **options)
+    elapsed = time.perf_counter() - started
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for pair in report.pairs:
+        for passage in pair.passages:
+            spans[(pair.source, pair.target)].append((passage.target_start, passage.target_end))
+            spans[(pair.target, pair.source)].append((passage.source_start, passage.source_end))
+    found = sum(
+        any(a < end and start < b for start, end in spans.get((s, t), [])) for s, t, a, b in truth
+    )
+    return {"recall": found / len(truth), "pairs": len(report.pairs), "seconds": elapsed}
 
 
 def main() -> int:
@@ -124,7 +188,11 @@ def main() -> int:
     parser.add_argument("--grid", action="append", default=None, help="name=v1,v2,...")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--lsh", action="append", default=None, help="name=v1,v2 (find_reuse)")
+    parser.add_argument("--articles", type=int, default=600, help="AllSides articles for --lsh")
     args = parser.parse_args()
+    if args.lsh:
+        return main_lsh(args)
     if not (args.data / "pairs.tsv").exists():
         print(f"{args.data}: PAN 2013 data not found; pass --data", file=sys.stderr)
         return 2
@@ -177,6 +245,30 @@ def main() -> int:
         records.append({"setting": name, "value": value, "pan": table, "allsides": allsides})
     if args.json:
         args.json.write_text(json.dumps(records, indent=2))
+    return 0
+
+
+def main_lsh(args: argparse.Namespace) -> int:
+    """Planted passages found by `find_reuse` for each value of the `--lsh` settings."""
+    records, truth = planted_corpus(args.allsides, args.articles, args.articles // 6)
+    print(pan13.machine_header())
+    print(
+        f"AllSides: {len(records)} articles, {len(truth)} planted passages (30 or 60 words, "
+        f"one word in ten replaced); find_reuse with {args.jobs} processes"
+    )
+    print()
+    print("| setting | value | planted passages found | pairs reported | seconds |")
+    print("|---|---|---:|---:|---:|")
+    for item in args.lsh:
+        name, _, values = item.partition("=")
+        for value in values.split(","):
+            options = pan13.parse_settings([f"{name}={value}"])
+            result = measure_lsh(records, truth, options, args.jobs)
+            print(
+                f"| {name} | {value} | {result['recall']:.3f} | {result['pairs']} | "
+                f"{result['seconds']:.1f} |",
+                flush=True,
+            )
     return 0
 
 

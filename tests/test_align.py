@@ -6,15 +6,17 @@ import random
 import re
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
 from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count
-from wiretrace import Pair, Passage, Report, compare, find_reuse, replay_edits
+from wiretrace import Pair, Passage, Report, align, compare, find_reuse, replay_edits
 from wiretrace.align import SHORT_TEXT_WORDS, split_sentences, text_similarity
-from wiretrace.shingle import tokenize
+from wiretrace.normalize import normalize_word
+from wiretrace.shingle import token_id, tokenize
 
 TRIALS = 60
 # Generating a pair of articles costs more than one article: fewer examples per property.
@@ -436,3 +438,114 @@ def test_translated_paragraph_is_found_only_with_sentence_seeds() -> None:
     assert any(passage.source_start == 0 for passage in pair.passages)
     for passage in pair.passages:
         assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]
+
+
+_SENTENCE_MARK = re.compile(r"[.!?;\u3002\uff01\uff1f]+|\n[ \t\r\f\v]*\n")
+
+
+@settings(PROPERTY)
+@given(
+    st.lists(
+        st.sampled_from(["word", "Word", "3.5", "U.S.", ". ", "!? ", "\n\n", "\n \n", "\n", " "]),
+        max_size=80,
+    )
+)
+def test_sentence_marks_split_as_the_regular_expression_does(pieces: list[str]) -> None:
+    """The vectorised sentence marks give the sentences the plain regular expression gives."""
+    text = " ".join(pieces)
+    tokens = tokenize(text)
+    marks = np.array([m.start() for m in _SENTENCE_MARK.finditer(text)], dtype=np.int64)
+    following = np.searchsorted(tokens.starts, marks, "left")
+    inside = (following > 0) & (following < len(tokens))
+    inside[inside] &= tokens.ends[following[inside] - 1] <= marks[inside]
+    found = np.searchsorted(tokens.starts, align._boundary_marks(text), "left")
+    keep = (found > 0) & (found < len(tokens))
+    keep[keep] &= tokens.ends[found[keep] - 1] <= align._boundary_marks(text)[keep]
+    assert set(found[keep].tolist()) == set(following[inside].tolist())
+
+
+def test_stem_ids_match_the_word_by_word_reference() -> None:
+    """Stem ids (cached, hashed in batches) equal token_id of each word's first letters."""
+    saved, align._STEM_CACHE = align._STEM_CACHE, align._StemCache(batch=8)  # merge often
+    text = "Governments governed the governing body; o'neil rock' Straße ÉCOLE 3.5 and the of"
+    try:
+        for _ in range(3):
+            tokens = tokenize(text)
+            stems = align._stem_ids(text, tokens).tolist()
+            for k, value in enumerate(stems):
+                normal = normalize_word(text[tokens.starts[k] : tokens.ends[k]])
+                expected = -1 if normal in align.STOPWORDS else token_id(normal[:5]) >> 1
+                assert value == expected, normal
+    finally:
+        align._STEM_CACHE = saved
+
+
+def test_sentence_data_of_a_text_is_reused_with_new_tokens() -> None:
+    """A text tokenized again (a later find_reuse chunk) gets its kept sentence data back."""
+    text = "The reservoir fell to 31 percent this week. Engineers warned of rationing in August."
+    first = align._sentences(text, tokenize(text))
+    again = align._sentences(text, tokenize(text))
+    assert again is first
+    assert again.starts.tolist() == split_sentences(text, tokenize(text)).tolist()
+
+
+@settings(PROPERTY)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=60))
+def test_small_clustering_equals_the_array_clustering(points: list[tuple[int, int]]) -> None:
+    """Clustering a few seeds in plain Python gives the groups the numpy path gives, in order."""
+    seeds = np.array(points, dtype=np.int64)
+    small = align._cluster_small(seeds.tolist(), 12 + 3, 2)
+    limit, saved = align.SMALL_CLUSTERING, align.SMALL_CLUSTERING
+    try:
+        align.SMALL_CLUSTERING = 0
+        large = align.cluster_seeds(seeds, 12, 3, 2)
+    finally:
+        align.SMALL_CLUSTERING = saved
+    assert limit == saved
+    assert [sorted(g.tolist()) for g in small] == [sorted(g.tolist()) for g in large]
+
+
+def test_boilerplate_sentences_are_no_sentence_seeds() -> None:
+    """Sentences made of masked (boilerplate) words seed no re-worded passage."""
+    source = (
+        "The regional water authority said on Tuesday that the Karvel reservoir had fallen to 31 "
+        "percent of its capacity, the lowest level recorded since the dam was completed in 1974. "
+        "Engineers warned that without heavy rain in the coming weeks, towns along the lower valley "
+        "could face rationing by the middle of August."
+    )
+    target = (
+        "According to the regional authority for water, on Tuesday the reservoir of Karvel fell to "
+        "31 percent of capacity, which is the lowest level registered since the completion of the "
+        "dam in 1974. The engineers have warned that, if heavy rains do not come in the next weeks, "
+        "the towns of the lower valley could have rationing from the middle of August."
+    )
+    source_tokens, target_tokens = tokenize(source), tokenize(target)
+    found = align.find_sentence_seeds(source, source_tokens, target, target_tokens, 0.35)
+    assert found is not None and len(found[0]) > 0
+    masked = np.ones(len(source_tokens), dtype=bool)
+    found = align.find_sentence_seeds(
+        source, source_tokens, target, target_tokens, 0.35, source_mask=masked
+    )
+    assert found is None or len(found[0]) == 0
+
+
+def test_summary_sharing_names_is_one_passage_and_can_be_turned_off() -> None:
+    """A short text keeping many names and terms of a longer one is a summary passage when
+    summary_bigrams is set (the default 0 is off)."""
+    source = (
+        "Forecasters at the Climate Analysis Center said the drought now covers the Great Lakes "
+        "region, the Ohio Valley and the northern Great Plains. Heat stress is highest in the "
+        "Tennessee Valley. River navigation on the Mississippi Valley routes is restricted. "
+        "The Agriculture Department cut its harvest forecast for winter wheat and spring corn. "
+    ) * 2
+    target = (
+        "A report from the Climate Analysis Center: Great Lakes and Ohio Valley dry, the northern "
+        "Great Plains too; Tennessee Valley heat stress; Mississippi Valley routes limited; the "
+        "Agriculture Department lowered its harvest forecast for winter wheat and spring corn."
+    )
+    source_tokens, target_tokens = tokenize(source), tokenize(target)
+    settings_on = wiretrace.Settings(sentence_similarity=1.0, min_length=40, summary_bigrams=7)
+    (passage,) = align.align_pair(source, source_tokens, target, target_tokens, settings_on)
+    assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]
+    off = wiretrace.Settings(sentence_similarity=1.0, min_length=40)
+    assert align.align_pair(source, source_tokens, target, target_tokens, off) == ()

@@ -12,7 +12,7 @@ This is the only module that knows rapidfuzz; rapidfuzz's 0-100 scores never lea
 
 from __future__ import annotations
 
-import re
+import math
 import weakref
 
 import attrs
@@ -22,7 +22,7 @@ from rapidfuzz.distance import Indel
 from wiretrace.config import Settings
 from wiretrace.models import Edit, Passage
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, shingle_hashes, token_id
+from wiretrace.shingle import Tokens, shingle_hashes, token_id, tokenize
 
 # A seed n-gram that occurs more often than this in either text is too common to anchor on.
 MAX_SEED_OCCURRENCES = 12
@@ -87,6 +87,38 @@ def _split(members: np.ndarray, coordinate: np.ndarray, limit: int) -> list[np.n
     return np.split(ordered, cuts) if len(cuts) else [ordered]
 
 
+# Up to this many seeds are clustered in plain Python (numpy's per-call cost dominates there).
+SMALL_CLUSTERING = 64
+
+
+def _cluster_small(seeds: list[list[int]], limit: int, min_seeds: int) -> list[np.ndarray]:
+    """`cluster_seeds` on a few seeds, with lists: the same groups in the same order."""
+
+    def split(members: list[int], axis: int) -> list[list[int]]:
+        ordered = sorted(members, key=lambda k: seeds[k][axis])
+        parts = [[ordered[0]]]
+        for previous, k in zip(ordered, ordered[1:], strict=False):
+            if seeds[k][axis] - seeds[previous][axis] > limit:
+                parts.append([])
+            parts[-1].append(k)
+        return parts
+
+    pending = [list(range(len(seeds)))]
+    done: list[np.ndarray] = []
+    while pending:
+        members = pending.pop()
+        if len(members) < min_seeds:
+            continue
+        parts = split(members, 0)
+        if len(parts) == 1:
+            parts = split(members, 1)
+        if len(parts) == 1:
+            done.append(np.array(members, dtype=np.int64))
+        else:
+            pending.extend(parts)
+    return done
+
+
 def cluster_seeds(
     seeds: np.ndarray, max_gap: int, seed_size: int, min_seeds: int = 1
 ) -> list[np.ndarray]:
@@ -97,6 +129,8 @@ def cluster_seeds(
     if len(seeds) < min_seeds or len(seeds) == 0:
         return []
     limit = max_gap + seed_size
+    if len(seeds) <= SMALL_CLUSTERING:
+        return _cluster_small(seeds.tolist(), limit, min_seeds)
     source, target = seeds[:, 0], seeds[:, 1]
     pending = [np.arange(len(seeds))]
     done: list[np.ndarray] = []
@@ -262,31 +296,135 @@ STEM_LETTERS = 5
 MAX_SENTENCE_WORDS = 60
 # Sentences shorter than this (abbreviations such as "U.S." end one) join the next sentence.
 MIN_SENTENCE_WORDS = 4
-_BOUNDARY = re.compile(r"[.!?;\u3002\uff01\uff1f]+|\n[ \t\r\f\v]*\n")
-_STEM_CACHE: dict[int, int] = {}
-_TERMS: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
+_TERMS: weakref.WeakKeyDictionary[Tokens, _Sentences] = weakref.WeakKeyDictionary()
 
 
-def _stem_ids(text: str, tokens: Tokens) -> np.ndarray:
-    """Each word's stem id (a stable 63-bit id), or -1 for a function word."""
-    distinct, first, inverse = np.unique(tokens.ids, return_index=True, return_inverse=True)
-    values = np.empty(len(distinct), dtype=np.int64)
-    starts, ends = tokens.starts, tokens.ends
-    for k, (word_id, at) in enumerate(zip(distinct.tolist(), first.tolist(), strict=True)):
-        value = _STEM_CACHE.get(word_id)
-        if value is None:
-            normal = normalize_word(text[starts[at] : ends[at]])
-            value = -1 if normal in STOPWORDS else token_id(normal[:STEM_LETTERS]) >> 1
-            if len(_STEM_CACHE) >= 1_000_000:
-                _STEM_CACHE.clear()
-            _STEM_CACHE[word_id] = value
-        values[k] = value
-    return values[inverse]
+class _StemCache:
+    """Stem ids of words seen before, by word id, looked up all at once: two sorted arrays, a
+    small one that takes new words and a large one it is merged into now and then."""
+
+    def __init__(self, limit: int = 2_000_000, batch: int = 50_000) -> None:
+        self.limit, self.batch = limit, batch
+        empty = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+        self.levels = [empty, empty]
+
+    def lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(stem ids, found): the stem id of each word found (0 where not found)."""
+        values = np.zeros(len(ids), dtype=np.int64)
+        found = np.zeros(len(ids), dtype=bool)
+        for keys, stems in self.levels:
+            if len(keys):
+                at = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
+                hit = keys[at] == ids
+                values[hit] = stems[at[hit]]
+                found |= hit
+        return values, found
+
+    def add(self, ids: np.ndarray, stems: np.ndarray) -> None:
+        """Remember new words (`ids` sorted, none known yet)."""
+        (large, large_stems), (small, small_stems) = self.levels
+        at = np.searchsorted(small, ids)
+        small, small_stems = np.insert(small, at, ids), np.insert(small_stems, at, stems)
+        if len(small) >= self.batch:
+            if len(large) + len(small) > self.limit:
+                large, large_stems = large[:0], large_stems[:0]
+            at = np.searchsorted(large, small)
+            large, large_stems = (
+                np.insert(large, at, small),
+                np.insert(large_stems, at, small_stems),
+            )
+            small, small_stems = small[:0], small_stems[:0]
+        self.levels = [(large, large_stems), (small, small_stems)]
 
 
-def split_sentences(text: str, tokens: Tokens) -> np.ndarray:
+_STEM_CACHE = _StemCache()
+_STOPWORD_IDS = np.unique(np.array([token_id(word) for word in STOPWORDS], dtype=np.uint64))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np.ndarray:
+    """Each word's stem id (a stable 63-bit id), or -1 for a function word.
+
+    The stem id is `token_id` of the word's first STEM_LETTERS letters, halved: a plain (ASCII)
+    word that short is its own stem, so its stem id is its word id halved; longer words are
+    looked up in a cache and, when new, hashed together (`_hash_stems`).
+    """
+    ids = tokens.ids
+    values = (ids >> np.uint64(1)).astype(np.int64)
+    if points is None:
+        points = _code_points(text)
+    wide = np.concatenate([[0], np.cumsum(points > 127)])
+    plain = wide[tokens.ends] == wide[tokens.starts]
+    at = np.minimum(np.searchsorted(_STOPWORD_IDS, ids), len(_STOPWORD_IDS) - 1)
+    stop = _STOPWORD_IDS[at] == ids
+    long = ~stop & ~(plain & (tokens.ends - tokens.starts <= STEM_LETTERS))
+    values[stop] = -1
+    if not long.any():
+        return values
+    looked = np.flatnonzero(long)
+    cached, found = _STEM_CACHE.lookup(ids[looked])
+    values[looked[found]] = cached[found]
+    if found.all():
+        return values
+    missing = looked[~found]
+    words, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
+    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
+    normals = [normalize_word(text[starts[k] : ends[k]]) for k in missing[first].tolist()]
+    stems = _hash_stems([normal[:STEM_LETTERS] for normal in normals])
+    new = [-1 if normal in STOPWORDS else stem for normal, stem in zip(normals, stems, strict=True)]
+    new_stems = np.array(new, dtype=np.int64)
+    _STEM_CACHE.add(words, new_stems)
+    values[missing] = new_stems[inverse]
+    return values
+
+
+def _hash_stems(stems: list[str]) -> list[int]:
+    """`token_id(stem) >> 1` of each stem, the stems tokenized together as one text (a stem the
+    tokenizer would not keep as one token, such as one ending in an apostrophe, alone)."""
+    joined = " ".join(stems)
+    tokens = tokenize(joined)
+    lengths = np.array([len(stem) for stem in stems], dtype=np.int64)
+    offsets = np.cumsum(lengths + 1) - lengths - 1
+    at = np.minimum(np.searchsorted(tokens.starts, offsets), max(len(tokens) - 1, 0))
+    whole = (
+        (tokens.starts[at] == offsets) & (tokens.ends[at] == offsets + lengths)
+        if len(tokens)
+        else np.zeros(len(stems), dtype=bool)
+    )
+    values = (tokens.ids[at] >> np.uint64(1)).astype(np.int64).tolist() if len(tokens) else []
+    return [
+        values[k] if ok else token_id(stem) >> 1
+        for k, (ok, stem) in enumerate(zip(whole.tolist(), stems, strict=True))
+    ]
+
+
+# Characters of the basic plane by their part in sentence marks: end punctuation, blanks, newline.
+_MARK_KIND = np.zeros(0x10000, dtype=np.uint8)
+_MARK_KIND[[ord(c) for c in ".!?;\u3002\uff01\uff1f"]] = 1
+_MARK_KIND[[ord(c) for c in " \t\r\f\v"]] = 2
+_MARK_KIND[ord("\n")] = 3
+
+
+def _boundary_marks(text: str, points: np.ndarray | None = None) -> np.ndarray:
+    """Character offsets of sentence marks: end punctuation, and the first newline of a blank
+    line (newline, spaces or tabs, newline). Several marks between two words count as one."""
+    if points is None:
+        points = _code_points(text)
+    kinds = _MARK_KIND[np.minimum(points, 0xFFFF)]
+    punctuation = np.flatnonzero(kinds == 1)
+    newlines = np.flatnonzero(kinds == 3)
+    if len(newlines) < 2:
+        return punctuation
+    # Characters other than blanks and newlines, counted up to each newline.
+    other = np.cumsum(kinds <= 1)
+    blank = other[newlines[1:]] == other[newlines[:-1]]
+    return np.sort(np.concatenate([punctuation, newlines[:-1][blank]]))
+
+
+def split_sentences(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np.ndarray:
     """The word index where each sentence of `text` starts (the first is 0; empty if no words).
 
     A sentence ends at end punctuation or a blank line between two words; very short sentences
@@ -295,7 +433,7 @@ def split_sentences(text: str, tokens: Tokens) -> np.ndarray:
     count = len(tokens)
     if count == 0:
         return np.zeros(0, dtype=np.int64)
-    marks = np.array([m.start() for m in _BOUNDARY.finditer(text)], dtype=np.int64)
+    marks = _boundary_marks(text, points)
     following = np.searchsorted(tokens.starts, marks, "left")
     inside = (following > 0) & (following < count)
     # A mark inside a word ("3.5", "U.S.") is no boundary.
@@ -312,60 +450,122 @@ def split_sentences(text: str, tokens: Tokens) -> np.ndarray:
     return np.array(cut, dtype=np.int64)
 
 
-def _sentence_terms(text: str, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
-    """Per text (cached while its tokens live): sentence starts, and each word's stem id."""
+@attrs.frozen(eq=False)
+class _Sentences:
+    """One text's sentences as bags of content stems (computed once per text, see `_sentences`).
+
+    `sentence`, `local`, `count`: one entry per distinct stem of each sentence (the sentence,
+    the stem's index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
+    content stems, sorted; `frequency`: in how many sentences each occurs; `terms`: distinct
+    stems per sentence.
+    """
+
+    starts: np.ndarray
+    words: int
+    sentence: np.ndarray
+    local: np.ndarray
+    count: np.ndarray
+    stems: np.ndarray
+    frequency: np.ndarray
+    terms: np.ndarray
+
+
+# Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object.
+RECENT_TEXTS = 256
+_RECENT_TEXTS: dict[str, _Sentences] = {}
+
+
+def _sentences(text: str, tokens: Tokens) -> _Sentences:
+    """The text's `_Sentences`, cached while its tokens live (a text is in many pairs)."""
     cached = _TERMS.get(tokens)
     if cached is None:
-        cached = (split_sentences(text, tokens), _stem_ids(text, tokens))
-        _TERMS[tokens] = cached
+        cached = _RECENT_TEXTS.get(text)
+        if cached is not None and cached.words == len(tokens):
+            _TERMS[tokens] = cached
+            return cached
+    if cached is not None:
+        return cached
+    points = _code_points(text)
+    starts = split_sentences(text, tokens, points)
+    stems = _stem_ids(text, tokens, points) if len(tokens) else np.zeros(0, dtype=np.int64)
+    keep = stems >= 0
+    # One stable sort by stem (each stem's words stay in text order, so in sentence order); an
+    # entry starts wherever the stem or the sentence changes.
+    order = np.argsort(stems[keep], kind="stable")
+    ordered = stems[keep][order]
+    sentence = (np.searchsorted(starts, np.flatnonzero(keep), "right") - 1)[order]
+    new_stem = np.ones(len(ordered), dtype=bool)
+    new_stem[1:] = ordered[1:] != ordered[:-1]
+    new_entry = new_stem.copy()
+    new_entry[1:] |= sentence[1:] != sentence[:-1]
+    entry = np.flatnonzero(new_entry)
+    count = np.diff(np.append(entry, len(ordered)))
+    local = (np.cumsum(new_stem) - 1)[entry]
+    sentence = sentence[entry]
+    distinct = ordered[new_stem]
+    cached = _Sentences(
+        starts=starts,
+        words=len(tokens),
+        sentence=sentence,
+        local=local,
+        count=count,
+        stems=distinct,
+        frequency=np.bincount(local, minlength=len(distinct)),
+        terms=np.bincount(sentence, minlength=len(starts)),
+    )
+    _TERMS[tokens] = cached
+    # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
+    if len(_RECENT_TEXTS) >= RECENT_TEXTS:
+        del _RECENT_TEXTS[next(iter(_RECENT_TEXTS))]
+    _RECENT_TEXTS[text] = cached
     return cached
 
 
-def _sentence_bags(
-    starts: np.ndarray, stems: np.ndarray, vocabulary: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sentence, term, count) of every distinct content term of every sentence."""
-    keep = stems >= 0
-    sentence = np.searchsorted(starts, np.flatnonzero(keep), "right") - 1
-    term = np.searchsorted(vocabulary, stems[keep])
-    keys, counts = np.unique(sentence * len(vocabulary) + term, return_counts=True)
-    return keys // len(vocabulary), keys % len(vocabulary), counts
-
-
 class _SentenceSide:
-    """One text's sentences as tf-idf vectors (idf over the sentences of both texts)."""
+    """One text's sentences as tf-idf vectors, idf over the sentences of both texts."""
 
-    def __init__(self, starts: np.ndarray, words: int, bags, idf: np.ndarray) -> None:
-        self.starts = starts
-        self.words = words
-        self.sentence, self.term, self.count = bags
-        self.weight = self.count * idf[self.term]
-        self.norm = np.sqrt(np.bincount(self.sentence, self.weight**2, minlength=len(starts)))
-        self.terms = np.bincount(self.sentence, minlength=len(starts))
+    def __init__(self, own: _Sentences, other: _Sentences) -> None:
+        self.starts, self.words, self.terms = own.starts, own.words, own.terms
+        self.sentence, self.local, self.count = own.sentence, own.local, own.count
+        at = np.minimum(np.searchsorted(other.stems, own.stems), max(len(other.stems) - 1, 0))
+        self.shared = (
+            other.stems[at] == own.stems if len(other.stems) else np.zeros(len(own.stems), bool)
+        )
+        frequency = own.frequency + np.where(self.shared, other.frequency[at], 0)
+        self.idf = np.log((len(own.starts) + len(other.starts)) / frequency)
+        self.weight = self.count * self.idf[self.local]
+        self.norm = np.sqrt(np.bincount(self.sentence, self.weight**2, minlength=len(self.starts)))
+        # Shared stems, numbered in sorted order (the same numbering on both sides).
+        self.shared_index = np.flatnonzero(self.shared)
+        self.shared_rank = np.cumsum(self.shared) - 1
 
     def word_range(self, first: int, last: int) -> tuple[int, int]:
         """Words [start, end) of sentences first..last (inclusive)."""
         end = int(self.starts[last + 1]) if last + 1 < len(self.starts) else self.words
         return int(self.starts[first]), end
 
-    def vector(self, first: int, last: int, size: int, idf: np.ndarray) -> np.ndarray:
-        """The tf-idf vector of sentences first..last as one text."""
+    def vector(self, first: int, last: int) -> np.ndarray:
+        """The tf-idf vector (over the text's own stems) of sentences first..last as one text."""
         inside = (self.sentence >= first) & (self.sentence <= last)
-        return np.bincount(self.term[inside], self.count[inside], minlength=size) * idf
+        weights = np.bincount(self.local[inside], self.count[inside], minlength=len(self.idf))
+        return weights * self.idf
 
 
 def _sentence_matrix(source: _SentenceSide, target: _SentenceSide):
     """Cosine and shared-term counts of every sentence pair sharing a term (flat keys s*nt+t)."""
-    order = np.argsort(target.term, kind="stable")
-    sorted_terms = target.term[order]
-    low = np.searchsorted(sorted_terms, source.term, "left")
-    high = np.searchsorted(sorted_terms, source.term, "right")
-    counts = high - low
-    if not counts.any():
+    source_entries = np.flatnonzero(source.shared[source.local])
+    target_entries = np.flatnonzero(target.shared[target.local])
+    if len(source_entries) == 0 or len(target_entries) == 0:
         return None
-    left = np.repeat(np.arange(len(source.term)), counts)
+    source_terms = source.shared_rank[source.local[source_entries]]
+    target_terms = target.shared_rank[target.local[target_entries]]
+    order = np.argsort(target_terms, kind="stable")
+    sorted_terms = target_terms[order]
+    low = np.searchsorted(sorted_terms, source_terms, "left")
+    counts = np.searchsorted(sorted_terms, source_terms, "right") - low
+    left = source_entries[np.repeat(np.arange(len(source_terms)), counts)]
     run_starts = np.repeat(low - np.cumsum(counts) + counts, counts)
-    right = order[run_starts + np.arange(len(left))]
+    right = target_entries[order[run_starts + np.arange(len(left))]]
     keys = source.sentence[left] * len(target.starts) + target.sentence[right]
     products = source.weight[left] * target.weight[right]
     unique, inverse = np.unique(keys, return_inverse=True)
@@ -380,41 +580,49 @@ def find_sentence_seeds(
     target_text: str,
     target_tokens: Tokens,
     threshold: float,
-) -> tuple[np.ndarray, _SentenceSide, _SentenceSide, np.ndarray] | None:
-    """Sentence pairs (i, j) whose tf-idf cosine and Dice both reach `threshold`."""
-    source_starts, source_stems = _sentence_terms(source_text, source_tokens)
-    target_starts, target_stems = _sentence_terms(target_text, target_tokens)
-    if len(source_starts) == 0 or len(target_starts) == 0:
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, _SentenceSide, _SentenceSide] | None:
+    """Sentence pairs (i, j) whose tf-idf cosine and Dice both reach `threshold`; sentences
+    mostly of masked (boilerplate) words are no seeds."""
+    source_sentences = _sentences(source_text, source_tokens)
+    target_sentences = _sentences(target_text, target_tokens)
+    if len(source_sentences.stems) == 0 or len(target_sentences.stems) == 0:
         return None
-    vocabulary = np.unique(
-        np.concatenate([source_stems[source_stems >= 0], target_stems[target_stems >= 0]])
-    )
-    if len(vocabulary) == 0:
-        return None
-    source_bags = _sentence_bags(source_starts, source_stems, vocabulary)
-    target_bags = _sentence_bags(target_starts, target_stems, vocabulary)
-    frequency = np.bincount(source_bags[1], minlength=len(vocabulary)) + np.bincount(
-        target_bags[1], minlength=len(vocabulary)
-    )
-    idf = np.log((len(source_starts) + len(target_starts)) / np.maximum(frequency, 1))
-    source = _SentenceSide(source_starts, len(source_tokens), source_bags, idf)
-    target = _SentenceSide(target_starts, len(target_tokens), target_bags, idf)
+    source = _SentenceSide(source_sentences, target_sentences)
+    target = _SentenceSide(target_sentences, source_sentences)
     found = _sentence_matrix(source, target)
     if found is None:
         return None
     keys, dot, shared = found
-    i, j = keys // len(target_starts), keys % len(target_starts)
+    i, j = keys // len(target.starts), keys % len(target.starts)
     denominator = source.norm[i] * target.norm[j]
     cosine = np.divide(dot, denominator, out=np.zeros_like(dot), where=denominator > 0)
     dice = 2.0 * shared / (source.terms[i] + target.terms[j])
     keep = (cosine >= threshold) & (dice >= threshold)
+    for mask, side, index in ((source_mask, source, i), (target_mask, target, j)):
+        if mask is not None and mask.any():
+            keep &= ~_boilerplate_sentences(mask, side.starts)[index]
     seeds = np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
-    return seeds, source, target, idf
+    return seeds, source, target
 
 
-def _cosine(first: np.ndarray, second: np.ndarray) -> float:
+def _boilerplate_sentences(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Whether more than half of each sentence's words are masked."""
+    masked = np.add.reduceat(mask.astype(np.int64), starts)
+    lengths = np.diff(np.append(starts, len(mask)))
+    return masked * 2 > lengths
+
+
+def _range_similarity(
+    source: _SentenceSide, target: _SentenceSide, a: int, b: int, c: int, d: int
+) -> float:
+    """tf-idf cosine of source sentences a..b and target sentences c..d, each as one text."""
+    first, second = source.vector(a, b), target.vector(c, d)
     norm = float(np.linalg.norm(first) * np.linalg.norm(second))
-    return float(first @ second) / norm if norm else 0.0
+    if not norm:
+        return 0.0
+    return float(first[source.shared_index] @ second[target.shared_index]) / norm
 
 
 def _validated_clusters(
@@ -422,7 +630,6 @@ def _validated_clusters(
     gap: int,
     source: _SentenceSide,
     target: _SentenceSide,
-    idf: np.ndarray,
     passage_similarity: float,
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Sentence seeds clustered within `gap` sentences; a cluster whose two sides are not similar
@@ -434,9 +641,7 @@ def _validated_clusters(
         chosen = seeds[members]
         a, b = int(chosen[:, 0].min()), int(chosen[:, 0].max())
         c, d = int(chosen[:, 1].min()), int(chosen[:, 1].max())
-        size = len(idf)
-        similarity = _cosine(source.vector(a, b, size, idf), target.vector(c, d, size, idf))
-        if similarity >= passage_similarity:
+        if _range_similarity(source, target, a, b, c, d) >= passage_similarity:
             found.append(((a, b), (c, d)))
         elif current > 0 and len(members) > 1:
             pending.extend(
@@ -451,6 +656,8 @@ def sentence_ranges(
     target_text: str,
     target_tokens: Tokens,
     settings: Settings,
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Word ranges of re-worded passages found by sentence seeds (see above).
 
@@ -459,15 +666,24 @@ def sentence_ranges(
     passages are taken instead.
     """
     found = find_sentence_seeds(
-        source_text, source_tokens, target_text, target_tokens, settings.sentence_similarity
+        source_text,
+        source_tokens,
+        target_text,
+        target_tokens,
+        settings.sentence_similarity,
+        source_mask,
+        target_mask,
     )
     if found is None or len(found[0]) == 0:
         return []
-    seeds, source, target, idf = found
+    seeds, source, target = found
     threshold = settings.passage_similarity
-    clusters = _validated_clusters(seeds, settings.sentence_gap, source, target, idf, threshold)
-    if settings.summary_gap > settings.sentence_gap:
-        wide = _validated_clusters(seeds, settings.summary_gap, source, target, idf, threshold)
+    clusters = _validated_clusters(seeds, settings.sentence_gap, source, target, threshold)
+    # A summary passage spans SUMMARY_RATIO sentences on one side at least: not possible when
+    # all seeds lie within fewer (then the wider clusters need not be made).
+    spread = int(np.ptp(seeds, axis=0).max()) + 1 if len(seeds) > 1 else 1
+    if settings.summary_gap > settings.sentence_gap and spread >= SUMMARY_RATIO:
+        wide = _validated_clusters(seeds, settings.summary_gap, source, target, threshold)
         if any(
             max(b - a + 1, d - c + 1) >= SUMMARY_RATIO * min(b - a + 1, d - c + 1)
             for (a, b), (c, d) in wide
@@ -502,12 +718,14 @@ def _sentence_passages(
     settings: Settings,
     found: list[Passage],
     rejected: list[tuple[tuple[int, int], tuple[int, int]]],
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
 ) -> list[Passage]:
     """Passages from sentence seeds where word seeds found none: a region already aligned word by
     word keeps its precise passage; word ranges too re-worded to pass join the sentence range."""
     passages = []
     for (a, b), (c, d) in sentence_ranges(
-        source_text, source_tokens, target_text, target_tokens, settings
+        source_text, source_tokens, target_text, target_tokens, settings, source_mask, target_mask
     ):
         source_span = (int(source_tokens.starts[a]), int(source_tokens.ends[b - 1]))
         target_span = (int(target_tokens.starts[c]), int(target_tokens.ends[d - 1]))
@@ -580,50 +798,215 @@ def align_pair(
             passages.append(passage)
         else:
             rejected.append((source_range, target_range))
-    if settings.sentence_similarity < 1.0:
+    if settings.sentence_similarity < 1.0 and _room_left(
+        passages, len(source_tokens), len(target_tokens), settings.min_length
+    ):
         passages += _sentence_passages(
-            source_text, source_tokens, target_text, target_tokens, settings, passages, rejected
+            source_text,
+            source_tokens,
+            target_text,
+            target_tokens,
+            settings,
+            passages,
+            rejected,
+            source_mask,
+            target_mask,
+        )
+    if not passages and settings.summary_bigrams:
+        passages += _summary_passages(
+            source_text,
+            source_tokens,
+            target_text,
+            target_tokens,
+            settings,
+            source_mask,
+            target_mask,
         )
     return tuple(sorted(_one_to_one(passages), key=lambda p: (p.source_start, p.target_start)))
 
 
+# Summaries keep few sentences and few n-grams of their source, but they keep its names and
+# terms: pairs of adjacent content words ("climate analysis", "analysis center"). Where no other
+# passage was found, a window of this many words on each side holding `summary_bigrams` distinct
+# shared content-word pairs is reported as a (summary) passage.
+SUMMARY_WINDOW = 300
+
+
+def _content_bigrams(
+    text: str, tokens: Tokens, mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(word index, hash) of every two adjacent content words (neither masked)."""
+    if len(tokens) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    content = _stem_ids(text, tokens) >= 0
+    if mask is not None:
+        content &= ~mask
+    at = np.flatnonzero(content[:-1] & content[1:])
+    return at, shingle_hashes(tokens.ids, 2)[at]
+
+
+def _densest_window(at: np.ndarray, hashes: np.ndarray) -> tuple[int, int, set[int]]:
+    """The first and last word index, and the distinct hashes, of the window of SUMMARY_WINDOW
+    words holding the most distinct hashes."""
+    best: tuple[int, int, set[int]] = (0, 0, set())
+    positions, values = at.tolist(), hashes.tolist()
+    low = 0
+    for high in range(len(positions)):
+        while positions[high] - positions[low] > SUMMARY_WINDOW:
+            low += 1
+        distinct = set(values[low : high + 1])
+        if len(distinct) > len(best[2]):
+            best = (positions[low], positions[high] + 2, distinct)
+    return best
+
+
+def _summary_passages(
+    source_text: str,
+    source_tokens: Tokens,
+    target_text: str,
+    target_tokens: Tokens,
+    settings: Settings,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> list[Passage]:
+    """A summary passage (see SUMMARY_WINDOW), or none."""
+    source_at, source_hashes = _content_bigrams(source_text, source_tokens, source_mask)
+    target_at, target_hashes = _content_bigrams(target_text, target_tokens, target_mask)
+    shared_source = np.isin(source_hashes, target_hashes)
+    if int(shared_source.sum()) < settings.summary_bigrams:
+        return []
+    shared_target = np.isin(target_hashes, source_hashes)
+    a, b, source_set = _densest_window(source_at[shared_source], source_hashes[shared_source])
+    c, d, target_set = _densest_window(target_at[shared_target], target_hashes[shared_target])
+    if len(source_set & target_set) < settings.summary_bigrams:
+        return []
+    passage = _align_range(source_text, source_tokens, target_text, target_tokens, (a, b), (c, d))
+    return [passage] if passage is not None else []
+
+
+def _room_left(passages: list[Passage], source_words: int, target_words: int, least: int) -> bool:
+    """Whether both texts keep `least` words outside the passages found (room for another)."""
+    return (
+        source_words - sum(p.source_words for p in passages) >= least
+        and target_words - sum(p.target_words for p in passages) >= least
+    )
+
+
 # Texts of at most this many words each (a sentence or two) are compared as wholes by `compare`.
 SHORT_TEXT_WORDS = 60
-# Short texts: the stem length of the content-word measure, the weight lost per number found in
-# only one text, and the weight of the length difference (chosen on MSRP train; see
-# benchmarks/README.md).
+# Short texts are scored by a logistic model over general lexical measures (`short_features`),
+# weighted as fitted by `python benchmarks/msrp.py --fit` on the first half of MSRP train (news
+# sentence paraphrases); the second half is the held-out check (see benchmarks/README.md).
+SHORT_FEATURES = (
+    "ordered word overlap",
+    "word bigram Dice",
+    "content stem Dice",
+    "content character 3-gram Dice",
+    "character 4-gram Dice",
+    "numbers in one text only",
+    "larger content containment",
+    "longest common word run",
+    "content stems left unmatched",
+    "smaller word containment",
+)
+_SHORT_WEIGHTS = (
+    4.5617,
+    -5.9792,
+    0.2983,
+    -0.8076,
+    5.1265,
+    -1.1445,
+    0.0609,
+    -1.5219,
+    -1.1369,
+    6.3171,
+)
+_SHORT_BIAS = -4.4533
 _SHORT_STEM_LETTERS = 4
-_NUMBER_PENALTY = 0.05
-_LENGTH_PENALTY = 0.2
+# Counts are capped (one more mismatch past a few tells little) and scaled into [0, 1].
+_NUMBER_CAP = 4
+_UNMATCHED_CAP = 10
+
+
+def short_features(
+    source_text: str, source_tokens: Tokens, target_text: str, target_tokens: Tokens
+) -> list[float]:
+    """The lexical measures of two short texts that `text_similarity` weighs, each in [0, 1] and
+    symmetric in the two texts (names in SHORT_FEATURES)."""
+    first, second = _words(source_text, source_tokens), _words(target_text, target_tokens)
+    if (first, source_tokens.ids.tolist()) > (second, target_tokens.ids.tolist()):
+        first, second = second, first  # one order for both calls: exactly symmetric
+        source_tokens, target_tokens = target_tokens, source_tokens
+    first_ids, second_ids = source_tokens.ids.tolist(), target_tokens.ids.tolist()
+    first_content = [w for w in first if w not in STOPWORDS]
+    second_content = [w for w in second if w not in STOPWORDS]
+    first_stems = [w[:STEM_LETTERS] for w in first_content]
+    second_stems = [w[:STEM_LETTERS] for w in second_content]
+    shared_stems = _shared_count(first_stems, second_stems)
+    shared_words = _shared_count(first_ids, second_ids)
+    numbers = {w for w in first if w[0].isdigit()} ^ {w for w in second if w[0].isdigit()}
+    return [
+        1.0 - Indel.normalized_distance(first_ids, second_ids),
+        _dice(_bigrams(first_ids), _bigrams(second_ids)),
+        _dice(
+            [w[:_SHORT_STEM_LETTERS] for w in first_content],
+            [w[:_SHORT_STEM_LETTERS] for w in second_content],
+        ),
+        _dice(_character_grams(first_content, 3), _character_grams(second_content, 3)),
+        _dice(_character_grams(first, 4), _character_grams(second, 4)),
+        min(len(numbers), _NUMBER_CAP) / _NUMBER_CAP,
+        shared_stems / max(1, min(len(first_stems), len(second_stems))),
+        _longest_common_run(first_ids, second_ids) / min(len(first_ids), len(second_ids)),
+        min(max(len(first_stems), len(second_stems)) - shared_stems, _UNMATCHED_CAP)
+        / _UNMATCHED_CAP,
+        shared_words / max(len(first_ids), len(second_ids)),
+    ]
 
 
 def text_similarity(
     source_text: str, source_tokens: Tokens, target_text: str, target_tokens: Tokens
 ) -> float:
-    """How alike two short texts are, in [0, 1]: the mean of three word measures (ordered word
-    overlap, word-bag overlap, content-stem overlap), less a little for each number only one
-    text has and for a difference in length (re-worded news keeps its figures and its size)."""
-    source_count, target_count = len(source_tokens), len(target_tokens)
-    if source_count == 0 or target_count == 0:
+    """How alike two short texts are, in [0, 1]: the probability of a paraphrase that a logistic
+    model gives from their lexical measures (`short_features`: word and character overlap,
+    shared figures, containment, common runs). The same words in the same order give 1."""
+    if len(source_tokens) == 0 or len(target_tokens) == 0:
         return 0.0
-    source_ids, target_ids = source_tokens.ids.tolist(), target_tokens.ids.tolist()
-    ordered = 1.0 - Indel.normalized_distance(source_ids, target_ids)
-    bag = 2.0 * _shared_count(source_ids, target_ids) / (source_count + target_count)
-    source_words = _words(source_text, source_tokens)
-    target_words = _words(target_text, target_tokens)
-    source_stems = [w[:_SHORT_STEM_LETTERS] for w in source_words if w not in STOPWORDS]
-    target_stems = [w[:_SHORT_STEM_LETTERS] for w in target_words if w not in STOPWORDS]
-    stems = (
-        2.0 * _shared_count(source_stems, target_stems) / (len(source_stems) + len(target_stems))
-        if source_stems or target_stems
-        else 1.0
-    )
-    numbers = {w for w in source_words if w[0].isdigit()} ^ {
-        w for w in target_words if w[0].isdigit()
-    }
-    length = abs(source_count - target_count) / (source_count + target_count)
-    score = (ordered + bag + stems) / 3 - _NUMBER_PENALTY * len(numbers) - _LENGTH_PENALTY * length
-    return min(1.0, max(0.0, score))
+    if np.array_equal(source_tokens.ids, target_tokens.ids):
+        return 1.0
+    features = short_features(source_text, source_tokens, target_text, target_tokens)
+    value = _SHORT_BIAS + sum(w * f for w, f in zip(_SHORT_WEIGHTS, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-value))
+
+
+def _dice(first: list, second: list) -> float:
+    """2 x shared items / all items, with multiplicity (1 for two empty lists)."""
+    if not first and not second:
+        return 1.0
+    return 2.0 * _shared_count(first, second) / (len(first) + len(second))
+
+
+def _bigrams(ids: list[int]) -> list[tuple[int, int]]:
+    return list(zip(ids[:-1], ids[1:], strict=True))
+
+
+def _character_grams(words: list[str], size: int) -> list[str]:
+    """Character n-grams of the words joined by spaces (edges padded): spelling variants and
+    inflections share most of them."""
+    text = f" {' '.join(words)} "
+    return [text[k : k + size] for k in range(len(text) - size + 1)]
+
+
+def _longest_common_run(first: list[int], second: list[int]) -> int:
+    """The most consecutive words the two lists share in the same order."""
+    best, previous = 0, [0] * (len(second) + 1)
+    for item in first:
+        current = [0] * (len(second) + 1)
+        for k, other in enumerate(second):
+            if item == other:
+                current[k + 1] = previous[k] + 1
+                best = max(best, current[k + 1])
+        previous = current
+    return best
 
 
 def _words(text: str, tokens: Tokens) -> list[str]:

@@ -62,6 +62,9 @@ class Settings:
     - `summary_gap`: the wider gap tried for summaries (one side 3x the other's sentences).
     - `passage_similarity`: a sentence-seeded passage's two sides, as wholes, must reach this
       tf-idf cosine (min_similarity applies to word-seeded passages only).
+    - `summary_bigrams`: where no other passage is found, windows of the two texts that share at
+      least this many distinct pairs of adjacent content words (names, terms) are reported as a
+      summary passage (0: off).
     - `short_similarity`: `compare` on two short texts (a sentence each) reports them as one
       passage when their text similarity reaches this.
 
@@ -86,6 +89,7 @@ class Settings:
     sentence_gap: int = attrs.field(default=4, validator=_at_least(0))
     summary_gap: int = attrs.field(default=24, validator=_at_least(0))
     passage_similarity: float = attrs.field(default=0.34, validator=_in_unit_interval)
+    summary_bigrams: int = attrs.field(default=0, validator=_at_least(0))
     short_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
     jobs: int | None = attrs.field(default=None)
 

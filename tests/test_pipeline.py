@@ -376,3 +376,15 @@ def test_keyword_settings_next_to_a_settings_record_are_not_ignored() -> None:
     except ConfigError:
         return
     assert report.settings.min_length == 1000
+
+
+def test_lineage_in_worker_processes_equals_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clusters' lineage inferred in two worker processes equals one process's."""
+    from wiretrace import lineage
+
+    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
+    report = find_reuse(many_docs(), jobs=1)
+    assert len(report.clusters) >= 20
+    alone = lineage.infer_lineage(report.documents, report.pairs, jobs=1)
+    assert lineage.infer_lineage(report.documents, report.pairs, jobs=2) == alone
+    assert alone == report.clusters

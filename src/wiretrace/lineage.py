@@ -21,9 +21,11 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 
@@ -652,121 +654,148 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
     return list(passages) if pair.source == parent else [p.reversed() for p in passages]
 
 
-def infer_lineage(documents: Sequence[Document], pairs: Sequence[Pair]) -> tuple[ReuseCluster, ...]:
-    """Reuse clusters with a lineage tree and typed mutations on every edge."""
-    by_id = {doc.id: doc for doc in documents}
-    acronyms = _acronym_owners(documents)
-    names_cache: dict[str | None, list[str]] = {}
+# Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
+# agency acronyms and their outlets, cache of each outlet's names).
+_STATE: (
+    tuple[dict[str, Document], Sequence[Pair], dict[str, str], dict[str | None, list[str]]] | None
+) = None
+# Clusters are spread over worker processes when there are at least this many.
+PARALLEL_CLUSTERS = 64
 
-    def names_of(document: Document) -> list[str]:
-        if document.outlet not in names_cache:
-            names_cache[document.outlet] = outlet_names(document.outlet) + [
-                acronym for acronym, owner in acronyms.items() if owner == document.outlet
-            ]
-        return names_cache[document.outlet]
 
-    clusters: list[ReuseCluster] = []
-    for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1):
-        members = tuple(ClusterMember(doc, start, end) for doc, start, end in spans)
-        member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for doc, start, end in spans:
-            member_spans[doc].append((start, end))
-        per_pair: dict[int, list[Passage]] = defaultdict(list)
-        for pair_index, passage_index in passage_refs:
-            per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
-        kind: PassageKind = (
-            "quote"
-            if all(p.kind == "quote" for group in per_pair.values() for p in group)
-            else "narration"
-        )
-        cluster_id = f"c{number}"
-        documents_in = list(member_spans)
-        if kind == "quote":
-            # Outlets quoting the same statement: nobody copied anybody.
-            clusters.append(
-                ReuseCluster(
-                    cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()
-                )
+def infer_lineage(
+    documents: Sequence[Document], pairs: Sequence[Pair], *, jobs: int = 1
+) -> tuple[ReuseCluster, ...]:
+    """Reuse clusters with a lineage tree and typed mutations on every edge.
+
+    Each cluster's tree is inferred on its own, in `jobs` worker processes when there are many
+    clusters; the result does not depend on `jobs`.
+    """
+    global _STATE
+    tasks = [
+        (number, spans, passage_refs)
+        for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
+    ]
+    _STATE = ({doc.id: doc for doc in documents}, pairs, _acronym_owners(documents), {})
+    try:
+        if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                return tuple(pool.map(_cluster_lineage, tasks, chunksize=16))
+        return tuple(_cluster_lineage(task) for task in tasks)
+    finally:
+        _STATE = None
+
+
+def _names_of(document: Document) -> list[str]:
+    """The names a text may credit `document`'s outlet by, its agency acronyms included."""
+    assert _STATE is not None
+    _, _, acronyms, cache = _STATE
+    if document.outlet not in cache:
+        cache[document.outlet] = outlet_names(document.outlet) + [
+            acronym for acronym, owner in acronyms.items() if owner == document.outlet
+        ]
+    return cache[document.outlet]
+
+
+def _cluster_lineage(
+    task: tuple[int, Sequence[tuple[str, int, int]], Sequence[tuple[int, int]]],
+) -> ReuseCluster:
+    """One reuse cluster (number, member spans, (pair, passage) references) with its tree."""
+    assert _STATE is not None
+    by_id, pairs, _, _ = _STATE
+    names_of = _names_of
+    number, spans, passage_refs = task
+    members = tuple(ClusterMember(doc, start, end) for doc, start, end in spans)
+    member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for doc, start, end in spans:
+        member_spans[doc].append((start, end))
+    per_pair: dict[int, list[Passage]] = defaultdict(list)
+    for pair_index, passage_index in passage_refs:
+        per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
+    kind: PassageKind = (
+        "quote"
+        if all(p.kind == "quote" for group in per_pair.values() for p in group)
+        else "narration"
+    )
+    cluster_id = f"c{number}"
+    documents_in = list(member_spans)
+    if kind == "quote":
+        # Outlets quoting the same statement: nobody copied anybody.
+        return ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ())
+    words = {doc: max(1, _count_words(by_id[doc].text, member_spans[doc])) for doc in member_spans}
+    graph = nx.DiGraph()
+    root_node = "\x00root"
+    scores: dict[str, dict[str, float]] = defaultdict(dict)
+    credited: set[str] = set()
+    for pair_index, group in per_pair.items():
+        pair = pairs[pair_index]
+        for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
+            oriented = _oriented(pair, parent, group)
+            cost = _change_cost(
+                oriented, by_id[parent], member_spans[parent], by_id[child], member_spans[child]
             )
+            # Does the parent name the child's outlet as its source?
+            credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
+                find_credit(by_id[parent].text, names_of(by_id[child]))
+            )
+            if credits_child:
+                credited.add(child)
+            credits_parent = bool(find_credit(by_id[child].text, names_of(by_id[parent])))
+            scores[child][parent] = _parent_score(
+                by_id[parent], by_id[child], cost, credits_child, credits_parent
+            )
+    # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
+    # unexplained: the same for every member, so it never favours a short text as origin.
+    typical = sorted(words.values())[len(words) // 2]
+    root_weight = -ROOT_EVENT_SHARE * (1.0 - ROOT_SHARE) * typical - COST_EDIT
+    # A document whose outlet other members credit (the agency) is the likelier origin.
+    for doc in documents_in:
+        weight = root_weight + (WEIGHT_ROOT_CREDIT if doc in credited else 0.0)
+        graph.add_edge(root_node, doc, weight=weight)
+        scores[doc][root_node] = weight
+    # Only each child's best few candidate parents enter the graph: Edmonds' algorithm on a
+    # dense graph of a big cluster (a story re-run by hundreds of outlets) is too slow, and
+    # a parent outside a child's top few never wins.
+    for child, candidates in scores.items():
+        best = sorted(
+            (item for item in candidates.items() if item[0] != root_node),
+            key=lambda item: (-item[1], item[0]),
+        )[:MAX_CANDIDATE_PARENTS]
+        for parent, weight in best:
+            graph.add_edge(parent, child, weight=weight)
+    tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
+    pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
+    roots = [child for parent, child in tree.edges() if parent == root_node]
+    descendants = {root: len(nx.descendants(tree, root)) for root in roots}
+    roots.sort(key=lambda r: (-descendants[r], _time_key(by_id[r]), r))
+    edges: list[LineageEdge] = []
+    for parent, child in sorted(tree.edges(), key=lambda e: (str(e[0]), str(e[1]))):
+        if parent == root_node:
             continue
-        words = {
-            doc: max(1, _count_words(by_id[doc].text, member_spans[doc])) for doc in member_spans
-        }
-        graph = nx.DiGraph()
-        root_node = "\x00root"
-        scores: dict[str, dict[str, float]] = defaultdict(dict)
-        credited: set[str] = set()
-        for pair_index, group in per_pair.items():
-            pair = pairs[pair_index]
-            for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
-                oriented = _oriented(pair, parent, group)
-                cost = _change_cost(
-                    oriented, by_id[parent], member_spans[parent], by_id[child], member_spans[child]
-                )
-                # Does the parent name the child's outlet as its source?
-                credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
-                    find_credit(by_id[parent].text, names_of(by_id[child]))
-                )
-                if credits_child:
-                    credited.add(child)
-                credits_parent = bool(find_credit(by_id[child].text, names_of(by_id[parent])))
-                scores[child][parent] = _parent_score(
-                    by_id[parent], by_id[child], cost, credits_child, credits_parent
-                )
-        # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
-        # unexplained: the same for every member, so it never favours a short text as origin.
-        typical = sorted(words.values())[len(words) // 2]
-        root_weight = -ROOT_EVENT_SHARE * (1.0 - ROOT_SHARE) * typical - COST_EDIT
-        # A document whose outlet other members credit (the agency) is the likelier origin.
-        for doc in documents_in:
-            weight = root_weight + (WEIGHT_ROOT_CREDIT if doc in credited else 0.0)
-            graph.add_edge(root_node, doc, weight=weight)
-            scores[doc][root_node] = weight
-        # Only each child's best few candidate parents enter the graph: Edmonds' algorithm on a
-        # dense graph of a big cluster (a story re-run by hundreds of outlets) is too slow, and
-        # a parent outside a child's top few never wins.
-        for child, candidates in scores.items():
-            best = sorted(
-                (item for item in candidates.items() if item[0] != root_node),
-                key=lambda item: (-item[1], item[0]),
-            )[:MAX_CANDIDATE_PARENTS]
-            for parent, weight in best:
-                graph.add_edge(parent, child, weight=weight)
-        tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
-        pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
-        roots = [child for parent, child in tree.edges() if parent == root_node]
-        descendants = {root: len(nx.descendants(tree, root)) for root in roots}
-        roots.sort(key=lambda r: (-descendants[r], _time_key(by_id[r]), r))
-        edges: list[LineageEdge] = []
-        for parent, child in sorted(tree.edges(), key=lambda e: (str(e[0]), str(e[1]))):
-            if parent == root_node:
-                continue
-            pair_index = pair_of[frozenset((parent, child))]
-            passages = _oriented(pairs[pair_index], parent, per_pair[pair_index])
-            parent_doc, child_doc = by_id[parent], by_id[child]
-            # Credit to the direct source, or to the agency at the root of the tree.
-            origin = _origin(tree, child, root_node)
-            credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
-            whole = _count_words(child_doc.text, member_spans[child]) >= 0.5 * max(
-                1, len(_words(child_doc.text))
-            )
-            mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
-            credit = find_credit(child_doc.text, credit_names)
-            edges.append(
-                LineageEdge(
-                    parent,
-                    child,
-                    _confidence(scores[child], parent),
-                    mutations,
-                    credited=credit is not None,
-                    credit=credit,
-                )
-            )
-        versions = _versions(by_id, documents_in)
-        clusters.append(
-            ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
+        pair_index = pair_of[frozenset((parent, child))]
+        passages = _oriented(pairs[pair_index], parent, per_pair[pair_index])
+        parent_doc, child_doc = by_id[parent], by_id[child]
+        # Credit to the direct source, or to the agency at the root of the tree.
+        origin = _origin(tree, child, root_node)
+        credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
+        whole = _count_words(child_doc.text, member_spans[child]) >= 0.5 * max(
+            1, len(_words(child_doc.text))
         )
-    return tuple(clusters)
+        mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
+        credit = find_credit(child_doc.text, credit_names)
+        edges.append(
+            LineageEdge(
+                parent,
+                child,
+                _confidence(scores[child], parent),
+                mutations,
+                credited=credit is not None,
+                credit=credit,
+            )
+        )
+    versions = _versions(by_id, documents_in)
+    return ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
 
 
 def _origin(tree: nx.DiGraph, node: str, root_node: str) -> str:

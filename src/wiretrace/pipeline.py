@@ -381,7 +381,9 @@ def build_report(
         pairs=ordered,
         skipped=tuple(skipped),
         settings=settings,
-        clusters=infer_lineage(documents, ordered),
+        clusters=infer_lineage(
+            documents, ordered, jobs=settings.workers if settings is not None else 1
+        ),
         notices=tuple(notices),
     )
 

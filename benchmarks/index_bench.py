@@ -3,14 +3,17 @@
 Builds an index of every corpus in ../shared/data/news (about 90k articles, read in place,
 never copied), holding out a seeded sample of articles; then traces the held-out articles (new
 articles, most with no source in the index) and edited copies of indexed articles (each has at
-least one source). The baseline, measured in the same run, is the sketching alone (tokens and
-bucket keys, no storage): the add rate's ratio to it is the cost of storage.
+least one source). The baseline, measured in the same run, is the sketching alone (tokens,
+bucket keys and salted shingle hashes, one process, no storage): the add rate's ratio to it is
+the cost of storage. The add rate is also given per fifth of the corpus: flat when the cost of a
+document does not grow with the index.
 
     python benchmarks/index_bench.py                      # SQLite and Redis, full corpus
     python benchmarks/index_bench.py --limit 5000         # a quick run: the first 5000 articles
     python benchmarks/index_bench.py --every 6            # a sample: every 6th article
     python benchmarks/index_bench.py --backends sqlite    # SQLite only
     python benchmarks/index_bench.py --trace-only         # trace again, indexes built before
+    python benchmarks/index_bench.py --shuffle            # add in a seeded random order
 
 Redis: --redis URL, else $WIRETRACE_REDIS_URL, else redis://127.0.0.1:6390/0 (the index is
 written under the prefix --redis-prefix, "wtbench" by default, which is cleared first).
@@ -25,15 +28,17 @@ import itertools
 import os
 import platform
 import random
+import resource
 import sqlite3
 import statistics
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from _machine import cpu_and_memory
 
-from wiretrace.archive import Index, _document_keys
+from wiretrace.archive import Index, _document_sketch
 from wiretrace.config import Settings
 from wiretrace.ingest import read_inputs
 from wiretrace.models import Document
@@ -79,13 +84,64 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def add_all(location: str, corpus: list[Document], args: argparse.Namespace) -> dict[str, float]:
-    """Build the index from scratch; the add rate and the size."""
-    started = time.perf_counter()
+def sketching_rate(sample: list[Document]) -> tuple[float, float]:
+    """Documents per second that one process sketches (what a worker of `Index.add` does), and
+    the CPU seconds it spends per document."""
+    settings = Settings()
+    began, cpu = time.perf_counter(), time.process_time()
+    for document in sample:
+        _document_sketch((document, settings))
+    return (
+        len(sample) / (time.perf_counter() - began),
+        (time.process_time() - cpu) / len(sample),
+    )
+
+
+def cpu_seconds(location: str) -> float:
+    """CPU seconds used so far by this process, its finished children (the add's workers) and,
+    for a Redis index, the server: what an add costs whatever else the machine runs."""
+    used = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    if location.startswith("redis://"):
+        import redis
+
+        info = redis.Redis.from_url(location.split("?")[0]).info("cpu")
+        used += float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    return used
+
+
+def add_all(location: str, corpus: list[Document], args: argparse.Namespace) -> dict[str, Any]:
+    """Build the index from scratch; the add rate (overall and per fifth), and the size."""
+    started, cpu = time.perf_counter(), cpu_seconds(location)
+    marks: list[tuple[int, float]] = [(0, 0.0)]
+
+    def progress(stage: str, done: int, total: object) -> None:
+        marks.append((done, time.perf_counter() - started))
+
     with Index.open(location, jobs=args.jobs) as index:
-        result = index.add(corpus, batch_size=args.batch_size)
+        result = index.add(corpus, batch_size=args.batch_size, progress=progress)
         seconds = time.perf_counter() - started
+    cpu = cpu_seconds(location) - cpu
+    with Index.open(location, create=False) as index:
         stats = index.stats()
+    # Documents differ in length from one corpus to the next (long articles first, then wire
+    # stories and short posts), so the rate per fifth is also given in characters per second.
+    chars = list(itertools.accumulate((len(doc.text) for doc in corpus), initial=0))
+    fifths = []
+    for k in range(5):
+        low, high = len(corpus) * k // 5, len(corpus) * (k + 1) // 5
+        inside = [mark for mark in marks if low <= mark[0] <= high]
+        if len(inside) >= 2:
+            (first, began), (last, ended) = inside[0], inside[-1]
+            seconds_inside = max(ended - began, 1e-9)
+            fifths.append(
+                ((last - first) / seconds_inside, (chars[last] - chars[first]) / seconds_inside)
+            )
     print(
         f"{location}: added {result.added} in {seconds:.0f} s; {stats['bytes'] / 2**20:.0f} MiB; "
         f"load average {os.getloadavg()[0]:.1f}",
@@ -94,7 +150,10 @@ def add_all(location: str, corpus: list[Document], args: argparse.Namespace) -> 
     return {
         "documents": stats["documents"],
         "add_rate": result.added / seconds,
+        "seconds": seconds,
+        "cpu_per_document": cpu / max(result.added, 1),
         "bytes": stats["bytes"],
+        "fifths": fifths,
     }
 
 
@@ -134,6 +193,12 @@ def main() -> None:
     parser.add_argument(
         "--trace-only", action="store_true", help="trace against the indexes built before"
     )
+    parser.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="add in a seeded random order (each fifth then holds the same mix of corpora, so "
+        "the rate per fifth shows whether adding slows as the index grows)",
+    )
     args = parser.parse_args()
     print("\n".join(machine()))
     print(f"load average at start: {os.getloadavg()[0]:.1f} (other work on the machine slows it)")
@@ -145,16 +210,14 @@ def main() -> None:
     held_out = [doc for position, doc in enumerate(corpus) if position in held]
     indexed = [doc for position, doc in enumerate(corpus) if position not in held]
     copies = [edited(indexed[k], rng) for k in rng.sample(range(len(indexed)), args.queries)]
+    if args.shuffle:
+        random.Random(6).shuffle(indexed)
 
-    settings = Settings()
     sample = indexed[:: max(1, len(indexed) // 2000)]
-    began = time.perf_counter()
-    for document in sample:
-        _document_keys((document, settings))
-    sketch_rate = len(sample) / (time.perf_counter() - began)
+    sketch_rate, sketch_cpu = sketching_rate(sample)
     print(f"baseline: sketching alone, one process: {sketch_rate:.0f} docs/s", flush=True)
 
-    added: dict[str, dict[str, float]] = {}
+    added: dict[str, dict[str, Any]] = {}
     traced: dict[str, dict[str, dict[str, float]]] = {}
     for backend in args.backends.split(","):
         if backend == "sqlite":
@@ -174,7 +237,14 @@ def main() -> None:
                 store.clear()
                 store.close()
             print(f"{backend}: adding {len(indexed)} articles ...", flush=True)
+            before = sketching_rate(sample)[0] if added else sketch_rate
             added[backend] = add_all(location, indexed, args)
+            # The load of a shared machine changes while an add runs: the baseline is measured
+            # before and after it, and the add is compared with their mean.
+            after, after_cpu = sketching_rate(sample)
+            added[backend]["sketch_cpu"] = (sketch_cpu + after_cpu) / 2
+            added[backend]["baseline"] = (before + after) / 2
+            print(f"baseline before / after the add: {before:.0f} / {after:.0f} docs/s", flush=True)
         traced[backend] = {"held-out": trace_all(location, held_out)}
         traced[backend]["edited copies"] = trace_all(location, copies)
         print(f"{backend}: traced; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -183,16 +253,39 @@ def main() -> None:
     print(
         f"corpus: {len(indexed)} articles indexed, {args.queries} held out, {args.queries} edited"
     )
-    print(f"baseline (sketching alone, one process): {sketch_rate:.0f} docs/s")
+    print(f"baseline (sketching alone, one process) at the start: {sketch_rate:.0f} docs/s")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if added:
         print()
-        print("| backend | documents | add docs/s | add vs sketching | size MiB |")
-        print("|---|---|---|---|---|")
+        print(
+            "CPU per document (all processes; Redis: with the server's), whatever the load: "
+            "the add's against sketching's alone. On an idle machine with 2 cores, the add "
+            "keeps up with one process sketching (1x) while this ratio is at most 2."
+        )
+        print()
+        print("| backend | add CPU ms/doc | sketching CPU ms/doc | add / sketching CPU |")
+        print("|---|---|---|---|")
         for backend, row in added.items():
             print(
-                f"| {backend} | {row['documents']} | {row['add_rate']:.0f} | "
-                f"{row['add_rate'] / sketch_rate:.2f}x | {row['bytes'] / 2**20:.0f} |"
+                f"| {backend} | {row['cpu_per_document'] * 1000:.2f} | "
+                f"{row['sketch_cpu'] * 1000:.2f} | "
+                f"{row['cpu_per_document'] / row['sketch_cpu']:.2f}x |"
+            )
+        print()
+        print(
+            "| backend | documents | add s | add docs/s | sketching docs/s (before/after mean) | "
+            "add vs sketching | docs/s per fifth of the corpus | k chars/s per fifth | "
+            "size MiB | KiB per document |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for backend, row in added.items():
+            fifths = " / ".join(f"{docs:.0f}" for docs, _ in row["fifths"])
+            fifths += " | " + " / ".join(f"{chars / 1000:.0f}" for _, chars in row["fifths"])
+            print(
+                f"| {backend} | {row['documents']} | {row['seconds']:.0f} | "
+                f"{row['add_rate']:.0f} | {row['baseline']:.0f} | "
+                f"{row['add_rate'] / row['baseline']:.2f}x | {fifths} | "
+                f"{row['bytes'] / 2**20:.0f} | {row['bytes'] / 1024 / row['documents']:.1f} |"
             )
     print()
     print("| backend | queries | p50 ms | p90 ms | p99 ms | mean ms | with a source |")

@@ -14,8 +14,8 @@ from click.testing import CliRunner, Result
 import wiretrace
 from wiretrace.align import text_similarity
 from wiretrace.cli import cli
-from wiretrace.shingle import tokenize
 from wiretrace.report.html import format_size
+from wiretrace.shingle import tokenize
 
 COMMANDS = ["compare", "report", "demo", "index", "trace"]
 STORY = (

@@ -15,6 +15,7 @@ from redis_server import redis_index, redis_url  # noqa: F401 - fixtures
 from strategies import LATIN
 from wiretrace import ConfigError, Document, Index, InputError, StoreError, find_reuse
 from wiretrace.archive import _document_keys
+from wiretrace.index.sqlite import SQLiteStore
 from wiretrace.ingest import load_documents
 
 RNG_WORDS = random.Random(23)
@@ -31,6 +32,17 @@ def words(seed: int, count: int) -> str:
 
 WIRE = words(1, 120)
 OWN = words(2, 120)
+
+
+def stored_postings(path: Path) -> list[tuple[int, str]]:
+    """Every (key, document id) posting of a SQLite index, sorted."""
+    store = SQLiteStore(str(path), create=False)
+    try:
+        keys, numbers = store.postings()
+        ids = dict(store.fetch(np.unique(numbers).tolist()))
+    finally:
+        store.close()
+    return sorted(zip(keys.tolist(), [ids[n].id for n in numbers.tolist()], strict=True))
 
 
 def corpus() -> list[Document]:
@@ -106,27 +118,19 @@ def test_parallel_add_stores_the_same_keys(tmp_path: Path) -> None:
     for jobs in (1, 2):
         with Index.open(tmp_path / f"j{jobs}.db", jobs=jobs) as index:
             index.add(docs, batch_size=7)
-    rows = []
-    for jobs in (1, 2):
-        with sqlite3.connect(tmp_path / f"j{jobs}.db") as connection:
-            rows.append(
-                connection.execute(
-                    "SELECT key, id FROM postings JOIN documents USING (number) ORDER BY key, id"
-                ).fetchall()
-            )
+    rows = [stored_postings(tmp_path / f"j{jobs}.db") for jobs in (1, 2)]
     assert rows[0] == rows[1] and rows[0]
 
 
-def test_sqlite_stores_the_sketch_keys_as_signed_integers(tmp_path: Path) -> None:
-    """The postings of a document are its `sketch_tokens` keys, uint64 stored as int64."""
+def test_sqlite_stores_the_sketch_keys(tmp_path: Path) -> None:
+    """The postings of a document are its `sketch_tokens` keys, each once."""
     document = Document("a", words(7, 300))
     with Index.open(tmp_path / "i.db") as index:
         index.add([document])
         expected = _document_keys((document, index.settings))
-    with sqlite3.connect(tmp_path / "i.db") as connection:
-        stored = [row[0] for row in connection.execute("SELECT key FROM postings ORDER BY key")]
-    assert sorted(stored) == sorted(expected.view(np.int64).tolist())
-    assert any(key < 0 for key in stored)
+    stored = stored_postings(tmp_path / "i.db")
+    assert stored == [(key, "a") for key in sorted(expected.tolist())]
+    assert any(key >= 2**63 for key, _ in stored)
 
 
 def test_add_from_reads_files_and_lists_skipped(tmp_path: Path) -> None:
@@ -383,3 +387,86 @@ def test_sqlite_index_passes_integrity_check(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "i.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_trace_masks_outlet_boilerplate_like_report(location: str) -> None:
+    """A source sharing both news and its outlet's footer with the article: the footer, counted
+    in the index over all the outlet's documents, is masked as `find_reuse` masks it."""
+    footer = words(50, 40)
+    news = words(7, 80)
+    docs = [
+        Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(25)
+    ]
+    docs.append(Document("source", news + " " + footer, outlet="Gazette"))
+    article = Document("new", words(8, 40) + " " + news + " " + footer, outlet="gazette")
+    expected = [
+        [
+            (p.target_start, p.target_end)
+            if pair.target == "new"
+            else (p.source_start, p.source_end)
+            for p in pair.passages
+        ]
+        for pair in find_reuse([*docs, article], jobs=1).pairs
+        if {pair.source, pair.target} == {"source", "new"}
+    ]
+    with Index.open(location, jobs=1) as index:
+        index.add(docs, batch_size=10)
+        report = index.trace(article)
+    traced = [[(p.target_start, p.target_end) for p in pair.passages] for pair in report.pairs]
+    assert [pair.source for pair in report.pairs] == ["source"]
+    assert traced == expected
+    # Unmasked, the passage would run on to the article's end, through the footer.
+    assert traced[0][-1][1] < article.text.index(footer) + len(footer) // 4
+
+
+def test_replacing_documents_updates_the_shingle_counts(location: str) -> None:
+    """A footer stops being boilerplate when enough of the outlet's documents drop it."""
+    footer = words(50, 40)
+    docs = [
+        Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(25)
+    ]
+    article = Document("new", words(8, 80) + " " + footer, outlet="Gazette")
+    with Index.open(location, jobs=1) as index:
+        index.add(docs, batch_size=4)
+        assert index.trace(article).pairs == ()
+        index.add([Document(f"d{k}", words(100 + k, 80), outlet="Gazette") for k in range(10)])
+        sources = {pair.source for pair in index.trace(article).pairs}
+    assert sources == {f"d{k}" for k in range(10, 25)}
+
+
+def test_merged_runs_keep_every_posting_once(tmp_path: Path) -> None:
+    """Many small batches, some replacing documents, are merged into at most MAX_RUNS runs per
+    kind, holding exactly the keys of the documents stored last."""
+    from wiretrace.index.runs import MAX_RUNS
+
+    first = [Document(f"d{k}", words(k, 150)) for k in range(40)]
+    second = [Document(f"d{k}", words(1000 + k, 150)) for k in range(0, 40, 3)]
+    with Index.open(tmp_path / "i.db", jobs=1) as index:
+        index.add(first, batch_size=3)
+        index.add(second, batch_size=2)
+        latest = {doc.id: doc for doc in [*first, *second]}
+        expected = sorted(
+            (key, doc_id)
+            for doc_id, doc in latest.items()
+            for key in _document_keys((doc, index.settings)).tolist()
+        )
+        assert [pair.source for pair in index.trace(second[0].text).pairs] == ["d0"]
+        assert index.trace(first[0].text).pairs == ()
+    assert stored_postings(tmp_path / "i.db") == expected
+    with sqlite3.connect(tmp_path / "i.db") as connection:
+        runs = dict(connection.execute("SELECT kind, count(*) FROM runs GROUP BY kind").fetchall())
+    assert max(runs.values()) <= MAX_RUNS
+
+
+def test_an_index_of_the_previous_format_is_refused(tmp_path: Path) -> None:
+    """A SQLite index of format 1 (postings one row each) is refused, saying to rebuild it."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(
+            "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE documents (number INTEGER PRIMARY KEY, id TEXT);"
+            "CREATE TABLE postings (key INTEGER, number INTEGER);"
+            "INSERT INTO meta VALUES ('format', 'wiretrace.index/1');"
+        )
+    with pytest.raises(StoreError, match="older format.*build it again from the same inputs"):
+        Index.open(path, create=False)

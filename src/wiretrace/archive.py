@@ -1,9 +1,12 @@
 """A persistent index to add articles to and trace new articles against: where did this come from?
 
 `Index` composes the pipeline stages over a store (`wiretrace.index.store`): adding a document
-stores it with its LSH bucket keys (`pipeline.sketch_tokens`); tracing an article looks its keys
-up, aligns it with the indexed documents that share enough of them, and reports, for the article,
-each source (the indexed document) with its passages and edits, and how much of it is its own.
+stores it with its LSH bucket keys (`pipeline.sketch_tokens`) and counts its outlet-salted
+shingles (`pipeline.read_tokens`); tracing an article tells the boilerplate of its outlet and of
+its candidates' outlets from those counts (as `find_reuse` does over its corpus), looks its other
+keys up, aligns it with the indexed documents that share enough of them, and reports, for the
+article, each source (the indexed document) with its passages and edits, and how much of it is
+its own.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ import attrs
 import numpy as np
 
 from wiretrace.align import align_pair
-from wiretrace.boilerplate import boilerplate_mask, find_boilerplate, salted
+from wiretrace.boilerplate import boilerplate_mask, salted
 from wiretrace.config import Settings
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
-from wiretrace.index.store import Entry, Store, content_hash, open_store
+from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs
 from wiretrace.ingest.fields import normalize_date
 from wiretrace.lineage import orient_pair
@@ -42,7 +45,7 @@ from wiretrace.pipeline import as_document, build_pair, read_tokens, sketch_toke
 from wiretrace.shingle import TOKENS_VERSION, Tokens, shingle_hashes
 from wiretrace.sketch import SCHEME
 
-FORMAT = "wiretrace.index/1"
+FORMAT = "wiretrace.index/2"
 INDEX_SETTINGS = ("shingle_size", "window_size", "num_perm", "threshold", "seed")
 """The settings that make bucket keys: an index is built with one value of each, for good."""
 
@@ -111,12 +114,18 @@ def _check_meta(
     return attrs.evolve(settings, **stored)
 
 
-def _document_keys(item: tuple[Document, Settings]) -> np.ndarray:
-    """The unique bucket keys of one document (no boilerplate: the index has no global view)."""
+def _document_sketch(item: tuple[Document, Settings]) -> tuple[np.ndarray, np.ndarray]:
+    """The unique bucket keys of one document (none masked: its outlet's boilerplate is not
+    known when it is added) and its unique outlet-salted shingle hashes (to count)."""
     document, settings = item
-    tokens, _ = read_tokens(document, settings)
+    tokens, shingles = read_tokens(document, settings)
     keys, _ = sketch_tokens(document, tokens, settings)
-    return np.unique(keys)
+    return np.unique(keys), shingles
+
+
+def _document_keys(item: tuple[Document, Settings]) -> np.ndarray:
+    """The unique bucket keys of one document, as the index stores them."""
+    return _document_sketch(item)[0]
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -344,9 +353,9 @@ class Index:
         keys: Any
         if pool is not None and len(work) > 1:
             chunk = max(1, len(work) // (4 * self.settings.workers))
-            keys = pool.map(_document_keys, work, chunksize=chunk)
+            keys = pool.map(_document_sketch, work, chunksize=chunk)
         else:
-            keys = map(_document_keys, work)
+            keys = map(_document_sketch, work)
         return todo, old_numbers, keys
 
     def _finish(
@@ -354,11 +363,12 @@ class Index:
     ) -> None:
         """Write a prepared batch in one transaction, replacing the old versions it names."""
         entries = [
-            Entry(doc, digest, doc_keys) for (doc, digest), doc_keys in zip(todo, keys, strict=True)
+            Entry(doc, digest, doc_keys, shingles)
+            for (doc, digest), (doc_keys, shingles) in zip(todo, keys, strict=True)
         ]
         replaced = [number for number in old_numbers if number is not None]
         removed = [
-            (number, _document_keys((old, self.settings)))
+            Removed(number, *_document_sketch((old, self.settings)))
             for number, old in self._store.fetch(replaced)
         ]
         if entries or removed:
@@ -444,12 +454,21 @@ class Index:
     ) -> tuple[list[tuple[Document, Pair]], Trace]:
         settings = self.settings
         tokens, article_salted = read_tokens(article, settings)
-        keys, _ = sketch_tokens(article, tokens, settings)
+        # Boilerplate as in find_reuse over the index and the article: an outlet-salted shingle
+        # held by `boilerplate_docs` documents (the article counted once) makes neither
+        # candidates nor passages. The article's own first, so that its outlet's footers and
+        # bios find no candidates.
+        stored = self._store.lookup_ids([article.id]).get(article.id)
+        itself = 0 if stored is not None and stored.content_hash == content_hash(article) else 1
+        counts = self._store.shingle_counts(article_salted, settings.boilerplate_docs - 1) + itself
+        boilerplate = article_salted[counts >= settings.boilerplate_docs]
+        keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
         keys = np.unique(keys)
         # A bucket holds the article too: at most max_bucket documents in all.
         found_keys, found_numbers = self._store.find(keys, settings.max_bucket - 1)
         useful = self._outlet_boilerplate(article, found_keys, found_numbers)
-        numbers, hits = np.unique(found_numbers[useful], return_counts=True)
+        found_keys, found_numbers = found_keys[useful], found_numbers[useful]
+        numbers, hits = np.unique(found_numbers, return_counts=True)
         candidates = numbers[hits >= settings.min_hits]
         sources = [
             (number, doc)
@@ -458,29 +477,23 @@ class Index:
         ]
         if not sources:
             return [], Trace(article=article.id, sources=(), own_share=1.0)
-        read = [read_tokens(doc, settings) for _, doc in sources]
-        # Boilerplate as in find_reuse, counted over the article and its candidates: text that
-        # many documents of one outlet carry (footers, bios) makes neither candidates nor passages.
-        boilerplate = find_boilerplate(
-            [article_salted] + [hashes for _, hashes in read], settings.boilerplate_docs
+        read = [read_tokens(doc, settings)[0] for _, doc in sources]
+        source_boilerplate = self._source_boilerplate(
+            tokens, article_salted, [doc for _, doc in sources], read, itself
         )
-        article_mask = None
-        masks: list[np.ndarray | None] = [None] * len(sources)
-        if len(boilerplate):
-            kept_keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
-            useful = np.isin(found_keys, kept_keys)
-            still, still_hits = np.unique(found_numbers[useful], return_counts=True)
-            chosen = set(still[still_hits >= settings.min_hits].tolist())
-            masks = [
-                self._mask(doc, doc_tokens, boilerplate)
-                for (_, doc), (doc_tokens, _) in zip(sources, read, strict=True)
-            ]
-        else:
-            chosen = {number for number, _ in sources}
+        if len(source_boilerplate):
+            boilerplate = np.union1d(boilerplate, source_boilerplate)
+            _, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
         found: list[tuple[Document, Pair]] = []
-        for (number, source), (source_tokens, _), mask in zip(sources, read, masks, strict=True):
-            if number not in chosen:
-                continue
+        for (number, source), source_tokens in zip(sources, read, strict=True):
+            mask = self._mask(source, source_tokens, boilerplate)
+            if mask is not None:
+                # Its stored keys include windows of its outlet's boilerplate: count only the
+                # keys it has without them, as find_reuse would.
+                kept, _ = sketch_tokens(source, source_tokens, settings, boilerplate)
+                shared = np.intersect1d(found_keys[found_numbers == number], kept)
+                if len(shared) < settings.min_hits:
+                    continue
             passages = align_pair(
                 source.text, source_tokens, article.text, tokens, settings, mask, article_mask
             )
@@ -493,6 +506,40 @@ class Index:
             found.append((source, pair))
         found.sort(key=lambda item: (-item[1].target_coverage, -item[1].similarity, item[0].id))
         return found, self._summarize(article, tokens, found)
+
+    def _source_boilerplate(
+        self,
+        tokens: Tokens,
+        article_salted: np.ndarray,
+        sources: Sequence[Document],
+        read: Sequence[Tokens],
+        itself: int,
+    ) -> np.ndarray:
+        """The boilerplate of the sources' outlets near the text they share with the article.
+
+        A mask only keeps a passage from being seeded, and a seed is text both hold: so only
+        the shingles that overlap a shingle the article also has are looked up (with the
+        article counted when it is of the source's outlet).
+        """
+        size = self.settings.shingle_size
+        article_hashes = np.unique(shingle_hashes(tokens.ids, size))
+        wanted: list[np.ndarray] = []
+        for source, source_tokens in zip(sources, read, strict=True):
+            hashes = shingle_hashes(source_tokens.ids, size)
+            shared = np.isin(hashes, article_hashes)
+            if not shared.any():
+                continue
+            near = shared.copy()
+            for offset in range(1, size):
+                near[offset:] |= shared[:-offset]
+                near[:-offset] |= shared[offset:]
+            wanted.append(salted(hashes[near], source.outlet))
+        if not wanted:
+            return np.zeros(0, dtype=np.uint64)
+        hashes = np.unique(np.concatenate(wanted))
+        counts = self._store.shingle_counts(hashes, self.settings.boilerplate_docs - 1)
+        counts += itself * np.isin(hashes, article_salted)
+        return hashes[counts >= self.settings.boilerplate_docs]
 
     def _outlet_boilerplate(
         self, article: Document, keys: np.ndarray, numbers: np.ndarray

@@ -6,15 +6,17 @@ Layout, under a prefix (``wiretrace`` unless the URL says ``?prefix=NAME``):
 - ``P:meta`` hash: settings and versions; ``P:ids`` hash: document id -> number;
   ``P:next``: the last number given; ``P:doc:N`` hash: one document's fields;
   ``P:outlets`` hash: outlet -> documents; ``P:published`` sorted set: number by POSIX time.
-- Postings in 2**22 sorted sets ``P:p:B`` (B: the low 22 bits of the key), each posting a
-  member: the 8-byte key and the 4-byte document number, big-endian, so that one key's documents
-  are one lexicographic range (ZRANGEBYLEX). Small sorted sets stay in Redis's compact listpack
-  encoding. Lua scripts add, remove and look up whole documents' keys in one call each.
+- Postings and shingle counts in sorted runs (`wiretrace.index.runs`): ``P:runs`` hash: run ->
+  its kind and entries; ``P:run:R`` hash: chunk position -> chunk blob; ``P:fences:R`` and
+  ``P:frequent:R``: the run's fences and frequent keys; ``P:run_next``: the last run number
+  given; ``P:removed`` set: numbers of removed documents whose postings a merge has not dropped.
+- ``P:pending`` and ``P:garbage`` sets: runs a merge is writing and has not listed yet, and runs
+  merged away and not deleted yet; the next writer deletes those a stopped writer left.
 
-A batch is written in MULTI/EXEC transactions of whole documents (each with its postings), a
-transaction holding about 100,000 postings: a writer stopped at any moment leaves every document
-either stored with all its keys or not at all, and Redis answers other clients between
-transactions.
+A batch (its documents and its two runs) is one MULTI/EXEC transaction. A merge writes its run's
+chunks first, then lists it in place of the merged runs in one transaction, then deletes them. A
+writer stopped at any moment leaves every document either stored with all its keys or not at all,
+and only whole runs listed. A lookup that finds a run merged away meanwhile reads again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import numpy as np
 
 from wiretrace.errors import MissingDependencyError, StoreError
-from wiretrace.index.store import Entry, Stored, published_seconds
+from wiretrace.index import runs as lsm
+from wiretrace.index.runs import COUNTS, POSTINGS
+from wiretrace.index.store import Entry, Removed, Stored, published_seconds
 from wiretrace.models import Document
 
 try:
@@ -35,48 +39,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     redis = None  # type: ignore[assignment]
 
 _NONE = ""  # Redis hashes have no null; empty fields read back as None
-
-# Each script gets ARGV: the postings prefix, a 4-byte big-endian document number (or the
-# maximum bucket size), and the document's keys as big-endian uint64s; the postings sorted set of
-# a key is the prefix and the key's low 22 bits.
-_APPEND = """
-local prefix, number, keys = ARGV[1], ARGV[2], ARGV[3]
-for i = 1, #keys, 8 do
-  local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  redis.call('ZADD', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8, 0,
-             string.sub(keys, i, i + 7) .. number)
-end
-return 0
-"""
-_REMOVE = """
-local prefix, number, keys = ARGV[1], ARGV[2], ARGV[3]
-for i = 1, #keys, 8 do
-  local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  redis.call('ZREM', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8,
-             string.sub(keys, i, i + 7) .. number)
-end
-return 0
-"""
-# Returns, per key, its documents' numbers packed ("" when none, or more than the maximum).
-_FIND = """
-local prefix, limit, keys = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local out = {}
-for i = 1, #keys, 8 do
-  local b6, b7, b8 = string.byte(keys, i + 5, i + 7)
-  local key = string.sub(keys, i, i + 7)
-  local items = redis.call('ZRANGEBYLEX', prefix .. (b6 % 64) * 65536 + b7 * 256 + b8,
-                           '[' .. key, '[' .. key .. '\\255\\255\\255\\255', 'LIMIT', 0, limit + 1)
-  if #items > 0 and #items <= limit then
-    for j = 1, #items do items[j] = string.sub(items[j], 9, 12) end
-    out[#out + 1] = table.concat(items)
-  else
-    out[#out + 1] = ''
-  end
-end
-return out
-"""
-# Postings per MULTI/EXEC transaction: Redis serves no one else while it runs one.
-_POSTINGS_PER_TRANSACTION = 100_000
+_FIELDS_PER_COMMAND = 2_000  # chunk blobs per HSET / HMGET command
+_READ_ATTEMPTS = 5
 
 
 def _require_redis() -> Any:
@@ -110,9 +74,8 @@ class RedisStore:
             raise StoreError(
                 f"{url}: no index here; build one with `wiretrace index add {url} INPUT...`"
             )
-        self._append = self._client.register_script(_APPEND)
-        self._remove = self._client.register_script(_REMOVE)
-        self._find = self._client.register_script(_FIND)
+        self._fences: dict[int, np.ndarray] = {}
+        self._frequent: dict[int, np.ndarray] = {}
 
     def _name(self, suffix: str) -> str:
         return f"{self.prefix}:{suffix}"
@@ -145,24 +108,21 @@ class RedisStore:
             if digest is not None
         }
 
-    def write(self, entries: Sequence[Entry], removed: Sequence[tuple[int, np.ndarray]]) -> None:
+    def write(self, entries: Sequence[Entry], removed: Sequence[Removed]) -> None:
+        self._collect()
         first = self._call(self._client.incrby, self._name("next"), len(entries)) - len(entries)
-        old = self._old_fields([number for number, _ in removed])
-        postings = self._name("p:")
+        numbers = [first + offset + 1 for offset in range(len(entries))]
+        old = self._old_fields([gone.number for gone in removed])
         pipe = self._client.pipeline(transaction=True)
-        # Removed documents go in the first transaction; a new version in a later one that is
-        # never written is added again when the add is run again (its id is not found).
-        for number, keys in removed:
-            fields = old.get(number, {})
-            self._remove(args=[postings, _packed(number), _key_bytes(keys)], client=pipe)
+        for gone in removed:
+            number, fields = gone.number, old.get(gone.number, {})
             pipe.delete(self._name(f"doc:{number}"))
             pipe.zrem(self._name("published"), number)
             if fields.get("id"):
                 pipe.hdel(self._name("ids"), fields["id"])
             pipe.hincrby(self._name("outlets"), fields.get("outlet", _NONE), -1)
-        queued = 0
-        for offset, entry in enumerate(entries):
-            number = first + offset + 1
+            pipe.sadd(self._name("removed"), number)
+        for number, entry in zip(numbers, entries, strict=True):
             doc = entry.document
             pipe.hset(
                 self._name(f"doc:{number}"),
@@ -181,13 +141,152 @@ class RedisStore:
             moment = published_seconds(doc)
             if moment is not None:
                 pipe.zadd(self._name("published"), {str(number): moment})
-            self._append(args=[postings, _packed(number), _key_bytes(entry.keys)], client=pipe)
-            queued += len(entry.keys)
-            if queued >= _POSTINGS_PER_TRANSACTION:
-                self._call(pipe.execute)
-                queued = 0
-        if len(pipe):
+        postings = lsm.batch_postings([entry.keys for entry in entries], numbers)
+        counts = lsm.batch_counts(
+            [entry.shingles for entry in entries], [gone.shingles for gone in removed]
+        )
+        for kind, (keys, values) in ((POSTINGS, postings), (COUNTS, counts)):
+            if len(keys):
+                run = self._call(self._client.incr, self._name("run_next"))
+                packed = lsm.pack(kind, keys, values)
+                self._queue_chunks(pipe, run, 0, packed.chunks)
+                self._queue_listing(pipe, run, kind, packed.entries, packed.fences, packed.frequent)
+        self._call(pipe.execute)
+        for kind in (POSTINGS, COUNTS):
+            self._compact(kind)
+
+    def _queue_chunks(self, pipe: Any, run: int, position: int, chunks: Sequence[bytes]) -> None:
+        for start in range(0, len(chunks), _FIELDS_PER_COMMAND):
+            piece = chunks[start : start + _FIELDS_PER_COMMAND]
+            mapping = {position + start + offset: blob for offset, blob in enumerate(piece)}
+            pipe.hset(self._name(f"run:{run}"), mapping=mapping)
+
+    def _queue_listing(
+        self,
+        pipe: Any,
+        run: int,
+        kind: int,
+        entries: int,
+        fences: np.ndarray,
+        frequent: np.ndarray,
+    ) -> None:
+        pipe.set(self._name(f"fences:{run}"), lsm.to_bytes(fences))
+        pipe.set(self._name(f"frequent:{run}"), lsm.to_bytes(frequent))
+        pipe.hset(self._name("runs"), run, f"{kind} {entries}")
+
+    def _collect(self) -> None:
+        """Delete the runs a stopped writer left unlisted (being written, or merged away)."""
+        leftovers = self._call(self._client.sunion, self._name("pending"), self._name("garbage"))
+        if not leftovers:
+            return
+        listed = set(self._call(self._client.hkeys, self._name("runs")))
+        for member in leftovers:
+            if member in listed:
+                continue
+            run = int(member)
+            pipe = self._client.pipeline(transaction=True)
+            pipe.unlink(
+                self._name(f"run:{run}"), self._name(f"fences:{run}"), self._name(f"frequent:{run}")
+            )
+            pipe.srem(self._name("pending"), run)
+            pipe.srem(self._name("garbage"), run)
             self._call(pipe.execute)
+
+    def _runs(self, kind: int) -> list[tuple[int, int]]:
+        listed = self._call(self._client.hgetall, self._name("runs"))
+        found = []
+        for run, value in listed.items():
+            run_kind, entries = value.split()
+            if int(run_kind) == kind:
+                found.append((int(run), int(entries)))
+        return sorted(found)
+
+    def _compact(self, kind: int) -> None:
+        """Merge runs of `kind` as `runs.to_merge` says."""
+        while merging := lsm.to_merge(self._runs(kind)):
+            self._merge(kind, merging, whole=len(self._runs(kind)) == len(merging))
+
+    def _merge(self, kind: int, runs: list[int], *, whole: bool) -> None:
+        """Replace `runs` by one run of their entries (see `runs.merge_slice`)."""
+        removed = self._removed()
+        fences = [self._fence(run) for run in runs]
+        new = self._call(self._client.incr, self._name("run_next"))
+        self._call(self._client.sadd, self._name("pending"), new)
+        written, all_fences, all_frequent = 0, [], []
+        pending_keys: list[np.ndarray] = []
+        pending_values: list[np.ndarray] = []
+        bounds = lsm.slice_bounds(sum(len(fence) for fence in fences) * lsm.CHUNK)
+        for index, (low, high) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            keys_parts, values_parts = [], []
+            for run, fence in zip(runs, fences, strict=True):
+                keys, values = self._read_range(kind, run, fence, low, high)
+                keys_parts.append(keys)
+                values_parts.append(values)
+            keys, values = lsm.merge_slice(kind, keys_parts, values_parts, removed)
+            pending_keys.append(keys)
+            pending_values.append(values)
+            keys, values = np.concatenate(pending_keys), np.concatenate(pending_values)
+            last = index == len(bounds) - 2
+            whole_chunks = len(keys) if last else len(keys) - len(keys) % lsm.CHUNK
+            packed = lsm.pack(kind, keys[:whole_chunks], values[:whole_chunks])
+            pipe = self._client.pipeline(transaction=False)
+            self._queue_chunks(pipe, new, written // lsm.CHUNK, packed.chunks)
+            self._call(pipe.execute)
+            written += packed.entries
+            all_fences.append(packed.fences)
+            all_frequent.append(packed.frequent)
+            pending_keys, pending_values = [keys[whole_chunks:]], [values[whole_chunks:]]
+        pipe = self._client.pipeline(transaction=True)
+        if written:
+            self._queue_listing(
+                pipe, new, kind, written, np.concatenate(all_fences), np.concatenate(all_frequent)
+            )
+        pipe.hdel(self._name("runs"), *runs)
+        pipe.sadd(self._name("garbage"), *runs)
+        pipe.srem(self._name("pending"), new)
+        if not written:
+            pipe.sadd(self._name("garbage"), new)
+        if kind == POSTINGS and whole:
+            pipe.delete(self._name("removed"))
+        self._call(pipe.execute)
+        self._collect()
+
+    def _read_range(
+        self, kind: int, run: int, fence: np.ndarray, low: int, high: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of `run` with low <= key < high (Python ints, high up to runs.END)."""
+        first, last = lsm.first_chunk(fence, low), lsm.end_chunk(fence, high)
+        read = self._chunks(run, list(range(first, last)))
+        blobs = [blob for blob in read if blob is not None]
+        if len(blobs) < len(read):
+            raise StoreError(f"{self.location}: run {run} is incomplete; another writer is at work")
+        keys, values = lsm.decode(blobs, kind)
+        inside = lsm.in_range(keys, low, high)
+        return keys[inside], values[inside].astype(np.int64)
+
+    def _chunks(self, run: int, positions: list[int]) -> list[bytes | None]:
+        pipe = self._client.pipeline(transaction=False)
+        for start in range(0, len(positions), _FIELDS_PER_COMMAND):
+            pipe.hmget(self._name(f"run:{run}"), positions[start : start + _FIELDS_PER_COMMAND])
+        return [blob for part in self._call(pipe.execute) for blob in part] if positions else []
+
+    def _removed(self) -> np.ndarray:
+        members = self._call(self._client.smembers, self._name("removed"))
+        return np.array(sorted(int(member) for member in members), dtype=np.int64)
+
+    def _fence(self, run: int) -> np.ndarray:
+        return self._cached(self._fences, "fences", run)
+
+    def _cached(self, cache: dict[int, np.ndarray], name: str, run: int) -> np.ndarray:
+        """A run's fences or frequent keys (kept: runs never change); KeyError when the run is
+        gone (merged away meanwhile)."""
+        found = cache.get(run)
+        if found is None:
+            blob = self._call(self._client.get, self._name(f"{name}:{run}"))
+            if blob is None:
+                raise KeyError(run)
+            found = cache[run] = lsm.to_array(blob)
+        return found
 
     def _old_fields(self, numbers: Sequence[int]) -> dict[int, dict[str, str]]:
         pipe = self._client.pipeline(transaction=False)
@@ -199,16 +298,71 @@ class RedisStore:
             for number, row in zip(numbers, rows, strict=True)
         }
 
+    def _lookup(
+        self, kind: int, keys: np.ndarray, at_least: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, values): every entry of `kind` with one of these keys (sorted, unique), over
+        all runs; for counts with `at_least`, only of keys that may be counted that often."""
+        for _ in range(_READ_ATTEMPTS):
+            runs = self._runs(kind)
+            live = {run for run, _ in runs}
+            for cache in (self._fences, self._frequent):
+                for run in [run for run in cache if run not in live]:
+                    del cache[run]
+            try:
+                wanted = keys
+                if at_least is not None:
+                    frequent = [self._cached(self._frequent, "frequent", run) for run, _ in runs]
+                    maybe = lsm.may_reach(keys, frequent, at_least)
+                    wanted = keys if maybe is None else keys[maybe]
+                positions = [lsm.chunk_positions(self._fence(run), wanted) for run, _ in runs]
+            except KeyError:
+                continue  # a run was merged away meanwhile: read the list again
+            pipe = self._client.pipeline(transaction=False)
+            for (run, _), chosen in zip(runs, positions, strict=True):
+                for start in range(0, len(chosen), _FIELDS_PER_COMMAND):
+                    piece = chosen[start : start + _FIELDS_PER_COMMAND].tolist()
+                    pipe.hmget(self._name(f"run:{run}"), piece)
+            replies = self._call(pipe.execute) if len(pipe) else []
+            blobs = [blob for reply in replies for blob in reply]
+            if any(blob is None for blob in blobs):
+                continue
+            found_keys, found_values, offset = [], [], 0
+            for chosen in positions:
+                run_blobs = blobs[offset : offset + len(chosen)]
+                offset += len(chosen)
+                run_keys, run_values = lsm.match(*lsm.decode(run_blobs, kind), wanted)
+                found_keys.append(run_keys)
+                found_values.append(run_values)
+            if not found_keys:
+                return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+            return np.concatenate(found_keys), np.concatenate(found_values)
+        raise StoreError(
+            f"{self.location}: the index changed under every read; try again when the writer "
+            "is done merging"
+        )
+
     def find(self, keys: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
         unique = np.unique(np.asarray(keys, dtype=np.uint64))
-        if len(unique) == 0:
-            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-        values = self._call(self._find, [], [self._name("p:"), max_size, _key_bytes(unique)])
-        sizes = np.fromiter(
-            (len(value) // 4 for value in values), dtype=np.int64, count=len(values)
-        )
-        numbers = np.frombuffer(b"".join(values), dtype=">u4").astype(np.int64)
-        return np.repeat(unique, sizes), numbers
+        found_keys, numbers = self._lookup(POSTINGS, unique)
+        removed = self._removed()
+        if len(removed) and len(numbers):
+            kept = ~np.isin(numbers, removed)
+            found_keys, numbers = found_keys[kept], numbers[kept]
+        if len(found_keys):
+            _, inverse, counts = np.unique(found_keys, return_inverse=True, return_counts=True)
+            small = counts[inverse] <= max_size
+            found_keys, numbers = found_keys[small], numbers[small]
+        return found_keys, numbers
+
+    def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
+        hashes = np.asarray(hashes, dtype=np.uint64)
+        unique = np.unique(hashes)
+        totals = np.zeros(len(unique), dtype=np.int64)
+        found, counts = self._lookup(COUNTS, unique, at_least)
+        if len(found):
+            np.add.at(totals, np.searchsorted(unique, found), counts)
+        return totals[np.searchsorted(unique, hashes)] if len(unique) else totals
 
     def fetch(
         self, numbers: Iterable[int], since: float | None = None, until: float | None = None
@@ -279,7 +433,7 @@ class RedisStore:
             "top_outlets": [
                 {"outlet": outlet or None, "documents": count} for outlet, count in ranked
             ],
-            "postings": None,
+            "postings": sum(entries for _, entries in self._runs(POSTINGS)),
         }
 
     def clear(self) -> None:
@@ -296,11 +450,3 @@ class RedisStore:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _packed(number: int) -> bytes:
-    return int(number).to_bytes(4, "big")
-
-
-def _key_bytes(keys: np.ndarray) -> bytes:
-    return np.asarray(keys, dtype=np.uint64).astype(">u8").tobytes()

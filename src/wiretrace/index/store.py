@@ -1,8 +1,10 @@
 """Persistent candidate search: what an index store keeps, and opening one by its location.
 
-A store holds documents (with a content hash) and, for each document, its LSH bucket keys in
-postings (key -> document number) for lookup. It knows nothing of how keys are made; the
-composer (`wiretrace.archive`) makes them and checks the settings kept in the store's metadata.
+A store holds documents (with a content hash), for each document its LSH bucket keys in
+postings (key -> document number) for lookup, and per-outlet shingle counts (outlet-salted
+shingle hash -> the number of documents holding it) to tell an outlet's boilerplate. It knows
+nothing of how keys are made; the composer (`wiretrace.archive`) makes them and checks the
+settings kept in the store's metadata.
 Stores: SQLite files (`wiretrace.index.sqlite`, the default) and Redis servers
 (`wiretrace.index.redis`, for ``redis://host:port/db`` locations).
 """
@@ -36,14 +38,26 @@ def published_seconds(document: Document) -> float | None:
 
 @attrs.frozen
 class Entry:
-    """One document as a store keeps it: the record, its content hash and its bucket keys.
+    """One document as a store keeps it: the record, its content hash, its bucket keys and its
+    shingles.
 
-    `keys` are the document's unique LSH bucket keys (uint64).
+    `keys` are the document's unique LSH bucket keys and `shingles` its unique outlet-salted
+    shingle hashes (both uint64, sorted).
     """
 
     document: Document
     content_hash: str
     keys: np.ndarray = attrs.field(repr=False, eq=False)
+    shingles: np.ndarray = attrs.field(repr=False, eq=False)
+
+
+@attrs.frozen
+class Removed:
+    """A stored document to remove: its number, and the keys and shingles it was stored with."""
+
+    number: int
+    keys: np.ndarray = attrs.field(repr=False, eq=False)
+    shingles: np.ndarray = attrs.field(repr=False, eq=False)
 
 
 @attrs.frozen
@@ -71,8 +85,9 @@ class Store(Protocol):
         """The stored number and content hash of each of these ids that is in the index."""
         ...
 
-    def write(self, entries: Sequence[Entry], removed: Sequence[tuple[int, np.ndarray]]) -> None:
-        """In one transaction: remove documents (number, their keys), then add `entries`.
+    def write(self, entries: Sequence[Entry], removed: Sequence[Removed]) -> None:
+        """In one transaction: remove documents (with their keys and shingle counts), then add
+        `entries` (with theirs).
 
         Either all of it is stored or none of it is, whenever the writer is stopped.
         """
@@ -81,6 +96,11 @@ class Store(Protocol):
     def find(self, keys: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
         """(keys, numbers): the postings of these keys whose bucket holds at most `max_size`
         documents; one row per (key, document)."""
+        ...
+
+    def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
+        """For each outlet-salted shingle hash, the number of stored documents holding it:
+        exact when it is at least `at_least`, else perhaps given as 0."""
         ...
 
     def fetch(

@@ -230,6 +230,22 @@ def test_json_exact_edits_of_a_known_pair(pair_report: Report) -> None:
     assert hedge["source_start"] == hedge["source_end"] == WIRE.index("taken to hospital")
 
 
+def test_json_written_in_pieces_is_the_rendered_json(demo_report: Report) -> None:
+    """iter_json's pieces (what the CLI writes to a file as they come) join to render_json, and
+    put each document, pair and cluster on a line of its own."""
+    from wiretrace.report.json import iter_json
+
+    rendered = render_json(demo_report)
+    assert "".join(iter_json(demo_report)) == rendered
+    lines = rendered.splitlines()
+    data = json.loads(rendered)
+    for key in ("documents", "pairs", "clusters"):
+        opening = lines.index(f'  "{key}": [')
+        assert len(data[key]) > 0
+        for offset, item in enumerate(data[key], 1):
+            assert json.loads(lines[opening + offset].strip().rstrip(",")) == item
+
+
 def test_json_without_indent_is_one_line(pair_report: Report) -> None:
     """indent=None gives compact single-line JSON."""
     rendered = render_json(pair_report, indent=None)

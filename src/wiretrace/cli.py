@@ -19,6 +19,7 @@ from wiretrace.errors import WiretraceError
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS
 from wiretrace.models import Report
 from wiretrace.report.html import format_size
+from wiretrace.report.json import iter_json
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("text", "json")
@@ -141,6 +142,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 def _emit(report: Report, output_format: str, output: str) -> None:
     to_terminal = output == "-" and sys.stdout.isatty()
+    if output_format == "json" and output != "-":
+        # Written as it is made: a large report is never held whole as JSON text.
+        with open(output, "w", encoding="utf-8", newline="") as stream:
+            for piece in iter_json(report):
+                stream.write(piece)
+        size = Path(output).stat().st_size
+        Console(stderr=True, soft_wrap=True).print(
+            f"Report written to {output} ({format_size(size)})", highlight=False, markup=False
+        )
+        return
     if output_format == "json":
         rendered = wiretrace.render_json(report)
     elif output_format == "html":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from wiretrace.lineage import taken_version, version_label
@@ -147,12 +147,14 @@ def notice_to_dict(notice: Notice) -> dict[str, Any]:
     return {"input": notice.input, "line": notice.line, "message": notice.message}
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """The whole report as plain data, following the documented contract."""
+def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
+    """The report's top-level keys in order, each with its value; the long lists (documents,
+    pairs, clusters, ...) as iterators, so a writer need not hold them all as data at once."""
     documents = {doc.id: doc for doc in report.documents}
-    return {
-        "schema": SCHEMA,
-        "summary": {
+    yield "schema", SCHEMA
+    yield (
+        "summary",
+        {
             "documents": len(report.documents),
             "pairs": len(report.pairs),
             "passages": sum(len(pair.passages) for pair in report.pairs),
@@ -160,15 +162,23 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "clusters": len(report.clusters),
             "notices": len(report.notices),
         },
-        "settings": report.settings.to_dict() if report.settings is not None else None,
-        "documents": [document_to_dict(doc) for doc in report.documents],
-        "pairs": [pair_to_dict(pair, documents) for pair in report.pairs],
-        "clusters": [cluster_to_dict(cluster, documents) for cluster in report.clusters],
-        "credits": credits_to_list(report),
-        "skipped": [skipped_to_dict(item) for item in report.skipped],
-        "notices": [notice_to_dict(item) for item in report.notices],
-        # Only a trace (`wiretrace trace`, `Index.trace`) has this section.
-        **({"sources": [trace_to_dict(trace) for trace in report.traces]} if report.traces else {}),
+    )
+    yield "settings", report.settings.to_dict() if report.settings is not None else None
+    yield "documents", (document_to_dict(doc) for doc in report.documents)
+    yield "pairs", (pair_to_dict(pair, documents) for pair in report.pairs)
+    yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
+    yield "credits", credits_to_list(report)
+    yield "skipped", (skipped_to_dict(item) for item in report.skipped)
+    yield "notices", (notice_to_dict(item) for item in report.notices)
+    if report.traces:  # only a trace (`wiretrace trace`, `Index.trace`) has this section
+        yield "sources", (trace_to_dict(trace) for trace in report.traces)
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The whole report as plain data, following the documented contract."""
+    return {
+        key: list(value) if isinstance(value, Iterator) else value
+        for key, value in _top_level(report)
     }
 
 
@@ -184,6 +194,35 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
+def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
+    """The pieces of `render_json(report, indent=indent)`, made one list item at a time: write
+    them to a file as they come and a large report is never held whole as JSON text or data."""
+    pad = " " * indent
+    yield "{\n"
+    for number, (key, value) in enumerate(_top_level(report)):
+        head = f"{',' + chr(10) if number else ''}{pad}{_encode(key)}: "
+        if isinstance(value, (list, Iterator)):
+            items = iter(value)
+            first = next(items, _END)
+            if first is _END:
+                yield head + "[]"
+                continue
+            yield f"{head}[\n{pad}{pad}{_encode(first)}"
+            for item in items:
+                yield f",\n{pad}{pad}{_encode(item)}"
+            yield f"\n{pad}]"
+        else:
+            yield head + _encode(value)
+    yield "\n}\n"
+
+
+_END = object()
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render_json(report: Report, *, indent: int | None = 2) -> str:
     """The report as a JSON document (UTF-8 text, not ASCII-escaped).
 
@@ -192,22 +231,9 @@ def render_json(report: Report, *, indent: int | None = 2) -> str:
     readable, and written by the json module's C encoder (a fully indented dump of a large
     report uses its pure-Python encoder, many times slower). `indent=None` gives one line.
     """
-    data = report_to_dict(report)
     if indent is None:
-        return json.dumps(data, ensure_ascii=False) + "\n"
-    pad = " " * indent
-
-    def encode(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, list) and value:
-            items = f",\n{pad}{pad}".join(encode(item) for item in value)
-            lines.append(f"{pad}{encode(key)}: [\n{pad}{pad}{items}\n{pad}]")
-        else:
-            lines.append(f"{pad}{encode(key)}: {encode(value)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+        return _encode(report_to_dict(report)) + "\n"
+    return "".join(iter_json(report, indent=indent))
 
 
 def render_stats_json(stats: Mapping[str, Any]) -> str:

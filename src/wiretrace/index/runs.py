@@ -205,6 +205,21 @@ def batch_postings(
     return all_keys[order], owners[order]
 
 
+def live_postings(
+    keys: np.ndarray, numbers: np.ndarray, removed: np.ndarray, max_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Postings (bucket key, document number) found for a query, without the documents since
+    removed and without buckets holding more than `max_size` documents (boilerplate)."""
+    if len(removed) and len(numbers):
+        kept = ~np.isin(numbers, removed)
+        keys, numbers = keys[kept], numbers[kept]
+    if len(keys):
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        small = counts[inverse] <= max_size
+        keys, numbers = keys[small], numbers[small]
+    return keys, numbers
+
+
 def may_reach(keys: np.ndarray, frequent: Sequence[np.ndarray], at_least: int) -> np.ndarray | None:
     """Which keys (sorted, unique) may be counted `at_least` times over the runs whose frequent
     keys are given; None when that cannot be told from them (look every key up)."""

@@ -297,14 +297,7 @@ class SQLiteStore:
         with _Reading(self):
             found_keys, numbers = self._lookup(POSTINGS, unique)
             removed = self._removed()
-        if len(removed) and len(numbers):
-            kept = ~np.isin(numbers, removed)
-            found_keys, numbers = found_keys[kept], numbers[kept]
-        if len(found_keys):
-            _, inverse, counts = np.unique(found_keys, return_inverse=True, return_counts=True)
-            small = counts[inverse] <= max_size
-            found_keys, numbers = found_keys[small], numbers[small]
-        return found_keys, numbers
+        return lsm.live_postings(found_keys, numbers, removed, max_size)
 
     def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
         hashes = np.asarray(hashes, dtype=np.uint64)

@@ -58,6 +58,20 @@ def test_vectorised_tokenize_equals_the_plain_one(text: str) -> None:
     assert fast.ids.tolist() == plain.ids.tolist()
 
 
+@PROPERTY
+@given(st.one_of(articles(), st.text(alphabet=TRICKY, max_size=80)), st.sampled_from([1, 2, 5, 13]))
+def test_long_texts_tokenized_in_blocks_equal_the_plain_one(text: str, block: int) -> None:
+    """A text longer than the block size is tokenized a block at a time (cut after white space):
+    the same spans and ids as the plain tokenizer over the whole text."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wiretrace.shingle._BLOCK_CHARS", block)
+        fast = tokenize(text)
+    plain = tokenize_plain(text)
+    assert fast.starts.tolist() == plain.starts.tolist()
+    assert fast.ends.tolist() == plain.ends.tolist()
+    assert fast.ids.tolist() == plain.ids.tolist()
+
+
 def test_simple_characters_normalize_one_by_one_inside_words() -> None:
     """The table path's premise: for every pair of characters it hashes from the table, the
     normalized pair is the pair of normalized characters (so no context is lost)."""

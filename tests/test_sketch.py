@@ -196,6 +196,28 @@ def test_window_signatures_of_many_documents_equal_one_at_a_time(
 
 
 @PROPERTY
+@given(
+    st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=300), max_size=5),
+    st.integers(1, 20),
+    st.sampled_from([1, 8, 40, 100]),
+)
+def test_long_documents_in_segments_give_the_same_windows(
+    lists: list[list[int]], window_size: int, slab_rows: int
+) -> None:
+    """Documents longer than a slab are cut into segments (a small SLAB_ROWS forces it): still
+    exactly each document's own windows, in order."""
+    arrays = [np.array(values, dtype=np.uint32) for values in lists]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wiretrace.sketch.SLAB_ROWS", slab_rows)
+        signatures, owners, starts = compute_window_signatures_batch(arrays, window_size, 16, 3)
+    for number, values in enumerate(arrays):
+        alone, alone_starts = compute_window_signatures(values, window_size, 16, 3)
+        mine = owners == number
+        assert signatures[mine].tobytes() == alone.tobytes()
+        assert starts[mine].tolist() == alone_starts.tolist()
+
+
+@PROPERTY
 @given(st.lists(st.one_of(articles(), st.text(max_size=40)), max_size=6))
 def test_signatures_of_texts_match_datasketch_on_their_shingles(texts: list[str]) -> None:
     """minhash_signatures(texts) row k is datasketch's MinHash of text k's 32-bit shingle hashes."""

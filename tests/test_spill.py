@@ -58,3 +58,37 @@ def test_columns_must_match() -> None:
         pytest.raises(ValueError, match="columns"),
     ):
         spill.add(np.arange(3, dtype=np.uint64))
+
+
+@PROPERTY
+@given(keys, st.sampled_from([1, 2, 4]), st.sampled_from([1, 3, 16]))
+def test_large_partitions_come_in_pieces(batch: list[int], parts: int, max_keys: int) -> None:
+    """A partition over `max_keys` keys comes in pieces split on the next bits: every key once,
+    with its column, and the keys' order by top bits kept from piece to piece."""
+    with Spill({"owners": np.dtype(np.int32)}, partitions=parts, max_keys=max_keys) as spill:
+        spill.add(np.array(batch, dtype=np.uint64), owners=np.arange(len(batch)))
+        pieces = list(spill)
+    seen = [
+        (k, o)
+        for p in pieces
+        for k, o in zip(p["keys"].tolist(), p["owners"].tolist(), strict=True)
+    ]
+    assert sorted(seen) == sorted(zip(batch, range(len(batch)), strict=True))
+    tops = [p["keys"] >> np.uint64(40) for p in pieces if len(p["keys"])]
+    for before, after in zip(tops, tops[1:], strict=False):
+        assert before.max() <= after.min()
+    if batch and len(batch) > parts * max_keys:
+        assert len(pieces) > min(parts, len(batch))
+
+
+def test_pieces_are_read_a_block_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks smaller than a partition give the same pieces."""
+    values = np.arange(5000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    with Spill(partitions=2, max_keys=300) as spill:
+        spill.add(values)
+        whole = [p["keys"].copy() for p in spill]
+        monkeypatch.setattr("wiretrace.spill._BLOCK", 97)
+        blocks = [p["keys"].copy() for p in spill]
+    assert len(whole) == 2 * 16
+    assert all(np.array_equal(a, b) for a, b in zip(whole, blocks, strict=True))
+    assert np.array_equal(np.sort(np.concatenate(whole)), np.sort(values))

@@ -44,3 +44,18 @@ class StoreError(WiretraceError, RuntimeError):
 class MissingDependencyError(WiretraceError, ImportError):
     """Raised when a feature needs an optional extra that is not installed; the message names
     the install command (for example ``pip install 'wiretrace[spark]'``)."""
+
+
+class WorkspaceError(WiretraceError, OSError):
+    """Raised when a run's temporary files (its texts and the working sets it keeps on disk)
+    cannot be written, most often because the disk holding ``TMPDIR`` is full. The message names
+    the folder and says what to do."""
+
+
+def workspace_error(error: OSError, directory: str) -> WorkspaceError:
+    """A WorkspaceError for an OSError met writing temporary files in `directory`."""
+    return WorkspaceError(
+        f"cannot write the run's temporary files in {directory} "
+        f"({error.strerror or error}); they need room for the input texts and a few times that "
+        "for working sets: set TMPDIR to a folder on a disk with more room"
+    )

@@ -209,12 +209,34 @@ def _ragged(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.repeat(starts, lengths) + offsets, offsets
 
 
+_BLOCK_CHARS = 1 << 20
+"""A longer text is tokenized a block at a time (cut after a white space, which no token holds),
+so its working arrays (several bytes per character) stay small."""
+_SPACE = re.compile(r"\s")
+
+
 def tokenize(text: str) -> Tokens:
     """Split `text` into tokens with their original offsets and stable ids.
 
     Gives exactly the spans of `TOKEN_PATTERN.finditer(text)` and the ids of `token_id` on each
-    token (see `tokenize_plain`), computed for the whole text at once.
+    token (see `tokenize_plain`), computed for a whole text (or a block of a long one) at once.
     """
+    if len(text) <= _BLOCK_CHARS:
+        return _tokenize_block(text)
+    starts, ends, ids = [], [], []
+    begin = 0
+    while begin < len(text):
+        space = _SPACE.search(text, begin + _BLOCK_CHARS - 1)
+        cut = space.end() if space else len(text)
+        block = _tokenize_block(text[begin:cut])
+        starts.append(block.starts + begin)
+        ends.append(block.ends + begin)
+        ids.append(block.ids)
+        begin = cut
+    return Tokens(starts=np.concatenate(starts), ends=np.concatenate(ends), ids=np.concatenate(ids))
+
+
+def _tokenize_block(text: str) -> Tokens:
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     count = len(points)
     classes_table, codes_table = _tables()

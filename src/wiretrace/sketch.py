@@ -176,6 +176,29 @@ def _window_signatures_batch(
     return signatures, owners.astype(np.int64), starts.astype(np.int64)
 
 
+def _segments(
+    hash_lists: list[np.ndarray], window_size: int
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Documents of many shingles cut into overlapping segments whose windows are exactly the
+    document's: segment j holds the shingles of the windows starting in [j * length, (j + 1) *
+    length), the last one everything to the end (at least `length` shingles, so its windows
+    follow the same rule as the whole document's). `length` is a multiple of the window size and
+    the stride, so blocks and window starts fall where they do in the whole document. Returns
+    (pieces, the document each piece is from, its first shingle's index in that document)."""
+    stride = max(1, window_size // 2)
+    length = max(1, SLAB_ROWS // (window_size * stride)) * window_size * stride
+    pieces, origins, shifts = [], [], []
+    for number, hashes in enumerate(hash_lists):
+        count = max(1, len(hashes) // length)
+        for segment in range(count):
+            begin = segment * length
+            end = len(hashes) if segment == count - 1 else begin + length - stride + window_size
+            pieces.append(hashes[begin:end])
+            origins.append(number)
+            shifts.append(begin)
+    return pieces, np.array(origins, dtype=np.int64), np.array(shifts, dtype=np.int64)
+
+
 def compute_window_signatures_batch(
     hash_lists: list[np.ndarray], window_size: int, num_perm: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -184,16 +207,19 @@ def compute_window_signatures_batch(
     Returns (signatures, owners, starts): one row per window, the position in `hash_lists` of the
     document it belongs to, and the index of its first shingle in that document. Windows are in
     document order, and each document's windows are exactly those of `compute_window_signatures`.
-    Consecutive documents are worked on in slabs of about SLAB_ROWS shingles.
+    Consecutive documents are worked on in slabs of about SLAB_ROWS shingles; a long document
+    in segments of about that many, each with the windows that start in it.
     """
-    counts = np.array([len(hashes) for hashes in hash_lists], dtype=np.int64)
+    pieces, origins, shifts = _segments(hash_lists, window_size)
+    counts = np.array([len(hashes) for hashes in pieces], dtype=np.int64)
     parts = []
-    for group in _slabs(np.maximum(counts, 1), np.arange(len(hash_lists))):
+    for group in _slabs(np.maximum(counts, 1), np.arange(len(pieces))):
         first, last = int(group[0]), int(group[-1]) + 1
         signatures, owners, starts = _window_signatures_batch(
-            hash_lists[first:last], window_size, num_perm, seed
+            pieces[first:last], window_size, num_perm, seed
         )
-        parts.append((signatures, owners + first, starts))
+        owners += first
+        parts.append((signatures, origins[owners], starts + shifts[owners]))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros((0, num_perm), dtype=np.uint32), empty, empty

@@ -18,13 +18,19 @@ from typing import BinaryIO
 
 import numpy as np
 
+from wiretrace.errors import workspace_error
+
 DEFAULT_PARTITIONS = 16
+MAX_KEYS = 1 << 20
+"""Keys read into memory at once; a larger partition is read in pieces."""
+_BLOCK = 1 << 18
 
 
 class Spill:
     """uint64 keys, each with optional extra columns, partitioned by the keys' top bits on disk.
 
-    Use as a context manager: the files are deleted on exit. `partitions` is a power of two.
+    Use as a context manager: the files are deleted on exit. `partitions` is a power of two;
+    a partition of more than `max_keys` keys (default `MAX_KEYS`) is read back in pieces.
     """
 
     def __init__(
@@ -33,13 +39,18 @@ class Spill:
         *,
         partitions: int = DEFAULT_PARTITIONS,
         directory: str | None = None,
+        max_keys: int | None = None,
     ) -> None:
         if partitions < 1 or partitions & (partitions - 1):
             raise ValueError(f"partitions must be a power of two, got {partitions}")
         self.columns = {name: np.dtype(dtype) for name, dtype in (columns or {}).items()}
         self.partitions = partitions
+        self.max_keys = MAX_KEYS if max_keys is None else max_keys
         self._bits = partitions.bit_length() - 1
-        self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
+        try:
+            self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
+        except OSError as error:
+            raise workspace_error(error, directory or tempfile.gettempdir()) from None
         self._files: dict[tuple[int, str], BinaryIO] = {}
         self.count = 0
 
@@ -65,10 +76,14 @@ class Spill:
         return Path(self._directory.name) / f"{partition:04d}.{column}"
 
     def _write(self, partition: int, column: str, values: np.ndarray) -> None:
-        handle = self._files.get((partition, column))
-        if handle is None:
-            handle = self._files[partition, column] = open(self._path(partition, column), "ab")  # noqa: SIM115
-        values.tofile(handle)
+        try:
+            handle = self._files.get((partition, column))
+            if handle is None:
+                path = self._path(partition, column)
+                handle = self._files[partition, column] = open(path, "ab")  # noqa: SIM115
+            values.tofile(handle)
+        except OSError as error:
+            raise workspace_error(error, str(Path(self._directory.name).parent)) from None
 
     def add(self, keys: np.ndarray, **columns: np.ndarray) -> None:
         """Append `keys` (uint64) and the same number of values of each column."""
@@ -94,14 +109,44 @@ class Spill:
                     self._write(partition, name, values[start:end])
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
-        """Each partition's arrays ("keys" and every column), in increasing order of top bits."""
+        """Each partition's arrays ("keys" and every column), in increasing order of top bits.
+
+        A partition holding more than `max_keys` keys comes in pieces, split on the keys' next
+        bits (each piece read from the file a block at a time), so what is in memory at once does
+        not grow with the corpus. Keys come in increasing order of their top bits throughout."""
         for handle in self._files.values():
             handle.flush()
         dtypes = {"keys": np.dtype(np.uint64), **self.columns}
         for partition in range(self.partitions):
             if (partition, "keys") not in self._files:
                 continue
-            yield {
-                name: np.fromfile(self._path(partition, name), dtype=dtype)
-                for name, dtype in dtypes.items()
-            }
+            count = self._path(partition, "keys").stat().st_size // 8
+            pieces = 1
+            while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
+                pieces *= 2
+            if pieces == 1:
+                yield {
+                    name: np.fromfile(self._path(partition, name), dtype=dtype)
+                    for name, dtype in dtypes.items()
+                }
+                continue
+            yield from self._pieces(partition, pieces, dtypes)
+
+    def _pieces(
+        self, partition: int, pieces: int, dtypes: dict[str, np.dtype]
+    ) -> Iterator[dict[str, np.ndarray]]:
+        arrays = {
+            name: np.memmap(self._path(partition, name), dtype=dtype, mode="r")
+            for name, dtype in dtypes.items()
+        }
+        shift = np.uint64(64 - self._bits - (pieces.bit_length() - 1))
+        mask = np.uint64(pieces - 1)
+        count = len(arrays["keys"])
+        for piece in range(pieces):
+            chosen: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
+            for start in range(0, count, _BLOCK):
+                inside = ((arrays["keys"][start : start + _BLOCK] >> shift) & mask) == piece
+                for name, values in arrays.items():
+                    chosen[name].append(np.asarray(values[start : start + _BLOCK])[inside])
+            yield {name: np.concatenate(parts) for name, parts in chosen.items()}
+        del arrays

@@ -48,8 +48,18 @@ def bucket_pairs(
     empty = np.zeros(0, dtype=np.int64)
     if len(keys) == 0:
         return empty, empty
-    order = np.lexsort((owners, keys))
+    # Most keys are alone in their bucket: sort by key only, then order the (few) keys that
+    # repeat by key and owner (a full lexsort costs about twice as much).
+    order = np.argsort(keys)
+    keys_sorted = keys[order]
+    repeated = np.zeros(len(keys_sorted), dtype=bool)
+    repeated[1:] = keys_sorted[1:] == keys_sorted[:-1]
+    repeated[:-1] |= repeated[1:]
+    order = order[repeated]
+    order = order[np.lexsort((owners[order], keys[order]))]
     keys_sorted, docs = keys[order], owners[order].astype(np.int64)
+    if len(order) == 0:
+        return empty, empty
     fresh = np.ones(len(order), dtype=bool)  # drop repeats of one document in one bucket
     fresh[1:] = (keys_sorted[1:] != keys_sorted[:-1]) | (docs[1:] != docs[:-1])
     keys_sorted, docs = keys_sorted[fresh], docs[fresh]

@@ -18,10 +18,13 @@ temporary folder and deleted). Three parts:
    sampled every 0.5 s.
 3. scaling: the full report on the first 1k, 5k, 20k and all 37.5k AllSides articles and on all
    of ../shared/data/news (~90k), with time and peak memory.
+4. memory: the full report on corpora of made-up text (random words, no reuse) of growing size
+   (`--text-mib`): texts are kept on disk, so peak memory should not follow the size of the text.
 
     python benchmarks/speed.py                       # everything (~20 minutes on 2 cores)
     python benchmarks/speed.py --parts signatures    # one part
     python benchmarks/speed.py --parts scaling --sizes 1000,5000,news
+    python benchmarks/speed.py --parts memory --text-mib 100,400
 """
 
 from __future__ import annotations
@@ -334,12 +337,53 @@ def scaling(sizes: list[str], folder: Path) -> list[str]:
     return lines
 
 
+def write_made_up(mib: int, folder: Path, seed: int = 7) -> Path:
+    """A JSON Lines corpus of ~`mib` MiB of made-up text: 6,000-word documents of pseudo-words
+    drawn at random from a 60,000-word vocabulary (no reuse to find, no candidate pairs: what is
+    measured is the cost of the corpus's size alone)."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("etaoinshrdlucmfwypvbgkqjxz"))
+    lengths = rng.integers(2, 11, size=60_000)
+    vocabulary = np.array(["".join(rng.choice(letters, size=n)) for n in lengths])
+    target = folder / f"made-up-{mib}.jsonl"
+    written, number = 0, 0
+    with open(target, "w", encoding="utf-8") as out:
+        while written < mib * 2**20:
+            words = vocabulary[rng.integers(0, len(vocabulary), size=6000)]
+            text = " ".join(words.tolist())
+            line = json.dumps({"id": f"m{number}", "text": text, "outlet": f"o{number % 50}"})
+            out.write(line + "\n")
+            written += len(line) + 1
+            number += 1
+    return target
+
+
+def memory(sizes: list[int], folder: Path) -> list[str]:
+    lines = [
+        "### Peak memory against the size of the text (made-up text, no reuse)",
+        "",
+        "| text MiB | articles | seconds | peak memory MiB | peak / text |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for mib in sizes:
+        path = write_made_up(mib, folder)
+        text_mib = path.stat().st_size / 2**20
+        seconds, peak, documents, _ = wiretrace_report([path], folder)
+        path.unlink()
+        lines.append(
+            f"| {text_mib:,.0f} | {documents:,} | {seconds:.1f} | {peak:,.0f} | "
+            f"{peak / text_mib:.2f} |"
+        )
+        print(lines[-1], file=sys.stderr, flush=True)
+    return lines
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--baseline":
         baseline_main(sys.argv[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default="signatures,report,scaling")
+    parser.add_argument("--parts", default="signatures,report,scaling,memory")
     parser.add_argument("--signature-articles", type=int, default=5000)
     parser.add_argument("--report-articles", type=int, default=20000)
     parser.add_argument(
@@ -347,6 +391,9 @@ def main() -> int:
         default="1000,5000,20000,all,news",
         help="runs of the scaling curve: first N AllSides articles, 'all' of AllSides, "
         "'news' (every corpus of ../shared/data/news, ~90k)",
+    )
+    parser.add_argument(
+        "--text-mib", default="100,400", help="sizes of the made-up corpora of the memory part"
     )
     args = parser.parse_args()
     if not ALLSIDES.exists():
@@ -363,7 +410,10 @@ def main() -> int:
             print("\n".join(report(args.report_articles, folder)), "\n", flush=True)
         if "scaling" in parts:
             sizes = [size for size in re.split(r"[,\s]+", args.sizes) if size]
-            print("\n".join(scaling(sizes, folder)), flush=True)
+            print("\n".join(scaling(sizes, folder)), "\n", flush=True)
+        if "memory" in parts:
+            mibs = [int(size) for size in re.split(r"[,\s]+", args.text_mib) if size]
+            print("\n".join(memory(mibs, folder)), flush=True)
     print(f"\nload average at end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 

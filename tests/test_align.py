@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,12 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
-from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count
-from wiretrace import Pair, Passage, Report, align, compare, find_reuse, replay_edits
+from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count, words
+from wiretrace import Pair, Passage, Report, align, compare, find_reuse, replay_edits, summary
 from wiretrace.align import SHORT_TEXT_WORDS, split_sentences, text_similarity
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import token_id, tokenize
 
+GOLDEN = Path(__file__).parent / "golden"
 TRIALS = 60
 # Generating a pair of articles costs more than one article: fewer examples per property.
 REUSE_PROPERTY = settings(PROPERTY, max_examples=30)
@@ -549,3 +552,154 @@ def test_summary_sharing_names_is_one_passage_and_can_be_turned_off() -> None:
     assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]
     off = wiretrace.Settings(sentence_similarity=1.0, min_length=40)
     assert align.align_pair(source, source_tokens, target, target_tokens, off) == ()
+
+
+def _inserted_summary() -> tuple[str, str, int, int]:
+    """The golden case of a summary inside an unrelated article: (source, target, start and end
+    of the summary paragraph in the target)."""
+    case = json.loads((GOLDEN / "summary-inserted.json").read_text(encoding="utf-8"))
+    target = case["target"]
+    return (
+        case["source"],
+        target,
+        target.index("Elsewhere in the region"),
+        target.index("Next year the festival"),
+    )
+
+
+def test_summary_model_reports_the_summary_paragraph() -> None:
+    """With summary_probability set, an article carrying a summary of another in one paragraph
+    is reported, its passage inside that paragraph and its edits replaying; off by default."""
+    source, target, start, end = _inserted_summary()
+    (pair,) = compare(source, target, summary_probability=0.35).pairs
+    (passage,) = pair.passages
+    assert start <= passage.target_start < passage.target_end <= end
+    assert passage.target_end - passage.target_start > (end - start) / 2
+    assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]
+    assert not compare(source, target).pairs
+
+
+def test_summary_model_leaves_the_article_without_the_summary_alone() -> None:
+    """The same article without its summary paragraph is not reported with the model on."""
+    source, target, start, end = _inserted_summary()
+    assert not compare(source, target[:start] + target[end:], summary_probability=0.35).pairs
+
+
+def test_summary_model_needs_text_around_the_summary() -> None:
+    """A target shorter than MIN_SUMMARY_WORDS (the summary paragraph alone) is not scored."""
+    source, target, start, end = _inserted_summary()
+    paragraph = target[start:end]
+    source_tokens, paragraph_tokens = tokenize(source), tokenize(paragraph)
+    assert len(paragraph_tokens) < summary.MIN_SUMMARY_WORDS
+    found = summary.find_summary(
+        source,
+        source_tokens,
+        align._stem_ids(source, source_tokens),
+        paragraph,
+        paragraph_tokens,
+        align._stem_ids(paragraph, paragraph_tokens),
+        threshold=0.01,
+    )
+    assert found is None
+
+
+# The fast paths of `align_pair` against their plain counterparts.
+
+
+def _random_mask(rng: random.Random, count: int) -> np.ndarray | None:
+    """No mask, or a few runs of masked (boilerplate) words."""
+    if rng.random() < 0.3 or count == 0:
+        return None
+    mask = np.zeros(count, dtype=bool)
+    for _ in range(rng.randint(1, 3)):
+        start = rng.randrange(count)
+        mask[start : start + rng.randint(1, 12)] = True
+    return mask
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(), st.randoms(use_true_random=False), st.integers(1, 5))
+def test_cached_seeds_equal_find_seeds(
+    pair: tuple[str, str], rng: random.Random, size: int
+) -> None:
+    """Seeds from each text's cached n-grams are exactly `find_seeds`' (masks included), also
+    when the cache is reused and when the same tokens come with another mask."""
+    source, target = (tokenize(text) for text in pair)
+    for _ in range(2):
+        source_mask = _random_mask(rng, len(source))
+        target_mask = _random_mask(rng, len(target))
+        plain = align.find_seeds(source.ids, target.ids, size, source_mask, target_mask)
+        for _ in range(2):
+            fast = align._find_seeds_cached(source, target, size, source_mask, target_mask)
+            assert fast.tolist() == plain.tolist()
+            assert fast.dtype == plain.dtype and fast.shape == plain.shape
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6))
+def test_dense_and_sparse_sentence_sums_are_the_same(pair: tuple[str, str]) -> None:
+    """Sentence-pair sums made in one dense array equal those over `np.unique`, bit for bit."""
+    source, target = pair
+    sides = align._sentence_sides(
+        align._sentences(source, tokenize(source)), align._sentences(target, tokenize(target))
+    )
+    dense = align._sentence_matrix(*sides)
+    saved, align.DENSE_SENTENCE_PAIRS = align.DENSE_SENTENCE_PAIRS, 0
+    try:
+        sparse = align._sentence_matrix(*sides)
+    finally:
+        align.DENSE_SENTENCE_PAIRS = saved
+    if dense is None or sparse is None:
+        assert dense is None and sparse is None
+        return
+    for first, second in zip(dense, sparse, strict=True):
+        assert first.dtype == second.dtype and first.tolist() == second.tolist()
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6))
+def test_skipping_sentence_seeds_inside_found_passages_changes_nothing(
+    pair: tuple[str, str],
+) -> None:
+    """Passing over the sentence ranges when every sentence seed lies in a passage found word by
+    word gives the passages that making and testing every range gives."""
+    source, target = pair
+    source_tokens, target_tokens = tokenize(source), tokenize(target)
+    options = wiretrace.Settings()
+    fast = align.align_pair(source, source_tokens, target, target_tokens, options)
+    saved, align._seeds_in_passages = align._seeds_in_passages, lambda *_: False
+    try:
+        plain = align.align_pair(source, source_tokens, target, target_tokens, options)
+    finally:
+        align._seeds_in_passages = saved
+    assert fast == plain
+
+
+def test_range_vectors_equal_the_vectors_of_their_sentences_masked() -> None:
+    """A sentence range's tf-idf vector, read from the entries ordered by sentence, equals the
+    one summed from the entries of the sentences in it."""
+    text = (
+        "The council voted on Monday to close the bridge. Engineers found cracks in two piers. "
+        "Repairs will take most of the summer, officials said. Traffic will use the ferry. "
+        "The ferry runs every twenty minutes from the harbour. Fares stay the same for now."
+    )
+    tokens = tokenize(text)
+    sentences = align._sentences(text, tokens)
+    side, _ = align._sentence_sides(sentences, sentences)
+    count = len(sentences.starts)
+    for first in range(count):
+        for last in range(first, count):
+            inside = (sentences.sentence >= first) & (sentences.sentence <= last)
+            weights = np.bincount(
+                sentences.local[inside], sentences.count[inside], minlength=len(side.idf)
+            )
+            assert side.vector(first, last).tolist() == (weights * side.idf).tolist()
+
+
+@PROPERTY
+@given(st.lists(words(), min_size=1, max_size=30))
+def test_stems_hashed_together_equal_stems_hashed_one_by_one(words_given: list[str]) -> None:
+    """New stems hashed in one tokenized text get `token_id(stem) >> 1`, as one by one."""
+    stems = [normalize_word(word)[: align.STEM_LETTERS] for word in words_given]
+    stems = [stem for stem in stems if stem]
+    assert align._hash_new_stems(stems) == [token_id(stem) >> 1 for stem in stems]

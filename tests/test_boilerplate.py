@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
 from strategies import _build_vocabulary
-from wiretrace.boilerplate import boilerplate_mask, find_boilerplate
+from wiretrace import BoilerplateSpan
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, find_boilerplate
 from wiretrace.shingle import tokenize
 
 VOCABULARY = _build_vocabulary()
@@ -49,3 +51,77 @@ def test_an_outlets_footer_makes_no_pairs() -> None:
         for k in range(25)
     ]
     assert wiretrace.find_reuse(docs, jobs=1).pairs == ()
+
+
+BLURB = "Sign up for The Daily Example newsletter and get the morning briefing in your inbox"
+READ_MORE = "Read more stories like this at the Daily Example website"
+WIRE_STORY = " ".join(random.Random(11).choice(VOCABULARY) for _ in range(120)) + "."
+
+
+def blurb_corpus() -> list[wiretrace.Document]:
+    """Four articles of one outlet, each with its own text around one newsletter blurb and one
+    "Read more" footer; one of them re-runs a wire story; and the wire story itself."""
+    rng = random.Random(5)
+
+    def article(count: int) -> str:
+        return " ".join(rng.choice(VOCABULARY) for _ in range(count)) + "."
+
+    docs = [wiretrace.Document("wire", WIRE_STORY, outlet="Wire")]
+    for k in range(4):
+        body = WIRE_STORY if k == 2 else article(150)
+        text = f"{article(40)}\n\n{BLURB}.\n\n{body}\n\n{READ_MORE}"
+        docs.append(wiretrace.Document(f"daily-{k}", text, outlet="The Daily Example"))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def blurb_report() -> wiretrace.Report:
+    """The report on `blurb_corpus`, with boilerplate at 3 documents of one outlet."""
+    return wiretrace.find_reuse(blurb_corpus(), jobs=1, boilerplate_docs=3)
+
+
+def test_blurb_and_footer_are_reported_at_their_exact_offsets(
+    blurb_report: wiretrace.Report,
+) -> None:
+    """Each article of the outlet lists the blurb and the footer, at their offsets, in order."""
+    expected = []
+    for doc in blurb_report.documents[1:]:
+        for text in (BLURB, READ_MORE):
+            start = doc.text.index(text)
+            expected.append(BoilerplateSpan(doc.id, start, start + len(text), text))
+    assert blurb_report.boilerplate == tuple(expected)
+    for span in blurb_report.boilerplate:
+        assert blurb_report.document(span.document).text[span.start : span.end] == span.text
+
+
+def test_boilerplate_alone_makes_no_pair_and_no_passage(blurb_report: wiretrace.Report) -> None:
+    """Only the wire story's re-run is a pair; no passage touches the blurb or the footer."""
+    (pair,) = blurb_report.pairs
+    assert {pair.source, pair.target} == {"wire", "daily-2"}
+    spans = [s for s in blurb_report.boilerplate if s.document == "daily-2"]
+    for passage in pair.passages:
+        start, end = (
+            (passage.target_start, passage.target_end)
+            if pair.target == "daily-2"
+            else (passage.source_start, passage.source_end)
+        )
+        assert all(end <= span.start or span.end <= start for span in spans)
+
+
+def test_text_below_the_threshold_is_not_boilerplate() -> None:
+    """With boilerplate at 5 documents, four articles sharing a blurb list no boilerplate."""
+    report = wiretrace.find_reuse(blurb_corpus(), jobs=1, boilerplate_docs=5)
+    assert report.boilerplate == ()
+
+
+def test_boilerplate_spans_are_runs_of_masked_words() -> None:
+    """Consecutive masked words make one span, from the first word's start to the last's end."""
+    document = wiretrace.Document("d", "One two, three. Four five six seven")
+    tokens = tokenize(document.text)
+    mask = np.array([False, True, True, False, True, True, False])
+    spans = boilerplate_spans(document, tokens, mask)
+    assert [(s.start, s.end, s.text) for s in spans] == [
+        (4, 14, "two, three"),
+        (21, 29, "five six"),
+    ]
+    assert boilerplate_spans(document, tokens, None) == []

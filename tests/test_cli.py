@@ -141,6 +141,8 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
         "skipped": 0,
         "notices": 0,
         "clusters": 1,
+        "boilerplate": 0,
+        "boilerplate_documents": 0,
     }
     assert data["settings"] == wiretrace.Settings().to_dict()
     assert data["documents"] == [
@@ -197,7 +199,7 @@ def test_compare_json_has_the_exact_structure(texts: Path) -> None:
     # The fuller text is the origin; the excerpt trimmed it.
     assert cluster["root"] == "full.txt"
     assert [(e["parent"], e["child"]) for e in cluster["edges"]] == [("full.txt", "excerpt.txt")]
-    assert data["skipped"] == []
+    assert (data["skipped"], data["boilerplate"]) == ([], [])
 
 
 def test_compare_text_names_both_files(texts: Path) -> None:

@@ -1,7 +1,9 @@
 """Golden cases: one data file per kind of obfuscation (tests/golden/*.json), each with a comment.
 
 Each file holds a fictional `source` and `target`, the expected outcome (`"reuse"` or `"none"`),
-and for reuse a `source_excerpt` that a reported passage must contain.
+and for reuse a `source_excerpt` that a reported passage must contain (and optionally a
+`target_excerpt` for its target side). A case may name `settings` to compare with (for a
+detector that is off by default); the others use the defaults.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def test_every_golden_case_has_a_label_and_a_comment() -> None:
 def test_golden_case_outcome(path: Path) -> None:
     """Reuse cases report a passage containing the excerpt (edits replaying); others report none."""
     case = load(path)
-    report = compare(case["source"], case["target"])
+    report = compare(case["source"], case["target"], **case.get("settings", {}))
     passages = [passage for pair in report.pairs for passage in pair.passages]
     if case["expect"] == "none":
         assert passages == [], case["comment"]
@@ -43,6 +45,11 @@ def test_golden_case_outcome(path: Path) -> None:
         case["source_excerpt"] in case["source"][passage.source_start : passage.source_end]
         for passage in passages
     ), case["comment"]
+    if "target_excerpt" in case:
+        assert any(
+            case["target_excerpt"] in case["target"][passage.target_start : passage.target_end]
+            for passage in passages
+        ), case["comment"]
     for passage in passages:
         assert 0.0 <= passage.similarity <= 1.0
         assert (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -431,6 +432,48 @@ def test_pairs_are_paged_fifty_at_a_time(browser: Any, tmp_path: Path) -> None:
         assert pair_list.locator("details.pair").first.get_attribute("data-target") == "d51"
         assert opened.page.locator("#document-list article.item").count() == 50
         assert opened.errors == []
+
+
+def test_boilerplate_is_greyed_in_pairs_and_listed_in_documents(
+    browser: Any, tmp_path: Path
+) -> None:
+    """An outlet's newsletter blurb inside a copied wire story is greyed, with a title saying it
+    is boilerplate, and each document of the outlet lists it."""
+    rng = random.Random(2)
+    vocabulary = ["".join(rng.choices("abcdefghijklmnoprstuvwy", k=7)) for _ in range(4000)]
+
+    def article(count: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(count)) + "."
+
+    blurb = "Sign up for the Daily Example newsletter and get the morning briefing in your inbox"
+    first, second = article(70), article(70)
+    documents = [Document("wire", f"{first} {second}", outlet="Wire", published="2026-03-14")]
+    documents += [
+        Document(
+            f"daily-{k}",
+            f"{first}\n\n{blurb}.\n\n{second}" if k == 0 else f"{article(80)}\n\n{blurb}.",
+            outlet="Daily Example",
+            published="2026-03-15",
+        )
+        for k in range(3)
+    ]
+    report = wiretrace.find_reuse(documents, jobs=1, boilerplate_docs=3)
+    assert [span.document for span in report.boilerplate] == ["daily-0", "daily-1", "daily-2"]
+    path = tmp_path / "boilerplate.html"
+    path.write_text(wiretrace.render_html(report), encoding="utf-8")
+    for opened in open_report(browser, path):
+        pair = opened.open_pair("wire", "daily-0")
+        greyed = pair.locator("tr.gap-row td:nth-child(2) .bp")
+        assert "".join(greyed.all_text_contents()) == blurb
+        assert "boilerplate" in (greyed.first.get_attribute("title") or "")
+        assert pair.locator(".bp").count() == greyed.count()
+        for number in (1, 2, 3):
+            listed = opened.page.locator(f"#doc-{number} details.boilerplate")
+            assert listed.locator("summary").text_content().startswith("Boilerplate: 1 span ")
+            assert listed.locator(".bp").text_content() == blurb
+        assert opened.page.locator("#doc-0 details.boilerplate").count() == 0
+        assert opened.errors == []
+        assert opened.console == []
 
 
 # Hostile input

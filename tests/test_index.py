@@ -348,6 +348,8 @@ def test_outlet_boilerplate_is_not_a_source(location: str) -> None:
         index.add(docs)
         report = index.trace(Document("new", words(999, 80) + " " + footer, outlet="Gazette"))
     assert report.pairs == ()
+    (span,) = report.boilerplate
+    assert (span.document, span.text) == ("new", footer)
 
 
 def test_trace_agrees_with_find_reuse_on_the_demo_corpus(tmp_path: Path) -> None:
@@ -417,6 +419,11 @@ def test_trace_masks_outlet_boilerplate_like_report(location: str) -> None:
     assert traced == expected
     # Unmasked, the passage would run on to the article's end, through the footer.
     assert traced[0][-1][1] < article.text.index(footer) + len(footer) // 4
+    # The footer is flagged as boilerplate in the article and in its source, in document order.
+    assert [(span.document, span.text) for span in report.boilerplate] == [
+        ("new", footer),
+        ("source", footer),
+    ]
 
 
 def test_replacing_documents_updates_the_shingle_counts(location: str) -> None:

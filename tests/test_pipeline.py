@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import wiretrace
@@ -19,6 +20,7 @@ from wiretrace import (
     compare,
     find_reuse,
     find_reuse_in,
+    pipeline,
     render_json,
     replay_edits,
 )
@@ -220,6 +222,13 @@ def test_compare_renames_a_repeated_id() -> None:
     assert [d.id for d in report.documents] == ["x", "x (2)"]
 
 
+def test_compare_finds_no_boilerplate() -> None:
+    """Two texts are no corpus: compare's report lists no boilerplate, even for shared text."""
+    report = compare(STORY, words(2, 40) + " " + STORY)
+    assert report.pairs
+    assert report.boilerplate == ()
+
+
 def test_compare_of_unrelated_texts_has_no_pairs() -> None:
     """Texts sharing nothing give an empty pair list, both documents listed."""
     report = compare(words(4, 100), words(5, 100))
@@ -247,11 +256,15 @@ def many_docs() -> list[dict[str, str]]:
 
 
 def test_one_and_two_workers_give_identical_reports() -> None:
-    """jobs=1 and jobs=2 render to the same JSON."""
+    """jobs=1 and jobs=2 render to the same JSON, boilerplate spans included."""
     docs = many_docs()
+    for number in range(24):  # one outlet's footer in 24 documents: boilerplate
+        docs[number * 4]["outlet"] = "Daily Footer"
+        docs[number * 4]["text"] += " " + words(7, 25)
     one = find_reuse(docs, jobs=1)
     two = find_reuse(docs, jobs=2)
     assert len(one.pairs) == 24 * 6
+    assert [span.document for span in one.boilerplate] == [doc["id"] for doc in docs[::4]]
     assert render_json(one).replace('"jobs": 1', "") == render_json(two).replace('"jobs": 2', "")
 
 
@@ -267,6 +280,20 @@ def test_reports_do_not_depend_on_how_the_working_sets_are_split_on_disk(partiti
     assert render_json(find_reuse(docs, jobs=1, spill_partitions=partitions)) == default
 
 
+def test_reports_do_not_depend_on_reading_the_working_sets_in_pieces(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Partitions read back in pieces (as on a corpus too large to hold one partition) give the
+    same report."""
+    docs = many_docs()
+    for number in range(24):
+        docs[number * 4]["outlet"] = "Daily Footer"
+        docs[number * 4]["text"] += " " + words(7, 25)
+    default = render_json(find_reuse(docs, jobs=1))
+    monkeypatch.setattr("wiretrace.spill.MAX_KEYS", 64)
+    assert render_json(find_reuse(docs, jobs=1)) == default
+
+
 def test_progress_reports_each_stage_up_to_its_total() -> None:
     """progress reaches done == total for every stage, 'sketch' ending before 'align' starts."""
     calls: list[tuple[str, int, int]] = []
@@ -278,6 +305,30 @@ def test_progress_reports_each_stage_up_to_its_total() -> None:
     assert last["sketch"] == (len(docs), len(docs))
     assert last["align"][1] >= len(report.pairs)
     assert len(stages) - stages[::-1].index("sketch") <= stages.index("align")
+
+
+def test_documents_kept_for_many_pairs_give_the_report_of_documents_made_per_pair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The align stage keeping prepared documents (and their seed n-grams and sentences) across
+    pairs gives the report of keeping only the pair at hand, boilerplate masks included."""
+    docs = many_docs()
+    for number in range(24):
+        docs[number * 4]["outlet"] = "Daily Footer"
+        docs[number * 4]["text"] += " " + words(7, 25)
+    kept = render_json(find_reuse(docs, jobs=1))
+    monkeypatch.setattr(pipeline, "_PREPARED", pipeline._PreparedDocuments(limit=1))
+    assert render_json(find_reuse(docs, jobs=1)) == kept
+
+
+def test_locality_order_is_an_order_of_all_pairs() -> None:
+    """`locality_order` gives every candidate pair once, and nothing for no pairs."""
+    rng = random.Random(5)
+    pairs = np.array(
+        sorted({tuple(sorted(rng.sample(range(300), 2))) for _ in range(1_000)}), dtype=np.int64
+    )
+    assert sorted(pipeline.locality_order(pairs).tolist()) == list(range(len(pairs)))
+    assert pipeline.locality_order(np.zeros((0, 2), dtype=np.int64)).tolist() == []
 
 
 # Settings

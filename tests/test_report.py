@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ TOP_KEYS = {
     "pairs",
     "clusters",
     "credits",
+    "boilerplate",
     "skipped",
     "notices",
 }
@@ -75,6 +77,25 @@ def demo_report() -> Report:
 @pytest.fixture(scope="module")
 def demo_json(demo_report: Report) -> dict[str, Any]:
     return json.loads(render_json(demo_report))
+
+
+BLURB = "Sign up for the Harbour Post newsletter and get the morning briefing in your inbox"
+
+
+@pytest.fixture(scope="module")
+def blurb_report() -> Report:
+    """Three Harbour Post articles with one newsletter blurb: boilerplate at 3 documents."""
+    rng = random.Random(4)
+    vocabulary = [f"w{number}" for number in range(3000)]
+    docs = [
+        {
+            "id": f"harbour-{k}",
+            "outlet": "Harbour Post",
+            "text": " ".join(rng.choice(vocabulary) for _ in range(60)) + f".\n\n{BLURB}.",
+        }
+        for k in range(3)
+    ]
+    return wiretrace.find_reuse(docs, jobs=1, boilerplate_docs=3)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +197,8 @@ def test_json_summary_counts_match_the_lists(demo_json: dict[str, Any]) -> None:
         "skipped": len(demo_json["skipped"]),
         "notices": len(demo_json["notices"]),
         "clusters": len(demo_json["clusters"]),
+        "boilerplate": len(demo_json["boilerplate"]),
+        "boilerplate_documents": len({span["document"] for span in demo_json["boilerplate"]}),
     }
 
 
@@ -253,12 +276,28 @@ def test_json_without_indent_is_one_line(pair_report: Report) -> None:
     assert json.loads(rendered) == json.loads(render_json(pair_report))
 
 
+def test_json_lists_boilerplate_spans_with_their_text(blurb_report: Report) -> None:
+    """ "boilerplate" lists each span as document, start, end and the text at those offsets."""
+    data = json.loads(render_json(blurb_report))
+    assert data["boilerplate"] == [
+        {
+            "document": doc.id,
+            "start": doc.text.index(BLURB),
+            "end": doc.text.index(BLURB) + len(BLURB),
+            "text": BLURB,
+        }
+        for doc in blurb_report.documents
+    ]
+    assert (data["summary"]["boilerplate"], data["summary"]["boilerplate_documents"]) == (3, 3)
+    assert data["pairs"] == []
+
+
 def test_json_of_an_empty_report(pair_report: Report) -> None:
     """A report without pairs still has every top-level key."""
     empty = compare("one two three", "four five six")
     data = json.loads(render_json(empty))
     assert set(data) == TOP_KEYS
-    assert (data["pairs"], data["skipped"]) == ([], [])
+    assert (data["pairs"], data["skipped"], data["boilerplate"]) == ([], [], [])
 
 
 # Text
@@ -279,6 +318,15 @@ def test_text_starts_with_a_summary_line(demo_report: Report) -> None:
         f"wiretrace: 13 documents, {len(demo_report.pairs)} pairs with reuse, "
         f"{passages} passages, 0 skipped"
     )
+
+
+def test_text_shows_boilerplate_per_outlet(blurb_report: Report) -> None:
+    """The text report counts boilerplate spans and shows the outlet's blurb once, counted."""
+    rendered = render_text(blurb_report, width=200)
+    assert rendered.splitlines()[0].endswith(", 3 boilerplate spans")
+    assert "Boilerplate: 3 spans in 3 documents" in rendered
+    assert "  Harbour Post: 3 spans in 3 documents" in rendered
+    assert f'    3 x "{BLURB}"' in rendered
 
 
 def test_text_marks_edits_as_removed_and_added(pair_report: Report) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 import hostile
 import wiretrace
-from wiretrace import Document, Pair, Passage, Report
+from wiretrace import BoilerplateSpan, Document, Pair, Passage, Report
 from wiretrace.report.html import embed_json, format_size, safe_href, source_shares, utf16_offsets
 
 
@@ -306,6 +306,31 @@ def test_passage_offsets_in_the_page_index_javascript_strings(hostile_page: str)
     source = text16[2 * passage["ss"] : 2 * passage["se"]].decode("utf-16-le")
     start, end = passage["cp"][:2]
     assert source == data["documents"][pair["s"]]["text"][start:end]
+
+
+def test_boilerplate_spans_are_in_the_page_data_and_overview() -> None:
+    """Each document lists its boilerplate spans (UTF-16 offsets, code points when they differ)
+    and a shared text is embedded once; the overview counts the spans."""
+    footer = "Read more 📰 stories at the Harbour Post"
+    documents = (Document("a", "Fire at the docks. " + footer), Document("b", footer))
+    spans = (
+        BoilerplateSpan("a", 19, 19 + len(footer), footer),
+        BoilerplateSpan("b", 0, len(footer), footer),
+    )
+    page = wiretrace.render_html(Report(documents, (), boilerplate=spans))
+    data = page_data(page)
+    assert data["boilerplate"] == [footer]
+    end = 19 + len(footer)
+    assert data["documents"][0]["boilerplate"] == [[19, end + 1, 0, 19, end]]
+    assert data["documents"][1]["boilerplate"] == [[0, len(footer) + 1, 0, 0, len(footer)]]
+    assert '<div class="card-label">Boilerplate</div><div class="card-value">2 spans</div>' in page
+
+
+def test_documents_without_boilerplate_carry_no_boilerplate_key(demo_page: str) -> None:
+    """The page stays small: no boilerplate key where there is none."""
+    data = page_data(demo_page)
+    assert data["boilerplate"] == []
+    assert not any("boilerplate" in doc for doc in data["documents"])
 
 
 def test_empty_report_renders() -> None:

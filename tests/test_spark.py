@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -216,10 +217,31 @@ def test_lsh_keys_are_the_same_in_every_process() -> None:
 def test_synthetic_corpus_gives_the_local_report(
     synthetic: tuple[wiretrace.Report, wiretrace.Report, Any],
 ) -> None:
-    """Pairs, passages, directions and lineage from Spark render to the local engine's JSON."""
+    """Pairs, passages, directions, lineage and boilerplate from Spark render to the local
+    engine's JSON."""
     local, from_spark, _ = synthetic
     assert len(local.pairs) >= 4
+    assert local.boilerplate
     assert render_json(from_spark) == render_json(local)
+
+
+def test_boilerplate_spans_are_the_local_engines(
+    synthetic: tuple[wiretrace.Report, wiretrace.Report, Any],
+) -> None:
+    """The Harbour footer is flagged as boilerplate in each Harbour article, as locally."""
+    local, from_spark, tables = synthetic
+    harbour = [doc for doc in local.documents if doc.outlet == "Harbour Post"]
+    assert {span.document for span in local.boilerplate} == {doc.id for doc in harbour}
+    for doc in harbour:
+        start = doc.text.index(FOOTER)
+        assert (doc.id, start, start + len(FOOTER)) in {
+            (span.document, span.start, span.end) for span in local.boilerplate
+        }
+    assert from_spark.boilerplate == local.boilerplate
+    rows = sorted(tables.boilerplate.collect(), key=lambda row: (row.document, row.start))
+    assert [(row.document, row.start, row.end, row.text) for row in rows] == sorted(
+        attrs.astuple(span) for span in local.boilerplate
+    )
 
 
 def test_equal_texts_without_dates_keep_row_order(
@@ -369,7 +391,8 @@ def test_news_report_from_spark_equals_the_local_report(
 def test_news_pairs_from_a_json_dataframe_equal_the_local_pairs(
     spark: Any, news_sample: Path, news_local: wiretrace.Report
 ) -> None:
-    """Documents read by Spark's own JSON reader give the local engine's pairs and passages."""
+    """Documents read by Spark's own JSON reader give the local engine's pairs and passages, and
+    its boilerplate spans of the documents listed (those in some pair)."""
     engine = spark_engine()
     raw = spark.read.json(str(news_sample))
     documents = raw.select(
@@ -384,5 +407,9 @@ def test_news_pairs_from_a_json_dataframe_equal_the_local_pairs(
     on_spark = engine.collect_report(tables, documents)
     expected, found = json.loads(render_json(news_local)), json.loads(render_json(on_spark))
     assert found["pairs"] == expected["pairs"]
+    listed = {doc.id for doc in on_spark.documents}
+    assert on_spark.boilerplate == tuple(
+        span for span in news_local.boilerplate if span.document in listed
+    )
     assert len(on_spark.skipped) == len(news_local.skipped)
     assert tables.clusters.count() == len(union_find_clusters(news_local))

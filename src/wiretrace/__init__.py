@@ -6,14 +6,17 @@ wording changed, and who most likely took it from whom.
 
 from wiretrace.archive import AddResult, Index
 from wiretrace.config import Settings
+from wiretrace.corpus import Corpus
 from wiretrace.errors import (
     ConfigError,
     InputError,
     MissingDependencyError,
     StoreError,
     WiretraceError,
+    WorkspaceError,
 )
 from wiretrace.models import (
+    BoilerplateSpan,
     Document,
     Edit,
     Notice,
@@ -40,7 +43,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AddResult",
+    "BoilerplateSpan",
     "ConfigError",
+    "Corpus",
     "Document",
     "Edit",
     "Index",
@@ -57,6 +62,7 @@ __all__ = [
     "StoreError",
     "Trace",
     "WiretraceError",
+    "WorkspaceError",
     "__version__",
     "compare",
     "compare_files",

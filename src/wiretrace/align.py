@@ -23,6 +23,7 @@ from wiretrace.config import Settings
 from wiretrace.models import Edit, Passage
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, shingle_hashes, token_id, tokenize
+from wiretrace.summary import MIN_SUMMARY_WORDS, find_summary
 
 # A seed n-gram that occurs more often than this in either text is too common to anchor on.
 MAX_SEED_OCCURRENCES = 12
@@ -78,6 +79,98 @@ def find_seeds(
     i = np.repeat(np.flatnonzero(keep), kept_counts)
     run_starts = np.repeat(low[keep] - np.cumsum(kept_counts) + kept_counts, kept_counts)
     j = order[run_starts + np.arange(len(i))]
+    return np.stack([i, j], axis=1).astype(np.int64)
+
+
+@attrs.frozen(eq=False)
+class _Grams:
+    """One text's seed n-grams as `find_seeds` uses them, computed once per tokens object, seed
+    size and mask (see `_grams`): `anchors`, the n-gram starts that may anchor a seed on the
+    source side (not masked, at most MAX_SEED_OCCURRENCES in the text), with their `hashes`;
+    `distinct`, every n-gram's distinct hash (masked ones a sentinel) sorted, with the `first`
+    and `count` of its run in `order`, the n-gram starts ordered by hash, for the target side."""
+
+    size: int
+    mask: np.ndarray | None
+    anchors: np.ndarray
+    hashes: np.ndarray
+    distinct: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+    order: np.ndarray
+
+
+_GRAMS: weakref.WeakKeyDictionary[Tokens, _Grams] = weakref.WeakKeyDictionary()
+
+
+def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
+    """The text's `_Grams`, cached while its tokens live (a text is in many pairs)."""
+    cached = _GRAMS.get(tokens)
+    if cached is not None and cached.size == size and cached.mask is mask:
+        return cached
+    hashes = shingle_hashes(tokens.ids, size)
+    masked = _masked_runs(mask, len(hashes), size)
+    # The same sentinels as `find_seeds`: 0 for a masked source n-gram, 1 for a target one.
+    source_hashes = hashes if masked is None else np.where(masked, np.uint64(0), hashes)
+    target_hashes = hashes if masked is None else np.where(masked, np.uint64(1), hashes)
+    order = np.argsort(target_hashes, kind="stable")
+    ordered = target_hashes[order]
+    starts_run = np.ones(len(ordered), dtype=bool)
+    starts_run[1:] = ordered[1:] != ordered[:-1]
+    first = np.flatnonzero(starts_run)
+    count = np.diff(np.append(first, len(ordered)))
+    distinct = ordered[first]
+    # An n-gram's count among the target hashes is its count among the source hashes too
+    # unless it is masked (then it anchors nothing) or its hash is a sentinel.
+    if masked is None or not (hashes[~masked] <= 1).any():
+        occurrences = np.empty(len(hashes), dtype=np.int64)
+        occurrences[order] = count[np.cumsum(starts_run) - 1]
+    else:
+        _, inverse, counts = np.unique(source_hashes, return_inverse=True, return_counts=True)
+        occurrences = counts[inverse]
+    usable = occurrences <= MAX_SEED_OCCURRENCES
+    if masked is not None:
+        usable &= ~masked
+    anchors = np.flatnonzero(usable)
+    cached = _Grams(
+        size=size,
+        mask=mask,
+        anchors=anchors,
+        hashes=source_hashes[anchors],
+        distinct=distinct,
+        first=first,
+        count=count,
+        order=order,
+    )
+    _GRAMS[tokens] = cached
+    return cached
+
+
+def _find_seeds_cached(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    size: int,
+    source_mask: np.ndarray | None = None,
+    target_mask: np.ndarray | None = None,
+) -> np.ndarray:
+    """`find_seeds` of two tokenized texts, the same array, with each text's n-grams computed
+    once however many pairs it is in."""
+    if len(source_tokens) < size or len(target_tokens) < size:
+        return np.zeros((0, 2), dtype=np.int64)
+    source = _grams(source_tokens, size, source_mask)
+    target = _grams(target_tokens, size, target_mask)
+    if len(source.hashes) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    at = np.minimum(np.searchsorted(target.distinct, source.hashes), len(target.distinct) - 1)
+    counts = np.where(target.distinct[at] == source.hashes, target.count[at], 0)
+    keep = (counts > 0) & (counts <= MAX_SEED_OCCURRENCES)
+    if not keep.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    kept_counts = counts[keep]
+    i = np.repeat(source.anchors[keep], kept_counts)
+    low = target.first[at[keep]]
+    run_starts = np.repeat(low - np.cumsum(kept_counts) + kept_counts, kept_counts)
+    j = target.order[run_starts + np.arange(len(i))]
     return np.stack([i, j], axis=1).astype(np.int64)
 
 
@@ -381,7 +474,35 @@ def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np
     return values
 
 
+# Stem ids by stem: a new word's stem has mostly been seen in other words.
+_STEM_HASHES: dict[str, int] = {}
+_STEM_HASHES_LIMIT = 1_000_000
+# Fewer new stems than this are hashed one by one (`token_id`), more all at once.
+FEW_STEMS = 8
+
+
 def _hash_stems(stems: list[str]) -> list[int]:
+    """`token_id(stem) >> 1` of each stem (kept by stem; new stems hashed together)."""
+    values = [_STEM_HASHES.get(stem) for stem in stems]
+    new = list(
+        dict.fromkeys(stem for stem, value in zip(stems, values, strict=True) if value is None)
+    )
+    if not new:
+        return values  # type: ignore[return-value]
+    if len(_STEM_HASHES) + len(new) > _STEM_HASHES_LIMIT:
+        _STEM_HASHES.clear()
+    # Tokenizing costs about as much as hashing a few stems one by one.
+    hashes = (
+        _hash_new_stems(new) if len(new) >= FEW_STEMS else [token_id(stem) >> 1 for stem in new]
+    )
+    _STEM_HASHES.update(zip(new, hashes, strict=True))
+    return [
+        _STEM_HASHES[stem] if value is None else value
+        for stem, value in zip(stems, values, strict=True)
+    ]
+
+
+def _hash_new_stems(stems: list[str]) -> list[int]:
     """`token_id(stem) >> 1` of each stem, the stems tokenized together as one text (a stem the
     tokenizer would not keep as one token, such as one ending in an apostrophe, alone)."""
     joined = " ".join(stems)
@@ -457,7 +578,8 @@ class _Sentences:
     `sentence`, `local`, `count`: one entry per distinct stem of each sentence (the sentence,
     the stem's index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
     content stems, sorted; `frequency`: in how many sentences each occurs; `terms`: distinct
-    stems per sentence.
+    stems per sentence. `sentence_local`, `sentence_count`: `local` and `count` ordered by
+    sentence, sentence k's entries at `offsets[k]:offsets[k + 1]`.
     """
 
     starts: np.ndarray
@@ -468,6 +590,9 @@ class _Sentences:
     stems: np.ndarray
     frequency: np.ndarray
     terms: np.ndarray
+    sentence_local: np.ndarray
+    sentence_count: np.ndarray
+    offsets: np.ndarray
 
 
 # Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object.
@@ -503,6 +628,8 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     local = (np.cumsum(new_stem) - 1)[entry]
     sentence = sentence[entry]
     distinct = ordered[new_stem]
+    terms = np.bincount(sentence, minlength=len(starts))
+    by_sentence = np.argsort(sentence, kind="stable")
     cached = _Sentences(
         starts=starts,
         words=len(tokens),
@@ -511,7 +638,10 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         count=count,
         stems=distinct,
         frequency=np.bincount(local, minlength=len(distinct)),
-        terms=np.bincount(sentence, minlength=len(starts)),
+        terms=terms,
+        sentence_local=local[by_sentence],
+        sentence_count=count[by_sentence],
+        offsets=np.concatenate([[0], np.cumsum(terms)]),
     )
     _TERMS[tokens] = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
@@ -524,13 +654,14 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
 class _SentenceSide:
     """One text's sentences as tf-idf vectors, idf over the sentences of both texts."""
 
-    def __init__(self, own: _Sentences, other: _Sentences) -> None:
+    def __init__(
+        self, own: _Sentences, other: _Sentences, shared: np.ndarray, at: np.ndarray
+    ) -> None:
+        """`shared[k]`: whether own stem k is also the other text's, stem `at[k]` there."""
         self.starts, self.words, self.terms = own.starts, own.words, own.terms
         self.sentence, self.local, self.count = own.sentence, own.local, own.count
-        at = np.minimum(np.searchsorted(other.stems, own.stems), max(len(other.stems) - 1, 0))
-        self.shared = (
-            other.stems[at] == own.stems if len(other.stems) else np.zeros(len(own.stems), bool)
-        )
+        self.own = own
+        self.shared = shared
         frequency = own.frequency + np.where(self.shared, other.frequency[at], 0)
         self.idf = np.log((len(own.starts) + len(other.starts)) / frequency)
         self.weight = self.count * self.idf[self.local]
@@ -538,6 +669,7 @@ class _SentenceSide:
         # Shared stems, numbered in sorted order (the same numbering on both sides).
         self.shared_index = np.flatnonzero(self.shared)
         self.shared_rank = np.cumsum(self.shared) - 1
+        self.similarities: dict[tuple[int, int, int, int], float] = {}
 
     def word_range(self, first: int, last: int) -> tuple[int, int]:
         """Words [start, end) of sentences first..last (inclusive)."""
@@ -546,9 +678,34 @@ class _SentenceSide:
 
     def vector(self, first: int, last: int) -> np.ndarray:
         """The tf-idf vector (over the text's own stems) of sentences first..last as one text."""
-        inside = (self.sentence >= first) & (self.sentence <= last)
-        weights = np.bincount(self.local[inside], self.count[inside], minlength=len(self.idf))
+        # The sentences' entries are one slice; the counts are whole numbers, so their sums do
+        # not depend on the order they are added in.
+        inside = slice(int(self.own.offsets[first]), int(self.own.offsets[last + 1]))
+        weights = np.bincount(
+            self.own.sentence_local[inside],
+            self.own.sentence_count[inside],
+            minlength=len(self.idf),
+        )
         return weights * self.idf
+
+
+def _sentence_sides(source: _Sentences, target: _Sentences) -> tuple[_SentenceSide, _SentenceSide]:
+    """Both texts' `_SentenceSide`s (each text has stems), the shared stems found once."""
+    at = np.minimum(np.searchsorted(target.stems, source.stems), len(target.stems) - 1)
+    shared = target.stems[at] == source.stems
+    # The same stems seen from the target; `at` matters only where a stem is shared.
+    target_shared = np.zeros(len(target.stems), dtype=bool)
+    target_shared[at[shared]] = True
+    target_at = np.zeros(len(target.stems), dtype=np.int64)
+    target_at[at[shared]] = np.flatnonzero(shared)
+    return (
+        _SentenceSide(source, target, shared, at),
+        _SentenceSide(target, source, target_shared, target_at),
+    )
+
+
+# Sentence pairs are summed in one dense array up to this many (else over the pairs found).
+DENSE_SENTENCE_PAIRS = 1 << 18
 
 
 def _sentence_matrix(source: _SentenceSide, target: _SentenceSide):
@@ -568,6 +725,12 @@ def _sentence_matrix(source: _SentenceSide, target: _SentenceSide):
     right = target_entries[order[run_starts + np.arange(len(left))]]
     keys = source.sentence[left] * len(target.starts) + target.sentence[right]
     products = source.weight[left] * target.weight[right]
+    size = len(source.starts) * len(target.starts)
+    if size <= DENSE_SENTENCE_PAIRS:
+        # Each sum adds the same products in the same order as over `np.unique`'s numbering.
+        shared = np.bincount(keys, minlength=size)
+        unique = np.flatnonzero(shared)
+        return unique, np.bincount(keys, products, minlength=size)[unique], shared[unique]
     unique, inverse = np.unique(keys, return_inverse=True)
     dot = np.bincount(inverse, products)
     shared = np.bincount(inverse)
@@ -589,8 +752,7 @@ def find_sentence_seeds(
     target_sentences = _sentences(target_text, target_tokens)
     if len(source_sentences.stems) == 0 or len(target_sentences.stems) == 0:
         return None
-    source = _SentenceSide(source_sentences, target_sentences)
-    target = _SentenceSide(target_sentences, source_sentences)
+    source, target = _sentence_sides(source_sentences, target_sentences)
     found = _sentence_matrix(source, target)
     if found is None:
         return None
@@ -617,7 +779,17 @@ def _boilerplate_sentences(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _range_similarity(
     source: _SentenceSide, target: _SentenceSide, a: int, b: int, c: int, d: int
 ) -> float:
-    """tf-idf cosine of source sentences a..b and target sentences c..d, each as one text."""
+    """tf-idf cosine of source sentences a..b and target sentences c..d, each as one text (kept
+    in `source.similarities`: the narrow and the wide clustering often test the same ranges)."""
+    found = source.similarities.get((a, b, c, d))
+    if found is None:
+        found = source.similarities[a, b, c, d] = _range_cosine(source, target, a, b, c, d)
+    return found
+
+
+def _range_cosine(
+    source: _SentenceSide, target: _SentenceSide, a: int, b: int, c: int, d: int
+) -> float:
     first, second = source.vector(a, b), target.vector(c, d)
     norm = float(np.linalg.norm(first) * np.linalg.norm(second))
     if not norm:
@@ -676,7 +848,13 @@ def sentence_ranges(
     )
     if found is None or len(found[0]) == 0:
         return []
-    seeds, source, target = found
+    return _seed_ranges(*found, settings)
+
+
+def _seed_ranges(
+    seeds: np.ndarray, source: _SentenceSide, target: _SentenceSide, settings: Settings
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """`sentence_ranges` from the sentence seeds found."""
     threshold = settings.passage_similarity
     clusters = _validated_clusters(seeds, settings.sentence_gap, source, target, threshold)
     # A summary passage spans SUMMARY_RATIO sentences on one side at least: not possible when
@@ -710,6 +888,32 @@ def _merge_ranges(
     return merged
 
 
+def _seeds_in_passages(
+    found: tuple[np.ndarray, _SentenceSide, _SentenceSide],
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    passages: list[Passage],
+) -> bool:
+    """Whether every sentence seed (i, j) has a passage whose source overlaps sentence i and whose
+    target overlaps sentence j (in characters, as `_sentence_passages` tests ranges)."""
+    seeds, source, target = found
+    spans = []
+    for side, tokens, column in ((source, source_tokens, 0), (target, target_tokens, 1)):
+        first = side.starts[seeds[:, column]]
+        following = np.append(side.starts[1:], side.words)[seeds[:, column]]
+        spans.append((tokens.starts[first], tokens.ends[following - 1]))
+    (source_start, source_end), (target_start, target_end) = spans
+    covered = np.zeros(len(seeds), dtype=bool)
+    for passage in passages:
+        covered |= (
+            (source_start < passage.source_end)
+            & (passage.source_start < source_end)
+            & (target_start < passage.target_end)
+            & (passage.target_start < target_end)
+        )
+    return bool(covered.all())
+
+
 def _sentence_passages(
     source_text: str,
     source_tokens: Tokens,
@@ -723,10 +927,23 @@ def _sentence_passages(
 ) -> list[Passage]:
     """Passages from sentence seeds where word seeds found none: a region already aligned word by
     word keeps its precise passage; word ranges too re-worded to pass join the sentence range."""
+    seeds = find_sentence_seeds(
+        source_text,
+        source_tokens,
+        target_text,
+        target_tokens,
+        settings.sentence_similarity,
+        source_mask,
+        target_mask,
+    )
+    if seeds is None or len(seeds[0]) == 0:
+        return []
+    # Every range below spans at least one seed's two sentences: when each seed lies in one
+    # passage found on both sides, every range does and is passed over, so none need be made.
+    if found and _seeds_in_passages(seeds, source_tokens, target_tokens, found):
+        return []
     passages = []
-    for (a, b), (c, d) in sentence_ranges(
-        source_text, source_tokens, target_text, target_tokens, settings, source_mask, target_mask
-    ):
+    for (a, b), (c, d) in _seed_ranges(*seeds, settings):
         source_span = (int(source_tokens.starts[a]), int(source_tokens.ends[b - 1]))
         target_span = (int(target_tokens.starts[c]), int(target_tokens.ends[d - 1]))
         if any(
@@ -763,7 +980,7 @@ def align_pair(
     anchor passages, though a passage may still run through them.
     """
     size = settings.seed_size
-    seeds = find_seeds(source_tokens.ids, target_tokens.ids, size, source_mask, target_mask)
+    seeds = _find_seeds_cached(source_tokens, target_tokens, size, source_mask, target_mask)
     ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
     # A group of k seeds covers at most k + size - 1 words; it needs to cover half of min_length.
     min_seeds = max(1, -(-settings.min_length // 2) - size + 1)
@@ -814,6 +1031,16 @@ def align_pair(
         )
     if not passages and settings.summary_bigrams:
         passages += _summary_passages(
+            source_text,
+            source_tokens,
+            target_text,
+            target_tokens,
+            settings,
+            source_mask,
+            target_mask,
+        )
+    if not passages and settings.summary_probability < 1.0:
+        passages += _summary_model_passages(
             source_text,
             source_tokens,
             target_text,
@@ -881,6 +1108,56 @@ def _summary_passages(
     if len(source_set & target_set) < settings.summary_bigrams:
         return []
     passage = _align_range(source_text, source_tokens, target_text, target_tokens, (a, b), (c, d))
+    return [passage] if passage is not None else []
+
+
+# Each text's stem ids for the summary model, kept while its tokens live: (the boilerplate mask
+# they were made with, stem ids with masked words -1, stem ids), so the same array comes back
+# (and `wiretrace.summary` reuses its profile of it) while the mask is the same object.
+_SUMMARY_STEMS: weakref.WeakKeyDictionary[
+    Tokens, tuple[np.ndarray | None, np.ndarray, np.ndarray]
+] = weakref.WeakKeyDictionary()
+
+
+def _summary_model_passages(
+    source_text: str,
+    source_tokens: Tokens,
+    target_text: str,
+    target_tokens: Tokens,
+    settings: Settings,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> list[Passage]:
+    """The summary passage that `wiretrace.summary.find_summary` locates (boilerplate words left
+    out of both texts' content stems), or none."""
+    if min(len(source_tokens), len(target_tokens)) < MIN_SUMMARY_WORDS:
+        return []
+    stems = []
+    for text, tokens, mask in (
+        (source_text, source_tokens, source_mask),
+        (target_text, target_tokens, target_mask),
+    ):
+        cached = _SUMMARY_STEMS.get(tokens)
+        if cached is None or cached[0] is not mask:
+            values = _stem_ids(text, tokens) if cached is None else cached[2]
+            masked = np.where(mask, -1, values) if mask is not None else values
+            cached = _SUMMARY_STEMS[tokens] = (mask, masked, values)
+        stems.append(cached[1])
+    found = find_summary(
+        source_text,
+        source_tokens,
+        stems[0],
+        target_text,
+        target_tokens,
+        stems[1],
+        settings.summary_probability,
+    )
+    if found is None:
+        return []
+    source_range, target_range, _ = found
+    passage = _align_range(
+        source_text, source_tokens, target_text, target_tokens, source_range, target_range
+    )
     return [passage] if passage is not None else []
 
 

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from wiretrace.align import align_pair
-from wiretrace.boilerplate import boilerplate_mask, salted
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, salted
 from wiretrace.config import Settings
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
@@ -32,6 +32,7 @@ from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs
 from wiretrace.ingest.fields import normalize_date
 from wiretrace.lineage import orient_pair
 from wiretrace.models import (
+    BoilerplateSpan,
     Document,
     Notice,
     Pair,
@@ -409,18 +410,22 @@ class Index:
         documents: dict[str, Document] = {doc.id: doc for doc in docs}
         pairs: list[Pair] = []
         traces: list[Trace] = []
+        spans: dict[str, list[BoilerplateSpan]] = {}
         for doc in docs:
-            found, trace = self._trace_one(doc, start, end)
+            found, trace, found_spans = self._trace_one(doc, start, end)
             for source, pair in found:
                 documents.setdefault(source.id, source)
                 pairs.append(pair)
             traces.append(trace)
+            for document_id, listed in found_spans.items():
+                spans.setdefault(document_id, listed)
         return Report(
             documents=tuple(documents.values()),
             pairs=pairs,
             skipped=tuple(skipped),
             settings=self.settings,
             traces=traces,
+            boilerplate=[span for doc_id in documents for span in spans.get(doc_id, ())],
         )
 
     def trace_files(
@@ -451,7 +456,9 @@ class Index:
 
     def _trace_one(
         self, article: Document, since: float | None, until: float | None
-    ) -> tuple[list[tuple[Document, Pair]], Trace]:
+    ) -> tuple[list[tuple[Document, Pair]], Trace, dict[str, list[BoilerplateSpan]]]:
+        """The article's sources with their pairs, its Trace, and the boilerplate spans of the
+        article and of its sources (by document id)."""
         settings = self.settings
         tokens, article_salted = read_tokens(article, settings)
         # Boilerplate as in find_reuse over the index and the article: an outlet-salted shingle
@@ -476,7 +483,8 @@ class Index:
             if doc.id != article.id
         ]
         if not sources:
-            return [], Trace(article=article.id, sources=(), own_share=1.0)
+            spans = {article.id: boilerplate_spans(article, tokens, article_mask)}
+            return [], Trace(article=article.id, sources=(), own_share=1.0), spans
         read = [read_tokens(doc, settings)[0] for _, doc in sources]
         source_boilerplate = self._source_boilerplate(
             tokens, article_salted, [doc for _, doc in sources], read, itself
@@ -485,6 +493,7 @@ class Index:
             boilerplate = np.union1d(boilerplate, source_boilerplate)
             _, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
         found: list[tuple[Document, Pair]] = []
+        spans = {article.id: boilerplate_spans(article, tokens, article_mask)}
         for (number, source), source_tokens in zip(sources, read, strict=True):
             mask = self._mask(source, source_tokens, boilerplate)
             if mask is not None:
@@ -504,8 +513,9 @@ class Index:
             if direction == "published" and origin is source:
                 pair = attrs.evolve(pair, direction="published")
             found.append((source, pair))
+            spans[source.id] = boilerplate_spans(source, source_tokens, mask)
         found.sort(key=lambda item: (-item[1].target_coverage, -item[1].similarity, item[0].id))
-        return found, self._summarize(article, tokens, found)
+        return found, self._summarize(article, tokens, found), spans
 
     def _source_boilerplate(
         self,

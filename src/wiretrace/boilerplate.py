@@ -5,8 +5,9 @@ hundreds of one outlet's articles. They are not news reuse, and left in they wou
 article of the outlet with every other. A shingle (word n-gram) is boilerplate for an outlet when it
 occurs in at least `boilerplate_docs` of that outlet's documents; documents without an outlet form
 one group. Boilerplate shingles are left out of the sketches and of the alignment seeds, so they
-neither make candidates nor passages. A wire story re-run by many *different* outlets is not
-affected: each outlet carries it once.
+neither make candidates nor passages; the report lists each run of boilerplate words as a
+`BoilerplateSpan`. A wire story re-run by many *different* outlets is not affected: each outlet
+carries it once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from wiretrace.models import BoilerplateSpan, Document
 from wiretrace.shingle import Tokens
 
 
@@ -64,3 +66,20 @@ def boilerplate_mask(
         for offset in range(size):
             words[starts + offset] = True
     return shingles, words
+
+
+def boilerplate_spans(
+    document: Document, tokens: Tokens, words: np.ndarray | None
+) -> list[BoilerplateSpan]:
+    """The runs of consecutive boilerplate words (`words`, the word mask of `boilerplate_mask`)
+    as spans of the document's original text, from a run's first word to its last, in order."""
+    if words is None or not words.any():
+        return []
+    edges = np.diff(np.concatenate(([0], words.astype(np.int8), [0])))
+    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    spans = []
+    for first, last in zip(
+        tokens.starts[firsts].tolist(), tokens.ends[lasts].tolist(), strict=True
+    ):
+        spans.append(BoilerplateSpan(document.id, first, last, document.text[first:last]))
+    return spans

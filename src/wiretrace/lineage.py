@@ -7,13 +7,19 @@
   parents are the documents it shares the cluster's text with; each is scored by parsimony over
   edit events (every change between the two copies counts once, so a copy that inherits its
   parent's edits is explained most cheaply by that parent, not by the wire; cluster text the
-  child has and the parent lacks counts word by word; trimming is cheap, so the fuller text is the
-  likelier origin), by publication time (strong between one outlet's versions, and there update
-  markers too; weaker across outlets, where a few hours of clock error are outweighed by one
-  inherited edit), and by credit (a text naming the other's outlet took from it; the document
-  other members credit is the likelier origin). The tree is the maximum spanning arborescence of
-  those scores (no cycles, by construction); a document no parent explains well is a root.
-  `taken_version` links a derived document to the version of an updated story it took.
+  child has and the parent lacks counts word by word; dropping the parent's opening or end is
+  cheap, as copies do it on their own all the time, so it is weak evidence of shared ancestry and
+  the fuller text is the likelier origin), by publication time (strong between one outlet's
+  versions, and there update markers too; weaker across outlets, where a few hours of clock error
+  are outweighed by one inherited edit), and by credit (a text naming the other's outlet took
+  from it; the document other members credit, the agency, is the likelier origin, and the likelier
+  parent where the texts cannot tell). The tree is the maximum spanning arborescence of
+  those scores (no cycles, by construction); a document no parent explains well is a root. An
+  edge's confidence weighs its parent against the other candidates and against the hop turned
+  round (two copies nothing tells apart get 0.5). `infer_lineage_and_directions` also orients the
+  pairs the two texts alone could not (direction "unknown") by their cluster's tree, where the
+  tree has evidence for the order. `taken_version` links a derived document to the version of an
+  updated story it took.
 - Mutations (`classify_change`): every edit along a hop, typed as number, name, quote,
   attribution, hedge, sentence_added/removed, or plain substitution/insertion/deletion.
 """
@@ -24,13 +30,15 @@ import math
 import multiprocessing
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 
+import attrs
 import networkx as nx
 
+from wiretrace.corpus import documents_by_id
 from wiretrace.models import (
     ClusterMember,
     Direction,
@@ -47,6 +55,9 @@ from wiretrace.shingle import TOKEN_PATTERN
 
 # Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
+# A pair the texts alone cannot orient takes the order of its cluster's lineage tree when turning
+# any hop between the two round would cost the tree more than this: one edit event's evidence.
+LINEAGE_DIRECTION_MARGIN = 1.0
 
 # Weights of the evidence for "child took it from parent" (see the module docstring), summed
 # into one score per candidate parent; the unit is one edit event.
@@ -54,16 +65,23 @@ TEXT_DIRECTION_MARGIN = 0.05
 # the cluster's text is one event (a word or a few replaced, a sentence added or dropped), so a
 # copy that inherits its parent's edits is explained most cheaply by that parent, and a copy of a
 # copy sits between its source and the wire. Small changes cost COST_EDIT plus COST_WORD a word
-# and cost the same either way round; a whole sentence (SENTENCE_WORDS or more) the child lacks
-# costs COST_TRIM (copies are trimmed all the time), one it adds COST_ADD: the fuller text is the
-# likelier origin. Words count up to EVENT_WORDS per event.
+# and cost the same either way round. A whole sentence (SENTENCE_WORDS or more) the child adds
+# costs COST_ADD, one it drops from the middle COST_DROP: a deliberate edit, telling more than a
+# word replaced, so a copy that lacks the sentence its parent dropped is not taken for the
+# wire's. Words count up to EVENT_WORDS per event.
 COST_EDIT = 1.0
 COST_WORD = 0.1
 COST_ADD = 1.0
 COST_ADD_WORD = 0.02
-COST_TRIM = 0.2
-COST_TRIM_WORD = 0.002
+COST_DROP = 1.2
+COST_DROP_WORD = 0.002
 COST_SHARED_WORD = 0.06
+# Changes copies make on their own all the time (the parent's opening, a dateline or an update
+# note, dropped; its end trimmed) cost COST_COMMON, plus COST_DROP_WORD a word:
+# two copies that both made one are as likely siblings as copy and copy of copy (the change is
+# weak evidence of shared ancestry), and as the child lacking text is cheap and the child having
+# text its parent lacks is not, the fuller text is the likelier origin.
+COST_COMMON = 0.2
 EVENT_WORDS = 40
 # Time: WEIGHT_TIME * tanh(hours / TIME_SCALE_HOURS): being published first matters, being
 # published much earlier does not. Across outlets it weighs less than one inherited edit on each
@@ -657,7 +675,8 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, cache of each outlet's names).
 _STATE: (
-    tuple[dict[str, Document], Sequence[Pair], dict[str, str], dict[str | None, list[str]]] | None
+    tuple[Mapping[str, Document], Sequence[Pair], dict[str, str], dict[str | None, list[str]]]
+    | None
 ) = None
 # Clusters are spread over worker processes when there are at least this many.
 PARALLEL_CLUSTERS = 64
@@ -671,20 +690,65 @@ def infer_lineage(
     Each cluster's tree is inferred on its own, in `jobs` worker processes when there are many
     clusters; the result does not depend on `jobs`.
     """
+    return infer_lineage_and_directions(documents, pairs, jobs=jobs)[0]
+
+
+def infer_lineage_and_directions(
+    documents: Sequence[Document], pairs: Sequence[Pair], *, jobs: int = 1
+) -> tuple[tuple[ReuseCluster, ...], tuple[Pair, ...]]:
+    """The reuse clusters (see `infer_lineage`), and the pairs, where the two texts alone could
+    not tell the direction ("unknown"), oriented by the lineage tree of their cluster.
+
+    The tree orders two documents from the evidence of the whole cluster (edits the others
+    share, credit, the agency at the root); a pair takes that order, with direction "text", when
+    one document is above the other and turning any hop between them round would cost the tree
+    more than LINEAGE_DIRECTION_MARGIN. Other pairs are returned as given.
+    """
     global _STATE
     tasks = [
         (number, spans, passage_refs)
         for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
     ]
-    _STATE = ({doc.id: doc for doc in documents}, pairs, _acronym_owners(documents), {})
+    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {})
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                return tuple(pool.map(_cluster_lineage, tasks, chunksize=16))
-        return tuple(_cluster_lineage(task) for task in tasks)
+                results = list(pool.map(_cluster_lineage, tasks, chunksize=16))
+        else:
+            results = [_cluster_lineage(task) for task in tasks]
     finally:
         _STATE = None
+    # A pair in several clusters takes the order its clearest tree gives.
+    upper: dict[int, tuple[float, str]] = {}
+    for _, orders in results:
+        for pair_index, (margin, ancestor) in orders.items():
+            if pair_index not in upper or margin > upper[pair_index][0]:
+                upper[pair_index] = (margin, ancestor)
+    oriented = list(pairs)
+    for pair_index, (margin, ancestor) in upper.items():
+        pair = pairs[pair_index]
+        if pair.direction == "unknown" and margin > LINEAGE_DIRECTION_MARGIN:
+            oriented[pair_index] = _turned(pair, ancestor)
+    return tuple(cluster for cluster, _ in results), tuple(oriented)
+
+
+def _turned(pair: Pair, source: str) -> Pair:
+    """`pair` with `source` as its source and direction "text" (its passages turned round when
+    `source` was the target)."""
+    if source == pair.source:
+        return attrs.evolve(pair, direction="text")
+    return Pair(
+        source=pair.target,
+        target=pair.source,
+        direction="text",
+        similarity=pair.similarity,
+        source_coverage=pair.target_coverage,
+        target_coverage=pair.source_coverage,
+        passages=sorted(
+            (p.reversed() for p in pair.passages), key=lambda p: (p.source_start, p.target_start)
+        ),
+    )
 
 
 def _names_of(document: Document) -> list[str]:
@@ -700,8 +764,10 @@ def _names_of(document: Document) -> list[str]:
 
 def _cluster_lineage(
     task: tuple[int, Sequence[tuple[str, int, int]], Sequence[tuple[int, int]]],
-) -> ReuseCluster:
-    """One reuse cluster (number, member spans, (pair, passage) references) with its tree."""
+) -> tuple[ReuseCluster, dict[int, tuple[float, str]]]:
+    """One reuse cluster (number, member spans, (pair, passage) references) with its tree, and
+    the order the tree gives its pairs: pair index -> (margin, the document above the other),
+    the margin being the least the tree loses with a hop between the two turned round."""
     assert _STATE is not None
     by_id, pairs, _, _ = _STATE
     names_of = _names_of
@@ -722,12 +788,16 @@ def _cluster_lineage(
     documents_in = list(member_spans)
     if kind == "quote":
         # Outlets quoting the same statement: nobody copied anybody.
-        return ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ())
+        return (
+            ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()),
+            {},
+        )
     words = {doc: max(1, _count_words(by_id[doc].text, member_spans[doc])) for doc in member_spans}
     graph = nx.DiGraph()
     root_node = "\x00root"
     scores: dict[str, dict[str, float]] = defaultdict(dict)
     credited: set[str] = set()
+    evidence = []
     for pair_index, group in per_pair.items():
         pair = pairs[pair_index]
         for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
@@ -742,9 +812,13 @@ def _cluster_lineage(
             if credits_child:
                 credited.add(child)
             credits_parent = bool(find_credit(by_id[child].text, names_of(by_id[parent])))
-            scores[child][parent] = _parent_score(
-                by_id[parent], by_id[child], cost, credits_child, credits_parent
-            )
+            evidence.append((parent, child, cost, credits_child, credits_parent))
+    for parent, child, cost, credits_child, credits_parent in evidence:
+        # Copies take from the agency (the document other members credit) more often than from
+        # each other: where the text cannot tell, the agency is the likelier parent.
+        scores[child][parent] = _parent_score(
+            by_id[parent], by_id[child], cost, credits_child, credits_parent or parent in credited
+        )
     # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
     # unexplained: the same for every member, so it never favours a short text as origin.
     typical = sorted(words.values())[len(words) // 2]
@@ -769,6 +843,11 @@ def _cluster_lineage(
     roots = [child for parent, child in tree.edges() if parent == root_node]
     descendants = {root: len(nx.descendants(tree, root)) for root in roots}
     roots.sort(key=lambda r: (-descendants[r], _time_key(by_id[r]), r))
+    margins = {
+        child: _turn_margin(scores, tree, parent, child)
+        for parent, child in tree.edges()
+        if parent != root_node
+    }
     edges: list[LineageEdge] = []
     for parent, child in sorted(tree.edges(), key=lambda e: (str(e[0]), str(e[1]))):
         if parent == root_node:
@@ -788,14 +867,51 @@ def _cluster_lineage(
             LineageEdge(
                 parent,
                 child,
-                _confidence(scores[child], parent),
+                _confidence(scores[child], parent, margins[child]),
                 mutations,
                 credited=credit is not None,
                 credit=credit,
             )
         )
     versions = _versions(by_id, documents_in)
-    return ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
+    cluster = ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
+    return cluster, _tree_orders(tree, margins, pair_of, root_node)
+
+
+def _turn_margin(
+    scores: dict[str, dict[str, float]], tree: nx.DiGraph, parent: str, child: str
+) -> float:
+    """What the tree loses with the hop parent -> child turned round: the child in the parent's
+    place (under the parent's parent, or wherever it fits best), the parent under the child.
+    Zero for two copies nothing tells apart."""
+    (grand,) = tree.predecessors(parent)
+    kept = scores[child][parent] + scores[parent][grand]
+    elsewhere = max(score for candidate, score in scores[child].items() if candidate != parent)
+    turned = scores[parent][child] + scores[child].get(grand, elsewhere)
+    return kept - turned
+
+
+def _tree_orders(
+    tree: nx.DiGraph,
+    margins: dict[str, float],
+    pair_of: dict[frozenset[str], int],
+    root_node: str,
+) -> dict[int, tuple[float, str]]:
+    """For each pair of the cluster whose documents the tree puts one above the other: pair
+    index -> (the least margin of the hops between them, the upper document)."""
+    orders: dict[int, tuple[float, str]] = {}
+    for node in margins:
+        margin, upper = margins[node], node
+        while True:
+            (upper,) = tree.predecessors(upper)
+            if upper == root_node:
+                break
+            pair_index = pair_of.get(frozenset((node, upper)))
+            if pair_index is not None:
+                orders[pair_index] = (margin, upper)
+            if upper in margins:
+                margin = min(margin, margins[upper])
+    return orders
 
 
 def _origin(tree: nx.DiGraph, node: str, root_node: str) -> str:
@@ -817,7 +933,7 @@ def _event_cost(old: int, new: int) -> float:
     if new >= SENTENCE_WORDS and 4 * old <= new:
         return COST_ADD + COST_ADD_WORD * min(new - old, EVENT_WORDS)
     if old >= SENTENCE_WORDS and 4 * new <= old:
-        return COST_TRIM + COST_TRIM_WORD * min(old - new, EVENT_WORDS)
+        return COST_DROP + COST_DROP_WORD * min(old - new, EVENT_WORDS)
     return COST_EDIT + COST_WORD * min(max(old, new), EVENT_WORDS)
 
 
@@ -855,23 +971,56 @@ def _change_cost(
             old = len(TOKEN_PATTERN.findall(edit.source_text))
             new = len(TOKEN_PATTERN.findall(edit.target_text))
             cost += _event_cost(old, new)
-    # Text between the passages, and text of the cluster, that one side has and the other lacks.
-    # Cluster text the child has and this parent lacks came from elsewhere: every word of it
-    # counts (COST_SHARED_WORD). Text the child alone has is its own addition, one event.
-    targets = [(p.target_start, p.target_end) for p in passages]
-    for start, end in _uncovered(_with_hull(child_spans, targets), targets):
-        words = len(TOKEN_PATTERN.findall(child.text, start, end))
-        shared = sum(
-            len(TOKEN_PATTERN.findall(child.text, max(start, a), min(end, b)))
-            for a, b in child_spans
-            if a < end and start < b
-        )
-        if words:
-            cost += _event_cost(0, words) + COST_SHARED_WORD * shared
-    sources = [(p.source_start, p.source_end) for p in passages]
-    for start, end in _uncovered(_with_hull(parent_spans, sources), sources):
-        cost += _event_cost(len(TOKEN_PATTERN.findall(parent.text, start, end)), 0)
+    # Text outside the passages, gap by gap (before the first passage, between two, after the
+    # last), that one side has and the other lacks (words both have at either end of the gap are
+    # text the alignment left out, not a change). Text the parent alone has, the child dropped;
+    # text the child alone has is its own addition, one event; cluster text the child has and
+    # this parent lacks came from elsewhere: every word of it counts (COST_SHARED_WORD).
+    targets = sorted((p.target_start, p.target_end) for p in passages)
+    sources = sorted((p.source_start, p.source_end) for p in passages)
+    child_gaps = _gaps(child.text, _with_hull(child_spans, targets), targets)
+    parent_gaps = _gaps(parent.text, _with_hull(parent_spans, sources), sources)
+    for gap in child_gaps.keys() | parent_gaps.keys():
+        new_tokens, new_spans = child_gaps.get(gap, ([], []))
+        old_tokens, _ = parent_gaps.get(gap, ([], []))
+        head = 0
+        while head < min(len(old_tokens), len(new_tokens)) and old_tokens[head] == new_tokens[head]:
+            head += 1
+        tail = 0
+        while (
+            tail < min(len(old_tokens), len(new_tokens)) - head
+            and old_tokens[-1 - tail] == new_tokens[-1 - tail]
+        ):
+            tail += 1
+        old, new = len(old_tokens) - head - tail, len(new_tokens) - head - tail
+        if old and not new and gap in (0, len(passages)):
+            # The parent's opening (a dateline, an update note) or its end, dropped.
+            cost += COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
+        elif old:
+            cost += _event_cost(old, 0)
+        if new:
+            shared = sum(
+                1
+                for start, _ in new_spans[head : len(new_spans) - tail]
+                if any(a <= start < b for a, b in child_spans)
+            )
+            cost += _event_cost(0, new) + COST_SHARED_WORD * shared
     return cost
+
+
+def _gaps(
+    text: str, spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
+) -> dict[int, tuple[list[str], list[tuple[int, int]]]]:
+    """The words of `spans` outside the sorted `covered` spans, by gap: 0 before the first
+    covered span, k after the k-th."""
+    gaps: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
+    for start, end in _uncovered(spans, covered):
+        gap = sum(1 for _, b in covered if b <= start)
+        tokens, places = gaps.setdefault(gap, ([], []))
+        for match in TOKEN_PATTERN.finditer(text, start, end):
+            tokens.append(match.group())
+            places.append(match.span())
+    return {gap: item for gap, item in gaps.items() if item[0]}
 
 
 def _with_hull(
@@ -924,18 +1073,21 @@ def _same_outlet(first: Document, second: Document) -> bool:
     return bool(first.outlet) and first.outlet == second.outlet
 
 
-def _confidence(candidates: dict[str, float], chosen: str) -> float:
-    """Softmax share of the chosen parent's score among all candidate parents (root included)."""
-    top = max(candidates.values())
+def _confidence(candidates: dict[str, float], chosen: str, margin: float) -> float:
+    """Softmax share of the chosen parent's score among all candidate parents (root included)
+    and the hop turned round (scored `margin` below the chosen one, see `_turn_margin`): two
+    copies nothing tells apart get 0.5 at most, however alike they are."""
+    top = max(*candidates.values(), candidates[chosen] - margin)
     exps = {k: math.exp(CONFIDENCE_SHARPNESS * (v - top)) for k, v in candidates.items()}
-    return min(1.0, max(0.0, exps[chosen] / sum(exps.values())))
+    turned = math.exp(CONFIDENCE_SHARPNESS * (candidates[chosen] - margin - top))
+    return min(1.0, max(0.0, exps[chosen] / (sum(exps.values()) + turned)))
 
 
 def _time_key(document: Document) -> str:
     return document.published or "9999"
 
 
-def _versions(by_id: dict[str, Document], documents: Sequence[str]) -> tuple[str, ...]:
+def _versions(by_id: Mapping[str, Document], documents: Sequence[str]) -> tuple[str, ...]:
     """Documents of one outlet in one cluster: versions of one story (updates, corrections)."""
     by_outlet: dict[str, list[str]] = defaultdict(list)
     for doc in documents:
@@ -991,6 +1143,7 @@ __all__ = [
     "find_credit",
     "hop_mutations",
     "infer_lineage",
+    "infer_lineage_and_directions",
     "orient_pair",
     "outlet_names",
     "passage_kind",

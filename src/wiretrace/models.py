@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -194,7 +194,8 @@ class Pair:
     """Two documents that share reused text; `source` is the inferred origin, `target` the copy.
 
     `direction` says how the origin was chosen: "published" (earlier publication time),
-    "text" (inferred from the texts: the fuller text is taken as the origin), or "unknown".
+    "text" (inferred from the texts: an update marker, a credit, the fuller text, or where the two
+    texts cannot tell, the lineage tree of their cluster), or "unknown".
     `source_coverage`/`target_coverage` are the shares of each text's characters inside passages;
     `similarity` is the share of both texts' words that align (2 * matched / total).
     """
@@ -274,6 +275,26 @@ class ReuseCluster:
 
 
 @attrs.frozen
+class BoilerplateSpan:
+    """Text that `document`'s outlet repeats across many of its documents (a newsletter blurb, a
+    footer, a bio): [start, end) in the document's original text, and that text.
+
+    A span runs from the first to the last word of a run of boilerplate words; it makes neither
+    candidates nor passages (see `wiretrace.boilerplate`).
+    """
+
+    document: str
+    start: int = attrs.field(validator=_non_negative)
+    end: int = attrs.field(validator=_non_negative)
+    text: str
+
+    @end.validator
+    def _check_end(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.start:
+            raise ValueError(f"end {value} < start {self.start}")
+
+
+@attrs.frozen
 class Skipped:
     """An input that was not read as a document, and why (`line` is 1-based for JSONL/CSV)."""
 
@@ -315,21 +336,34 @@ class Trace:
     own_share: float = attrs.field(validator=_unit_interval)
 
 
+def _as_documents(documents: Iterable[Document]) -> Sequence[Document]:
+    from wiretrace.corpus import Corpus
+
+    return documents if isinstance(documents, Corpus) else tuple(documents)
+
+
 @attrs.frozen
 class Report:
-    """Everything one run found: the documents read, the reusing pairs, what was skipped, and
-    notices about the inputs read."""
+    """Everything one run found: the documents read, the reusing pairs, what was skipped,
+    notices about the inputs read, and the boilerplate found in the documents (sorted by document
+    order, then start)."""
 
-    documents: tuple[Document, ...] = attrs.field(converter=tuple)
+    documents: Sequence[Document] = attrs.field(converter=_as_documents)
+    """A tuple, or a `wiretrace.corpus.Corpus` (texts on disk) from `find_reuse`."""
     pairs: tuple[Pair, ...] = attrs.field(converter=tuple)
     skipped: tuple[Skipped, ...] = attrs.field(default=(), converter=tuple)
     settings: Any = None
     clusters: tuple[ReuseCluster, ...] = attrs.field(default=(), converter=tuple)
     notices: tuple[Notice, ...] = attrs.field(default=(), converter=tuple)
     traces: tuple[Trace, ...] = attrs.field(default=(), converter=tuple)
+    boilerplate: tuple[BoilerplateSpan, ...] = attrs.field(default=(), converter=tuple)
 
     def document(self, document_id: str) -> Document:
         """The document with this id (KeyError if it is not in the report)."""
+        from wiretrace.corpus import Corpus
+
+        if isinstance(self.documents, Corpus):
+            return self.documents[self.documents.position(document_id)]
         for doc in self.documents:
             if doc.id == document_id:
                 return doc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -17,13 +18,25 @@ import attrs
 import numpy as np
 
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
-from wiretrace.boilerplate import boilerplate_mask, salted
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, salted
 from wiretrace.config import Settings
+from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError
 from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_counts
-from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
-from wiretrace.lineage import infer_lineage, orient_pair, passage_kind
-from wiretrace.models import Document, Notice, Pair, Passage, Report, Skipped
+from wiretrace.ingest import (
+    DEFAULT_MAX_DOCUMENT_CHARS,
+    FieldMap,
+    load_documents,
+    read_inputs,
+    sort_out,
+)
+from wiretrace.lineage import (
+    infer_lineage,
+    infer_lineage_and_directions,
+    orient_pair,
+    passage_kind,
+)
+from wiretrace.models import BoilerplateSpan, Document, Notice, Pair, Passage, Report, Skipped
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_signatures, compute_window_signatures_batch
 from wiretrace.spill import DEFAULT_PARTITIONS, Spill
@@ -32,6 +45,9 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
 
 _CHUNK = 64
+# Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
+# group's pairs together (see `locality_order`).
+_ALIGN_CHUNK = 256
 
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
@@ -181,30 +197,109 @@ def _count_chunk(bounds: tuple[int, int]) -> np.ndarray:
     )
 
 
-def _sketch_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _sketch_chunk(
+    bounds: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray, list[BoilerplateSpan]]:
+    """The chunk's LSH keys, their owners, and the boilerplate spans of its documents (the sketch
+    stage sees every document once, with its boilerplate mask)."""
     assert _SETTINGS is not None
     documents = _DOCUMENTS[bounds[0] : bounds[1]]
     tokens = [tokenize(document.text) for document in documents]
-    keys, owners, _ = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
-    return keys, (owners + bounds[0]).astype(np.int32)
+    keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
+    spans = [
+        span
+        for document, document_tokens, mask in zip(documents, tokens, masks, strict=True)
+        for span in boilerplate_spans(document, document_tokens, mask)
+    ]
+    return keys, (owners + bounds[0]).astype(np.int32), spans
+
+
+class _PreparedDocuments:
+    """The align stage's documents with their tokens and boilerplate masks, kept in each worker
+    for the latest documents up to `limit` words: a document is in many candidate pairs, and its
+    tokens object also keys align.py's caches of per-text data (seed n-grams, sentences)."""
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        self.limit, self.words = limit, 0
+        self.entries: OrderedDict[int, tuple[Document, Tokens, np.ndarray | None]] = OrderedDict()
+
+    def get(self, number: int) -> tuple[Document, Tokens, np.ndarray | None]:
+        """Document `number` of `_DOCUMENTS`, its tokens and its mask (None: no boilerplate)."""
+        found = self.entries.get(number)
+        if found is not None:
+            self.entries.move_to_end(number)
+            return found
+        assert _SETTINGS is not None
+        document = _DOCUMENTS[number]
+        tokens = tokenize(document.text)
+        mask = _masked_hashes(document, tokens, _SETTINGS, _BOILERPLATE)[1]
+        found = (document, tokens, mask if mask.any() else None)
+        self.entries[number] = found
+        self.words += len(tokens)
+        # The two latest stay: they are the pair being aligned.
+        while self.words > self.limit and len(self.entries) > 2:
+            self.words -= len(self.entries.popitem(last=False)[1][1])
+        return found
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.words = 0
+
+
+_PREPARED = _PreparedDocuments()
 
 
 def _align_chunk(pairs: np.ndarray) -> list[Pair | None]:
-    """Align a chunk of candidate pairs; each document is tokenized once per chunk."""
+    """Align a chunk of candidate pairs (documents are prepared once per worker, see
+    `_PreparedDocuments`)."""
     assert _SETTINGS is not None
-    docs, settings = _DOCUMENTS, _SETTINGS
-    prepared: dict[int, tuple[Tokens, np.ndarray | None]] = {}
-    for number in np.unique(pairs).tolist():
-        tokens = tokenize(docs[number].text)
-        mask = _masked_hashes(docs[number], tokens, settings, _BOILERPLATE)[1]
-        prepared[number] = (tokens, mask if mask.any() else None)
     results = []
     for a, b in pairs.tolist():
-        (tokens_a, mask_a), (tokens_b, mask_b) = prepared[a], prepared[b]
+        first, first_tokens, first_mask = _PREPARED.get(a)
+        second, second_tokens, second_mask = _PREPARED.get(b)
         results.append(
-            align_documents(docs[a], tokens_a, docs[b], tokens_b, settings, mask_a, mask_b)
+            align_documents(
+                first, first_tokens, second, second_tokens, _SETTINGS, first_mask, second_mask
+            )
         )
     return results
+
+
+def locality_order(pairs: np.ndarray) -> np.ndarray:
+    """An order of candidate `pairs` (rows of two document numbers) in which a document's pairs
+    come close together, so the documents a worker keeps are the ones it needs next.
+
+    Documents are numbered depth first over the pair graph (from a least connected document;
+    of a document's neighbours, the least connected is visited first), and pairs sorted by their
+    later-numbered, then earlier-numbered document: a same-story group's pairs follow one another.
+    """
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.int64)
+    nodes, inverse = np.unique(pairs, return_inverse=True)
+    ends = inverse.reshape(pairs.shape)
+    sides = np.concatenate([ends[:, 0], ends[:, 1]])
+    others = np.concatenate([ends[:, 1], ends[:, 0]])
+    degree = np.bincount(sides, minlength=len(nodes))
+    # Each document's neighbours, most connected first (pushed first, so visited last).
+    grouped = others[np.lexsort((others, -degree[others], sides))].tolist()
+    offsets = np.concatenate([[0], np.cumsum(degree)]).tolist()
+    rank = [-1] * len(nodes)
+    visited = 0
+    for start in np.argsort(degree, kind="stable").tolist():
+        stack = [start]
+        while stack:
+            node = stack.pop()
+            if rank[node] >= 0:
+                continue
+            rank[node] = visited
+            visited += 1
+            stack.extend(
+                neighbour
+                for neighbour in grouped[offsets[node] : offsets[node + 1]]
+                if rank[neighbour] < 0
+            )
+    ranks = np.array(rank, dtype=np.int64)[ends]
+    return np.lexsort((ranks.min(axis=1), ranks.max(axis=1)))
 
 
 def _run(
@@ -302,16 +397,9 @@ def find_reuse(
     """
     global _DOCUMENTS, _BOILERPLATE, _SETTINGS
     settings = Settings.from_options(options, base=settings)
-    docs = [as_document(item, position) for position, item in enumerate(documents)]
-    seen: dict[str, int] = {}
-    for position, doc in enumerate(docs):
-        if doc.id in seen:
-            raise InputError(
-                f"duplicate document id {doc.id!r} (also documents[{seen[doc.id]}]); "
-                "ids must be unique",
-                input=f"documents[{position}]",
-            )
-        seen[doc.id] = position
+    # Texts go to a file as they are read (memory holds ids and metadata); the report reads
+    # them back from it.
+    docs = Corpus.collect(as_document(item, position) for position, item in enumerate(documents))
     workers = settings.workers
     bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
     sizes = [end - start for start, end in bounds]
@@ -327,36 +415,51 @@ def find_reuse(
                 + [_frequent(part["keys"], settings.boilerplate_docs) for part in shingles]
             )
         scale = max(len(docs), 1)
+        boilerplate: list[BoilerplateSpan] = []
         with Spill({"owners": np.dtype(np.int32)}, partitions=spill_partitions) as buckets:
-            for keys, owners in _run(
+            for keys, owners, spans in _run(
                 _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
             ):
                 buckets.add(keys, owners=owners)
+                boilerplate.extend(spans)
             counted = [
                 bucket_pairs(part["keys"], part["owners"], settings.max_bucket, scale)
                 for part in buckets
             ]
         candidates = merge_pair_counts(counted, settings.min_hits, scale)
         del counted
-        chunks = [candidates[k : k + _CHUNK] for k in range(0, len(candidates), _CHUNK)]
-        pairs = [
-            pair
-            for output in _run(
-                _align_chunk,
-                chunks,
-                workers,
-                "align",
-                len(candidates),
-                progress,
-                [len(chunk) for chunk in chunks],
+        # Aligned in an order that keeps each worker's prepared documents in use; the pairs
+        # found are put back in candidate order.
+        order = locality_order(candidates)
+        scheduled = candidates[order]
+        chunks = [scheduled[k : k + _ALIGN_CHUNK] for k in range(0, len(scheduled), _ALIGN_CHUNK)]
+        _PREPARED.clear()
+        found: list[tuple[int, Pair]] = [
+            (position, pair)
+            for output, positions in zip(
+                _run(
+                    _align_chunk,
+                    chunks,
+                    workers,
+                    "align",
+                    len(candidates),
+                    progress,
+                    [len(chunk) for chunk in chunks],
+                ),
+                (order[k : k + _ALIGN_CHUNK].tolist() for k in range(0, len(order), _ALIGN_CHUNK)),
+                strict=True,
             )
-            for pair in output
+            for position, pair in zip(positions, output, strict=True)
             if pair is not None
         ]
+        pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
     finally:
+        _PREPARED.clear()
         _DOCUMENTS, _SETTINGS = (), None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
-    return build_report(docs, pairs, skipped=skipped, notices=notices, settings=settings)
+    return build_report(
+        docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate
+    )
 
 
 def _frequent(values: np.ndarray, min_count: int) -> np.ndarray:
@@ -372,19 +475,24 @@ def build_report(
     skipped: Iterable[Skipped] = (),
     notices: Iterable[Notice] = (),
     settings: Settings | None = None,
+    boilerplate: Iterable[BoilerplateSpan] = (),
 ) -> Report:
     """The Report of a run from its documents and aligned pairs (in any order): pairs sorted by
-    similarity, then ids, and lineage inferred. Every engine (local, Spark) ends here."""
+    similarity, then ids, and lineage inferred; `boilerplate` spans are given in document order,
+    then start. Every engine (local, Spark) ends here."""
     ordered = sorted(pairs, key=lambda pair: (-pair.similarity, pair.source, pair.target))
+    # Pairs the two texts could not orient take the order of their cluster's lineage tree.
+    clusters, oriented = infer_lineage_and_directions(
+        documents, ordered, jobs=settings.workers if settings is not None else 1
+    )
     return Report(
         documents=documents,
-        pairs=ordered,
+        pairs=sorted(oriented, key=lambda pair: (-pair.similarity, pair.source, pair.target)),
         skipped=tuple(skipped),
         settings=settings,
-        clusters=infer_lineage(
-            documents, ordered, jobs=settings.workers if settings is not None else 1
-        ),
+        clusters=clusters,
         notices=tuple(notices),
+        boilerplate=tuple(boilerplate),
     )
 
 
@@ -464,17 +572,21 @@ def find_reuse_in(
     """
     settings = Settings.from_options(options, base=settings)
     field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
-    loaded = load_documents(
+    skipped: list[Skipped] = []
+    notices: list[Notice] = []
+    stream = read_inputs(
         [str(path) for path in inputs],
         field_map=field_map,
-        on_error=on_error,
+        on_error=on_error,  # type: ignore[arg-type]
         encoding=encoding,
         max_document_chars=max_document_chars,
     )
+    # Read as a stream: find_reuse stores each text as it comes; skipped inputs and notices
+    # are complete once the documents are.
     return find_reuse(
-        loaded.documents,
-        skipped=loaded.skipped,
-        notices=loaded.notices,
+        sort_out(stream, skipped, notices),
+        skipped=skipped,
+        notices=notices,
         progress=progress,
         settings=settings,
         spill_partitions=spill_partitions,

@@ -4,9 +4,10 @@ The stages are the ones `wiretrace.find_reuse` runs, called per document or per 
 executors: `pipeline.read_tokens` (tokens and outlet-salted shingle hashes) in a map stage,
 boilerplate found by a distributed count and broadcast, `pipeline.sketch_tokens` (window LSH keys)
 in a second map stage, LSH buckets grouped in a shuffle into candidate pairs with the rule of
-`index.candidate_pairs`, and `pipeline.align_documents` on the executors. The pairs and passages
-are the same as the local engine's for the same documents in the same order and the same settings;
-every hash is blake2b- or numpy-based, so keys agree across processes and machines.
+`index.candidate_pairs`, and `pipeline.align_documents` on the executors. The pairs, passages
+and boilerplate spans are the same as the local engine's for the same documents in the same order
+and the same settings; every hash is blake2b- or numpy-based, so keys agree across processes and
+machines.
 
 This is the only module that imports pyspark (`pip install 'wiretrace[spark]'`), and only when
 one of its functions is called, so ``import wiretrace.spark`` works without it.
@@ -25,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from wiretrace.boilerplate import boilerplate_spans
 from wiretrace.config import Settings
 from wiretrace.errors import InputError, MissingDependencyError
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
 from wiretrace.ingest.fields import document_from_mapping
-from wiretrace.models import Document, Edit, Notice, Pair, Passage, Report, Skipped
+from wiretrace.models import BoilerplateSpan, Document, Edit, Notice, Pair, Passage, Report, Skipped
 from wiretrace.pipeline import Progress, align_documents, build_report, read_tokens, sketch_tokens
 from wiretrace.shingle import tokenize
 
@@ -46,7 +48,10 @@ _READ = (
     "struct<id:string,text:string,outlet:string,published:string,title:string,url:string,"
     "problem:string,hashes:array<bigint>>"
 )
-_SKETCH = "struct<keys:array<bigint>,mask:binary>"
+_SKETCH = (
+    "struct<keys:array<bigint>,mask:binary,"
+    "boilerplate:array<struct<start:int,end:int,text:string>>>"
+)
 _EDIT = (
     "struct<op:string,source_start:int,source_end:int,target_start:int,target_end:int,"
     "source_text:string,target_text:string>"
@@ -84,17 +89,20 @@ class ReuseTables:
       `find_reuse` was asked for none.
     - `skipped`: id, reason -- documents left out (empty text, or bad records with
       ``on_error="skip"``).
+    - `boilerplate`: document, start, end, text -- one row per `wiretrace.BoilerplateSpan`: text
+      the document's outlet repeats across `boilerplate_docs` or more of its documents.
     """
 
     pairs: DataFrame
     passages: DataFrame
     clusters: DataFrame | None
     skipped: DataFrame
+    boilerplate: DataFrame
     settings: Settings
 
     def unpersist(self) -> None:
         """Release the cached results."""
-        for frame in (self.pairs, self.passages, self.clusters, self.skipped):
+        for frame in (self.pairs, self.passages, self.clusters, self.skipped, self.boilerplate):
             if frame is not None:
                 frame.unpersist()
 
@@ -144,11 +152,17 @@ def _read(row: Any, settings: Settings) -> tuple[Any, ...]:
     return (*fields, None, _as_signed(hashes))
 
 
-def _sketch(row: Any, settings: Settings, boilerplate: Any) -> tuple[list[int], bytes | None]:
-    """Stage 2: the document's distinct LSH keys, and its boilerplate word mask (packed bits)."""
+def _sketch(
+    row: Any, settings: Settings, boilerplate: Any
+) -> tuple[list[int], bytes | None, list[tuple[int, int, str]]]:
+    """Stage 2: the document's distinct LSH keys, its boilerplate word mask (packed bits), and its
+    boilerplate spans."""
     doc = _document(row)
-    keys, mask = sketch_tokens(doc, tokenize(doc.text), settings, boilerplate.value)
-    return _as_signed(np.unique(keys)), (None if mask is None else np.packbits(mask).tobytes())
+    tokens = tokenize(doc.text)
+    keys, mask = sketch_tokens(doc, tokens, settings, boilerplate.value)
+    spans = [(span.start, span.end, span.text) for span in boilerplate_spans(doc, tokens, mask)]
+    packed = None if mask is None else np.packbits(mask).tobytes()
+    return _as_signed(np.unique(keys)), packed, spans
 
 
 @functools.lru_cache(maxsize=64)
@@ -385,11 +399,22 @@ def find_reuse(
             "position",
             functions.struct(*DOCUMENT_COLUMNS).alias("doc"),
             sketch(functions.struct(*DOCUMENT_COLUMNS)).alias("sketch"),
-        ).select("position", "sketch.keys", functions.struct("doc.*", "sketch.mask").alias("doc"))
+        ).select(
+            "position",
+            "sketch.keys",
+            "sketch.boilerplate",
+            functions.struct("doc.*", "sketch.mask").alias("doc"),
+        )
         sketches = sketches.persist(keep)
         cached.append(sketches)
         context.setJobDescription("wiretrace: sketch documents (LSH keys)")
         sketches.count()
+        boilerplate_table = (
+            sketches.select(col("doc.id").alias("document"), functions.explode("boilerplate"))
+            .select("document", "col.start", "col.end", "col.text")
+            .persist(keep)
+        )
+        boilerplate_table.count()
         skipped = numbered.where(col("problem").isNotNull()).select(
             "id", col("problem").alias("reason")
         )
@@ -436,6 +461,7 @@ def find_reuse(
         passages=passages,
         clusters=find_clusters(pairs) if clusters else None,
         skipped=skipped,
+        boilerplate=boilerplate_table,
         settings=settings,
     )
 
@@ -503,14 +529,20 @@ def _passage(row: Any) -> Passage:
     )
 
 
+def _wanted(spark: SparkSession, ids: set[str]) -> DataFrame:
+    """A one-column DataFrame (`id`) of the given ids, for a broadcast semi-join."""
+    return _pyspark().broadcast(
+        spark.createDataFrame([(item,) for item in sorted(ids)], "id string")
+    )
+
+
 def _paired_documents(documents: DataFrame, ids: set[str]) -> list[Document]:
     """The documents named in `ids`, in row order (only these rows reach the driver)."""
     functions = _pyspark()
     prepared = _prepare(documents).withColumn("position", functions.monotonically_increasing_id())
-    wanted = _spark_of(documents).createDataFrame([(item,) for item in sorted(ids)], "id string")
     rows = (
         prepared.withColumn("id", functions.col("id").cast("string"))
-        .join(functions.broadcast(wanted), "id", "left_semi")
+        .join(_wanted(_spark_of(documents), ids), "id", "left_semi")
         .orderBy("position")
         .collect()
     )
@@ -528,7 +560,8 @@ def collect_report(
 
     `documents` are the documents as `Document` records (the report lists them all, as the local
     engine does), or the documents DataFrame (then only the documents in some pair are collected
-    and listed). `skipped` defaults to the rows `find_reuse` skipped.
+    and listed). `skipped` defaults to the rows `find_reuse` skipped. The report's boilerplate
+    spans are those of the documents it lists.
     """
     from pyspark.sql import DataFrame
 
@@ -550,16 +583,37 @@ def collect_report(
         )
         for row in tables.pairs.collect()
     ]
+    boilerplate = tables.boilerplate
     if isinstance(documents, DataFrame):
         docs = _paired_documents(documents, {p.source for p in pairs} | {p.target for p in pairs})
+        wanted = _wanted(_spark_of(documents), {doc.id for doc in docs})
+        boilerplate = boilerplate.join(
+            wanted.withColumnRenamed("id", "document"), "document", "left_semi"
+        )
     else:
         docs = list(documents)
+    position = {doc.id: number for number, doc in enumerate(docs)}
+    spans = sorted(
+        (
+            BoilerplateSpan(row.document, row.start, row.end, row.text)
+            for row in boilerplate.collect()
+            if row.document in position
+        ),
+        key=lambda span: (position[span.document], span.start),
+    )
     if skipped is None:
         skipped = [
             Skipped(input=f"documents[id={row.id!r}]", line=None, reason=row.reason)
             for row in tables.skipped.collect()
         ]
-    return build_report(docs, pairs, skipped=skipped, notices=notices, settings=tables.settings)
+    return build_report(
+        docs,
+        pairs,
+        skipped=skipped,
+        notices=notices,
+        settings=tables.settings,
+        boilerplate=spans,
+    )
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ into `Document` records."""
 from wiretrace.ingest.decode import DEFAULT_MAX_DOCUMENT_CHARS
 from wiretrace.ingest.fields import FieldMap
 from wiretrace.ingest.html import Article, extract_article
-from wiretrace.ingest.readers import Loaded, load_documents, read_inputs
+from wiretrace.ingest.readers import Loaded, load_documents, read_inputs, sort_out
 
 __all__ = [
     "DEFAULT_MAX_DOCUMENT_CHARS",
@@ -14,4 +14,5 @@ __all__ = [
     "extract_article",
     "load_documents",
     "read_inputs",
+    "sort_out",
 ]

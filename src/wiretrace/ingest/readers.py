@@ -87,23 +87,31 @@ def load_documents(
     max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
 ) -> Loaded:
     """Read every input into memory; see `read_inputs` for the arguments and the errors."""
-    documents: list[Document] = []
     skipped: list[Skipped] = []
     notices: list[Notice] = []
-    for item in read_inputs(
+    stream = read_inputs(
         inputs,
         field_map=field_map,
         on_error=on_error,
         encoding=encoding,
         max_document_chars=max_document_chars,
-    ):
+    )
+    documents = tuple(sort_out(stream, skipped, notices))
+    return Loaded(documents=documents, skipped=tuple(skipped), notices=tuple(notices))
+
+
+def sort_out(
+    items: Iterable[Document | Skipped | Notice], skipped: list[Skipped], notices: list[Notice]
+) -> Iterator[Document]:
+    """The documents of a `read_inputs` stream, as they come; its `Skipped` and `Notice`
+    records are appended to `skipped` and `notices` on the way."""
+    for item in items:
         if isinstance(item, Skipped):
             skipped.append(item)
         elif isinstance(item, Notice):
             notices.append(item)
         else:
-            documents.append(item)
-    return Loaded(documents=tuple(documents), skipped=tuple(skipped), notices=tuple(notices))
+            yield item
 
 
 def read_inputs(

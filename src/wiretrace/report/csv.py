@@ -11,6 +11,7 @@ import csv
 import io
 from typing import Any
 
+from wiretrace.corpus import documents_by_id
 from wiretrace.models import Report
 
 COLUMNS = (
@@ -53,7 +54,7 @@ def render_csv(report: Report, *, bom: bool = False) -> str:
     With `bom`, the text starts with a byte-order mark: Excel then reads the file as UTF-8
     (without it, Excel assumes the system's legacy code page and garbles non-ASCII text).
     """
-    documents = {doc.id: doc for doc in report.documents}
+    documents = documents_by_id(report.documents)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)

@@ -13,7 +13,7 @@ import hashlib
 import html
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from wiretrace.corpus import documents_by_id
 from wiretrace.lineage import version_label
-from wiretrace.models import Document, Pair, Passage, Report, ReuseCluster
+from wiretrace.models import BoilerplateSpan, Document, Pair, Passage, Report, ReuseCluster
 from wiretrace.report.json import SCHEMA
 from wiretrace.shingle import TOKEN_PATTERN
 
@@ -157,10 +158,22 @@ def _page_data(report: Report) -> dict[str, Any]:
     in_use = {side for pair in report.pairs for side in (pair.source, pair.target)}
     in_use |= {m.document for cluster in report.clusters for m in cluster.members}
     pair_of = {frozenset((p.source, p.target)): n for n, p in enumerate(report.pairs)}
+    # Boilerplate spans by document; their texts (one outlet's footer repeats) are listed once.
+    boilerplate_of: dict[str, list[BoilerplateSpan]] = {}
+    for span in report.boilerplate:
+        boilerplate_of.setdefault(span.document, []).append(span)
+    boilerplate_texts: dict[str, int] = {}
 
     documents = []
     for doc in report.documents:
         shares, own = source_shares(doc, as_target.get(doc.id, []))
+        # [start, end] in UTF-16, the text's number, and the code point offsets if they differ.
+        boilerplate = []
+        for span in boilerplate_of.get(doc.id, []):
+            at = [js[doc.id](span.start), js[doc.id](span.end)]
+            number = boilerplate_texts.setdefault(span.text, len(boilerplate_texts))
+            cp = [span.start, span.end]
+            boilerplate.append([*at, number, *(cp if cp != at else [])])
         documents.append(
             {
                 "id": doc.id,
@@ -176,6 +189,7 @@ def _page_data(report: Report) -> dict[str, Any]:
                 "best": round(best.get(doc.id, 0.0), 4),
                 "sources": [[n, round(share, 4), round(cov, 4)] for n, share, cov in shares],
                 "own": round(own, 4),
+                **({"boilerplate": boilerplate} if boilerplate else {}),
             }
         )
     edge_of: dict[int, list[int]] = {}
@@ -248,6 +262,7 @@ def _page_data(report: Report) -> dict[str, Any]:
         "documents": documents,
         "pairs": pairs,
         "clusters": clusters,
+        "boilerplate": list(boilerplate_texts),
         "mutationLabels": {name: list(labels) for name, labels in MUTATION_LABELS.items()},
     }
 
@@ -321,7 +336,7 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
 
 
-def _cluster_text(cluster: ReuseCluster, documents: dict[str, Document]) -> str:
+def _cluster_text(cluster: ReuseCluster, documents: Mapping[str, Document]) -> str:
     for member in cluster.members:
         if member.document == cluster.root:
             return documents[member.document].text[member.start : member.end]
@@ -330,7 +345,7 @@ def _cluster_text(cluster: ReuseCluster, documents: dict[str, Document]) -> str:
 
 
 def _overview(report: Report) -> str:
-    documents = {doc.id: doc for doc in report.documents}
+    documents = documents_by_id(report.documents)
     position = {doc.id: number for number, doc in enumerate(report.documents)}
     outlets = {doc.outlet for doc in report.documents if doc.outlet}
     dated = [doc for doc in report.documents if doc.published_at is not None]
@@ -350,6 +365,15 @@ def _overview(report: Report) -> str:
         ("Pairs", f"{len(report.pairs):,}", f"{passages:,} reused passages"),
         ("Clusters", f"{len(report.clusters):,}", "texts carried by several documents"),
     ]
+    if report.boilerplate:
+        holding = len({span.document for span in report.boilerplate})
+        cards.append(
+            (
+                "Boilerplate",
+                f"{len(report.boilerplate):,} spans",
+                f"in {holding:,} documents: text their outlet repeats; not counted as reuse",
+            )
+        )
     parts = [
         '<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>'
     ]

@@ -6,8 +6,10 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from wiretrace.corpus import documents_by_id
 from wiretrace.lineage import taken_version, version_label
 from wiretrace.models import (
+    BoilerplateSpan,
     Document,
     Edit,
     Mutation,
@@ -66,7 +68,7 @@ def passage_to_dict(passage: Passage, source: Document, target: Document) -> dic
     }
 
 
-def pair_to_dict(pair: Pair, documents: dict[str, Document]) -> dict[str, Any]:
+def pair_to_dict(pair: Pair, documents: Mapping[str, Document]) -> dict[str, Any]:
     """One pair of documents and all its passages."""
     source, target = documents[pair.source], documents[pair.target]
     return {
@@ -93,7 +95,7 @@ def mutation_to_dict(mutation: Mutation) -> dict[str, Any]:
     }
 
 
-def cluster_to_dict(cluster: ReuseCluster, documents: dict[str, Document]) -> dict[str, Any]:
+def cluster_to_dict(cluster: ReuseCluster, documents: Mapping[str, Document]) -> dict[str, Any]:
     """One reuse cluster: its members, its lineage tree and the mutations on every edge."""
     return {
         "id": cluster.id,
@@ -137,6 +139,11 @@ def credits_to_list(report: Report) -> list[dict[str, Any]]:
     ]
 
 
+def boilerplate_to_dict(span: BoilerplateSpan) -> dict[str, Any]:
+    """A span of text its outlet repeats across many of its documents (not news reuse)."""
+    return {"document": span.document, "start": span.start, "end": span.end, "text": span.text}
+
+
 def skipped_to_dict(skipped: Skipped) -> dict[str, Any]:
     """An input that was not read, and why."""
     return {"input": skipped.input, "line": skipped.line, "reason": skipped.reason}
@@ -150,7 +157,7 @@ def notice_to_dict(notice: Notice) -> dict[str, Any]:
 def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
     """The report's top-level keys in order, each with its value; the long lists (documents,
     pairs, clusters, ...) as iterators, so a writer need not hold them all as data at once."""
-    documents = {doc.id: doc for doc in report.documents}
+    documents = documents_by_id(report.documents)
     yield "schema", SCHEMA
     yield (
         "summary",
@@ -161,6 +168,8 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
             "skipped": len(report.skipped),
             "clusters": len(report.clusters),
             "notices": len(report.notices),
+            "boilerplate": len(report.boilerplate),
+            "boilerplate_documents": len({span.document for span in report.boilerplate}),
         },
     )
     yield "settings", report.settings.to_dict() if report.settings is not None else None
@@ -168,6 +177,7 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
     yield "pairs", (pair_to_dict(pair, documents) for pair in report.pairs)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
     yield "credits", credits_to_list(report)
+    yield "boilerplate", (boilerplate_to_dict(span) for span in report.boilerplate)
     yield "skipped", (skipped_to_dict(item) for item in report.skipped)
     yield "notices", (notice_to_dict(item) for item in report.notices)
     if report.traces:  # only a trace (`wiretrace trace`, `Index.trace`) has this section

@@ -7,6 +7,7 @@ colour terminal), readable when piped to a file as well.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from rich.padding import Padding
 from rich.text import Text
 from rich.tree import Tree
 
+from wiretrace.corpus import documents_by_id
 from wiretrace.models import Document, Mutation, Pair, Passage, Report, ReuseCluster
 
 
@@ -41,7 +43,9 @@ def word_diff(source: Document, passage: Passage) -> Text:
     return text
 
 
-def _pair_section(number: int, pair: Pair, documents: dict[str, Document]) -> list[RenderableType]:
+def _pair_section(
+    number: int, pair: Pair, documents: Mapping[str, Document]
+) -> list[RenderableType]:
     source, target = documents[pair.source], documents[pair.target]
     lines: list[RenderableType] = [
         Text.assemble(
@@ -97,7 +101,7 @@ def _mutation_line(mutation: Mutation) -> Text:
     return line
 
 
-def _cluster_tree(cluster: ReuseCluster, documents: dict[str, Document]) -> Tree:
+def _cluster_tree(cluster: ReuseCluster, documents: Mapping[str, Document]) -> Tree:
     """A cluster's lineage as a tree: each child under its parent, with the hop's mutations."""
     label = Text.assemble(
         (f"Cluster {cluster.id}", "bold"),
@@ -130,6 +134,40 @@ def _cluster_tree(cluster: ReuseCluster, documents: dict[str, Document]) -> Tree
 
 
 MAX_NOTICES_SHOWN = 20
+MAX_BOILERPLATE_OUTLETS = 20
+BOILERPLATE_EXAMPLES = 3
+
+
+def _boilerplate_section(report: Report, documents: Mapping[str, Document]) -> list[Text]:
+    """Boilerplate found, per outlet (most spans first): its count and its commonest texts."""
+    by_outlet: dict[str, list[tuple[str, str]]] = {}
+    for span in report.boilerplate:
+        outlet = documents[span.document].outlet or "(no outlet)"
+        by_outlet.setdefault(outlet, []).append((span.document, " ".join(span.text.split())))
+    spans = len(report.boilerplate)
+    lines = [
+        Text.assemble(
+            ("Boilerplate: ", "bold"),
+            f"{spans} span{'' if spans == 1 else 's'} in "
+            f"{len({span.document for span in report.boilerplate})} documents (text an outlet "
+            "repeats in many articles; not reuse)",
+        )
+    ]
+    ranked = sorted(by_outlet.items(), key=lambda item: (-len(item[1]), item[0]))
+    for outlet, found in ranked[:MAX_BOILERPLATE_OUTLETS]:
+        lines.append(
+            Text(
+                f"  {outlet}: {len(found)} spans in {len({doc for doc, _ in found})} documents",
+                style="bold",
+            )
+        )
+        for text, count in Counter(text for _, text in found).most_common(BOILERPLATE_EXAMPLES):
+            lines.append(Text(f'    {count} x "{_short(text, 88)}"', style="dim"))
+    if len(ranked) > MAX_BOILERPLATE_OUTLETS:
+        more = len(ranked) - MAX_BOILERPLATE_OUTLETS
+        lines.append(Text(f"  ... and {more} more outlets (the JSON report lists every span)"))
+    lines.append(Text(""))
+    return lines
 
 
 def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
@@ -138,13 +176,14 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
     )
-    documents = {doc.id: doc for doc in report.documents}
+    documents = documents_by_id(report.documents)
     passages = sum(len(pair.passages) for pair in report.pairs)
     console.print(
         Text(
             f"wiretrace: {len(report.documents)} documents, {len(report.pairs)} pairs with reuse, "
             f"{passages} passages, {len(report.skipped)} skipped"
-            + (f", {len(report.notices)} notices" if report.notices else ""),
+            + (f", {len(report.notices)} notices" if report.notices else "")
+            + (f", {len(report.boilerplate)} boilerplate spans" if report.boilerplate else ""),
             style="bold",
         )
     )
@@ -158,6 +197,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     if not report.pairs:
         console.print("No reused passages found.")
         console.print()
+    if report.boilerplate:
+        for line in _boilerplate_section(report, documents):
+            console.print(line)
     for trace in report.traces:
         console.print(Text(f"Sources of {trace.article}:", style="bold"))
         for item in trace.sources:

@@ -11,7 +11,7 @@
   var PREFIX = { documents: "doc-", pairs: "pair-", clusters: "cluster-" };
   var DIRECTIONS = {
     published: "source published first",
-    text: "origin inferred from the texts (the fuller text)",
+    text: "origin inferred from the texts (credits, update marks, the fuller text, the cluster's tree)",
     unknown: "origin unknown (order as given)"
   };
   var HOUR = 3600000;
@@ -22,6 +22,9 @@
   var pairs = DATA.pairs;
   var clusters = DATA.clusters;
   var LABELS = DATA.mutationLabels;
+  var BOILERPLATE = DATA.boilerplate || [];
+  var BOILERPLATE_TITLE = "boilerplate: text this outlet repeats in many of its articles " +
+    "(a footer, blurb or bio); not counted as reuse";
 
   var state = { outlet: "all", from: null, to: null, minSim: 0, query: "" };
   var pages = { documents: 0, pairs: 0, clusters: 0 };
@@ -355,7 +358,29 @@
       add(item, el("p", "item-meta muted", "Source of " + plural(sourceOf[index].length, "other document") +
         " in this report."));
     }
+    if (doc.boilerplate) add(item, renderBoilerplate(doc));
     return item;
+  }
+
+  // Text the document's outlet repeats in many of its articles: listed, greyed, not reuse.
+  function renderBoilerplate(doc) {
+    var details = el("details", "boilerplate");
+    add(details, add(el("summary"), "Boilerplate: " + plural(doc.boilerplate.length, "span") +
+      " (text its outlet repeats in many articles; not counted as reuse)"));
+    var list = el("ul", "boilerplate-spans");
+    doc.boilerplate.forEach(function (span) {
+      var at = span.length > 3 ? [span[3], span[4]] : [span[0], span[1]];
+      var text = el("span", "bp", shorten(BOILERPLATE[span[2]] || "", 300));
+      text.title = BOILERPLATE_TITLE;
+      add(list, add(el("li"), el("span", "muted", "characters " + at[0] + "–" + at[1] + ": "), text));
+    });
+    add(details, list);
+    return details;
+  }
+
+  // A document's boilerplate spans as ranges of its text (UTF-16 offsets).
+  function boilerplateRanges(doc) {
+    return (doc.boilerplate || []).map(function (span) { return { a: span[0], b: span[1] }; });
   }
 
   // --- pairs ------------------------------------------------------------------------------
@@ -426,6 +451,7 @@
       add(body, hop);
     }
     var marks = pairMarks(pair);
+    marks.bp = { s: boilerplateRanges(source), t: boilerplateRanges(target) };
     var table = el("table", "sbs");
     add(table, add(el("colgroup"), el("col"), el("col")));
     add(table, add(el("thead"), add(el("tr"),
@@ -443,8 +469,8 @@
       alignedRows(passage, source.text || "", target.text || "").forEach(function (row) {
         var left = el("td", "src");
         var right = el("td", "tgt");
-        row.s.forEach(function (part) { renderPiece(left, source.text || "", part, "s", marks.s); });
-        row.t.forEach(function (part) { renderPiece(right, target.text || "", part, "t", marks.t); });
+        row.s.forEach(function (part) { renderPiece(left, source.text || "", part, "s", marks.s, marks.bp.s); });
+        row.t.forEach(function (part) { renderPiece(right, target.text || "", part, "t", marks.t, marks.bp.t); });
         add(tbody, add(el("tr"), left, right));
       });
     });
@@ -466,7 +492,7 @@
         var end = Math.min(side[1], side[0] + GAP_CHARS);
         add(cell, el("div", "gap-label", "not in a passage (" + (side[1] - side[0]) + " characters):"));
         var body = el("div", "gap-text");
-        renderPiece(body, side[2], { a: side[0], b: end, op: null }, side[3], marks[side[3]]);
+        renderPiece(body, side[2], { a: side[0], b: end, op: null }, side[3], marks[side[3]], marks.bp[side[3]]);
         if (end < side[1]) add(body, " …");
         add(cell, body);
       }
@@ -527,7 +553,7 @@
     return null;
   }
 
-  function renderPiece(cell, text, part, side, marks) {
+  function renderPiece(cell, text, part, side, marks, boilerplate) {
     if (part.a >= part.b) {
       if (part.op) {
         var gap = el("span", "gap", "‸");
@@ -537,7 +563,7 @@
       return;
     }
     var cuts = [part.a, part.b];
-    marks.forEach(function (mark) {
+    marks.concat(boilerplate).forEach(function (mark) {
       if (mark.b > part.a && mark.a < part.b) {
         if (mark.a > part.a) cuts.push(mark.a);
         if (mark.b < part.b) cuts.push(mark.b);
@@ -550,9 +576,11 @@
       if (from >= to) continue;
       var piece = text.slice(from, to);
       var mark = markAt(marks, from);
+      var boiler = markAt(boilerplate, from);
       var classes = [];
       if (part.op) classes.push(side === "s" ? "ed ed-src" : "ed ed-tgt");
       if (mark) classes.push(mutationClass(mark.type));
+      if (boiler) classes.push("bp");
       if (!classes.length) {
         add(cell, piece);
         continue;
@@ -562,8 +590,10 @@
         span.title = mutationName(mark.type);
         span.setAttribute("data-type", mark.type);
         if (mark.a === from) span.setAttribute("data-tag", mutationTag(mark.type));
-      } else {
+      } else if (part.op) {
         span.title = side === "s" ? "changed in the target" : "changed from the source";
+      } else {
+        span.title = BOILERPLATE_TITLE;
       }
       add(cell, span);
     }

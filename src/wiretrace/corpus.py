@@ -1,0 +1,190 @@
+"""A run's documents with their texts in a temporary file: memory holds only what is known of
+each document (id, outlet, date, title, url), so a corpus may be larger than memory.
+
+`find_reuse` collects its input into a `Corpus` as it is read, and every later stage (worker
+processes, lineage, the report renderers) reads a document's text back when it needs it. The
+file is deleted when the corpus is closed or garbage-collected. It is written where temporary
+files go (``TMPDIR``), which therefore needs room for the texts (their UTF-8 size).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, overload
+
+import numpy as np
+
+from wiretrace.errors import InputError, workspace_error
+from wiretrace.models import Document
+
+_ENCODING = ("utf-8", "surrogatepass")  # a str read with errors="surrogateescape" round-trips
+
+
+class Corpus(Sequence[Document]):
+    """Documents in input order, texts on disk; a `Sequence[Document]` that also finds by id.
+
+    Build one with `Corpus.collect(documents)`. Ids are unique. Each `corpus[k]` reads the
+    text back (a few recently read texts are cached); `by_id()` is a lazy mapping by id.
+    """
+
+    def __init__(self, directory: str | None = None) -> None:
+        self._directory = directory or tempfile.gettempdir()
+        try:
+            self._file = tempfile.TemporaryFile(prefix="wiretrace-texts-", dir=directory)  # noqa: SIM115
+        except OSError as error:
+            raise workspace_error(error, self._directory) from None
+        self._ends: list[int] = []
+        self._meta: list[tuple[str, str | None, str | None, str | None, str | None]] = []
+        self._positions: dict[str, int] = {}
+        self._offsets: np.ndarray | None = None
+        self._size = 0
+        self.chars = 0
+        """The number of characters of text held."""
+        self._text = lru_cache(maxsize=64)(self._read_text)
+
+    @classmethod
+    def collect(cls, documents: Iterable[Document], *, directory: str | None = None) -> Corpus:
+        """A corpus of `documents`, read once, in order. A repeated id raises InputError naming
+        both positions ("documents[k]")."""
+        corpus = cls(directory)
+        try:
+            for document in documents:
+                corpus._append(document)
+        except BaseException:
+            corpus.close()
+            raise
+        corpus._seal()
+        return corpus
+
+    def _append(self, document: Document) -> None:
+        position = len(self._meta)
+        first = self._positions.get(document.id)
+        if first is not None:
+            raise InputError(
+                f"duplicate document id {document.id!r} (also documents[{first}]); "
+                "ids must be unique",
+                input=f"documents[{position}]",
+            )
+        data = document.text.encode(*_ENCODING)
+        try:
+            self._file.write(data)
+        except OSError as error:
+            raise workspace_error(error, self._directory) from None
+        self._size += len(data)
+        self.chars += len(document.text)
+        self._ends.append(self._size)
+        self._positions[document.id] = position
+        self._meta.append(
+            (document.id, document.outlet, document.published, document.title, document.url)
+        )
+
+    def _seal(self) -> None:
+        try:
+            self._file.flush()
+        except OSError as error:
+            raise workspace_error(error, self._directory) from None
+        self._offsets = np.array([0, *self._ends], dtype=np.int64)
+        self._ends = []
+
+    def close(self) -> None:
+        """Delete the texts' file; the corpus cannot be read afterwards."""
+        self._file.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+    def _read_text(self, position: int) -> str:
+        assert self._offsets is not None, "the corpus is still being collected"
+        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        if start == end:
+            return ""
+        if self._file.closed:
+            raise ValueError("the corpus is closed")
+        # pread: no shared file position, so forked worker processes read side by side.
+        return os.pread(self._file.fileno(), end - start, start).decode(*_ENCODING)
+
+    def text(self, position: int) -> str:
+        """The text of the document at `position`."""
+        return self._text(position)
+
+    @overload
+    def __getitem__(self, position: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Document]: ...
+
+    def __getitem__(self, position: int | slice) -> Document | list[Document]:
+        if isinstance(position, slice):
+            return [self[k] for k in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        document_id, outlet, published, title, url = self._meta[position]
+        return Document(
+            id=document_id,
+            text=self._text(position),
+            outlet=outlet,
+            published=published,
+            title=title,
+            url=url,
+        )
+
+    def __iter__(self) -> Iterator[Document]:
+        for position in range(len(self)):
+            yield self[position]
+
+    def position(self, document_id: str) -> int:
+        """The position of the document with this id (KeyError when there is none)."""
+        return self._positions[document_id]
+
+    def by_id(self) -> Mapping[str, Document]:
+        """A mapping from id to document that reads each text only when it is looked up."""
+        return _ById(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Corpus | tuple | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A corpus sent to another process (or pickled) becomes a plain tuple of documents.
+        return (tuple, (list(self),))
+
+    def __repr__(self) -> str:
+        return f"<Corpus of {len(self)} documents, {self.chars:,} characters on disk>"
+
+
+class _ById(Mapping[str, Document]):
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+
+    def __getitem__(self, document_id: str) -> Document:
+        return self._corpus[self._corpus.position(document_id)]
+
+    def __contains__(self, document_id: object) -> bool:
+        return document_id in self._corpus._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._corpus._positions)
+
+    def __len__(self) -> int:
+        return len(self._corpus)
+
+
+def documents_by_id(documents: Sequence[Document]) -> Mapping[str, Document]:
+    """Documents by id: lazy for a `Corpus` (texts read when looked up), a dict otherwise."""
+    if isinstance(documents, Corpus):
+        return documents.by_id()
+    return {document.id: document for document in documents}

@@ -1,0 +1,124 @@
+"""The run's documents with texts on disk: what goes in comes back, in order, by position and id."""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import wiretrace
+from wiretrace.corpus import Corpus, documents_by_id
+from wiretrace.errors import InputError, WorkspaceError
+from wiretrace.ingest import load_documents
+from wiretrace.models import Document
+
+TEXTS = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXTS, max_size=12))
+def test_texts_come_back_exactly(texts: list[str]) -> None:
+    """Any text (lone surrogates and empty texts included) reads back as given, by position,
+    by slice and by id."""
+    documents = [
+        Document(id=f"d{k}", text=text, outlet="o" if k % 2 else None, published="2020-01-02")
+        for k, text in enumerate(texts)
+    ]
+    with Corpus.collect(documents) as corpus:
+        assert len(corpus) == len(documents)
+        assert list(corpus) == documents
+        assert corpus[1:4] == documents[1:4]
+        if documents:
+            assert corpus[-1] == documents[-1]
+        by_id = corpus.by_id()
+        assert all(by_id[doc.id] == doc for doc in documents)
+        assert corpus.chars == sum(len(text) for text in texts)
+        assert corpus == tuple(documents)
+
+
+def test_a_repeated_id_names_both_positions() -> None:
+    documents = [Document(id="a", text="x"), Document(id="b", text="y"), Document(id="a", text="z")]
+    with pytest.raises(InputError) as caught:
+        Corpus.collect(documents)
+    assert str(caught.value) == (
+        "documents[2]: duplicate document id 'a' (also documents[0]); ids must be unique"
+    )
+
+
+def test_out_of_range_and_missing_ids() -> None:
+    with Corpus.collect([Document(id="a", text="x")]) as corpus:
+        with pytest.raises(IndexError):
+            corpus[1]
+        with pytest.raises(KeyError):
+            corpus.by_id()["b"]
+        assert "a" in corpus.by_id() and "b" not in corpus.by_id()
+
+
+def test_a_closed_corpus_cannot_be_read() -> None:
+    corpus = Corpus.collect([Document(id="a", text="x")])
+    corpus.close()
+    with pytest.raises(ValueError, match="closed"):
+        corpus.text(0)
+
+
+def test_pickled_it_becomes_a_tuple() -> None:
+    documents = [Document(id="a", text="one"), Document(id="b", text="two")]
+    with Corpus.collect(documents) as corpus:
+        assert pickle.loads(pickle.dumps(corpus)) == tuple(documents)
+
+
+def test_documents_by_id_of_a_tuple_is_a_dict() -> None:
+    documents = (Document(id="a", text="one"),)
+    assert documents_by_id(documents) == {"a": documents[0]}
+
+
+def test_find_reuse_keeps_no_input_document() -> None:
+    """Texts go to disk as they are read: once find_reuse returns, none of the documents it was
+    given is still held (the report reads them back from its corpus)."""
+    corpus = load_documents(wiretrace.demo_corpus_path()).documents
+    given: list[weakref.ref[Document]] = []
+
+    def documents() -> Iterator[Document]:
+        for doc in corpus:
+            copy = Document(
+                id=doc.id, text=str(doc.text), outlet=doc.outlet, published=doc.published
+            )
+            given.append(weakref.ref(copy))
+            yield copy
+
+    report = wiretrace.find_reuse(documents(), jobs=1)
+    gc.collect()
+    assert isinstance(report.documents, Corpus)
+    assert len(given) == len(corpus)
+    assert [ref() for ref in given] == [None] * len(corpus)
+    assert [doc.text for doc in report.documents] == [doc.text for doc in corpus]
+    assert report.pairs
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing the texts to a full disk (/dev/full fails every write with ENOSPC) stops with a
+    message naming the folder and what to do, not a traceback from deep inside."""
+    monkeypatch.setattr(
+        "wiretrace.corpus.tempfile.TemporaryFile",
+        lambda **_: open("/dev/full", "w+b", buffering=0),  # noqa: SIM115
+    )
+    with pytest.raises(WorkspaceError) as caught:
+        Corpus.collect([Document(id="a", text="x" * 10_000)], directory="/scratch")
+    assert str(caught.value) == (
+        "cannot write the run's temporary files in /scratch (No space left on device); they "
+        "need room for the input texts and a few times that for working sets: set TMPDIR to a "
+        "folder on a disk with more room"
+    )
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match=r"in .*gone \(No such file or directory\)"):
+        Corpus(str(tmp_path / "gone"))

@@ -439,3 +439,22 @@ def test_lineage_in_worker_processes_equals_one_process(monkeypatch: pytest.Monk
     alone = lineage.infer_lineage(report.documents, report.pairs, jobs=1)
     assert lineage.infer_lineage(report.documents, report.pairs, jobs=2) == alone
     assert alone == report.clusters
+
+
+def test_a_huge_document_is_tokenized_and_sketched_in_pieces_with_exact_offsets() -> None:
+    """A document of ~3.5 million characters (tokenized in blocks, sketched in segments) and a
+    short article that copies 80 of its words from the middle: the passage is found at its
+    exact offsets in the huge text."""
+    huge = words(11, 500_000)
+    tokens = huge.split(" ")
+    copied = " ".join(tokens[250_000:250_080])
+    start = huge.index(copied)
+    small = f"An opening of our own here. {copied} And an ending of our own."
+    report = find_reuse([{"id": "huge", "text": huge}, {"id": "small", "text": small}], jobs=1)
+    assert len(huge) > 3_000_000
+    [pair] = report.pairs
+    [passage] = pair.passages
+    if pair.source == "small":
+        passage = passage.reversed()
+    assert (passage.source_start, passage.source_end) == (start, start + len(copied))
+    assert small[passage.target_start : passage.target_end] == copied

@@ -6,11 +6,12 @@ This is the only module that knows the order of the stages. Work is spread over 
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
 
 _CHUNK = 64
+_AHEAD = 3  # tasks in flight per worker process
 # Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
 # group's pairs together (see `locality_order`).
 _ALIGN_CHUNK = 256
@@ -323,8 +325,18 @@ def _run(
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for output, size in zip(pool.map(function, tasks), sizes, strict=True):
+        # At most a few tasks per worker are in flight, so finished outputs waiting to be
+        # consumed stay few whatever the number of tasks.
+        pending: deque[Future[Any]] = deque()
+        queued = iter(tasks)
+        for task in itertools.islice(queued, _AHEAD * workers):
+            pending.append(pool.submit(function, task))
+        for size in sizes:
+            output = pending.popleft().result()
+            for task in itertools.islice(queued, 1):
+                pending.append(pool.submit(function, task))
             yield output
+            del output
             done += size
             if progress:
                 progress(stage, done, total)

@@ -229,6 +229,28 @@ def test_compare_applies_setting_options(texts: Path) -> None:
     assert data["settings"]["min_length"] == 100
 
 
+def test_compare_finds_a_summary_with_summary_probability(texts: Path) -> None:
+    """The golden summary case (written for the project): no pair by default, the summary
+    passage with --summary-probability 0.35, inside the paragraph that summarises the source."""
+    case = json.loads((Path(__file__).parent / "golden" / "summary-inserted.json").read_text())
+    (texts / "source.txt").write_text(case["source"], encoding="utf-8")
+    (texts / "target.txt").write_text(case["target"], encoding="utf-8")
+    result = run("compare", "source.txt", "target.txt", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["pairs"] == []
+    options = ["--summary-probability", "0.35", "--format", "json"]
+    result = run("compare", "source.txt", "target.txt", *options)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["settings"]["summary_probability"] == 0.35
+    [pair] = data["pairs"]
+    passage = pair["passages"][0]
+    target_text = case["target"] if pair["target"] == "target.txt" else case["source"]
+    start = "target_start" if pair["target"] == "target.txt" else "source_start"
+    end = start.replace("start", "end")
+    assert case["target_excerpt"] in target_text[passage[start] : passage[end]]
+
+
 def test_missing_input_file_exits_1_with_a_one_line_message(texts: Path) -> None:
     """A missing file gives exit 1 and one line naming it on stderr, no traceback."""
     result = run("compare", "excerpt.txt", "missing.txt")

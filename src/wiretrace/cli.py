@@ -48,6 +48,22 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--min-length", type=int, help="Matched words a passage needs [15]."),
         click.option("--min-similarity", type=float, help="Word similarity a passage needs [0.5]."),
+        click.option(
+            "--sentence-similarity",
+            type=float,
+            help="Sentence likeness that seeds re-worded copy; 1.0: exact word seeds only [0.35].",
+        ),
+        click.option(
+            "--summary-probability",
+            type=float,
+            help="Report a summary where the summary model is this sure; 0.35 finds most "
+            "summaries but more same-story news [1.0: off].",
+        ),
+        click.option(
+            "--boilerplate-docs",
+            type=int,
+            help="Documents of one outlet that make its repeated text boilerplate [20].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

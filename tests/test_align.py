@@ -421,20 +421,24 @@ def test_sentences_split_at_end_punctuation_not_inside_numbers() -> None:
     assert [text[k : k + 5] for k in starts] == ["Price", "Wages", "Why d"]
 
 
+# A paragraph and its sentence-by-sentence re-wording (written for the tests).
+RESERVOIR = (
+    "The regional water authority said on Tuesday that the Karvel reservoir had fallen to 31 "
+    "percent of its capacity, the lowest level recorded since the dam was completed in 1974. "
+    "Engineers warned that without heavy rain in the coming weeks, towns along the lower valley "
+    "could face rationing by the middle of August."
+)
+RESERVOIR_REWORDED = (
+    "According to the regional authority for water, on Tuesday the reservoir of Karvel fell to "
+    "31 percent of capacity, which is the lowest level registered since the completion of the "
+    "dam in 1974. The engineers have warned that, if heavy rains do not come in the next weeks, "
+    "the towns of the lower valley could have rationing from the middle of August."
+)
+
+
 def test_translated_paragraph_is_found_only_with_sentence_seeds() -> None:
     """A paragraph re-worded sentence by sentence is found by sentence seeds, not word seeds."""
-    source = (
-        "The regional water authority said on Tuesday that the Karvel reservoir had fallen to 31 "
-        "percent of its capacity, the lowest level recorded since the dam was completed in 1974. "
-        "Engineers warned that without heavy rain in the coming weeks, towns along the lower valley "
-        "could face rationing by the middle of August."
-    )
-    target = (
-        "According to the regional authority for water, on Tuesday the reservoir of Karvel fell to "
-        "31 percent of capacity, which is the lowest level registered since the completion of the "
-        "dam in 1974. The engineers have warned that, if heavy rains do not come in the next weeks, "
-        "the towns of the lower valley could have rationing from the middle of August."
-    )
+    source, target = RESERVOIR, RESERVOIR_REWORDED
     assert compare(source, target, sentence_similarity=1.0).pairs == ()
     (pair,) = compare(source, target).pairs
     assert pair.source_coverage > 0.9
@@ -510,18 +514,7 @@ def test_small_clustering_equals_the_array_clustering(points: list[tuple[int, in
 
 def test_boilerplate_sentences_are_no_sentence_seeds() -> None:
     """Sentences made of masked (boilerplate) words seed no re-worded passage."""
-    source = (
-        "The regional water authority said on Tuesday that the Karvel reservoir had fallen to 31 "
-        "percent of its capacity, the lowest level recorded since the dam was completed in 1974. "
-        "Engineers warned that without heavy rain in the coming weeks, towns along the lower valley "
-        "could face rationing by the middle of August."
-    )
-    target = (
-        "According to the regional authority for water, on Tuesday the reservoir of Karvel fell to "
-        "31 percent of capacity, which is the lowest level registered since the completion of the "
-        "dam in 1974. The engineers have warned that, if heavy rains do not come in the next weeks, "
-        "the towns of the lower valley could have rationing from the middle of August."
-    )
+    source, target = RESERVOIR, RESERVOIR_REWORDED
     source_tokens, target_tokens = tokenize(source), tokenize(target)
     found = align.find_sentence_seeds(source, source_tokens, target, target_tokens, 0.35)
     assert found is not None and len(found[0]) > 0

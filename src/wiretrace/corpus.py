@@ -27,7 +27,7 @@ class Corpus(Sequence[Document]):
     """Documents in input order, texts on disk; a `Sequence[Document]` that also finds by id.
 
     Build one with `Corpus.collect(documents)`. Ids are unique. Each `corpus[k]` reads the
-    text back (a few recently read texts are cached); `by_id()` is a lazy mapping by id.
+    text back (the latest documents read are kept); `by_id()` is a lazy mapping by id.
     """
 
     def __init__(self, directory: str | None = None) -> None:
@@ -43,7 +43,7 @@ class Corpus(Sequence[Document]):
         self._size = 0
         self.chars = 0
         """The number of characters of text held."""
-        self._text = lru_cache(maxsize=64)(self._read_text)
+        self._document = lru_cache(maxsize=64)(self._read_document)
 
     @classmethod
     def collect(cls, documents: Iterable[Document], *, directory: str | None = None) -> Corpus:
@@ -102,19 +102,26 @@ class Corpus(Sequence[Document]):
     def __len__(self) -> int:
         return len(self._meta)
 
-    def _read_text(self, position: int) -> str:
+    def _read_document(self, position: int) -> Document:
         assert self._offsets is not None, "the corpus is still being collected"
         start, end = int(self._offsets[position]), int(self._offsets[position + 1])
-        if start == end:
-            return ""
         if self._file.closed:
             raise ValueError("the corpus is closed")
         # pread: no shared file position, so forked worker processes read side by side.
-        return os.pread(self._file.fileno(), end - start, start).decode(*_ENCODING)
+        data = os.pread(self._file.fileno(), end - start, start) if end > start else b""
+        document_id, outlet, published, title, url = self._meta[position]
+        return Document(
+            id=document_id,
+            text=data.decode(*_ENCODING),
+            outlet=outlet,
+            published=published,
+            title=title,
+            url=url,
+        )
 
     def text(self, position: int) -> str:
         """The text of the document at `position`."""
-        return self._text(position)
+        return self[position].text
 
     @overload
     def __getitem__(self, position: int) -> Document: ...
@@ -129,15 +136,7 @@ class Corpus(Sequence[Document]):
             position += len(self)
         if not 0 <= position < len(self):
             raise IndexError(position)
-        document_id, outlet, published, title, url = self._meta[position]
-        return Document(
-            id=document_id,
-            text=self._text(position),
-            outlet=outlet,
-            published=published,
-            title=title,
-            url=url,
-        )
+        return self._document(position)
 
     def __iter__(self) -> Iterator[Document]:
         for position in range(len(self)):

@@ -360,11 +360,6 @@ class Report:
 
     def document(self, document_id: str) -> Document:
         """The document with this id (KeyError if it is not in the report)."""
-        from wiretrace.corpus import Corpus
+        from wiretrace.corpus import documents_by_id
 
-        if isinstance(self.documents, Corpus):
-            return self.documents[self.documents.position(document_id)]
-        for doc in self.documents:
-            if doc.id == document_id:
-                return doc
-        raise KeyError(document_id)
+        return documents_by_id(self.documents)[document_id]

@@ -351,11 +351,8 @@ class RedisStore:
     def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
         hashes = np.asarray(hashes, dtype=np.uint64)
         unique = np.unique(hashes)
-        totals = np.zeros(len(unique), dtype=np.int64)
         found, counts = self._lookup(COUNTS, unique, at_least)
-        if len(found):
-            np.add.at(totals, np.searchsorted(unique, found), counts)
-        return totals[np.searchsorted(unique, hashes)] if len(unique) else totals
+        return lsm.counts_of(hashes, unique, found, counts)
 
     def fetch(
         self, numbers: Iterable[int], since: float | None = None, until: float | None = None

@@ -231,3 +231,14 @@ def may_reach(keys: np.ndarray, frequent: Sequence[np.ndarray], at_least: int) -
             where = np.minimum(np.searchsorted(listed, keys), len(listed) - 1)
             maybe |= listed[where] == keys
     return maybe
+
+
+def counts_of(
+    hashes: np.ndarray, unique: np.ndarray, found: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """The stored count of each of `hashes` (0 where none was found), given `unique` (its sorted
+    distinct values) and the counts `found` for some of them."""
+    totals = np.zeros(len(unique), dtype=np.int64)
+    if len(found):
+        np.add.at(totals, np.searchsorted(unique, found), counts)
+    return totals[np.searchsorted(unique, hashes)] if len(unique) else totals

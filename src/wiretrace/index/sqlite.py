@@ -302,15 +302,12 @@ class SQLiteStore:
     def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
         hashes = np.asarray(hashes, dtype=np.uint64)
         unique = np.unique(hashes)
-        totals = np.zeros(len(unique), dtype=np.int64)
         with _Reading(self):
             frequent = [self._frequent_keys(run) for run, _ in self._runs(COUNTS)]
             maybe = lsm.may_reach(unique, frequent, at_least)
             wanted = unique if maybe is None else unique[maybe]
             found, counts = self._lookup(COUNTS, wanted)
-        if len(found):
-            np.add.at(totals, np.searchsorted(unique, found), counts)
-        return totals[np.searchsorted(unique, hashes)] if len(unique) else totals
+        return lsm.counts_of(hashes, unique, found, counts)
 
     def fetch(
         self, numbers: Iterable[int], since: float | None = None, until: float | None = None

@@ -412,7 +412,8 @@ class Index:
         traces: list[Trace] = []
         spans: dict[str, list[BoilerplateSpan]] = {}
         for doc in docs:
-            found, trace, found_spans = self._trace_one(doc, start, end)
+            with self._store.snapshot():  # one state of the index, whatever a writer does
+                found, trace, found_spans = self._trace_one(doc, start, end)
             for source, pair in found:
                 documents.setdefault(source.id, source)
                 pairs.append(pair)

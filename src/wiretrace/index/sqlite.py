@@ -395,6 +395,10 @@ class SQLiteStore:
         """SQLite's `PRAGMA integrity_check` result ("ok" when the file is sound)."""
         return str(self._connection.execute("PRAGMA integrity_check").fetchone()[0])
 
+    def snapshot(self) -> _Reading:
+        """One read transaction around all the reads inside it (SQLite's WAL snapshot)."""
+        return _Reading(self)
+
     def close(self) -> None:
         self._connection.close()
 

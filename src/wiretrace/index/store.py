@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 import attrs
@@ -124,6 +125,12 @@ class Store(Protocol):
 
     def describe(self, top: int) -> dict[str, Any]:
         """Size, date range (POSIX seconds) and the `top` outlets by document count."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[Any]:
+        """A context in which every read sees the same state of the index, even while another
+        process writes (so a document replaced meanwhile is not found in one read and missing
+        in the next)."""
         ...
 
     def close(self) -> None:

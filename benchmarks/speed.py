@@ -384,7 +384,7 @@ def main() -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="signatures,report,scaling,memory")
-    parser.add_argument("--signature-articles", type=int, default=5000)
+    parser.add_argument("--signature-articles", type=int, default=20000)
     parser.add_argument("--report-articles", type=int, default=20000)
     parser.add_argument(
         "--sizes",

@@ -17,12 +17,13 @@ from wiretrace.shingle import (
     _tables,
     hash32,
     shingle_hashes,
+    shingle_hashes_plain,
     token_id,
     tokenize,
     tokenize_plain,
 )
 
-# Characters where the vectorised tokenizer has to get an edge right: apostrophes and number
+# Characters where the compiled tokenizer has to get an edge right: apostrophes and number
 # separators between (or not between) words and digits, combining marks, ligatures, characters
 # that case-fold to two, fullwidth forms, other scripts' digits, astral letters and ideographs.
 TRICKY = (
@@ -50,8 +51,8 @@ def test_token_offsets_slice_the_original_to_non_empty_strings(text: str) -> Non
 
 @PROPERTY
 @given(st.one_of(articles(), st.text(), st.text(alphabet=TRICKY, max_size=60)))
-def test_vectorised_tokenize_equals_the_plain_one(text: str) -> None:
-    """The vectorised tokenizer gives the spans of TOKEN_PATTERN.finditer and token_id's ids."""
+def test_compiled_tokenize_equals_the_plain_one(text: str) -> None:
+    """The compiled tokenizer gives the spans of TOKEN_PATTERN.finditer and token_id's ids."""
     fast, plain = tokenize(text), tokenize_plain(text)
     assert fast.starts.tolist() == plain.starts.tolist()
     assert fast.ends.tolist() == plain.ends.tolist()
@@ -197,6 +198,14 @@ def test_shingle_hashes_depend_only_on_the_n_gram(left: str, right: str, size: i
     inside = shingle_hashes(tokenize(right + " " + left).ids, size)
     if len(tokenize(left)) >= size:
         assert np.array_equal(inside[len(inside) - len(alone) :], alone)
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.integers(1, 8))
+def test_compiled_shingle_hashes_equal_the_plain_ones(ids: list[int], size: int) -> None:
+    """The compiled shingle hashes are the numpy reference's, for any ids and n-gram size."""
+    array = np.array(ids, dtype=np.uint64)
+    assert shingle_hashes(array, size).tolist() == shingle_hashes_plain(array, size).tolist()
 
 
 def test_shingles_are_order_sensitive() -> None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 import attrs
 import numpy as np
 
+from wiretrace import _kernels
 from wiretrace.normalize import normalize_word
 
 # Combining marks that belong inside words (Latin/Greek/Cyrillic diacritics, Hebrew and Arabic
@@ -81,7 +82,14 @@ def shingle_hashes(ids: np.ndarray, size: int) -> np.ndarray:
     """64-bit hashes of every run of `size` consecutive token ids (word n-grams).
 
     A text shorter than `size` tokens gives one shingle of all its tokens; an empty one gives none.
+    Hash k is h_size, where h_0 = 0 and h_j = mix64(h_(j-1) * 0x100000001B3 + ids[k + j - 1])
+    (`shingle_hashes_plain`, computed here by a compiled loop).
     """
+    return _kernels.shingle_hashes(np.ascontiguousarray(ids, dtype=np.uint64), int(size))
+
+
+def shingle_hashes_plain(ids: np.ndarray, size: int) -> np.ndarray:
+    """`shingle_hashes` with numpy: the reference the compiled loop is tested against."""
     count = len(ids)
     if count == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -90,7 +98,7 @@ def shingle_hashes(ids: np.ndarray, size: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         hashes = np.zeros(width, dtype=np.uint64)
         for k in range(size):
-            hashes = _mix64(hashes * np.uint64(0x100000001B3) + ids[k : k + width])
+            hashes = _mix64(hashes * _HASH_BASE + ids[k : k + width])
     return hashes
 
 
@@ -99,16 +107,25 @@ def hash32(hashes: np.ndarray) -> np.ndarray:
     return ((hashes >> np.uint64(32)) ^ hashes).astype(np.uint32)
 
 
-# --- Vectorised tokenizer -------------------------------------------------------------------
+# --- Compiled tokenizer ---------------------------------------------------------------------
 #
-# `tokenize` classifies every code point with a lookup table and finds the token runs with numpy,
-# giving exactly the spans TOKEN_PATTERN.finditer gives (tests compare the two on random text).
-# Token ids hash the normalized word's code points; for words whose characters normalize one to
-# one and on their own (ASCII, Latin, Greek, Cyrillic letters: nearly every word of the news
-# corpora) the hash is computed for all tokens at once from a per-character table, and the rest
-# (combining marks, ligatures, "ß", other scripts) go through `normalize_word` one by one.
+# `tokenize` classifies every code point with a lookup table and finds the token runs in one
+# compiled pass (`_kernels.tokenize`), giving exactly the spans TOKEN_PATTERN.finditer gives
+# (tests compare the two on random text). Token ids hash the normalized word's code points; for
+# words whose characters normalize one to one and on their own (ASCII, Latin, Greek, Cyrillic
+# letters: nearly every word of the news corpora) the hash is computed in the same pass from a
+# per-character table, and the rest (combining marks, ligatures, "ß", other scripts) go through
+# `normalize_word` one by one.
 
-_OTHER, _LETTER_CLASS, _MARK, _DIGIT, _CJK_CLASS, _APOSTROPHE, _SEPARATOR = range(7)
+_OTHER, _LETTER_CLASS, _MARK, _DIGIT, _CJK_CLASS, _APOSTROPHE, _SEPARATOR = (
+    _kernels.OTHER,
+    _kernels.LETTER,
+    _kernels.MARK,
+    _kernels.DIGIT,
+    _kernels.CJK,
+    _kernels.APOSTROPHE,
+    _kernels.SEPARATOR,
+)
 _SIMPLE_LIMIT = 0x0530  # below this (Latin, IPA, Greek, Cyrillic), letters normalize one to one
 _HASH_BASE = np.uint64(0x100000001B3)
 _LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
@@ -196,19 +213,6 @@ def word_hash(normal: str) -> int:
     return int(_finish(np.array([total], dtype=np.uint64), np.array([len(points)]))[0])
 
 
-def _runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """[start, end) of every run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.int8), [0]))))
-    return edges[0::2], edges[1::2]
-
-
-def _ragged(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, offsets): every position inside the spans, and its offset in its span."""
-    firsts = np.cumsum(lengths) - lengths
-    offsets = np.arange(int(lengths.sum())) - np.repeat(firsts, lengths)
-    return np.repeat(starts, lengths) + offsets, offsets
-
-
 _BLOCK_CHARS = 1 << 20
 """A longer text is tokenized a block at a time (cut after a white space, which no token holds),
 so its working arrays (several bytes per character) stay small."""
@@ -236,62 +240,25 @@ def tokenize(text: str) -> Tokens:
     return Tokens(starts=np.concatenate(starts), ends=np.concatenate(ends), ids=np.concatenate(ids))
 
 
+_NO_ASTRAL = np.zeros(0, dtype=np.uint8)
+
+
 def _tokenize_block(text: str) -> Tokens:
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    count = len(points)
-    classes_table, codes_table = _tables()
-    bmp = points < 0x10000
-    if bmp.all():
-        classes = classes_table[points]
-        codes = codes_table[points]
+    if text.isascii():
+        points = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        astral = _NO_ASTRAL
     else:
-        classes = np.zeros(count, dtype=np.uint8)
-        codes = np.zeros(count, dtype=np.uint64)
-        classes[bmp] = classes_table[points[bmp]]
-        codes[bmp] = codes_table[points[bmp]]
-        for point in np.unique(points[~bmp]).tolist():
-            classes[points == point] = _astral_class(point)
-    letter = classes == _LETTER_CLASS
-    digit = classes == _DIGIT
-    inner = np.zeros(count, dtype=bool)  # True where the next and previous characters exist
-    inner[1:-1] = True
-    # Words: runs of letters and marks that start at a letter, joined by an apostrophe that
-    # follows a letter or mark and precedes a letter.
-    wordish = letter | (classes == _MARK)
-    joins = inner & (classes == _APOSTROPHE)
-    joins[1:-1] &= wordish[:-2] & letter[2:]
-    word_starts, word_ends = _runs(wordish | joins)
-    if len(word_starts):
-        positions = np.where(letter, np.arange(count), count)
-        next_letter = np.minimum.accumulate(positions[::-1])[::-1]
-        word_starts = next_letter[word_starts]
-        keep = word_starts < word_ends
-        word_starts, word_ends = word_starts[keep], word_ends[keep]
-    # Numbers: runs of digits joined by one separator between two digits.
-    joins = inner & (classes == _SEPARATOR)
-    joins[1:-1] &= digit[:-2] & digit[2:]
-    number_starts, number_ends = _runs(digit | joins)
-    single = np.flatnonzero(classes == _CJK_CLASS)
-    starts = np.concatenate((word_starts, number_starts, single)).astype(np.int64)
-    ends = np.concatenate((word_ends, number_ends, single + 1)).astype(np.int64)
-    order = np.argsort(starts, kind="stable")
-    starts, ends = starts[order], ends[order]
-    lengths = ends - starts
-    ids = np.zeros(len(starts), dtype=np.uint64)
-    if len(starts):
-        positions, offsets = _ragged(starts, lengths)
-        lasts = np.cumsum(lengths) - 1
-        values = codes[positions]
-        # Per-token sums and counts of unknown characters as differences of running totals
-        # (np.add.reduceat costs far more per token).
-        with np.errstate(over="ignore"):
-            running = np.cumsum(values * _powers(int(lengths.max()))[offsets], dtype=np.uint64)
-            sums = running[lasts] - np.concatenate(([np.uint64(0)], running[lasts[:-1]]))
-        unknown = np.cumsum(values == 0)
-        complex_ = unknown[lasts] - np.concatenate(([0], unknown[lasts[:-1]]))
-        ids = _finish(sums, lengths)
-        for k in np.flatnonzero(complex_).tolist():
-            ids[k] = token_id(text[starts[k] : ends[k]])
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        astral = _NO_ASTRAL
+        outside = points >= 0x10000
+        if outside.any():
+            astral = np.zeros(len(points), dtype=np.uint8)
+            for point in np.unique(points[outside]).tolist():
+                astral[points == point] = _astral_class(point)
+    classes, codes = _tables()
+    starts, ends, ids, complex_ = _kernels.tokenize(points, classes, codes, astral)
+    for k in np.flatnonzero(complex_).tolist():
+        ids[k] = token_id(text[starts[k] : ends[k]])
     return Tokens(starts=starts, ends=ends, ids=ids)
 
 

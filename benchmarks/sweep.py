@@ -19,7 +19,9 @@ other pairs) on the fit half (even pairs of PAN's summary and no-plagiarism cate
 own-words pairs from other stories than the sweep's, and half of 1,500 random AllSides pairs on
 different stories), and prints them with the detection on the fit and held-out halves (odd PAN
 pairs, the sweep's own-words pairs, the other half of the different-story pairs) at several
-probabilities.
+probabilities, and on checks never used in fitting: own-words pairs of further AllSides stories,
+further different-story pairs, BBC 2005 same-category nearest neighbours (`--bbc`) and
+Reuters-21578 same-topic same-day pairs (`--reuters`), none sharing an 8-word run.
 
 `--lsh threshold=0.3,0.4,0.5` sweeps a candidate-search setting instead, with `find_reuse` on
 AllSides articles into which passages of other articles were planted (lightly re-worded): recall
@@ -218,6 +220,84 @@ def read_other_story_pairs(path: Path, count: int, seed: int = OTHER_STORY_SEED)
     return pairs
 
 
+# Checks of the summary model on news it was not fitted on (see `fit_summary`): own-words pairs
+# of other stories, other different-story pairs, BBC same-category neighbours, Reuters
+# same-topic same-day pairs.
+CHECK_STORY_SEED = 3
+CHECK_OTHER_SEED = 7
+BBC_EVERY = 7
+REUTERS_PAIRS = 400
+DEFAULT_BBC = DEFAULT_ALLSIDES.parents[1] / "bbc2005" / "articles.jsonl.gz"
+DEFAULT_REUTERS = DEFAULT_ALLSIDES.parents[1] / "reuters21578" / "articles.jsonl.gz"
+
+
+def _runs(text: str) -> set[int]:
+    return set(shingle_hashes(tokenize(text).ids, 8).tolist())
+
+
+def read_bbc_neighbour_pairs(path: Path, every: int = BBC_EVERY) -> list[dict]:
+    """BBC 2005 articles (every `every`-th) with their nearest neighbour in the same category by
+    tf-idf cosine of content stems, among the articles sharing no 8-word run with them (so
+    different texts on a close subject); each pair once."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    records = [record for record in records if record.get("text", "").strip()]
+    texts = [record["text"] for record in records]
+    stems = [_stem_ids(text, tokenize(text)) for text in texts]
+    runs = [_runs(text) for text in texts]
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for index, record in enumerate(records):
+        by_category[record["category"]].append(index)
+    pairs, seen = [], set()
+    for members in by_category.values():
+        vocabulary = numpy.unique(numpy.concatenate([stems[i][stems[i] >= 0] for i in members]))
+        counts = numpy.zeros((len(members), len(vocabulary)))
+        for row, index in enumerate(members):
+            words, number = numpy.unique(stems[index][stems[index] >= 0], return_counts=True)
+            counts[row, numpy.searchsorted(vocabulary, words)] = number
+        counts *= numpy.log(len(members) / (counts > 0).sum(0))
+        counts /= numpy.linalg.norm(counts, axis=1, keepdims=True) + 1e-12
+        similarity = counts @ counts.T
+        for row, index in enumerate(members):
+            if index % every:
+                continue
+            for column in numpy.argsort(-similarity[row]).tolist():
+                other = members[column]
+                if other == index or texts[other] == texts[index] or runs[index] & runs[other]:
+                    continue
+                if (min(index, other), max(index, other)) not in seen:
+                    seen.add((min(index, other), max(index, other)))
+                    pairs.append({"first": texts[index], "second": texts[other]})
+                break
+    return pairs
+
+
+def read_reuters_pairs(path: Path, count: int = REUTERS_PAIRS, seed: int = 1) -> list[dict]:
+    """`count` random pairs of Reuters-21578 articles (150+ words) sharing a topic and a day and
+    no 8-word run (updates and re-sends left out)."""
+    by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if len(record.get("text", "").split()) >= 150 and record.get("date"):
+                for topic in record.get("topics") or ():
+                    by_key[(topic, record["date"])].append(record["text"])
+    candidates = sorted(
+        (first, second)
+        for texts in by_key.values()
+        for first, second in itertools.combinations(sorted(set(texts)), 2)
+    )
+    rng = random.Random(seed)
+    rng.shuffle(candidates)
+    pairs = []
+    for first, second in candidates:
+        if not _runs(first) & _runs(second):
+            pairs.append({"first": first, "second": second})
+            if len(pairs) == count:
+                break
+    return pairs
+
+
 def _summary_case(item: tuple[str, str, str]) -> tuple[str, bool, bool, list[float]]:
     """(label, found by the other passes, too short for the model, summary features) of one
     (label, source, target)."""
@@ -280,6 +360,23 @@ def fit_summary(args: argparse.Namespace) -> int:
     for index, pair in enumerate(read_other_story_pairs(args.allsides, OTHER_STORY_PAIRS)):
         cases.append(("other-story", pair["first"], pair["second"]))
         halves.append(index % 2)
+    # Checks only (held out): news from other stories and other corpora.
+    seen |= {text for case in cases for text in case[1:]}
+    for pair in read_same_story_pairs(args.allsides, args.groups, CHECK_STORY_SEED):
+        if not pair["shared"] and pair["first"] not in seen and pair["second"] not in seen:
+            cases.append(("own-words (check)", pair["first"], pair["second"]))
+            halves.append(1)
+    for pair in read_other_story_pairs(args.allsides, OTHER_STORY_PAIRS // 2, CHECK_OTHER_SEED):
+        cases.append(("other-story (check)", pair["first"], pair["second"]))
+        halves.append(1)
+    for label, path, read in (
+        ("BBC neighbours", args.bbc, read_bbc_neighbour_pairs),
+        ("Reuters same topic", args.reuters, read_reuters_pairs),
+    ):
+        if path.exists():
+            for pair in read(path):
+                cases.append((label, pair["first"], pair["second"]))
+                halves.append(1)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(_summary_case, cases, chunksize=8))
     labels = numpy.array([result[0] for result in results])
@@ -300,28 +397,43 @@ def fit_summary(args: argparse.Namespace) -> int:
     print(f"_SUMMARY_WEIGHTS = ({', '.join(f'{w:.4f}' for w in weights)})")
     print(f"_SUMMARY_BIAS = {bias:.4f}")
     chance = 1.0 / (1.0 + numpy.exp(-(features @ weights + bias)))
+    columns = [
+        (side, label)
+        for side in (0, 1)
+        for label in ("summary-obfuscation", "no-plagiarism", "own-words", "other-story")
+    ]
+    columns += [(1, label) for label in CHECK_LABELS if (labels == label).any()]
     print()
     print(
-        "| summary_probability | summary (fit) | no-plag (fit) | own-words (fit) "
-        "| other-story (fit) | summary (held out) | no-plag (held out) | own-words (held out) "
-        "| other-story (held out) |"
+        "| summary_probability | "
+        + " | ".join(
+            f"{SHORT_LABELS.get(label, label)}{' (fit)' if side == 0 else ''}"
+            + ("" if label in CHECK_LABELS else " (held out)" if side else "")
+            for side, label in columns
+        )
+        + " |"
     )
-    print("|---:|" + "---:|" * 8)
+    print("|---:|" + "---:|" * len(columns))
     for threshold in (1.0, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.2):
+        reported = found | (~skipped & (chance >= threshold) & (threshold < 1.0))
         cells = []
-        for side in (0, 1):
-            for label in ("summary-obfuscation", "no-plagiarism", "own-words", "other-story"):
-                chosen = (half == side) & (labels == label)
-                reported = found | (~skipped & (chance >= threshold) & (threshold < 1.0))
-                cells.append(f"{reported[chosen].mean():.3f} ({chosen.sum()})")
+        for side, label in columns:
+            chosen = (half == side) & (labels == label)
+            cells.append(f"{reported[chosen].mean():.3f} ({chosen.sum()})")
         print(f"| {threshold} | " + " | ".join(cells) + " |")
     return 0
+
+
+CHECK_LABELS = ("own-words (check)", "other-story (check)", "BBC neighbours", "Reuters same topic")
+SHORT_LABELS = {"summary-obfuscation": "summary", "no-plagiarism": "no-plag"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=pan13.DEFAULT_DATA)
     parser.add_argument("--allsides", type=Path, default=DEFAULT_ALLSIDES)
+    parser.add_argument("--bbc", type=Path, default=DEFAULT_BBC, help="for --fit-summary")
+    parser.add_argument("--reuters", type=Path, default=DEFAULT_REUTERS, help="for --fit-summary")
     parser.add_argument("--every", type=int, default=4, help="every Nth PAN pair of a category")
     parser.add_argument("--groups", type=int, default=60, help="AllSides same-story groups")
     parser.add_argument("--grid", action="append", default=None, help="name=v1,v2,...")

@@ -596,6 +596,50 @@ def test_summary_model_needs_text_around_the_summary() -> None:
     assert found is None
 
 
+def _summary_measures(source: str, target: str) -> dict[str, float]:
+    """`summary.summary_features` of two texts, by measure name."""
+    source_tokens, target_tokens = tokenize(source), tokenize(target)
+    features, _ = summary.summary_features(
+        source,
+        source_tokens,
+        align._stem_ids(source, source_tokens),
+        target,
+        target_tokens,
+        align._stem_ids(target, target_tokens),
+    )
+    return dict(zip(summary.SUMMARY_FEATURES, features, strict=True))
+
+
+CONTEXT_MEASURE = next(name for name in summary.SUMMARY_FEATURES if "contexts" in name)
+
+
+def test_summary_measures_are_one_finite_value_per_named_measure() -> None:
+    """summary_features gives one finite value for each name in SUMMARY_FEATURES."""
+    source, target, _, _ = _inserted_summary()
+    measures = _summary_measures(source, target)
+    assert len(measures) == len(summary.SUMMARY_FEATURES)
+    assert all(np.isfinite(value) for value in measures.values())
+
+
+def test_summary_context_agreement_counts_a_name_among_the_same_words() -> None:
+    """A shared name used among the same content words in both texts agrees in context; the
+    same name among other words (a borrowed name) does not."""
+    source = (
+        "The central bank chair, known to all as Powell, warned that interest rates would stay "
+        "high while inflation remained stubborn across the economy this winter."
+    )
+    same = (
+        "Rates will stay high, Powell warned, as inflation remains stubborn in the economy and "
+        "the central bank watches prices."
+    )
+    borrowed = (
+        "The young striker Powell scored twice in the second half as the visitors won the cup "
+        "final in front of a sold-out crowd."
+    )
+    assert _summary_measures(source, same)[CONTEXT_MEASURE] == pytest.approx(np.log(2))
+    assert _summary_measures(source, borrowed)[CONTEXT_MEASURE] == 0.0
+
+
 # The fast paths of `align_pair` against their plain counterparts.
 
 

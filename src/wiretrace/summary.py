@@ -3,13 +3,16 @@
 A summary keeps few sentences and few word n-grams of its source, so neither word seeds nor
 sentence seeds find it. What it keeps are the source's names and terms, each used once or twice
 inside a text that is otherwise about something else. Texts covering one story in their own words
-share as many names, but they share their vocabulary all through and both repeat the story's main
-terms. A logistic model over a few such measures of a pair (`summary_features`) tells the two
-apart, though not without cost: unrelated articles naming the same people and places look alike
-too. It was fitted by `python benchmarks/sweep.py --fit-summary` on half of the PAN 2013 summary
-and no-plagiarism pairs and on AllSides pairs (same story in different words, and different
-stories) as negatives, and checked on the other half and other AllSides pairs; it is off by
-default (see benchmarks/README.md for the trade-off).
+share as many names, but they share their vocabulary all through, both repeat the story's main
+terms and names, and use a shared name among the same words. A logistic model over such measures
+of a pair (`summary_features`) tells the two apart, though not without cost: unrelated articles
+naming the same people and places once each look alike too, and two texts alone do not tell a
+name common in the news from a rare one. It was fitted by `python benchmarks/sweep.py
+--fit-summary` on half of the PAN 2013 summary and no-plagiarism pairs and on AllSides pairs
+(same story in different words, and different stories) as negatives, and checked on the other
+half, other AllSides stories, BBC and Reuters pairs. It is off by default: 0.45 finds 0.72 of
+PAN's summaries but still adds false reuse between news articles (see benchmarks/README.md for
+the trade-off).
 
 Used by `align.align_pair` where no other passage is found (setting `summary_probability`); the
 passage reported is the target's window densest in the source's content-word pairs, against the
@@ -40,40 +43,47 @@ _OPENERS[[ord(c) for c in '.!?:;"\u201c\u201d']] = True
 # Each text's content profile (see `_Profile`), kept while its tokens live (a text is in many
 # pairs).
 _PROFILES: weakref.WeakKeyDictionary[Tokens, _Profile] = weakref.WeakKeyDictionary()
-# Each text's names (distinct ids, counts), kept while its tokens live.
-_NAMES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
+# Each text's name marks (see `name_marks`), kept while its tokens live.
+_NAMES: weakref.WeakKeyDictionary[Tokens, np.ndarray] = weakref.WeakKeyDictionary()
+# A shared name's context is the content words within this many words of its uses (names left
+# out); the two texts' contexts agree when they share CONTEXT_AGREEMENT stems. Same-story texts
+# use a shared name among the same words ("Federal Reserve Chair Jerome Powell"); a text that
+# carries another's names in its own story uses them among its own words.
+CONTEXT_RADIUS = 8
+CONTEXT_AGREEMENT = 2
+# How many of the target's most used names are looked up in the source: a text that borrows
+# another's names keeps its own main names, which the source does not have.
+TOP_NAMES = 3
 
 SUMMARY_FEATURES = (
     "share of target words with a shared stem minus share of target stems shared",
     "shared content-word pairs in the target window (log)",
-    "shared content-word pairs outside the window (log)",
-    "source content stems found in the target (share)",
-    "target content stems found in the source (share)",
-    "shared content stems over the smaller text's stems",
     "tf cosine of the two texts' content stems",
-    "shared names over the smaller text's names (+ NAME_PRIOR)",
-    "shared names over the target's names (+ NAME_PRIOR)",
-    "shared names used once in the target (over shared names + NAME_PRIOR)",
-    "target words (log)",
-    "source words (log)",
+    "shared names used once as a name in the target (over shared names + NAME_PRIOR)",
+    "shared content stems used once in the target (log)",
+    "the window's share of the target (SUMMARY_WINDOW over target words)",
+    "shared names used once in the target as any word (log)",
+    "mean uses in the target of the shared names (log)",
+    "share of target names shared minus share of the target's other content stems shared",
+    "shared names whose contexts in the two texts share CONTEXT_AGREEMENT stems (log)",
+    "share of the target's TOP_NAMES most used names found in the source",
+    "share of source name uses that are shared minus the same share of target name uses",
 )
 _SUMMARY_WEIGHTS = (
-    -33.5827,
-    2.3376,
-    -0.4410,
-    24.7489,
-    -5.4146,
-    -22.0003,
-    -10.6172,
-    5.8249,
-    10.7048,
-    3.4651,
-    0.6310,
-    1.1900,
+    -22.1181,
+    2.1753,
+    -9.9773,
+    0.9955,
+    2.8927,
+    -4.7115,
+    -0.5277,
+    -1.2834,
+    20.7171,
+    -1.2788,
+    -0.5750,
+    6.3244,
 )
-_SUMMARY_BIAS = -18.7678
+_SUMMARY_BIAS = -11.2553
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -89,11 +99,12 @@ def _upper(points: np.ndarray) -> np.ndarray:
     return upper
 
 
-def name_ids(text: str, tokens: Tokens) -> np.ndarray:
-    """Word ids of the capitalised words that do not open a sentence (names, mostly): first
-    letter upper case, second not, and no end punctuation or quote since the previous word."""
+def name_marks(text: str, tokens: Tokens) -> np.ndarray:
+    """Whether each word is a capitalised word that does not open a sentence (a name, mostly):
+    first letter upper case, second not, and no end punctuation or quote since the previous
+    word."""
     if len(tokens) < 2:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(len(tokens), dtype=bool)
     points = _code_points(text)
     starts, ends = tokens.starts, tokens.ends
     seconds = np.minimum(starts + 1, len(points) - 1)
@@ -102,15 +113,19 @@ def name_ids(text: str, tokens: Tokens) -> np.ndarray:
     marks = np.concatenate([[0], np.cumsum(_OPENERS[np.minimum(points, 0xFFFF)])])
     opens = np.ones(len(tokens), dtype=bool)
     opens[1:] = marks[starts[1:]] > marks[ends[:-1]]
-    return tokens.ids[capital & ~opens]
+    return capital & ~opens
 
 
-def _names(text: str, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
-    """The text's distinct name ids (sorted) and how often each occurs, cached by tokens."""
+def name_ids(text: str, tokens: Tokens) -> np.ndarray:
+    """Word ids of the words `name_marks` marks, in text order."""
+    return tokens.ids[name_marks(text, tokens)]
+
+
+def _name_marks(text: str, tokens: Tokens) -> np.ndarray:
+    """`name_marks`, cached by tokens."""
     cached = _NAMES.get(tokens)
     if cached is None:
-        cached = np.unique(name_ids(text, tokens), return_counts=True)
-        _NAMES[tokens] = cached
+        cached = _NAMES[tokens] = name_marks(text, tokens)
     return cached
 
 
@@ -156,6 +171,86 @@ def _densest_window(marked: np.ndarray, size: int) -> tuple[int, int]:
     return start, int(counts[start])
 
 
+def _context_keys(
+    ids: np.ndarray, marks: np.ndarray, stems: np.ndarray, shared: np.ndarray
+) -> np.ndarray:
+    """Distinct (shared name, context stem) keys of one text: the content stems (numbered, -1
+    for names and function words) within CONTEXT_RADIUS words of each use of a shared name."""
+    at = np.flatnonzero(marks & _members(ids, shared))
+    if len(at) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.arange(-CONTEXT_RADIUS, CONTEXT_RADIUS + 1)
+    near = np.clip(at[:, None] + offsets[None, :], 0, len(stems) - 1)
+    context = stems[near]
+    valid = context >= 0
+    rows = np.broadcast_to(np.searchsorted(shared, ids[at])[:, None], near.shape)
+    keys = (rows[valid].astype(np.uint64) << np.uint64(32)) | context[valid].astype(np.uint64)
+    return np.unique(keys)
+
+
+def _name_measures(
+    source_text: str,
+    source_tokens: Tokens,
+    source_stems: np.ndarray,
+    target_text: str,
+    target_tokens: Tokens,
+    target_stems: np.ndarray,
+) -> list[float]:
+    """Features 4 and 7-12 of SUMMARY_FEATURES: how the names the two texts share sit in them."""
+    source_marks = _name_marks(source_text, source_tokens)
+    target_marks = _name_marks(target_text, target_tokens)
+    source_ids, target_ids = source_tokens.ids, target_tokens.ids
+    source_names, source_uses = np.unique(source_ids[source_marks], return_counts=True)
+    target_names, first_use, target_uses = np.unique(
+        target_ids[target_marks], return_index=True, return_counts=True
+    )
+    shared = np.intersect1d(source_names, target_names, assume_unique=True)
+    in_source, in_target = _members(source_names, shared), _members(target_names, shared)
+    # Every use of a shared name's word in the target, as a name or not.
+    _, counts = np.unique(target_ids[_members(target_ids, shared)], return_counts=True)
+    used_once = float(np.sum(target_uses[in_target] == 1)) / (len(shared) + NAME_PRIOR)
+
+    # The other content stems: every word that is a name in either text left out.
+    names = np.union1d(source_names, target_names)
+    source_other = np.where(_members(source_ids, names), -1, source_stems)
+    target_other = np.where(_members(target_ids, names), -1, target_stems)
+    target_vocabulary = np.unique(target_other[target_other >= 0])
+    other_shared = np.intersect1d(
+        np.unique(source_other[source_other >= 0]), target_vocabulary, assume_unique=True
+    )
+    other_share = len(other_shared) / max(1, len(target_vocabulary))
+
+    agreeing = 0
+    if len(shared):
+        # Stem ids are 63-bit: number the stems of both texts so that a key holds two numbers.
+        stems = np.union1d(source_other[source_other >= 0], target_other[target_other >= 0])
+        source_keys, target_keys = (
+            _context_keys(
+                ids, marks, np.where(other >= 0, np.searchsorted(stems, other), -1), shared
+            )
+            for ids, marks, other in (
+                (source_ids, source_marks, source_other),
+                (target_ids, target_marks, target_other),
+            )
+        )
+        common = np.intersect1d(source_keys, target_keys, assume_unique=True)
+        per_name = np.bincount((common >> np.uint64(32)).astype(np.int64), minlength=len(shared))
+        agreeing = int(np.sum(per_name >= CONTEXT_AGREEMENT))
+
+    # The most used names, the first used first among equals.
+    top = np.lexsort((first_use, -target_uses))[:TOP_NAMES]
+    return [
+        used_once,
+        math.log1p(int(np.sum(counts == 1))),
+        math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0,
+        len(shared) / (len(target_names) + NAME_PRIOR) - other_share,
+        math.log1p(agreeing),
+        float(in_target[top].mean()) if len(top) else 0.0,
+        float(source_uses[in_source].sum()) / max(1, int(source_uses.sum()))
+        - float(target_uses[in_target].sum()) / max(1, int(target_uses.sum())),
+    ]
+
+
 def summary_features(
     source_text: str,
     source_tokens: Tokens,
@@ -176,9 +271,7 @@ def summary_features(
     _, in_source, in_target = np.intersect1d(
         source_vocabulary, target_vocabulary, assume_unique=True, return_indices=True
     )
-    shared = len(in_source)
-    target_share = shared / max(1, len(target_vocabulary))
-    source_share = shared / max(1, len(source_vocabulary))
+    target_share = len(in_source) / max(1, len(target_vocabulary))
     token_share = float(target_counts[in_target].sum()) / max(1, int(target_counts.sum()))
     norms = source.norm * target.norm
     cosine = float(source_counts[in_source] @ target_counts[in_target]) / norms if norms else 0.0
@@ -190,30 +283,21 @@ def summary_features(
     else:
         marked = (target_stems >= 0) & _members(target_stems, source_vocabulary)
         start, inside, width = _densest_window(marked, SUMMARY_WINDOW)[0], 0, 1
-    outside = int(shared_pairs.sum()) - inside
     # The window trimmed to its first and last shared pair (or shared word).
     at = np.flatnonzero(marked[start : start + SUMMARY_WINDOW])
     window = (start + int(at[0]), start + int(at[-1]) + width) if len(at) else (start, start)
 
-    source_names = _names(source_text, source_tokens)[0]
-    target_names, name_counts = _names(target_text, target_tokens)
-    _, _, names_in_target = np.intersect1d(
-        source_names, target_names, assume_unique=True, return_indices=True
+    names = _name_measures(
+        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
     )
-    shared_names = len(names_in_target)
     features = [
         token_share - target_share,
         math.log1p(inside),
-        math.log1p(outside),
-        source_share,
-        target_share,
-        shared / max(1, min(len(source_vocabulary), len(target_vocabulary))),
         cosine,
-        shared_names / (min(len(source_names), len(target_names)) + NAME_PRIOR),
-        shared_names / (len(target_names) + NAME_PRIOR),
-        float(np.sum(name_counts[names_in_target] == 1)) / (shared_names + NAME_PRIOR),
-        math.log(max(1, len(target_stems))),
-        math.log(max(1, len(source_stems))),
+        names[0],
+        math.log1p(int(np.sum(target_counts[in_target] == 1))),
+        SUMMARY_WINDOW / max(SUMMARY_WINDOW, len(target_stems)),
+        *names[1:],
     ]
     return features, window
 

@@ -384,3 +384,27 @@ def test_orient_pair_without_dates_puts_the_update_last() -> None:
     )
     source, target, _ = wiretrace.lineage.orient_pair(update, first, 0.9, 1.0)
     assert (source.id, target.id) == ("v1", "v2")
+
+
+TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a1b2 ,. :"
+
+
+@given(
+    st.text(alphabet=TRICKY_TEXT, max_size=60),
+    st.integers(0, 70),
+    st.integers(0, 70),
+)
+def test_words_between_two_offsets_are_the_patterns(text: str, start: int, end: int) -> None:
+    """The words of text[start:end] taken from the document's tokens are exactly the ones
+    TOKEN_PATTERN finds in that stretch, also where a word is cut at either end."""
+    from wiretrace import lineage
+    from wiretrace.shingle import TOKEN_PATTERN
+
+    start, end = sorted((min(start, len(text)), min(end, len(text))))
+    document = Document(id="d", text=text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lineage, "_STATE", (None, None, None, None, {}, {}))
+        words, spans = lineage._tokens_between(document, start, end)
+    matches = list(TOKEN_PATTERN.finditer(text, start, end))
+    assert words == [match.group() for match in matches]
+    assert spans == [match.span() for match in matches]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -51,7 +52,7 @@ from wiretrace.models import (
     PassageKind,
     ReuseCluster,
 )
-from wiretrace.shingle import TOKEN_PATTERN
+from wiretrace.shingle import TOKEN_PATTERN, tokenize
 
 # Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
@@ -663,9 +664,50 @@ def _credit_pattern(name: str) -> re.Pattern[str]:
 # --- lineage ----------------------------------------------------------------------------------
 
 
-def _count_words(text: str, spans: Iterable[tuple[int, int]]) -> int:
+def _count_words(document: Document, spans: Iterable[tuple[int, int]]) -> int:
     """Words in the spans, counted as alignment counts them (the same tokenizer)."""
-    return sum(len(TOKEN_PATTERN.findall(text, start, end)) for start, end in spans)
+    return sum(len(_tokens_between(document, start, end)[1]) for start, end in spans)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_count(text: str) -> int:
+    """TOKEN_PATTERN's words in `text` (an edit's text: the same ones come back in both of a
+    pair's orientations)."""
+    return len(TOKEN_PATTERN.findall(text))
+
+
+def _tokens_between(
+    document: Document, start: int, end: int
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """The words TOKEN_PATTERN finds in the document's text[start:end], and their spans.
+
+    Taken from the document's tokens (`shingle.tokenize` finds exactly TOKEN_PATTERN's words,
+    computed once per document and run) unless a word crosses `start` or `end`: the pattern
+    finds a cut word's piece then, so it runs on the stretch itself."""
+    assert _STATE is not None
+    text, bounds = document.text, _STATE[4]
+    found = bounds.get(document.id)
+    if found is None:
+        tokens = tokenize(text)
+        found = bounds[document.id] = (tokens.starts.tolist(), tokens.ends.tolist())
+    starts, ends = found
+    first, last = bisect_left(starts, start), bisect_right(ends, end)
+    if (first > 0 and ends[first - 1] > start) or (last < len(starts) and starts[last] < end):
+        matches = list(TOKEN_PATTERN.finditer(text, start, end))
+        return [match.group() for match in matches], [match.span() for match in matches]
+    spans = list(zip(starts[first:last], ends[first:last], strict=True))
+    return [text[a:b] for a, b in spans], spans
+
+
+def _credit_in(document: Document, names: Sequence[str]) -> str | None:
+    """`find_credit(document.text, names)`, remembered for the run (a document is in many of its
+    cluster's pairs)."""
+    assert _STATE is not None
+    credits = _STATE[5]
+    key = (document.id, tuple(names))
+    if key not in credits:
+        credits[key] = find_credit(document.text, names)
+    return credits[key]
 
 
 def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Passage]:
@@ -673,9 +715,17 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 
 
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
-# agency acronyms and their outlets, cache of each outlet's names).
+# agency acronyms and their outlets, and caches each process fills for itself: each outlet's
+# names, each document's token bounds, the credits found in a document).
 _STATE: (
-    tuple[Mapping[str, Document], Sequence[Pair], dict[str, str], dict[str | None, list[str]]]
+    tuple[
+        Mapping[str, Document],
+        Sequence[Pair],
+        dict[str, str],
+        dict[str | None, list[str]],
+        dict[str, tuple[list[int], list[int]]],
+        dict[tuple[str, tuple[str, ...]], str | None],
+    ]
     | None
 ) = None
 # Clusters are spread over worker processes when there are at least this many.
@@ -709,7 +759,7 @@ def infer_lineage_and_directions(
         (number, spans, passage_refs)
         for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
     ]
-    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {})
+    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {}, {})
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             context = multiprocessing.get_context("fork")
@@ -754,7 +804,7 @@ def _turned(pair: Pair, source: str) -> Pair:
 def _names_of(document: Document) -> list[str]:
     """The names a text may credit `document`'s outlet by, its agency acronyms included."""
     assert _STATE is not None
-    _, _, acronyms, cache = _STATE
+    _, _, acronyms, cache, _, _ = _STATE
     if document.outlet not in cache:
         cache[document.outlet] = outlet_names(document.outlet) + [
             acronym for acronym, owner in acronyms.items() if owner == document.outlet
@@ -769,13 +819,15 @@ def _cluster_lineage(
     the order the tree gives its pairs: pair index -> (margin, the document above the other),
     the margin being the least the tree loses with a hop between the two turned round."""
     assert _STATE is not None
-    by_id, pairs, _, _ = _STATE
+    pairs = _STATE[1]
     names_of = _names_of
     number, spans, passage_refs = task
     members = tuple(ClusterMember(doc, start, end) for doc, start, end in spans)
     member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for doc, start, end in spans:
         member_spans[doc].append((start, end))
+    # The members' documents, read once (the run's corpus keeps only its latest few).
+    by_id = {doc: _STATE[0][doc] for doc in member_spans}
     per_pair: dict[int, list[Passage]] = defaultdict(list)
     for pair_index, passage_index in passage_refs:
         per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
@@ -792,7 +844,7 @@ def _cluster_lineage(
             ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()),
             {},
         )
-    words = {doc: max(1, _count_words(by_id[doc].text, member_spans[doc])) for doc in member_spans}
+    words = {doc: max(1, _count_words(by_id[doc], member_spans[doc])) for doc in member_spans}
     graph = nx.DiGraph()
     root_node = "\x00root"
     scores: dict[str, dict[str, float]] = defaultdict(dict)
@@ -807,11 +859,11 @@ def _cluster_lineage(
             )
             # Does the parent name the child's outlet as its source?
             credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
-                find_credit(by_id[parent].text, names_of(by_id[child]))
+                _credit_in(by_id[parent], names_of(by_id[child]))
             )
             if credits_child:
                 credited.add(child)
-            credits_parent = bool(find_credit(by_id[child].text, names_of(by_id[parent])))
+            credits_parent = bool(_credit_in(by_id[child], names_of(by_id[parent])))
             evidence.append((parent, child, cost, credits_child, credits_parent))
     for parent, child, cost, credits_child, credits_parent in evidence:
         # Copies take from the agency (the document other members credit) more often than from
@@ -858,11 +910,11 @@ def _cluster_lineage(
         # Credit to the direct source, or to the agency at the root of the tree.
         origin = _origin(tree, child, root_node)
         credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
-        whole = _count_words(child_doc.text, member_spans[child]) >= 0.5 * max(
+        whole = _count_words(child_doc, member_spans[child]) >= 0.5 * max(
             1, len(_words(child_doc.text))
         )
         mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
-        credit = find_credit(child_doc.text, credit_names)
+        credit = _credit_in(child_doc, credit_names)
         edges.append(
             LineageEdge(
                 parent,
@@ -968,9 +1020,7 @@ def _change_cost(
     cost = 0.0
     for passage in passages:
         for edit in passage.edits:
-            old = len(TOKEN_PATTERN.findall(edit.source_text))
-            new = len(TOKEN_PATTERN.findall(edit.target_text))
-            cost += _event_cost(old, new)
+            cost += _event_cost(_word_count(edit.source_text), _word_count(edit.target_text))
     # Text outside the passages, gap by gap (before the first passage, between two, after the
     # last), that one side has and the other lacks (words both have at either end of the gap are
     # text the alignment left out, not a change). Text the parent alone has, the child dropped;
@@ -978,8 +1028,9 @@ def _change_cost(
     # this parent lacks came from elsewhere: every word of it counts (COST_SHARED_WORD).
     targets = sorted((p.target_start, p.target_end) for p in passages)
     sources = sorted((p.source_start, p.source_end) for p in passages)
-    child_gaps = _gaps(child.text, _with_hull(child_spans, targets), targets)
-    parent_gaps = _gaps(parent.text, _with_hull(parent_spans, sources), sources)
+    cluster_text = _union(child_spans)
+    child_gaps = _gaps(child, _with_hull(child_spans, targets), targets)
+    parent_gaps = _gaps(parent, _with_hull(parent_spans, sources), sources)
     for gap in child_gaps.keys() | parent_gaps.keys():
         new_tokens, new_spans = child_gaps.get(gap, ([], []))
         old_tokens, _ = parent_gaps.get(gap, ([], []))
@@ -1002,14 +1053,14 @@ def _change_cost(
             shared = sum(
                 1
                 for start, _ in new_spans[head : len(new_spans) - tail]
-                if any(a <= start < b for a, b in child_spans)
+                if _inside(cluster_text, start)
             )
             cost += _event_cost(0, new) + COST_SHARED_WORD * shared
     return cost
 
 
 def _gaps(
-    text: str, spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
+    document: Document, spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
 ) -> dict[int, tuple[list[str], list[tuple[int, int]]]]:
     """The words of `spans` outside the sorted `covered` spans, by gap: 0 before the first
     covered span, k after the k-th."""
@@ -1017,10 +1068,30 @@ def _gaps(
     for start, end in _uncovered(spans, covered):
         gap = sum(1 for _, b in covered if b <= start)
         tokens, places = gaps.setdefault(gap, ([], []))
-        for match in TOKEN_PATTERN.finditer(text, start, end):
-            tokens.append(match.group())
-            places.append(match.span())
+        words, word_spans = _tokens_between(document, start, end)
+        tokens += words
+        places += word_spans
     return {gap: item for gap, item in gaps.items() if item[0]}
+
+
+def _union(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The union of the spans as sorted, disjoint spans: (starts, ends)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted(span for span in spans if span[0] < span[1]):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], end)
+        else:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+def _inside(union: tuple[list[int], list[int]], position: int) -> bool:
+    """Whether `position` is inside one of the spans of a `_union`."""
+    starts, ends = union
+    at = bisect_right(starts, position) - 1
+    return at >= 0 and position < ends[at]
 
 
 def _with_hull(

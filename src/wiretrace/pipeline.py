@@ -423,8 +423,7 @@ def find_reuse(
             for hashes in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
                 shingles.add(hashes)
             _BOILERPLATE = np.concatenate(
-                [np.zeros(0, dtype=np.uint64)]
-                + [_frequent(part["keys"], settings.boilerplate_docs) for part in shingles]
+                [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, shingles, workers)
             )
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
@@ -435,8 +434,7 @@ def find_reuse(
                 buckets.add(keys, owners=owners)
                 boilerplate.extend(spans)
             counted = [
-                bucket_pairs(part["keys"], part["owners"], settings.max_bucket, scale)
-                for part in buckets
+                part for parts in _by_partition(_pairs_in, buckets, workers) for part in parts
             ]
         candidates = merge_pair_counts(counted, settings.min_hits, scale)
         del counted
@@ -472,6 +470,42 @@ def find_reuse(
     return build_report(
         docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate
     )
+
+
+# The spilled working set whose partitions worker processes read (set while they run).
+_SPILLED: Spill | None = None
+
+
+def _by_partition(function: Callable[[int], Any], spill: Spill, workers: int) -> list[Any]:
+    """`function` of each filled partition of `spill`, in worker processes: outputs in
+    partition order."""
+    global _SPILLED
+    partitions = spill.filled()
+    _SPILLED = spill
+    try:
+        return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
+    finally:
+        _SPILLED = None
+
+
+def _frequent_in(partition: int) -> np.ndarray:
+    """The salted shingle hashes of a partition of the counts held by `boilerplate_docs`
+    documents."""
+    assert _SPILLED is not None and _SETTINGS is not None
+    return np.concatenate(
+        [np.zeros(0, dtype=np.uint64)]
+        + [_frequent(part["keys"], _SETTINGS.boilerplate_docs) for part in _SPILLED.read(partition)]
+    )
+
+
+def _pairs_in(partition: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`bucket_pairs` of each piece of a partition of the LSH buckets."""
+    assert _SPILLED is not None and _SETTINGS is not None
+    scale = max(len(_DOCUMENTS), 1)
+    return [
+        bucket_pairs(part["keys"], part["owners"], _SETTINGS.max_bucket, scale)
+        for part in _SPILLED.read(partition)
+    ]
 
 
 def _frequent(values: np.ndarray, min_count: int) -> np.ndarray:

@@ -110,29 +110,37 @@ class Spill:
                 for name, values in arrays.items():
                     self._write(partition, name, values[start:end])
 
+    def filled(self) -> list[int]:
+        """The partitions holding keys, in increasing order of top bits; their files are flushed,
+        so that other processes (forked workers) can `read` them too."""
+        for handle in self._files.values():
+            handle.flush()
+        return sorted(partition for partition, name in self._files if name == "keys")
+
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
-        """Each partition's arrays ("keys" and every column), in increasing order of top bits.
+        """Each partition's arrays ("keys" and every column), in increasing order of top bits
+        (see `read`)."""
+        for partition in self.filled():
+            yield from self.read(partition)
+
+    def read(self, partition: int) -> Iterator[dict[str, np.ndarray]]:
+        """One partition's arrays ("keys" and every column), after `filled` named it.
 
         A partition holding more than `max_keys` keys comes in pieces, split on the keys' next
         bits (each piece read from the file a block at a time), so what is in memory at once does
         not grow with the corpus. Keys come in increasing order of their top bits throughout."""
-        for handle in self._files.values():
-            handle.flush()
         dtypes = {"keys": np.dtype(np.uint64), **self.columns}
-        for partition in range(self.partitions):
-            if (partition, "keys") not in self._files:
-                continue
-            count = self._path(partition, "keys").stat().st_size // 8
-            pieces = 1
-            while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
-                pieces *= 2
-            if pieces == 1:
-                yield {
-                    name: np.fromfile(self._path(partition, name), dtype=dtype)
-                    for name, dtype in dtypes.items()
-                }
-                continue
-            yield from self._pieces(partition, pieces, dtypes)
+        count = self._path(partition, "keys").stat().st_size // 8
+        pieces = 1
+        while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
+            pieces *= 2
+        if pieces == 1:
+            yield {
+                name: np.fromfile(self._path(partition, name), dtype=dtype)
+                for name, dtype in dtypes.items()
+            }
+            return
+        yield from self._pieces(partition, pieces, dtypes)
 
     def _pieces(
         self, partition: int, pieces: int, dtypes: dict[str, np.dtype]

@@ -92,3 +92,35 @@ def test_pieces_are_read_a_block_at_a_time(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(whole) == 2 * 16
     assert all(np.array_equal(a, b) for a, b in zip(whole, blocks, strict=True))
     assert np.array_equal(np.sort(np.concatenate(whole)), np.sort(values))
+
+
+def test_forked_workers_add_to_the_same_spill() -> None:
+    """Worker processes add to files of their own; the parent reads every key once, in pieces
+    too, and counts them all."""
+    import multiprocessing
+
+    values = np.arange(6000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    with Spill({"owners": np.dtype(np.int32)}, partitions=4, max_keys=500) as spill:
+        spill.add(values[:1000], owners=np.zeros(1000, dtype=np.int32))
+        context = multiprocessing.get_context("fork")
+        workers = [
+            context.Process(
+                target=spill.add,
+                args=(values[k : k + 1000],),
+                kwargs={"owners": np.full(1000, k, dtype=np.int32)},
+            )
+            for k in range(1000, 6000, 1000)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+            assert worker.exitcode == 0
+        seen = [
+            (key, owner)
+            for part in spill
+            for key, owner in zip(part["keys"].tolist(), part["owners"].tolist(), strict=True)
+        ]
+        assert spill.count == 6000
+    expected = [(int(v), (k // 1000) * 1000 if k >= 1000 else 0) for k, v in enumerate(values)]
+    assert sorted(seen) == sorted(expected)

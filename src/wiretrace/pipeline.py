@@ -55,6 +55,8 @@ _ALIGN_CHUNK = 256
 _DOCUMENTS: Sequence[Document] = ()
 _BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
 _SETTINGS: Settings | None = None
+# The spill the current stage's workers add to, then read partitions of.
+_SPILLED: Spill | None = None
 
 
 def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
@@ -190,30 +192,30 @@ def minhash_signatures(
     return np.concatenate(parts) if parts else np.zeros((0, num_perm), dtype=np.uint32)
 
 
-def _count_chunk(bounds: tuple[int, int]) -> np.ndarray:
-    """Every document's outlet-salted shingle hashes, each once per document, concatenated."""
-    assert _SETTINGS is not None
-    return np.concatenate(
-        [read_tokens(_DOCUMENTS[k], _SETTINGS)[1] for k in range(*bounds)]
-        or [np.zeros(0, dtype=np.uint64)]
+def _count_chunk(bounds: tuple[int, int]) -> None:
+    """Add every document's outlet-salted shingle hashes, each once per document, to the spill."""
+    assert _SETTINGS is not None and _SPILLED is not None
+    _SPILLED.add(
+        np.concatenate(
+            [read_tokens(_DOCUMENTS[k], _SETTINGS)[1] for k in range(*bounds)]
+            or [np.zeros(0, dtype=np.uint64)]
+        )
     )
 
 
-def _sketch_chunk(
-    bounds: tuple[int, int],
-) -> tuple[np.ndarray, np.ndarray, list[BoilerplateSpan]]:
-    """The chunk's LSH keys, their owners, and the boilerplate spans of its documents (the sketch
-    stage sees every document once, with its boilerplate mask)."""
-    assert _SETTINGS is not None
+def _sketch_chunk(bounds: tuple[int, int]) -> list[BoilerplateSpan]:
+    """Add the chunk's LSH keys with their owners to the spill; return the boilerplate spans of
+    its documents (the sketch stage sees every document once, with its boilerplate mask)."""
+    assert _SETTINGS is not None and _SPILLED is not None
     documents = _DOCUMENTS[bounds[0] : bounds[1]]
     tokens = [tokenize(document.text) for document in documents]
     keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
-    spans = [
+    _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
+    return [
         span
         for document, document_tokens, mask in zip(documents, tokens, masks, strict=True)
         for span in boilerplate_spans(document, document_tokens, mask)
     ]
-    return keys, (owners + bounds[0]).astype(np.int32), spans
 
 
 class _PreparedDocuments:
@@ -407,7 +409,7 @@ def find_reuse(
     `spill_partitions` (a power of two) splits the corpus-wide working sets on disk: memory holds
     one part at a time; results do not depend on it.
     """
-    global _DOCUMENTS, _BOILERPLATE, _SETTINGS
+    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED
     settings = Settings.from_options(options, base=settings)
     # Texts go to a file as they are read (memory holds ids and metadata); the report reads
     # them back from it.
@@ -419,19 +421,19 @@ def find_reuse(
     try:
         # Tokens are never kept for the whole corpus: each stage tokenizes what it needs (the
         # tokenizer is fast), and the corpus-wide values go to partitioned files on disk.
+        # Workers add their values to the spills themselves (files of their own).
         with Spill(partitions=spill_partitions) as shingles:
-            for hashes in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
-                shingles.add(hashes)
+            _SPILLED = shingles
+            for _ in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
+                pass
             _BOILERPLATE = np.concatenate(
                 [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, shingles, workers)
             )
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
         with Spill({"owners": np.dtype(np.int32)}, partitions=spill_partitions) as buckets:
-            for keys, owners, spans in _run(
-                _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
-            ):
-                buckets.add(keys, owners=owners)
+            _SPILLED = buckets
+            for spans in _run(_sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes):
                 boilerplate.extend(spans)
             counted = [
                 part for parts in _by_partition(_pairs_in, buckets, workers) for part in parts
@@ -465,27 +467,19 @@ def find_reuse(
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
     finally:
         _PREPARED.clear()
-        _DOCUMENTS, _SETTINGS = (), None
+        _DOCUMENTS, _SETTINGS, _SPILLED = (), None, None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     return build_report(
         docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate
     )
 
 
-# The spilled working set whose partitions worker processes read (set while they run).
-_SPILLED: Spill | None = None
-
-
 def _by_partition(function: Callable[[int], Any], spill: Spill, workers: int) -> list[Any]:
-    """`function` of each filled partition of `spill`, in worker processes: outputs in
-    partition order."""
-    global _SPILLED
+    """`function` of each filled partition of `spill` (the stage's `_SPILLED`), in worker
+    processes: outputs in partition order."""
+    assert spill is _SPILLED
     partitions = spill.filled()
-    _SPILLED = spill
-    try:
-        return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
-    finally:
-        _SPILLED = None
+    return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
 
 
 def _frequent_in(partition: int) -> np.ndarray:

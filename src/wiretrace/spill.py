@@ -5,11 +5,13 @@ and grouping LSH bucket keys into candidate pairs. For a large corpus those valu
 times the size of the texts. Each value is appended to one of `partitions` files by its top bits
 (the values are well-mixed hashes), so every file holds a disjoint slice of the key space and is
 processed alone: memory holds one partition at a time, and results are the same for any number
-of partitions.
+of partitions. Forked worker processes add to the same spill, each to files of its own, so the
+values never pass through the parent.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,8 +53,10 @@ class Spill:
             self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
         except OSError as error:
             raise workspace_error(error, directory or tempfile.gettempdir()) from None
+        # This process's open files; a forked worker finds its parent's here and opens its own.
         self._files: dict[tuple[int, str], BinaryIO] = {}
-        self.count = 0
+        self._pid = self._creator = os.getpid()
+        self._closed: int | None = None
 
     def __enter__(self) -> Spill:
         return self
@@ -67,23 +71,44 @@ class Spill:
 
     def close(self) -> None:
         """Close and delete the files."""
-        for handle in self._files.values():
-            handle.close()
+        if self._closed is None and self._pid == os.getpid():
+            self._closed = self.count
+        if self._pid == os.getpid():
+            for handle in self._files.values():
+                handle.close()
         self._files.clear()
         self._directory.cleanup()
 
-    def _path(self, partition: int, column: str) -> Path:
-        return Path(self._directory.name) / f"{partition:04d}.{column}"
+    @property
+    def count(self) -> int:
+        """The number of keys added, by every process (kept when the files are deleted)."""
+        if self._closed is not None:
+            return self._closed
+        self._flush()
+        return sum(path.stat().st_size for path in self._folder.glob("*.keys")) // 8
+
+    @property
+    def _folder(self) -> Path:
+        return Path(self._directory.name)
+
+    def _paths(self, partition: int, column: str) -> list[Path]:
+        """The files of one partition's column, one per process that added to it."""
+        return sorted(self._folder.glob(f"{partition:05d}.*.{column}"))
+
+    def _flush(self) -> None:
+        if self._pid == os.getpid():
+            for handle in self._files.values():
+                handle.flush()
 
     def _write(self, partition: int, column: str, values: np.ndarray) -> None:
         try:
             handle = self._files.get((partition, column))
             if handle is None:
-                path = self._path(partition, column)
+                path = self._folder / f"{partition:05d}.{self._pid}.{column}"
                 handle = self._files[partition, column] = open(path, "ab")  # noqa: SIM115
             values.tofile(handle)
         except OSError as error:
-            raise workspace_error(error, str(Path(self._directory.name).parent)) from None
+            raise workspace_error(error, str(self._folder.parent)) from None
 
     def add(self, keys: np.ndarray, **columns: np.ndarray) -> None:
         """Append `keys` (uint64) and the same number of values of each column."""
@@ -92,7 +117,8 @@ class Spill:
             raise ValueError(f"expected columns {sorted(self.columns)}, got {sorted(columns)}")
         if len(keys) == 0:
             return
-        self.count += len(keys)
+        if self._pid != os.getpid():  # a forked worker: files of its own
+            self._files, self._pid = {}, os.getpid()
         if self._bits == 0:
             parts = np.zeros(len(keys), dtype=np.uint16)
         else:
@@ -109,13 +135,18 @@ class Spill:
             if start < end:
                 for name, values in arrays.items():
                     self._write(partition, name, values[start:end])
+        if self._pid != self._creator:
+            try:
+                for handle in self._files.values():
+                    handle.flush()
+            except OSError as error:
+                raise workspace_error(error, str(self._folder.parent)) from None
 
     def filled(self) -> list[int]:
         """The partitions holding keys, in increasing order of top bits; their files are flushed,
         so that other processes (forked workers) can `read` them too."""
-        for handle in self._files.values():
-            handle.flush()
-        return sorted(partition for partition, name in self._files if name == "keys")
+        self._flush()
+        return sorted({int(path.name.split(".")[0]) for path in self._folder.glob("*.keys")})
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
         """Each partition's arrays ("keys" and every column), in increasing order of top bits
@@ -130,13 +161,16 @@ class Spill:
         bits (each piece read from the file a block at a time), so what is in memory at once does
         not grow with the corpus. Keys come in increasing order of their top bits throughout."""
         dtypes = {"keys": np.dtype(np.uint64), **self.columns}
-        count = self._path(partition, "keys").stat().st_size // 8
+        count = sum(path.stat().st_size for path in self._paths(partition, "keys")) // 8
         pieces = 1
         while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
             pieces *= 2
         if pieces == 1:
             yield {
-                name: np.fromfile(self._path(partition, name), dtype=dtype)
+                name: np.concatenate(
+                    [np.zeros(0, dtype=dtype)]
+                    + [np.fromfile(path, dtype=dtype) for path in self._paths(partition, name)]
+                )
                 for name, dtype in dtypes.items()
             }
             return
@@ -149,20 +183,26 @@ class Spill:
         # memory while a big partition is scanned.
         shift = np.uint64(64 - self._bits - (pieces.bit_length() - 1))
         mask = np.uint64(pieces - 1)
-        count = self._path(partition, "keys").stat().st_size // 8
+        writers = [path.name[: -len(".keys")] for path in self._paths(partition, "keys")]
         for piece in range(pieces):
             chosen: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
-            handles = {name: open(self._path(partition, name), "rb") for name in dtypes}  # noqa: SIM115
-            try:
-                for _ in range(0, count, _BLOCK):
-                    block = {
-                        name: np.fromfile(handle, dtype=dtypes[name], count=_BLOCK)
-                        for name, handle in handles.items()
-                    }
-                    inside = ((block["keys"] >> shift) & mask) == piece
-                    for name, values in block.items():
-                        chosen[name].append(values[inside])
-            finally:
-                for handle in handles.values():
-                    handle.close()
-            yield {name: np.concatenate(parts) for name, parts in chosen.items()}
+            for writer in writers:
+                handles = {name: open(self._folder / f"{writer}.{name}", "rb") for name in dtypes}  # noqa: SIM115
+                try:
+                    while True:
+                        block = {
+                            name: np.fromfile(handle, dtype=dtypes[name], count=_BLOCK)
+                            for name, handle in handles.items()
+                        }
+                        if len(block["keys"]) == 0:
+                            break
+                        inside = ((block["keys"] >> shift) & mask) == piece
+                        for name, values in block.items():
+                            chosen[name].append(values[inside])
+                finally:
+                    for handle in handles.values():
+                        handle.close()
+            yield {
+                name: np.concatenate([np.zeros(0, dtype=dtypes[name]), *parts])
+                for name, parts in chosen.items()
+            }

@@ -15,6 +15,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, types
 
+
+def _compiled(signatures=None):
+    """numba's njit, with the machine code cached on disk where numba finds a writable place
+    (next to this file, or its user cache folder, or NUMBA_CACHE_DIR); compiled in memory for
+    each process where it finds none."""
+
+    def decorate(function):
+        try:
+            return njit(signatures, cache=True, nogil=True)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(signatures, nogil=True)(function)
+
+    return decorate
+
+
 # Each kernel is compiled for exactly these argument types, when this module is first imported
 # (eagerly, so no call ever waits for the compiler): C-ordered arrays, read-only or not.
 
@@ -49,7 +64,7 @@ _FMIX1 = np.uint64(0x85EBCA6B)
 _FMIX2 = np.uint64(0xC2B2AE35)
 
 
-@njit(cache=True, nogil=True)
+@_compiled()
 def _mix64(value):
     """splitmix64's finalizer (shingle._mix64) of one uint64."""
     value = value ^ (value >> np.uint64(30))
@@ -59,7 +74,7 @@ def _mix64(value):
     return value ^ (value >> np.uint64(31))
 
 
-@njit(cache=True, nogil=True)
+@_compiled()
 def _fmix32(value):
     """MurmurHash3's 32-bit finalizer (sketch._fmix32), on a uint64 holding a 32-bit value."""
     value = value ^ (value >> np.uint64(16))
@@ -69,7 +84,7 @@ def _fmix32(value):
     return value ^ (value >> np.uint64(16))
 
 
-@njit(_TOKENIZE, cache=True, nogil=True)
+@_compiled(_TOKENIZE)
 def tokenize(points, classes, codes, astral):
     """(starts, ends, ids, complex) of the tokens of one text.
 
@@ -138,7 +153,7 @@ def tokenize(points, classes, codes, astral):
     return starts[:found].copy(), ends[:found].copy(), ids, complex_
 
 
-@njit(_SHINGLES, cache=True, nogil=True)
+@_compiled(_SHINGLES)
 def shingle_hashes(ids, size):
     """shingle.shingle_hashes: the 64-bit hash of every run of `size` consecutive ids."""
     count = len(ids)
@@ -155,7 +170,7 @@ def shingle_hashes(ids, size):
     return out
 
 
-@njit(cache=True, nogil=True)
+@_compiled()
 def _permute_min(value, a, b, row):
     """Lower `row` to the permuted values of one 32-bit hash where they are smaller (`a` and
     `b`: uint32 permutation parameters)."""
@@ -164,7 +179,7 @@ def _permute_min(value, a, b, row):
         row[p] = min(row[p], np.uint32(mixed * a[p] + b[p]))
 
 
-@njit(_SIGNATURES, cache=True, nogil=True)
+@_compiled(_SIGNATURES)
 def signatures(values, offsets, a, b):
     """MinHash signatures of many sets: set k is values[offsets[k]:offsets[k + 1]] (uint32).
 
@@ -179,7 +194,7 @@ def signatures(values, offsets, a, b):
     return out
 
 
-@njit(_WINDOWS, cache=True, nogil=True)
+@_compiled(_WINDOWS)
 def window_signatures(values, offsets, window, stride, a, b):
     """Signatures of overlapping windows of many documents (sketch.compute_window_signatures
     of each): document k's values are values[offsets[k]:offsets[k + 1]].

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 import wiretrace
 from strategies import _build_vocabulary
 from wiretrace import BoilerplateSpan
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, find_boilerplate
-from wiretrace.shingle import tokenize
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, find_boilerplate, salted
+from wiretrace.pipeline import read_tokens
+from wiretrace.shingle import shingle_hashes, tokenize
 
 VOCABULARY = _build_vocabulary()
 
@@ -112,6 +113,45 @@ def test_text_below_the_threshold_is_not_boilerplate() -> None:
     """With boilerplate at 5 documents, four articles sharing a blurb list no boilerplate."""
     report = wiretrace.find_reuse(blurb_corpus(), jobs=1, boilerplate_docs=5)
     assert report.boilerplate == ()
+
+
+def test_an_outlets_common_phrase_is_masked_but_not_listed() -> None:
+    """A phrase of one or two shingles that the outlet uses in every article ("in a statement")
+    is boilerplate to the sketches, but the report lists only the blurb."""
+    rng = random.Random(8)
+
+    def article(count: int) -> str:
+        return " ".join(rng.choice(VOCABULARY) for _ in range(count))
+
+    docs = [
+        wiretrace.Document(
+            f"daily-{k}",
+            f"{article(60)} in a statement {article(80)}.\n\n{BLURB}.",
+            outlet="The Daily Example",
+        )
+        for k in range(4)
+    ]
+    report = wiretrace.find_reuse(docs, jobs=1, boilerplate_docs=3)
+    assert [span.text for span in report.boilerplate] == [BLURB] * 4
+    tokens = tokenize(docs[0].text)
+    hashes = salted(shingle_hashes(tokens.ids, 3), docs[0].outlet)
+    frequent = find_boilerplate([read_tokens(doc, wiretrace.Settings())[1] for doc in docs], 3)
+    _, words = boilerplate_mask(hashes, frequent, tokens, 3)
+    masked = {
+        docs[0].text[start:end]
+        for start, end, inside in zip(tokens.starts, tokens.ends, words, strict=True)
+        if inside
+    }
+    assert {"in", "a", "statement"} <= masked
+
+
+def test_short_runs_are_not_listed() -> None:
+    """Runs of fewer than `min_words` masked words are left out of the spans."""
+    document = wiretrace.Document("d", "One two, three. Four five six seven")
+    tokens = tokenize(document.text)
+    mask = np.array([False, True, True, False, True, True, True])
+    spans = boilerplate_spans(document, tokens, mask, min_words=3)
+    assert [(s.start, s.end, s.text) for s in spans] == [(21, 35, "five six seven")]
 
 
 def test_boilerplate_spans_are_runs_of_masked_words() -> None:

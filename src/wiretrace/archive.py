@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from wiretrace.align import align_pair
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, salted
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
@@ -484,7 +484,11 @@ class Index:
             if doc.id != article.id
         ]
         if not sources:
-            spans = {article.id: boilerplate_spans(article, tokens, article_mask)}
+            spans = {
+                article.id: boilerplate_spans(
+                    article, tokens, article_mask, listed_words(settings.shingle_size)
+                )
+            }
             return [], Trace(article=article.id, sources=(), own_share=1.0), spans
         read = [read_tokens(doc, settings)[0] for _, doc in sources]
         source_boilerplate = self._source_boilerplate(
@@ -494,7 +498,11 @@ class Index:
             boilerplate = np.union1d(boilerplate, source_boilerplate)
             _, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
         found: list[tuple[Document, Pair]] = []
-        spans = {article.id: boilerplate_spans(article, tokens, article_mask)}
+        spans = {
+            article.id: boilerplate_spans(
+                article, tokens, article_mask, listed_words(settings.shingle_size)
+            )
+        }
         for (number, source), source_tokens in zip(sources, read, strict=True):
             mask = self._mask(source, source_tokens, boilerplate)
             if mask is not None:
@@ -514,7 +522,9 @@ class Index:
             if direction == "published" and origin is source:
                 pair = attrs.evolve(pair, direction="published")
             found.append((source, pair))
-            spans[source.id] = boilerplate_spans(source, source_tokens, mask)
+            spans[source.id] = boilerplate_spans(
+                source, source_tokens, mask, listed_words(settings.shingle_size)
+            )
         found.sort(key=lambda item: (-item[1].target_coverage, -item[1].similarity, item[0].id))
         return found, self._summarize(article, tokens, found), spans
 

@@ -5,8 +5,8 @@ hundreds of one outlet's articles. They are not news reuse, and left in they wou
 article of the outlet with every other. A shingle (word n-gram) is boilerplate for an outlet when it
 occurs in at least `boilerplate_docs` of that outlet's documents; documents without an outlet form
 one group. Boilerplate shingles are left out of the sketches and of the alignment seeds, so they
-neither make candidates nor passages; the report lists each run of boilerplate words as a
-`BoilerplateSpan`. A wire story re-run by many *different* outlets is not affected: each outlet
+neither make candidates nor passages; the report lists each run of boilerplate words long enough
+not to be a common phrase (`listed_words`) as a `BoilerplateSpan`. A wire story re-run by many *different* outlets is not affected: each outlet
 carries it once.
 """
 
@@ -68,15 +68,30 @@ def boilerplate_mask(
     return shingles, words
 
 
+# A run of boilerplate words covering fewer than this many shingles is a phrase the outlet
+# uses often ("the White House", "said in a statement", "one of the"): it is masked like all
+# boilerplate, but not listed as a boilerplate span, which would bury the blurbs, bios and
+# footers of the report under common phrases.
+LISTED_SHINGLES = 3
+
+
+def listed_words(shingle_size: int) -> int:
+    """The fewest words a run of boilerplate needs to be listed (`LISTED_SHINGLES` shingles)."""
+    return shingle_size + LISTED_SHINGLES - 1
+
+
 def boilerplate_spans(
-    document: Document, tokens: Tokens, words: np.ndarray | None
+    document: Document, tokens: Tokens, words: np.ndarray | None, min_words: int = 1
 ) -> list[BoilerplateSpan]:
-    """The runs of consecutive boilerplate words (`words`, the word mask of `boilerplate_mask`)
-    as spans of the document's original text, from a run's first word to its last, in order."""
+    """The runs of at least `min_words` consecutive boilerplate words (`words`, the word mask of
+    `boilerplate_mask`) as spans of the document's original text, from a run's first word to its
+    last, in order."""
     if words is None or not words.any():
         return []
     edges = np.diff(np.concatenate(([0], words.astype(np.int8), [0])))
     firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    long = lasts - firsts + 1 >= min_words
+    firsts, lasts = firsts[long], lasts[long]
     spans = []
     for first, last in zip(
         tokens.starts[firsts].tolist(), tokens.ends[lasts].tolist(), strict=True

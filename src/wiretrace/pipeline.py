@@ -19,7 +19,7 @@ import attrs
 import numpy as np
 
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, salted
+from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError
@@ -211,10 +211,11 @@ def _sketch_chunk(bounds: tuple[int, int]) -> list[BoilerplateSpan]:
     tokens = [tokenize(document.text) for document in documents]
     keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
     _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
+    listed = listed_words(_SETTINGS.shingle_size)
     return [
         span
         for document, document_tokens, mask in zip(documents, tokens, masks, strict=True)
-        for span in boilerplate_spans(document, document_tokens, mask)
+        for span in boilerplate_spans(document, document_tokens, mask, listed)
     ]
 
 

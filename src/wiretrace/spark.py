@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from wiretrace.boilerplate import boilerplate_spans
+from wiretrace.boilerplate import boilerplate_spans, listed_words
 from wiretrace.config import Settings
 from wiretrace.errors import InputError, MissingDependencyError
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
@@ -160,7 +160,10 @@ def _sketch(
     doc = _document(row)
     tokens = tokenize(doc.text)
     keys, mask = sketch_tokens(doc, tokens, settings, boilerplate.value)
-    spans = [(span.start, span.end, span.text) for span in boilerplate_spans(doc, tokens, mask)]
+    spans = [
+        (span.start, span.end, span.text)
+        for span in boilerplate_spans(doc, tokens, mask, listed_words(settings.shingle_size))
+    ]
     packed = None if mask is None else np.packbits(mask).tobytes()
     return _as_signed(np.unique(keys)), packed, spans
 

@@ -19,17 +19,23 @@ from wiretrace.shingle import shingle_hashes, tokenize
 VOCABULARY = _build_vocabulary()
 
 
+@pytest.mark.parametrize("filtered", [False, True])
 @settings(max_examples=50, deadline=None)
 @given(
     st.lists(st.integers(0, 2**64 - 1), max_size=60),
     st.lists(st.integers(0, 2**64 - 1), max_size=60),
 )
-def test_mask_matches_a_plain_membership_test(hashes: list[int], extra: list[int]) -> None:
-    """The binary-search mask equals np.isin against the boilerplate set."""
+def test_mask_matches_a_plain_membership_test(
+    filtered: bool, hashes: list[int], extra: list[int]
+) -> None:
+    """The binary-search mask equals np.isin against the boilerplate set, also where a large
+    set's filter of top bits is used first."""
     document = np.array(hashes + extra[:5], dtype=np.uint64)
     boilerplate = np.unique(np.array(extra + hashes[:3], dtype=np.uint64))
     tokens = tokenize(" ".join(["word"] * (len(document) + 2)))
-    shingles, _ = boilerplate_mask(document, boilerplate, tokens, 3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 16)
+        shingles, _ = boilerplate_mask(document, boilerplate, tokens, 3)
     assert shingles.tolist() == np.isin(document, boilerplate).tolist()
 
 

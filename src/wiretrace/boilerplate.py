@@ -13,6 +13,7 @@ carries it once.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,19 +47,43 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     return values[counts >= min_documents]
 
 
+# Top bits of the hashes that index the filter of a boilerplate set (2**24 flags: 16 MiB), made
+# for a set of at least _FILTER_FROM hashes (a smaller one is searched as it is).
+_FILTER_BITS = 24
+_FILTER_FROM = 1 << 16
+_FILTER: tuple[weakref.ref[np.ndarray], np.ndarray] | None = None
+
+
+def _filter(boilerplate: np.ndarray) -> np.ndarray:
+    """Flags of the top bits the boilerplate hashes have, made once per boilerplate array: a
+    hash whose flag is down is not boilerplate, and most are not (no binary search for them)."""
+    global _FILTER
+    if _FILTER is None or _FILTER[0]() is not boilerplate:
+        flags = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        flags[(boilerplate >> np.uint64(64 - _FILTER_BITS)).astype(np.intp)] = True
+        _FILTER = (weakref.ref(boilerplate), flags)
+    return _FILTER[1]
+
+
 def boilerplate_mask(
     salted_hashes: np.ndarray, boilerplate: np.ndarray, tokens: Tokens, shingle_size: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """(shingle mask, word mask): which shingles are boilerplate, and which words they cover.
 
-    `boilerplate` is sorted (as `find_boilerplate` returns it): each document is looked up with a
-    binary search, never by sorting the whole corpus's boilerplate again (np.isin would).
+    `boilerplate` is sorted (as `find_boilerplate` returns it): a hash passing its filter of top
+    bits is looked up with a binary search, never by sorting the whole corpus's boilerplate
+    again (np.isin would).
     """
     shingles = np.zeros(len(salted_hashes), dtype=bool)
     if len(boilerplate) and len(salted_hashes):
-        found = np.searchsorted(boilerplate, salted_hashes)
-        inside = found < len(boilerplate)
-        shingles[inside] = boilerplate[found[inside]] == salted_hashes[inside]
+        if len(boilerplate) < _FILTER_FROM:
+            flagged = np.arange(len(salted_hashes))
+        else:
+            top = (salted_hashes >> np.uint64(64 - _FILTER_BITS)).astype(np.intp)
+            flagged = np.flatnonzero(_filter(boilerplate)[top])
+        maybe = salted_hashes[flagged]
+        found = np.minimum(np.searchsorted(boilerplate, maybe), len(boilerplate) - 1)
+        shingles[flagged] = boilerplate[found] == maybe
     words = np.zeros(len(tokens), dtype=bool)
     if shingles.any():
         starts = np.flatnonzero(shingles)

@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.align import align_pair
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings
@@ -121,7 +122,7 @@ def _document_sketch(item: tuple[Document, Settings]) -> tuple[np.ndarray, np.nd
     document, settings = item
     tokens, shingles = read_tokens(document, settings)
     keys, _ = sketch_tokens(document, tokens, settings)
-    return np.unique(keys), shingles
+    return distinct(keys), shingles
 
 
 def _document_keys(item: tuple[Document, Settings]) -> np.ndarray:
@@ -471,7 +472,7 @@ class Index:
         counts = self._store.shingle_counts(article_salted, settings.boilerplate_docs - 1) + itself
         boilerplate = article_salted[counts >= settings.boilerplate_docs]
         keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
-        keys = np.unique(keys)
+        keys = distinct(keys)
         # A bucket holds the article too: at most max_bucket documents in all.
         found_keys, found_numbers = self._store.find(keys, settings.max_bucket - 1)
         useful = self._outlet_boilerplate(article, found_keys, found_numbers)
@@ -543,7 +544,7 @@ class Index:
         article counted when it is of the source's outlet).
         """
         size = self.settings.shingle_size
-        article_hashes = np.unique(shingle_hashes(tokens.ids, size))
+        article_hashes = distinct(shingle_hashes(tokens.ids, size))
         wanted: list[np.ndarray] = []
         for source, source_tokens in zip(sources, read, strict=True):
             hashes = shingle_hashes(source_tokens.ids, size)
@@ -557,7 +558,7 @@ class Index:
             wanted.append(salted(hashes[near], source.outlet))
         if not wanted:
             return np.zeros(0, dtype=np.uint64)
-        hashes = np.unique(np.concatenate(wanted))
+        hashes = distinct(np.concatenate(wanted))
         counts = self._store.shingle_counts(hashes, self.settings.boilerplate_docs - 1)
         counts += itself * np.isin(hashes, article_salted)
         return hashes[counts >= self.settings.boilerplate_docs]
@@ -577,7 +578,7 @@ class Index:
         large = sizes[inverse] >= limit - 1
         if not large.any():
             return useful
-        outlets = self._store.outlets(np.unique(numbers[large]).tolist())
+        outlets = self._store.outlets(distinct(numbers[large]).tolist())
         own = (article.outlet or "").casefold()
         groups: dict[tuple[int, str], list[int]] = {}
         for position in np.flatnonzero(large).tolist():

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.models import BoilerplateSpan, Document
 from wiretrace.shingle import Tokens
 
@@ -42,7 +43,7 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     if not per_document:
         return np.zeros(0, dtype=np.uint64)
     values, counts = np.unique(
-        np.concatenate([np.unique(hashes) for hashes in per_document]), return_counts=True
+        np.concatenate([distinct(hashes) for hashes in per_document]), return_counts=True
     )
     return values[counts >= min_documents]
 

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings
@@ -79,7 +80,7 @@ def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndar
     input of `boilerplate.find_boilerplate`)."""
     tokens = tokenize(document.text)
     hashes = salted(shingle_hashes(tokens.ids, settings.shingle_size), document.outlet)
-    return tokens, np.unique(hashes)
+    return tokens, distinct(hashes)
 
 
 def _masked_hashes(

@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from wiretrace import _kernels
+from wiretrace._arrays import distinct
 from wiretrace.normalize import normalize_word
 
 # Combining marks that belong inside words (Latin/Greek/Cyrillic diacritics, Hebrew and Arabic
@@ -253,7 +254,7 @@ def _tokenize_block(text: str) -> Tokens:
         outside = points >= 0x10000
         if outside.any():
             astral = np.zeros(len(points), dtype=np.uint8)
-            for point in np.unique(points[outside]).tolist():
+            for point in distinct(points[outside]).tolist():
                 astral[points == point] = _astral_class(point)
     classes, codes = _tables()
     starts, ends, ids, complex_ = _kernels.tokenize(points, classes, codes, astral)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.boilerplate import boilerplate_spans, listed_words
 from wiretrace.config import Settings
 from wiretrace.errors import InputError, MissingDependencyError
@@ -165,7 +166,7 @@ def _sketch(
         for span in boilerplate_spans(doc, tokens, mask, listed_words(settings.shingle_size))
     ]
     packed = None if mask is None else np.packbits(mask).tobytes()
-    return _as_signed(np.unique(keys)), packed, spans
+    return _as_signed(distinct(keys)), packed, spans
 
 
 @functools.lru_cache(maxsize=64)

@@ -7,6 +7,8 @@ from functools import lru_cache
 import numpy as np
 from datasketch.lsh import _optimal_param
 
+from wiretrace._arrays import distinct
+
 
 @lru_cache(maxsize=64)
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -69,7 +71,7 @@ def bucket_pairs(
     sizes = ends - starts
     chosen = (sizes >= 2) & (sizes <= max_bucket)
     codes: list[np.ndarray] = []
-    for size in np.unique(sizes[chosen]):
+    for size in distinct(sizes[chosen]):
         group_starts = starts[chosen & (sizes == size)]
         members = docs[group_starts[:, None] + np.arange(size)[None, :]]
         left, right = np.triu_indices(size, k=1)

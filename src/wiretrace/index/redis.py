@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.errors import MissingDependencyError, StoreError
 from wiretrace.index import runs as lsm
 from wiretrace.index.runs import COUNTS, POSTINGS
@@ -344,14 +345,14 @@ class RedisStore:
         )
 
     def find(self, keys: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
-        unique = np.unique(np.asarray(keys, dtype=np.uint64))
+        unique = distinct(np.asarray(keys, dtype=np.uint64))
         found_keys, numbers = self._lookup(POSTINGS, unique)
         removed = self._removed()
         return lsm.live_postings(found_keys, numbers, removed, max_size)
 
     def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
         hashes = np.asarray(hashes, dtype=np.uint64)
-        unique = np.unique(hashes)
+        unique = distinct(hashes)
         found, counts = self._lookup(COUNTS, unique, at_least)
         return lsm.counts_of(hashes, unique, found, counts)
 

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 
+from wiretrace._arrays import distinct
+
 CHUNK = 160
 """Entries per chunk: a lookup reads one chunk (1.9 KB) per key and run."""
 MAX_RUNS = 3
@@ -107,7 +109,7 @@ def chunk_positions(fence: np.ndarray, keys: np.ndarray) -> np.ndarray:
     positions = [first]
     for extra in range(1, int((last - first).max(initial=0)) + 1):
         positions.append((first + extra)[first + extra <= last])
-    return np.unique(np.concatenate(positions))
+    return distinct(np.concatenate(positions))
 
 
 def match(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.errors import StoreError
 from wiretrace.index import runs as lsm
 from wiretrace.index.runs import COUNTS, END, POSTINGS
@@ -293,7 +294,7 @@ class SQLiteStore:
         return np.concatenate(found_keys), np.concatenate(found_values)
 
     def find(self, keys: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:
-        unique = np.unique(np.asarray(keys, dtype=np.uint64))
+        unique = distinct(np.asarray(keys, dtype=np.uint64))
         with _Reading(self):
             found_keys, numbers = self._lookup(POSTINGS, unique)
             removed = self._removed()
@@ -301,7 +302,7 @@ class SQLiteStore:
 
     def shingle_counts(self, hashes: np.ndarray, at_least: int = 1) -> np.ndarray:
         hashes = np.asarray(hashes, dtype=np.uint64)
-        unique = np.unique(hashes)
+        unique = distinct(hashes)
         with _Reading(self):
             frequent = [self._frequent_keys(run) for run, _ in self._runs(COUNTS)]
             maybe = lsm.may_reach(unique, frequent, at_least)

@@ -34,7 +34,7 @@ def test_mask_matches_a_plain_membership_test(
     boilerplate = np.unique(np.array(extra + hashes[:3], dtype=np.uint64))
     tokens = tokenize(" ".join(["word"] * (len(document) + 2)))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 16)
+        patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
         shingles, _ = boilerplate_mask(document, boilerplate, tokens, 3)
     assert shingles.tolist() == np.isin(document, boilerplate).tolist()
 

@@ -48,22 +48,25 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     return values[counts >= min_documents]
 
 
-# Top bits of the hashes that index the filter of a boilerplate set (2**24 flags: 16 MiB), made
-# for a set of at least _FILTER_FROM hashes (a smaller one is searched as it is).
-_FILTER_BITS = 24
-_FILTER_FROM = 1 << 16
-_FILTER: tuple[weakref.ref[np.ndarray], np.ndarray] | None = None
+# A boilerplate set of at least _FILTER_FROM hashes gets a filter: one flag per value of the
+# hashes' top bits, about 64 flags per hash (at most 2**24 flags: 16 MiB), so most shingles are
+# told apart without a binary search (~100 ns each: its branches are unpredictable).
+_FILTER_FROM = 1024
+_FILTER_MAX_BITS = 24
+_FILTER: tuple[weakref.ref[np.ndarray], np.uint64, np.ndarray] | None = None
 
 
-def _filter(boilerplate: np.ndarray) -> np.ndarray:
-    """Flags of the top bits the boilerplate hashes have, made once per boilerplate array: a
-    hash whose flag is down is not boilerplate, and most are not (no binary search for them)."""
+def _filter(boilerplate: np.ndarray) -> tuple[np.uint64, np.ndarray]:
+    """(shift, flags): the flags of the top bits (hash >> shift) the boilerplate hashes have,
+    made once per boilerplate array."""
     global _FILTER
     if _FILTER is None or _FILTER[0]() is not boilerplate:
-        flags = np.zeros(1 << _FILTER_BITS, dtype=bool)
-        flags[(boilerplate >> np.uint64(64 - _FILTER_BITS)).astype(np.intp)] = True
-        _FILTER = (weakref.ref(boilerplate), flags)
-    return _FILTER[1]
+        bits = min(_FILTER_MAX_BITS, (64 * len(boilerplate)).bit_length())
+        shift = np.uint64(64 - bits)
+        flags = np.zeros(1 << bits, dtype=bool)
+        flags[(boilerplate >> shift).astype(np.intp)] = True
+        _FILTER = (weakref.ref(boilerplate), shift, flags)
+    return _FILTER[1], _FILTER[2]
 
 
 def boilerplate_mask(
@@ -80,8 +83,8 @@ def boilerplate_mask(
         if len(boilerplate) < _FILTER_FROM:
             flagged = np.arange(len(salted_hashes))
         else:
-            top = (salted_hashes >> np.uint64(64 - _FILTER_BITS)).astype(np.intp)
-            flagged = np.flatnonzero(_filter(boilerplate)[top])
+            shift, flags = _filter(boilerplate)
+            flagged = np.flatnonzero(flags[(salted_hashes >> shift).astype(np.intp)])
         maybe = salted_hashes[flagged]
         found = np.minimum(np.searchsorted(boilerplate, maybe), len(boilerplate) - 1)
         shingles[flagged] = boilerplate[found] == maybe

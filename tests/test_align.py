@@ -471,9 +471,14 @@ def test_sentence_marks_split_as_the_regular_expression_does(pieces: list[str]) 
     assert set(found[keep].tolist()) == set(following[inside].tolist())
 
 
-def test_stem_ids_match_the_word_by_word_reference() -> None:
+@pytest.mark.parametrize(
+    "cache",
+    [align._StemCache(capacity=2), align._StemCache(limit=3, capacity=2)],
+    ids=["growing", "starting afresh"],
+)
+def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> None:
     """Stem ids (cached, hashed in batches) equal token_id of each word's first letters."""
-    saved, align._STEM_CACHE = align._STEM_CACHE, align._StemCache(batch=8)  # merge often
+    saved, align._STEM_CACHE = align._STEM_CACHE, cache
     text = "Governments governed the governing body; o'neil rock' Straße ÉCOLE 3.5 and the of"
     try:
         for _ in range(3):
@@ -497,19 +502,19 @@ def test_sentence_data_of_a_text_is_reused_with_new_tokens() -> None:
 
 
 @settings(PROPERTY)
-@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=60))
-def test_small_clustering_equals_the_array_clustering(points: list[tuple[int, int]]) -> None:
-    """Clustering a few seeds in plain Python gives the groups the numpy path gives, in order."""
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=200),
+    st.integers(0, 20),
+    st.integers(1, 4),
+)
+def test_compiled_clustering_equals_the_numpy_clustering(
+    points: list[tuple[int, int]], max_gap: int, min_seeds: int
+) -> None:
+    """Clustering seeds in the compiled loop gives the numpy path's groups and members, in order."""
     seeds = np.array(points, dtype=np.int64)
-    small = align._cluster_small(seeds.tolist(), 12 + 3, 2)
-    limit, saved = align.SMALL_CLUSTERING, align.SMALL_CLUSTERING
-    try:
-        align.SMALL_CLUSTERING = 0
-        large = align.cluster_seeds(seeds, 12, 3, 2)
-    finally:
-        align.SMALL_CLUSTERING = saved
-    assert limit == saved
-    assert [sorted(g.tolist()) for g in small] == [sorted(g.tolist()) for g in large]
+    fast = align.cluster_seeds(seeds, max_gap, 3, min_seeds)
+    plain = align.cluster_seeds_plain(seeds, max_gap, 3, min_seeds)
+    assert [group.tolist() for group in fast] == [group.tolist() for group in plain]
 
 
 def test_boilerplate_sentences_are_no_sentence_seeds() -> None:
@@ -673,24 +678,38 @@ def test_cached_seeds_equal_find_seeds(
 
 
 @REUSE_PROPERTY
-@given(reused_pairs(max_rate=0.6))
-def test_dense_and_sparse_sentence_sums_are_the_same(pair: tuple[str, str]) -> None:
-    """Sentence-pair sums made in one dense array equal those over `np.unique`, bit for bit."""
-    source, target = pair
-    sides = align._sentence_sides(
-        align._sentences(source, tokenize(source)), align._sentences(target, tokenize(target))
-    )
-    dense = align._sentence_matrix(*sides)
-    saved, align.DENSE_SENTENCE_PAIRS = align.DENSE_SENTENCE_PAIRS, 0
-    try:
-        sparse = align._sentence_matrix(*sides)
-    finally:
-        align.DENSE_SENTENCE_PAIRS = saved
-    if dense is None or sparse is None:
-        assert dense is None and sparse is None
+@given(reused_pairs(max_rate=0.6), st.randoms(use_true_random=False), st.floats(0.05, 0.9))
+def test_compiled_similar_sentences_equal_the_numpy_ones(
+    pair: tuple[str, str], rng: random.Random, threshold: float
+) -> None:
+    """The compiled sentence-pair loop finds exactly the numpy path's sentence seeds, in order
+    (its cosines bit for bit at the threshold), boilerplate sentences left out."""
+    source, target = (align._sentences(text, tokenize(text)) for text in pair)
+    if len(source.stems) == 0 or len(target.stems) == 0:
         return
-    for first, second in zip(dense, sparse, strict=True):
-        assert first.dtype == second.dtype and first.tolist() == second.tolist()
+    sides = align._sentence_sides(source, target)
+    flags = [rng.random() < 0.2 for _ in range(len(source.starts) + len(target.starts))]
+    source_boilerplate = np.array(flags[: len(source.starts)], dtype=bool)
+    target_boilerplate = np.array(flags[len(source.starts) :], dtype=bool)
+    fast = align.similar_sentences(*sides, threshold, source_boilerplate, target_boilerplate)
+    plain = align.similar_sentences_plain(*sides, threshold, source_boilerplate, target_boilerplate)
+    assert fast.dtype == plain.dtype and fast.shape == plain.shape
+    assert fast.tolist() == plain.tolist()
+
+
+_SENTENCE_PIECES = ["word", "Word", "3.5", "U.S.", ". ", "!?", "\n\n", "\n \n", "\n", " ", "。"]
+
+
+@PROPERTY
+@given(
+    st.one_of(articles(), st.lists(st.sampled_from(_SENTENCE_PIECES), max_size=200).map("".join))
+)
+def test_compiled_sentence_split_equals_the_numpy_split(text: str) -> None:
+    """The compiled pass splits a text into the sentences the numpy path finds."""
+    tokens = tokenize(text)
+    assert (
+        split_sentences(text, tokens).tolist() == align.split_sentences_plain(text, tokens).tolist()
+    )
 
 
 @REUSE_PROPERTY

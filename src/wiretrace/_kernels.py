@@ -252,3 +252,297 @@ def window_signatures(values, offsets, window, stride, a, b):
             starts[row] = start
             row += 1
     return out[:row], owners[:row], starts[:row]
+
+
+# The align stage's per-pair loops (align.py): seed matching, seed clustering, sentence pairs.
+
+_I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
+_MATCH_GRAMS = [(_I64, _U64, _U64, _I64, _I64, _I64, types.int64)]
+_CLUSTER = [(seeds, types.int64, types.int64) for seeds in _array(types.int64, 2)]
+_SIDE = (_I64, _I64, _I64, _F64, _I64, _BOOL)
+_SIMILAR_SENTENCES = [(*_SIDE, _I64, _I64, _I64, *_SIDE, _I64, _I64, types.float64)]
+
+
+@_compiled(_MATCH_GRAMS)
+def match_grams(anchors, hashes, distinct, first, count, order, most):
+    """(i, j) rows of every source n-gram `anchors[k]` (hash `hashes[k]`) with every target
+    n-gram of the same hash, where the target has it at most `most` times. The target's n-grams
+    are `order` (n-gram starts by hash): `distinct` hashes (sorted), each a run of `count[m]`
+    starting at `first[m]`. Rows in source order, then in `order`."""
+    at = np.empty(len(hashes), dtype=np.int64)
+    total = 0
+    for k in range(len(hashes)):
+        found = np.searchsorted(distinct, hashes[k])
+        if found < len(distinct) and distinct[found] == hashes[k] and count[found] <= most:
+            at[k] = found
+            total += count[found]
+        else:
+            at[k] = -1
+    out = np.empty((total, 2), dtype=np.int64)
+    row = 0
+    for k in range(len(hashes)):
+        found = at[k]
+        if found < 0:
+            continue
+        for r in range(first[found], first[found] + count[found]):
+            out[row, 0] = anchors[k]
+            out[row, 1] = order[r]
+            row += 1
+    return out
+
+
+@_compiled()
+def _split_segment(seeds, members, start, end, axis, limit, parts):
+    """Order members[start:end] by seeds[., axis] (stably) and cut it wherever consecutive
+    values are more than `limit` apart: the cut positions go to `parts` (after `start`, up to
+    `end`), and their number is returned. With no cut the members keep their order."""
+    segment = members[start:end]
+    values = np.empty(end - start, dtype=np.int64)
+    for k in range(end - start):
+        values[k] = seeds[segment[k], axis]
+    order = np.argsort(values, kind="mergesort")
+    cuts = 0
+    for k in range(1, len(order)):
+        if values[order[k]] - values[order[k - 1]] > limit:
+            parts[cuts] = start + k
+            cuts += 1
+    if cuts:
+        members[start:end] = segment[order]
+    parts[cuts] = end
+    return cuts
+
+
+@_compiled(_CLUSTER)
+def cluster_seeds(seeds, limit, min_seeds):
+    """align.cluster_seeds_plain's groups in its order, each a slice of the returned members:
+    (members, starts, ends). Pending groups are disjoint slices of one array, each split in
+    place and its parts pushed on a stack in order (the last popped first)."""
+    count = len(seeds)
+    members = np.arange(count)
+    pending_start = np.empty(count + 1, dtype=np.int64)
+    pending_end = np.empty(count + 1, dtype=np.int64)
+    pending_start[0], pending_end[0] = 0, count
+    pending = 1
+    done_start = np.empty(count, dtype=np.int64)
+    done_end = np.empty(count, dtype=np.int64)
+    done = 0
+    parts = np.empty(count + 1, dtype=np.int64)
+    while pending:
+        pending -= 1
+        start, end = pending_start[pending], pending_end[pending]
+        if end - start < min_seeds:
+            continue
+        cuts = _split_segment(seeds, members, start, end, 0, limit, parts)
+        if cuts == 0:
+            cuts = _split_segment(seeds, members, start, end, 1, limit, parts)
+        if cuts == 0:
+            done_start[done], done_end[done] = start, end
+            done += 1
+            continue
+        for k in range(cuts + 1):
+            pending_start[pending] = start if k == 0 else parts[k - 1]
+            pending_end[pending] = parts[k]
+            pending += 1
+    return members, done_start[:done], done_end[:done]
+
+
+@_compiled()
+def _sentence_norms(sentence, local, count, idf, sentences):
+    """The length of each sentence's tf-idf vector, the squares summed in entry order."""
+    squares = np.zeros(sentences, dtype=np.float64)
+    for entry in range(len(sentence)):
+        weight = count[entry] * idf[local[entry]]
+        squares[sentence[entry]] += weight * weight
+    return np.sqrt(squares)
+
+
+@_compiled(_SIMILAR_SENTENCES)
+def similar_sentences(
+    source_sentence,
+    source_local,
+    source_count,
+    source_idf,
+    source_terms,
+    source_boilerplate,
+    source_by_sentence,
+    source_by_sentence_count,
+    source_offsets,
+    target_sentence,
+    target_local,
+    target_count,
+    target_idf,
+    target_terms,
+    target_boilerplate,
+    target_at,
+    target_stem_offsets,
+    threshold,
+):
+    """align.similar_sentences_plain: the (i, j) sentence pairs, in order, whose tf-idf cosine
+    and Dice of shared stems both reach `threshold`, bit for bit (each dot product adds its
+    terms in stem order, as the plain sums do), leaving out boilerplate sentences.
+
+    Each side's entries (`sentence`, `local`, `count`) are ordered by stem then sentence; the
+    source's also by sentence (`by_sentence`, `by_sentence_count`, sentence k's at
+    `offsets[k]:offsets[k + 1]`). `target_at[g]` is source stem g's stem in the target (-1: not
+    shared), whose entries are at `target_stem_offsets[h]:target_stem_offsets[h + 1]`."""
+    sources, targets = len(source_terms), len(target_terms)
+    source_norm = _sentence_norms(source_sentence, source_local, source_count, source_idf, sources)
+    target_norm = _sentence_norms(target_sentence, target_local, target_count, target_idf, targets)
+    dot = np.zeros(targets, dtype=np.float64)
+    shared = np.zeros(targets, dtype=np.int64)
+    touched = np.empty(targets, dtype=np.int64)
+    out = np.empty((sources + targets, 2), dtype=np.int64)
+    found = 0
+    for i in range(sources):
+        touching = 0
+        for entry in range(source_offsets[i], source_offsets[i + 1]):
+            stem = source_by_sentence[entry]
+            other = target_at[stem]
+            if other < 0:
+                continue
+            weight = source_by_sentence_count[entry] * source_idf[stem]
+            for match in range(target_stem_offsets[other], target_stem_offsets[other + 1]):
+                j = target_sentence[match]
+                if shared[j] == 0:
+                    touched[touching] = j
+                    touching += 1
+                dot[j] += weight * (target_count[match] * target_idf[other])
+                shared[j] += 1
+        touched[:touching].sort()
+        for k in range(touching):
+            j = touched[k]
+            denominator = source_norm[i] * target_norm[j]
+            cosine = dot[j] / denominator if denominator > 0 else 0.0
+            dice = 2.0 * shared[j] / (source_terms[i] + target_terms[j])
+            if (
+                cosine >= threshold
+                and dice >= threshold
+                and not source_boilerplate[i]
+                and not target_boilerplate[j]
+            ):
+                if found == len(out):
+                    out = np.concatenate((out, np.empty_like(out)))
+                out[found, 0], out[found, 1] = i, j
+                found += 1
+            dot[j] = 0.0
+            shared[j] = 0
+    return out[:found].copy()
+
+
+# Per-text sentence data (align._sentences): stem ids through a table of known words, and
+# sentence starts.
+
+_STEM_TABLE = (_U64, _I64, _BOOL)
+_STEM_IDS = [
+    (_U64, _I64, _I64, points, _U64, *_STEM_TABLE, types.int64) for points in _array(types.uint32)
+]
+_STEM_INSERT = [(*_STEM_TABLE, _U64, _I64)]
+_SENTENCE_STARTS = [
+    (points, types.uint8[::1], _I64, _I64, types.int64, types.int64)
+    for points in _array(types.uint32)
+]
+
+
+@_compiled()
+def _slot(keys, filled, key):
+    """The slot of `key` in an open-addressing table (linear probing), or the free slot where it
+    would go."""
+    mask = len(keys) - 1
+    slot = np.int64(key & np.uint64(mask))
+    while filled[slot] and keys[slot] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@_compiled(_STEM_IDS)
+def stem_ids(ids, starts, ends, points, stopwords, keys, values, filled, letters):
+    """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
+    in the sorted `stopwords`), the id halved for a plain (ASCII) word of at most `letters`
+    letters, else the stem id the table (`keys`, `values`, `filled`) holds for the word id;
+    `missing` marks the words not in the table (their stem ids are still to be made)."""
+    out = np.empty(len(ids), dtype=np.int64)
+    missing = np.zeros(len(ids), dtype=np.bool_)
+    for k in range(len(ids)):
+        word = ids[k]
+        at = np.searchsorted(stopwords, word)
+        if at < len(stopwords) and stopwords[at] == word:
+            out[k] = -1
+            continue
+        out[k] = np.int64(word >> np.uint64(1))
+        short = ends[k] - starts[k] <= letters
+        if short:
+            for position in range(starts[k], ends[k]):
+                if points[position] > 127:
+                    short = False
+                    break
+        if short:
+            continue
+        slot = _slot(keys, filled, word)
+        if filled[slot]:
+            out[k] = values[slot]
+        else:
+            missing[k] = True
+    return out, missing
+
+
+@_compiled(_STEM_INSERT)
+def stem_insert(keys, values, filled, ids, stems):
+    """Put word ids (not in the table yet) with their stem ids into the table."""
+    for k in range(len(ids)):
+        slot = _slot(keys, filled, ids[k])
+        keys[slot], values[slot], filled[slot] = ids[k], stems[k], True
+
+
+@_compiled(_SENTENCE_STARTS)
+def sentence_starts(points, kinds, token_starts, token_ends, min_words, max_words):
+    """align.split_sentences_plain: the word index where each sentence starts, in one pass over
+    the text. `kinds` are the basic plane's sentence mark kinds (align._MARK_KIND: 1 end
+    punctuation, 2 blank, 3 newline); a blank line's first newline is a mark once the next
+    newline shows that nothing but blanks came between them."""
+    count = len(token_starts)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    sentences = np.empty(count + 1, dtype=np.int64)
+    sentences[0] = 0
+    found = 1
+    following = 0
+    newline = -1
+    blank = False
+    for position in range(len(points)):
+        kind = kinds[min(points[position], 0xFFFF)]
+        if kind == 3:
+            mark = newline if newline >= 0 and blank else -1
+            newline, blank = position, True
+        elif kind == 2:
+            continue
+        else:
+            blank = False
+            if kind != 1:
+                continue
+            mark = position
+        if mark < 0:
+            continue
+        while following < count and token_starts[following] < mark:
+            following += 1
+        # A mark inside a word ("3.5", "U.S.") is no boundary.
+        if (
+            0 < following < count
+            and token_ends[following - 1] <= mark
+            and following - sentences[found - 1] >= min_words
+        ):
+            sentences[found] = following
+            found += 1
+    if count - sentences[found - 1] < min_words and found > 1:
+        found -= 1
+    total = 0
+    for k in range(found):
+        last = sentences[k + 1] if k + 1 < found else count
+        total += (last - sentences[k] + max_words - 1) // max_words
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for k in range(found):
+        last = sentences[k + 1] if k + 1 < found else count
+        for first in range(sentences[k], last, max_words):
+            out[at] = first
+            at += 1
+    return out

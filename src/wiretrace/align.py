@@ -19,6 +19,8 @@ import attrs
 import numpy as np
 from rapidfuzz.distance import Indel
 
+from wiretrace import _kernels
+from wiretrace._arrays import distinct
 from wiretrace.config import Settings
 from wiretrace.models import Edit, Passage
 from wiretrace.normalize import normalize_word
@@ -159,19 +161,15 @@ def _find_seeds_cached(
         return np.zeros((0, 2), dtype=np.int64)
     source = _grams(source_tokens, size, source_mask)
     target = _grams(target_tokens, size, target_mask)
-    if len(source.hashes) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    at = np.minimum(np.searchsorted(target.distinct, source.hashes), len(target.distinct) - 1)
-    counts = np.where(target.distinct[at] == source.hashes, target.count[at], 0)
-    keep = (counts > 0) & (counts <= MAX_SEED_OCCURRENCES)
-    if not keep.any():
-        return np.zeros((0, 2), dtype=np.int64)
-    kept_counts = counts[keep]
-    i = np.repeat(source.anchors[keep], kept_counts)
-    low = target.first[at[keep]]
-    run_starts = np.repeat(low - np.cumsum(kept_counts) + kept_counts, kept_counts)
-    j = target.order[run_starts + np.arange(len(i))]
-    return np.stack([i, j], axis=1).astype(np.int64)
+    return _kernels.match_grams(
+        source.anchors,
+        source.hashes,
+        target.distinct,
+        target.first,
+        target.count,
+        target.order,
+        MAX_SEED_OCCURRENCES,
+    )
 
 
 def _split(members: np.ndarray, coordinate: np.ndarray, limit: int) -> list[np.ndarray]:
@@ -180,50 +178,29 @@ def _split(members: np.ndarray, coordinate: np.ndarray, limit: int) -> list[np.n
     return np.split(ordered, cuts) if len(cuts) else [ordered]
 
 
-# Up to this many seeds are clustered in plain Python (numpy's per-call cost dominates there).
-SMALL_CLUSTERING = 64
-
-
-def _cluster_small(seeds: list[list[int]], limit: int, min_seeds: int) -> list[np.ndarray]:
-    """`cluster_seeds` on a few seeds, with lists: the same groups in the same order."""
-
-    def split(members: list[int], axis: int) -> list[list[int]]:
-        ordered = sorted(members, key=lambda k: seeds[k][axis])
-        parts = [[ordered[0]]]
-        for previous, k in zip(ordered, ordered[1:], strict=False):
-            if seeds[k][axis] - seeds[previous][axis] > limit:
-                parts.append([])
-            parts[-1].append(k)
-        return parts
-
-    pending = [list(range(len(seeds)))]
-    done: list[np.ndarray] = []
-    while pending:
-        members = pending.pop()
-        if len(members) < min_seeds:
-            continue
-        parts = split(members, 0)
-        if len(parts) == 1:
-            parts = split(members, 1)
-        if len(parts) == 1:
-            done.append(np.array(members, dtype=np.int64))
-        else:
-            pending.extend(parts)
-    return done
-
-
 def cluster_seeds(
     seeds: np.ndarray, max_gap: int, seed_size: int, min_seeds: int = 1
 ) -> list[np.ndarray]:
     """Group seeds into passages: split on gaps over `max_gap` words in either text, repeatedly.
 
-    Groups of fewer than `min_seeds` seeds are dropped as soon as they appear.
+    Groups of fewer than `min_seeds` seeds are dropped as soon as they appear. The groups (and
+    their members, in order) of `cluster_seeds_plain`, computed by a compiled loop.
     """
     if len(seeds) < min_seeds or len(seeds) == 0:
         return []
+    members, starts, ends = _kernels.cluster_seeds(
+        np.ascontiguousarray(seeds, dtype=np.int64), max_gap + seed_size, min_seeds
+    )
+    return [members[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def cluster_seeds_plain(
+    seeds: np.ndarray, max_gap: int, seed_size: int, min_seeds: int = 1
+) -> list[np.ndarray]:
+    """`cluster_seeds` with numpy: the reference the compiled loop is tested against."""
+    if len(seeds) < min_seeds or len(seeds) == 0:
+        return []
     limit = max_gap + seed_size
-    if len(seeds) <= SMALL_CLUSTERING:
-        return _cluster_small(seeds.tolist(), limit, min_seeds)
     source, target = seeds[:, 0], seeds[:, 1]
     pending = [np.arange(len(seeds))]
     done: list[np.ndarray] = []
@@ -243,7 +220,7 @@ def cluster_seeds(
 
 def _covered(positions: np.ndarray, size: int) -> int:
     """How many words the seeds starting at `positions` cover."""
-    unique = np.unique(positions)
+    unique = distinct(positions)
     ends = unique + size
     gaps = np.minimum(np.diff(unique), size) if len(unique) > 1 else np.zeros(0, dtype=np.int64)
     return int(gaps.sum() + (ends[-1] - unique[-1]))
@@ -393,41 +370,32 @@ _TERMS: weakref.WeakKeyDictionary[Tokens, _Sentences] = weakref.WeakKeyDictionar
 
 
 class _StemCache:
-    """Stem ids of words seen before, by word id, looked up all at once: two sorted arrays, a
-    small one that takes new words and a large one it is merged into now and then."""
+    """Stem ids of words seen before, by word id: a hash table in arrays (open addressing, at
+    most half full) that compiled loops look up and fill. It starts afresh past `limit` words."""
 
-    def __init__(self, limit: int = 2_000_000, batch: int = 50_000) -> None:
-        self.limit, self.batch = limit, batch
-        empty = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
-        self.levels = [empty, empty]
+    def __init__(self, limit: int = 2_000_000, capacity: int = 1 << 16) -> None:
+        self.limit = limit
+        self._empty(capacity)
 
-    def lookup(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(stem ids, found): the stem id of each word found (0 where not found)."""
-        values = np.zeros(len(ids), dtype=np.int64)
-        found = np.zeros(len(ids), dtype=bool)
-        for keys, stems in self.levels:
-            if len(keys):
-                at = np.minimum(np.searchsorted(keys, ids), len(keys) - 1)
-                hit = keys[at] == ids
-                values[hit] = stems[at[hit]]
-                found |= hit
-        return values, found
+    def _empty(self, capacity: int) -> None:
+        self.keys = np.zeros(capacity, dtype=np.uint64)
+        self.values = np.zeros(capacity, dtype=np.int64)
+        self.filled = np.zeros(capacity, dtype=bool)
+        self.size = 0
 
     def add(self, ids: np.ndarray, stems: np.ndarray) -> None:
-        """Remember new words (`ids` sorted, none known yet)."""
-        (large, large_stems), (small, small_stems) = self.levels
-        at = np.searchsorted(small, ids)
-        small, small_stems = np.insert(small, at, ids), np.insert(small_stems, at, stems)
-        if len(small) >= self.batch:
-            if len(large) + len(small) > self.limit:
-                large, large_stems = large[:0], large_stems[:0]
-            at = np.searchsorted(large, small)
-            large, large_stems = (
-                np.insert(large, at, small),
-                np.insert(large_stems, at, small_stems),
-            )
-            small, small_stems = small[:0], small_stems[:0]
-        self.levels = [(large, large_stems), (small, small_stems)]
+        """Remember new words (`ids` distinct, none known yet)."""
+        if self.size + len(ids) > self.limit:
+            self._empty(len(self.keys))
+        if 2 * (self.size + len(ids)) > len(self.keys):
+            keys, values = self.keys[self.filled], self.values[self.filled]
+            capacity = len(self.keys)
+            while 2 * (self.size + len(ids)) > capacity:
+                capacity *= 2
+            self._empty(capacity)
+            self.add(keys, values)
+        _kernels.stem_insert(self.keys, self.values, self.filled, ids, stems)
+        self.size += len(ids)
 
 
 _STEM_CACHE = _StemCache()
@@ -445,27 +413,29 @@ def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np
     word that short is its own stem, so its stem id is its word id halved; longer words are
     looked up in a cache and, when new, hashed together (`_hash_stems`).
     """
-    ids = tokens.ids
-    values = (ids >> np.uint64(1)).astype(np.int64)
     if points is None:
         points = _code_points(text)
-    wide = np.concatenate([[0], np.cumsum(points > 127)])
-    plain = wide[tokens.ends] == wide[tokens.starts]
-    at = np.minimum(np.searchsorted(_STOPWORD_IDS, ids), len(_STOPWORD_IDS) - 1)
-    stop = _STOPWORD_IDS[at] == ids
-    long = ~stop & ~(plain & (tokens.ends - tokens.starts <= STEM_LETTERS))
-    values[stop] = -1
-    if not long.any():
+    cache = _STEM_CACHE
+    values, missing_words = _kernels.stem_ids(
+        tokens.ids,
+        tokens.starts,
+        tokens.ends,
+        points,
+        _STOPWORD_IDS,
+        cache.keys,
+        cache.values,
+        cache.filled,
+        STEM_LETTERS,
+    )
+    if not missing_words.any():
         return values
-    looked = np.flatnonzero(long)
-    cached, found = _STEM_CACHE.lookup(ids[looked])
-    values[looked[found]] = cached[found]
-    if found.all():
-        return values
-    missing = looked[~found]
+    ids = tokens.ids
+    missing = np.flatnonzero(missing_words)
     words, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
-    starts, ends = tokens.starts.tolist(), tokens.ends.tolist()
-    normals = [normalize_word(text[starts[k] : ends[k]]) for k in missing[first].tolist()]
+    spans = zip(
+        tokens.starts[missing[first]].tolist(), tokens.ends[missing[first]].tolist(), strict=True
+    )
+    normals = [normalize_word(text[start:end]) for start, end in spans]
     stems = _hash_stems([normal[:STEM_LETTERS] for normal in normals])
     new = [-1 if normal in STOPWORDS else stem for normal, stem in zip(normals, stems, strict=True)]
     new_stems = np.array(new, dtype=np.int64)
@@ -529,12 +499,10 @@ _MARK_KIND[[ord(c) for c in " \t\r\f\v"]] = 2
 _MARK_KIND[ord("\n")] = 3
 
 
-def _boundary_marks(text: str, points: np.ndarray | None = None) -> np.ndarray:
+def _boundary_marks(text: str) -> np.ndarray:
     """Character offsets of sentence marks: end punctuation, and the first newline of a blank
     line (newline, spaces or tabs, newline). Several marks between two words count as one."""
-    if points is None:
-        points = _code_points(text)
-    kinds = _MARK_KIND[np.minimum(points, 0xFFFF)]
+    kinds = _MARK_KIND[np.minimum(_code_points(text), 0xFFFF)]
     punctuation = np.flatnonzero(kinds == 1)
     newlines = np.flatnonzero(kinds == 3)
     if len(newlines) < 2:
@@ -549,18 +517,28 @@ def split_sentences(text: str, tokens: Tokens, points: np.ndarray | None = None)
     """The word index where each sentence of `text` starts (the first is 0; empty if no words).
 
     A sentence ends at end punctuation or a blank line between two words; very short sentences
-    join the next one and very long ones are cut.
+    join the next one and very long ones are cut. The sentences of `split_sentences_plain`,
+    found by a compiled pass.
     """
+    if points is None:
+        points = _code_points(text)
+    return _kernels.sentence_starts(
+        points, _MARK_KIND, tokens.starts, tokens.ends, MIN_SENTENCE_WORDS, MAX_SENTENCE_WORDS
+    )
+
+
+def split_sentences_plain(text: str, tokens: Tokens) -> np.ndarray:
+    """`split_sentences` with numpy: the reference the compiled pass is tested against."""
     count = len(tokens)
     if count == 0:
         return np.zeros(0, dtype=np.int64)
-    marks = _boundary_marks(text, points)
+    marks = _boundary_marks(text)
     following = np.searchsorted(tokens.starts, marks, "left")
     inside = (following > 0) & (following < count)
     # A mark inside a word ("3.5", "U.S.") is no boundary.
     inside[inside] &= tokens.ends[following[inside] - 1] <= marks[inside]
     starts = [0]
-    for k in np.unique(following[inside]).tolist():
+    for k in distinct(following[inside]).tolist():
         if k - starts[-1] >= MIN_SENTENCE_WORDS:
             starts.append(k)
     if count - starts[-1] < MIN_SENTENCE_WORDS and len(starts) > 1:
@@ -579,7 +557,8 @@ class _Sentences:
     the stem's index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
     content stems, sorted; `frequency`: in how many sentences each occurs; `terms`: distinct
     stems per sentence. `sentence_local`, `sentence_count`: `local` and `count` ordered by
-    sentence, sentence k's entries at `offsets[k]:offsets[k + 1]`.
+    sentence, sentence k's entries at `offsets[k]:offsets[k + 1]`; stem k's entries are at
+    `stem_offsets[k]:stem_offsets[k + 1]`.
     """
 
     starts: np.ndarray
@@ -593,6 +572,7 @@ class _Sentences:
     sentence_local: np.ndarray
     sentence_count: np.ndarray
     offsets: np.ndarray
+    stem_offsets: np.ndarray
 
 
 # Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object.
@@ -630,6 +610,7 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     distinct = ordered[new_stem]
     terms = np.bincount(sentence, minlength=len(starts))
     by_sentence = np.argsort(sentence, kind="stable")
+    frequency = np.bincount(local, minlength=len(distinct))
     cached = _Sentences(
         starts=starts,
         words=len(tokens),
@@ -637,11 +618,12 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         local=local,
         count=count,
         stems=distinct,
-        frequency=np.bincount(local, minlength=len(distinct)),
+        frequency=frequency,
         terms=terms,
         sentence_local=local[by_sentence],
         sentence_count=count[by_sentence],
         offsets=np.concatenate([[0], np.cumsum(terms)]),
+        stem_offsets=np.concatenate([[0], np.cumsum(frequency)]),
     )
     _TERMS[tokens] = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
@@ -659,16 +641,13 @@ class _SentenceSide:
     ) -> None:
         """`shared[k]`: whether own stem k is also the other text's, stem `at[k]` there."""
         self.starts, self.words, self.terms = own.starts, own.words, own.terms
-        self.sentence, self.local, self.count = own.sentence, own.local, own.count
         self.own = own
         self.shared = shared
+        self.at = at
         frequency = own.frequency + np.where(self.shared, other.frequency[at], 0)
         self.idf = np.log((len(own.starts) + len(other.starts)) / frequency)
-        self.weight = self.count * self.idf[self.local]
-        self.norm = np.sqrt(np.bincount(self.sentence, self.weight**2, minlength=len(self.starts)))
         # Shared stems, numbered in sorted order (the same numbering on both sides).
         self.shared_index = np.flatnonzero(self.shared)
-        self.shared_rank = np.cumsum(self.shared) - 1
         self.similarities: dict[tuple[int, int, int, int], float] = {}
 
     def word_range(self, first: int, last: int) -> tuple[int, int]:
@@ -704,18 +683,57 @@ def _sentence_sides(source: _Sentences, target: _Sentences) -> tuple[_SentenceSi
     )
 
 
-# Sentence pairs are summed in one dense array up to this many (else over the pairs found).
-DENSE_SENTENCE_PAIRS = 1 << 18
+def similar_sentences(
+    source: _SentenceSide,
+    target: _SentenceSide,
+    threshold: float,
+    source_boilerplate: np.ndarray,
+    target_boilerplate: np.ndarray,
+) -> np.ndarray:
+    """Sentence pairs (i, j) whose tf-idf cosine and Dice of shared stems both reach
+    `threshold`, where neither sentence is boilerplate: an (n, 2) int64 array in (i, j) order,
+    exactly `similar_sentences_plain`'s, computed by a compiled loop."""
+    own, other = source.own, target.own
+    return _kernels.similar_sentences(
+        own.sentence,
+        own.local,
+        own.count,
+        source.idf,
+        own.terms,
+        source_boilerplate,
+        own.sentence_local,
+        own.sentence_count,
+        own.offsets,
+        other.sentence,
+        other.local,
+        other.count,
+        target.idf,
+        other.terms,
+        target_boilerplate,
+        np.where(source.shared, source.at, -1),
+        other.stem_offsets,
+        threshold,
+    )
 
 
-def _sentence_matrix(source: _SentenceSide, target: _SentenceSide):
-    """Cosine and shared-term counts of every sentence pair sharing a term (flat keys s*nt+t)."""
-    source_entries = np.flatnonzero(source.shared[source.local])
-    target_entries = np.flatnonzero(target.shared[target.local])
-    if len(source_entries) == 0 or len(target_entries) == 0:
-        return None
-    source_terms = source.shared_rank[source.local[source_entries]]
-    target_terms = target.shared_rank[target.local[target_entries]]
+def similar_sentences_plain(
+    source: _SentenceSide,
+    target: _SentenceSide,
+    threshold: float,
+    source_boilerplate: np.ndarray,
+    target_boilerplate: np.ndarray,
+) -> np.ndarray:
+    """`similar_sentences` with numpy: the reference the compiled loop is tested against."""
+    weights, norms, ranks, entries = [], [], [], []
+    for side in (source, target):
+        weight = side.own.count * side.idf[side.own.local]
+        weights.append(weight)
+        norms.append(np.sqrt(np.bincount(side.own.sentence, weight**2, minlength=len(side.starts))))
+        ranks.append(np.cumsum(side.shared) - 1)
+        entries.append(np.flatnonzero(side.shared[side.own.local]))
+    source_entries, target_entries = entries
+    source_terms = ranks[0][source.own.local[source_entries]]
+    target_terms = ranks[1][target.own.local[target_entries]]
     order = np.argsort(target_terms, kind="stable")
     sorted_terms = target_terms[order]
     low = np.searchsorted(sorted_terms, source_terms, "left")
@@ -723,18 +741,17 @@ def _sentence_matrix(source: _SentenceSide, target: _SentenceSide):
     left = source_entries[np.repeat(np.arange(len(source_terms)), counts)]
     run_starts = np.repeat(low - np.cumsum(counts) + counts, counts)
     right = target_entries[order[run_starts + np.arange(len(left))]]
-    keys = source.sentence[left] * len(target.starts) + target.sentence[right]
-    products = source.weight[left] * target.weight[right]
-    size = len(source.starts) * len(target.starts)
-    if size <= DENSE_SENTENCE_PAIRS:
-        # Each sum adds the same products in the same order as over `np.unique`'s numbering.
-        shared = np.bincount(keys, minlength=size)
-        unique = np.flatnonzero(shared)
-        return unique, np.bincount(keys, products, minlength=size)[unique], shared[unique]
-    unique, inverse = np.unique(keys, return_inverse=True)
-    dot = np.bincount(inverse, products)
+    keys = source.own.sentence[left] * len(target.starts) + target.own.sentence[right]
+    keys, inverse = np.unique(keys, return_inverse=True)
+    dot = np.bincount(inverse, weights[0][left] * weights[1][right])
     shared = np.bincount(inverse)
-    return unique, dot, shared
+    i, j = keys // len(target.starts), keys % len(target.starts)
+    denominator = norms[0][i] * norms[1][j]
+    cosine = np.divide(dot, denominator, out=np.zeros_like(dot), where=denominator > 0)
+    dice = 2.0 * shared / (source.terms[i] + target.terms[j])
+    keep = (cosine >= threshold) & (dice >= threshold)
+    keep &= ~source_boilerplate[i] & ~target_boilerplate[j]
+    return np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
 
 
 def find_sentence_seeds(
@@ -753,24 +770,20 @@ def find_sentence_seeds(
     if len(source_sentences.stems) == 0 or len(target_sentences.stems) == 0:
         return None
     source, target = _sentence_sides(source_sentences, target_sentences)
-    found = _sentence_matrix(source, target)
-    if found is None:
-        return None
-    keys, dot, shared = found
-    i, j = keys // len(target.starts), keys % len(target.starts)
-    denominator = source.norm[i] * target.norm[j]
-    cosine = np.divide(dot, denominator, out=np.zeros_like(dot), where=denominator > 0)
-    dice = 2.0 * shared / (source.terms[i] + target.terms[j])
-    keep = (cosine >= threshold) & (dice >= threshold)
-    for mask, side, index in ((source_mask, source, i), (target_mask, target, j)):
-        if mask is not None and mask.any():
-            keep &= ~_boilerplate_sentences(mask, side.starts)[index]
-    seeds = np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+    seeds = similar_sentences(
+        source,
+        target,
+        threshold,
+        _boilerplate_sentences(source_mask, source.starts),
+        _boilerplate_sentences(target_mask, target.starts),
+    )
     return seeds, source, target
 
 
-def _boilerplate_sentences(mask: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _boilerplate_sentences(mask: np.ndarray | None, starts: np.ndarray) -> np.ndarray:
     """Whether more than half of each sentence's words are masked."""
+    if mask is None or not mask.any():
+        return np.zeros(len(starts), dtype=bool)
     masked = np.add.reduceat(mask.astype(np.int64), starts)
     lengths = np.diff(np.append(starts, len(mask)))
     return masked * 2 > lengths

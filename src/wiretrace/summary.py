@@ -26,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from wiretrace._arrays import distinct
 from wiretrace.shingle import Tokens
 
 # The target window searched for the summary, in words (a summary paragraph or two).
@@ -150,7 +151,7 @@ class _Profile:
         self.valid = (first >= 0) & (second >= 0)
         hashes = (first.astype(np.uint64) * np.uint64(1_000_003)) ^ second.astype(np.uint64)
         self.pairs = np.where(self.valid, hashes, np.uint64(0))
-        self.distinct_pairs = np.unique(self.pairs[self.valid])
+        self.distinct_pairs = distinct(self.pairs[self.valid])
 
 
 def _profile(tokens: Tokens, stems: np.ndarray) -> _Profile:
@@ -185,7 +186,7 @@ def _context_keys(
     valid = context >= 0
     rows = np.broadcast_to(np.searchsorted(shared, ids[at])[:, None], near.shape)
     keys = (rows[valid].astype(np.uint64) << np.uint64(32)) | context[valid].astype(np.uint64)
-    return np.unique(keys)
+    return distinct(keys)
 
 
 def _name_measures(
@@ -214,9 +215,9 @@ def _name_measures(
     names = np.union1d(source_names, target_names)
     source_other = np.where(_members(source_ids, names), -1, source_stems)
     target_other = np.where(_members(target_ids, names), -1, target_stems)
-    target_vocabulary = np.unique(target_other[target_other >= 0])
+    target_vocabulary = distinct(target_other[target_other >= 0])
     other_shared = np.intersect1d(
-        np.unique(source_other[source_other >= 0]), target_vocabulary, assume_unique=True
+        distinct(source_other[source_other >= 0]), target_vocabulary, assume_unique=True
     )
     other_share = len(other_shared) / max(1, len(target_vocabulary))
 

@@ -716,7 +716,7 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, and caches each process fills for itself: each outlet's
-# names, each document's token bounds, the credits found in a document).
+# names, the token bounds of the current cluster's documents, the credits found in a document).
 _STATE: (
     tuple[
         Mapping[str, Document],
@@ -826,8 +826,11 @@ def _cluster_lineage(
     member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for doc, start, end in spans:
         member_spans[doc].append((start, end))
-    # The members' documents, read once (the run's corpus keeps only its latest few).
+    # The members' documents, read once (the run's corpus keeps only its latest few), and their
+    # token bounds kept for this cluster only (a document is in few clusters; kept for the whole
+    # run they would hold the corpus's tokens).
     by_id = {doc: _STATE[0][doc] for doc in member_spans}
+    _STATE[4].clear()
     per_pair: dict[int, list[Passage]] = defaultdict(list)
     for pair_index, passage_index in passage_refs:
         per_pair[pair_index].append(pairs[pair_index].passages[passage_index])

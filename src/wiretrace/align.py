@@ -22,7 +22,7 @@ from rapidfuzz.distance import Indel
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
 from wiretrace.config import Settings
-from wiretrace.models import Edit, Passage
+from wiretrace.models import Edit, EditOp, Passage
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, shingle_hashes, token_id, tokenize
 from wiretrace.summary import MIN_SUMMARY_WORDS, find_summary
@@ -268,7 +268,7 @@ def _edits(
         s1, s2 = source.boundary(source.first + i1), source.boundary(source.first + i2)
         t1, t2 = target.boundary(target.first + j1), target.boundary(target.first + j2)
         if tag != "equal":
-            op = "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
+            op: EditOp = "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
             edits.append(Edit(op, s1, s2, t1, t2, source.text[s1:s2], target.text[t1:t2]))
             continue
         if source.text[s1:s2] == target.text[t1:t2]:
@@ -293,8 +293,8 @@ def _edits(
                 suffix += 1
             c1, c2 = a1 + prefix, a2 - suffix
             d1, d2 = b1 + prefix, b2 - suffix
-            op = "insert" if c1 == c2 else "delete" if d1 == d2 else "replace"
-            edits.append(Edit(op, c1, c2, d1, d2, source.text[c1:c2], target.text[d1:d2]))
+            kind: EditOp = "insert" if c1 == c2 else "delete" if d1 == d2 else "replace"
+            edits.append(Edit(kind, c1, c2, d1, d2, source.text[c1:c2], target.text[d1:d2]))
     return tuple(edits)
 
 

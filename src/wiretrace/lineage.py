@@ -383,7 +383,11 @@ def classify_change(
     """
     old = source_text[source_span[0] : source_span[1]]
     new = target_text[target_span[0] : target_span[1]]
-    for added, removed, kind in ((new, old, "sentence_added"), (old, new, "sentence_removed")):
+    sides: tuple[tuple[str, str, MutationType], ...] = (
+        (new, old, "sentence_added"),
+        (old, new, "sentence_removed"),
+    )
+    for added, removed, kind in sides:
         if not removed.strip() and len(_words(added)) >= SENTENCE_WORDS and _is_sentence(added):
             # A sentence that credits the source ("a Reuters reporter saw ...") is attribution.
             return "attribution" if find_credit(added, names) else kind

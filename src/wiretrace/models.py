@@ -42,6 +42,11 @@ def _optional_str(value: Any) -> str | None:
     return text or None
 
 
+def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    """attrs converter: any iterable to a tuple (typed for mypy, unlike the `tuple` builtin)."""
+    return tuple(values)
+
+
 @attrs.frozen
 class Document:
     """One article: its id, its text exactly as read, and what is known of where it came from.
@@ -136,7 +141,7 @@ class Passage:
     matched_words: int = attrs.field(validator=_non_negative)
     source_words: int = attrs.field(validator=_non_negative)
     target_words: int = attrs.field(validator=_non_negative)
-    edits: tuple[Edit, ...] = attrs.field(default=(), converter=tuple)
+    edits: tuple[Edit, ...] = attrs.field(default=(), converter=_tuple)
     kind: PassageKind = "narration"
 
     @source_end.validator
@@ -206,7 +211,7 @@ class Pair:
     similarity: float = attrs.field(validator=_unit_interval)
     source_coverage: float = attrs.field(validator=_unit_interval)
     target_coverage: float = attrs.field(validator=_unit_interval)
-    passages: tuple[Passage, ...] = attrs.field(converter=tuple)
+    passages: tuple[Passage, ...] = attrs.field(converter=_tuple)
 
 
 @attrs.frozen
@@ -236,7 +241,7 @@ class LineageEdge:
     parent: str
     child: str
     confidence: float = attrs.field(validator=_unit_interval)
-    mutations: tuple[Mutation, ...] = attrs.field(converter=tuple)
+    mutations: tuple[Mutation, ...] = attrs.field(converter=_tuple)
     credited: bool = False
     credit: str | None = None
 
@@ -262,11 +267,11 @@ class ReuseCluster:
 
     id: str
     kind: PassageKind
-    members: tuple[ClusterMember, ...] = attrs.field(converter=tuple)
+    members: tuple[ClusterMember, ...] = attrs.field(converter=_tuple)
     root: str
-    edges: tuple[LineageEdge, ...] = attrs.field(converter=tuple)
-    roots: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    versions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    edges: tuple[LineageEdge, ...] = attrs.field(converter=_tuple)
+    roots: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    versions: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
     @property
     def documents(self) -> tuple[str, ...]:
@@ -332,7 +337,7 @@ class Trace:
     `own_share`, the share of its words found in none of them."""
 
     article: str
-    sources: tuple[SourceShare, ...] = attrs.field(converter=tuple)
+    sources: tuple[SourceShare, ...] = attrs.field(converter=_tuple)
     own_share: float = attrs.field(validator=_unit_interval)
 
 
@@ -350,13 +355,13 @@ class Report:
 
     documents: Sequence[Document] = attrs.field(converter=_as_documents)
     """A tuple, or a `wiretrace.corpus.Corpus` (texts on disk) from `find_reuse`."""
-    pairs: tuple[Pair, ...] = attrs.field(converter=tuple)
-    skipped: tuple[Skipped, ...] = attrs.field(default=(), converter=tuple)
+    pairs: tuple[Pair, ...] = attrs.field(converter=_tuple)
+    skipped: tuple[Skipped, ...] = attrs.field(default=(), converter=_tuple)
     settings: Any = None
-    clusters: tuple[ReuseCluster, ...] = attrs.field(default=(), converter=tuple)
-    notices: tuple[Notice, ...] = attrs.field(default=(), converter=tuple)
-    traces: tuple[Trace, ...] = attrs.field(default=(), converter=tuple)
-    boilerplate: tuple[BoilerplateSpan, ...] = attrs.field(default=(), converter=tuple)
+    clusters: tuple[ReuseCluster, ...] = attrs.field(default=(), converter=_tuple)
+    notices: tuple[Notice, ...] = attrs.field(default=(), converter=_tuple)
+    traces: tuple[Trace, ...] = attrs.field(default=(), converter=_tuple)
+    boilerplate: tuple[BoilerplateSpan, ...] = attrs.field(default=(), converter=_tuple)
 
     def document(self, document_id: str) -> Document:
         """The document with this id (KeyError if it is not in the report)."""

@@ -573,9 +573,7 @@ def compare(
     # alike, they are one passage as wholes.
     short = max(len(first_tokens), len(second_tokens)) <= SHORT_TEXT_WORDS
     if short and not passages:
-        passages = list(
-            align_short_texts(first.text, first_tokens, second.text, second_tokens, settings)
-        )
+        passages = align_short_texts(first.text, first_tokens, second.text, second_tokens, settings)
     pairs = []
     if passages:
         orient = first.published is not None and second.published is not None

@@ -32,6 +32,7 @@ from wiretrace.config import Settings
 from wiretrace.errors import InputError, MissingDependencyError
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
 from wiretrace.ingest.fields import document_from_mapping
+from wiretrace.ingest.readers import OnError
 from wiretrace.models import BoilerplateSpan, Document, Edit, Notice, Pair, Passage, Report, Skipped
 from wiretrace.pipeline import Progress, align_documents, build_report, read_tokens, sketch_tokens
 from wiretrace.shingle import tokenize
@@ -651,7 +652,7 @@ def find_reuse_in(
     *,
     master: str = DEFAULT_MASTER,
     fields: Mapping[str, str | None] | None = None,
-    on_error: str = "fail",
+    on_error: OnError = "fail",
     encoding: str = "utf-8",
     max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
     progress: Progress | None = None,

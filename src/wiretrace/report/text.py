@@ -209,9 +209,13 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         console.print()
     if report.skipped:
         console.print(Text("Skipped inputs:", style="bold yellow"))
-        for item in report.skipped:
-            where = f"{item.input} line {item.line}" if item.line is not None else item.input
-            console.print(Text(f"  {where}: {item.reason}"))
+        for skipped in report.skipped:
+            where = (
+                f"{skipped.input} line {skipped.line}"
+                if skipped.line is not None
+                else skipped.input
+            )
+            console.print(Text(f"  {where}: {skipped.reason}"))
     if report.notices:
         console.print(Text("Notices:", style="bold"))
         for notice in report.notices[:MAX_NOTICES_SHOWN]:

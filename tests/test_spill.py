@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import wiretrace
 from strategies import PROPERTY
+from wiretrace import WorkspaceError
 from wiretrace.spill import Spill
 
 keys = st.lists(st.integers(0, 2**64 - 1), max_size=200)
@@ -124,3 +127,25 @@ def test_forked_workers_add_to_the_same_spill() -> None:
         assert spill.count == 6000
     expected = [(int(v), (k // 1000) * 1000 if k >= 1000 else 0) for k, v in enumerate(values)]
     assert sorted(seen) == sorted(expected)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_full_disk_in_a_worker_is_a_clear_error(
+    jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spill files that cannot be written (here /dev/full: every write fails with ENOSPC) stop
+    find_reuse with WorkspaceError, also when the worker processes write them."""
+    import builtins
+
+    real_open = builtins.open
+
+    def full_spill_files(path: object, *args: object, **kwargs: object) -> object:
+        if "wiretrace-" in str(path) and str(path).endswith(".keys"):
+            return real_open("/dev/full", "ab", buffering=0)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("wiretrace.spill.open", full_spill_files, raising=False)
+    docs = [{"id": f"d{k}", "text": f"story number {k} " * 50} for k in range(300)]
+    with pytest.raises(WorkspaceError, match=r"cannot write the run's temporary files in "):
+        wiretrace.find_reuse(docs, jobs=jobs)

@@ -275,9 +275,15 @@ def test_kill_9_during_a_redis_add_resumes(tmp_path: Path, request: pytest.Fixtu
     assert "; 1500 documents in the index" in finished.stdout
 
 
-def test_readers_query_while_a_writer_adds(tmp_path: Path) -> None:
-    """Traces answer, and find the indexed source, all the while another process adds."""
-    index = tmp_path / "news.db"
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_readers_query_while_a_writer_adds(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Traces answer, and find the indexed source, all the while another process adds (and
+    replaces the source with a dated version of it: a trace never sees it half replaced)."""
+    index = (
+        str(tmp_path / "news.db") if backend == "sqlite" else request.getfixturevalue("redis_index")
+    )
     with Index.open(index) as opened:
         opened.add([{"id": "wire", "text": WIRE, "outlet": "Wire"}])
     corpus = write_corpus(tmp_path / "corpus.jsonl", GENERATED, seed=2)

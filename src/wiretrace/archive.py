@@ -55,6 +55,9 @@ AddProgress = Callable[[str, int, Any], None]
 """progress(stage, done, total): "add" with documents read so far (total None: not known)."""
 
 _TOP_OUTLETS = 10
+# A trace is done at most this many times while writes keep coming in between its reads (a store
+# that holds one state for them never needs a second).
+SNAPSHOT_TRIES = 5
 
 
 @attrs.frozen
@@ -413,8 +416,13 @@ class Index:
         traces: list[Trace] = []
         spans: dict[str, list[BoilerplateSpan]] = {}
         for doc in docs:
-            with self._store.snapshot():  # one state of the index, whatever a writer does
-                found, trace, found_spans = self._trace_one(doc, start, end)
+            # One state of the index, whatever a writer does: where the store cannot hold one,
+            # the trace is done again when a write came in between its reads.
+            for _ in range(SNAPSHOT_TRIES):
+                with self._store.snapshot() as snapshot:
+                    found, trace, found_spans = self._trace_one(doc, start, end)
+                if not snapshot.changed:
+                    break
             for source, pair in found:
                 documents.setdefault(source.id, source)
                 pairs.append(pair)

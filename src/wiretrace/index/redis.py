@@ -16,12 +16,13 @@ Layout, under a prefix (``wiretrace`` unless the URL says ``?prefix=NAME``):
 A batch (its documents and its two runs) is one MULTI/EXEC transaction. A merge writes its run's
 chunks first, then lists it in place of the merged runs in one transaction, then deletes them. A
 writer stopped at any moment leaves every document either stored with all its keys or not at all,
-and only whole runs listed. A lookup that finds a run merged away meanwhile reads again.
+and only whole runs listed. A lookup that finds a run merged away meanwhile reads again. Each
+batch also increments ``P:generation``: a trace whose reads a batch came between (and so may have
+found a replaced document's old number, then not its text) is done again.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -116,6 +117,7 @@ class RedisStore:
         numbers = [first + offset + 1 for offset in range(len(entries))]
         old = self._old_fields([gone.number for gone in removed])
         pipe = self._client.pipeline(transaction=True)
+        pipe.incr(self._name("generation"))
         for gone in removed:
             number, fields = gone.number, old.get(gone.number, {})
             pipe.delete(self._name(f"doc:{number}"))
@@ -440,10 +442,31 @@ class RedisStore:
         if batch:
             self._client.delete(*batch)
 
-    def snapshot(self) -> contextlib.nullcontext[None]:
-        """Nothing: Redis gives no read snapshot across commands, so a trace running while a
-        writer replaces one of its sources may miss that source (SQLite's does not)."""
-        return contextlib.nullcontext()
+    def snapshot(self) -> _Generation:
+        """Redis holds no state across commands for a reader: the generation that every batch
+        written increments, read before and after, tells whether one came in between."""
+        return _Generation(self)
 
     def close(self) -> None:
         self._client.close()
+
+
+class _Generation:
+    """`RedisStore.snapshot`: `changed` says whether a batch was written during the block."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._store = store
+        self._before: bytes | None = None
+        self.changed = False
+
+    def _read(self) -> bytes | None:
+        store = self._store
+        value: bytes | None = store._call(store._client.get, store._name("generation"))
+        return value
+
+    def __enter__(self) -> _Generation:
+        self._before = self._read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.changed = self._read() != self._before

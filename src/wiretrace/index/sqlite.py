@@ -468,11 +468,13 @@ class _Reading:
     nothing when the connection is in a transaction already. Forgets the fences of runs
     merged away."""
 
+    changed = False  # the reads inside see one snapshot
+
     def __init__(self, store: SQLiteStore) -> None:
         self._store = store
         self._began = False
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> _Reading:
         connection = self._store._connection
         if not connection.in_transaction:
             connection.execute("BEGIN")
@@ -481,6 +483,7 @@ class _Reading:
         for cache in (self._store._fences, self._store._frequent):
             for run in [run for run in cache if run not in live]:
                 del cache[run]
+        return self
 
     def __exit__(self, *_: object) -> None:
         if self._began:

@@ -69,6 +69,13 @@ class Stored:
     content_hash: str
 
 
+class Snapshot(Protocol):
+    """What `Store.snapshot` gives: `changed`, read after the block, is True when a write came
+    in between the block's reads (never, for a store that holds one state for them)."""
+
+    changed: bool
+
+
 class Store(Protocol):
     """The operations every index store provides (one writer, any number of readers)."""
 
@@ -127,10 +134,11 @@ class Store(Protocol):
         """Size, date range (POSIX seconds) and the `top` outlets by document count."""
         ...
 
-    def snapshot(self) -> AbstractContextManager[Any]:
-        """A context in which every read sees the same state of the index, even while another
-        process writes (so a document replaced meanwhile is not found in one read and missing
-        in the next)."""
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """A context for reads that must see one state of the index while another process
+        writes (so that a document replaced meanwhile is not found by one read and missing in
+        the next). Where the store cannot hold one state, the `Snapshot` it gives says after
+        the block whether a write came in between, and the reads are done again."""
         ...
 
     def close(self) -> None:

@@ -408,3 +408,21 @@ def test_words_between_two_offsets_are_the_patterns(text: str, start: int, end: 
     matches = list(TOKEN_PATTERN.finditer(text, start, end))
     assert words == [match.group() for match in matches]
     assert spans == [match.span() for match in matches]
+
+
+# quote_spans' pattern written plainly, with the "not after a letter" lookbehind first.
+PLAIN_QUOTED = (
+    r"\"[^\"\n]{1,1500}\"|“[^”\n]{1,1500}”|„[^“”\n]{1,1500}[“”]|«[^»\n]{1,1500}»"
+    r"|(?<!\w)‘[^’\n]{1,1500}’(?!\w)|(?<!\w)'[^'\n]{1,1500}'(?!\w)"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1 '‘’\"“”„«»\n.", max_size=40))
+def test_quote_spans_are_the_plain_patterns(text: str) -> None:
+    """The quotation-mark-first pattern finds exactly the plainly written one's spans."""
+    import re
+
+    from wiretrace.lineage import quote_spans
+
+    assert quote_spans(text) == [match.span() for match in re.finditer(PLAIN_QUOTED, text)]

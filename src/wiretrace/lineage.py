@@ -121,9 +121,12 @@ MAX_CANDIDATE_PARENTS = 8
 # Share of a passage inside quotation marks above which it is a shared quote, not copying.
 QUOTE_SHARE = 0.8
 
+# Every alternative starts with its quotation mark (the "not after a letter" test of single
+# quotes comes after the mark, as a lookbehind over both), so that the regex engine skips to the
+# next quotation mark at C speed: ten times faster than with the lookbehind first.
 _QUOTED = re.compile(
     r"\"[^\"\n]{1,1500}\"|“[^”\n]{1,1500}”|„[^“”\n]{1,1500}[“”]|«[^»\n]{1,1500}»"
-    r"|(?<!\w)‘[^’\n]{1,1500}’(?!\w)|(?<!\w)'[^'\n]{1,1500}'(?!\w)"
+    r"|‘(?<!\w‘)[^’\n]{1,1500}’(?!\w)|'(?<!\w')[^'\n]{1,1500}'(?!\w)"
 )
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -260,6 +262,19 @@ class _Side:
         return int(self.starts[index])
 
 
+def common_ends(first: Sequence[Any], second: Sequence[Any]) -> tuple[int, int]:
+    """(head, tail): how many items the two sequences share at their start, and then at their
+    end (the tail never overlaps the head)."""
+    shortest = min(len(first), len(second))
+    head = 0
+    while head < shortest and first[head] == second[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and first[-1 - tail] == second[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
 def _edits(
     opcodes: list[tuple[str, int, int, int, int]], source: _Side, target: _Side
 ) -> tuple[Edit, ...]:
@@ -282,15 +297,7 @@ def _edits(
             left, right = source.text[a1:a2], target.text[b1:b2]
             if left == right:
                 continue
-            prefix = 0
-            while prefix < min(len(left), len(right)) and left[prefix] == right[prefix]:
-                prefix += 1
-            suffix = 0
-            while (
-                suffix < min(len(left), len(right)) - prefix
-                and left[len(left) - 1 - suffix] == right[len(right) - 1 - suffix]
-            ):
-                suffix += 1
+            prefix, suffix = common_ends(left, right)
             c1, c2 = a1 + prefix, a2 - suffix
             d1, d2 = b1 + prefix, b2 - suffix
             kind: EditOp = "insert" if c1 == c2 else "delete" if d1 == d2 else "replace"

@@ -39,6 +39,7 @@ from functools import lru_cache
 import attrs
 import networkx as nx
 
+from wiretrace.align import common_ends
 from wiretrace.corpus import documents_by_id
 from wiretrace.models import (
     ClusterMember,
@@ -1044,15 +1045,7 @@ def _change_cost(
     for gap in child_gaps.keys() | parent_gaps.keys():
         new_tokens, new_spans = child_gaps.get(gap, ([], []))
         old_tokens, _ = parent_gaps.get(gap, ([], []))
-        head = 0
-        while head < min(len(old_tokens), len(new_tokens)) and old_tokens[head] == new_tokens[head]:
-            head += 1
-        tail = 0
-        while (
-            tail < min(len(old_tokens), len(new_tokens)) - head
-            and old_tokens[-1 - tail] == new_tokens[-1 - tail]
-        ):
-            tail += 1
+        head, tail = common_ends(old_tokens, new_tokens)
         old, new = len(old_tokens) - head - tail, len(new_tokens) - head - tail
         if old and not new and gap in (0, len(passages)):
             # The parent's opening (a dateline, an update note) or its end, dropped.

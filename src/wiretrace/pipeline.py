@@ -429,7 +429,7 @@ def find_reuse(
             for _ in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
                 pass
             _BOILERPLATE = np.concatenate(
-                [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, shingles, workers)
+                [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, workers)
             )
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
@@ -437,9 +437,7 @@ def find_reuse(
             _SPILLED = buckets
             for spans in _run(_sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes):
                 boilerplate.extend(spans)
-            counted = [
-                part for parts in _by_partition(_pairs_in, buckets, workers) for part in parts
-            ]
+            counted = [part for parts in _by_partition(_pairs_in, workers) for part in parts]
         candidates = merge_pair_counts(counted, settings.min_hits, scale)
         del counted
         # Aligned in an order that keeps each worker's prepared documents in use; the pairs
@@ -476,11 +474,11 @@ def find_reuse(
     )
 
 
-def _by_partition(function: Callable[[int], Any], spill: Spill, workers: int) -> list[Any]:
-    """`function` of each filled partition of `spill` (the stage's `_SPILLED`), in worker
+def _by_partition(function: Callable[[int], Any], workers: int) -> list[Any]:
+    """`function` of each filled partition of the stage's spill (`_SPILLED`), in worker
     processes: outputs in partition order."""
-    assert spill is _SPILLED
-    partitions = spill.filled()
+    assert _SPILLED is not None
+    partitions = _SPILLED.filled()
     return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
 
 

@@ -71,9 +71,9 @@ class Spill:
 
     def close(self) -> None:
         """Close and delete the files."""
-        if self._closed is None and self._pid == os.getpid():
-            self._closed = self.count
         if self._pid == os.getpid():
+            if self._closed is None:
+                self._closed = self.count
             for handle in self._files.values():
                 handle.close()
         self._files.clear()
@@ -96,9 +96,14 @@ class Spill:
         return sorted(self._folder.glob(f"{partition:05d}.*.{column}"))
 
     def _flush(self) -> None:
+        """Write out this process's buffered values (the files open are another's in a forked
+        worker that has added nothing yet)."""
         if self._pid == os.getpid():
-            for handle in self._files.values():
-                handle.flush()
+            try:
+                for handle in self._files.values():
+                    handle.flush()
+            except OSError as error:
+                raise workspace_error(error, str(self._folder.parent)) from None
 
     def _write(self, partition: int, column: str, values: np.ndarray) -> None:
         try:
@@ -135,12 +140,8 @@ class Spill:
             if start < end:
                 for name, values in arrays.items():
                     self._write(partition, name, values[start:end])
-        if self._pid != self._creator:
-            try:
-                for handle in self._files.values():
-                    handle.flush()
-            except OSError as error:
-                raise workspace_error(error, str(self._folder.parent)) from None
+        if self._pid != self._creator:  # a worker's values go out at once: the parent reads them
+            self._flush()
 
     def filled(self) -> list[int]:
         """The partitions holding keys, in increasing order of top bits; their files are flushed,

@@ -98,6 +98,36 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     assert f"wiretrace {command}" in result.output.split("Example")[1]
 
 
+def test_help_does_not_load_the_pipeline() -> None:
+    """`wiretrace --help` answers without importing the compiled loops, datasketch, networkx or
+    trafilatura (each takes a noticeable fraction of a second); a report still finds them."""
+    heavy = ("numba", "datasketch", "networkx", "trafilatura", "wiretrace.pipeline")
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from wiretrace.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+        f"print([name for name in {heavy!r} if name in sys.modules])\n"
+        "import wiretrace\n"
+        "wiretrace.find_reuse\n"
+        "print('wiretrace.pipeline' in sys.modules)\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == ["[]", "True"]
+
+
+def test_package_names_resolve_lazily() -> None:
+    """Every public name is importable and in `dir(wiretrace)`; unknown names still fail."""
+    for name in wiretrace.__all__:
+        assert getattr(wiretrace, name) is not None
+        assert name in dir(wiretrace)
+    assert wiretrace.report.render_stats_text is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = wiretrace.nothing_here  # type: ignore[attr-defined]
+
+
 def test_group_has_no_undocumented_commands() -> None:
     """The commands tested here are all the commands there are."""
     assert sorted(cli.commands) == sorted(COMMANDS)

@@ -7,19 +7,21 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import wiretrace
 from wiretrace.errors import WiretraceError
-from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS
-from wiretrace.models import Report
-from wiretrace.report.html import format_size
-from wiretrace.report.json import iter_json
+from wiretrace.ingest.decode import DEFAULT_MAX_DOCUMENT_CHARS
+
+if TYPE_CHECKING:
+    from wiretrace.models import Report
+
+# The library's modules are imported by the commands that use them: `wiretrace --help` and a
+# mistyped option answer at once.
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 FORMATS = ("text", "json")
@@ -137,6 +139,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     if not enabled:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
@@ -157,6 +167,9 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
 
 
 def _emit(report: Report, output_format: str, output: str) -> None:
+    from wiretrace.report.html import format_size
+    from wiretrace.report.json import iter_json
+
     to_terminal = output == "-" and sys.stdout.isatty()
     if output_format == "json" and output != "-":
         # Written as it is made: a large report is never held whole as JSON text.

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import attrs
-from warcio.archiveiterator import ArchiveIterator
 
 from wiretrace.errors import EmptyInputError, InputError
 from wiretrace.ingest.decode import MAX_BYTES_PER_CHAR, Decoder, too_large, unreadable
@@ -95,6 +94,8 @@ def _read_records(
     passed_over: Counter[str] = Counter()
     seen: set[str] = set()
     warnings: list[str] = []
+    from warcio.archiveiterator import ArchiveIterator  # imported when first needed
+
     archive = ArchiveIterator(stream)
     records = _quietly(lambda: iter(archive), warnings)
     count = 0

@@ -353,6 +353,21 @@ def test_report_engine_spark_prints_the_local_report(spark: Any) -> None:
     assert json.loads(on_spark.stdout)["summary"]["pairs"] >= 10
 
 
+def test_find_reuse_in_hands_documents_over_in_batches(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`find_reuse_in` keeps texts on disk (its report's documents are a Corpus) and hands them
+    to Spark a few at a time; the report is the local engine's, in the same document order."""
+    engine = spark_engine()
+    monkeypatch.setattr(engine, "HANDOVER_BATCH", 3)
+    demo = wiretrace.demo_corpus_path()
+    on_spark = engine.find_reuse_in([demo], jobs=1)
+    local = wiretrace.find_reuse_in([demo], jobs=1)
+    assert isinstance(on_spark.documents, wiretrace.Corpus)
+    assert len(on_spark.documents) > 3 * 3
+    assert render_json(on_spark) == render_json(local)
+
+
 # Real multilingual news
 
 

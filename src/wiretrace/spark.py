@@ -20,7 +20,7 @@ import functools
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -29,8 +29,9 @@ import numpy as np
 from wiretrace._arrays import distinct
 from wiretrace.boilerplate import boilerplate_spans, listed_words
 from wiretrace.config import Settings
+from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError, MissingDependencyError
-from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, load_documents
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs, sort_out
 from wiretrace.ingest.fields import document_from_mapping
 from wiretrace.ingest.readers import OnError
 from wiretrace.models import BoilerplateSpan, Document, Edit, Notice, Pair, Passage, Report, Skipped
@@ -589,15 +590,21 @@ def collect_report(
         for row in tables.pairs.collect()
     ]
     boilerplate = tables.boilerplate
+    docs: Sequence[Document]
     if isinstance(documents, DataFrame):
         docs = _paired_documents(documents, {p.source for p in pairs} | {p.target for p in pairs})
         wanted = _wanted(_spark_of(documents), {doc.id for doc in docs})
         boilerplate = boilerplate.join(
             wanted.withColumnRenamed("id", "document"), "document", "left_semi"
         )
+    elif isinstance(documents, Corpus):
+        docs = documents  # texts stay on disk
     else:
         docs = list(documents)
-    position = {doc.id: number for number, doc in enumerate(docs)}
+    if isinstance(docs, Corpus):
+        position = {doc_id: docs.position(doc_id) for doc_id in docs.by_id()}
+    else:
+        position = {doc.id: number for number, doc in enumerate(docs)}
     spans = sorted(
         (
             BoilerplateSpan(row.document, row.start, row.end, row.text)
@@ -647,6 +654,29 @@ def spark_session(master: str = DEFAULT_MASTER) -> Iterator[SparkSession]:
         session.stop()
 
 
+# Documents handed to Spark per batch by `find_reuse_in` (each batch's rows go to the JVM before
+# the next batch is read back from the corpus).
+HANDOVER_BATCH = 2000
+
+
+def _corpus_frame(spark: SparkSession, corpus: Corpus) -> DataFrame:
+    """The corpus as a documents DataFrame in corpus order, handed over in batches: Python never
+    holds more than HANDOVER_BATCH texts at once."""
+    schema = ", ".join(f"{name} string" for name in DOCUMENT_COLUMNS)
+    context = spark.sparkContext
+    parts = []
+    for start in range(0, len(corpus), HANDOVER_BATCH):
+        rows = [
+            tuple(getattr(doc, name) for name in DOCUMENT_COLUMNS)
+            for doc in corpus[start : start + HANDOVER_BATCH]
+        ]
+        parts.append(context.parallelize(rows, max(1, context.defaultParallelism)))
+    if not parts:
+        return spark.createDataFrame([], schema)
+    # One flat union of the batches (not nested DataFrame unions), partitions in corpus order.
+    return spark.createDataFrame(context.union(parts), schema)
+
+
 def find_reuse_in(
     inputs: Iterable[str | os.PathLike[str]],
     *,
@@ -661,34 +691,35 @@ def find_reuse_in(
 ) -> Report:
     """`wiretrace.find_reuse_in` with the work done on Spark (`master`, or the active session).
 
-    The inputs are read here, as the local engine reads them, and handed to the executors; the
-    report equals the local engine's. Arguments are those of `wiretrace.find_reuse_in`;
-    `progress` hears of the stages "read" and "align" once each, when they are done.
+    The inputs are read here, as the local engine reads them: texts go to a temporary file (a
+    `wiretrace.Corpus`, as in the local engine) and reach Spark in batches, so this process holds
+    only the documents' ids and metadata; the report reads texts back as it needs them. The
+    report equals the local engine's. Corpora kept where the executors can read them (HDFS, S3)
+    are better read by Spark itself and passed to `find_reuse` as a DataFrame. Arguments are those
+    of `wiretrace.find_reuse_in`; `progress` hears of the stages "read" and "align" once each,
+    when they are done.
     """
     settings = Settings.from_options(options, base=settings)
     _pyspark()
     field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
-    loaded = load_documents(
+    skipped: list[Skipped] = []
+    notices: list[Notice] = []
+    stream = read_inputs(
         [str(path) for path in inputs],
         field_map=field_map,
         on_error=on_error,
         encoding=encoding,
         max_document_chars=max_document_chars,
     )
-    count = len(loaded.documents)
+    corpus = Corpus.collect(sort_out(stream, skipped, notices))
+    count = len(corpus)
     if progress:
         progress("read", count, count)
     with spark_session(master) as spark:
-        frame = spark.createDataFrame(
-            [tuple(getattr(doc, name) for name in DOCUMENT_COLUMNS) for doc in loaded.documents],
-            ", ".join(f"{name} string" for name in DOCUMENT_COLUMNS),
-        )
-        tables = find_reuse(frame, clusters=False, settings=settings)
+        tables = find_reuse(_corpus_frame(spark, corpus), clusters=False, settings=settings)
         if progress:
             progress("align", 1, 1)
         try:
-            return collect_report(
-                tables, loaded.documents, skipped=loaded.skipped, notices=loaded.notices
-            )
+            return collect_report(tables, corpus, skipped=skipped, notices=notices)
         finally:
             tables.unpersist()

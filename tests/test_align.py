@@ -712,6 +712,27 @@ def test_compiled_sentence_split_equals_the_numpy_split(text: str) -> None:
     )
 
 
+@PROPERTY
+@given(
+    st.lists(st.integers(-1, 6), max_size=120),
+    st.lists(st.integers(1, 12), max_size=20),
+)
+def test_compiled_sentence_entries_equal_the_numpy_ones(
+    stems: list[int], lengths: list[int]
+) -> None:
+    """The compiled pass builds a text's per-sentence stem entries exactly as numpy does: every
+    array, its dtype, repeated and function-word stems (-1) included."""
+    starts = np.cumsum([0, *lengths])
+    starts = starts[starts < max(len(stems), 1)] if stems else np.zeros(0, dtype=np.int64)
+    values = np.array(stems, dtype=np.int64)
+    fast = align.sentence_entries(values, starts.astype(np.int64))
+    plain = align.sentence_entries_plain(values, starts.astype(np.int64))
+    assert len(fast) == len(plain)
+    for got, expected in zip(fast, plain, strict=True):
+        assert got.dtype == expected.dtype
+        assert got.tolist() == expected.tolist()
+
+
 @REUSE_PROPERTY
 @given(reused_pairs(max_rate=0.6))
 def test_skipping_sentence_seeds_inside_found_passages_changes_nothing(

@@ -546,3 +546,76 @@ def sentence_starts(points, kinds, token_starts, token_ends, min_words, max_word
             out[at] = first
             at += 1
     return out
+
+
+_SENTENCE_ENTRIES = [(_I64, _I64)]
+
+
+@_compiled(_SENTENCE_ENTRIES)
+def sentence_entries(stems, starts):
+    """align.sentence_entries_plain in two passes: one entry per distinct content stem (stem id
+    >= 0) of each sentence (sentences start at the word indices `starts`), ordered by stem, then
+    sentence. Returns (sentence, local, count, stems, frequency, terms, sentence_local,
+    sentence_count, offsets, stem_offsets), as align._Sentences holds them."""
+    sentences = len(starts)
+    kept = 0
+    for k in range(len(stems)):
+        if stems[k] >= 0:
+            kept += 1
+    values = np.empty(kept, dtype=np.int64)
+    owners = np.empty(kept, dtype=np.int64)
+    owner = -1
+    at = 0
+    for k in range(len(stems)):
+        while owner + 1 < sentences and starts[owner + 1] <= k:
+            owner += 1
+        if stems[k] >= 0:
+            values[at], owners[at] = stems[k], owner
+            at += 1
+    order = np.argsort(values, kind="mergesort")
+    sentence = np.empty(kept, dtype=np.int64)
+    local = np.empty(kept, dtype=np.int64)
+    count = np.empty(kept, dtype=np.int64)
+    distinct = np.empty(kept, dtype=np.int64)
+    entries = found = 0
+    for k in range(kept):
+        word = order[k]
+        if k == 0 or values[word] != distinct[found - 1]:
+            distinct[found] = values[word]
+            found += 1
+        elif owners[word] == sentence[entries - 1]:
+            count[entries - 1] += 1
+            continue
+        sentence[entries], local[entries], count[entries] = owners[word], found - 1, 1
+        entries += 1
+    terms = np.zeros(sentences, dtype=np.int64)
+    frequency = np.zeros(found, dtype=np.int64)
+    for k in range(entries):
+        terms[sentence[k]] += 1
+        frequency[local[k]] += 1
+    offsets = np.zeros(sentences + 1, dtype=np.int64)
+    for k in range(sentences):
+        offsets[k + 1] = offsets[k] + terms[k]
+    stem_offsets = np.zeros(found + 1, dtype=np.int64)
+    for k in range(found):
+        stem_offsets[k + 1] = stem_offsets[k] + frequency[k]
+    # Entries by sentence (a counting sort: stable, so each sentence's entries stay by stem).
+    sentence_local = np.empty(entries, dtype=np.int64)
+    sentence_count = np.empty(entries, dtype=np.int64)
+    filled = offsets[:-1].copy()
+    for k in range(entries):
+        slot = filled[sentence[k]]
+        sentence_local[slot], sentence_count[slot] = local[k], count[k]
+        filled[sentence[k]] = slot + 1
+    return (
+        sentence[:entries].copy(),
+        local[:entries].copy(),
+        count[:entries].copy(),
+        distinct[:found].copy(),
+        frequency,
+        terms,
+        sentence_local,
+        sentence_count,
+        offsets,
+        stem_offsets,
+    )

@@ -600,6 +600,27 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     points = _code_points(text)
     starts = split_sentences(text, tokens, points)
     stems = _stem_ids(text, tokens, points) if len(tokens) else np.zeros(0, dtype=np.int64)
+    cached = _Sentences(starts, len(tokens), *sentence_entries(stems, starts))
+    _TERMS[tokens] = cached
+    # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
+    if len(_RECENT_TEXTS) >= RECENT_TEXTS:
+        del _RECENT_TEXTS[next(iter(_RECENT_TEXTS))]
+    _RECENT_TEXTS[text] = cached
+    return cached
+
+
+def sentence_entries(stems: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`_Sentences`' arrays after `starts` and `words` (sentence, local, count, stems,
+    frequency, terms, sentence_local, sentence_count, offsets, stem_offsets) from each word's
+    stem id (-1: a function word) and the sentences' first words: exactly
+    `sentence_entries_plain`'s, computed by a compiled loop."""
+    return _kernels.sentence_entries(
+        np.ascontiguousarray(stems, dtype=np.int64), np.ascontiguousarray(starts, dtype=np.int64)
+    )
+
+
+def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`sentence_entries` with numpy: the reference the compiled loop is tested against."""
     keep = stems >= 0
     # One stable sort by stem (each stem's words stay in text order, so in sentence order); an
     # entry starts wherever the stem or the sentence changes.
@@ -614,30 +635,21 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     count = np.diff(np.append(entry, len(ordered)))
     local = (np.cumsum(new_stem) - 1)[entry]
     sentence = sentence[entry]
-    distinct = ordered[new_stem]
     terms = np.bincount(sentence, minlength=len(starts))
     by_sentence = np.argsort(sentence, kind="stable")
-    frequency = np.bincount(local, minlength=len(distinct))
-    cached = _Sentences(
-        starts=starts,
-        words=len(tokens),
-        sentence=sentence,
-        local=local,
-        count=count,
-        stems=distinct,
-        frequency=frequency,
-        terms=terms,
-        sentence_local=local[by_sentence],
-        sentence_count=count[by_sentence],
-        offsets=np.concatenate([[0], np.cumsum(terms)]),
-        stem_offsets=np.concatenate([[0], np.cumsum(frequency)]),
+    frequency = np.bincount(local, minlength=int(new_stem.sum()))
+    return (
+        sentence,
+        local,
+        count,
+        ordered[new_stem],
+        frequency,
+        terms,
+        local[by_sentence],
+        count[by_sentence],
+        np.concatenate([[0], np.cumsum(terms)]),
+        np.concatenate([[0], np.cumsum(frequency)]),
     )
-    _TERMS[tokens] = cached
-    # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
-    if len(_RECENT_TEXTS) >= RECENT_TEXTS:
-        del _RECENT_TEXTS[next(iter(_RECENT_TEXTS))]
-    _RECENT_TEXTS[text] = cached
-    return cached
 
 
 class _SentenceSide:

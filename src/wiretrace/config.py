@@ -68,8 +68,8 @@ class Settings:
     - `summary_probability`: where no other passage is found, a pair is reported as a summary
       (the target's window densest in the source's names and terms, against the source words it
       draws on) when the summary model of `wiretrace.summary` gives at least this probability
-      (1.0: off, the default; 0.45 finds 0.72 of PAN's summaries but still adds false reuse
-      between news articles in their own words).
+      (1.0: off, the default; 0.55 finds 0.74 of PAN's summaries but still adds a little
+      false reuse between news articles; English pairs only).
     - `short_similarity`: `compare` on two short texts (a sentence each) reports them as one
       passage when their text similarity reaches this.
 

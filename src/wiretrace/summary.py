@@ -4,15 +4,18 @@ A summary keeps few sentences and few word n-grams of its source, so neither wor
 sentence seeds find it. What it keeps are the source's names and terms, each used once or twice
 inside a text that is otherwise about something else. Texts covering one story in their own words
 share as many names, but they share their vocabulary all through, both repeat the story's main
-terms and names, and use a shared name among the same words. A logistic model over such measures
-of a pair (`summary_features`) tells the two apart, though not without cost: unrelated articles
-naming the same people and places once each look alike too, and two texts alone do not tell a
-name common in the news from a rare one. It was fitted by `python benchmarks/sweep.py
+terms and names, and use a shared name among the same words. Unrelated articles naming the same
+people and places once each look alike too; what tells them apart is how common the shared names
+and terms are in general text, which two texts alone do not tell: a background of word
+frequencies (wordfreq's, English) does. A shared "Hazelwood" is strong evidence of borrowing, a
+shared "Trump" or "court" weak. A logistic model over such measures of a pair
+(`summary_features`) tells the two apart. It was fitted by `python benchmarks/sweep.py
 --fit-summary` on half of the PAN 2013 summary and no-plagiarism pairs and on AllSides pairs
-(same story in different words, and different stories) as negatives, and checked on the other
-half, other AllSides stories, BBC and Reuters pairs. It is off by default: 0.45 finds 0.72 of
-PAN's summaries but still adds false reuse between news articles (see benchmarks/README.md for
-the trade-off).
+(same story in different words, different stories, and different stories of one topic) as
+negatives, and checked on the other half, other AllSides stories, BBC and Reuters pairs. It is
+off by default: 0.55 finds 0.74 of PAN's summaries but still adds a little false reuse between
+news articles (see benchmarks/README.md for the trade-off). Only English pairs are scored (the
+background's language, and the language the model was fitted on).
 
 Used by `align.align_pair` where no other passage is found (setting `summary_probability`); the
 passage reported is the target's window densest in the source's content-word pairs, against the
@@ -23,10 +26,12 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import cache
 
 import numpy as np
 
 from wiretrace._arrays import distinct
+from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens
 
 # The target window searched for the summary, in words (a summary paragraph or two).
@@ -55,6 +60,22 @@ CONTEXT_AGREEMENT = 2
 # How many of the target's most used names are looked up in the source: a text that borrows
 # another's names keeps its own main names, which the source does not have.
 TOP_NAMES = 3
+# The background: how common each word is in general text, as wordfreq's Zipf frequency
+# (log10 of its uses per billion words; "the" 7.7, "trump" 4.9, "exxon" 3.1, a word it does not
+# list 0). A word's rarity is RARITY_CAP minus its Zipf frequency (0 for words at least that
+# common, and for words with no letter): a shared "Trump" or "court" says little, a shared
+# "Hazelwood" much.
+BACKGROUND_LANGUAGE = "en"
+RARITY_CAP = 4.5
+# The model was fitted on English: a text is scored only when this share of its words (those
+# with a letter) are in the background's word list (English news: 0.92 and more; Spanish,
+# German, Russian text: 0.84 and less).
+BACKGROUND_COVERAGE = 0.9
+# Each word's Zipf frequency by word id (NaN for a word with no letter), filled as words are met.
+_ZIPF: dict[int, float] = {}
+_ZIPF_LIMIT = 1_000_000
+# Each text's rarities (see `_rarities`), kept while its tokens live.
+_RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
 
 SUMMARY_FEATURES = (
     "share of target words with a shared stem minus share of target stems shared",
@@ -69,22 +90,26 @@ SUMMARY_FEATURES = (
     "shared names whose contexts in the two texts share CONTEXT_AGREEMENT stems (log)",
     "share of the target's TOP_NAMES most used names found in the source",
     "share of source name uses that are shared minus the same share of target name uses",
+    "background rarity of the rarest shared name (0 when none)",
+    "background-rarity-weighted share of the target's other content stems found in the source",
 )
 _SUMMARY_WEIGHTS = (
-    -22.1181,
-    2.1753,
-    -9.9773,
-    0.9955,
-    2.8927,
-    -4.7115,
-    -0.5277,
-    -1.2834,
-    20.7171,
-    -1.2788,
-    -0.5750,
-    6.3244,
+    -33.1115,
+    1.8933,
+    -10.4437,
+    2.7347,
+    3.1873,
+    -4.9482,
+    -1.2838,
+    -1.5915,
+    15.8882,
+    -1.4775,
+    -0.8636,
+    5.3936,
+    1.6959,
+    -15.3910,
 )
-_SUMMARY_BIAS = -11.2553
+_SUMMARY_BIAS = -12.2447
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -136,6 +161,59 @@ def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
     return sorted_set[at] == values
+
+
+@cache
+def _frequencies() -> dict[str, float]:
+    """The background's word frequencies (wordfreq, imported on first use: it takes most of a
+    second, which only the summary model should pay)."""
+    import wordfreq
+
+    return wordfreq.get_frequency_dict(BACKGROUND_LANGUAGE)
+
+
+def _zipf(word: str) -> float:
+    """The background Zipf frequency of a normalized word: 0 when not listed, NaN for a word
+    with no letter (numbers say nothing of a language)."""
+    if not any(char.isalpha() for char in word):
+        return math.nan
+    frequency = _frequencies().get(word)
+    return math.log10(frequency) + 9.0 if frequency else 0.0
+
+
+def _rarities(text: str, tokens: Tokens) -> tuple[np.ndarray, float]:
+    """(each word's background rarity, the share of the text's words with a letter that the
+    background lists), cached by tokens."""
+    cached = _RARITIES.get(tokens)
+    if cached is not None:
+        return cached
+    ids, first, inverse = np.unique(tokens.ids, return_index=True, return_inverse=True)
+    starts, ends = tokens.starts, tokens.ends
+    zipfs = np.empty(len(ids))
+    for k, (word_id, at) in enumerate(zip(ids.tolist(), first.tolist(), strict=True)):
+        value = _ZIPF.get(word_id)
+        if value is None:
+            if len(_ZIPF) >= _ZIPF_LIMIT:
+                _ZIPF.clear()
+            value = _ZIPF[word_id] = _zipf(normalize_word(text[starts[at] : ends[at]]))
+        zipfs[k] = value
+    per_word = zipfs[inverse]
+    lettered = ~np.isnan(per_word)
+    coverage = float(np.mean(per_word[lettered] > 0)) if lettered.any() else 0.0
+    rarity = np.where(lettered, np.maximum(0.0, RARITY_CAP - np.nan_to_num(per_word)), 0.0)
+    cached = _RARITIES[tokens] = (rarity, coverage)
+    return cached
+
+
+def summary_applies(
+    source_text: str, source_tokens: Tokens, target_text: str, target_tokens: Tokens
+) -> bool:
+    """Whether the model scores this pair: both texts have MIN_SUMMARY_WORDS words and the
+    background covers both (BACKGROUND_COVERAGE)."""
+    return min(len(source_tokens), len(target_tokens)) >= MIN_SUMMARY_WORDS and all(
+        _rarities(text, tokens)[1] >= BACKGROUND_COVERAGE
+        for text, tokens in ((source_text, source_tokens), (target_text, target_tokens))
+    )
 
 
 class _Profile:
@@ -197,7 +275,8 @@ def _name_measures(
     target_tokens: Tokens,
     target_stems: np.ndarray,
 ) -> list[float]:
-    """Features 4 and 7-12 of SUMMARY_FEATURES: how the names the two texts share sit in them."""
+    """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share sit in them,
+    and how rare in general text the shared names and other terms are."""
     source_marks = _name_marks(source_text, source_tokens)
     target_marks = _name_marks(target_text, target_tokens)
     source_ids, target_ids = source_tokens.ids, target_tokens.ids
@@ -220,6 +299,18 @@ def _name_measures(
         distinct(source_other[source_other >= 0]), target_vocabulary, assume_unique=True
     )
     other_share = len(other_shared) / max(1, len(target_vocabulary))
+
+    # Background rarity of the shared names (at each one's first use as a name in the target)
+    # and of the target's other content stems (at each one's first word), shared or not.
+    rarity = _rarities(target_text, target_tokens)[0]
+    name_rarity = rarity[np.flatnonzero(target_marks)[first_use]]
+    rarest_name = float(name_rarity[in_target].max()) if in_target.any() else 0.0
+    kept = np.flatnonzero(target_other >= 0)
+    _, first_stem = np.unique(target_other[kept], return_index=True)
+    stem_rarity = rarity[kept[first_stem]]
+    rare_share = float(stem_rarity[_members(target_vocabulary, other_shared)].sum()) / max(
+        1e-9, float(stem_rarity.sum())
+    )
 
     agreeing = 0
     if len(shared):
@@ -249,6 +340,8 @@ def _name_measures(
         float(in_target[top].mean()) if len(top) else 0.0,
         float(source_uses[in_source].sum()) / max(1, int(source_uses.sum()))
         - float(target_uses[in_target].sum()) / max(1, int(target_uses.sum())),
+        rarest_name,
+        rare_share,
     ]
 
 
@@ -319,14 +412,14 @@ def find_summary(
     threshold: float,
 ) -> tuple[tuple[int, int], tuple[int, int], float] | None:
     """Where the target summarises the source: (source word range, target word range,
-    probability), or None when the model's probability is under `threshold` (or a text is
-    shorter than MIN_SUMMARY_WORDS).
+    probability), or None when the model's probability is under `threshold` (or the model does
+    not score the pair: see `summary_applies`).
 
     The target range is the SUMMARY_WINDOW words densest in shared content-word pairs, trimmed
     to its first and last shared pair; the source range runs from the first to the last source
     word sharing a content stem with that range.
     """
-    if min(len(source_tokens), len(target_tokens)) < MIN_SUMMARY_WORDS:
+    if not summary_applies(source_text, source_tokens, target_text, target_tokens):
         return None
     features, (start, end) = summary_features(
         source_text, source_tokens, source_stems, target_text, target_tokens, target_stems

@@ -567,14 +567,16 @@ def _inserted_summary() -> tuple[str, str, int, int]:
 
 def test_summary_model_reports_the_summary_paragraph() -> None:
     """With summary_probability set, an article carrying a summary of another in one paragraph
-    is reported, its passage inside that paragraph and its edits replaying; off by default."""
+    is reported, its passage inside that paragraph and its edits replaying; also at the
+    default setting, not with the model off."""
     source, target, start, end = _inserted_summary()
     (pair,) = compare(source, target, summary_probability=0.35).pairs
     (passage,) = pair.passages
     assert start <= passage.target_start < passage.target_end <= end
     assert passage.target_end - passage.target_start > (end - start) / 2
     assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]
-    assert not compare(source, target).pairs
+    assert compare(source, target).pairs
+    assert not compare(source, target, summary_probability=1.0).pairs
 
 
 def test_summary_model_leaves_the_article_without_the_summary_alone() -> None:

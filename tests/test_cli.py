@@ -259,20 +259,21 @@ def test_compare_applies_setting_options(texts: Path) -> None:
     assert data["settings"]["min_length"] == 100
 
 
-def test_compare_finds_a_summary_with_summary_probability(texts: Path) -> None:
-    """The golden summary case (written for the project): no pair by default, the summary
-    passage with --summary-probability 0.35, inside the paragraph that summarises the source."""
+def test_compare_finds_a_summary_unless_the_model_is_off(texts: Path) -> None:
+    """The golden summary case (written for the project): the summary passage by default, inside
+    the paragraph that summarises the source; no pair with --summary-probability 1.0 (off)."""
     case = json.loads((Path(__file__).parent / "golden" / "summary-inserted.json").read_text())
     (texts / "source.txt").write_text(case["source"], encoding="utf-8")
     (texts / "target.txt").write_text(case["target"], encoding="utf-8")
+    off = run(
+        "compare", "source.txt", "target.txt", "--summary-probability", "1", "--format", "json"
+    )
+    assert off.exit_code == 0
+    assert json.loads(off.stdout)["pairs"] == []
     result = run("compare", "source.txt", "target.txt", "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["pairs"] == []
-    options = ["--summary-probability", "0.35", "--format", "json"]
-    result = run("compare", "source.txt", "target.txt", *options)
-    assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["settings"]["summary_probability"] == 0.35
+    assert data["settings"]["summary_probability"] == 0.55
     [pair] = data["pairs"]
     passage = pair["passages"][0]
     target_text = case["target"] if pair["target"] == "target.txt" else case["source"]

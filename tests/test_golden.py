@@ -2,8 +2,8 @@
 
 Each file holds a fictional `source` and `target`, the expected outcome (`"reuse"` or `"none"`),
 and for reuse a `source_excerpt` that a reported passage must contain (and optionally a
-`target_excerpt` for its target side). A case may name `settings` to compare with (for a
-detector that is off by default); the others use the defaults.
+`target_excerpt` for its target side). A case may name `settings` to compare with; the
+others use the defaults.
 """
 
 from __future__ import annotations

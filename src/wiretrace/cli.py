@@ -58,8 +58,8 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--summary-probability",
             type=float,
-            help="Report a summary where the summary model is this sure; 0.35 finds most "
-            "summaries but more same-story news [1.0: off].",
+            help="Report a summary where the summary model is this sure (English); 1.0: off "
+            "[0.55].",
         ),
         click.option(
             "--boilerplate-docs",

@@ -68,8 +68,9 @@ class Settings:
     - `summary_probability`: where no other passage is found, a pair is reported as a summary
       (the target's window densest in the source's names and terms, against the source words it
       draws on) when the summary model of `wiretrace.summary` gives at least this probability
-      (1.0: off, the default; 0.55 finds 0.74 of PAN's summaries but still adds a little
-      false reuse between news articles; English pairs only).
+      (default 0.55: finds 0.74 of PAN's summaries, and adds a little false reuse between news
+      articles naming the same rare names, see benchmarks/README.md; 1.0: off; English pairs
+      only).
     - `short_similarity`: `compare` on two short texts (a sentence each) reports them as one
       passage when their text similarity reaches this.
 
@@ -95,7 +96,7 @@ class Settings:
     summary_gap: int = attrs.field(default=24, validator=_at_least(0))
     passage_similarity: float = attrs.field(default=0.34, validator=_in_unit_interval)
     summary_bigrams: int = attrs.field(default=0, validator=_at_least(0))
-    summary_probability: float = attrs.field(default=1.0, validator=_in_unit_interval)
+    summary_probability: float = attrs.field(default=0.55, validator=_in_unit_interval)
     short_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
     jobs: int | None = attrs.field(default=None)
 

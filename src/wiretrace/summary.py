@@ -12,9 +12,10 @@ shared "Trump" or "court" weak. A logistic model over such measures of a pair
 (`summary_features`) tells the two apart. It was fitted by `python benchmarks/sweep.py
 --fit-summary` on half of the PAN 2013 summary and no-plagiarism pairs and on AllSides pairs
 (same story in different words, different stories, and different stories of one topic) as
-negatives, and checked on the other half, other AllSides stories, BBC and Reuters pairs. It is
-off by default: 0.55 finds 0.74 of PAN's summaries but still adds a little false reuse between
-news articles (see benchmarks/README.md for the trade-off). Only English pairs are scored (the
+negatives, and checked on the other half, other AllSides stories, BBC and Reuters pairs. It is on
+by default at 0.55: it finds 0.74 of PAN's summaries and adds a little false reuse between news
+articles (a few tenths of a point on the news checks; see benchmarks/README.md for the
+trade-off; 1.0 turns it off). Only English pairs are scored (the
 background's language, and the language the model was fitted on).
 
 Used by `align.align_pair` where no other passage is found (setting `summary_probability`); the

@@ -572,6 +572,7 @@ def test_summary_model_reports_the_summary_paragraph() -> None:
     source, target, start, end = _inserted_summary()
     (pair,) = compare(source, target, summary_probability=0.35).pairs
     (passage,) = pair.passages
+    assert passage.kind == "summary"
     assert start <= passage.target_start < passage.target_end <= end
     assert passage.target_end - passage.target_start > (end - start) / 2
     assert replay_edits(source, passage) == target[passage.target_start : passage.target_end]

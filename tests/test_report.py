@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -356,6 +357,19 @@ def test_text_shows_passage_offsets_and_coverage(pair_report: Report) -> None:
     ) in rendered
     assert "  source  source: 100% of it reused" in rendered
     assert "  target  target: 100% of it reused" in rendered
+
+
+def test_a_summary_passage_is_marked_in_every_format() -> None:
+    """A passage found by the summary model (the golden summary case) is kind "summary" in the
+    JSON report, and the text report says what that means."""
+    golden = Path(__file__).parent / "golden" / "summary-inserted.json"
+    case = json.loads(golden.read_text(encoding="utf-8"))
+    report = compare(case["source"], case["target"])
+    (pair,) = json.loads(render_json(report))["pairs"]
+    assert [passage["kind"] for passage in pair["passages"]] == ["summary"]
+    assert "Passage 1 (summary: the source's names and terms, not its wording)" in render_text(
+        report
+    )
 
 
 def test_text_says_when_nothing_was_found() -> None:

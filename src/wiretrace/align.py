@@ -1190,7 +1190,7 @@ def _summary_model_passages(
     passage = _align_range(
         source_text, source_tokens, target_text, target_tokens, source_range, target_range
     )
-    return [passage] if passage is not None else []
+    return [attrs.evolve(passage, kind="summary")] if passage is not None else []
 
 
 def _room_left(passages: list[Passage], source_words: int, target_words: int, least: int) -> bool:

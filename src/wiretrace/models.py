@@ -10,7 +10,7 @@ import attrs
 
 Direction = Literal["published", "text", "unknown"]
 EditOp = Literal["replace", "insert", "delete"]
-PassageKind = Literal["narration", "quote"]
+PassageKind = Literal["narration", "quote", "summary"]
 MutationType = Literal[
     "substitution",
     "insertion",
@@ -131,6 +131,9 @@ class Passage:
     """A reused passage: an aligned span of the source and of the target, with the edits between.
 
     Applying `edits` to the source span gives the target span exactly (see `replay_edits`).
+    `kind` is "quote" when the source span is mostly inside quotation marks, "summary" when the
+    summary model found it (the target carries the source's names and terms, not its wording:
+    weaker evidence than shared wording), else "narration".
     """
 
     source_start: int = attrs.field(validator=_non_negative)

@@ -375,7 +375,11 @@ def build_pair(
         source, _, direction = orient_pair(first, second, first_coverage, second_coverage)
     else:
         source, direction = first, "unknown"
-    passages = [attrs.evolve(p, kind=passage_kind(first.text, p)) for p in passages]
+    # A summary passage (found by the summary model) stays one; the others are quotes or not.
+    passages = [
+        p if p.kind == "summary" else attrs.evolve(p, kind=passage_kind(first.text, p))
+        for p in passages
+    ]
     if source is second:
         passages = sorted(
             (p.reversed() for p in passages), key=lambda p: (p.source_start, p.target_start)

@@ -59,9 +59,11 @@ def _pair_section(
         Text(f"  target  {_describe(target)}: {pair.target_coverage:.0%} of it reused"),
     ]
     for index, passage in enumerate(pair.passages, 1):
+        found = " (summary: the source's names and terms, not its wording)"
         lines.append(
             Text(
-                f"  Passage {index}: source {passage.source_start}-{passage.source_end}, "
+                f"  Passage {index}{found if passage.kind == 'summary' else ''}: "
+                f"source {passage.source_start}-{passage.source_end}, "
                 f"target {passage.target_start}-{passage.target_end}, "
                 f"similarity {passage.similarity:.2f}, {passage.matched_words} words matched, "
                 f"{len(passage.edits)} edits",

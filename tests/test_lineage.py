@@ -393,21 +393,172 @@ TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a
     st.text(alphabet=TRICKY_TEXT, max_size=60),
     st.integers(0, 70),
     st.integers(0, 70),
+    st.integers(0, 70),
+    st.integers(0, 70),
 )
-def test_words_between_two_offsets_are_the_patterns(text: str, start: int, end: int) -> None:
-    """The words of text[start:end] taken from the document's tokens are exactly the ones
-    TOKEN_PATTERN finds in that stretch, also where a word is cut at either end."""
+def test_words_between_two_offsets_are_the_patterns(
+    text: str, start: int, end: int, low: int, high: int
+) -> None:
+    """The words of text[start:end] taken from the tokens of a stretch of the text around it
+    are exactly the ones TOKEN_PATTERN finds in that stretch, also where a word is cut at
+    either end."""
     from wiretrace import lineage
     from wiretrace.shingle import TOKEN_PATTERN
 
     start, end = sorted((min(start, len(text)), min(end, len(text))))
-    document = Document(id="d", text=text)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(lineage, "_STATE", (None, None, None, None, {}, {}))
-        words, spans = lineage._tokens_between(document, start, end)
+    low, high = min(low, start), max(min(high, len(text)), end)
+    starts, ends, first, last = lineage._stretch_bounds(text, low, high)
+    assert first <= low and high <= last
+    found = lineage._words_between(text, starts, ends, start, end)
     matches = list(TOKEN_PATTERN.finditer(text, start, end))
-    assert words == [match.group() for match in matches]
-    assert spans == [match.span() for match in matches]
+    assert found == ([m.start() for m in matches], [m.end() for m in matches])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY_TEXT + "\U0001f600_\u2019\n", max_size=80) | st.text(max_size=40))
+def test_token_bounds_are_the_tokenizers(text: str) -> None:
+    """The compiled token bounds (no ids) are exactly `tokenize`'s starts and ends."""
+    from wiretrace import lineage
+    from wiretrace.shingle import tokenize
+
+    starts, ends = lineage._token_bounds(text, lineage._code_points(text))
+    tokens = tokenize(text)
+    assert starts.tolist() == tokens.starts.tolist()
+    assert ends.tolist() == tokens.ends.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY_TEXT + "\U0001f600_\u0301\u00b2\u2167\n", max_size=80) | st.text())
+def test_word_runs_are_the_word_pattern(text: str) -> None:
+    """The compiled count of word-character runs is `len(re.findall(r"\\w+", text))`."""
+    import re
+
+    from wiretrace import lineage
+
+    assert lineage._count_regex_words(text) == len(re.findall(r"\w+", text))
+
+
+def _find_credit_plain(text: str, names: list[str]) -> str | None:
+    """find_credit searching each mention's window on its own, the way it was first written."""
+    from wiretrace.lineage import _CREDIT_REACH, _credit_pattern
+
+    folded = text.casefold()
+    for name in names:
+        key = name.casefold()
+        pattern = _credit_pattern(name)
+        if len(folded) != len(text):
+            if pattern.search(text):
+                return name
+            continue
+        position = folded.find(key)
+        while position >= 0:
+            end = text.find(" ", position + len(key) + _CREDIT_REACH)
+            if pattern.search(
+                text, max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
+            ):
+                return name
+            position = folded.find(key, position + 1)
+    return None
+
+
+CREDIT_NAMES = ["AP", "Al", "IS", "Ted", "Reuters", "Northwind Press", "Straße", "CNN"]
+CREDIT_WORDS = [
+    "AP", "ap", "Al", "al", "also", "IS", "is", "Ted", "ted", "Reuters", "REUTERS", "reuters's",
+    "Northwind", "Press", "Straße", "STRASSE", "CNN", "cnn", "(", ")", "according", "to", "the",
+    "said", "reported", "by", "via", "’s", "'s", "\n", ",", "x" * 30, "y" * 50,
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(CREDIT_WORDS), max_size=60),
+    st.lists(st.sampled_from(CREDIT_NAMES), min_size=1, max_size=4),
+)
+def test_find_credit_is_the_plain_search(words: list[str], names: list[str]) -> None:
+    """Searching overlapping windows together, and a short name's windows only where it is
+    written as is, credits exactly what searching every mention's window does."""
+    text = " ".join(words)
+    assert find_credit(text, names) == _find_credit_plain(text, names)
+
+
+def _arborescence_reference(edges: list[tuple[str, str, float]]) -> dict[str, str]:
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for parent, child, weight in edges:
+        graph.add_edge(parent, child, weight=weight)
+    # The edges go in parent by parent, in the order of the nodes, as networkx lists them.
+    assert [(a, b, data["weight"]) for a, b, data in graph.edges(data=True)] == edges
+    tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
+    return {child: parent for parent, child in tree.edges()}
+
+
+@st.composite
+def lineage_graphs(draw: st.DrawFn) -> list[tuple[str, str, float]]:
+    """Graphs as lineage builds them: a root with an edge to every document, then candidate
+    parents child by child, with weights drawn from a few values so that ties abound."""
+    documents = [f"d{k}" for k in draw(st.permutations(range(draw(st.integers(1, 9)))))]
+    weights = st.sampled_from([0.0, 1.0, -1.0, 0.5, 0.1, 0.2, 0.30000000000000004, -3.7, 2.0])
+    root = draw(weights)
+    edges = [("\x00root", doc, draw(st.one_of(st.just(root), weights))) for doc in documents]
+    by_parent: dict[str, list[tuple[str, str, float]]] = {doc: [] for doc in documents}
+    for child in documents:
+        others = [doc for doc in documents if doc != child]
+        for parent in draw(st.lists(st.sampled_from(others), unique=True)) if others else []:
+            by_parent[parent].append((parent, child, draw(weights)))
+    return edges + [edge for doc in documents for edge in by_parent[doc]]
+
+
+@settings(max_examples=600, deadline=None)
+@given(lineage_graphs())
+def test_spanning_arborescence_is_networkxs(edges: list[tuple[str, str, float]]) -> None:
+    """The plain-dict Edmonds picks exactly networkx's maximum spanning arborescence, ties
+    included (networkx is the reference; lineage no longer builds its graphs)."""
+    from wiretrace.lineage import _maximum_spanning_arborescence
+
+    assert _maximum_spanning_arborescence(edges) == _arborescence_reference(edges)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(2, 7).flatmap(
+        lambda n: st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, n - 1),
+                st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0, 1e-9, 1e16]),
+            ),
+            min_size=1,
+            max_size=25,
+        )
+    )
+)
+def test_spanning_arborescence_of_any_graph_is_networkxs(
+    raw: list[tuple[int, int, float]],
+) -> None:
+    """On any small directed graph: networkx's arborescence, or an error where it has none."""
+    import networkx as nx
+
+    from wiretrace.lineage import _maximum_spanning_arborescence
+
+    graph = nx.DiGraph()
+    for a, b, weight in raw:
+        if a != b:
+            graph.add_edge(f"n{a}", f"n{b}", weight=weight)
+    # In the graph's order of edges (parent by parent), as lineage lists them.
+    graph_edges = [(a, b, data["weight"]) for a, b, data in graph.edges(data=True)]
+    if not graph_edges:
+        return
+    try:
+        tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
+        expected: dict[str, str] | None = {child: parent for parent, child in tree.edges()}
+    except nx.NetworkXException:
+        expected = None
+    try:
+        found: dict[str, str] | None = _maximum_spanning_arborescence(graph_edges)
+    except ValueError:
+        found = None
+    assert found == expected
 
 
 # quote_spans' pattern written plainly, with the "not after a letter" lookbehind first.
@@ -426,3 +577,53 @@ def test_quote_spans_are_the_plain_patterns(text: str) -> None:
     from wiretrace.lineage import quote_spans
 
     assert quote_spans(text) == [match.span() for match in re.finditer(PLAIN_QUOTED, text)]
+
+
+ATTRIBUTION_WORDS = [
+    "according", "ACCORDING", "to", "reported", "REPORTS", "ſource", "sources", "Source",
+    "cıted", "cİted", "citing", "told", "quoted", "said", "in", "a", "statement", "via",
+    "contributed", "this", "report", "wire", "service", "news", "agencies", "(", ")", "NDX",
+    "сообщает", "по", "данным", "передаёт", "согласно", "según", "selon", "laut", "K", "x",
+    "reportedly", "ALLEGEDLY", "alleged", "rumoured", "rumored", "is", "was", "it", "believed",
+    "thought", "may", "might", "have", "say", "suggest", "якобы", "возможно", "ſupposedly",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(ATTRIBUTION_WORDS), max_size=12).flatmap(
+        lambda words: st.lists(
+            st.sampled_from([" ", "", "\n", "-", "  "]),
+            min_size=len(words),
+            max_size=len(words),
+        ).map(lambda gaps: "".join(g + w for g, w in zip(gaps, words, strict=True)))
+    )
+    | st.text(max_size=30)
+)
+def test_pattern_cores_are_in_every_match(text: str) -> None:
+    """Every match of the attribution and hedge patterns holds a match of their cores (the
+    quick tests that rule a change out before the full patterns run)."""
+    from wiretrace.lineage import _ATTRIBUTION, _ATTRIBUTION_CORES, _HEDGE, _HEDGE_CORES
+
+    if _ATTRIBUTION.search(text):
+        assert _ATTRIBUTION_CORES.search(text)
+    if _HEDGE.search(text):
+        assert _HEDGE_CORES.search(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["UPDATE", "UPDATE 2", "update 3", "CORRECTED", "REFILE", "WRAPUP", "(",
+                         "( Adds", "(Updates", "Recasts", "x", "1"]),
+        max_size=8,
+    ).map(" ".join),
+    st.sampled_from([None, "", "UPDATE 1-Story", "Story"]),
+)  # fmt: skip
+def test_version_label_is_the_plain_search(text: str, title: str | None) -> None:
+    """The version label is what the update pattern finds in the title and opening."""
+    from wiretrace.lineage import _UPDATE, version_label
+
+    match = _UPDATE.search((title or "") + " " + text[:300])
+    expected = match.group().strip("( ") if match else None
+    assert version_label(Document(id="d", text=text, title=title)) == expected

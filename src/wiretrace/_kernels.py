@@ -619,3 +619,76 @@ def sentence_entries(stems, starts):
         offsets,
         stem_offsets,
     )
+
+
+_TOKEN_BOUNDS = [(points, _CLASSES) for points in _array(types.uint8) + _array(types.uint32)]
+
+
+@_compiled(_TOKEN_BOUNDS)
+def token_bounds(points, classes):
+    """(starts, ends) of the tokens of one text of the Basic Multilingual Plane: `tokenize`'s,
+    the same loop without the ids (lineage places and counts words, it does not compare them)."""
+    count = len(points)
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    found = 0
+    at = 0
+    while at < count:
+        kind = classes[points[at]]
+        if kind == CJK:
+            end = at + 1
+        elif kind == DIGIT:
+            end = at + 1
+            while True:
+                while end < count and classes[points[end]] == DIGIT:
+                    end += 1
+                if (
+                    end + 1 < count
+                    and classes[points[end]] == SEPARATOR
+                    and classes[points[end + 1]] == DIGIT
+                ):
+                    end += 2
+                else:
+                    break
+        elif kind == LETTER:
+            end = at + 1
+            while True:
+                while end < count and (
+                    classes[points[end]] == LETTER or classes[points[end]] == MARK
+                ):
+                    end += 1
+                if (
+                    end + 1 < count
+                    and classes[points[end]] == APOSTROPHE
+                    and classes[points[end + 1]] == LETTER
+                ):
+                    end += 2
+                else:
+                    break
+        else:
+            at += 1
+            continue
+        starts[found] = at
+        ends[found] = end
+        found += 1
+        at = end
+    return starts[:found].copy(), ends[:found].copy()
+
+
+_WORD_RUNS = [(points, _CLASSES) for points in _array(types.uint8) + _array(types.uint32)]
+
+
+@_compiled(_WORD_RUNS)
+def word_runs(points, word):
+    """How many runs of word characters a text of the Basic Multilingual Plane has (`word[p]`
+    is 1 for a word character): what `len(re.findall(r"\\w+", text))` counts."""
+    runs = 0
+    inside = False
+    for at in range(len(points)):
+        if word[points[at]]:
+            if not inside:
+                runs += 1
+                inside = True
+        else:
+            inside = False
+    return runs

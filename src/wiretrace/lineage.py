@@ -31,14 +31,16 @@ import multiprocessing
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
+from typing import overload
 
 import attrs
-import networkx as nx
+import numpy as np
 
+from wiretrace import _kernels
 from wiretrace.align import common_ends
 from wiretrace.corpus import documents_by_id
 from wiretrace.models import (
@@ -53,7 +55,7 @@ from wiretrace.models import (
     PassageKind,
     ReuseCluster,
 )
-from wiretrace.shingle import TOKEN_PATTERN, tokenize
+from wiretrace.shingle import _BLOCK_CHARS, TOKEN_PATTERN, _tables, tokenize
 
 # Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
@@ -140,6 +142,14 @@ _ATTRIBUTION = re.compile(
     r"|\bsegún\b|\bselon\b|\blaut\b",
     re.IGNORECASE,
 )
+# A core of every alternative of _ATTRIBUTION, under the same flags: every match of it holds a
+# match of this, which the regex engine finds several times faster (its alternatives start
+# with plain letters, not word boundaries), and most changes hold none.
+_ATTRIBUTION_CORES = re.compile(
+    r"according to|report|told|quot|cit|said in a statement|source|via|wire service|news agenc"
+    r"|\(|сообщ|по данным|передает|передаёт|согласно|según|selon|laut",
+    re.IGNORECASE,
+)
 _HEDGE = re.compile(
     r"\breportedly\b|\ballegedly\b|\balleged\b|\bpurportedly\b|\bapparently\b|\bunconfirmed\b"
     r"|\bunverified\b|\brumou?red\b|\bsupposedly\b|\bpresumably\b|\bpossibly\b|\bclaimed\b"
@@ -148,9 +158,17 @@ _HEDGE = re.compile(
     r"|\bякобы\b|\bпредположительно\b|\bпо неподтвержденным\b|\bвозможно\b",
     re.IGNORECASE,
 )
+# A core of every alternative of _HEDGE, under the same flags (see _ATTRIBUTION_CORES).
+_HEDGE_CORES = re.compile(
+    r"report|alleged|purportedly|apparently|unconfirmed|unverified|rumo|supposedly|presumably"
+    r"|possibly|claimed|said to|it is|believed to|may have|might have|sources say|якобы"
+    r"|предположительно|по неподтвержденным|возможно",
+    re.IGNORECASE,
+)
 _UPDATE = re.compile(
     r"\bUPDATE\s*\d+\b|\bCORRECTED\b|\bREFILE\b|\bWRAPUP\b|\(\s*(?:Adds|Updates|Recasts|Corrects)\b"
 )
+_UPDATE_MARKS = ("UPDATE", "CORRECTED", "REFILE", "WRAPUP", "(")
 _GENERIC_OUTLET_WORDS = {
     "the", "news", "daily", "post", "times", "wire", "agency", "press", "service", "services",
     "radio", "online", "herald", "review", "journal", "tribune", "courier", "observer", "star",
@@ -219,12 +237,17 @@ def _earlier(first: Document, second: Document) -> Document | None:
     return first if hours > 0 else second
 
 
-def _hours_between(first: Document, second: Document) -> float | None:
+def _hours_between(
+    first: Document,
+    second: Document,
+    times: tuple[datetime | None, datetime | None] | None = None,
+) -> float | None:
     """Hours from `first`'s publication to `second`'s (negative if second is earlier).
 
-    Bare dates compare by day only; None when either date is unknown.
+    Bare dates compare by day only; None when either date is unknown. `times` are the two
+    documents' `published_at` where the caller has them already.
     """
-    first_time, second_time = first.published_at, second.published_at
+    first_time, second_time = times or (first.published_at, second.published_at)
     if first_time is None or second_time is None:
         return None
     if not (first.published_has_time and second.published_has_time):
@@ -349,9 +372,16 @@ def _looks_like_name(text: str, full_text: str, start: int) -> bool:
 
 
 def _inside_quote(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is inside one of the `quote_spans` of the text around it."""
     lookback = max(0, start - 1500)
     window = text[lookback : min(len(text), end + 1500)]
-    return any(a <= start - lookback and end - lookback <= b for a, b in quote_spans(window))
+    # The spans come in order: none after the first that starts past `start` can hold it.
+    for match in _QUOTED.finditer(window):
+        if match.start() > start - lookback:
+            return False
+        if end - lookback <= match.end():
+            return True
+    return False
 
 
 def _is_sentence(text: str) -> bool:
@@ -401,15 +431,13 @@ def classify_change(
         return "quote"
     changed = f"{old}\n{new}"
     if (
-        _ATTRIBUTION.search(changed)
+        (_ATTRIBUTION_CORES.search(changed) and _ATTRIBUTION.search(changed))
         or find_credit(changed, names)
         or _in_dateline_parens(source_text, *source_span)
         or _in_dateline_parens(target_text, *target_span)
     ):
         return "attribution"
-    if {m.group().lower() for m in _HEDGE.finditer(old)} != {
-        m.group().lower() for m in _HEDGE.finditer(new)
-    }:
+    if _hedges(old) != _hedges(new):
         return "hedge"
     if _DIGITS.findall(old) != _DIGITS.findall(new):
         return "number"
@@ -422,6 +450,13 @@ def classify_change(
     if new.strip():
         return "sentence_added" if _is_sentence(new) else "insertion"
     return "sentence_removed" if _is_sentence(old) else "deletion"
+
+
+def _hedges(text: str) -> set[str]:
+    """The hedges ("reportedly", "allegedly", ...) in a text, lowercased."""
+    if not _HEDGE_CORES.search(text):
+        return set()
+    return {match.group().lower() for match in _HEDGE.finditer(text)}
 
 
 def _trim_common(
@@ -467,16 +502,17 @@ def _mutations(
     source_span, target_span = _trim_common(source.text, target.text, source_span, target_span)
     old = source.text[source_span[0] : source_span[1]]
     new = target.text[target_span[0] : target_span[1]]
-    if not _words(old) and not _words(new):
+    old_words, new_words = _WORD.search(old) is not None, _WORD.search(new) is not None
+    if not old_words and not new_words:
         return []
-    if not _words(old) or not _words(new):
-        side_text = target.text if _words(new) else source.text
-        span = target_span if _words(new) else source_span
+    if not old_words or not new_words:
+        side_text = target.text if new_words else source.text
+        span = target_span if new_words else source_span
         pieces = _paragraphs(side_text, *span)
         if len(pieces) > 1:
             out = []
             for piece in pieces:
-                if _words(new):
+                if new_words:
                     out += _mutations(
                         source, target, (source_span[0], source_span[0]), piece, names
                     )
@@ -627,7 +663,11 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     multi-word outlet name counts anywhere. A bare mention does not: an outlet named after a city
     is not credited by every story about that city.
     """
-    folded = text.casefold()
+    return _find_credit(text, text.casefold(), names)
+
+
+def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
+    """`find_credit` with the text's casefolded form given (a document's, folded once)."""
     aligned = len(folded) == len(text)  # casefolding kept every offset (no "ß" -> "ss")
     for name in names:
         key = name.casefold()
@@ -641,15 +681,47 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
             continue
         # Search only around each mention: the pattern's many alternatives are slow to try at
         # every position of a long text. The window reaches the next whitespace so that no word
-        # is cut; lookbehinds still see the text before it.
+        # is cut; lookbehinds still see the text before it. A short name's pattern is
+        # case-sensitive: only a window holding the name as written can match ("Al", "IS":
+        # their casefolded forms are in almost every text).
+        exact = not pattern.flags & re.IGNORECASE
+        windows = []
         while position >= 0:
             end = text.find(" ", position + len(key) + _CREDIT_REACH)
-            if pattern.search(
-                text, max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
-            ):
-                return name
+            start, end = max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
+            if not exact or text.find(name, start, end) >= 0:
+                windows.append((start, end))
             position = folded.find(key, position + 1)
+        if any(_credit_in_windows(pattern, text, group) for group in _overlapping(windows)):
+            return name
     return None
+
+
+def _overlapping(windows: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+    """Runs of overlapping windows, of windows whose starts and ends both never decrease."""
+    group = windows[:1]
+    for window in windows[1:]:
+        if window[0] < group[-1][1]:
+            group.append(window)
+        else:
+            yield group
+            group = [window]
+    if group:
+        yield group
+
+
+def _credit_in_windows(
+    pattern: re.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
+) -> bool:
+    """Whether `pattern` matches inside one of the overlapping windows of `text`.
+
+    Their union is searched first: a match inside one window is one inside the union (each
+    window ends at a space or at the text's end, so no match in a window leans on where it
+    ends), and most unions have none; only where the union has one are the windows searched
+    one by one."""
+    if not pattern.search(text, windows[0][0], windows[-1][1]):
+        return False
+    return len(windows) == 1 or any(pattern.search(text, start, end) for start, end in windows)
 
 
 # Characters around a mention that a credit's reporting words can span ("according to the ").
@@ -672,11 +744,6 @@ def _credit_pattern(name: str) -> re.Pattern[str]:
 # --- lineage ----------------------------------------------------------------------------------
 
 
-def _count_words(document: Document, spans: Iterable[tuple[int, int]]) -> int:
-    """Words in the spans, counted as alignment counts them (the same tokenizer)."""
-    return sum(len(_tokens_between(document, start, end)[1]) for start, end in spans)
-
-
 @lru_cache(maxsize=1 << 16)
 def _word_count(text: str) -> int:
     """TOKEN_PATTERN's words in `text` (an edit's text: the same ones come back in both of a
@@ -684,38 +751,142 @@ def _word_count(text: str) -> int:
     return len(TOKEN_PATTERN.findall(text))
 
 
-def _tokens_between(
-    document: Document, start: int, end: int
-) -> tuple[list[str], list[tuple[int, int]]]:
-    """The words TOKEN_PATTERN finds in the document's text[start:end], and their spans.
+def _words_between(
+    text: str, starts: list[int], ends: list[int], start: int, end: int
+) -> tuple[list[int], list[int]]:
+    """The starts and ends of the words TOKEN_PATTERN finds in text[start:end].
 
-    Taken from the document's tokens (`shingle.tokenize` finds exactly TOKEN_PATTERN's words,
-    computed once per document and run) unless a word crosses `start` or `end`: the pattern
-    finds a cut word's piece then, so it runs on the stretch itself."""
-    assert _STATE is not None
-    text, bounds = document.text, _STATE[4]
-    found = bounds.get(document.id)
-    if found is None:
-        tokens = tokenize(text)
-        found = bounds[document.id] = (tokens.starts.tolist(), tokens.ends.tolist())
-    starts, ends = found
+    Taken from the text's tokens (`starts`, `ends`: `shingle.tokenize` finds exactly
+    TOKEN_PATTERN's words) unless a word crosses `start` or `end`: the pattern finds a cut word's
+    piece then, so it runs on the stretch itself."""
     first, last = bisect_left(starts, start), bisect_right(ends, end)
     if (first > 0 and ends[first - 1] > start) or (last < len(starts) and starts[last] < end):
         matches = list(TOKEN_PATTERN.finditer(text, start, end))
-        return [match.group() for match in matches], [match.span() for match in matches]
-    spans = list(zip(starts[first:last], ends[first:last], strict=True))
-    return [text[a:b] for a, b in spans], spans
+        return [match.start() for match in matches], [match.end() for match in matches]
+    return starts[first:last], ends[first:last]
 
 
-def _credit_in(document: Document, names: Sequence[str]) -> str | None:
-    """`find_credit(document.text, names)`, remembered for the run (a document is in many of its
-    cluster's pairs)."""
-    assert _STATE is not None
-    credits = _STATE[5]
-    key = (document.id, tuple(names))
-    if key not in credits:
-        credits[key] = find_credit(document.text, names)
-    return credits[key]
+@lru_cache(maxsize=1)
+def _word_characters() -> np.ndarray:
+    """1 for each code point of the Basic Multilingual Plane that is one of `_WORD`'s (`\\w`)."""
+    every = (
+        "".join(map(chr, range(0xD800))) + " " * 0x800 + "".join(map(chr, range(0xE000, 0x10000)))
+    )
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[[match.start() for match in re.finditer(r"\w", every)]] = 1
+    return table
+
+
+def _code_points(text: str) -> np.ndarray | None:
+    """The text's code points for the compiled loops (uint8 for an ASCII text, else uint32), or
+    None when it has any outside the Basic Multilingual Plane or is longer than a tokenizer's
+    block (rare: the plain ways take those)."""
+    if len(text) > _BLOCK_CHARS:
+        return None
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return None if int(points.max()) >= 0x10000 else points
+
+
+def _token_bounds(text: str, points: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The starts and ends of `shingle.tokenize`'s tokens of `text` (`points`: its
+    `_code_points`)."""
+    if points is None:
+        tokens = tokenize(text)
+        return tokens.starts, tokens.ends
+    starts, ends = _kernels.token_bounds(points, _tables()[0])
+    return starts, ends
+
+
+def _stretch_bounds(text: str, low: int, high: int) -> tuple[list[int], list[int], int, int]:
+    """(starts, ends, first, last): the tokens of text[first:last], a stretch that holds
+    text[low:high] and runs from just after a space (or the text's start) to just after a space
+    (or its end). No token holds a space, and the tokenizer starts afresh after one, so these
+    are exactly the whole text's tokens there."""
+    first = text.rfind(" ", 0, low) + 1
+    last = text.find(" ", high)
+    last = len(text) if last < 0 else last + 1
+    stretch = text[first:last]
+    starts, ends = _token_bounds(stretch, _code_points(stretch))
+    return (starts + first).tolist(), (ends + first).tolist(), first, last
+
+
+def _count_regex_words(text: str) -> int:
+    """`len(_words(text))`: the runs of word characters, counted by a compiled loop."""
+    points = _code_points(text)
+    if points is None:
+        return len(_words(text))
+    return int(_kernels.word_runs(points, _word_characters()))
+
+
+class _Members:
+    """One cluster's documents, each read once, and what lineage computes of each one: kept for
+    this cluster only (a document is in few clusters; kept for the whole run, the token bounds
+    would hold the corpus's tokens)."""
+
+    def __init__(
+        self, documents: Mapping[str, Document], spans: Mapping[str, list[tuple[int, int]]]
+    ) -> None:
+        self.by_id = {doc: documents[doc] for doc in spans}
+        self.spans = spans
+        self._bounds: dict[str, tuple[list[int], list[int], int, int]] = {}
+        self._folded: dict[str, str] = {}
+        self._ranks: dict[str, int] = {}
+        self._published: dict[str, datetime | None] = {}
+        self._texts: dict[str, tuple[list[int], list[int]]] = {}
+
+    def words_between(self, doc: str, start: int, end: int) -> tuple[list[int], list[int]]:
+        """The starts and ends of the words in the document's text[start:end]."""
+        text = self.by_id[doc].text
+        bounds = self._bounds.get(doc)
+        if bounds is None:
+            # Only the stretch of the text the cluster covers (a few percent of it, on
+            # average), from the space before it to the space after it: no token holds a
+            # space, so its tokens are the whole text's there.
+            low = min(start for start, _ in self.spans[doc])
+            high = max(end for _, end in self.spans[doc])
+            bounds = self._bounds[doc] = _stretch_bounds(text, low, high)
+        if start < bounds[2] or end > bounds[3]:
+            bounds = self._bounds[doc] = _stretch_bounds(text, 0, len(text))
+        return _words_between(text, bounds[0], bounds[1], start, end)
+
+    def count_words(self, doc: str) -> int:
+        """Words in the document's spans of the cluster, counted as alignment counts them."""
+        return sum(len(self.words_between(doc, start, end)[0]) for start, end in self.spans[doc])
+
+    def cluster_text(self, doc: str) -> tuple[list[int], list[int]]:
+        """The document's spans of the cluster as a `_union`."""
+        union = self._texts.get(doc)
+        if union is None:
+            union = self._texts[doc] = _union(self.spans[doc])
+        return union
+
+    def credit_in(self, doc: str, names: Sequence[str]) -> str | None:
+        """`find_credit(text, names)` of the document, remembered for the run (a document is in
+        many of its cluster's pairs)."""
+        assert _STATE is not None
+        credits = _STATE[4]
+        key = (doc, tuple(names))
+        if key not in credits:
+            folded = self._folded.get(doc)
+            if folded is None:
+                folded = self._folded[doc] = self.by_id[doc].text.casefold()
+            credits[key] = _find_credit(self.by_id[doc].text, folded, names)
+        return credits[key]
+
+    def published_at(self, doc: str) -> datetime | None:
+        """The document's `published_at`."""
+        if doc not in self._published:
+            self._published[doc] = self.by_id[doc].published_at
+        return self._published[doc]
+
+    def version_rank(self, doc: str) -> int:
+        """The document's `_version_rank`."""
+        rank = self._ranks.get(doc)
+        if rank is None:
+            rank = self._ranks[doc] = _version_rank(self.by_id[doc])
+        return rank
 
 
 def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Passage]:
@@ -724,14 +895,13 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, and caches each process fills for itself: each outlet's
-# names, the token bounds of the current cluster's documents, the credits found in a document).
+# names, the credits found in a document).
 _STATE: (
     tuple[
         Mapping[str, Document],
         Sequence[Pair],
         dict[str, str],
         dict[str | None, list[str]],
-        dict[str, tuple[list[int], list[int]]],
         dict[tuple[str, tuple[str, ...]], str | None],
     ]
     | None
@@ -767,9 +937,12 @@ def infer_lineage_and_directions(
         (number, spans, passage_refs)
         for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
     ]
-    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {}, {})
+    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {})
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
+            # The tables of the compiled loops, built once for every worker.
+            _tables()
+            _word_characters()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 results = list(pool.map(_cluster_lineage, tasks, chunksize=16))
@@ -812,7 +985,7 @@ def _turned(pair: Pair, source: str) -> Pair:
 def _names_of(document: Document) -> list[str]:
     """The names a text may credit `document`'s outlet by, its agency acronyms included."""
     assert _STATE is not None
-    _, _, acronyms, cache, _, _ = _STATE
+    _, _, acronyms, cache, _ = _STATE
     if document.outlet not in cache:
         cache[document.outlet] = outlet_names(document.outlet) + [
             acronym for acronym, owner in acronyms.items() if owner == document.outlet
@@ -834,11 +1007,6 @@ def _cluster_lineage(
     member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for doc, start, end in spans:
         member_spans[doc].append((start, end))
-    # The members' documents, read once (the run's corpus keeps only its latest few), and their
-    # token bounds kept for this cluster only (a document is in few clusters; kept for the whole
-    # run they would hold the corpus's tokens).
-    by_id = {doc: _STATE[0][doc] for doc in member_spans}
-    _STATE[4].clear()
     per_pair: dict[int, list[Passage]] = defaultdict(list)
     for pair_index, passage_index in passage_refs:
         per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
@@ -855,64 +1023,84 @@ def _cluster_lineage(
             ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()),
             {},
         )
-    words = {doc: max(1, _count_words(by_id[doc], member_spans[doc])) for doc in member_spans}
-    graph = nx.DiGraph()
+    # The members' documents, read once (the run's corpus keeps only its latest few).
+    texts = _Members(_STATE[0], member_spans)
+    by_id = texts.by_id
+    counts = {doc: texts.count_words(doc) for doc in member_spans}
+    words = {doc: max(1, count) for doc, count in counts.items()}
     root_node = "\x00root"
     scores: dict[str, dict[str, float]] = defaultdict(dict)
     credited: set[str] = set()
     evidence = []
     for pair_index, group in per_pair.items():
         pair = pairs[pair_index]
-        for parent, child in ((pair.source, pair.target), (pair.target, pair.source)):
-            oriented = _oriented(pair, parent, group)
-            cost = _change_cost(
-                oriented, by_id[parent], member_spans[parent], by_id[child], member_spans[child]
-            )
+        costs = _pair_costs(group, pair.source, pair.target, texts)
+        for (parent, child), cost in zip(
+            ((pair.source, pair.target), (pair.target, pair.source)), costs, strict=True
+        ):
             # Does the parent name the child's outlet as its source?
             credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
-                _credit_in(by_id[parent], names_of(by_id[child]))
+                texts.credit_in(parent, names_of(by_id[child]))
             )
             if credits_child:
                 credited.add(child)
-            credits_parent = bool(_credit_in(by_id[child], names_of(by_id[parent])))
+            credits_parent = bool(texts.credit_in(child, names_of(by_id[parent])))
             evidence.append((parent, child, cost, credits_child, credits_parent))
     for parent, child, cost, credits_child, credits_parent in evidence:
         # Copies take from the agency (the document other members credit) more often than from
         # each other: where the text cannot tell, the agency is the likelier parent.
+        later = (
+            texts.version_rank(child) - texts.version_rank(parent)
+            if _same_outlet(by_id[parent], by_id[child])
+            else 0
+        )
         scores[child][parent] = _parent_score(
-            by_id[parent], by_id[child], cost, credits_child, credits_parent or parent in credited
+            by_id[parent],
+            by_id[child],
+            cost,
+            credits_child,
+            credits_parent or parent in credited,
+            later,
+            (texts.published_at(parent), texts.published_at(child)),
         )
     # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
     # unexplained: the same for every member, so it never favours a short text as origin.
     typical = sorted(words.values())[len(words) // 2]
     root_weight = -ROOT_EVENT_SHARE * (1.0 - ROOT_SHARE) * typical - COST_EDIT
     # A document whose outlet other members credit (the agency) is the likelier origin.
+    graph: list[tuple[str, str, float]] = []
     for doc in documents_in:
         weight = root_weight + (WEIGHT_ROOT_CREDIT if doc in credited else 0.0)
-        graph.add_edge(root_node, doc, weight=weight)
+        graph.append((root_node, doc, weight))
         scores[doc][root_node] = weight
     # Only each child's best few candidate parents enter the graph: Edmonds' algorithm on a
     # dense graph of a big cluster (a story re-run by hundreds of outlets) is too slow, and
-    # a parent outside a child's top few never wins.
+    # a parent outside a child's top few never wins. The edges go in parent by parent, in the
+    # order of the nodes (the order networkx would give them, and so its choice between ties).
+    children: dict[str, list[tuple[str, str, float]]] = {doc: [] for doc in documents_in}
     for child, candidates in scores.items():
         best = sorted(
             (item for item in candidates.items() if item[0] != root_node),
             key=lambda item: (-item[1], item[0]),
         )[:MAX_CANDIDATE_PARENTS]
         for parent, weight in best:
-            graph.add_edge(parent, child, weight=weight)
-    tree = nx.maximum_spanning_arborescence(graph, attr="weight", preserve_attrs=True)
+            children[parent].append((parent, child, weight))
+    for doc in documents_in:
+        graph += children[doc]
+    tree = _maximum_spanning_arborescence(graph)
     pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
-    roots = [child for parent, child in tree.edges() if parent == root_node]
-    descendants = {root: len(nx.descendants(tree, root)) for root in roots}
+    roots = [child for child, parent in tree.items() if parent == root_node]
+    descendants = _descendants(tree)
     roots.sort(key=lambda r: (-descendants[r], _time_key(by_id[r]), r))
     margins = {
         child: _turn_margin(scores, tree, parent, child)
-        for parent, child in tree.edges()
+        for child, parent in tree.items()
         if parent != root_node
     }
     edges: list[LineageEdge] = []
-    for parent, child in sorted(tree.edges(), key=lambda e: (str(e[0]), str(e[1]))):
+    for parent, child in sorted(
+        ((parent, child) for child, parent in tree.items()), key=lambda e: (str(e[0]), str(e[1]))
+    ):
         if parent == root_node:
             continue
         pair_index = pair_of[frozenset((parent, child))]
@@ -921,11 +1109,9 @@ def _cluster_lineage(
         # Credit to the direct source, or to the agency at the root of the tree.
         origin = _origin(tree, child, root_node)
         credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
-        whole = _count_words(child_doc, member_spans[child]) >= 0.5 * max(
-            1, len(_words(child_doc.text))
-        )
+        whole = counts[child] >= 0.5 * max(1, _count_regex_words(child_doc.text))
         mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
-        credit = _credit_in(child_doc, credit_names)
+        credit = texts.credit_in(child, credit_names)
         edges.append(
             LineageEdge(
                 parent,
@@ -941,13 +1127,24 @@ def _cluster_lineage(
     return cluster, _tree_orders(tree, margins, pair_of, root_node)
 
 
+def _descendants(tree: Mapping[str, str]) -> dict[str, int]:
+    """How many nodes lie below each node of the tree (child -> parent)."""
+    below = dict.fromkeys(tree, 0)
+    for node in tree:
+        parent = tree[node]
+        while parent in tree:
+            below[parent] += 1
+            parent = tree[parent]
+    return below
+
+
 def _turn_margin(
-    scores: dict[str, dict[str, float]], tree: nx.DiGraph, parent: str, child: str
+    scores: dict[str, dict[str, float]], tree: Mapping[str, str], parent: str, child: str
 ) -> float:
     """What the tree loses with the hop parent -> child turned round: the child in the parent's
     place (under the parent's parent, or wherever it fits best), the parent under the child.
     Zero for two copies nothing tells apart."""
-    (grand,) = tree.predecessors(parent)
+    grand = tree[parent]
     kept = scores[child][parent] + scores[parent][grand]
     elsewhere = max(score for candidate, score in scores[child].items() if candidate != parent)
     turned = scores[parent][child] + scores[child].get(grand, elsewhere)
@@ -955,18 +1152,18 @@ def _turn_margin(
 
 
 def _tree_orders(
-    tree: nx.DiGraph,
+    tree: Mapping[str, str],
     margins: dict[str, float],
     pair_of: dict[frozenset[str], int],
     root_node: str,
 ) -> dict[int, tuple[float, str]]:
-    """For each pair of the cluster whose documents the tree puts one above the other: pair
-    index -> (the least margin of the hops between them, the upper document)."""
+    """For each pair of the cluster whose documents the tree (child -> parent) puts one above
+    the other: pair index -> (the least margin of the hops between them, the upper document)."""
     orders: dict[int, tuple[float, str]] = {}
     for node in margins:
         margin, upper = margins[node], node
         while True:
-            (upper,) = tree.predecessors(upper)
+            upper = tree[upper]
             if upper == root_node:
                 break
             pair_index = pair_of.get(frozenset((node, upper)))
@@ -977,13 +1174,208 @@ def _tree_orders(
     return orders
 
 
-def _origin(tree: nx.DiGraph, node: str, root_node: str) -> str:
-    """The root of the lineage tree above `node`."""
+def _origin(tree: Mapping[str, str], node: str, root_node: str) -> str:
+    """The root of the lineage tree (child -> parent) above `node`."""
     while True:
-        (parent,) = tree.predecessors(node)
+        parent = tree[node]
         if parent == root_node:
             return node
         node = parent
+
+
+def _maximum_spanning_arborescence(edges: Sequence[tuple[str, str, float]]) -> dict[str, str]:
+    """Each node's parent in the maximum spanning arborescence of the directed graph of `edges`
+    (parent, child, weight): exactly networkx's `maximum_spanning_arborescence` of a DiGraph
+    whose edges iterate in this order (parent by parent, in the order of the nodes), ties
+    included. Raises ValueError when the graph has none.
+
+    A port of networkx's Edmonds (`maximum_branching`) step for step, on plain dicts: the same
+    weights (shifted as networkx shifts them), the same order of nodes, of candidate edges and of
+    contracted circuits, so it makes the same choice between equal weights. Without the graph
+    objects, and their copies at every contraction, it is many times faster on lineage's graphs
+    (tests/test_lineage.py compares the two on generated graphs full of ties). networkx is
+    under the 3-clause BSD license, kept in LICENSES/networkx-BSD-3-Clause.txt.
+    """
+    index: dict[str, int] = {}
+    for parent, child, _ in edges:
+        index.setdefault(parent, len(index))
+        index.setdefault(child, len(index))
+    low, high = math.inf, -math.inf
+    for _, _, weight in edges:
+        if weight < low:
+            low = weight
+        if weight > high:
+            high = weight
+    # The graph being contracted: nodes in order (and their places in it), each node's edges by
+    # neighbour (a list of edge keys shared by both ends, in order, as networkx's MultiDiGraph
+    # keeps them), each edge's ends and weight.
+    order: dict[int, None] = dict.fromkeys(range(len(index)))
+    place = {node: node for node in order}
+    succ: dict[int, dict[int, list[int]]] = {node: {} for node in order}
+    pred: dict[int, dict[int, list[int]]] = {node: {} for node in order}
+    ends: dict[int, tuple[int, int]] = {}
+    weights: dict[int, float] = {}
+    for key, (parent, child, weight) in enumerate(edges):
+        u, v = index[parent], index[child]
+        ends[key] = (u, v)
+        weights[key] = weight - low + 1 - (low - high)
+        keys = succ[u].get(v)
+        if keys is None:
+            keys = succ[u][v] = pred[v][u] = []
+        keys.append(key)
+    original = dict(ends)
+    # The branching: each node's edge in it, the edges by tail, their (tail, head, weight); and
+    # the union-find of its components.
+    chosen: dict[int, int] = {}
+    chosen_out: dict[int, list[int]] = {}
+    branching: dict[int, tuple[int, int, float]] = {}
+    candidate: set[int] = set()
+    union: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        root = node
+        while union.get(root, root) != root:
+            root = union[root]
+        while node != root:
+            union[node], node = root, union[node]
+        return root
+
+    def add_branch(u: int, v: int, key: int, weight: float) -> None:
+        if v in chosen:
+            raise AssertionError("two edges into one node of the branching")
+        chosen[v] = key
+        chosen_out.setdefault(u, []).append(key)
+        branching[key] = (u, v, weight)
+        a, b = find(u), find(v)
+        if a != b:
+            union[a] = b
+
+    def in_keys(node: int) -> list[int]:
+        # A node's edges in, as a copy of the graph lists them (by tail in the order of nodes).
+        tails = sorted(pred[node], key=place.__getitem__)
+        return [key for tail in tails for key in pred[node][tail]]
+
+    # Per contraction: the circuit's edges and the node each enters, its lightest edge, the node
+    # of the circuit each edge into it entered, and the contracted node's edges in when the next
+    # contraction (or the end) comes.
+    circuits: list[list[tuple[int, int]]] = []
+    lightest: list[int | None] = []
+    entered: list[dict[int, int]] = []
+    merged_in: list[list[int]] = []
+    merged: list[int] = []
+    selected: set[int] = set()
+    next_node = len(order)
+    queue = list(order)
+    at = 0
+    while at < len(queue):
+        v = queue[at]
+        at += 1
+        if v in selected:
+            continue
+        selected.add(v)
+        best_key, best = -1, -math.inf
+        for keys in pred[v].values():
+            for key in keys:
+                if weights[key] > best:
+                    best, best_key = weights[key], key
+        if best_key < 0 or not best > 0:
+            continue
+        u = ends[best_key][0]
+        circuit = find(u) == find(v)
+        add_branch(u, v, best_key, best)
+        candidate.add(best_key)
+        if not circuit:
+            continue
+        # Contract the circuit: the branching's path from v to u, and the new edge u -> v.
+        path, circuit_keys, node = [u], [best_key], u
+        while node != v:
+            key = chosen[node]
+            circuit_keys.append(key)
+            node = branching[key][0]
+            path.append(node)
+        circuit_keys = circuit_keys[:0:-1] + circuit_keys[:1]
+        minimum, minimum_key = math.inf, None
+        incoming: dict[int, float] = {}
+        for key in circuit_keys:
+            _, head, weight = branching[key]
+            incoming[head] = weight
+            if weight < minimum:
+                minimum, minimum_key = weight, key
+        circuits.append([(key, branching[key][1]) for key in circuit_keys])
+        lightest.append(minimum_key)
+        merged_in.append(in_keys(merged[-1]) if merged else [])
+        new = next_node
+        next_node += 1
+        merged.append(new)
+        order[new] = None
+        place[new] = new
+        succ[new], pred[new] = {}, {}
+        # The edges out of and into the circuit, in the graph's order of edges: by tail, in
+        # the order of the nodes.
+        tails = set(incoming)
+        for head in incoming:
+            tails.update(pred[head])
+        moved: list[tuple[int, int, int, float]] = []
+        into: dict[int, int] = {}
+        for tail in sorted(tails, key=place.__getitem__):
+            for head, keys in succ[tail].items():
+                for key in keys:
+                    if tail in incoming:
+                        if head not in incoming:
+                            moved.append((new, head, key, weights[key]))
+                    elif head in incoming:
+                        weight = weights[key]
+                        weight += minimum - incoming[head]
+                        moved.append((tail, new, key, weight))
+                        into[key] = head
+        entered.append(into)
+        for node in path:
+            for head, keys in succ.pop(node).items():
+                for key in keys:
+                    del ends[key]
+                del pred[head][node]
+            for tail, keys in pred.pop(node).items():
+                for key in keys:
+                    del ends[key]
+                del succ[tail][node]
+            del order[node]
+            if node in chosen:
+                key = chosen.pop(node)
+                chosen_out[branching.pop(key)[0]].remove(key)
+            for key in chosen_out.pop(node, ()):
+                del chosen[branching.pop(key)[1]]
+        selected.difference_update(path)
+        for tail, head, key, weight in moved:
+            ends[key] = (tail, head)
+            weights[key] = weight
+            keys = succ[tail].get(head)
+            if keys is None:
+                keys = succ[tail][head] = pred[head][tail] = []
+            keys.append(key)
+            if key in candidate:
+                add_branch(tail, head, key, weight)
+        queue = list(order)
+        at = 0
+    merged_in.append(in_keys(merged[-1]) if merged else [])
+    # Expand the circuits again, last first: each loses its edge into the node that the edge
+    # into its contracted node entered, or its lightest edge where no edge enters it.
+    kept = set(branching)
+    for level in range(len(circuits) - 1, -1, -1):
+        entering = next((key for key in merged_in[level + 1] if key in kept), None)
+        kept.update(key for key, _ in circuits[level])
+        if entering is None:
+            drop = lightest[level]
+            if drop is None:
+                raise AssertionError("a circuit with no edge to drop")
+            kept.remove(drop)
+        else:
+            target = entered[level][entering]
+            kept.remove(next(key for key, head in circuits[level] if head == target))
+    names = list(index)
+    parents = {names[original[key][1]]: names[original[key][0]] for key in kept}
+    if len(parents) != len(names) - 1 or len(kept) != len(parents):
+        raise ValueError("the graph has no spanning arborescence")
+    return parents
 
 
 def _event_cost(old: int, new: int) -> float:
@@ -1019,61 +1411,108 @@ def _uncovered(
     return out
 
 
-def _change_cost(
-    passages: Sequence[Passage],
-    parent: Document,
-    parent_spans: Sequence[tuple[int, int]],
-    child: Document,
-    child_spans: Sequence[tuple[int, int]],
-) -> float:
-    """The text's cost of "child copied parent": parsimony over the change events between the
-    two copies of the cluster's text (see COST_EDIT)."""
-    cost = 0.0
+def _pair_costs(
+    passages: Sequence[Passage], source: str, target: str, texts: _Members
+) -> tuple[float, float]:
+    """The text's cost of "target copied source" and of "source copied target", given the
+    pair's passages of the cluster (oriented source -> target): parsimony over the change events
+    between the two copies of the cluster's text (see COST_EDIT)."""
+    forward = backward = 0.0
     for passage in passages:
         for edit in passage.edits:
-            cost += _event_cost(_word_count(edit.source_text), _word_count(edit.target_text))
-    # Text outside the passages, gap by gap (before the first passage, between two, after the
-    # last), that one side has and the other lacks (words both have at either end of the gap are
-    # text the alignment left out, not a change). Text the parent alone has, the child dropped;
-    # text the child alone has is its own addition, one event; cluster text the child has and
-    # this parent lacks came from elsewhere: every word of it counts (COST_SHARED_WORD).
-    targets = sorted((p.target_start, p.target_end) for p in passages)
-    sources = sorted((p.source_start, p.source_end) for p in passages)
-    cluster_text = _union(child_spans)
-    child_gaps = _gaps(child, _with_hull(child_spans, targets), targets)
-    parent_gaps = _gaps(parent, _with_hull(parent_spans, sources), sources)
+            old, new = _word_count(edit.source_text), _word_count(edit.target_text)
+            forward += _event_cost(old, new)
+            backward += _event_cost(new, old)
+    source_gaps = _gaps(texts, source, sorted((p.source_start, p.source_end) for p in passages))
+    target_gaps = _gaps(texts, target, sorted((p.target_start, p.target_end) for p in passages))
+    forward = _gap_cost(forward, len(passages), texts, target, target_gaps, source, source_gaps)
+    backward = _gap_cost(backward, len(passages), texts, source, source_gaps, target, target_gaps)
+    return forward, backward
+
+
+def _gap_cost(
+    cost: float,
+    passages: int,
+    texts: _Members,
+    child: str,
+    child_gaps: dict[int, tuple[list[int], list[int]]],
+    parent: str,
+    parent_gaps: dict[int, tuple[list[int], list[int]]],
+) -> float:
+    """`cost` plus the cost of the text outside the `passages` passages, gap by gap (before the
+    first passage, between two, after the last), that one side has and the other lacks.
+
+    Words both have at either end of the gap are text the alignment left out, not a change.
+    Text the parent alone has, the child dropped; text the child alone has is its own addition,
+    one event; cluster text the child has and this parent lacks came from elsewhere: every word of
+    it counts (COST_SHARED_WORD)."""
+    nothing: tuple[list[int], list[int]] = ([], [])
+    child_text, parent_text = texts.by_id[child].text, texts.by_id[parent].text
     for gap in child_gaps.keys() | parent_gaps.keys():
-        new_tokens, new_spans = child_gaps.get(gap, ([], []))
-        old_tokens, _ = parent_gaps.get(gap, ([], []))
-        head, tail = common_ends(old_tokens, new_tokens)
-        old, new = len(old_tokens) - head - tail, len(new_tokens) - head - tail
-        if old and not new and gap in (0, len(passages)):
+        new_starts, new_ends = child_gaps.get(gap, nothing)
+        old_starts, old_ends = parent_gaps.get(gap, nothing)
+        head, tail = (
+            common_ends(
+                _Words(parent_text, old_starts, old_ends), _Words(child_text, new_starts, new_ends)
+            )
+            if old_starts and new_starts
+            else (0, 0)
+        )
+        old, new = len(old_starts) - head - tail, len(new_starts) - head - tail
+        if old and not new and gap in (0, passages):
             # The parent's opening (a dateline, an update note) or its end, dropped.
             cost += COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
         elif old:
             cost += _event_cost(old, 0)
         if new:
-            shared = sum(
-                1
-                for start, _ in new_spans[head : len(new_spans) - tail]
-                if _inside(cluster_text, start)
-            )
+            # The child's words here inside the cluster's text (the starts are in order).
+            shared, last = 0, len(new_starts) - tail
+            for start, end in zip(*texts.cluster_text(child), strict=True):
+                shared += bisect_left(new_starts, end, head, last) - bisect_left(
+                    new_starts, start, head, last
+                )
             cost += _event_cost(0, new) + COST_SHARED_WORD * shared
     return cost
 
 
+class _Words(Sequence[str]):
+    """The words of a text at the given starts and ends, each sliced when it is looked at."""
+
+    __slots__ = ("_text", "_starts", "_ends")
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
+        self._text, self._starts, self._ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [
+                self._text[a:b] for a, b in zip(self._starts[index], self._ends[index], strict=True)
+            ]
+        return self._text[self._starts[index] : self._ends[index]]
+
+
 def _gaps(
-    document: Document, spans: Sequence[tuple[int, int]], covered: Sequence[tuple[int, int]]
-) -> dict[int, tuple[list[str], list[tuple[int, int]]]]:
-    """The words of `spans` outside the sorted `covered` spans, by gap: 0 before the first
-    covered span, k after the k-th."""
-    gaps: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
-    for start, end in _uncovered(spans, covered):
+    texts: _Members, doc: str, covered: Sequence[tuple[int, int]]
+) -> dict[int, tuple[list[int], list[int]]]:
+    """The starts and ends of the words of the document's cluster text (and of the stretch from
+    the first to the last covered span) outside the sorted `covered` spans, by gap: 0 before the
+    first covered span, k after the k-th."""
+    gaps: dict[int, tuple[list[int], list[int]]] = {}
+    for start, end in _uncovered(_with_hull(texts.spans[doc], covered), covered):
         gap = sum(1 for _, b in covered if b <= start)
-        tokens, places = gaps.setdefault(gap, ([], []))
-        words, word_spans = _tokens_between(document, start, end)
-        tokens += words
-        places += word_spans
+        starts, ends = gaps.setdefault(gap, ([], []))
+        found_starts, found_ends = texts.words_between(doc, start, end)
+        starts += found_starts
+        ends += found_ends
     return {gap: item for gap, item in gaps.items() if item[0]}
 
 
@@ -1088,13 +1527,6 @@ def _union(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
             starts.append(start)
             ends.append(end)
     return starts, ends
-
-
-def _inside(union: tuple[list[int], list[int]], position: int) -> bool:
-    """Whether `position` is inside one of the spans of a `_union`."""
-    starts, ends = union
-    at = bisect_right(starts, position) - 1
-    return at >= 0 and position < ends[at]
 
 
 def _with_hull(
@@ -1114,10 +1546,18 @@ def _with_hull(
 
 
 def _parent_score(
-    parent: Document, child: Document, cost: float, credits_child: bool, credits_parent: bool
+    parent: Document,
+    child: Document,
+    cost: float,
+    credits_child: bool,
+    credits_parent: bool,
+    later: int,
+    times: tuple[datetime | None, datetime | None] | None = None,
 ) -> float:
-    """How strongly the evidence says `child` took the cluster's text from `parent`."""
-    hours = _hours_between(parent, child)
+    """How strongly the evidence says `child` took the cluster's text from `parent`; `later` is
+    how much later a version of the story the child says it is (see `_version_rank`), `times`
+    their publication times where the caller has them."""
+    hours = _hours_between(parent, child, times)
     time_term = 0.0
     if hours is not None:
         # One outlet's versions of a story share one clock: there the times are reliable.
@@ -1133,7 +1573,6 @@ def _parent_score(
     )
     # One outlet's versions: an update marker ("UPDATE 2", "(Adds ...)") says which came later.
     if _same_outlet(parent, child):
-        later = _version_rank(child) - _version_rank(parent)
         credit += WEIGHT_VERSION * ((later > 0) - (later < 0))
     # Whole texts: the shorter, edited text usually derives from the fuller one.
     parent_length, child_length = len(parent.text), len(child.text)
@@ -1207,7 +1646,11 @@ def _version_rank(document: Document) -> int:
 
 def version_label(document: Document) -> str | None:
     """The update marker of a wire version ("UPDATE 1", "CORRECTED", ...), if it has one."""
-    match = _UPDATE.search((document.title or "") + " " + document.text[:300])
+    opening = (document.title or "") + " " + document.text[:300]
+    # Every marker holds one of these as written: most texts hold none, so no search.
+    if not any(mark in opening for mark in _UPDATE_MARKS):
+        return None
+    match = _UPDATE.search(opening)
     return match.group().strip("( ") if match else None
 
 

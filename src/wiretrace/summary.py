@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -72,9 +73,52 @@ RARITY_CAP = 4.5
 # with a letter) are in the background's word list (English news: 0.92 and more; Spanish,
 # German, Russian text: 0.84 and less).
 BACKGROUND_COVERAGE = 0.9
-# Each word's Zipf frequency by word id (NaN for a word with no letter), filled as words are met.
-_ZIPF: dict[int, float] = {}
-_ZIPF_LIMIT = 1_000_000
+
+
+class _ZipfTable:
+    """Each word's Zipf frequency by word id (NaN for a word with no letter), filled as words
+    are met: sorted arrays looked up for a whole text at once, and the words met since the last
+    merge in a dict (merged once it holds MERGE_AT; everything dropped past LIMIT words)."""
+
+    MERGE_AT = 4096
+    LIMIT = 1_000_000
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.uint64)
+        self.values = np.zeros(0, dtype=np.float64)
+        self.recent: dict[int, float] = {}
+
+    def lookup(self, ids: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
+        """The Zipf frequencies of the distinct, sorted word `ids`; `word(k)` is the text of
+        `ids[k]`, asked for only when the word is new."""
+        out = np.empty(len(ids), dtype=np.float64)
+        found = np.zeros(len(ids), dtype=bool)
+        if len(self.ids):
+            at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            found = self.ids[at] == ids
+            out[found] = self.values[at[found]]
+        missing = np.flatnonzero(~found).tolist()
+        if missing:
+            for k, word_id in zip(missing, ids[missing].tolist(), strict=True):
+                value = self.recent.get(word_id)
+                if value is None:
+                    value = self.recent[word_id] = _zipf(normalize_word(word(k)))
+                out[k] = value
+            if len(self.recent) >= self.MERGE_AT:
+                self._merge()
+        return out
+
+    def _merge(self) -> None:
+        if len(self.ids) + len(self.recent) > self.LIMIT:
+            self.ids, self.values = self.ids[:0], self.values[:0]
+        ids = np.concatenate([self.ids, np.fromiter(self.recent, dtype=np.uint64)])
+        values = np.concatenate([self.values, np.fromiter(self.recent.values(), dtype=np.float64)])
+        order = np.argsort(ids, kind="stable")
+        self.ids, self.values = ids[order], values[order]
+        self.recent = {}
+
+
+_ZIPF = _ZipfTable()
 # Each text's rarities (see `_rarities`), kept while its tokens live.
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
 
@@ -190,14 +234,7 @@ def _rarities(text: str, tokens: Tokens) -> tuple[np.ndarray, float]:
         return cached
     ids, first, inverse = np.unique(tokens.ids, return_index=True, return_inverse=True)
     starts, ends = tokens.starts, tokens.ends
-    zipfs = np.empty(len(ids))
-    for k, (word_id, at) in enumerate(zip(ids.tolist(), first.tolist(), strict=True)):
-        value = _ZIPF.get(word_id)
-        if value is None:
-            if len(_ZIPF) >= _ZIPF_LIMIT:
-                _ZIPF.clear()
-            value = _ZIPF[word_id] = _zipf(normalize_word(text[starts[at] : ends[at]]))
-        zipfs[k] = value
+    zipfs = _ZIPF.lookup(ids, lambda k: text[starts[first[k]] : ends[first[k]]])
     per_word = zipfs[inverse]
     lettered = ~np.isnan(per_word)
     coverage = float(np.mean(per_word[lettered] > 0)) if lettered.any() else 0.0
@@ -292,7 +329,7 @@ def _name_measures(
     used_once = float(np.sum(target_uses[in_target] == 1)) / (len(shared) + NAME_PRIOR)
 
     # The other content stems: every word that is a name in either text left out.
-    names = np.union1d(source_names, target_names)
+    names = distinct(np.concatenate([source_names, target_names]))
     source_other = np.where(_members(source_ids, names), -1, source_stems)
     target_other = np.where(_members(target_ids, names), -1, target_stems)
     target_vocabulary = distinct(target_other[target_other >= 0])
@@ -316,7 +353,9 @@ def _name_measures(
     agreeing = 0
     if len(shared):
         # Stem ids are 63-bit: number the stems of both texts so that a key holds two numbers.
-        stems = np.union1d(source_other[source_other >= 0], target_other[target_other >= 0])
+        stems = distinct(
+            np.concatenate([source_other[source_other >= 0], target_other[target_other >= 0]])
+        )
         source_keys, target_keys = (
             _context_keys(
                 ids, marks, np.where(other >= 0, np.searchsorted(stems, other), -1), shared

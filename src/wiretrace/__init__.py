@@ -48,8 +48,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 # Where each public name lives. The package imports a module only when one of its names is first
-# used, so `wiretrace --help` and light uses do not pay for the compiled loops, datasketch (scipy)
-# or networkx.
+# used, so `wiretrace --help` and light uses do not pay for the compiled loops or datasketch (scipy).
 _HOMES = {
     "AddResult": "archive",
     "Index": "archive",

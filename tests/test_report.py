@@ -361,12 +361,14 @@ def test_text_shows_passage_offsets_and_coverage(pair_report: Report) -> None:
 
 def test_a_summary_passage_is_marked_in_every_format() -> None:
     """A passage found by the summary model (the golden summary case) is kind "summary" in the
-    JSON report, and the text report says what that means."""
+    JSON report, and so is its cluster; the text report says what that means."""
     golden = Path(__file__).parent / "golden" / "summary-inserted.json"
     case = json.loads(golden.read_text(encoding="utf-8"))
     report = compare(case["source"], case["target"])
-    (pair,) = json.loads(render_json(report))["pairs"]
+    data = json.loads(render_json(report))
+    (pair,) = data["pairs"]
     assert [passage["kind"] for passage in pair["passages"]] == ["summary"]
+    assert [cluster["kind"] for cluster in data["clusters"]] == ["summary"]
     assert "Passage 1 (summary: the source's names and terms, not its wording)" in render_text(
         report
     )

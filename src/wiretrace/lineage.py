@@ -1010,11 +1010,9 @@ def _cluster_lineage(
     per_pair: dict[int, list[Passage]] = defaultdict(list)
     for pair_index, passage_index in passage_refs:
         per_pair[pair_index].append(pairs[pair_index].passages[passage_index])
-    kind: PassageKind = (
-        "quote"
-        if all(p.kind == "quote" for group in per_pair.values() for p in group)
-        else "narration"
-    )
+    kinds = {p.kind for group in per_pair.values() for p in group}
+    # A cluster is a quotation (or a summary) when every passage of it is one.
+    kind: PassageKind = kinds.pop() if len(kinds) == 1 else "narration"
     cluster_id = f"c{number}"
     documents_in = list(member_spans)
     if kind == "quote":

@@ -263,7 +263,8 @@ class ReuseCluster:
     """Passages that are the same reused text, across every document that carries it.
 
     `kind` is "quote" when the shared text is a quotation that outlets carry independently,
-    "narration" otherwise. `root` is the inferred origin; `edges` form a tree (no cycles) over the
+    "summary" when every passage of it was found by the summary model (shared names and terms,
+    not wording), "narration" otherwise. `root` is the inferred origin; `edges` form a tree (no cycles) over the
     members. `versions` lists documents of one outlet that are versions of one story (updates,
     corrections), oldest first.
     """

@@ -119,6 +119,10 @@ class _ZipfTable:
 
 
 _ZIPF = _ZipfTable()
+# Each text's names (see `_name_table`), kept while its tokens live.
+_NAME_TABLES: weakref.WeakKeyDictionary[
+    Tokens, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+] = weakref.WeakKeyDictionary()
 # Each text's rarities (see `_rarities`), kept while its tokens live.
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
 
@@ -197,6 +201,17 @@ def _name_marks(text: str, tokens: Tokens) -> np.ndarray:
     cached = _NAMES.get(tokens)
     if cached is None:
         cached = _NAMES[tokens] = name_marks(text, tokens)
+    return cached
+
+
+def _name_table(text: str, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(name marks, the distinct name word ids, the index of each one's first use among the
+    marked words, its uses), cached by tokens (a text is in many pairs)."""
+    cached = _NAME_TABLES.get(tokens)
+    if cached is None:
+        marks = _name_marks(text, tokens)
+        names, first_use, uses = np.unique(tokens.ids[marks], return_index=True, return_counts=True)
+        cached = _NAME_TABLES[tokens] = (marks, names, first_use, uses)
     return cached
 
 
@@ -315,13 +330,9 @@ def _name_measures(
 ) -> list[float]:
     """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share sit in them,
     and how rare in general text the shared names and other terms are."""
-    source_marks = _name_marks(source_text, source_tokens)
-    target_marks = _name_marks(target_text, target_tokens)
+    source_marks, source_names, _, source_uses = _name_table(source_text, source_tokens)
+    target_marks, target_names, first_use, target_uses = _name_table(target_text, target_tokens)
     source_ids, target_ids = source_tokens.ids, target_tokens.ids
-    source_names, source_uses = np.unique(source_ids[source_marks], return_counts=True)
-    target_names, first_use, target_uses = np.unique(
-        target_ids[target_marks], return_index=True, return_counts=True
-    )
     shared = np.intersect1d(source_names, target_names, assume_unique=True)
     in_source, in_target = _members(source_names, shared), _members(target_names, shared)
     # Every use of a shared name's word in the target, as a name or not.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wiretrace import align, compare, summary
-from wiretrace.shingle import tokenize
+from wiretrace.shingle import Tokens, tokenize
 
 # An English text long enough for the model (MIN_SUMMARY_WORDS), naming a rare and a common name.
 ENGLISH = (
@@ -21,6 +21,12 @@ SPANISH = (
     "El ministro dijo a los periodistas en Madrid que el gobierno estudiará la nueva ley de "
     "presupuestos la próxima semana, y los diputados debatirán las enmiendas al código fiscal. "
 ) * 10
+
+
+def _stemmed(text: str) -> tuple[str, Tokens, np.ndarray]:
+    """A text with its tokens and content stem ids, as the summary model takes it."""
+    tokens = tokenize(text)
+    return text, tokens, align._stem_ids(text, tokens)
 
 
 def _rarity_of(text: str, word: str) -> float:
@@ -55,16 +61,7 @@ def test_the_model_scores_only_english_text(text: str) -> None:
     assert len(tokens) >= summary.MIN_SUMMARY_WORDS
     assert not summary.summary_applies(text, tokens, ENGLISH, english)
     assert summary.summary_applies(ENGLISH, english, ENGLISH + " ", tokenize(ENGLISH + " "))
-    found = summary.find_summary(
-        text,
-        tokens,
-        align._stem_ids(text, tokens),
-        text,
-        tokens,
-        align._stem_ids(text, tokens),
-        threshold=0.0,
-    )
-    assert found is None
+    assert summary.find_summary(*_stemmed(text), *_stemmed(text), threshold=0.0) is None
 
 
 def test_comparing_other_languages_with_the_model_on_does_not_fail() -> None:
@@ -75,15 +72,7 @@ def test_comparing_other_languages_with_the_model_on_does_not_fail() -> None:
 
 def _rarest_shared_name(source: str, target: str) -> float:
     """The summary measure "background rarity of the rarest shared name" of two texts."""
-    source_tokens, target_tokens = tokenize(source), tokenize(target)
-    features, _ = summary.summary_features(
-        source,
-        source_tokens,
-        align._stem_ids(source, source_tokens),
-        target,
-        target_tokens,
-        align._stem_ids(target, target_tokens),
-    )
+    features, _ = summary.summary_features(*_stemmed(source), *_stemmed(target))
     name = next(name for name in summary.SUMMARY_FEATURES if "rarest shared name" in name)
     return dict(zip(summary.SUMMARY_FEATURES, features, strict=True))[name]
 

@@ -85,19 +85,16 @@ _HOMES = {
     "render_text": "report",
 }
 
-# The package's modules, which are attributes once imported (`wiretrace.report.render_stats_text`).
-_SUBMODULES = {
-    *_HOMES.values(),
-    *("align", "boilerplate", "cli", "index", "ingest", "lineage", "shingle", "sketch", "spark"),
-    *("spill", "summary"),
-}
-
 
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
-        if name in _SUBMODULES:
+        # A module of the package is an attribute once imported (`wiretrace.report.render_text`).
+        try:
             return importlib.import_module(f"wiretrace.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"wiretrace.{name}":
+                raise
         raise AttributeError(f"module 'wiretrace' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"wiretrace.{home}"), name)
     globals()[name] = value

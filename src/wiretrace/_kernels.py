@@ -84,25 +84,11 @@ def _fmix32(value):
     return value ^ (value >> np.uint64(16))
 
 
-@_compiled(_TOKENIZE)
-def tokenize(points, classes, codes, astral):
-    """(starts, ends, ids, complex) of the tokens of one text.
-
-    `points` are the text's code points (uint8 for an ASCII text, else uint32), `classes` and
-    `codes` the tables of the BMP's character classes and simple normalized code points (0: it
-    depends on the context), and `astral` the classes of the characters outside the BMP, by
-    position (any array when the text has none). Words are runs of letters and marks that start
-    at a letter, joined by an apostrophe between a letter or mark and a letter; numbers are runs
-    of digits joined by one separator between two digits; each CJK character is a token. A
-    token's id is the mixed polynomial hash of its normalized code points; `complex[k]` says
-    token k has a character with no simple normal form, so its id must come from
-    `shingle.token_id` instead.
-    """
-    count = len(points)
-    kinds = np.empty(count, dtype=np.uint8)
-    for at in range(count):
-        point = points[at]
-        kinds[at] = classes[point] if point < 0x10000 else astral[at]
+@_compiled()
+def _token_spans(kinds):
+    """(starts, ends, found): the first `found` entries are the tokens' spans, from each
+    character's class (see `tokenize`)."""
+    count = len(kinds)
     starts = np.empty(count, dtype=np.int64)
     ends = np.empty(count, dtype=np.int64)
     found = 0
@@ -136,6 +122,29 @@ def tokenize(points, classes, codes, astral):
         ends[found] = end
         found += 1
         at = end
+    return starts, ends, found
+
+
+@_compiled(_TOKENIZE)
+def tokenize(points, classes, codes, astral):
+    """(starts, ends, ids, complex) of the tokens of one text.
+
+    `points` are the text's code points (uint8 for an ASCII text, else uint32), `classes` and
+    `codes` the tables of the BMP's character classes and simple normalized code points (0: it
+    depends on the context), and `astral` the classes of the characters outside the BMP, by
+    position (any array when the text has none). Words are runs of letters and marks that start
+    at a letter, joined by an apostrophe between a letter or mark and a letter; numbers are runs
+    of digits joined by one separator between two digits; each CJK character is a token. A
+    token's id is the mixed polynomial hash of its normalized code points; `complex[k]` says
+    token k has a character with no simple normal form, so its id must come from
+    `shingle.token_id` instead.
+    """
+    count = len(points)
+    kinds = np.empty(count, dtype=np.uint8)
+    for at in range(count):
+        point = points[at]
+        kinds[at] = classes[point] if point < 0x10000 else astral[at]
+    starts, ends, found = _token_spans(kinds)
     ids = np.empty(found, dtype=np.uint64)
     complex_ = np.zeros(found, dtype=np.bool_)
     for k in range(found):
@@ -627,51 +636,12 @@ _TOKEN_BOUNDS = [(points, _CLASSES) for points in _array(types.uint8) + _array(t
 @_compiled(_TOKEN_BOUNDS)
 def token_bounds(points, classes):
     """(starts, ends) of the tokens of one text of the Basic Multilingual Plane: `tokenize`'s,
-    the same loop without the ids (lineage places and counts words, it does not compare them)."""
-    count = len(points)
-    starts = np.empty(count, dtype=np.int64)
-    ends = np.empty(count, dtype=np.int64)
-    found = 0
-    at = 0
-    while at < count:
-        kind = classes[points[at]]
-        if kind == CJK:
-            end = at + 1
-        elif kind == DIGIT:
-            end = at + 1
-            while True:
-                while end < count and classes[points[end]] == DIGIT:
-                    end += 1
-                if (
-                    end + 1 < count
-                    and classes[points[end]] == SEPARATOR
-                    and classes[points[end + 1]] == DIGIT
-                ):
-                    end += 2
-                else:
-                    break
-        elif kind == LETTER:
-            end = at + 1
-            while True:
-                while end < count and (
-                    classes[points[end]] == LETTER or classes[points[end]] == MARK
-                ):
-                    end += 1
-                if (
-                    end + 1 < count
-                    and classes[points[end]] == APOSTROPHE
-                    and classes[points[end + 1]] == LETTER
-                ):
-                    end += 2
-                else:
-                    break
-        else:
-            at += 1
-            continue
-        starts[found] = at
-        ends[found] = end
-        found += 1
-        at = end
+    by the same scan without the ids (lineage places and counts words, it does not compare
+    them)."""
+    kinds = np.empty(len(points), dtype=np.uint8)
+    for at in range(len(points)):
+        kinds[at] = classes[points[at]]
+    starts, ends, found = _token_spans(kinds)
     return starts[:found].copy(), ends[:found].copy()
 
 

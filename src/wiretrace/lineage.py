@@ -55,7 +55,7 @@ from wiretrace.models import (
     PassageKind,
     ReuseCluster,
 )
-from wiretrace.shingle import _BLOCK_CHARS, TOKEN_PATTERN, _tables, tokenize
+from wiretrace.shingle import _BLOCK_CHARS, TOKEN_PATTERN, _tables, code_points, tokenize
 
 # Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
@@ -783,10 +783,8 @@ def _code_points(text: str) -> np.ndarray | None:
     block (rare: the plain ways take those)."""
     if len(text) > _BLOCK_CHARS:
         return None
-    if text.isascii():
-        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return None if int(points.max()) >= 0x10000 else points
+    points = code_points(text)
+    return None if points.dtype == np.uint32 and int(points.max()) >= 0x10000 else points
 
 
 def _token_bounds(text: str, points: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

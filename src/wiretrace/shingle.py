@@ -244,13 +244,18 @@ def tokenize(text: str) -> Tokens:
 _NO_ASTRAL = np.zeros(0, dtype=np.uint8)
 
 
-def _tokenize_block(text: str) -> Tokens:
+def code_points(text: str) -> np.ndarray:
+    """The text's code points as the compiled loops take them: uint8 for an ASCII text, else
+    uint32 (lone surrogates kept)."""
     if text.isascii():
-        points = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        astral = _NO_ASTRAL
-    else:
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        astral = _NO_ASTRAL
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _tokenize_block(text: str) -> Tokens:
+    points = code_points(text)
+    astral = _NO_ASTRAL
+    if points.dtype == np.uint32:
         outside = points >= 0x10000
         if outside.any():
             astral = np.zeros(len(points), dtype=np.uint8)

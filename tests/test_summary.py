@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import os
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shared_data import shared_data
 from wiretrace import align, compare, summary
 from wiretrace.shingle import Tokens, tokenize
 
@@ -87,3 +93,81 @@ def test_sharing_a_rare_name_counts_more_than_sharing_a_common_one() -> None:
     assert _rarest_shared_name(source, rare) > _rarest_shared_name(source, common) + 1.0
     assert _rarest_shared_name(source, none) == 0.0
     assert np.isfinite(_rarest_shared_name(source, common))
+
+
+# The model's measures are made cheapest first, and a pair is let go as soon as it cannot reach
+# the threshold (`summary._upper_bound`): the outcome must be the one of making them all.
+
+PAN = shared_data() / "alignment" / "pan13-train"
+
+
+def _pan_pairs(category: str, count: int) -> list[tuple[str, str]]:
+    """The first `count` (source, suspicious) texts of a PAN 2013 training category."""
+    if not PAN.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PAN} is missing; CI needs the shared alignment data")
+        pytest.skip(f"{PAN} is absent; put the shared data in {PAN.parent} to run this test")
+    rows = [line.split("\t") for line in (PAN / "pairs.tsv").read_text().splitlines()[1:]]
+    return [
+        ((PAN / "src" / row[1]).read_text(), (PAN / "susp" / row[0]).read_text())
+        for row in rows
+        if row[2] == category
+    ][:count]
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.3, 0.55, 0.9])
+def test_letting_pairs_go_early_does_not_change_what_is_found(
+    threshold: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """find_summary finds the same summaries, at the same probabilities, whether or not it lets
+    go of pairs that cannot reach the threshold before making all their measures (on real PAN
+    summaries and unrelated pairs, both ways round)."""
+    pairs = _pan_pairs("summary-obfuscation", 25) + _pan_pairs("no-plagiarism", 15)
+    stemmed = [(_stemmed(source), _stemmed(target)) for source, target in pairs]
+    stemmed += [(target, source) for source, target in stemmed]
+
+    def found() -> list[object]:
+        return [summary.find_summary(*s, *t, threshold=threshold) for s, t in stemmed]
+
+    early = found()
+    monkeypatch.setattr(summary, "_BOUND_MARGIN", math.inf)  # never let go early
+    assert early == found()
+    assert any(result is not None for result in early)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(-3.0, 3.0), min_size=5, max_size=5),
+    st.lists(st.floats(0.0, 1.0), min_size=9, max_size=9),
+    st.integers(0, 30),
+)
+def test_the_upper_bound_is_never_under_the_score(
+    text: list[float], fractions: list[float], shared: int
+) -> None:
+    """Whatever values the name measures not yet made take inside their intervals, the score
+    is at most `_upper_bound` of the intervals."""
+    many = math.log1p(shared)
+    intervals = [
+        0.3,
+        (0.0, many),
+        (0.0, math.inf),
+        (-0.6, 0.4),
+        (0.0, many),
+        0.5,
+        -0.2,
+        2.0,
+        (0.0, 1.0),
+    ]
+    values = [
+        value
+        if not isinstance(value, tuple)
+        else value[0] + fraction * (min(value[1], 50.0) - value[0])
+        for value, fraction in zip(intervals, fractions, strict=True)
+    ]
+    score = summary._SUMMARY_BIAS + sum(
+        weight * value
+        for weight, value in zip(
+            summary._SUMMARY_WEIGHTS, summary._assemble(text, values), strict=True
+        )
+    )
+    assert score <= summary._upper_bound(text, intervals) + 1e-9

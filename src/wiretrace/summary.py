@@ -29,7 +29,9 @@ import math
 import weakref
 from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
+import attrs
 import numpy as np
 
 from wiretrace._arrays import distinct
@@ -320,6 +322,60 @@ def _context_keys(
     return distinct(keys)
 
 
+@attrs.frozen
+class _SharedNames:
+    """The names two texts share and the measures they give at once (the cheap part of
+    `_name_measures`)."""
+
+    source_marks: np.ndarray
+    target_marks: np.ndarray
+    source_names: np.ndarray
+    target_names: np.ndarray
+    first_use: np.ndarray
+    shared: np.ndarray
+    in_target: np.ndarray
+    used_once: float  # feature 4
+    top_share: float  # feature 11
+    use_share: float  # feature 12
+    rarest_name: float  # feature 13
+
+    @property
+    def name_share(self) -> float:
+        """Shared names over the target's names (+ NAME_PRIOR): the first term of feature 9."""
+        return len(self.shared) / (len(self.target_names) + NAME_PRIOR)
+
+
+def _shared_names(
+    source_text: str, source_tokens: Tokens, target_text: str, target_tokens: Tokens
+) -> _SharedNames:
+    """The names the two texts share, and features 4, 11, 12 and 13 of SUMMARY_FEATURES."""
+    source_marks, source_names, _, source_uses = _name_table(source_text, source_tokens)
+    target_marks, target_names, first_use, target_uses = _name_table(target_text, target_tokens)
+    shared = np.intersect1d(source_names, target_names, assume_unique=True)
+    in_source, in_target = _members(source_names, shared), _members(target_names, shared)
+    used_once = float(np.sum(target_uses[in_target] == 1)) / (len(shared) + NAME_PRIOR)
+    # Background rarity of the shared names, at each one's first use as a name in the target.
+    rarity = _rarities(target_text, target_tokens)[0]
+    name_rarity = rarity[np.flatnonzero(target_marks)[first_use]]
+    rarest_name = float(name_rarity[in_target].max()) if in_target.any() else 0.0
+    # The most used names, the first used first among equals.
+    top = np.lexsort((first_use, -target_uses))[:TOP_NAMES]
+    return _SharedNames(
+        source_marks=source_marks,
+        target_marks=target_marks,
+        source_names=source_names,
+        target_names=target_names,
+        first_use=first_use,
+        shared=shared,
+        in_target=in_target,
+        used_once=used_once,
+        top_share=float(in_target[top].mean()) if len(top) else 0.0,
+        use_share=float(source_uses[in_source].sum()) / max(1, int(source_uses.sum()))
+        - float(target_uses[in_target].sum()) / max(1, int(target_uses.sum())),
+        rarest_name=rarest_name,
+    )
+
+
 def _name_measures(
     source_text: str,
     source_tokens: Tokens,
@@ -327,20 +383,36 @@ def _name_measures(
     target_text: str,
     target_tokens: Tokens,
     target_stems: np.ndarray,
-) -> list[float]:
-    """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share sit in them,
-    and how rare in general text the shared names and other terms are."""
-    source_marks, source_names, _, source_uses = _name_table(source_text, source_tokens)
-    target_marks, target_names, first_use, target_uses = _name_table(target_text, target_tokens)
+    found: _SharedNames,
+    text: list[float] | None = None,
+    floor: float = -math.inf,
+) -> list[float] | None:
+    """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share (`found`) sit
+    in them, and how rare in general text the shared names and other terms are.
+
+    With the pair's `text` measures and a `floor`: None as soon as the model's score cannot
+    reach `floor` whatever the measures not yet made turn out to be (see `_upper_bound`); the
+    costliest are made last.
+    """
+    shared = found.shared
     source_ids, target_ids = source_tokens.ids, target_tokens.ids
-    shared = np.intersect1d(source_names, target_names, assume_unique=True)
-    in_source, in_target = _members(source_names, shared), _members(target_names, shared)
-    # Every use of a shared name's word in the target, as a name or not.
-    _, counts = np.unique(target_ids[_members(target_ids, shared)], return_counts=True)
-    used_once = float(np.sum(target_uses[in_target] == 1)) / (len(shared) + NAME_PRIOR)
+    many = math.log1p(len(shared))  # at most one count or agreement per shared name
+    measures: list[float | tuple[float, float]] = [
+        found.used_once,
+        (0.0, many),  # shared names used once in the target as any word
+        (0.0, math.inf),  # mean uses of the shared names (log)
+        (found.name_share - 1.0, found.name_share),  # minus the other stems' share, in [0, 1]
+        (0.0, many),  # shared names whose contexts agree
+        found.top_share,
+        found.use_share,
+        found.rarest_name,
+        (0.0, 1.0),  # rarity-weighted share
+    ]
+    if text is not None and _upper_bound(text, measures) < floor:
+        return None
 
     # The other content stems: every word that is a name in either text left out.
-    names = distinct(np.concatenate([source_names, target_names]))
+    names = distinct(np.concatenate([found.source_names, found.target_names]))
     source_other = np.where(_members(source_ids, names), -1, source_stems)
     target_other = np.where(_members(target_ids, names), -1, target_stems)
     target_vocabulary = distinct(target_other[target_other >= 0])
@@ -348,18 +420,25 @@ def _name_measures(
         distinct(source_other[source_other >= 0]), target_vocabulary, assume_unique=True
     )
     other_share = len(other_shared) / max(1, len(target_vocabulary))
-
-    # Background rarity of the shared names (at each one's first use as a name in the target)
-    # and of the target's other content stems (at each one's first word), shared or not.
+    # Background rarity of the target's other content stems (at each one's first word), shared
+    # or not.
     rarity = _rarities(target_text, target_tokens)[0]
-    name_rarity = rarity[np.flatnonzero(target_marks)[first_use]]
-    rarest_name = float(name_rarity[in_target].max()) if in_target.any() else 0.0
     kept = np.flatnonzero(target_other >= 0)
     _, first_stem = np.unique(target_other[kept], return_index=True)
     stem_rarity = rarity[kept[first_stem]]
-    rare_share = float(stem_rarity[_members(target_vocabulary, other_shared)].sum()) / max(
+    measures[3] = found.name_share - other_share
+    measures[8] = float(stem_rarity[_members(target_vocabulary, other_shared)].sum()) / max(
         1e-9, float(stem_rarity.sum())
     )
+    if text is not None and _upper_bound(text, measures) < floor:
+        return None
+
+    # Every use of a shared name's word in the target, as a name or not.
+    _, counts = np.unique(target_ids[_members(target_ids, shared)], return_counts=True)
+    measures[1] = math.log1p(int(np.sum(counts == 1)))
+    measures[2] = math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0
+    if text is not None and _upper_bound(text, measures) < floor:
+        return None
 
     agreeing = 0
     if len(shared):
@@ -372,44 +451,23 @@ def _name_measures(
                 ids, marks, np.where(other >= 0, np.searchsorted(stems, other), -1), shared
             )
             for ids, marks, other in (
-                (source_ids, source_marks, source_other),
-                (target_ids, target_marks, target_other),
+                (source_ids, found.source_marks, source_other),
+                (target_ids, found.target_marks, target_other),
             )
         )
         common = np.intersect1d(source_keys, target_keys, assume_unique=True)
         per_name = np.bincount((common >> np.uint64(32)).astype(np.int64), minlength=len(shared))
         agreeing = int(np.sum(per_name >= CONTEXT_AGREEMENT))
-
-    # The most used names, the first used first among equals.
-    top = np.lexsort((first_use, -target_uses))[:TOP_NAMES]
-    return [
-        used_once,
-        math.log1p(int(np.sum(counts == 1))),
-        math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0,
-        len(shared) / (len(target_names) + NAME_PRIOR) - other_share,
-        math.log1p(agreeing),
-        float(in_target[top].mean()) if len(top) else 0.0,
-        float(source_uses[in_source].sum()) / max(1, int(source_uses.sum()))
-        - float(target_uses[in_target].sum()) / max(1, int(target_uses.sum())),
-        rarest_name,
-        rare_share,
-    ]
+    measures[4] = math.log1p(agreeing)
+    return [value for value in measures if not isinstance(value, tuple)]
 
 
-def summary_features(
-    source_text: str,
-    source_tokens: Tokens,
-    source_stems: np.ndarray,
-    target_text: str,
-    target_tokens: Tokens,
-    target_stems: np.ndarray,
+def _text_measures(
+    source_tokens: Tokens, source_stems: np.ndarray, target_tokens: Tokens, target_stems: np.ndarray
 ) -> tuple[list[float], tuple[int, int]]:
-    """The measures of a pair that `summary_probability` weighs (names in SUMMARY_FEATURES),
-    and the target window [start, end) in words that holds the most shared content-word pairs.
-
-    `source_stems`/`target_stems`: each word's content stem id, -1 for function words and words
-    to leave out (boilerplate), as `align` makes them.
-    """
+    """Features 1, 2, 3, 5 and 6 of SUMMARY_FEATURES (the two texts' content stems and stem
+    pairs), and the target window [start, end) in words holding the most shared content-word
+    pairs."""
     source, target = _profile(source_tokens, source_stems), _profile(target_tokens, target_stems)
     source_vocabulary, source_counts = source.vocabulary, source.counts
     target_vocabulary, target_counts = target.vocabulary, target.counts
@@ -431,20 +489,69 @@ def summary_features(
     # The window trimmed to its first and last shared pair (or shared word).
     at = np.flatnonzero(marked[start : start + SUMMARY_WINDOW])
     window = (start + int(at[0]), start + int(at[-1]) + width) if len(at) else (start, start)
-
-    names = _name_measures(
-        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
-    )
-    features = [
+    return [
         token_share - target_share,
         math.log1p(inside),
         cosine,
-        names[0],
         math.log1p(int(np.sum(target_counts[in_target] == 1))),
         SUMMARY_WINDOW / max(SUMMARY_WINDOW, len(target_stems)),
-        *names[1:],
-    ]
-    return features, window
+    ], window
+
+
+_Measure = TypeVar("_Measure")
+
+
+def _assemble(text: list[_Measure], names: list[_Measure]) -> list[_Measure]:
+    """The features in SUMMARY_FEATURES order from `_text_measures` and `_name_measures`."""
+    return [*text[:3], names[0], *text[3:], *names[1:]]
+
+
+def _upper_bound(text: list[float], names: list[float | tuple[float, float]]) -> float:
+    """The highest linear score of the model for a pair with these measures, a measure not yet
+    made being the interval (low, high) it lies in: the score is linear in each."""
+    measures: list[float | tuple[float, float]] = list(text)
+    total = _SUMMARY_BIAS
+    for weight, value in zip(_SUMMARY_WEIGHTS, _assemble(measures, names), strict=True):
+        low, high = value if isinstance(value, tuple) else (value, value)
+        total += max(weight * low, weight * high) if weight else 0.0
+    return total
+
+
+def summary_features(
+    source_text: str,
+    source_tokens: Tokens,
+    source_stems: np.ndarray,
+    target_text: str,
+    target_tokens: Tokens,
+    target_stems: np.ndarray,
+) -> tuple[list[float], tuple[int, int]]:
+    """The measures of a pair that `summary_probability` weighs (names in SUMMARY_FEATURES),
+    and the target window [start, end) in words that holds the most shared content-word pairs.
+
+    `source_stems`/`target_stems`: each word's content stem id, -1 for function words and words
+    to leave out (boilerplate), as `align` makes them.
+    """
+    text, window = _text_measures(source_tokens, source_stems, target_tokens, target_stems)
+    found = _shared_names(source_text, source_tokens, target_text, target_tokens)
+    names = _name_measures(
+        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems, found
+    )
+    assert names is not None  # no floor: every measure is made
+    return _assemble(text, names), window
+
+
+# `find_summary` skips a pair whose highest possible score is this far under the threshold's
+# (more than floating-point rounding of the two sums can part them).
+_BOUND_MARGIN = 1e-6
+
+
+def _logit(probability: float) -> float:
+    """The linear score at which `summary_probability` gives `probability`."""
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    return math.log(probability / (1.0 - probability))
 
 
 def summary_probability(features: list[float]) -> float:
@@ -472,10 +579,24 @@ def find_summary(
     """
     if not summary_applies(source_text, source_tokens, target_text, target_tokens):
         return None
-    features, (start, end) = summary_features(
-        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
+    text, (start, end) = _text_measures(source_tokens, source_stems, target_tokens, target_stems)
+    found = _shared_names(source_text, source_tokens, target_text, target_tokens)
+    # Most pairs cannot reach the threshold whatever their costlier name measures turn out to
+    # be: those are made only while the pair still can (the outcome is the same).
+    names = _name_measures(
+        source_text,
+        source_tokens,
+        source_stems,
+        target_text,
+        target_tokens,
+        target_stems,
+        found,
+        text,
+        _logit(threshold) - _BOUND_MARGIN,
     )
-    probability = summary_probability(features)
+    if names is None:
+        return None
+    probability = summary_probability(_assemble(text, names))
     if probability < threshold:
         return None
     window = target_stems[start:end]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
+from wiretrace import _kernels
 from wiretrace.config import Settings
 from wiretrace.index import band_keys, candidate_pairs, lsh_bands
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
@@ -42,6 +43,19 @@ def document_keys(text: str, settings: Settings) -> np.ndarray:
 bucket_tables = st.lists(
     st.tuples(st.integers(0, 15), st.integers(0, 9)), min_size=0, max_size=80
 ).map(lambda rows: ([key for key, _ in rows], [owner for _, owner in rows]))
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=12).flatmap(
+        lambda pool: st.lists(st.sampled_from(pool), max_size=200)
+    )
+)
+def test_repeated_keys_marks_the_keys_that_occur_more_than_once(keys: list[int]) -> None:
+    """The compiled hash-table pass marks exactly the keys a counter counts twice or more."""
+    counts = Counter(keys)
+    marked = _kernels.repeated_keys(np.array(keys, dtype=np.uint64))
+    assert marked.tolist() == [counts[key] > 1 for key in keys]
 
 
 @PROPERTY

@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch.lsh import _optimal_param
 
+from wiretrace import _kernels
 from wiretrace._arrays import distinct
 
 
@@ -50,14 +51,9 @@ def bucket_pairs(
     empty = np.zeros(0, dtype=np.int64)
     if len(keys) == 0:
         return empty, empty
-    # Most keys are alone in their bucket: sort by key only, then order the (few) keys that
-    # repeat by key and owner (a full lexsort costs about twice as much).
-    order = np.argsort(keys)
-    keys_sorted = keys[order]
-    repeated = np.zeros(len(keys_sorted), dtype=bool)
-    repeated[1:] = keys_sorted[1:] == keys_sorted[:-1]
-    repeated[:-1] |= repeated[1:]
-    order = order[repeated]
+    # Most keys are alone in their bucket: find the (few) keys that repeat in one pass (a
+    # sort of all keys costs several times as much), then order those by key and owner.
+    order = np.flatnonzero(_kernels.repeated_keys(np.ascontiguousarray(keys, dtype=np.uint64)))
     order = order[np.lexsort((owners[order], keys[order]))]
     keys_sorted, docs = keys[order], owners[order].astype(np.int64)
     if len(order) == 0:

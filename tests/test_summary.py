@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared_data import shared_data
+from strategies import articles
 from wiretrace import align, compare, summary
+from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, tokenize
 
 # An English text long enough for the model (MIN_SUMMARY_WORDS), naming a rare and a common name.
@@ -171,3 +173,56 @@ def test_the_upper_bound_is_never_under_the_score(
         )
     )
     assert score <= summary._upper_bound(text, intervals) + 1e-9
+
+
+def _zipf_word_by_word(text: str) -> dict[int, float]:
+    """Each word id's background Zipf frequency, looked up word by word (the plain way)."""
+    tokens = tokenize(text)
+    return {
+        int(word_id): summary._zipf(normalize_word(text[start:end]))
+        for word_id, start, end in zip(
+            tokens.ids.tolist(), tokens.starts.tolist(), tokens.ends.tolist(), strict=True
+        )
+    }
+
+
+def _zipf_from_table(text: str) -> dict[int, float]:
+    """Each word id's background Zipf frequency from the table of the whole word list."""
+    ids, values = summary._background_table()
+    out = {}
+    for word_id in tokenize(text).ids.tolist():
+        at = int(np.searchsorted(ids, np.uint64(word_id)))
+        if at < len(ids) and int(ids[at]) == word_id:
+            out[int(word_id)] = float(values[at])
+    return out
+
+
+TRICKY = (
+    "Don\u2019t DON'T don't U.S. u.s. Café CAFÉ naïve İstanbul Straße STRASSE ﬁnance ＡＢＣ "
+    "co-operate e-mail 3D 1990s ½ x² O'Brien McDONALD's Zürich ΟΔΥΣΣΕΑΣ Москва"
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(articles(max_paragraphs=2), st.text(max_size=200)))
+def test_the_background_table_gives_each_word_its_word_by_word_frequency(text: str) -> None:
+    """Every word the table of the whole word list holds has the frequency the plain
+    word-by-word lookup gives (the table is made by the tokenizer, all words at once)."""
+    for sample in (text, TRICKY):
+        plain = _zipf_word_by_word(sample)
+        for word_id, value in _zipf_from_table(sample).items():
+            assert value == plain[word_id]
+
+
+@pytest.mark.parametrize("text", [ENGLISH, RUSSIAN, SPANISH, TRICKY])
+def test_the_rarities_come_out_the_same_with_or_without_the_table(text: str) -> None:
+    """`_ZipfTable.lookup` gives the word-by-word frequencies for every word of a text,
+    whether the word is in the background's list or not (NaN where the word has no letter)."""
+    tokens = tokenize(text)
+    ids, first = np.unique(tokens.ids, return_index=True)
+    found = summary._ZipfTable().lookup(
+        ids, lambda k: text[tokens.starts[first[k]] : tokens.ends[first[k]]]
+    )
+    plain = _zipf_word_by_word(text)
+    expected = np.array([plain[int(word_id)] for word_id in ids.tolist()])
+    assert np.array_equal(found, expected, equal_nan=True)

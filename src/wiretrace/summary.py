@@ -36,7 +36,7 @@ import numpy as np
 
 from wiretrace._arrays import distinct
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens
+from wiretrace.shingle import Tokens, tokenize
 
 # The target window searched for the summary, in words (a summary paragraph or two).
 SUMMARY_WINDOW = 150
@@ -78,21 +78,24 @@ BACKGROUND_COVERAGE = 0.9
 
 
 class _ZipfTable:
-    """Each word's Zipf frequency by word id (NaN for a word with no letter), filled as words
-    are met: sorted arrays looked up for a whole text at once, and the words met since the last
-    merge in a dict (merged once it holds MERGE_AT; everything dropped past LIMIT words)."""
+    """Each word's Zipf frequency by word id (NaN for a word with no letter): sorted arrays
+    looked up for a whole text at once, made of the background's whole word list when first
+    used (`_background_table`), and the words met since that are not in it in a dict (merged
+    into the arrays once it holds MERGE_AT; those dropped again past LIMIT words)."""
 
     MERGE_AT = 4096
     LIMIT = 1_000_000
 
     def __init__(self) -> None:
-        self.ids = np.zeros(0, dtype=np.uint64)
+        self.ids: np.ndarray | None = None
         self.values = np.zeros(0, dtype=np.float64)
         self.recent: dict[int, float] = {}
 
     def lookup(self, ids: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
         """The Zipf frequencies of the distinct, sorted word `ids`; `word(k)` is the text of
-        `ids[k]`, asked for only when the word is new."""
+        `ids[k]`, asked for only when the word is not in the background's list nor met yet."""
+        if self.ids is None:
+            self.ids, self.values = _background_table()
         out = np.empty(len(ids), dtype=np.float64)
         found = np.zeros(len(ids), dtype=bool)
         if len(self.ids):
@@ -111,13 +114,50 @@ class _ZipfTable:
         return out
 
     def _merge(self) -> None:
+        assert self.ids is not None
         if len(self.ids) + len(self.recent) > self.LIMIT:
-            self.ids, self.values = self.ids[:0], self.values[:0]
+            self.ids, self.values = _background_table()
         ids = np.concatenate([self.ids, np.fromiter(self.recent, dtype=np.uint64)])
         values = np.concatenate([self.values, np.fromiter(self.recent.values(), dtype=np.float64)])
         order = np.argsort(ids, kind="stable")
         self.ids, self.values = ids[order], values[order]
         self.recent = {}
+
+
+@cache
+def _background_table() -> tuple[np.ndarray, np.ndarray]:
+    """(word ids, Zipf frequencies) of every word with a letter in the background's list, sorted
+    by id: a text's word with that id normalizes to that word (ids hash the normalized form), so
+    it has that frequency. Ids come from the tokenizer, all words at once; a listed word it does
+    not keep as one token (or that normalizes to another word) is left to `_ZipfTable`'s
+    word-by-word path."""
+    words, zipfs = [], []
+    for word, frequency in _frequencies().items():
+        # An ASCII word is lower case with a letter exactly when it has a letter and normalizes
+        # to itself.
+        if word.isascii():
+            if not word.islower():
+                continue
+        elif normalize_word(word) != word or not any(char.isalpha() for char in word):
+            continue
+        words.append(word)
+        zipfs.append(math.log10(frequency) + 9.0 if frequency else 0.0)  # as `_zipf`
+    joined = " ".join(words)
+    starts = np.cumsum([0] + [len(word) + 1 for word in words[:-1]])
+    tokens = tokenize(joined)
+    at = np.searchsorted(tokens.starts, starts)
+    at = np.minimum(at, len(tokens) - 1)
+    lengths = np.array([len(word) for word in words])
+    whole = (tokens.starts[at] == starts) & (tokens.ends[at] == starts + lengths)
+    ids = tokens.ids[at[whole]]
+    values = np.array(zipfs, dtype=np.float64)[whole]
+    order = np.argsort(ids, kind="stable")
+    ids, values = ids[order], values[order]
+    # A word id twice (two listed words normalizing alike): keep neither, the word path decides.
+    repeated = np.zeros(len(ids), dtype=bool)
+    repeated[1:] = ids[1:] == ids[:-1]
+    repeated[:-1] |= repeated[1:]
+    return ids[~repeated], values[~repeated]
 
 
 _ZIPF = _ZipfTable()

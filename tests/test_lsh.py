@@ -14,6 +14,7 @@ from strategies import PROPERTY, articles
 from wiretrace import _kernels
 from wiretrace.config import Settings
 from wiretrace.index import band_keys, candidate_pairs, lsh_bands
+from wiretrace.index.lsh import band_keys_plain
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
 
@@ -170,3 +171,22 @@ def test_changing_one_value_changes_only_its_band_key(column: int) -> None:
     keys = band_keys(signatures, 4, 2)
     differing = np.flatnonzero(keys[0] != keys[1]).tolist()
     assert differing == [column // 2]
+
+
+@PROPERTY
+@given(
+    st.integers(0, 40).flatmap(
+        lambda windows: st.lists(
+            st.integers(0, 2**32 - 1), min_size=windows * 12, max_size=windows * 12
+        )
+    ),
+    st.sampled_from([(12, 1), (6, 2), (4, 3), (3, 4), (2, 5)]),
+)
+def test_compiled_band_keys_equal_the_numpy_ones(values: list[int], shape: tuple[int, int]) -> None:
+    """The compiled band keys are the numpy reference's, for any signatures and banding (rows
+    left over past bands * rows are not used)."""
+    signatures = np.array(values, dtype=np.uint32).reshape(-1, 12)
+    bands, rows = shape
+    assert np.array_equal(
+        band_keys(signatures, bands, rows), band_keys_plain(signatures, bands, rows)
+    )

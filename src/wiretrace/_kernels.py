@@ -695,3 +695,20 @@ def repeated_keys(keys):
     for k in range(len(keys)):
         out[k] = counts[slots[k]] > 1
     return out
+
+
+_BAND_KEYS = [(signatures, types.int64, types.int64) for signatures in _array(types.uint32, 2)]
+
+
+@_compiled(_BAND_KEYS)
+def band_keys(signatures, bands, rows):
+    """index.lsh.band_keys: one key per (window, band), the band's `rows` values folded in."""
+    out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    for window in range(signatures.shape[0]):
+        for band in range(bands):
+            key = _LENGTH_SALT * np.uint64(band + 1)
+            for column in range(band * rows, (band + 1) * rows):
+                key = (key ^ np.uint64(signatures[window, column])) * _HASH_BASE
+                key ^= key >> np.uint64(29)
+            out[window, band] = key
+    return out

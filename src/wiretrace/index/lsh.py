@@ -26,7 +26,16 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit bucket key per (window, band): shape (len(signatures), bands).
 
     The band number is mixed into the key, so keys of different bands never collide by design.
+    Compiled (`_kernels.band_keys`); `band_keys_plain` is the same in numpy.
     """
+    return _kernels.band_keys(
+        np.ascontiguousarray(signatures, dtype=np.uint32), int(bands), int(rows)
+    )
+
+
+def band_keys_plain(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """`band_keys` in numpy, one band and one row at a time (the reference the tests hold the
+    compiled one to)."""
     count = len(signatures)
     keys = np.empty((count, bands), dtype=np.uint64)
     with np.errstate(over="ignore"):

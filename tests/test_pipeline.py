@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wiretrace
 from strategies import LATIN
@@ -458,3 +460,14 @@ def test_a_huge_document_is_tokenized_and_sketched_in_pieces_with_exact_offsets(
         passage = passage.reversed()
     assert (passage.source_start, passage.source_end) == (start, start + len(copied))
     assert small[passage.target_start : passage.target_end] == copied
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=60))
+def test_a_boilerplate_mask_comes_back_from_its_runs(mask: list[bool]) -> None:
+    """The align stage rebuilds each document's boilerplate word mask from the runs the sketch
+    stage kept: the same mask."""
+    words = np.array(mask, dtype=bool)
+    runs = pipeline.mask_runs(words)
+    assert runs.dtype == np.int32 and runs.shape[1] == 2
+    assert np.array_equal(pipeline.mask_from_runs(runs, len(words)), words)

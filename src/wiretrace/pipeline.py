@@ -58,6 +58,8 @@ _BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
 _SETTINGS: Settings | None = None
 # The spill the current stage's workers add to, then read partitions of.
 _SPILLED: Spill | None = None
+# The boilerplate word mask of each document that has one, as `mask_runs`, by document number.
+_MASK_RUNS: dict[int, np.ndarray] = {}
 
 
 def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
@@ -204,20 +206,41 @@ def _count_chunk(bounds: tuple[int, int]) -> None:
     )
 
 
-def _sketch_chunk(bounds: tuple[int, int]) -> list[BoilerplateSpan]:
+def _sketch_chunk(
+    bounds: tuple[int, int],
+) -> tuple[list[BoilerplateSpan], dict[int, np.ndarray]]:
     """Add the chunk's LSH keys with their owners to the spill; return the boilerplate spans of
-    its documents (the sketch stage sees every document once, with its boilerplate mask)."""
+    its documents (the sketch stage sees every document once, with its boilerplate mask), and
+    the masks themselves as runs (see `mask_runs`) by document number, for the align stage."""
     assert _SETTINGS is not None and _SPILLED is not None
     documents = _DOCUMENTS[bounds[0] : bounds[1]]
     tokens = [tokenize(document.text) for document in documents]
     keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
     _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
     listed = listed_words(_SETTINGS.shingle_size)
-    return [
+    spans = [
         span
         for document, document_tokens, mask in zip(documents, tokens, masks, strict=True)
         for span in boilerplate_spans(document, document_tokens, mask, listed)
     ]
+    runs = {bounds[0] + k: mask_runs(mask) for k, mask in enumerate(masks) if mask is not None}
+    return spans, runs
+
+
+def mask_runs(mask: np.ndarray) -> np.ndarray:
+    """A word mask as its runs of True: (first word, word after the last) rows, int32."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1).astype(
+        np.int32
+    )
+
+
+def mask_from_runs(runs: np.ndarray, words: int) -> np.ndarray:
+    """The word mask of `words` words that `mask_runs` gave `runs`."""
+    edges = np.zeros(words + 1, dtype=np.int32)
+    edges[runs[:, 0]] = 1  # runs are apart: no run starts where another ends
+    edges[runs[:, 1]] = -1
+    return np.cumsum(edges[:words]) > 0
 
 
 class _PreparedDocuments:
@@ -235,11 +258,11 @@ class _PreparedDocuments:
         if found is not None:
             self.entries.move_to_end(number)
             return found
-        assert _SETTINGS is not None
         document = _DOCUMENTS[number]
         tokens = tokenize(document.text)
-        mask = _masked_hashes(document, tokens, _SETTINGS, _BOILERPLATE)[1]
-        found = (document, tokens, mask if mask.any() else None)
+        # The sketch stage made each document's boilerplate mask (kept as runs of words).
+        runs = _MASK_RUNS.get(number)
+        found = (document, tokens, None if runs is None else mask_from_runs(runs, len(tokens)))
         self.entries[number] = found
         self.words += len(tokens)
         # The two latest stay: they are the pair being aligned.
@@ -439,8 +462,11 @@ def find_reuse(
         boilerplate: list[BoilerplateSpan] = []
         with Spill({"owners": np.dtype(np.int32)}, partitions=spill_partitions) as buckets:
             _SPILLED = buckets
-            for spans in _run(_sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes):
+            for spans, runs in _run(
+                _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
+            ):
                 boilerplate.extend(spans)
+                _MASK_RUNS.update(runs)
             counted = [part for parts in _by_partition(_pairs_in, workers) for part in parts]
         candidates = merge_pair_counts(counted, settings.min_hits, scale)
         del counted
@@ -471,6 +497,7 @@ def find_reuse(
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
     finally:
         _PREPARED.clear()
+        _MASK_RUNS.clear()
         _DOCUMENTS, _SETTINGS, _SPILLED = (), None, None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     return build_report(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import wiretrace
 from strategies import PROPERTY
-from wiretrace import WorkspaceError
+from wiretrace import WorkspaceError, _kernels
 from wiretrace.spill import Spill
 
 keys = st.lists(st.integers(0, 2**64 - 1), max_size=200)
@@ -149,3 +149,20 @@ def test_a_full_disk_in_a_worker_is_a_clear_error(
     docs = [{"id": f"d{k}", "text": f"story number {k} " * 50} for k in range(300)]
     with pytest.raises(WorkspaceError, match=r"cannot write the run's temporary files in "):
         wiretrace.find_reuse(docs, jobs=jobs)
+
+
+@PROPERTY
+@given(
+    st.integers(0, 8).flatmap(
+        lambda bits: st.tuples(
+            st.just(1 << bits), st.lists(st.integers(0, (1 << bits) - 1), max_size=300)
+        )
+    )
+)
+def test_partition_order_is_the_stable_argsort(case: tuple[int, list[int]]) -> None:
+    """The compiled counting sort gives exactly numpy's stable argsort of partition numbers."""
+    partitions, values = case
+    parts = np.array(values, dtype=np.uint16)
+    assert np.array_equal(
+        _kernels.partition_order(parts, partitions), np.argsort(parts, kind="stable")
+    )

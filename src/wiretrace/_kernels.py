@@ -712,3 +712,76 @@ def band_keys(signatures, bands, rows):
                 key ^= key >> np.uint64(29)
             out[window, band] = key
     return out
+
+
+# Quotation marks (lineage._QUOTED): does one hold a stretch of text?
+
+_QUOTE_HOLDS = [
+    (points, _CLASSES, types.int64, types.int64)
+    for points in _array(types.uint8) + _array(types.uint32)
+]
+
+
+@_compiled(_QUOTE_HOLDS)
+def quote_holds(points, word, start, end):
+    """lineage._inside_quote_plain on a text of the Basic Multilingual Plane: whether one of
+    the matches of lineage._QUOTED, found in order as `finditer` finds them, starts at or before
+    `start` and ends at or after `end`. `word[p]` is 1 for a word character (`\\w`). Each
+    alternative of the pattern is an opening mark, 1 to 1500 characters without its closing
+    marks or a newline, and a closing mark (single quotes: not after a word character, and
+    their closing mark not before one); none can backtrack into a shorter match."""
+    size = len(points)
+    at = 0
+    while at <= start and at < size:
+        mark = np.int64(points[at])
+        single = mark == 0x2018 or mark == 0x27
+        if mark == 0x22 or mark == 0x27:
+            close = other = mark
+        elif mark == 0x201C:
+            close = other = 0x201D
+        elif mark == 0x201E:
+            close, other = 0x201C, 0x201D
+        elif mark == 0xAB:
+            close = other = 0xBB
+        elif mark == 0x2018:
+            close = other = 0x2019
+        else:
+            at += 1
+            continue
+        if single and at > 0 and word[points[at - 1]]:
+            at += 1
+            continue
+        limit = min(size, at + 1502)
+        k = at + 1
+        while k < limit and points[k] != close and points[k] != other and points[k] != 10:
+            k += 1
+        if (
+            at + 1 < k < limit
+            and points[k] != 10
+            and not (single and k + 1 < size and word[points[k + 1]])
+        ):
+            if end <= k + 1:
+                return True
+            at = k + 1
+        else:
+            at += 1
+    return False
+
+
+_PARTITION_ORDER = [(parts, types.int64) for parts in _array(types.uint16)]
+
+
+@_compiled(_PARTITION_ORDER)
+def partition_order(parts, partitions):
+    """The stable order of `parts` (numbers below `partitions`), by counting sort: what
+    np.argsort(parts, kind="stable") gives, in two passes."""
+    starts = np.zeros(partitions + 1, dtype=np.int64)
+    for k in range(len(parts)):
+        starts[parts[k] + 1] += 1
+    for part in range(partitions):
+        starts[part + 1] += starts[part]
+    order = np.empty(len(parts), dtype=np.int64)
+    for k in range(len(parts)):
+        order[starts[parts[k]]] = k
+        starts[parts[k]] += 1
+    return order

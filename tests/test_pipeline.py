@@ -19,6 +19,7 @@ from wiretrace import (
     Settings,
     Skipped,
     WiretraceError,
+    boilerplate,
     compare,
     find_reuse,
     find_reuse_in,
@@ -468,6 +469,6 @@ def test_a_boilerplate_mask_comes_back_from_its_runs(mask: list[bool]) -> None:
     """The align stage rebuilds each document's boilerplate word mask from the runs the sketch
     stage kept: the same mask."""
     words = np.array(mask, dtype=bool)
-    runs = pipeline.mask_runs(words)
+    runs = boilerplate.mask_runs(words)
     assert runs.dtype == np.int32 and runs.shape[1] == 2
-    assert np.array_equal(pipeline.mask_from_runs(runs, len(words)), words)
+    assert np.array_equal(boilerplate.mask_from_runs(runs, len(words)), words)

@@ -117,13 +117,34 @@ def boilerplate_spans(
     last, in order."""
     if words is None or not words.any():
         return []
+    return run_spans(document, tokens, mask_runs(words), min_words)
+
+
+def mask_runs(words: np.ndarray) -> np.ndarray:
+    """A word mask as its runs of True: (first word, word after the last) rows, int32."""
     edges = np.diff(np.concatenate(([0], words.astype(np.int8), [0])))
-    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    long = lasts - firsts + 1 >= min_words
-    firsts, lasts = firsts[long], lasts[long]
-    spans = []
-    for first, last in zip(
-        tokens.starts[firsts].tolist(), tokens.ends[lasts].tolist(), strict=True
-    ):
-        spans.append(BoilerplateSpan(document.id, first, last, document.text[first:last]))
-    return spans
+    return np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1).astype(
+        np.int32
+    )
+
+
+def mask_from_runs(runs: np.ndarray, words: int) -> np.ndarray:
+    """The word mask of `words` words that `mask_runs` gave `runs`."""
+    edges = np.zeros(words + 1, dtype=np.int32)
+    edges[runs[:, 0]] = 1  # runs are apart: no run starts where another ends
+    edges[runs[:, 1]] = -1
+    return np.cumsum(edges[:words]) > 0
+
+
+def run_spans(
+    document: Document, tokens: Tokens, runs: np.ndarray, min_words: int = 1
+) -> list[BoilerplateSpan]:
+    """`boilerplate_spans` of a mask given as its `mask_runs`."""
+    long = runs[:, 1] - runs[:, 0] >= min_words
+    firsts, afters = runs[long, 0], runs[long, 1]
+    return [
+        BoilerplateSpan(document.id, first, last, document.text[first:last])
+        for first, last in zip(
+            tokens.starts[firsts].tolist(), tokens.ends[afters - 1].tolist(), strict=True
+        )
+    ]

@@ -20,7 +20,14 @@ import numpy as np
 
 from wiretrace._arrays import distinct
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
+from wiretrace.boilerplate import (
+    boilerplate_mask,
+    listed_words,
+    mask_from_runs,
+    mask_runs,
+    run_spans,
+    salted,
+)
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError
@@ -218,29 +225,14 @@ def _sketch_chunk(
     keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
     _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
     listed = listed_words(_SETTINGS.shingle_size)
-    spans = [
-        span
-        for document, document_tokens, mask in zip(documents, tokens, masks, strict=True)
-        for span in boilerplate_spans(document, document_tokens, mask, listed)
-    ]
-    runs = {bounds[0] + k: mask_runs(mask) for k, mask in enumerate(masks) if mask is not None}
+    spans, runs = [], {}
+    for k, (document, document_tokens, mask) in enumerate(
+        zip(documents, tokens, masks, strict=True)
+    ):
+        if mask is not None:
+            runs[bounds[0] + k] = mask_runs(mask)
+            spans.extend(run_spans(document, document_tokens, runs[bounds[0] + k], listed))
     return spans, runs
-
-
-def mask_runs(mask: np.ndarray) -> np.ndarray:
-    """A word mask as its runs of True: (first word, word after the last) rows, int32."""
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return np.stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)], axis=1).astype(
-        np.int32
-    )
-
-
-def mask_from_runs(runs: np.ndarray, words: int) -> np.ndarray:
-    """The word mask of `words` words that `mask_runs` gave `runs`."""
-    edges = np.zeros(words + 1, dtype=np.int32)
-    edges[runs[:, 0]] = 1  # runs are apart: no run starts where another ends
-    edges[runs[:, 1]] = -1
-    return np.cumsum(edges[:words]) > 0
 
 
 class _PreparedDocuments:

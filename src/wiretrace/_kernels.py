@@ -785,3 +785,19 @@ def partition_order(parts, partitions):
         order[starts[parts[k]]] = k
         starts[parts[k]] += 1
     return order
+
+
+_TABLE_LOOKUP = [(*_STEM_TABLE, ids) for ids in _array(types.uint64)]
+
+
+@_compiled(_TABLE_LOOKUP)
+def table_lookup(keys, values, filled, ids):
+    """(values, found): each id's value in an open-addressing table (see `_slot`; 0 and False
+    where the table does not hold it)."""
+    out = np.zeros(len(ids), dtype=np.int64)
+    found = np.zeros(len(ids), dtype=np.bool_)
+    for k in range(len(ids)):
+        slot = _slot(keys, filled, ids[k])
+        if filled[slot]:
+            out[k], found[k] = values[slot], True
+    return out, found

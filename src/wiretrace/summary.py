@@ -34,6 +34,7 @@ from typing import TypeVar
 import attrs
 import numpy as np
 
+from wiretrace import _kernels
 from wiretrace._arrays import distinct
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, tokenize
@@ -78,50 +79,51 @@ BACKGROUND_COVERAGE = 0.9
 
 
 class _ZipfTable:
-    """Each word's Zipf frequency by word id (NaN for a word with no letter): sorted arrays
-    looked up for a whole text at once, made of the background's whole word list when first
-    used (`_background_table`), and the words met since that are not in it in a dict (merged
-    into the arrays once it holds MERGE_AT; those dropped again past LIMIT words)."""
+    """Each word's Zipf frequency by word id (NaN for a word with no letter), in a hash table in
+    arrays (open addressing, at most half full) that a compiled loop looks up: the background's
+    whole word list (`_background_table`), made when first used, and the words met since that
+    it does not list (dropped again once there are LIMIT of them)."""
 
-    MERGE_AT = 4096
-    LIMIT = 1_000_000
+    LIMIT = 250_000
 
     def __init__(self) -> None:
-        self.ids: np.ndarray | None = None
-        self.values = np.zeros(0, dtype=np.float64)
-        self.recent: dict[int, float] = {}
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.values = np.zeros(0, dtype=np.int64)  # float64 bits
+        self.filled = np.zeros(0, dtype=bool)
+        self.added = -1  # words added since the background; -1: not made yet
+
+    def _start(self) -> None:
+        ids, values = _background_table()
+        capacity = 1
+        while capacity < 2 * (len(ids) + self.LIMIT):
+            capacity *= 2
+        self.keys = np.zeros(capacity, dtype=np.uint64)
+        self.values = np.zeros(capacity, dtype=np.int64)
+        self.filled = np.zeros(capacity, dtype=bool)
+        _kernels.stem_insert(self.keys, self.values, self.filled, ids, values.view(np.int64))
+        self.added = 0
 
     def lookup(self, ids: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
-        """The Zipf frequencies of the distinct, sorted word `ids`; `word(k)` is the text of
-        `ids[k]`, asked for only when the word is not in the background's list nor met yet."""
-        if self.ids is None:
-            self.ids, self.values = _background_table()
-        out = np.empty(len(ids), dtype=np.float64)
-        found = np.zeros(len(ids), dtype=bool)
-        if len(self.ids):
-            at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-            found = self.ids[at] == ids
-            out[found] = self.values[at[found]]
-        missing = np.flatnonzero(~found).tolist()
-        if missing:
-            for k, word_id in zip(missing, ids[missing].tolist(), strict=True):
-                value = self.recent.get(word_id)
-                if value is None:
-                    value = self.recent[word_id] = _zipf(normalize_word(word(k)))
-                out[k] = value
-            if len(self.recent) >= self.MERGE_AT:
-                self._merge()
+        """The Zipf frequency of each word id in `ids` (in any order, repeats allowed);
+        `word(k)` is the text of `ids[k]`, asked for (at a word's first place) only when the
+        word is not in the background's list nor met yet."""
+        if self.added < 0:
+            self._start()
+        bits, found = _kernels.table_lookup(self.keys, self.values, self.filled, ids)
+        out = bits.view(np.float64)
+        missing = np.flatnonzero(~found)
+        if len(missing):
+            new, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
+            values = np.array(
+                [_zipf(normalize_word(word(k))) for k in missing[first].tolist()],
+                dtype=np.float64,
+            )
+            out[missing] = values[inverse]
+            if self.added + len(new) > self.LIMIT:
+                self._start()
+            _kernels.stem_insert(self.keys, self.values, self.filled, new, values.view(np.int64))
+            self.added += len(new)
         return out
-
-    def _merge(self) -> None:
-        assert self.ids is not None
-        if len(self.ids) + len(self.recent) > self.LIMIT:
-            self.ids, self.values = _background_table()
-        ids = np.concatenate([self.ids, np.fromiter(self.recent, dtype=np.uint64)])
-        values = np.concatenate([self.values, np.fromiter(self.recent.values(), dtype=np.float64)])
-        order = np.argsort(ids, kind="stable")
-        self.ids, self.values = ids[order], values[order]
-        self.recent = {}
 
 
 @cache
@@ -289,13 +291,11 @@ def _rarities(text: str, tokens: Tokens) -> tuple[np.ndarray, float]:
     cached = _RARITIES.get(tokens)
     if cached is not None:
         return cached
-    ids, first, inverse = np.unique(tokens.ids, return_index=True, return_inverse=True)
     starts, ends = tokens.starts, tokens.ends
-    zipfs = _ZIPF.lookup(ids, lambda k: text[starts[first[k]] : ends[first[k]]])
-    per_word = zipfs[inverse]
-    lettered = ~np.isnan(per_word)
-    coverage = float(np.mean(per_word[lettered] > 0)) if lettered.any() else 0.0
-    rarity = np.where(lettered, np.maximum(0.0, RARITY_CAP - np.nan_to_num(per_word)), 0.0)
+    per_word = _ZIPF.lookup(tokens.ids, lambda k: text[starts[k] : ends[k]])
+    lettered = int(np.count_nonzero(~np.isnan(per_word)))
+    coverage = int(np.count_nonzero(per_word > 0)) / lettered if lettered else 0.0
+    rarity = np.fmax(RARITY_CAP - per_word, 0.0)  # 0 for NaN (no letter): fmax drops NaN
     cached = _RARITIES[tokens] = (rarity, coverage)
     return cached
 

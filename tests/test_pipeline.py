@@ -27,6 +27,7 @@ from wiretrace import (
     render_json,
     replay_edits,
 )
+from wiretrace.shingle import tokenize
 
 RNG_WORDS = random.Random(11)
 WORDS = tuple(
@@ -472,3 +473,22 @@ def test_a_boilerplate_mask_comes_back_from_its_runs(mask: list[bool]) -> None:
     runs = boilerplate.mask_runs(words)
     assert runs.dtype == np.int32 and runs.shape[1] == 2
     assert np.array_equal(boilerplate.mask_from_runs(runs, len(words)), words)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab .,'-\u00e9", max_size=80),
+    st.lists(st.tuples(st.integers(-2, 85), st.integers(-2, 85)), max_size=4),
+)
+def test_coverage_counts_the_words_inside_the_spans(
+    text: str, spans: list[tuple[int, int]]
+) -> None:
+    """A text's coverage is the share of its words lying wholly inside one of the spans (the
+    plain way: every word checked against every span)."""
+    tokens = tokenize(text)
+    inside = [
+        any(start <= word_start and word_end <= end for start, end in spans)
+        for word_start, word_end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
+    ]
+    expected = sum(inside) / len(inside) if inside else 0.0
+    assert pipeline._coverage(tokens, spans) == expected

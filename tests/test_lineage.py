@@ -438,6 +438,47 @@ def test_word_runs_are_the_word_pattern(text: str) -> None:
     assert lineage._count_regex_words(text) == len(re.findall(r"\w+", text))
 
 
+def test_taken_versions_are_taken_version(demo_report: wiretrace.Report) -> None:
+    """taken_versions gives the child of every edge the version taken_version gives it."""
+    from wiretrace.lineage import taken_version, taken_versions
+
+    found = []
+    for cluster in demo_report.clusters:
+        expected = {edge.child: taken_version(cluster, edge.child) for edge in cluster.edges}
+        assert taken_versions(cluster) == expected
+        found += [version for version in expected.values() if version is not None]
+    assert found
+
+
+QUOTE_MARKS = "\"“”„«»‘’'"
+# Quotations with a word character or a space or nothing on either side, and runs of a letter
+# around the pattern's limit of 1500 characters between two marks.
+_QUOTED_TEXTS = st.lists(
+    st.text(alphabet=QUOTE_MARKS + "ab_1 \n\u00e9", max_size=12)
+    | st.builds(
+        "{0}{1[0]}{2}{1[1]}{3}".format,
+        st.sampled_from(["", "a", " "]),
+        st.sampled_from(['""', "“”", "„“", "„”", "«»", "‘’", "''", "“\n"]),
+        st.text(alphabet="ab_1 \u00e9", max_size=10)
+        | st.integers(1498, 1502).map(lambda size: "x" * size),
+        st.sampled_from(["", "a", " "]),
+    )
+    | st.integers(1497, 1502).map(lambda size: "x" * size),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_QUOTED_TEXTS, st.integers(0, 3100), st.integers(0, 12))
+def test_inside_quote_is_the_quote_pattern(text: str, start: int, length: int) -> None:
+    """The compiled quotation test agrees with the regex's matches, limits and lookarounds."""
+    from wiretrace import lineage
+
+    start %= len(text) + 1
+    end = min(start + length, len(text))
+    assert lineage._inside_quote(text, start, end) == lineage._inside_quote_plain(text, start, end)
+
+
 def _find_credit_plain(text: str, names: list[str]) -> str | None:
     """find_credit searching each mention's window on its own, the way it was first written."""
     from wiretrace.lineage import _CREDIT_REACH, _credit_pattern

@@ -270,6 +270,24 @@ def test_json_written_in_pieces_is_the_rendered_json(demo_report: Report) -> Non
             assert json.loads(lines[opening + offset].strip().rstrip(",")) == item
 
 
+def test_json_read_and_written_in_batches_is_item_by_item(
+    demo_report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the passage texts of a few pairs at a time and writing a few items a piece change
+    nothing: the pairs are `pair_to_dict`'s, one by one."""
+    from wiretrace.corpus import documents_by_id
+    from wiretrace.report import json as report_json
+
+    rendered = render_json(demo_report)
+    monkeypatch.setattr(report_json, "PAIRS_PER_READ", 2)
+    monkeypatch.setattr(report_json, "ITEMS_PER_PIECE", 3)
+    assert render_json(demo_report) == rendered
+    documents = documents_by_id(demo_report.documents)
+    pairs = [report_json.pair_to_dict(pair, documents) for pair in demo_report.pairs]
+    assert len(pairs) > 3
+    assert json.loads(rendered)["pairs"] == pairs
+
+
 def test_json_without_indent_is_one_line(pair_report: Report) -> None:
     """indent=None gives compact single-line JSON."""
     rendered = render_json(pair_report, indent=None)

@@ -373,6 +373,23 @@ def _looks_like_name(text: str, full_text: str, start: int) -> bool:
 
 def _inside_quote(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is inside one of the `quote_spans` of the text around it."""
+    points = _text_points(text)
+    if points is None:
+        return _inside_quote_plain(text, start, end)
+    lookback = max(0, start - 1500)
+    window = points[lookback : min(len(text), end + 1500)]
+    return bool(_kernels.quote_holds(window, _word_characters(), start - lookback, end - lookback))
+
+
+@lru_cache(maxsize=8)
+def _text_points(text: str) -> np.ndarray | None:
+    """`_code_points` of a text whose changes are being classified (a hop's two texts: each
+    is looked at once for every change between them)."""
+    return _code_points(text)
+
+
+def _inside_quote_plain(text: str, start: int, end: int) -> bool:
+    """`_inside_quote` by the regex: the reference the compiled loop is tested against."""
     lookback = max(0, start - 1500)
     window = text[lookback : min(len(text), end + 1500)]
     # The spans come in order: none after the first that starts past `start` can hold it.
@@ -867,11 +884,31 @@ class _Members:
         credits = _STATE[4]
         key = (doc, tuple(names))
         if key not in credits:
+            credits[key] = next((name for name in names if self._credits(doc, name)), None)
+        return credits[key]
+
+    def _credits(self, doc: str, name: str) -> bool:
+        """Whether the document credits `name` (see `find_credit`), remembered for the run: the
+        lists of names a document is searched for share most of their names."""
+        assert _STATE is not None
+        found = _STATE[6].get((doc, name))
+        if found is None:
             folded = self._folded.get(doc)
             if folded is None:
                 folded = self._folded[doc] = self.by_id[doc].text.casefold()
-            credits[key] = _find_credit(self.by_id[doc].text, folded, names)
-        return credits[key]
+            text = self.by_id[doc].text
+            found = _STATE[6][doc, name] = _find_credit(text, folded, (name,)) is not None
+        return found
+
+    def text_words(self, doc: str) -> int:
+        """The document's `_count_regex_words`, remembered for the run (a document is in
+        several clusters)."""
+        assert _STATE is not None
+        counts = _STATE[5]
+        count = counts.get(doc)
+        if count is None:
+            count = counts[doc] = _count_regex_words(self.by_id[doc].text)
+        return count
 
     def published_at(self, doc: str) -> datetime | None:
         """The document's `published_at`."""
@@ -893,7 +930,8 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, and caches each process fills for itself: each outlet's
-# names, the credits found in a document).
+# names, the credits found in a document (for a list of names, and for one name), a document's
+# `_count_regex_words`).
 _STATE: (
     tuple[
         Mapping[str, Document],
@@ -901,6 +939,8 @@ _STATE: (
         dict[str, str],
         dict[str | None, list[str]],
         dict[tuple[str, tuple[str, ...]], str | None],
+        dict[str, int],
+        dict[tuple[str, str], bool],
     ]
     | None
 ) = None
@@ -935,7 +975,7 @@ def infer_lineage_and_directions(
         (number, spans, passage_refs)
         for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
     ]
-    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {})
+    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {}, {}, {})
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             # The tables of the compiled loops, built once for every worker.
@@ -983,7 +1023,7 @@ def _turned(pair: Pair, source: str) -> Pair:
 def _names_of(document: Document) -> list[str]:
     """The names a text may credit `document`'s outlet by, its agency acronyms included."""
     assert _STATE is not None
-    _, _, acronyms, cache, _ = _STATE
+    _, _, acronyms, cache, *_ = _STATE
     if document.outlet not in cache:
         cache[document.outlet] = outlet_names(document.outlet) + [
             acronym for acronym, owner in acronyms.items() if owner == document.outlet
@@ -1105,7 +1145,7 @@ def _cluster_lineage(
         # Credit to the direct source, or to the agency at the root of the tree.
         origin = _origin(tree, child, root_node)
         credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
-        whole = counts[child] >= 0.5 * max(1, _count_regex_words(child_doc.text))
+        whole = counts[child] >= 0.5 * max(1, texts.text_words(child))
         mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
         credit = texts.credit_in(child, credit_names)
         edges.append(
@@ -1615,10 +1655,25 @@ def taken_version(cluster: ReuseCluster, document: str) -> str | None:
     """The version of an updated story (one of `cluster.versions`) that a derived document took:
     its nearest ancestor in the lineage tree that is a version. None for the versions themselves
     and for documents that descend from none."""
-    if document in cluster.versions:
+    return _nearest_version(document, set(cluster.versions), _parents(cluster))
+
+
+def taken_versions(cluster: ReuseCluster) -> dict[str, str | None]:
+    """`taken_version` of the child of every edge of the cluster, at once."""
+    if not cluster.versions:  # most clusters: no updated story
+        return {edge.child: None for edge in cluster.edges}
+    versions, parents = set(cluster.versions), _parents(cluster)
+    return {edge.child: _nearest_version(edge.child, versions, parents) for edge in cluster.edges}
+
+
+def _parents(cluster: ReuseCluster) -> dict[str, str]:
+    return {edge.child: edge.parent for edge in cluster.edges}
+
+
+def _nearest_version(document: str, versions: set[str], parents: Mapping[str, str]) -> str | None:
+    """`taken_version` given the cluster's versions and its tree (child -> parent)."""
+    if document in versions:
         return None
-    versions = set(cluster.versions)
-    parents = {edge.child: edge.parent for edge in cluster.edges}
     node, seen = document, {document}
     while node in parents:
         node = parents[node]
@@ -1662,5 +1717,6 @@ __all__ = [
     "passage_kind",
     "quote_spans",
     "taken_version",
+    "taken_versions",
     "version_label",
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from wiretrace.corpus import documents_by_id
-from wiretrace.lineage import taken_version, version_label
+from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
     BoilerplateSpan,
     Document,
@@ -23,6 +25,12 @@ from wiretrace.models import (
 )
 
 SCHEMA = "wiretrace.report/1"
+# Pairs whose passage texts are read together: each of their documents is read once, not once
+# for every pair it is in (a corpus keeps only its latest few texts), and no more than these
+# pairs' passage texts are held at once.
+PAIRS_PER_READ = 4096
+# Items of a top-level list written as one piece.
+ITEMS_PER_PIECE = 256
 
 
 def document_to_dict(document: Document) -> dict[str, Any]:
@@ -52,6 +60,15 @@ def edit_to_dict(edit: Edit) -> dict[str, Any]:
 
 def passage_to_dict(passage: Passage, source: Document, target: Document) -> dict[str, Any]:
     """One passage, with its text on both sides and its edits."""
+    return _passage_dict(
+        passage,
+        source.text[passage.source_start : passage.source_end],
+        target.text[passage.target_start : passage.target_end],
+    )
+
+
+def _passage_dict(passage: Passage, source_text: str, target_text: str) -> dict[str, Any]:
+    """`passage_to_dict`, given the passage's text on both sides."""
     return {
         "source_start": passage.source_start,
         "source_end": passage.source_end,
@@ -62,15 +79,20 @@ def passage_to_dict(passage: Passage, source: Document, target: Document) -> dic
         "matched_words": passage.matched_words,
         "source_words": passage.source_words,
         "target_words": passage.target_words,
-        "source_text": source.text[passage.source_start : passage.source_end],
-        "target_text": target.text[passage.target_start : passage.target_end],
+        "source_text": source_text,
+        "target_text": target_text,
         "edits": [edit_to_dict(edit) for edit in passage.edits],
     }
 
 
 def pair_to_dict(pair: Pair, documents: Mapping[str, Document]) -> dict[str, Any]:
     """One pair of documents and all its passages."""
-    source, target = documents[pair.source], documents[pair.target]
+    return _pair_dict(pair, _passage_texts((pair,), documents))
+
+
+def _pair_dict(pair: Pair, texts: Mapping[tuple[str, int, int], str]) -> dict[str, Any]:
+    """`pair_to_dict`, given the texts of its passages (see `_passage_texts`)."""
+    source, target = pair.source, pair.target
     return {
         "source": pair.source,
         "target": pair.target,
@@ -78,8 +100,46 @@ def pair_to_dict(pair: Pair, documents: Mapping[str, Document]) -> dict[str, Any
         "similarity": round(pair.similarity, 4),
         "source_coverage": round(pair.source_coverage, 4),
         "target_coverage": round(pair.target_coverage, 4),
-        "passages": [passage_to_dict(p, source, target) for p in pair.passages],
+        "passages": [
+            _passage_dict(
+                p,
+                texts[source, p.source_start, p.source_end],
+                texts[target, p.target_start, p.target_end],
+            )
+            for p in pair.passages
+        ],
     }
+
+
+def _passage_texts(
+    pairs: Iterable[Pair], documents: Mapping[str, Document]
+) -> dict[tuple[str, int, int], str]:
+    """The text of every passage of the pairs on both sides, by (document, start, end): each
+    document is read once."""
+    spans: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for pair in pairs:
+        source, target = spans[pair.source], spans[pair.target]
+        for passage in pair.passages:
+            source.add((passage.source_start, passage.source_end))
+            target.add((passage.target_start, passage.target_end))
+    texts = {}
+    for document, wanted in spans.items():
+        text = documents[document].text
+        for start, end in wanted:
+            texts[document, start, end] = text[start:end]
+    return texts
+
+
+def _pairs_to_dicts(
+    pairs: Sequence[Pair], documents: Mapping[str, Document]
+) -> Iterator[dict[str, Any]]:
+    """`pair_to_dict` of each pair, in order, with the passage texts of PAIRS_PER_READ pairs
+    read at a time."""
+    for first in range(0, len(pairs), PAIRS_PER_READ):
+        some = pairs[first : first + PAIRS_PER_READ]
+        texts = _passage_texts(some, documents)
+        for pair in some:
+            yield _pair_dict(pair, texts)
 
 
 def mutation_to_dict(mutation: Mutation) -> dict[str, Any]:
@@ -97,6 +157,7 @@ def mutation_to_dict(mutation: Mutation) -> dict[str, Any]:
 
 def cluster_to_dict(cluster: ReuseCluster, documents: Mapping[str, Document]) -> dict[str, Any]:
     """One reuse cluster: its members, its lineage tree and the mutations on every edge."""
+    taken = taken_versions(cluster)
     return {
         "id": cluster.id,
         "kind": cluster.kind,
@@ -115,7 +176,7 @@ def cluster_to_dict(cluster: ReuseCluster, documents: Mapping[str, Document]) ->
                 "confidence": round(edge.confidence, 4),
                 "credited": edge.credited,
                 "credit": edge.credit,
-                "version": taken_version(cluster, edge.child),
+                "version": taken[edge.child],
                 "mutations": [mutation_to_dict(m) for m in edge.mutations],
             }
             for edge in cluster.edges
@@ -174,7 +235,7 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
     )
     yield "settings", report.settings.to_dict() if report.settings is not None else None
     yield "documents", (document_to_dict(doc) for doc in report.documents)
-    yield "pairs", (pair_to_dict(pair, documents) for pair in report.pairs)
+    yield "pairs", _pairs_to_dicts(report.pairs, documents)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
     yield "credits", credits_to_list(report)
     yield "boilerplate", (boilerplate_to_dict(span) for span in report.boilerplate)
@@ -205,8 +266,9 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
 
 
 def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
-    """The pieces of `render_json(report, indent=indent)`, made one list item at a time: write
-    them to a file as they come and a large report is never held whole as JSON text or data."""
+    """The pieces of `render_json(report, indent=indent)`, made a few hundred list items at a
+    time: write them to a file as they come and a large report is never held whole as JSON text
+    or data."""
     pad = " " * indent
     yield "{\n"
     for number, (key, value) in enumerate(_top_level(report)):
@@ -218,8 +280,9 @@ def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
                 yield head + "[]"
                 continue
             yield f"{head}[\n{pad}{pad}{_encode(first)}"
-            for item in items:
-                yield f",\n{pad}{pad}{_encode(item)}"
+            separator = f",\n{pad}{pad}"
+            while piece := list(islice(items, ITEMS_PER_PIECE)):
+                yield separator + separator.join(map(_encode, piece))
             yield f"\n{pad}]"
         else:
             yield head + _encode(value)
@@ -227,10 +290,9 @@ def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
 
 
 _END = object()
-
-
-def _encode(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+# `json.dumps(value, ensure_ascii=False)`, with one encoder for every value (the report's data
+# is made afresh for each item, so it holds no cycles to check for).
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def render_json(report: Report, *, indent: int | None = 2) -> str:

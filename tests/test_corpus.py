@@ -43,6 +43,25 @@ def test_texts_come_back_exactly(texts: list[str]) -> None:
         assert corpus == tuple(documents)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=6), st.integers(0, 70))
+def test_lengths_headers_and_openings_are_those_of_the_documents(
+    texts: list[str], chars: int
+) -> None:
+    """What a corpus tells without reading a whole text (its length, its metadata, its first
+    characters) is what the document read back has, for any text."""
+    documents = [
+        Document(id=f"d{k}", text=text, outlet="o", title=f"t{k}") for k, text in enumerate(texts)
+    ]
+    with Corpus.collect(documents) as corpus:
+        for position, document in enumerate(documents):
+            assert corpus.length(position) == len(document.text)
+            assert corpus.header(position) == Document(
+                id=f"d{position}", text="", outlet="o", title=f"t{position}"
+            )
+            assert corpus.prefix(position, chars) == document.text[:chars]
+
+
 def test_a_repeated_id_names_both_positions() -> None:
     documents = [Document(id="a", text="x"), Document(id="b", text="y"), Document(id="a", text="z")]
     with pytest.raises(InputError) as caught:

@@ -9,6 +9,7 @@ files go (``TMPDIR``), which therefore needs room for the texts (their UTF-8 siz
 
 from __future__ import annotations
 
+import codecs
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,6 +38,7 @@ class Corpus(Sequence[Document]):
         except OSError as error:
             raise workspace_error(error, self._directory) from None
         self._ends: list[int] = []
+        self._lengths: list[int] = []
         self._meta: list[tuple[str, str | None, str | None, str | None, str | None]] = []
         self._positions: dict[str, int] = {}
         self._offsets: np.ndarray | None = None
@@ -76,6 +78,7 @@ class Corpus(Sequence[Document]):
         self._size += len(data)
         self.chars += len(document.text)
         self._ends.append(self._size)
+        self._lengths.append(len(document.text))
         self._positions[document.id] = position
         self._meta.append(
             (document.id, document.outlet, document.published, document.title, document.url)
@@ -122,6 +125,27 @@ class Corpus(Sequence[Document]):
     def text(self, position: int) -> str:
         """The text of the document at `position`."""
         return self[position].text
+
+    def length(self, position: int) -> int:
+        """The length in characters of the text at `position` (known without reading it)."""
+        return self._lengths[position]
+
+    def header(self, position: int) -> Document:
+        """The document at `position` without its text (text ""): what memory holds of it."""
+        document_id, outlet, published, title, url = self._meta[position]
+        return Document(
+            id=document_id, text="", outlet=outlet, published=published, title=title, url=url
+        )
+
+    def prefix(self, position: int, chars: int) -> str:
+        """The first `chars` characters of the text at `position`, reading only those."""
+        assert self._offsets is not None, "the corpus is still being collected"
+        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        data = os.pread(self._file.fileno(), min(end - start, 4 * chars), start)
+        # A UTF-8 character is at most 4 bytes: the bytes read hold the characters wanted; a
+        # character cut at the end of them is left out.
+        decoder = codecs.getincrementaldecoder(_ENCODING[0])(_ENCODING[1])
+        return decoder.decode(data, final=end - start <= 4 * chars)[:chars]
 
     @overload
     def __getitem__(self, position: int) -> Document: ...

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from wiretrace.corpus import documents_by_id
+from wiretrace.corpus import Corpus, documents_by_id
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
     BoilerplateSpan,
@@ -33,16 +33,27 @@ PAIRS_PER_READ = 4096
 ITEMS_PER_PIECE = 256
 
 
-def document_to_dict(document: Document) -> dict[str, Any]:
-    """A document's metadata (not its text) as the report lists it."""
+def document_to_dict(document: Document, length: int | None = None) -> dict[str, Any]:
+    """A document's metadata (not its text) as the report lists it; `length` is its text's
+    length, when known without the text."""
     return {
         "id": document.id,
         "outlet": document.outlet,
         "published": document.published,
         "title": document.title,
         "url": document.url,
-        "length": len(document.text),
+        "length": len(document.text) if length is None else length,
     }
+
+
+def _documents_to_dicts(documents: Sequence[Document]) -> Iterator[dict[str, Any]]:
+    """`document_to_dict` of each document; a corpus's texts are not read (its memory holds
+    their metadata and lengths)."""
+    if isinstance(documents, Corpus):
+        for position in range(len(documents)):
+            yield document_to_dict(documents.header(position), documents.length(position))
+    else:
+        yield from map(document_to_dict, documents)
 
 
 def edit_to_dict(edit: Edit) -> dict[str, Any]:
@@ -234,7 +245,7 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
         },
     )
     yield "settings", report.settings.to_dict() if report.settings is not None else None
-    yield "documents", (document_to_dict(doc) for doc in report.documents)
+    yield "documents", _documents_to_dicts(report.documents)
     yield "pairs", _pairs_to_dicts(report.pairs, documents)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
     yield "credits", credits_to_list(report)

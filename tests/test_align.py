@@ -15,7 +15,17 @@ from hypothesis import strategies as st
 
 import wiretrace
 from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count, words
-from wiretrace import Pair, Passage, Report, align, compare, find_reuse, replay_edits, summary
+from wiretrace import (
+    Pair,
+    Passage,
+    Report,
+    _kernels,
+    align,
+    compare,
+    find_reuse,
+    replay_edits,
+    summary,
+)
 from wiretrace.align import SHORT_TEXT_WORDS, split_sentences, text_similarity
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import token_id, tokenize
@@ -783,3 +793,123 @@ def test_stems_hashed_together_equal_stems_hashed_one_by_one(words_given: list[s
     stems = [normalize_word(word)[: align.STEM_LETTERS] for word in words_given]
     stems = [stem for stem in stems if stem]
     assert align._hash_new_stems(stems) == [token_id(stem) >> 1 for stem in stems]
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=200),
+    st.integers(0, 20),
+    st.integers(1, 4),
+    st.integers(1, 5),
+)
+def test_compiled_clustering_gives_each_groups_ranges_and_covered_words(
+    points: list[tuple[int, int]], max_gap: int, min_seeds: int, size: int
+) -> None:
+    """Each group of the compiled clustering comes with its lowest and highest seed on each side
+    and the words its seeds cover, as numpy finds them from its members."""
+    seeds = np.array(points, dtype=np.int64)
+    limit = max_gap + size
+    members, starts, ends, ranges, covered, used = _kernels.cluster_seeds(
+        seeds, np.arange(len(seeds)), limit, limit, min_seeds, size
+    )
+    assert used == limit
+    groups = [seeds[members[start:end]] for start, end in zip(starts, ends, strict=True)]
+    assert ranges.tolist() == [
+        [g[:, 0].min(), g[:, 0].max(), g[:, 1].min(), g[:, 1].max()] for g in groups
+    ]
+    assert covered.tolist() == [align._covered(g[:, 0], size) for g in groups]
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), min_size=2, max_size=80),
+    st.integers(1, 8),
+    st.randoms(use_true_random=False),
+)
+def test_compiled_clustering_tries_smaller_gaps_until_the_seeds_split(
+    points: list[tuple[int, int]], gap: int, rng: random.Random
+) -> None:
+    """Seeds (a subset of all, in any order) that stay one group are clustered again with the
+    next smaller gap, down to gap 0: the groups are numpy's at the first gap that splits them."""
+    seeds = np.array(points, dtype=np.int64)
+    subset = np.array(rng.sample(range(len(seeds)), rng.randint(1, len(seeds))), dtype=np.int64)
+    members, starts, ends, _, _, limit = _kernels.cluster_seeds(seeds, subset, gap + 1, 1, 1, 1)
+    for smaller in range(gap, -1, -1):
+        expected = align.cluster_seeds_plain(seeds[subset], smaller, 1)
+        if len(expected) > 1 or smaller == 0:
+            break
+    assert limit == smaller + 1
+    groups = [members[start:end].tolist() for start, end in zip(starts, ends, strict=True)]
+    assert groups == [subset[group].tolist() for group in expected]
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6))
+def test_compiled_sentence_sides_equal_the_numpy_ones(pair: tuple[str, str]) -> None:
+    """The shared stems and both texts' idf, found in one compiled pass and one log, are numpy's
+    bit for bit."""
+    source, target = (align._sentences(text, tokenize(text)) for text in pair)
+    if len(source.stems) == 0 or len(target.stems) == 0:
+        return
+    sides = align._sentence_sides(source, target)
+    source_at, target_at, source_idf, target_idf = align.sentence_sides_plain(source, target)
+    assert sides[0].at.tolist() == source_at.tolist()
+    assert sides[1].at.tolist() == target_at.tolist()
+    assert sides[0].idf.tolist() == source_idf.tolist()
+    assert sides[1].idf.tolist() == target_idf.tolist()
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.floats(0.05, 0.6), st.floats(0.05, 0.9))
+def test_compiled_validated_clusters_equal_the_numpy_ones(
+    pair: tuple[str, str], threshold: float, passage_similarity: float
+) -> None:
+    """The compiled validation of sentence clusters finds numpy's ranges in numpy's order, at
+    every gap; where it cannot tell a cosine from the threshold it leaves the answer to numpy."""
+    source, target = (align._sentences(text, tokenize(text)) for text in pair)
+    if len(source.stems) == 0 or len(target.stems) == 0:
+        return
+    sides = align._sentence_sides(source, target)
+    flags = [np.zeros(len(side.starts), dtype=bool) for side in sides]
+    seeds = align.similar_sentences(*sides, threshold, *flags)
+    for gap in (0, 1, 4, 24):
+        plain = align._validated_clusters_plain(seeds, gap, *sides, passage_similarity)
+        assert align._validated_clusters(seeds, gap, *sides, passage_similarity) == plain
+        own, other = sides[0].own, sides[1].own
+        arrays = (
+            own.sentence_local,
+            own.sentence_count,
+            own.offsets,
+            sides[0].idf,
+            sides[0].at,
+            other.sentence_local,
+            other.sentence_count,
+            other.offsets,
+            sides[1].idf,
+        )
+        found, decided = _kernels.validated_clusters(seeds, gap, *arrays, passage_similarity, 0.0)
+        assert decided
+        assert [((a, b), (c, d)) for a, b, c, d in found.tolist()] == plain
+        # With every cosine "too close to call", numpy decides.
+        _, decided = _kernels.validated_clusters(seeds, gap, *arrays, passage_similarity, 2.0)
+        assert not decided or not plain
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.integers(1, 40))
+def test_alignment_with_too_few_common_words_is_left_untraced(
+    pair: tuple[str, str], least: int
+) -> None:
+    """Word ranges that would match fewer than `least` words (their longest common subsequence,
+    which the traced alignment matches) are not traced; others are traced as always."""
+    source, target = (tokenize(text) for text in pair)
+    ranges = ((0, len(source)), (0, len(target)))
+    traced = align._align_words(source, target, *ranges)
+    alignment = align._align_words(source, target, *ranges, least)
+    if traced is None:
+        assert alignment is None
+    elif traced.matched < least:
+        assert alignment is not None and alignment.opcodes == []
+        assert alignment.matched == traced.matched
+    else:
+        assert alignment == traced

@@ -263,26 +263,135 @@ def window_signatures(values, offsets, window, stride, a, b):
     return out[:row], owners[:row], starts[:row]
 
 
-# The align stage's per-pair loops (align.py): seed matching, seed clustering, sentence pairs.
+# The align stage's loops (align.py): each text's n-gram table; per pair, seed matching, seed
+# clustering, shared stems, sentence pairs and the validation of sentence clusters.
 
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
-_MATCH_GRAMS = [(_I64, _U64, _U64, _I64, _I64, _I64, types.int64)]
-_CLUSTER = [(seeds, types.int64, types.int64) for seeds in _array(types.int64, 2)]
+_MATCH_GRAMS = [(_I64, _U64, _U64, _U64, _I64, _I64, _I64, _I64, types.int64)]
+_TEXT_GRAMS = [(_U64, types.int64, _BOOL, types.int64)]
+_CLUSTER = [
+    (seeds, _I64, types.int64, types.int64, types.int64, types.int64)
+    for seeds in _array(types.int64, 2)
+]
+_SHARED_STEMS = [(_I64, _I64, _I64, _I64)]
+_RANGES = (_I64, _I64, _I64, _F64)
+_VALIDATED = [
+    (types.int64[:, ::1], types.int64, *_RANGES, _I64, *_RANGES, types.float64, types.float64)
+]
 _SIDE = (_I64, _I64, _I64, _F64, _I64, _BOOL)
-_SIMILAR_SENTENCES = [(*_SIDE, _I64, _I64, _I64, *_SIDE, _I64, _I64, types.float64)]
+_SIMILAR_SENTENCES = [
+    (*_SIDE, _I64, _I64, _I64, *_SIDE, _I64, _I64, _I64, _I64, _I64, types.float64)
+]
+
+
+@_compiled()
+def _filter_bit(key, words):
+    """(word, bit) of a hash in a filter of `words` 64-bit words (a power of two): from the
+    hash's high bits, as its slot in a table is from its low bits."""
+    place = (key >> np.uint64(32)) & np.uint64(64 * words - 1)
+    return np.int64(place >> np.uint64(6)), np.uint64(1) << (place & np.uint64(63))
+
+
+@_compiled(_TEXT_GRAMS)
+def text_grams(ids, size, mask, most):
+    """align._grams' arrays of one text's `size`-word n-grams (at least one), in one pass and
+    without sorting: (anchors, hashes, bits, keys, slots, first, count, order).
+
+    An n-gram all of whose words are in `mask` (empty: no mask) is masked. On the target side a
+    masked n-gram's hash is 1: the distinct hashes, numbered in order of first use, are in an
+    open-addressing table (linear probing from a hash's low bits, at most half full) of `keys`
+    and their numbers (`slots`, -1: empty); `order` holds the n-gram starts grouped by hash,
+    hash m's `count[m]` starts (in text order) from `first[m]`; `bits`, a filter of 8 bits per
+    slot (small enough to stay in cache), has each hash's bit set (see `_filter_bit`). On the
+    source side a masked n-gram's hash is 0: `anchors` are the n-grams that are not masked and occur at most `most` times, with
+    their `hashes`."""
+    hashes = shingle_hashes(ids, size)
+    grams = len(hashes)
+    masked = np.zeros(grams, dtype=np.bool_)
+    masked_total = 0
+    run = 0
+    for k in range(len(mask)):
+        run = run + 1 if mask[k] else 0
+        if run >= size and k - size + 1 < grams:
+            masked[k - size + 1] = True
+            masked_total += 1
+    table = 2
+    while table < 2 * grams:
+        table *= 2
+    slots = np.full(table, -1, dtype=np.int64)
+    keys = np.zeros(table, dtype=np.uint64)
+    bits = np.zeros(max(table // 8, 1), dtype=np.uint64)
+    count = np.zeros(grams, dtype=np.int64)
+    which = np.empty(grams, dtype=np.int64)
+    found = 0
+    for k in range(grams):
+        key = np.uint64(1) if masked[k] else hashes[k]
+        slot = np.int64(key & np.uint64(table - 1))
+        while slots[slot] >= 0 and keys[slot] != key:
+            slot = (slot + 1) & (table - 1)
+        if slots[slot] < 0:
+            slots[slot] = found
+            keys[slot] = key
+            found += 1
+            word, bit = _filter_bit(key, len(bits))
+            bits[word] |= bit
+        which[k] = slots[slot]
+        count[which[k]] += 1
+    first = np.zeros(found, dtype=np.int64)
+    for m in range(1, found):
+        first[m] = first[m - 1] + count[m - 1]
+    filled = first.copy()
+    order = np.empty(grams, dtype=np.int64)
+    anchors = np.empty(grams, dtype=np.int64)
+    usable = 0
+    for k in range(grams):
+        order[filled[which[k]]] = k
+        filled[which[k]] += 1
+        if masked[k]:
+            continue
+        # Counted among the source hashes: masked n-grams are 0 there, not 1.
+        occurrences = count[which[k]]
+        if hashes[k] == np.uint64(1):
+            occurrences -= masked_total
+        elif hashes[k] == np.uint64(0):
+            occurrences += masked_total
+        if occurrences <= most:
+            anchors[usable] = k
+            usable += 1
+    anchors = anchors[:usable].copy()
+    return (
+        anchors,
+        hashes[anchors],
+        bits,
+        keys,
+        slots,
+        first,
+        count[:found].copy(),
+        order,
+    )
 
 
 @_compiled(_MATCH_GRAMS)
-def match_grams(anchors, hashes, distinct, first, count, order, most):
+def match_grams(anchors, hashes, bits, keys, slots, first, count, order, most):
     """(i, j) rows of every source n-gram `anchors[k]` (hash `hashes[k]`) with every target
     n-gram of the same hash, where the target has it at most `most` times. The target's n-grams
-    are `order` (n-gram starts by hash): `distinct` hashes (sorted), each a run of `count[m]`
-    starting at `first[m]`. Rows in source order, then in `order`."""
+    are `order` (n-gram starts by hash): distinct hashes (found through their filter `bits` and
+    table of `keys` and `slots`, see `text_grams`), hash m's a run of `count[m]` starting at
+    `first[m]`. Rows in source order, then in `order`."""
     at = np.empty(len(hashes), dtype=np.int64)
+    mask = np.uint64(len(slots) - 1)
     total = 0
     for k in range(len(hashes)):
-        found = np.searchsorted(distinct, hashes[k])
-        if found < len(distinct) and distinct[found] == hashes[k] and count[found] <= most:
+        word, bit = _filter_bit(hashes[k], len(bits))
+        if not bits[word] & bit:
+            at[k] = -1  # most hashes are not the target's: one bit tells
+            continue
+        slot = np.int64(hashes[k] & mask)
+        found = slots[slot]
+        while found >= 0 and keys[slot] != hashes[k]:
+            slot = (slot + 1) & (len(slots) - 1)
+            found = slots[slot]
+        if found >= 0 and count[found] <= most:
             at[k] = found
             total += count[found]
         else:
@@ -300,6 +409,41 @@ def match_grams(anchors, hashes, distinct, first, count, order, most):
     return out
 
 
+# Up to this many items, sorting by insertion is several times faster than numba's sorts (which
+# set up a stack or buffers on every call).
+_FEW = 24
+
+
+@_compiled()
+def _sort_few(values, count):
+    """Sort values[:count] in place."""
+    if count > _FEW:
+        values[:count] = values[:count][_stable_order(values[:count])]
+        return
+    for k in range(1, count):
+        value = values[k]
+        m = k
+        while m > 0 and values[m - 1] > value:
+            values[m] = values[m - 1]
+            m -= 1
+        values[m] = value
+
+
+@_compiled()
+def _stable_order(values):
+    """np.argsort(values, kind="mergesort"): the order that sorts the values, ties in place."""
+    if len(values) > _FEW:
+        return np.argsort(values, kind="mergesort")
+    order = np.empty(len(values), dtype=np.int64)
+    for k in range(len(values)):
+        m = k
+        while m > 0 and values[order[m - 1]] > values[k]:
+            order[m] = order[m - 1]
+            m -= 1
+        order[m] = k
+    return order
+
+
 @_compiled()
 def _split_segment(seeds, members, start, end, axis, limit, parts):
     """Order members[start:end] by seeds[., axis] (stably) and cut it wherever consecutive
@@ -309,7 +453,7 @@ def _split_segment(seeds, members, start, end, axis, limit, parts):
     values = np.empty(end - start, dtype=np.int64)
     for k in range(end - start):
         values[k] = seeds[segment[k], axis]
-    order = np.argsort(values, kind="mergesort")
+    order = _stable_order(values)
     cuts = 0
     for k in range(1, len(order)):
         if values[order[k]] - values[order[k - 1]] > limit:
@@ -322,37 +466,221 @@ def _split_segment(seeds, members, start, end, axis, limit, parts):
 
 
 @_compiled(_CLUSTER)
-def cluster_seeds(seeds, limit, min_seeds):
-    """align.cluster_seeds_plain's groups in its order, each a slice of the returned members:
-    (members, starts, ends). Pending groups are disjoint slices of one array, each split in
-    place and its parts pushed on a stack in order (the last popped first)."""
-    count = len(seeds)
-    members = np.arange(count)
+def cluster_seeds(seeds, subset, limit, lowest, min_seeds, size):
+    """align.cluster_seeds_plain's groups of the seeds `subset` (row numbers) in its order, each
+    a slice of the returned members (row numbers): (members, starts, ends, ranges, covered,
+    limit). Pending groups are disjoint slices of one array, each split in place and its parts
+    pushed on a stack in order (the last popped first).
+
+    While the seeds stay one whole group and `limit` is above `lowest`, they are clustered again
+    with `limit` one less; the limit of the groups is returned. `ranges[k]` holds group k's
+    lowest and highest seed in the source, then in the target; `covered[k]` how many source
+    words its seeds cover, `size` words each."""
+    count = len(subset)
     pending_start = np.empty(count + 1, dtype=np.int64)
     pending_end = np.empty(count + 1, dtype=np.int64)
-    pending_start[0], pending_end[0] = 0, count
-    pending = 1
     done_start = np.empty(count, dtype=np.int64)
     done_end = np.empty(count, dtype=np.int64)
-    done = 0
     parts = np.empty(count + 1, dtype=np.int64)
-    while pending:
-        pending -= 1
-        start, end = pending_start[pending], pending_end[pending]
-        if end - start < min_seeds:
+    while True:
+        members = subset.copy()
+        pending_start[0], pending_end[0] = 0, count
+        pending = 1
+        done = 0
+        while pending:
+            pending -= 1
+            start, end = pending_start[pending], pending_end[pending]
+            if end - start < min_seeds:
+                continue
+            cuts = _split_segment(seeds, members, start, end, 0, limit, parts)
+            if cuts == 0:
+                cuts = _split_segment(seeds, members, start, end, 1, limit, parts)
+            if cuts == 0:
+                done_start[done], done_end[done] = start, end
+                done += 1
+                continue
+            for k in range(cuts + 1):
+                pending_start[pending] = start if k == 0 else parts[k - 1]
+                pending_end[pending] = parts[k]
+                pending += 1
+        if done == 1 and done_end[0] - done_start[0] == count and limit > lowest:
+            limit -= 1
             continue
-        cuts = _split_segment(seeds, members, start, end, 0, limit, parts)
-        if cuts == 0:
-            cuts = _split_segment(seeds, members, start, end, 1, limit, parts)
-        if cuts == 0:
-            done_start[done], done_end[done] = start, end
-            done += 1
+        break
+    ranges = np.empty((done, 4), dtype=np.int64)
+    covered = np.zeros(done, dtype=np.int64)
+    for group in range(done):
+        positions = np.empty(done_end[group] - done_start[group], dtype=np.int64)
+        for k in range(len(positions)):
+            positions[k] = seeds[members[done_start[group] + k], 0]
+        _sort_few(positions, len(positions))
+        for axis in range(2):
+            low = high = seeds[members[done_start[group]], axis]
+            for k in range(done_start[group] + 1, done_end[group]):
+                value = seeds[members[k], axis]
+                low, high = min(low, value), max(high, value)
+            ranges[group, 2 * axis], ranges[group, 2 * axis + 1] = low, high
+        for k in range(1, len(positions)):
+            covered[group] += min(positions[k] - positions[k - 1], size)
+        covered[group] += size
+    return members, done_start[:done].copy(), done_end[:done].copy(), ranges, covered, limit
+
+
+@_compiled(_SHARED_STEMS)
+def shared_stems(source_stems, source_frequency, target_stems, target_frequency):
+    """(source_at, target_at, frequency) of two texts' sorted distinct stems: `source_at[k]` is
+    the target's index of source stem k (-1: the target has no such stem), and the same from the
+    target; `frequency` holds the source's stems' frequencies, then the target's, each with the
+    other text's added where it has the stem."""
+    source_at = np.full(len(source_stems), -1, dtype=np.int64)
+    target_at = np.full(len(target_stems), -1, dtype=np.int64)
+    frequency = np.concatenate((source_frequency, target_frequency))
+    source_total = frequency[: len(source_stems)]
+    target_total = frequency[len(source_stems) :]
+    k = m = 0
+    while k < len(source_stems) and m < len(target_stems):
+        if source_stems[k] < target_stems[m]:
+            k += 1
+        elif source_stems[k] > target_stems[m]:
+            m += 1
+        else:
+            source_at[k], target_at[m] = m, k
+            source_total[k] += target_frequency[m]
+            target_total[m] += source_frequency[k]
+            k += 1
+            m += 1
+    return source_at, target_at, frequency
+
+
+@_compiled()
+def _range_weights(local, count, offsets, first, last, totals):
+    """Add the stem counts of sentences first..last to `totals`."""
+    for entry in range(offsets[first], offsets[last + 1]):
+        totals[local[entry]] += count[entry]
+
+
+@_compiled()
+def _range_cosine(source, target, at, a, b, c, d):
+    """The tf-idf cosine of source sentences a..b and target sentences c..d, each as one text,
+    as align._range_cosine computes it but with its sums in another order (all their terms are
+    positive, so it differs from that by a few parts in 1e16 at most; exactly 0.0 when either
+    side has no weight). `source` and `target` are (local, count, offsets, idf, totals) with
+    `totals` all zero, and left so."""
+    local, count, offsets, idf, totals = source
+    other_local, other_count, other_offsets, other_idf, other_totals = target
+    _range_weights(local, count, offsets, a, b, totals)
+    _range_weights(other_local, other_count, other_offsets, c, d, other_totals)
+    dot = first = second = 0.0
+    for entry in range(offsets[a], offsets[b + 1]):
+        stem = local[entry]
+        if totals[stem] == 0:
+            continue  # seen already
+        weight = totals[stem] * idf[stem]
+        first += weight * weight
+        other = at[stem]
+        if other >= 0 and other_totals[other] > 0:
+            dot += weight * (other_totals[other] * other_idf[other])
+        totals[stem] = 0
+    for entry in range(other_offsets[c], other_offsets[d + 1]):
+        stem = other_local[entry]
+        if other_totals[stem] == 0:
             continue
-        for k in range(cuts + 1):
-            pending_start[pending] = start if k == 0 else parts[k - 1]
-            pending_end[pending] = parts[k]
-            pending += 1
-    return members, done_start[:done], done_end[:done]
+        weight = other_totals[stem] * other_idf[stem]
+        second += weight * weight
+        other_totals[stem] = 0
+    norm = np.sqrt(first) * np.sqrt(second)
+    return dot / norm if norm else 0.0
+
+
+@_compiled(_VALIDATED)
+def validated_clusters(
+    seeds,
+    gap,
+    source_local,
+    source_count,
+    source_offsets,
+    source_idf,
+    source_at,
+    target_local,
+    target_count,
+    target_offsets,
+    target_idf,
+    threshold,
+    margin,
+):
+    """align._validated_clusters_plain's sentence ranges (a, b, c, d), in its order, and True;
+    or False (and no ranges) as soon as a cosine it tests comes within `margin` of `threshold`,
+    where its sums, added in another order than numpy's, might decide otherwise.
+
+    The sentences' entries (`local`, `count`, sentence k's at `offsets[k]:offsets[k + 1]`) and
+    `idf` are each side's (align._SentenceSide); `source_at[k]` is source stem k's stem in the
+    target (-1: none). Seeds that stay one group when clustered again with a smaller gap keep
+    their ranges, so their cosine, and fail again: they are clustered again with the next
+    smaller gap at once."""
+    source = (
+        source_local,
+        source_count,
+        source_offsets,
+        source_idf,
+        np.zeros(len(source_idf), dtype=np.int64),
+    )
+    target = (
+        target_local,
+        target_count,
+        target_offsets,
+        target_idf,
+        np.zeros(len(target_idf), dtype=np.int64),
+    )
+    members, starts, ends, bounds, _, _ = cluster_seeds(
+        seeds, np.arange(len(seeds)), gap + 1, gap + 1, 1, 1
+    )
+    # Pending groups: their members are buffer[offset:offset + size]; with their ranges and gap.
+    buffer = members
+    used = len(members)
+    pending = np.empty((len(starts) + 16, 7), dtype=np.int64)
+    waiting = 0
+    for group in range(len(starts)):
+        pending[waiting, 0], pending[waiting, 1] = starts[group], ends[group] - starts[group]
+        pending[waiting, 2:6] = bounds[group]
+        pending[waiting, 6] = gap
+        waiting += 1
+    found = np.empty((4, 4), dtype=np.int64)
+    kept = 0
+    while waiting:
+        waiting -= 1
+        row = pending[waiting]
+        offset, size, a, b, c, d, current = row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+        cosine = _range_cosine(source, target, source_at, a, b, c, d)
+        if cosine != 0.0 and abs(cosine - threshold) <= margin:
+            return found[:0].copy(), False
+        if cosine >= threshold:
+            if kept == len(found):
+                found = np.concatenate((found, np.empty_like(found)))
+            found[kept, 0], found[kept, 1], found[kept, 2], found[kept, 3] = a, b, c, d
+            kept += 1
+        elif current > 0 and size > 1:
+            members, starts, ends, bounds, _, limit = cluster_seeds(
+                seeds, buffer[offset : offset + size].copy(), current, 1, 1, 1
+            )
+            if len(starts) == 1:
+                continue
+            if used + len(members) > len(buffer):
+                grown = np.empty(2 * (used + len(members)), dtype=np.int64)
+                grown[:used] = buffer[:used]
+                buffer = grown
+            buffer[used : used + len(members)] = members
+            if waiting + len(starts) > len(pending):
+                more = np.empty((2 * (waiting + len(starts)), 7), dtype=np.int64)
+                more[:waiting] = pending[:waiting]
+                pending = more
+            for group in range(len(starts)):
+                pending[waiting, 0] = used + starts[group]
+                pending[waiting, 1] = ends[group] - starts[group]
+                pending[waiting, 2:6] = bounds[group]
+                pending[waiting, 6] = limit - 1
+                waiting += 1
+            used += len(members)
+    return found[:kept].copy(), True
 
 
 @_compiled()
@@ -363,6 +691,38 @@ def _sentence_norms(sentence, local, count, idf, sentences):
         weight = count[entry] * idf[local[entry]]
         squares[sentence[entry]] += weight * weight
     return np.sqrt(squares)
+
+
+@_compiled()
+def _sentence_dot(
+    source_by_sentence,
+    source_by_sentence_count,
+    source_idf,
+    source_first,
+    source_end,
+    target_by_sentence,
+    target_by_sentence_count,
+    target_idf,
+    target_first,
+    target_end,
+    target_at,
+):
+    """The dot product of the tf-idf vectors of a source and a target sentence (their entries,
+    by stem, at [first, end)), its terms added in the source's stem order."""
+    dot = 0.0
+    match = target_first
+    for entry in range(source_first, source_end):
+        stem = source_by_sentence[entry]
+        other = target_at[stem]
+        if other < 0:
+            continue
+        # Shared stems are in the same order on both sides.
+        while match < target_end and target_by_sentence[match] < other:
+            match += 1
+        if match < target_end and target_by_sentence[match] == other:
+            weight = source_by_sentence_count[entry] * source_idf[stem]
+            dot += weight * (target_by_sentence_count[match] * target_idf[other])
+    return dot
 
 
 @_compiled(_SIMILAR_SENTENCES)
@@ -382,6 +742,9 @@ def similar_sentences(
     target_idf,
     target_terms,
     target_boilerplate,
+    target_by_sentence,
+    target_by_sentence_count,
+    target_offsets,
     target_at,
     target_stem_offsets,
     threshold,
@@ -390,51 +753,59 @@ def similar_sentences(
     and Dice of shared stems both reach `threshold`, bit for bit (each dot product adds its
     terms in stem order, as the plain sums do), leaving out boilerplate sentences.
 
-    Each side's entries (`sentence`, `local`, `count`) are ordered by stem then sentence; the
-    source's also by sentence (`by_sentence`, `by_sentence_count`, sentence k's at
+    Each side's entries (`sentence`, `local`, `count`) are ordered by stem then sentence, and
+    also by sentence (`by_sentence`, `by_sentence_count`, sentence k's at
     `offsets[k]:offsets[k + 1]`). `target_at[g]` is source stem g's stem in the target (-1: not
-    shared), whose entries are at `target_stem_offsets[h]:target_stem_offsets[h + 1]`."""
+    shared), whose entries are at `target_stem_offsets[h]:target_stem_offsets[h + 1]`. The
+    shared stems of each sentence pair are counted first; only pairs whose Dice reaches the
+    threshold get a cosine."""
     sources, targets = len(source_terms), len(target_terms)
     source_norm = _sentence_norms(source_sentence, source_local, source_count, source_idf, sources)
     target_norm = _sentence_norms(target_sentence, target_local, target_count, target_idf, targets)
-    dot = np.zeros(targets, dtype=np.float64)
     shared = np.zeros(targets, dtype=np.int64)
     touched = np.empty(targets, dtype=np.int64)
     out = np.empty((sources + targets, 2), dtype=np.int64)
     found = 0
     for i in range(sources):
+        if source_boilerplate[i]:
+            continue  # no pair of it is kept
         touching = 0
         for entry in range(source_offsets[i], source_offsets[i + 1]):
-            stem = source_by_sentence[entry]
-            other = target_at[stem]
+            other = target_at[source_by_sentence[entry]]
             if other < 0:
                 continue
-            weight = source_by_sentence_count[entry] * source_idf[stem]
             for match in range(target_stem_offsets[other], target_stem_offsets[other + 1]):
                 j = target_sentence[match]
                 if shared[j] == 0:
                     touched[touching] = j
                     touching += 1
-                dot[j] += weight * (target_count[match] * target_idf[other])
                 shared[j] += 1
-        touched[:touching].sort()
+        _sort_few(touched, touching)
         for k in range(touching):
             j = touched[k]
-            denominator = source_norm[i] * target_norm[j]
-            cosine = dot[j] / denominator if denominator > 0 else 0.0
             dice = 2.0 * shared[j] / (source_terms[i] + target_terms[j])
-            if (
-                cosine >= threshold
-                and dice >= threshold
-                and not source_boilerplate[i]
-                and not target_boilerplate[j]
-            ):
+            shared[j] = 0
+            if dice < threshold or target_boilerplate[j]:
+                continue
+            dot = _sentence_dot(
+                source_by_sentence,
+                source_by_sentence_count,
+                source_idf,
+                source_offsets[i],
+                source_offsets[i + 1],
+                target_by_sentence,
+                target_by_sentence_count,
+                target_idf,
+                target_offsets[j],
+                target_offsets[j + 1],
+                target_at,
+            )
+            denominator = source_norm[i] * target_norm[j]
+            if (dot / denominator if denominator > 0 else 0.0) >= threshold:
                 if found == len(out):
                     out = np.concatenate((out, np.empty_like(out)))
                 out[found, 0], out[found, 1] = i, j
                 found += 1
-            dot[j] = 0.0
-            shared[j] = 0
     return out[:found].copy()
 
 
@@ -443,7 +814,8 @@ def similar_sentences(
 
 _STEM_TABLE = (_U64, _I64, _BOOL)
 _STEM_IDS = [
-    (_U64, _I64, _I64, points, _U64, *_STEM_TABLE, types.int64) for points in _array(types.uint32)
+    (_U64, _I64, _I64, points, _U64, _BOOL, *_STEM_TABLE, types.int64)
+    for points in _array(types.uint32)
 ]
 _STEM_INSERT = [(*_STEM_TABLE, _U64, _I64)]
 _SENTENCE_STARTS = [
@@ -464,17 +836,17 @@ def _slot(keys, filled, key):
 
 
 @_compiled(_STEM_IDS)
-def stem_ids(ids, starts, ends, points, stopwords, keys, values, filled, letters):
+def stem_ids(ids, starts, ends, points, stop_keys, stop_filled, keys, values, filled, letters):
     """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
-    in the sorted `stopwords`), the id halved for a plain (ASCII) word of at most `letters`
-    letters, else the stem id the table (`keys`, `values`, `filled`) holds for the word id;
-    `missing` marks the words not in the table (their stem ids are still to be made)."""
+    in the table `stop_keys`, `stop_filled`), the id halved for a plain (ASCII) word of at most
+    `letters` letters, else the stem id the table (`keys`, `values`, `filled`) holds for the
+    word id; `missing` marks the words not in the table (their stem ids are still to be made).
+    """
     out = np.empty(len(ids), dtype=np.int64)
     missing = np.zeros(len(ids), dtype=np.bool_)
     for k in range(len(ids)):
         word = ids[k]
-        at = np.searchsorted(stopwords, word)
-        if at < len(stopwords) and stopwords[at] == word:
+        if stop_filled[_slot(stop_keys, stop_filled, word)]:
             out[k] = -1
             continue
         out[k] = np.int64(word >> np.uint64(1))

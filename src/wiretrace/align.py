@@ -12,14 +12,15 @@ This is the only module that knows rapidfuzz; rapidfuzz's 0-100 scores never lea
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import attrs
 import numpy as np
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
@@ -91,57 +92,47 @@ class _Grams:
     """One text's seed n-grams as `find_seeds` uses them, computed once per tokens object, seed
     size and mask (see `_grams`): `anchors`, the n-gram starts that may anchor a seed on the
     source side (not masked, at most MAX_SEED_OCCURRENCES in the text), with their `hashes`;
-    `distinct`, every n-gram's distinct hash (masked ones a sentinel) sorted, with the `first`
-    and `count` of its run in `order`, the n-gram starts ordered by hash, for the target side."""
+    every n-gram's distinct hash (masked ones a sentinel) in a hash table of `keys` and `slots`
+    behind a filter of `bits`, with the `first` and `count` of its run in `order`, the n-gram
+    starts grouped by hash (see `_kernels.text_grams`), for the target side."""
 
     size: int
     mask: np.ndarray | None
     anchors: np.ndarray
     hashes: np.ndarray
-    distinct: np.ndarray
+    bits: np.ndarray
+    keys: np.ndarray
+    slots: np.ndarray
     first: np.ndarray
     count: np.ndarray
     order: np.ndarray
 
 
 _GRAMS: weakref.WeakKeyDictionary[Tokens, _Grams] = weakref.WeakKeyDictionary()
+_NO_MASK = np.zeros(0, dtype=bool)
 
 
 def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
-    """The text's `_Grams`, cached while its tokens live (a text is in many pairs)."""
+    """The text's `_Grams`, cached while its tokens live (a text is in many pairs); the text has
+    at least `size` words."""
     cached = _GRAMS.get(tokens)
     if cached is not None and cached.size == size and cached.mask is mask:
         return cached
-    hashes = shingle_hashes(tokens.ids, size)
-    masked = _masked_runs(mask, len(hashes), size)
     # The same sentinels as `find_seeds`: 0 for a masked source n-gram, 1 for a target one.
-    source_hashes = hashes if masked is None else np.where(masked, np.uint64(0), hashes)
-    target_hashes = hashes if masked is None else np.where(masked, np.uint64(1), hashes)
-    order = np.argsort(target_hashes, kind="stable")
-    ordered = target_hashes[order]
-    starts_run = np.ones(len(ordered), dtype=bool)
-    starts_run[1:] = ordered[1:] != ordered[:-1]
-    first = np.flatnonzero(starts_run)
-    count = np.diff(np.append(first, len(ordered)))
-    distinct = ordered[first]
-    # An n-gram's count among the target hashes is its count among the source hashes too
-    # unless it is masked (then it anchors nothing) or its hash is a sentinel.
-    if masked is None or not (hashes[~masked] <= 1).any():
-        occurrences = np.empty(len(hashes), dtype=np.int64)
-        occurrences[order] = count[np.cumsum(starts_run) - 1]
-    else:
-        _, inverse, counts = np.unique(source_hashes, return_inverse=True, return_counts=True)
-        occurrences = counts[inverse]
-    usable = occurrences <= MAX_SEED_OCCURRENCES
-    if masked is not None:
-        usable &= ~masked
-    anchors = np.flatnonzero(usable)
+    anchors, hashes, bits, keys, slots, first, count, order = _kernels.text_grams(
+        tokens.ids,
+        size,
+        _NO_MASK if mask is None else np.ascontiguousarray(mask, dtype=bool),
+        MAX_SEED_OCCURRENCES,
+    )
     cached = _Grams(
         size=size,
         mask=mask,
         anchors=anchors,
-        hashes=source_hashes[anchors],
-        distinct=distinct,
+        hashes=hashes,
+        bits=bits,
+        keys=keys,
+        slots=slots,
         first=first,
         count=count,
         order=order,
@@ -166,7 +157,9 @@ def _find_seeds_cached(
     return _kernels.match_grams(
         source.anchors,
         source.hashes,
-        target.distinct,
+        target.bits,
+        target.keys,
+        target.slots,
         target.first,
         target.count,
         target.order,
@@ -190,8 +183,14 @@ def cluster_seeds(
     """
     if len(seeds) < min_seeds or len(seeds) == 0:
         return []
-    members, starts, ends = _kernels.cluster_seeds(
-        np.ascontiguousarray(seeds, dtype=np.int64), max_gap + seed_size, min_seeds
+    limit = max_gap + seed_size
+    members, starts, ends, _, _, _ = _kernels.cluster_seeds(
+        np.ascontiguousarray(seeds, dtype=np.int64),
+        np.arange(len(seeds)),
+        limit,
+        limit,
+        min_seeds,
+        seed_size,
     )
     return [members[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
 
@@ -221,7 +220,8 @@ def cluster_seeds_plain(
 
 
 def _covered(positions: np.ndarray, size: int) -> int:
-    """How many words the seeds starting at `positions` cover."""
+    """How many words the seeds starting at `positions` cover (the reference the compiled
+    clustering's counts are tested against)."""
     unique = distinct(positions)
     ends = unique + size
     gaps = np.minimum(np.diff(unique), size) if len(unique) > 1 else np.zeros(0, dtype=np.int64)
@@ -231,8 +231,8 @@ def _covered(positions: np.ndarray, size: int) -> int:
 def _word_opcodes(source: list[int], target: list[int]) -> list[tuple[str, int, int, int, int]]:
     """LCS opcodes between two word-id lists, adjacent delete+insert folded into replace."""
     merged: list[tuple[str, int, int, int, int]] = []
-    for op in Indel.opcodes(source, target):
-        tag, i1, i2, j1, j2 = op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end
+    opcodes = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(source, target).as_list())
+    for tag, i1, i2, j1, j2 in opcodes:
         if (
             merged
             and tag in ("insert", "delete")
@@ -243,23 +243,6 @@ def _word_opcodes(source: list[int], target: list[int]) -> list[tuple[str, int, 
         else:
             merged.append((tag, i1, i2, j1, j2))
     return merged
-
-
-class _Side:
-    """One text's word range [first, last) with segment boundaries in characters."""
-
-    def __init__(self, text: str, tokens: Tokens, first: int, last: int) -> None:
-        self.text = text
-        self.starts = tokens.starts
-        self.ends = tokens.ends
-        self.first = first
-        self.last = last
-
-    def boundary(self, index: int) -> int:
-        """Character offset where word `index` of the range starts (the range end for `last`)."""
-        if index >= self.last:
-            return int(self.ends[self.last - 1])
-        return int(self.starts[index])
 
 
 def common_ends(first: Sequence[Any], second: Sequence[Any]) -> tuple[int, int]:
@@ -276,33 +259,122 @@ def common_ends(first: Sequence[Any], second: Sequence[Any]) -> tuple[int, int]:
 
 
 def _edits(
-    opcodes: list[tuple[str, int, int, int, int]], source: _Side, target: _Side
+    opcodes: list[tuple[str, int, int, int, int]],
+    source_text: str,
+    source_bounds: list[int],
+    target_text: str,
+    target_bounds: list[int],
 ) -> tuple[Edit, ...]:
+    """The edits of two aligned word ranges. `source_bounds[k]` is the character offset where
+    word k of the source range starts, and its last item where the range ends; the same for the
+    target."""
     edits: list[Edit] = []
     for tag, i1, i2, j1, j2 in opcodes:
-        s1, s2 = source.boundary(source.first + i1), source.boundary(source.first + i2)
-        t1, t2 = target.boundary(target.first + j1), target.boundary(target.first + j2)
+        s1, s2 = source_bounds[i1], source_bounds[i2]
+        t1, t2 = target_bounds[j1], target_bounds[j2]
         if tag != "equal":
             op: EditOp = "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
-            edits.append(Edit(op, s1, s2, t1, t2, source.text[s1:s2], target.text[t1:t2]))
+            edits.append(Edit(op, s1, s2, t1, t2, source_text[s1:s2], target_text[t1:t2]))
             continue
-        if source.text[s1:s2] == target.text[t1:t2]:
+        if source_text[s1:s2] == target_text[t1:t2]:
             continue
         # Same words, different case or punctuation: one edit per differing word segment.
         for k in range(i2 - i1):
-            a1 = source.boundary(source.first + i1 + k)
-            a2 = source.boundary(source.first + i1 + k + 1)
-            b1 = target.boundary(target.first + j1 + k)
-            b2 = target.boundary(target.first + j1 + k + 1)
-            left, right = source.text[a1:a2], target.text[b1:b2]
+            a1, a2 = source_bounds[i1 + k], source_bounds[i1 + k + 1]
+            b1, b2 = target_bounds[j1 + k], target_bounds[j1 + k + 1]
+            left, right = source_text[a1:a2], target_text[b1:b2]
             if left == right:
                 continue
             prefix, suffix = common_ends(left, right)
             c1, c2 = a1 + prefix, a2 - suffix
             d1, d2 = b1 + prefix, b2 - suffix
             kind: EditOp = "insert" if c1 == c2 else "delete" if d1 == d2 else "replace"
-            edits.append(Edit(kind, c1, c2, d1, d2, source.text[c1:c2], target.text[d1:d2]))
+            edits.append(Edit(kind, c1, c2, d1, d2, source_text[c1:c2], target_text[d1:d2]))
     return tuple(edits)
+
+
+def _bounds(tokens: Tokens, first: int, last: int) -> list[int]:
+    """Where words first..last - 1 start, then where word last - 1 ends (in characters)."""
+    bounds: list[int] = tokens.starts[first:last].tolist()
+    bounds.append(int(tokens.ends[last - 1]))
+    return bounds
+
+
+class _Alignment(NamedTuple):
+    """Two word ranges aligned word by word, trimmed to their first and last common word: the
+    opcodes (offsets from the first common words), the words [source_first, source_last) and
+    [target_first, target_last), and how many words match."""
+
+    opcodes: list[tuple[str, int, int, int, int]]
+    source_first: int
+    source_last: int
+    target_first: int
+    target_last: int
+    matched: int
+
+    @property
+    def similarity(self) -> float:
+        words = self.source_last - self.source_first + self.target_last - self.target_first
+        return min(1.0, 2.0 * self.matched / words)
+
+
+def _align_words(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    source_range: tuple[int, int],
+    target_range: tuple[int, int],
+    least: int = 1,
+) -> _Alignment | None:
+    """Align one word range pair, trimmed to its first and last common word (None: they share
+    no word). Ranges with fewer than `least` words in common are not traced: only their
+    `matched` count is given (the words of their longest common subsequence, which no alignment
+    exceeds), with no opcodes and the ranges as given."""
+    (a, b), (c, d) = source_range, target_range
+    source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
+    if least > 1:
+        common = LCSseq.similarity(source, target)
+        if common == 0:
+            return None
+        if common < least:
+            return _Alignment([], a, b, c, d, common)
+    opcodes = _word_opcodes(source, target)
+    first, last = 0, len(opcodes)
+    while first < last and opcodes[first][0] != "equal":
+        first += 1
+    while last > first and opcodes[last - 1][0] != "equal":
+        last -= 1
+    if first == last:
+        return None
+    i0, j0 = opcodes[first][1], opcodes[first][3]
+    i9, j9 = opcodes[last - 1][2], opcodes[last - 1][4]
+    opcodes = [
+        (tag, i1 - i0, i2 - i0, j1 - j0, j2 - j0) for tag, i1, i2, j1, j2 in opcodes[first:last]
+    ]
+    matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
+    return _Alignment(opcodes, a + i0, a + i9, c + j0, c + j9, matched)
+
+
+def _passage(
+    source_text: str,
+    source_tokens: Tokens,
+    target_text: str,
+    target_tokens: Tokens,
+    alignment: _Alignment,
+) -> Passage:
+    """The passage of a (traced) alignment, with its edits."""
+    source_bounds = _bounds(source_tokens, alignment.source_first, alignment.source_last)
+    target_bounds = _bounds(target_tokens, alignment.target_first, alignment.target_last)
+    return Passage(
+        source_start=source_bounds[0],
+        source_end=source_bounds[-1],
+        target_start=target_bounds[0],
+        target_end=target_bounds[-1],
+        similarity=alignment.similarity,
+        matched_words=alignment.matched,
+        source_words=alignment.source_last - alignment.source_first,
+        target_words=alignment.target_last - alignment.target_first,
+        edits=_edits(alignment.opcodes, source_text, source_bounds, target_text, target_bounds),
+    )
 
 
 def _align_range(
@@ -314,33 +386,10 @@ def _align_range(
     target_range: tuple[int, int],
 ) -> Passage | None:
     """Align one word range pair into a passage trimmed to its first and last common word."""
-    (a, b), (c, d) = source_range, target_range
-    opcodes = _word_opcodes(source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist())
-    while opcodes and opcodes[0][0] != "equal":
-        opcodes.pop(0)
-    while opcodes and opcodes[-1][0] != "equal":
-        opcodes.pop()
-    if not opcodes:
+    alignment = _align_words(source_tokens, target_tokens, source_range, target_range)
+    if alignment is None:
         return None
-    i0, j0 = opcodes[0][1], opcodes[0][3]
-    i9, j9 = opcodes[-1][2], opcodes[-1][4]
-    opcodes = [(tag, i1 - i0, i2 - i0, j1 - j0, j2 - j0) for tag, i1, i2, j1, j2 in opcodes]
-    source = _Side(source_text, source_tokens, a + i0, a + i9)
-    target = _Side(target_text, target_tokens, c + j0, c + j9)
-    matched = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
-    source_words, target_words = i9 - i0, j9 - j0
-    similarity = min(1.0, 2.0 * matched / (source_words + target_words))
-    return Passage(
-        source_start=int(source_tokens.starts[source.first]),
-        source_end=int(source_tokens.ends[source.last - 1]),
-        target_start=int(target_tokens.starts[target.first]),
-        target_end=int(target_tokens.ends[target.last - 1]),
-        similarity=similarity,
-        matched_words=matched,
-        source_words=source_words,
-        target_words=target_words,
-        edits=_edits(opcodes, source, target),
-    )
+    return _passage(source_text, source_tokens, target_text, target_tokens, alignment)
 
 
 def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -406,7 +455,10 @@ class _StemCache:
 
 
 _STEM_CACHE = _StemCache()
+# The stop words' ids as a table for the compiled loop: one probe where a search took eight.
 _STOPWORD_IDS = np.unique(np.array([token_id(word) for word in STOPWORDS], dtype=np.uint64))
+_STOPWORD_TABLE = _StemCache(capacity=1 << 10)
+_STOPWORD_TABLE.add(_STOPWORD_IDS, np.full(len(_STOPWORD_IDS), -1, dtype=np.int64))
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -428,7 +480,8 @@ def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np
         tokens.starts,
         tokens.ends,
         points,
-        _STOPWORD_IDS,
+        _STOPWORD_TABLE.keys,
+        _STOPWORD_TABLE.filled,
         cache.keys,
         cache.values,
         cache.filled,
@@ -560,8 +613,9 @@ def split_sentences_plain(text: str, tokens: Tokens) -> np.ndarray:
 class _Sentences:
     """One text's sentences as bags of content stems (computed once per text, see `_sentences`).
 
-    `sentence`, `local`, `count`: one entry per distinct stem of each sentence (the sentence,
-    the stem's index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
+    `starts`: each sentence's first word; `spans`: its start and end in characters. `sentence`,
+    `local`, `count`: one entry per distinct stem of each sentence (the sentence, the stem's
+    index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
     content stems, sorted; `frequency`: in how many sentences each occurs; `terms`: distinct
     stems per sentence. `sentence_local`, `sentence_count`: `local` and `count` ordered by
     sentence, sentence k's entries at `offsets[k]:offsets[k + 1]`; stem k's entries are at
@@ -570,6 +624,7 @@ class _Sentences:
 
     starts: np.ndarray
     words: int
+    spans: list[tuple[int, int]]
     sentence: np.ndarray
     local: np.ndarray
     count: np.ndarray
@@ -600,7 +655,9 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     points = _code_points(text)
     starts = split_sentences(text, tokens, points)
     stems = _stem_ids(text, tokens, points) if len(tokens) else np.zeros(0, dtype=np.int64)
-    cached = _Sentences(starts, len(tokens), *sentence_entries(stems, starts))
+    last_words = np.append(starts[1:], len(tokens))[: len(starts)] - 1
+    spans = list(zip(tokens.starts[starts].tolist(), tokens.ends[last_words].tolist(), strict=True))
+    cached = _Sentences(starts, len(tokens), spans, *sentence_entries(stems, starts))
     _TERMS[tokens] = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
     if len(_RECENT_TEXTS) >= RECENT_TEXTS:
@@ -655,19 +712,24 @@ def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> tuple[np.nd
 class _SentenceSide:
     """One text's sentences as tf-idf vectors, idf over the sentences of both texts."""
 
-    def __init__(
-        self, own: _Sentences, other: _Sentences, shared: np.ndarray, at: np.ndarray
-    ) -> None:
-        """`shared[k]`: whether own stem k is also the other text's, stem `at[k]` there."""
+    def __init__(self, own: _Sentences, at: np.ndarray, idf: np.ndarray) -> None:
+        """`at[k]`: own stem k's index among the other text's stems (-1: the other text has no
+        such stem); `idf[k]`: its idf over the sentences of both texts."""
         self.starts, self.words, self.terms = own.starts, own.words, own.terms
         self.own = own
-        self.shared = shared
         self.at = at
-        frequency = own.frequency + np.where(self.shared, other.frequency[at], 0)
-        self.idf = np.log((len(own.starts) + len(other.starts)) / frequency)
-        # Shared stems, numbered in sorted order (the same numbering on both sides).
-        self.shared_index = np.flatnonzero(self.shared)
+        self.idf = idf
         self.similarities: dict[tuple[int, int, int, int], float] = {}
+
+    @functools.cached_property
+    def shared(self) -> np.ndarray:
+        """Whether each own stem is also the other text's."""
+        return self.at >= 0
+
+    @functools.cached_property
+    def shared_index(self) -> np.ndarray:
+        """The shared stems, numbered in sorted order (the same numbering on both sides)."""
+        return np.flatnonzero(self.at >= 0)
 
     def word_range(self, first: int, last: int) -> tuple[int, int]:
         """Words [start, end) of sentences first..last (inclusive)."""
@@ -687,18 +749,44 @@ class _SentenceSide:
         return weights * self.idf
 
 
+@functools.lru_cache(maxsize=1024)
+def _idf_table(sentences: int) -> np.ndarray:
+    """The idf of a stem in k of `sentences` sentences, at k from 1 to `sentences`: log(sentences
+    / k), each value the one numpy's log gives wherever it is made (0 at k = 0, unused)."""
+    return np.concatenate([[0.0], np.log(sentences / np.arange(1, sentences + 1))])
+
+
 def _sentence_sides(source: _Sentences, target: _Sentences) -> tuple[_SentenceSide, _SentenceSide]:
     """Both texts' `_SentenceSide`s (each text has stems), the shared stems found once."""
+    source_at, target_at, frequency = _kernels.shared_stems(
+        source.stems, source.frequency, target.stems, target.frequency
+    )
+    idf = _idf_table(len(source.starts) + len(target.starts))[frequency]
+    return (
+        _SentenceSide(source, source_at, idf[: len(source.stems)]),
+        _SentenceSide(target, target_at, idf[len(source.stems) :]),
+    )
+
+
+def sentence_sides_plain(
+    source: _Sentences, target: _Sentences
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(source at, target at, source idf, target idf) of `_sentence_sides` with numpy, each
+    side's idf on its own: the reference the compiled loop is tested against."""
     at = np.minimum(np.searchsorted(target.stems, source.stems), len(target.stems) - 1)
     shared = target.stems[at] == source.stems
-    # The same stems seen from the target; `at` matters only where a stem is shared.
-    target_shared = np.zeros(len(target.stems), dtype=bool)
-    target_shared[at[shared]] = True
-    target_at = np.zeros(len(target.stems), dtype=np.int64)
+    source_at = np.where(shared, at, -1)
+    target_at = np.full(len(target.stems), -1, dtype=np.int64)
     target_at[at[shared]] = np.flatnonzero(shared)
+    sentences = len(source.starts) + len(target.starts)
+    source_frequency = source.frequency + np.where(shared, target.frequency[at], 0)
+    target_frequency = target.frequency.copy()
+    target_frequency[at[shared]] += source.frequency[shared]
     return (
-        _SentenceSide(source, target, shared, at),
-        _SentenceSide(target, source, target_shared, target_at),
+        source_at,
+        target_at,
+        np.log(sentences / source_frequency),
+        np.log(sentences / target_frequency),
     )
 
 
@@ -729,7 +817,10 @@ def similar_sentences(
         target.idf,
         other.terms,
         target_boilerplate,
-        np.where(source.shared, source.at, -1),
+        other.sentence_local,
+        other.sentence_count,
+        other.offsets,
+        source.at,
         other.stem_offsets,
         threshold,
     )
@@ -793,10 +884,27 @@ def find_sentence_seeds(
         source,
         target,
         threshold,
-        _boilerplate_sentences(source_mask, source.starts),
-        _boilerplate_sentences(target_mask, target.starts),
+        _text_boilerplate_sentences(source_tokens, source_mask, source.starts),
+        _text_boilerplate_sentences(target_tokens, target_mask, target.starts),
     )
     return seeds, source, target
+
+
+# Each text's boilerplate sentences, kept while its tokens live: (the mask they were found with,
+# whether each sentence is boilerplate).
+_BOILERPLATE_SENTENCES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray | None, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _text_boilerplate_sentences(
+    tokens: Tokens, mask: np.ndarray | None, starts: np.ndarray
+) -> np.ndarray:
+    """`_boilerplate_sentences` of a text (`starts`: its sentences), found once per mask."""
+    cached = _BOILERPLATE_SENTENCES.get(tokens)
+    if cached is None or cached[0] is not mask:
+        cached = _BOILERPLATE_SENTENCES[tokens] = (mask, _boilerplate_sentences(mask, starts))
+    return cached[1]
 
 
 def _boilerplate_sentences(mask: np.ndarray | None, starts: np.ndarray) -> np.ndarray:
@@ -829,6 +937,13 @@ def _range_cosine(
     return float(first[source.shared_index] @ second[target.shared_index]) / norm
 
 
+# Where a cosine of the compiled loop (its sums added in another order than numpy's) comes this
+# close to the threshold, numpy decides. Two sums of the same n positive terms, added in any
+# orders, differ by less than n * 2**-52 of their value: under 1e-12 for a text's thousands of
+# stems, so every other test is decided as numpy decides it.
+_NEAR_THRESHOLD = 1e-9
+
+
 def _validated_clusters(
     seeds: np.ndarray,
     gap: int,
@@ -837,7 +952,40 @@ def _validated_clusters(
     passage_similarity: float,
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Sentence seeds clustered within `gap` sentences; a cluster whose two sides are not similar
-    enough as wholes is clustered again with a smaller gap (Sanchez-Perez et al.'s validation)."""
+    enough as wholes is clustered again with a smaller gap (Sanchez-Perez et al.'s validation).
+
+    The clusters of `_validated_clusters_plain`, found by a compiled loop (or by that one where
+    a cosine comes within _NEAR_THRESHOLD of `passage_similarity`)."""
+    own, other = source.own, target.own
+    found, decided = _kernels.validated_clusters(
+        seeds,
+        gap,
+        own.sentence_local,
+        own.sentence_count,
+        own.offsets,
+        source.idf,
+        source.at,
+        other.sentence_local,
+        other.sentence_count,
+        other.offsets,
+        target.idf,
+        passage_similarity,
+        _NEAR_THRESHOLD,
+    )
+    if not decided:
+        return _validated_clusters_plain(seeds, gap, source, target, passage_similarity)
+    return [((a, b), (c, d)) for a, b, c, d in found.tolist()]
+
+
+def _validated_clusters_plain(
+    seeds: np.ndarray,
+    gap: int,
+    source: _SentenceSide,
+    target: _SentenceSide,
+    passage_similarity: float,
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """`_validated_clusters` with numpy's cosines: the reference the compiled loop is tested
+    against."""
     found = []
     pending = [(members, gap) for members in cluster_seeds(seeds, gap, 1)]
     while pending:
@@ -921,29 +1069,18 @@ def _merge_ranges(
 
 
 def _seeds_in_passages(
-    found: tuple[np.ndarray, _SentenceSide, _SentenceSide],
-    source_tokens: Tokens,
-    target_tokens: Tokens,
-    passages: list[Passage],
+    found: tuple[np.ndarray, _SentenceSide, _SentenceSide], passages: list[Passage]
 ) -> bool:
     """Whether every sentence seed (i, j) has a passage whose source overlaps sentence i and whose
     target overlaps sentence j (in characters, as `_sentence_passages` tests ranges)."""
     seeds, source, target = found
-    spans = []
-    for side, tokens, column in ((source, source_tokens, 0), (target, target_tokens, 1)):
-        first = side.starts[seeds[:, column]]
-        following = np.append(side.starts[1:], side.words)[seeds[:, column]]
-        spans.append((tokens.starts[first], tokens.ends[following - 1]))
-    (source_start, source_end), (target_start, target_end) = spans
-    covered = np.zeros(len(seeds), dtype=bool)
-    for passage in passages:
-        covered |= (
-            (source_start < passage.source_end)
-            & (passage.source_start < source_end)
-            & (target_start < passage.target_end)
-            & (passage.target_start < target_end)
-        )
-    return bool(covered.all())
+    source_spans, target_spans = source.own.spans, target.own.spans
+    boxes = [(p.source_start, p.source_end, p.target_start, p.target_end) for p in passages]
+    for i, j in seeds.tolist():
+        (a, b), (c, d) = source_spans[i], target_spans[j]
+        if not any(a < s2 and s1 < b and c < t2 and t1 < d for s1, s2, t1, t2 in boxes):
+            return False
+    return True
 
 
 def _sentence_passages(
@@ -972,7 +1109,7 @@ def _sentence_passages(
         return []
     # Every range below spans at least one seed's two sentences: when each seed lies in one
     # passage found on both sides, every range does and is passed over, so none need be made.
-    if found and _seeds_in_passages(seeds, source_tokens, target_tokens, found):
+    if found and _seeds_in_passages(seeds, found):
         return []
     passages = []
     for (a, b), (c, d) in _seed_ranges(*seeds, settings):
@@ -989,11 +1126,13 @@ def _sentence_passages(
             if _overlaps(source_range, other_source) and _overlaps(target_range, other_target):
                 source_range = (min(a, other_source[0]), max(b, other_source[1]))
                 target_range = (min(c, other_target[0]), max(d, other_target[1]))
-        passage = _align_range(
-            source_text, source_tokens, target_text, target_tokens, source_range, target_range
+        alignment = _align_words(
+            source_tokens, target_tokens, source_range, target_range, settings.min_length
         )
-        if passage is not None and passage.matched_words >= settings.min_length:
-            passages.append(passage)
+        if alignment is not None and alignment.matched >= settings.min_length:
+            passages.append(
+                _passage(source_text, source_tokens, target_text, target_tokens, alignment)
+            )
     return passages
 
 
@@ -1016,16 +1155,14 @@ def align_pair(
     ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
     # A group of k seeds covers at most k + size - 1 words; it needs to cover half of min_length.
     min_seeds = max(1, -(-settings.min_length // 2) - size + 1)
-    for members in cluster_seeds(seeds, settings.max_gap, size, min_seeds):
-        chosen = seeds[members]
-        if _covered(chosen[:, 0], size) * 2 < settings.min_length:
-            continue
-        ranges.append(
-            (
-                (int(chosen[:, 0].min()), int(chosen[:, 0].max()) + size),
-                (int(chosen[:, 1].min()), int(chosen[:, 1].max()) + size),
-            )
-        )
+    # The groups of `cluster_seeds`, with their seed ranges and covered words (`_covered`).
+    limit = settings.max_gap + size
+    _, _, _, bounds, covered, _ = _kernels.cluster_seeds(
+        seeds, np.arange(len(seeds)), limit, limit, min_seeds, size
+    )
+    for (a, b, c, d), words in zip(bounds.tolist(), covered.tolist(), strict=True):
+        if words * 2 >= settings.min_length:
+            ranges.append(((a, b + size), (c, d + size)))
     merged = _merge_ranges(ranges)
     # Seeds are whole n-grams: up to size - 1 shared words at either end of a passage, next to
     # an edit, belong to no seed. Align a little beyond the seeds; trimming keeps what matches.
@@ -1035,16 +1172,18 @@ def align_pair(
     for (a, b), (c, d) in merged:
         source_range = (max(0, a - margin), min(len(source_tokens), b + margin))
         target_range = (max(0, c - margin), min(len(target_tokens), d + margin))
-        passage = _align_range(
-            source_text, source_tokens, target_text, target_tokens, source_range, target_range
+        alignment = _align_words(
+            source_tokens, target_tokens, source_range, target_range, settings.min_length
         )
-        if passage is None:
+        if alignment is None:
             continue
         if (
-            passage.matched_words >= settings.min_length
-            and passage.similarity >= settings.min_similarity
+            alignment.matched >= settings.min_length
+            and alignment.similarity >= settings.min_similarity
         ):
-            passages.append(passage)
+            passages.append(
+                _passage(source_text, source_tokens, target_text, target_tokens, alignment)
+            )
         else:
             rejected.append((source_range, target_range))
     if settings.sentence_similarity < 1.0 and _room_left(

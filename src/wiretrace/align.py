@@ -472,8 +472,21 @@ def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np
     word that short is its own stem, so its stem id is its word id halved; longer words are
     looked up in a cache and, when new, hashed together (`_hash_stems`).
     """
-    if points is None:
-        points = _code_points(text)
+    known = _TEXT_STEMS.get(tokens)
+    if known is not None:
+        return known
+    values = _stem_ids_of(text, tokens, _code_points(text) if points is None else points)
+    _TEXT_STEMS[tokens] = values  # shared by the sentence data and the summary model: not changed
+    return values
+
+
+# Each text's stem ids (see `_stem_ids`), kept while its tokens live: the sentence seeds and the
+# summary model both use them.
+_TEXT_STEMS: weakref.WeakKeyDictionary[Tokens, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def _stem_ids_of(text: str, tokens: Tokens, points: np.ndarray) -> np.ndarray:
+    """`_stem_ids`, made."""
     cache = _STEM_CACHE
     values, missing_words = _kernels.stem_ids(
         tokens.ids,

@@ -492,3 +492,22 @@ def test_coverage_counts_the_words_inside_the_spans(
     ]
     expected = sum(inside) / len(inside) if inside else 0.0
     assert pipeline._coverage(tokens, spans) == expected
+
+
+def _chunk_sum(chunk: np.ndarray) -> int:
+    return int(chunk.sum())
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_spread_gives_every_chunk_once_and_reports_progress(workers: int) -> None:
+    """The align stage's scheduler (each worker a run of the chunks, stealing from the far end of
+    the longest run left) gives each chunk's output once, with its number, and counts progress
+    up to every pair."""
+    chunks = [np.arange(k, k + 1 + k % 4) for k in range(23)]
+    seen: list[tuple[str, int, int]] = []
+    outputs = dict(
+        pipeline._spread(_chunk_sum, chunks, workers, "align", lambda *args: seen.append(args))
+    )
+    assert outputs == {k: int(chunk.sum()) for k, chunk in enumerate(chunks)}
+    total = sum(len(chunk) for chunk in chunks)
+    assert seen[-1] == ("align", total, total) and len(seen) == len(chunks)

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -361,6 +361,62 @@ def _run(
                 progress(stage, done, total)
 
 
+def _spread(
+    function: Callable[[np.ndarray], Any],
+    chunks: list[np.ndarray],
+    workers: int,
+    stage: str,
+    progress: Progress | None,
+) -> Iterator[tuple[int, Any]]:
+    """(number, output) of `function` over each of the `chunks` (pairs in `locality_order`), as
+    they are ready, in worker processes when there are several.
+
+    Each worker takes a run of consecutive chunks, from its own end of the order, so the
+    documents it keeps prepared are the ones its next pairs need; one that runs out takes the
+    chunks farthest from where the busiest worker is (the other end of its run)."""
+    total = sum(len(chunk) for chunk in chunks)
+    done = 0
+    if workers <= 1 or len(chunks) <= 1:
+        for number, chunk in enumerate(chunks):
+            yield number, function(chunk)
+            done += len(chunk)
+            if progress:
+                progress(stage, done, total)
+        return
+    share = -(-len(chunks) // workers)
+    runs = [
+        deque(range(start, min(start + share, len(chunks))))
+        for start in range(0, len(chunks), share)
+    ]
+    context = multiprocessing.get_context("fork")
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in runs]
+    pending: dict[Future[Any], tuple[int, int]] = {}
+
+    def submit(worker: int) -> None:
+        run = runs[worker] if runs[worker] else max(runs, key=len)
+        if run:
+            number = run.popleft() if run is runs[worker] else run.pop()
+            pending[pools[worker].submit(function, chunks[number])] = (worker, number)
+
+    try:
+        for worker in range(len(runs)):
+            for _ in range(_AHEAD):
+                submit(worker)
+        while pending:
+            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in ready:
+                worker, number = pending.pop(future)
+                output = future.result()
+                submit(worker)
+                yield number, output
+                done += len(chunks[number])
+                if progress:
+                    progress(stage, done, total)
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
+
+
 def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
     """Share of a text's words that lie inside the given character spans."""
     if len(tokens) == 0:
@@ -469,24 +525,14 @@ def find_reuse(
         scheduled = candidates[order]
         chunks = [scheduled[k : k + _ALIGN_CHUNK] for k in range(0, len(scheduled), _ALIGN_CHUNK)]
         _PREPARED.clear()
-        found: list[tuple[int, Pair]] = [
-            (position, pair)
-            for output, positions in zip(
-                _run(
-                    _align_chunk,
-                    chunks,
-                    workers,
-                    "align",
-                    len(candidates),
-                    progress,
-                    [len(chunk) for chunk in chunks],
-                ),
-                (order[k : k + _ALIGN_CHUNK].tolist() for k in range(0, len(order), _ALIGN_CHUNK)),
-                strict=True,
+        found: list[tuple[int, Pair]] = []
+        for number, output in _spread(_align_chunk, chunks, workers, "align", progress):
+            positions = order[number * _ALIGN_CHUNK : (number + 1) * _ALIGN_CHUNK].tolist()
+            found.extend(
+                (position, pair)
+                for position, pair in zip(positions, output, strict=True)
+                if pair is not None
             )
-            for position, pair in zip(positions, output, strict=True)
-            if pair is not None
-        ]
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
     finally:
         _PREPARED.clear()

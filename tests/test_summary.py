@@ -226,3 +226,21 @@ def test_the_rarities_come_out_the_same_with_or_without_the_table(text: str) -> 
     plain = _zipf_word_by_word(text)
     expected = np.array([plain[int(word_id)] for word_id in ids.tolist()])
     assert np.array_equal(found, expected, equal_nan=True)
+
+
+_NAME_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("aZ Ée.!?:;\"\u201c\u201d'\nßİǅ")
+        + ["\U0001d400", "\U0001d41a", "\U00010400", "\U0001f600"]
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_NAME_TEXT, articles(max_paragraphs=1)))
+def test_compiled_name_marks_are_the_numpy_ones(text: str) -> None:
+    """The compiled name marks are numpy's, for any text: capitals, openers, title case and
+    letters past the basic plane (which the numpy version decides) included."""
+    tokens = tokenize(text)
+    assert np.array_equal(summary.name_marks(text, tokens), summary.name_marks_plain(text, tokens))

@@ -1173,3 +1173,31 @@ def table_lookup(keys, values, filled, ids):
         if filled[slot]:
             out[k], found[k] = values[slot], True
     return out, found
+
+
+_NAME_MARKS = [(points, _I64, _I64, _BOOL, _BOOL) for points in _array(types.uint32)]
+
+
+@_compiled(_NAME_MARKS)
+def name_marks(points, starts, ends, upper, openers):
+    """(marks, decided): summary.name_marks of a text's words, `upper` and `openers` telling
+    the basic plane's upper-case letters and sentence openers. `decided` is False when a word
+    starts with a character past the basic plane (the caller decides then)."""
+    count = len(starts)
+    marks = np.zeros(count, dtype=np.bool_)
+    for k in range(count):
+        first = points[starts[k]]
+        second = points[min(starts[k] + 1, len(points) - 1)]
+        if first > 0xFFFF or (ends[k] - starts[k] > 1 and second > 0xFFFF):
+            return marks, False
+        if not upper[first] or (ends[k] - starts[k] > 1 and upper[second]):
+            continue
+        if k == 0:
+            continue  # the first word opens the text
+        opened = False
+        for at in range(ends[k - 1], starts[k]):
+            if points[at] <= 0xFFFF and openers[points[at]]:
+                opened = True
+                break
+        marks[k] = not opened
+    return marks, True

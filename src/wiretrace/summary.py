@@ -221,7 +221,23 @@ def _upper(points: np.ndarray) -> np.ndarray:
 def name_marks(text: str, tokens: Tokens) -> np.ndarray:
     """Whether each word is a capitalised word that does not open a sentence (a name, mostly):
     first letter upper case, second not, and no end punctuation or quote since the previous
-    word."""
+    word. Compiled (`_kernels.name_marks`); `name_marks_plain` is the same in numpy."""
+    if len(tokens) < 2:
+        return np.zeros(len(tokens), dtype=bool)
+    marks, decided = _kernels.name_marks(
+        _code_points(text), tokens.starts, tokens.ends, _basic_upper(), _OPENERS
+    )
+    return marks if decided else name_marks_plain(text, tokens)
+
+
+@cache
+def _basic_upper() -> np.ndarray:
+    """Whether each character of the basic plane is an upper-case letter (`_upper`)."""
+    return _upper(np.arange(0x10000, dtype=np.uint32))
+
+
+def name_marks_plain(text: str, tokens: Tokens) -> np.ndarray:
+    """`name_marks` in numpy: the reference the compiled loop is tested against."""
     if len(tokens) < 2:
         return np.zeros(len(tokens), dtype=bool)
     points = _code_points(text)

@@ -112,14 +112,13 @@ class Corpus(Sequence[Document]):
             raise ValueError("the corpus is closed")
         # pread: no shared file position, so forked worker processes read side by side.
         data = os.pread(self._file.fileno(), end - start, start) if end > start else b""
+        return self._with_text(position, data.decode(*_ENCODING))
+
+    def _with_text(self, position: int, text: str) -> Document:
+        """The document at `position` from what memory holds of it, with `text`."""
         document_id, outlet, published, title, url = self._meta[position]
         return Document(
-            id=document_id,
-            text=data.decode(*_ENCODING),
-            outlet=outlet,
-            published=published,
-            title=title,
-            url=url,
+            id=document_id, text=text, outlet=outlet, published=published, title=title, url=url
         )
 
     def text(self, position: int) -> str:
@@ -132,10 +131,7 @@ class Corpus(Sequence[Document]):
 
     def header(self, position: int) -> Document:
         """The document at `position` without its text (text ""): what memory holds of it."""
-        document_id, outlet, published, title, url = self._meta[position]
-        return Document(
-            id=document_id, text="", outlet=outlet, published=published, title=title, url=url
-        )
+        return self._with_text(position, "")
 
     def prefix(self, position: int, chars: int) -> str:
         """The first `chars` characters of the text at `position`, reading only those."""
@@ -211,3 +207,25 @@ def documents_by_id(documents: Sequence[Document]) -> Mapping[str, Document]:
     if isinstance(documents, Corpus):
         return documents.by_id()
     return {document.id: document for document in documents}
+
+
+def headers(documents: Sequence[Document]) -> Iterator[tuple[Document, int]]:
+    """Each document with its text's length; a corpus's come without their texts (text ""),
+    none read from disk."""
+    if isinstance(documents, Corpus):
+        for position in range(len(documents)):
+            yield documents.header(position), documents.length(position)
+    else:
+        for document in documents:
+            yield document, len(document.text)
+
+
+def openings(documents: Sequence[Document], chars: int) -> Iterator[tuple[Document, str]]:
+    """Each document (a corpus's without its text, see `headers`) with its first `chars`
+    characters: of a corpus, only those are read."""
+    if isinstance(documents, Corpus):
+        for position in range(len(documents)):
+            yield documents.header(position), documents.prefix(position, chars)
+    else:
+        for document in documents:
+            yield document, document.text[:chars]

@@ -42,7 +42,7 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace.align import common_ends
-from wiretrace.corpus import Corpus, documents_by_id
+from wiretrace.corpus import documents_by_id, openings
 from wiretrace.models import (
     ClusterMember,
     Direction,
@@ -634,18 +634,6 @@ def _acronym_names(acronym: str, outlet: str) -> bool:
     return position == len(letters)
 
 
-def _openings(documents: Sequence[Document], chars: int) -> Iterator[tuple[str | None, str]]:
-    """Each document's outlet and first `chars` characters (of a corpus, only those are read,
-    and none where the outlet is unknown)."""
-    if isinstance(documents, Corpus):
-        for position in range(len(documents)):
-            outlet = documents.header(position).outlet
-            yield outlet, documents.prefix(position, chars) if outlet else ""
-    else:
-        for doc in documents:
-            yield doc.outlet, doc.text[:chars]
-
-
 def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
     """Agency acronyms in datelines ("(AP)", "(NDX)") and the outlet each one names.
 
@@ -655,12 +643,12 @@ def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
     """
     uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
-    for outlet, opening in _openings(documents, 400):
-        if not outlet:
+    for doc, opening in openings(documents, 400):
+        if not doc.outlet:
             continue
-        totals[outlet] += 1
+        totals[doc.outlet] += 1
         for acronym in set(_ACRONYM.findall(opening)):
-            uses[acronym][outlet] += 1
+            uses[acronym][doc.outlet] += 1
     owners: dict[str, str] = {}
     for acronym, by_outlet in uses.items():
         named = [o for o in by_outlet if _acronym_names(acronym, o)]

@@ -251,11 +251,6 @@ def name_marks_plain(text: str, tokens: Tokens) -> np.ndarray:
     return capital & ~opens
 
 
-def name_ids(text: str, tokens: Tokens) -> np.ndarray:
-    """Word ids of the words `name_marks` marks, in text order."""
-    return tokens.ids[name_marks(text, tokens)]
-
-
 def _name_marks(text: str, tokens: Tokens) -> np.ndarray:
     """`name_marks`, cached by tokens."""
     cached = _NAMES.get(tokens)
@@ -440,15 +435,15 @@ def _name_measures(
     target_tokens: Tokens,
     target_stems: np.ndarray,
     found: _SharedNames,
-    text: list[float] | None = None,
+    text: list[float],
     floor: float = -math.inf,
 ) -> list[float] | None:
     """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share (`found`) sit
     in them, and how rare in general text the shared names and other terms are.
 
-    With the pair's `text` measures and a `floor`: None as soon as the model's score cannot
-    reach `floor` whatever the measures not yet made turn out to be (see `_upper_bound`); the
-    costliest are made last.
+    None as soon as the model's score, given the pair's `text` measures, cannot reach `floor`
+    whatever the measures not yet made turn out to be (see `_upper_bound`); the costliest are
+    made last.
     """
     shared = found.shared
     source_ids, target_ids = source_tokens.ids, target_tokens.ids
@@ -464,7 +459,7 @@ def _name_measures(
         found.rarest_name,
         (0.0, 1.0),  # rarity-weighted share
     ]
-    if text is not None and _upper_bound(text, measures) < floor:
+    if _upper_bound(text, measures) < floor:
         return None
 
     # The other content stems: every word that is a name in either text left out.
@@ -486,14 +481,14 @@ def _name_measures(
     measures[8] = float(stem_rarity[_members(target_vocabulary, other_shared)].sum()) / max(
         1e-9, float(stem_rarity.sum())
     )
-    if text is not None and _upper_bound(text, measures) < floor:
+    if _upper_bound(text, measures) < floor:
         return None
 
     # Every use of a shared name's word in the target, as a name or not.
     _, counts = np.unique(target_ids[_members(target_ids, shared)], return_counts=True)
     measures[1] = math.log1p(int(np.sum(counts == 1)))
     measures[2] = math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0
-    if text is not None and _upper_bound(text, measures) < floor:
+    if _upper_bound(text, measures) < floor:
         return None
 
     agreeing = 0
@@ -587,13 +582,38 @@ def summary_features(
     `source_stems`/`target_stems`: each word's content stem id, -1 for function words and words
     to leave out (boilerplate), as `align` makes them.
     """
+    found = _features(
+        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
+    )
+    assert found is not None  # no floor: every measure is made
+    return found
+
+
+def _features(
+    source_text: str,
+    source_tokens: Tokens,
+    source_stems: np.ndarray,
+    target_text: str,
+    target_tokens: Tokens,
+    target_stems: np.ndarray,
+    floor: float = -math.inf,
+) -> tuple[list[float], tuple[int, int]] | None:
+    """`summary_features`, or None as soon as the model's score cannot reach `floor` (see
+    `_name_measures`)."""
     text, window = _text_measures(source_tokens, source_stems, target_tokens, target_stems)
     found = _shared_names(source_text, source_tokens, target_text, target_tokens)
     names = _name_measures(
-        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems, found
+        source_text,
+        source_tokens,
+        source_stems,
+        target_text,
+        target_tokens,
+        target_stems,
+        found,
+        text,
+        floor,
     )
-    assert names is not None  # no floor: every measure is made
-    return _assemble(text, names), window
+    return None if names is None else (_assemble(text, names), window)
 
 
 # `find_summary` skips a pair whose highest possible score is this far under the threshold's
@@ -635,24 +655,21 @@ def find_summary(
     """
     if not summary_applies(source_text, source_tokens, target_text, target_tokens):
         return None
-    text, (start, end) = _text_measures(source_tokens, source_stems, target_tokens, target_stems)
-    found = _shared_names(source_text, source_tokens, target_text, target_tokens)
     # Most pairs cannot reach the threshold whatever their costlier name measures turn out to
     # be: those are made only while the pair still can (the outcome is the same).
-    names = _name_measures(
+    made = _features(
         source_text,
         source_tokens,
         source_stems,
         target_text,
         target_tokens,
         target_stems,
-        found,
-        text,
         _logit(threshold) - _BOUND_MARGIN,
     )
-    if names is None:
+    if made is None:
         return None
-    probability = summary_probability(_assemble(text, names))
+    features, (start, end) = made
+    probability = summary_probability(features)
     if probability < threshold:
         return None
     window = target_stems[start:end]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
-from wiretrace.corpus import Corpus, documents_by_id
+from wiretrace.corpus import documents_by_id, headers
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
     BoilerplateSpan,
@@ -44,16 +44,6 @@ def document_to_dict(document: Document, length: int | None = None) -> dict[str,
         "url": document.url,
         "length": len(document.text) if length is None else length,
     }
-
-
-def _documents_to_dicts(documents: Sequence[Document]) -> Iterator[dict[str, Any]]:
-    """`document_to_dict` of each document; a corpus's texts are not read (its memory holds
-    their metadata and lengths)."""
-    if isinstance(documents, Corpus):
-        for position in range(len(documents)):
-            yield document_to_dict(documents.header(position), documents.length(position))
-    else:
-        yield from map(document_to_dict, documents)
 
 
 def edit_to_dict(edit: Edit) -> dict[str, Any]:
@@ -245,7 +235,10 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
         },
     )
     yield "settings", report.settings.to_dict() if report.settings is not None else None
-    yield "documents", _documents_to_dicts(report.documents)
+    yield (
+        "documents",
+        (document_to_dict(document, length) for document, length in headers(report.documents)),
+    )
     yield "pairs", _pairs_to_dicts(report.pairs, documents)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
     yield "credits", credits_to_list(report)

@@ -12,9 +12,16 @@ from hypothesis import strategies as st
 import wiretrace
 from strategies import _build_vocabulary
 from wiretrace import BoilerplateSpan
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, find_boilerplate, salted
+from wiretrace.boilerplate import (
+    boilerplate_mask,
+    boilerplate_spans,
+    find_boilerplate,
+    mask_many,
+    mask_runs,
+    salted,
+)
 from wiretrace.pipeline import read_tokens
-from wiretrace.shingle import shingle_hashes, tokenize
+from wiretrace.shingle import hash32, shingle_hashes, tokenize
 
 VOCABULARY = _build_vocabulary()
 
@@ -37,6 +44,53 @@ def test_mask_matches_a_plain_membership_test(
         patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
         shingles, _ = boilerplate_mask(document, boilerplate, tokens, 3)
     assert shingles.tolist() == np.isin(document, boilerplate).tolist()
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=30),
+            st.sampled_from([None, "One", "Two"]),
+        ),
+        max_size=6,
+    ),
+    st.integers(1, 4),
+    st.lists(st.integers(0, 2**64 - 1), max_size=5),
+    st.randoms(use_true_random=False),
+)
+def test_many_documents_are_masked_as_one_by_one(
+    filtered: bool,
+    documents: list[tuple[list[str], str | None]],
+    shingle_size: int,
+    extra: list[int],
+    rng: random.Random,
+) -> None:
+    """`mask_many` (one compiled pass over many documents) gives each document's unmasked
+    shingle hashes and boilerplate runs exactly as `boilerplate_mask` and `mask_runs` do on it
+    alone, with and without the filter of top bits, for texts shorter than a shingle too."""
+    tokens = [tokenize(" ".join(words)) for words, _ in documents]
+    outlets = [outlet for _, outlet in documents]
+    every = [
+        salted(shingle_hashes(t.ids, shingle_size), outlet)
+        for t, outlet in zip(tokens, outlets, strict=True)
+    ]
+    pool = np.concatenate([np.zeros(0, dtype=np.uint64), *every]).tolist()
+    chosen = rng.sample(pool, len(pool) // 2) + extra
+    boilerplate = np.unique(np.array(chosen, dtype=np.uint64))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
+        values, offsets, runs = mask_many(tokens, outlets, boilerplate, shingle_size)
+        for k, (t, hashes) in enumerate(zip(tokens, every, strict=True)):
+            shingles, words = boilerplate_mask(hashes, boilerplate, t, shingle_size)
+            unsalted = shingle_hashes(t.ids, shingle_size)
+            assert (
+                values[offsets[k] : offsets[k + 1]].tolist() == hash32(unsalted[~shingles]).tolist()
+            )
+            expected = mask_runs(words).tolist() if words.any() else None
+            assert (None if runs[k] is None else runs[k].tolist()) == expected
+    assert offsets[-1] == len(values)
 
 
 def test_shingles_in_enough_documents_are_boilerplate() -> None:

@@ -511,3 +511,26 @@ def test_spread_gives_every_chunk_once_and_reports_progress(workers: int) -> Non
     assert outputs == {k: int(chunk.sum()) for k, chunk in enumerate(chunks)}
     total = sum(len(chunk) for chunk in chunks)
     assert seen[-1] == ("align", total, total) and len(seen) == len(chunks)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "bb", "ccc", "  ", ", "]), max_size=30),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(0, 80)), max_size=5),
+)
+def test_coverage_counts_the_words_inside_any_span_once(
+    pieces: list[str], spans: list[tuple[int, int]]
+) -> None:
+    """A pair's coverage is the share of words lying wholly inside some passage span, each
+    counted once where spans overlap or nest."""
+    from wiretrace.pipeline import _coverage
+
+    text = "".join(pieces)
+    tokens = tokenize(text)
+    spans = [(min(a, b), max(a, b)) for a, b in spans]
+    inside = [
+        any(start <= word_start and word_end <= end for start, end in spans)
+        for word_start, word_end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
+    ]
+    expected = sum(inside) / len(inside) if inside else 0.0
+    assert _coverage(tokens, spans) == expected

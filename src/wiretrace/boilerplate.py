@@ -13,11 +13,13 @@ carries it once.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import weakref
 from collections.abc import Sequence
 
 import numpy as np
 
+from wiretrace import _sketch_kernels
 from wiretrace._arrays import distinct
 from wiretrace.models import BoilerplateSpan, Document
 from wiretrace.shingle import Tokens
@@ -118,6 +120,48 @@ def boilerplate_spans(
     if words is None or not words.any():
         return []
     return run_spans(document, tokens, mask_runs(words), min_words)
+
+
+_NO_FLAGS = np.zeros(0, dtype=bool)
+
+
+def mask_many(
+    tokens: Sequence[Tokens],
+    outlets: Sequence[str | None],
+    boilerplate: np.ndarray,
+    shingle_size: int,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
+    """The sketch stage's view of many documents at once: (the 32-bit hashes (`hash32`) of their
+    shingles that are not boilerplate, concatenated; where each document's start, len(tokens) + 1
+    offsets; each document's boilerplate words as `mask_runs`, None when it has none).
+
+    Document by document this is `boilerplate_mask` on the outlet-`salted` shingle hashes, then
+    `mask_runs` of its word mask, in one compiled pass over all the documents
+    (`_sketch_kernels.mask_many`); `boilerplate` is sorted, as `find_boilerplate` returns it.
+    """
+    if len(boilerplate) >= _FILTER_FROM:
+        shift, flags = _filter(boilerplate)
+    else:
+        shift, flags = np.uint64(0), _NO_FLAGS
+    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
+    offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in tokens], out=offsets[1:])
+    salts = np.array([outlet_salt(outlet) for outlet in outlets], dtype=np.uint64)
+    values, value_offsets, runs, run_offsets = _sketch_kernels.mask_many(
+        ids,
+        offsets,
+        salts,
+        np.ascontiguousarray(boilerplate, dtype=np.uint64),
+        shift,
+        flags,
+        int(shingle_size),
+    )
+    bounds = run_offsets.tolist()
+    return (
+        values,
+        value_offsets,
+        [runs[a:b] if b > a else None for a, b in itertools.pairwise(bounds)],
+    )
 
 
 def mask_runs(words: np.ndarray) -> np.ndarray:

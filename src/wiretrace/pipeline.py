@@ -20,14 +20,7 @@ import numpy as np
 
 from wiretrace._arrays import distinct
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
-from wiretrace.boilerplate import (
-    boilerplate_mask,
-    listed_words,
-    mask_from_runs,
-    mask_runs,
-    run_spans,
-    salted,
-)
+from wiretrace.boilerplate import listed_words, mask_from_runs, mask_many, run_spans, salted
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError
@@ -47,13 +40,16 @@ from wiretrace.lineage import (
 )
 from wiretrace.models import BoilerplateSpan, Document, Notice, Pair, Passage, Report, Skipped
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
-from wiretrace.sketch import compute_signatures, compute_window_signatures_batch
-from wiretrace.spill import DEFAULT_PARTITIONS, Spill
+from wiretrace.sketch import compute_signatures, compute_window_signatures_flat
+from wiretrace.spill import Spill, partitions_for
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
 
 _CHUNK = 64
+# Characters per word in estimates of how many values the working sets will hold (news text in
+# the languages measured has 5.5 to 7).
+CHARS_PER_WORD = 6
 _AHEAD = 3  # tasks in flight per worker process
 # Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
 # group's pairs together (see `locality_order`).
@@ -92,40 +88,27 @@ def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndar
     return tokens, distinct(hashes)
 
 
-def _masked_hashes(
-    document: Document, tokens: Tokens, settings: Settings, boilerplate: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(32-bit hashes of the shingles that are not boilerplate, the boilerplate word mask)."""
-    hashes = shingle_hashes(tokens.ids, settings.shingle_size)
-    if boilerplate is None:
-        boilerplate = np.zeros(0, dtype=np.uint64)
-    shingle_mask, word_mask = boilerplate_mask(
-        salted(hashes, document.outlet), boilerplate, tokens, settings.shingle_size
-    )
-    return hash32(hashes[~shingle_mask]), word_mask
-
-
 def sketch_many(
     documents: Sequence[Document],
     tokens: Sequence[Tokens],
     settings: Settings,
     boilerplate: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
-    """Stage 2 for many documents at once: (keys, owners, masks). `keys` are the LSH bucket keys
+    """Stage 2 for many documents at once: (keys, owners, runs). `keys` are the LSH bucket keys
     of every document's windows (a key may repeat within a document), `owners` the position in
-    `documents` of each key's document, and `masks[k]` document k's boilerplate word mask (None
-    when it has none)."""
+    `documents` of each key's document, and `runs[k]` document k's boilerplate words as
+    `mask_runs` (None when it has none)."""
     bands, rows = lsh_bands(settings.threshold, settings.num_perm)
-    hashes, masks = [], []
-    for document, document_tokens in zip(documents, tokens, strict=True):
-        values, mask = _masked_hashes(document, document_tokens, settings, boilerplate)
-        hashes.append(values)
-        masks.append(mask if mask.any() else None)
-    signatures, windows, _ = compute_window_signatures_batch(
-        hashes, settings.window_size, settings.num_perm, settings.seed
+    if boilerplate is None:
+        boilerplate = np.zeros(0, dtype=np.uint64)
+    values, offsets, runs = mask_many(
+        tokens, [document.outlet for document in documents], boilerplate, settings.shingle_size
+    )
+    signatures, windows, _ = compute_window_signatures_flat(
+        values, offsets, settings.window_size, settings.num_perm, settings.seed
     )
     keys = band_keys(signatures, bands, rows).ravel()
-    return keys, np.repeat(windows, bands), masks
+    return keys, np.repeat(windows, bands), runs
 
 
 def sketch_tokens(
@@ -137,8 +120,8 @@ def sketch_tokens(
     Two documents are candidates when they share `settings.min_hits` keys; keys are stable across
     processes and machines for the same settings.
     """
-    keys, _, masks = sketch_many([document], [tokens], settings, boilerplate)
-    return keys, masks[0]
+    keys, _, runs = sketch_many([document], [tokens], settings, boilerplate)
+    return keys, None if runs[0] is None else mask_from_runs(runs[0], len(tokens))
 
 
 def align_documents(
@@ -222,17 +205,17 @@ def _sketch_chunk(
     assert _SETTINGS is not None and _SPILLED is not None
     documents = _DOCUMENTS[bounds[0] : bounds[1]]
     tokens = [tokenize(document.text) for document in documents]
-    keys, owners, masks = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
+    keys, owners, runs = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
     _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
     listed = listed_words(_SETTINGS.shingle_size)
-    spans, runs = [], {}
-    for k, (document, document_tokens, mask) in enumerate(
-        zip(documents, tokens, masks, strict=True)
+    spans, kept = [], {}
+    for k, (document, document_tokens, document_runs) in enumerate(
+        zip(documents, tokens, runs, strict=True)
     ):
-        if mask is not None:
-            runs[bounds[0] + k] = mask_runs(mask)
-            spans.extend(run_spans(document, document_tokens, runs[bounds[0] + k], listed))
-    return spans, runs
+        if document_runs is not None:
+            kept[bounds[0] + k] = document_runs
+            spans.extend(run_spans(document, document_tokens, document_runs, listed))
+    return spans, kept
 
 
 class _PreparedDocuments:
@@ -421,11 +404,17 @@ def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
     """Share of a text's words that lie inside the given character spans."""
     if len(tokens) == 0:
         return 0.0
-    inside = np.zeros(len(tokens), dtype=bool)
-    for start, end in spans:
-        # Tokens are in order and apart: those inside a span are a run.
-        inside[tokens.starts.searchsorted(start) : tokens.ends.searchsorted(end, "right")] = True
-    return float(inside.sum()) / len(tokens)
+    # Tokens are in order and apart: those inside a span are a run of words; count the runs'
+    # union.
+    runs = sorted(
+        (int(tokens.starts.searchsorted(start)), int(tokens.ends.searchsorted(end, "right")))
+        for start, end in spans
+    )
+    inside = reach = 0
+    for first, after in runs:
+        inside += max(0, after - max(first, reach))
+        reach = max(reach, after)
+    return inside / len(tokens)
 
 
 def build_pair(
@@ -476,7 +465,7 @@ def find_reuse(
     notices: Iterable[Notice] = (),
     progress: Progress | None = None,
     settings: Settings | None = None,
-    spill_partitions: int = DEFAULT_PARTITIONS,
+    spill_partitions: int | None = None,
     **options: Any,
 ) -> Report:
     """Find every pair of documents that share reused passages, and align those passages.
@@ -485,7 +474,8 @@ def find_reuse(
     "outlet", "published", ...). Settings are keyword arguments (see `Settings`), or a `Settings`.
     `skipped` and `notices` records from reading the input are carried into the report.
     `spill_partitions` (a power of two) splits the corpus-wide working sets on disk: memory holds
-    one part at a time; results do not depend on it.
+    one part at a time; results do not depend on it (None: as many as keep each part about
+    `spill.MAX_KEYS` keys, estimated from the corpus size).
     """
     global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED
     settings = Settings.from_options(options, base=settings)
@@ -500,7 +490,9 @@ def find_reuse(
         # Tokens are never kept for the whole corpus: each stage tokenizes what it needs (the
         # tokenizer is fast), and the corpus-wide values go to partitioned files on disk.
         # Workers add their values to the spills themselves (files of their own).
-        with Spill(partitions=spill_partitions) as shingles:
+        # About one distinct shingle per word, and a word per CHARS_PER_WORD characters.
+        expected = docs.chars // CHARS_PER_WORD
+        with Spill(partitions=spill_partitions or partitions_for(expected)) as shingles:
             _SPILLED = shingles
             for _ in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
                 pass
@@ -509,7 +501,12 @@ def find_reuse(
             )
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
-        with Spill({"owners": np.dtype(np.int32)}, partitions=spill_partitions) as buckets:
+        # A key per band of each window, a window every `window_size // 2` shingles and at
+        # least one per document.
+        bands = lsh_bands(settings.threshold, settings.num_perm)[0]
+        expected = bands * (shingles.count // max(1, settings.window_size // 2) + len(docs))
+        partitions = spill_partitions or partitions_for(expected)
+        with Spill({"owners": np.dtype(np.int32)}, partitions=partitions) as buckets:
             _SPILLED = buckets
             for spans, runs in _run(
                 _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
@@ -668,7 +665,7 @@ def find_reuse_in(
     max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
     progress: Progress | None = None,
     settings: Settings | None = None,
-    spill_partitions: int = DEFAULT_PARTITIONS,
+    spill_partitions: int | None = None,
     **options: Any,
 ) -> Report:
     """`find_reuse` over files and folders: read them (see `wiretrace.ingest`), then find reuse.

@@ -121,7 +121,16 @@ def compute_window_signatures_batch(
     shingles' minima once and keeps only the blocks the current window needs, so a long document
     needs no more working memory than a short one.
     """
-    a, b = permutations(num_perm, seed)
     values, offsets = _flat(hash_lists)
+    return compute_window_signatures_flat(values, offsets, window_size, num_perm, seed)
+
+
+def compute_window_signatures_flat(
+    values: np.ndarray, offsets: np.ndarray, window_size: int, num_perm: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`compute_window_signatures_batch` of documents given as one array of 32-bit hashes
+    (`values`, uint32) and where each document's start (`offsets`, int64, one more than there are
+    documents)."""
+    a, b = permutations(num_perm, seed)
     stride = max(1, window_size // 2)
     return _kernels.window_signatures(values, offsets, window_size, stride, a, b)

@@ -24,9 +24,21 @@ from wiretrace import _kernels
 from wiretrace.errors import workspace_error
 
 DEFAULT_PARTITIONS = 16
+MAX_PARTITIONS = 256
+"""The most partitions `partitions_for` chooses (each is a file per column and process)."""
 MAX_KEYS = 1 << 20
 """Keys read into memory at once; a larger partition is read in pieces."""
 _BLOCK = 1 << 18
+
+
+def partitions_for(keys: int) -> int:
+    """Partitions for about `keys` keys: the fewest (a power of two, at least DEFAULT_PARTITIONS,
+    at most MAX_PARTITIONS) that leave each about 3/4 of MAX_KEYS, so that a partition is read
+    at once rather than scanned once per piece. An estimate that proves low only costs time."""
+    partitions = DEFAULT_PARTITIONS
+    while partitions < MAX_PARTITIONS and keys > partitions * MAX_KEYS * 3 // 4:
+        partitions *= 2
+    return partitions
 
 
 class Spill:
@@ -56,7 +68,7 @@ class Spill:
             raise workspace_error(error, directory or tempfile.gettempdir()) from None
         # This process's open files; a forked worker finds its parent's here and opens its own.
         self._files: dict[tuple[int, str], BinaryIO] = {}
-        self._pid = self._creator = os.getpid()
+        self._pid = os.getpid()
         self._closed: int | None = None
 
     def __enter__(self) -> Spill:
@@ -112,7 +124,8 @@ class Spill:
             if handle is None:
                 path = self._folder / f"{partition:05d}.{self._pid}.{column}"
                 handle = self._files[partition, column] = open(path, "ab")  # noqa: SIM115
-            values.tofile(handle)
+            # A plain write: numpy's tofile costs several system calls each time.
+            handle.write(np.ascontiguousarray(values).data)
         except OSError as error:
             raise workspace_error(error, str(self._folder.parent)) from None
 
@@ -143,8 +156,9 @@ class Spill:
             if start < end:
                 for name, values in arrays.items():
                     self._write(partition, name, values[start:end])
-        if self._pid != self._creator:  # a worker's values go out at once: the parent reads them
-            self._flush()
+        # The values go out at once: the parent reads a worker's, and a process forked later
+        # must not inherit buffered values (it would write them out again).
+        self._flush()
 
     def filled(self) -> list[int]:
         """The partitions holding keys, in increasing order of top bits; their files are flushed,

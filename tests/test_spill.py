@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import wiretrace
 from strategies import PROPERTY
 from wiretrace import WorkspaceError, _kernels
-from wiretrace.spill import Spill
+from wiretrace.shingle import tokenize
+from wiretrace.spill import Spill, TokenStore
 
 keys = st.lists(st.integers(0, 2**64 - 1), max_size=200)
 
@@ -166,3 +167,33 @@ def test_partition_order_is_the_stable_argsort(case: tuple[int, list[int]]) -> N
     assert np.array_equal(
         _kernels.partition_order(parts, partitions), np.argsort(parts, kind="stable")
     )
+
+
+@pytest.mark.parametrize("short_offsets", [2**31, 1])
+def test_tokens_are_read_back_as_written_by_forked_workers(
+    monkeypatch: pytest.MonkeyPatch, short_offsets: int
+) -> None:
+    """Tokens written a chunk at a time by worker processes come back equal, document by
+    document and a chunk at once, empty texts included, with 4- or 8-byte offsets on disk."""
+    import multiprocessing
+
+    monkeypatch.setattr("wiretrace.spill._SHORT_OFFSETS", short_offsets)
+    texts = ["Grain prices rose 3.5% on Monday.", "", "Ещё одна строка — и всё.", "x", "", "a b c"]
+    expected = [tokenize(text) for text in texts]
+    chunks = [(0, 2), (2, 5), (5, 6)]
+    with TokenStore(len(texts)) as store:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(2) as pool:
+            written = pool.starmap(
+                store.write, [(first, expected[first:end]) for first, end in chunks]
+            )
+        assert 0 not in store
+        for (first, _), where in zip(chunks, written, strict=True):
+            store.locate(first, where)
+        read = [store.read(number) for number in range(len(texts))]
+        by_chunk = [t for first, end in chunks for t in store.read_chunk(first, end - first)]
+    for tokens in (read, by_chunk):
+        for got, want in zip(tokens, expected, strict=True):
+            for name in ("starts", "ends", "ids"):
+                assert getattr(got, name).dtype == getattr(want, name).dtype
+                assert getattr(got, name).tolist() == getattr(want, name).tolist()

@@ -41,7 +41,7 @@ from wiretrace.lineage import (
 from wiretrace.models import BoilerplateSpan, Document, Notice, Pair, Passage, Report, Skipped
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_signatures, compute_window_signatures_flat
-from wiretrace.spill import Spill, partitions_for
+from wiretrace.spill import Spill, TokenStore, partitions_for
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
@@ -61,6 +61,8 @@ _BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
 _SETTINGS: Settings | None = None
 # The spill the current stage's workers add to, then read partitions of.
 _SPILLED: Spill | None = None
+# Every document's tokens from the first stage on (None: each stage tokenizes the texts).
+_TOKENS: TokenStore | None = None
 # The boilerplate word mask of each document that has one, as `mask_runs`, by document number.
 _MASK_RUNS: dict[int, np.ndarray] = {}
 
@@ -185,15 +187,13 @@ def minhash_signatures(
     return np.concatenate(parts) if parts else np.zeros((0, num_perm), dtype=np.uint32)
 
 
-def _count_chunk(bounds: tuple[int, int]) -> None:
-    """Add every document's outlet-salted shingle hashes, each once per document, to the spill."""
-    assert _SETTINGS is not None and _SPILLED is not None
-    _SPILLED.add(
-        np.concatenate(
-            [read_tokens(_DOCUMENTS[k], _SETTINGS)[1] for k in range(*bounds)]
-            or [np.zeros(0, dtype=np.uint64)]
-        )
-    )
+def _count_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, int]:
+    """Add every document's outlet-salted shingle hashes, each once per document, to the spill;
+    keep the documents' tokens for the later stages (returns where, for `TokenStore.locate`)."""
+    assert _SETTINGS is not None and _SPILLED is not None and _TOKENS is not None
+    read = [read_tokens(_DOCUMENTS[k], _SETTINGS) for k in range(*bounds)]
+    _SPILLED.add(np.concatenate([np.zeros(0, dtype=np.uint64)] + [hashes for _, hashes in read]))
+    return _TOKENS.write(bounds[0], [tokens for tokens, _ in read])
 
 
 def _sketch_chunk(
@@ -204,7 +204,8 @@ def _sketch_chunk(
     the masks themselves as runs (see `mask_runs`) by document number, for the align stage."""
     assert _SETTINGS is not None and _SPILLED is not None
     documents = _DOCUMENTS[bounds[0] : bounds[1]]
-    tokens = [tokenize(document.text) for document in documents]
+    assert _TOKENS is not None
+    tokens = _TOKENS.read_chunk(bounds[0], len(documents))
     keys, owners, runs = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
     _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
     listed = listed_words(_SETTINGS.shingle_size)
@@ -234,7 +235,7 @@ class _PreparedDocuments:
             self.entries.move_to_end(number)
             return found
         document = _DOCUMENTS[number]
-        tokens = tokenize(document.text)
+        tokens = _TOKENS.read(number) if _TOKENS is not None else tokenize(document.text)
         # The sketch stage made each document's boilerplate mask (kept as runs of words).
         runs = _MASK_RUNS.get(number)
         found = (document, tokens, None if runs is None else mask_from_runs(runs, len(tokens)))
@@ -477,7 +478,7 @@ def find_reuse(
     one part at a time; results do not depend on it (None: as many as keep each part about
     `spill.MAX_KEYS` keys, estimated from the corpus size).
     """
-    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED
+    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED, _TOKENS
     settings = Settings.from_options(options, base=settings)
     # Texts go to a file as they are read (memory holds ids and metadata); the report reads
     # them back from it.
@@ -485,17 +486,21 @@ def find_reuse(
     workers = settings.workers
     bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
     sizes = [end - start for start, end in bounds]
-    _DOCUMENTS, _SETTINGS = docs, settings
+    _DOCUMENTS, _SETTINGS, _TOKENS = docs, settings, TokenStore(len(docs))
     try:
-        # Tokens are never kept for the whole corpus: each stage tokenizes what it needs (the
-        # tokenizer is fast), and the corpus-wide values go to partitioned files on disk.
-        # Workers add their values to the spills themselves (files of their own).
+        # Memory holds no corpus-wide data: each text is tokenized once, by the first stage,
+        # and its tokens read back from disk by the later ones; the corpus-wide values go to
+        # partitioned files on disk. Workers add to the files themselves (files of their own).
         # About one distinct shingle per word, and a word per CHARS_PER_WORD characters.
         expected = docs.chars // CHARS_PER_WORD
         with Spill(partitions=spill_partitions or partitions_for(expected)) as shingles:
             _SPILLED = shingles
-            for _ in _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes):
-                pass
+            for bound, written in zip(
+                bounds,
+                _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes),
+                strict=True,
+            ):
+                _TOKENS.locate(bound[0], written)
             _BOILERPLATE = np.concatenate(
                 [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, workers)
             )
@@ -534,7 +539,8 @@ def find_reuse(
     finally:
         _PREPARED.clear()
         _MASK_RUNS.clear()
-        _DOCUMENTS, _SETTINGS, _SPILLED = (), None, None
+        _TOKENS.close()
+        _DOCUMENTS, _SETTINGS, _SPILLED, _TOKENS = (), None, None, None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     return build_report(
         docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate

@@ -11,6 +11,7 @@ values never pass through the parent.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace.errors import workspace_error
+from wiretrace.shingle import Tokens
 
 DEFAULT_PARTITIONS = 16
 MAX_PARTITIONS = 256
@@ -224,3 +226,106 @@ class Spill:
                 name: np.concatenate([np.zeros(0, dtype=dtypes[name]), *parts])
                 for name, parts in chosen.items()
             }
+
+
+# Texts shorter than this keep their token offsets as 4 bytes on disk, longer ones as 8.
+_SHORT_OFFSETS = 2**31
+
+
+class TokenStore:
+    """Every document's tokens, kept on disk from the first stage that makes them, so the later
+    stages read them back instead of tokenizing the text again (reading is several times
+    faster).
+
+    Worker processes `write` a chunk of consecutive documents each (a file of its own); the
+    process that ran them is told where each document went (`locate`) and the processes it forks
+    afterwards `read` any document by number. Use as a context manager: the files are deleted on
+    exit.
+    """
+
+    def __init__(self, documents: int, *, directory: str | None = None) -> None:
+        try:
+            self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
+        except OSError as error:
+            raise workspace_error(error, directory or tempfile.gettempdir()) from None
+        # Per document: the first document of its chunk (-1: not written yet), its first word
+        # within the chunk; per chunk: its words and the width of its offsets.
+        self._chunk = np.full(documents, -1, dtype=np.int64)
+        self._word = np.zeros(documents, dtype=np.int64)
+        self._count = np.zeros(documents, dtype=np.int64)
+        self._chunks: dict[int, tuple[int, np.dtype]] = {}
+
+    def __enter__(self) -> TokenStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the files."""
+        self._directory.cleanup()
+
+    def _path(self, first: int) -> Path:
+        return Path(self._directory.name) / f"{first}.tokens"
+
+    def write(self, first: int, tokens: list[Tokens]) -> tuple[np.ndarray, int]:
+        """Store the tokens of documents first, first + 1, ...; returns what `locate` needs:
+        (their word counts, the byte width of their offsets)."""
+        counts = np.array([len(t) for t in tokens], dtype=np.int64)
+        ends = [t.ends for t in tokens if len(t)]
+        width = 4 if not ends or max(int(e[-1]) for e in ends) < _SHORT_OFFSETS else 8
+        offsets = np.dtype(f"<i{width}")
+        parts = [np.zeros(0, dtype=np.uint8)]
+        for name in ("ids", "starts", "ends"):
+            dtype = np.dtype("<u8") if name == "ids" else offsets
+            parts.extend(np.asarray(getattr(t, name), dtype=dtype).view(np.uint8) for t in tokens)
+        try:
+            self._path(first).write_bytes(np.concatenate(parts).data)
+        except OSError as error:
+            raise workspace_error(error, str(Path(self._directory.name).parent)) from None
+        return counts, width
+
+    def locate(self, first: int, written: tuple[np.ndarray, int]) -> None:
+        """Record where `write(first, ...)` (in any process) put each document."""
+        counts, width = written
+        number = np.arange(first, first + len(counts))
+        self._chunk[number] = first
+        self._count[number] = counts
+        self._word[number] = np.cumsum(counts) - counts
+        self._chunks[first] = (int(counts.sum()), np.dtype(f"<i{width}"))
+
+    def __contains__(self, number: int) -> bool:
+        return bool(0 <= number < len(self._chunk) and self._chunk[number] >= 0)
+
+    def read(self, number: int) -> Tokens:
+        """The tokens of document `number` (written and located)."""
+        first = int(self._chunk[number])
+        words, offsets = self._chunks[first]
+        word, count = int(self._word[number]), int(self._count[number])
+        with open(self._path(first), "rb", buffering=0) as handle:
+            ids = np.empty(count, dtype=np.uint64)
+            handle.seek(word * 8)
+            handle.readinto(ids.data)
+            rest = []
+            for part in range(2):
+                values = np.empty(count, dtype=offsets)
+                handle.seek(words * 8 + (part * words + word) * offsets.itemsize)
+                handle.readinto(values.data)
+                rest.append(values.astype(np.int64))
+        return Tokens(starts=rest[0], ends=rest[1], ids=ids)
+
+    def read_chunk(self, first: int, documents: int) -> list[Tokens]:
+        """The tokens of documents first .. first + documents - 1, written as one chunk."""
+        words, offsets = self._chunks[first]
+        data = self._path(first).read_bytes()
+        ids = np.frombuffer(data, dtype=np.uint64, count=words)
+        starts = np.frombuffer(data, dtype=offsets, count=words, offset=words * 8).astype(np.int64)
+        ends = np.frombuffer(
+            data, dtype=offsets, count=words, offset=words * (8 + offsets.itemsize)
+        ).astype(np.int64)
+        ids = ids.copy()
+        bounds = np.concatenate(([0], np.cumsum(self._count[first : first + documents])))
+        return [
+            Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
+            for a, b in itertools.pairwise(bounds.tolist())
+        ]

@@ -19,6 +19,7 @@ from wiretrace import (
     Pair,
     Passage,
     Report,
+    _align_kernels,
     _kernels,
     align,
     compare,
@@ -487,11 +488,16 @@ def test_sentence_marks_split_as_the_regular_expression_does(pieces: list[str]) 
     ids=["growing", "starting afresh"],
 )
 def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> None:
-    """Stem ids (cached, hashed in batches) equal token_id of each word's first letters."""
+    """Stem ids (compiled, or cached and hashed in batches) equal token_id of each word's first
+    letters."""
     saved, align._STEM_CACHE = align._STEM_CACHE, cache
-    text = "Governments governed the governing body; o'neil rock' Straße ÉCOLE 3.5 and the of"
+    text = (
+        "Governments governed the governing body; o'neil rock' Straße ÉCOLE 3.5 and the of "
+        "ﬁnancière Ǆemal İstanbul Σοφία μΜ ſtraße Ωμέγα ΟΔΟΣ café cafe\u0301s سلام 東京"
+    )
     try:
         for _ in range(3):
+            align._RECENT_TEXTS.clear()
             tokens = tokenize(text)
             stems = align._stem_ids(text, tokens).tolist()
             for k, value in enumerate(stems):
@@ -500,6 +506,34 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
                 assert value == expected, normal
     finally:
         align._STEM_CACHE = saved
+
+
+@PROPERTY
+@given(st.one_of(articles(), st.text(max_size=300)))
+def test_compiled_stem_ids_equal_the_word_by_word_ones(text: str) -> None:
+    """The compiled pass stems every word (of any script, marks and ligatures included) as
+    `normalize_word` and `token_id` do, word by word."""
+    align._RECENT_TEXTS.clear()
+    tokens = tokenize(text)
+    assert align._stem_ids(text, tokens).tolist() == align._stem_ids_plain(text, tokens).tolist()
+
+
+@PROPERTY
+@given(st.one_of(articles(), st.text(max_size=300)))
+def test_compiled_sentences_of_a_text_equal_the_numpy_ones(text: str) -> None:
+    """A text's sentences and stem entries, made in one compiled pass, are those of the numpy
+    split and entries over the word-by-word stems."""
+    align._RECENT_TEXTS.clear()
+    tokens = tokenize(text)
+    sentences = align._sentences(text, tokens)
+    starts = align.split_sentences_plain(text, tokens)
+    plain = align.sentence_entries_plain(align._stem_ids_plain(text, tokens), starts)
+    assert sentences.starts.tolist() == starts.tolist()
+    assert sentences.packed.tolist() == plain.tolist()
+    unpacked = [getattr(sentences, name) for name in ("terms", "offsets", "stems", "frequency")]
+    assert [part.tolist() for part in unpacked] == [
+        part.tolist() for part in align._unpacked(plain)[:4]
+    ]
 
 
 def test_sentence_data_of_a_text_is_reused_with_new_tokens() -> None:
@@ -700,12 +734,15 @@ def test_compiled_similar_sentences_equal_the_numpy_ones(
     source, target = (align._sentences(text, tokenize(text)) for text in pair)
     if len(source.stems) == 0 or len(target.stems) == 0:
         return
-    sides = align._sentence_sides(source, target)
     flags = [rng.random() < 0.2 for _ in range(len(source.starts) + len(target.starts))]
     source_boilerplate = np.array(flags[: len(source.starts)], dtype=bool)
     target_boilerplate = np.array(flags[len(source.starts) :], dtype=bool)
-    fast = align.similar_sentences(*sides, threshold, source_boilerplate, target_boilerplate)
-    plain = align.similar_sentences_plain(*sides, threshold, source_boilerplate, target_boilerplate)
+    fast, *_ = align.sentence_seeds(
+        source, target, threshold, source_boilerplate, target_boilerplate
+    )
+    plain, *_ = align.sentence_seeds_plain(
+        source, target, threshold, source_boilerplate, target_boilerplate
+    )
     assert fast.dtype == plain.dtype and fast.shape == plain.shape
     assert fast.tolist() == plain.tolist()
 
@@ -734,16 +771,23 @@ def test_compiled_sentence_entries_equal_the_numpy_ones(
     stems: list[int], lengths: list[int]
 ) -> None:
     """The compiled pass builds a text's per-sentence stem entries exactly as numpy does: every
-    array, its dtype, repeated and function-word stems (-1) included."""
+    array, repeated and function-word stems (-1) included."""
     starts = np.cumsum([0, *lengths])
     starts = starts[starts < max(len(stems), 1)] if stems else np.zeros(0, dtype=np.int64)
     values = np.array(stems, dtype=np.int64)
     fast = align.sentence_entries(values, starts.astype(np.int64))
     plain = align.sentence_entries_plain(values, starts.astype(np.int64))
-    assert len(fast) == len(plain)
-    for got, expected in zip(fast, plain, strict=True):
-        assert got.dtype == expected.dtype
-        assert got.tolist() == expected.tolist()
+    assert fast.dtype == plain.dtype
+    assert fast.tolist() == plain.tolist()
+
+
+@PROPERTY
+@given(st.sets(st.integers(0, 2**63 - 1), max_size=300) | st.sets(st.integers(0, 40)))
+def test_compiled_order_of_distinct_stems_equals_numpys(values: set[int]) -> None:
+    """The compiled order of distinct stem ids (placed by top bits, then by insertion) is the
+    order numpy's argsort gives."""
+    array = np.array(sorted(values, key=lambda value: hash((value, 7))), dtype=np.int64)
+    assert _align_kernels._distinct_order(array).tolist() == np.argsort(array).tolist()
 
 
 @REUSE_PROPERTY
@@ -775,7 +819,8 @@ def test_range_vectors_equal_the_vectors_of_their_sentences_masked() -> None:
     )
     tokens = tokenize(text)
     sentences = align._sentences(text, tokens)
-    side, _ = align._sentence_sides(sentences, sentences)
+    flags = np.zeros(len(sentences.starts), dtype=bool)
+    _, side, _ = align.sentence_seeds(sentences, sentences, 1.0, flags, flags)
     count = len(sentences.starts)
     for first in range(count):
         for last in range(first, count):
@@ -846,12 +891,13 @@ def test_compiled_clustering_tries_smaller_gaps_until_the_seeds_split(
 @REUSE_PROPERTY
 @given(reused_pairs(max_rate=0.6))
 def test_compiled_sentence_sides_equal_the_numpy_ones(pair: tuple[str, str]) -> None:
-    """The shared stems and both texts' idf, found in one compiled pass and one log, are numpy's
-    bit for bit."""
+    """The shared stems and both texts' idf, found in one compiled pass from one table of logs,
+    are numpy's bit for bit."""
     source, target = (align._sentences(text, tokenize(text)) for text in pair)
     if len(source.stems) == 0 or len(target.stems) == 0:
         return
-    sides = align._sentence_sides(source, target)
+    flags = [np.zeros(len(side.starts), dtype=bool) for side in (source, target)]
+    _, *sides = align.sentence_seeds(source, target, 0.35, *flags)
     source_at, target_at, source_idf, target_idf = align.sentence_sides_plain(source, target)
     assert sides[0].at.tolist() == source_at.tolist()
     assert sides[1].at.tolist() == target_at.tolist()
@@ -869,9 +915,8 @@ def test_compiled_validated_clusters_equal_the_numpy_ones(
     source, target = (align._sentences(text, tokenize(text)) for text in pair)
     if len(source.stems) == 0 or len(target.stems) == 0:
         return
-    sides = align._sentence_sides(source, target)
-    flags = [np.zeros(len(side.starts), dtype=bool) for side in sides]
-    seeds = align.similar_sentences(*sides, threshold, *flags)
+    flags = [np.zeros(len(side.starts), dtype=bool) for side in (source, target)]
+    seeds, *sides = align.sentence_seeds(source, target, threshold, *flags)
     for gap in (0, 1, 4, 24):
         plain = align._validated_clusters_plain(seeds, gap, *sides, passage_similarity)
         assert align._validated_clusters(seeds, gap, *sides, passage_similarity) == plain

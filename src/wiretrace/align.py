@@ -22,12 +22,12 @@ import attrs
 import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
-from wiretrace import _kernels
+from wiretrace import _align_kernels, _kernels
 from wiretrace._arrays import distinct
 from wiretrace.config import Settings
 from wiretrace.models import Edit, EditOp, Passage
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, shingle_hashes, token_id, tokenize
+from wiretrace.shingle import Tokens, _tables, code_points, shingle_hashes, token_id, tokenize
 from wiretrace.summary import MIN_SUMMARY_WORDS, find_summary
 
 # A seed n-gram that occurs more often than this in either text is too common to anchor on.
@@ -427,7 +427,8 @@ _TERMS: weakref.WeakKeyDictionary[Tokens, _Sentences] = weakref.WeakKeyDictionar
 
 class _StemCache:
     """Stem ids of words seen before, by word id: a hash table in arrays (open addressing, at
-    most half full) that compiled loops look up and fill. It starts afresh past `limit` words."""
+    most half full) that compiled loops look up and fill. It starts afresh past `limit` words.
+    Only words that the compiled pass cannot stem itself are kept (see `_stem_ids`)."""
 
     def __init__(self, limit: int = 2_000_000, capacity: int = 1 << 16) -> None:
         self.limit = limit
@@ -465,43 +466,22 @@ def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _stem_ids(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np.ndarray:
-    """Each word's stem id (a stable 63-bit id), or -1 for a function word.
+def _stem_ids(text: str, tokens: Tokens) -> np.ndarray:
+    """Each word's stem id (a stable 63-bit id), or -1 for a function word: `_sentences`' (the
+    sentence seeds and the summary model share the array: not to be changed).
 
-    The stem id is `token_id` of the word's first STEM_LETTERS letters, halved: a plain (ASCII)
-    word that short is its own stem, so its stem id is its word id halved; longer words are
-    looked up in a cache and, when new, hashed together (`_hash_stems`).
+    The stem id is `token_id` of the word's first STEM_LETTERS letters (normalized), halved. A
+    word whose characters each normalize to one character on their own (the tokenizer's simple
+    characters: nearly every word of the news corpora) is stemmed and hashed by the compiled
+    pass, as the tokenizer would hash its stem; other words are looked up in a cache and, when
+    new, hashed together (`_add_stems`). The ids of `_stem_ids_plain`.
     """
-    known = _TEXT_STEMS.get(tokens)
-    if known is not None:
-        return known
-    values = _stem_ids_of(text, tokens, _code_points(text) if points is None else points)
-    _TEXT_STEMS[tokens] = values  # shared by the sentence data and the summary model: not changed
-    return values
+    return _sentences(text, tokens).word_stems
 
 
-# Each text's stem ids (see `_stem_ids`), kept while its tokens live: the sentence seeds and the
-# summary model both use them.
-_TEXT_STEMS: weakref.WeakKeyDictionary[Tokens, np.ndarray] = weakref.WeakKeyDictionary()
-
-
-def _stem_ids_of(text: str, tokens: Tokens, points: np.ndarray) -> np.ndarray:
-    """`_stem_ids`, made."""
-    cache = _STEM_CACHE
-    values, missing_words = _kernels.stem_ids(
-        tokens.ids,
-        tokens.starts,
-        tokens.ends,
-        points,
-        _STOPWORD_TABLE.keys,
-        _STOPWORD_TABLE.filled,
-        cache.keys,
-        cache.values,
-        cache.filled,
-        STEM_LETTERS,
-    )
-    if not missing_words.any():
-        return values
+def _add_stems(text: str, tokens: Tokens, values: np.ndarray, missing_words: np.ndarray) -> None:
+    """Put the stem ids of the words the compiled pass left `missing` in `values`, and keep
+    them in the cache."""
     ids = tokens.ids
     missing = np.flatnonzero(missing_words)
     words, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
@@ -514,7 +494,16 @@ def _stem_ids_of(text: str, tokens: Tokens, points: np.ndarray) -> np.ndarray:
     new_stems = np.array(new, dtype=np.int64)
     _STEM_CACHE.add(words, new_stems)
     values[missing] = new_stems[inverse]
-    return values
+
+
+def _stem_ids_plain(text: str, tokens: Tokens) -> np.ndarray:
+    """`_stem_ids` word by word with `normalize_word` and `token_id`: the reference the compiled
+    loop and the caches are tested against."""
+    values = []
+    for start, end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True):
+        normal = normalize_word(text[start:end])
+        values.append(-1 if normal in STOPWORDS else token_id(normal[:STEM_LETTERS]) >> 1)
+    return np.array(values, dtype=np.int64)
 
 
 # Stem ids by stem: a new word's stem has mostly been seen in other words.
@@ -586,18 +575,14 @@ def _boundary_marks(text: str) -> np.ndarray:
     return np.sort(np.concatenate([punctuation, newlines[:-1][blank]]))
 
 
-def split_sentences(text: str, tokens: Tokens, points: np.ndarray | None = None) -> np.ndarray:
+def split_sentences(text: str, tokens: Tokens) -> np.ndarray:
     """The word index where each sentence of `text` starts (the first is 0; empty if no words).
 
     A sentence ends at end punctuation or a blank line between two words; very short sentences
     join the next one and very long ones are cut. The sentences of `split_sentences_plain`,
-    found by a compiled pass.
+    found by the compiled pass that makes `_sentences`.
     """
-    if points is None:
-        points = _code_points(text)
-    return _kernels.sentence_starts(
-        points, _MARK_KIND, tokens.starts, tokens.ends, MIN_SENTENCE_WORDS, MAX_SENTENCE_WORDS
-    )
+    return _sentences(text, tokens).starts
 
 
 def split_sentences_plain(text: str, tokens: Tokens) -> np.ndarray:
@@ -626,28 +611,30 @@ def split_sentences_plain(text: str, tokens: Tokens) -> np.ndarray:
 class _Sentences:
     """One text's sentences as bags of content stems (computed once per text, see `_sentences`).
 
-    `starts`: each sentence's first word; `spans`: its start and end in characters. `sentence`,
-    `local`, `count`: one entry per distinct stem of each sentence (the sentence, the stem's
-    index in `stems`, how often it occurs there), ordered by stem; `stems`: the text's distinct
-    content stems, sorted; `frequency`: in how many sentences each occurs; `terms`: distinct
-    stems per sentence. `sentence_local`, `sentence_count`: `local` and `count` ordered by
-    sentence, sentence k's entries at `offsets[k]:offsets[k + 1]`; stem k's entries are at
-    `stem_offsets[k]:stem_offsets[k + 1]`.
+    `starts`: each sentence's first word; `words`: the text's words; `word_stems`: each word's
+    stem id (`_stem_ids`). `sentence`, `local`, `count`: one entry per distinct stem of each
+    sentence (the sentence, the stem's index in `stems`, how often it occurs there), ordered by
+    stem; `stems`: the text's distinct content stems, sorted; `frequency`: in how many sentences
+    each occurs; `terms`: distinct stems per sentence. `sentence_local`, `sentence_count`:
+    `local` and `count` ordered by sentence, sentence k's entries at `offsets[k]:offsets[k +
+    1]`; stem k's entries are at `stem_offsets[k]:stem_offsets[k + 1]`. These arrays are views
+    of `packed`, which the compiled loops take (see `sentence_entries`).
     """
 
     starts: np.ndarray
     words: int
-    spans: list[tuple[int, int]]
+    word_stems: np.ndarray
+    packed: np.ndarray
+    terms: np.ndarray
+    offsets: np.ndarray
+    stems: np.ndarray
+    frequency: np.ndarray
+    stem_offsets: np.ndarray
     sentence: np.ndarray
     local: np.ndarray
     count: np.ndarray
-    stems: np.ndarray
-    frequency: np.ndarray
-    terms: np.ndarray
     sentence_local: np.ndarray
     sentence_count: np.ndarray
-    offsets: np.ndarray
-    stem_offsets: np.ndarray
 
 
 # Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object.
@@ -665,12 +652,28 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
             return cached
     if cached is not None:
         return cached
-    points = _code_points(text)
-    starts = split_sentences(text, tokens, points)
-    stems = _stem_ids(text, tokens, points) if len(tokens) else np.zeros(0, dtype=np.int64)
-    last_words = np.append(starts[1:], len(tokens))[: len(starts)] - 1
-    spans = list(zip(tokens.starts[starts].tolist(), tokens.ends[last_words].tolist(), strict=True))
-    cached = _Sentences(starts, len(tokens), spans, *sentence_entries(stems, starts))
+    cache = _STEM_CACHE
+    # Sentences, stems and (when every stem was made) stem entries in one compiled pass.
+    starts, stems, missing, packed = _align_kernels.text_sentences(
+        code_points(text),
+        _MARK_KIND,
+        tokens.starts,
+        tokens.ends,
+        tokens.ids,
+        _tables()[1],
+        _STOPWORD_TABLE.keys,
+        _STOPWORD_TABLE.filled,
+        cache.keys,
+        cache.values,
+        cache.filled,
+        STEM_LETTERS,
+        MIN_SENTENCE_WORDS,
+        MAX_SENTENCE_WORDS,
+    )
+    if missing.any():
+        _add_stems(text, tokens, stems, missing)
+        packed = sentence_entries(stems, starts)
+    cached = _Sentences(starts, len(tokens), stems, packed, *_unpacked(packed))
     _TERMS[tokens] = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
     if len(_RECENT_TEXTS) >= RECENT_TEXTS:
@@ -679,17 +682,29 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     return cached
 
 
-def sentence_entries(stems: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """`_Sentences`' arrays after `starts` and `words` (sentence, local, count, stems,
-    frequency, terms, sentence_local, sentence_count, offsets, stem_offsets) from each word's
-    stem id (-1: a function word) and the sentences' first words: exactly
-    `sentence_entries_plain`'s, computed by a compiled loop."""
-    return _kernels.sentence_entries(
+def sentence_entries(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """`_Sentences`' stem entries from each word's stem id (-1: a function word) and the
+    sentences' first words, packed in one int64 array: the numbers of sentences, distinct stems
+    and entries, then terms, offsets, stems, frequency, stem_offsets, sentence, local, count,
+    sentence_local and sentence_count (see `_unpacked`). Exactly `sentence_entries_plain`'s,
+    computed by a compiled loop."""
+    return _align_kernels.sentence_entries(
         np.ascontiguousarray(stems, dtype=np.int64), np.ascontiguousarray(starts, dtype=np.int64)
     )
 
 
-def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+def _unpacked(packed: np.ndarray) -> list[np.ndarray]:
+    """The arrays `sentence_entries` packs, as views, in its order."""
+    sentences, stems, entries = packed[:3].tolist()
+    parts = []
+    start = 3
+    for length in (sentences, sentences + 1, stems, stems, stems + 1, *[entries] * 5):
+        parts.append(packed[start : start + length])
+        start += length
+    return parts
+
+
+def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """`sentence_entries` with numpy: the reference the compiled loop is tested against."""
     keep = stems >= 0
     # One stable sort by stem (each stem's words stay in text order, so in sentence order); an
@@ -708,18 +723,20 @@ def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> tuple[np.nd
     terms = np.bincount(sentence, minlength=len(starts))
     by_sentence = np.argsort(sentence, kind="stable")
     frequency = np.bincount(local, minlength=int(new_stem.sum()))
-    return (
+    parts = [
+        [len(starts), len(frequency), len(sentence)],
+        terms,
+        np.concatenate([[0], np.cumsum(terms)]),
+        ordered[new_stem],
+        frequency,
+        np.concatenate([[0], np.cumsum(frequency)]),
         sentence,
         local,
         count,
-        ordered[new_stem],
-        frequency,
-        terms,
         local[by_sentence],
         count[by_sentence],
-        np.concatenate([[0], np.cumsum(terms)]),
-        np.concatenate([[0], np.cumsum(frequency)]),
-    )
+    ]
+    return np.concatenate([np.asarray(part, dtype=np.int64) for part in parts])
 
 
 class _SentenceSide:
@@ -743,6 +760,11 @@ class _SentenceSide:
     def shared_index(self) -> np.ndarray:
         """The shared stems, numbered in sorted order (the same numbering on both sides)."""
         return np.flatnonzero(self.at >= 0)
+
+    def spans(self, tokens: Tokens, sentences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the `sentences` start and end, in characters (`tokens`: the text's)."""
+        ends = np.append(self.starts[1:], self.words)
+        return tokens.starts[self.starts[sentences]], tokens.ends[ends[sentences] - 1]
 
     def word_range(self, first: int, last: int) -> tuple[int, int]:
         """Words [start, end) of sentences first..last (inclusive)."""
@@ -769,23 +791,54 @@ def _idf_table(sentences: int) -> np.ndarray:
     return np.concatenate([[0.0], np.log(sentences / np.arange(1, sentences + 1))])
 
 
-def _sentence_sides(source: _Sentences, target: _Sentences) -> tuple[_SentenceSide, _SentenceSide]:
-    """Both texts' `_SentenceSide`s (each text has stems), the shared stems found once."""
-    source_at, target_at, frequency = _kernels.shared_stems(
-        source.stems, source.frequency, target.stems, target.frequency
+def sentence_seeds(
+    source: _Sentences,
+    target: _Sentences,
+    threshold: float,
+    source_boilerplate: np.ndarray,
+    target_boilerplate: np.ndarray,
+) -> tuple[np.ndarray, _SentenceSide, _SentenceSide]:
+    """Sentence pairs (i, j) of two texts (each with stems) whose tf-idf cosine and Dice of
+    shared stems both reach `threshold`, where neither sentence is boilerplate (an (n, 2) int64
+    array in (i, j) order), and both texts' `_SentenceSide`s: exactly `sentence_seeds_plain`'s,
+    the shared stems, idf and sentence pairs found by one compiled call."""
+    seeds, source_at, target_at, idf = _align_kernels.sentence_seeds(
+        source.packed,
+        source_boilerplate,
+        target.packed,
+        target_boilerplate,
+        _idf_table(len(source.starts) + len(target.starts)),
+        threshold,
     )
-    idf = _idf_table(len(source.starts) + len(target.starts))[frequency]
     return (
+        seeds,
         _SentenceSide(source, source_at, idf[: len(source.stems)]),
         _SentenceSide(target, target_at, idf[len(source.stems) :]),
     )
 
 
+def sentence_seeds_plain(
+    source: _Sentences,
+    target: _Sentences,
+    threshold: float,
+    source_boilerplate: np.ndarray,
+    target_boilerplate: np.ndarray,
+) -> tuple[np.ndarray, _SentenceSide, _SentenceSide]:
+    """`sentence_seeds` with numpy: the reference the compiled call is tested against."""
+    source_at, target_at, source_idf, target_idf = sentence_sides_plain(source, target)
+    source_side = _SentenceSide(source, source_at, source_idf)
+    target_side = _SentenceSide(target, target_at, target_idf)
+    seeds = similar_sentences_plain(
+        source_side, target_side, threshold, source_boilerplate, target_boilerplate
+    )
+    return seeds, source_side, target_side
+
+
 def sentence_sides_plain(
     source: _Sentences, target: _Sentences
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(source at, target at, source idf, target idf) of `_sentence_sides` with numpy, each
-    side's idf on its own: the reference the compiled loop is tested against."""
+    """(source at, target at, source idf, target idf) of `sentence_seeds`' sides with numpy,
+    each side's idf on its own."""
     at = np.minimum(np.searchsorted(target.stems, source.stems), len(target.stems) - 1)
     shared = target.stems[at] == source.stems
     source_at = np.where(shared, at, -1)
@@ -803,42 +856,6 @@ def sentence_sides_plain(
     )
 
 
-def similar_sentences(
-    source: _SentenceSide,
-    target: _SentenceSide,
-    threshold: float,
-    source_boilerplate: np.ndarray,
-    target_boilerplate: np.ndarray,
-) -> np.ndarray:
-    """Sentence pairs (i, j) whose tf-idf cosine and Dice of shared stems both reach
-    `threshold`, where neither sentence is boilerplate: an (n, 2) int64 array in (i, j) order,
-    exactly `similar_sentences_plain`'s, computed by a compiled loop."""
-    own, other = source.own, target.own
-    return _kernels.similar_sentences(
-        own.sentence,
-        own.local,
-        own.count,
-        source.idf,
-        own.terms,
-        source_boilerplate,
-        own.sentence_local,
-        own.sentence_count,
-        own.offsets,
-        other.sentence,
-        other.local,
-        other.count,
-        target.idf,
-        other.terms,
-        target_boilerplate,
-        other.sentence_local,
-        other.sentence_count,
-        other.offsets,
-        source.at,
-        other.stem_offsets,
-        threshold,
-    )
-
-
 def similar_sentences_plain(
     source: _SentenceSide,
     target: _SentenceSide,
@@ -846,7 +863,7 @@ def similar_sentences_plain(
     source_boilerplate: np.ndarray,
     target_boilerplate: np.ndarray,
 ) -> np.ndarray:
-    """`similar_sentences` with numpy: the reference the compiled loop is tested against."""
+    """The seeds of `sentence_seeds` with numpy, from both texts' sides."""
     weights, norms, ranks, entries = [], [], [], []
     for side in (source, target):
         weight = side.own.count * side.idf[side.own.local]
@@ -888,19 +905,17 @@ def find_sentence_seeds(
 ) -> tuple[np.ndarray, _SentenceSide, _SentenceSide] | None:
     """Sentence pairs (i, j) whose tf-idf cosine and Dice both reach `threshold`; sentences
     mostly of masked (boilerplate) words are no seeds."""
-    source_sentences = _sentences(source_text, source_tokens)
-    target_sentences = _sentences(target_text, target_tokens)
-    if len(source_sentences.stems) == 0 or len(target_sentences.stems) == 0:
+    source = _sentences(source_text, source_tokens)
+    target = _sentences(target_text, target_tokens)
+    if len(source.stems) == 0 or len(target.stems) == 0:
         return None
-    source, target = _sentence_sides(source_sentences, target_sentences)
-    seeds = similar_sentences(
+    return sentence_seeds(
         source,
         target,
         threshold,
         _text_boilerplate_sentences(source_tokens, source_mask, source.starts),
         _text_boilerplate_sentences(target_tokens, target_mask, target.starts),
     )
-    return seeds, source, target
 
 
 # Each text's boilerplate sentences, kept while its tokens live: (the mask they were found with,
@@ -1082,16 +1097,19 @@ def _merge_ranges(
 
 
 def _seeds_in_passages(
-    found: tuple[np.ndarray, _SentenceSide, _SentenceSide], passages: list[Passage]
+    found: tuple[np.ndarray, _SentenceSide, _SentenceSide],
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    passages: list[Passage],
 ) -> bool:
     """Whether every sentence seed (i, j) has a passage whose source overlaps sentence i and whose
     target overlaps sentence j (in characters, as `_sentence_passages` tests ranges)."""
     seeds, source, target = found
-    source_spans, target_spans = source.own.spans, target.own.spans
+    a, b = source.spans(source_tokens, seeds[:, 0])
+    c, d = target.spans(target_tokens, seeds[:, 1])
     boxes = [(p.source_start, p.source_end, p.target_start, p.target_end) for p in passages]
-    for i, j in seeds.tolist():
-        (a, b), (c, d) = source_spans[i], target_spans[j]
-        if not any(a < s2 and s1 < b and c < t2 and t1 < d for s1, s2, t1, t2 in boxes):
+    for a1, b1, c1, d1 in zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True):
+        if not any(a1 < s2 and s1 < b1 and c1 < t2 and t1 < d1 for s1, s2, t1, t2 in boxes):
             return False
     return True
 
@@ -1122,7 +1140,7 @@ def _sentence_passages(
         return []
     # Every range below spans at least one seed's two sentences: when each seed lies in one
     # passage found on both sides, every range does and is passed over, so none need be made.
-    if found and _seeds_in_passages(seeds, found):
+    if found and _seeds_in_passages(seeds, source_tokens, target_tokens, found):
         return []
     passages = []
     for (a, b), (c, d) in _seed_ranges(*seeds, settings):

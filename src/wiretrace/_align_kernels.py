@@ -1,0 +1,613 @@
+"""Compiled inner loops (numba) of align.py's sentence seeds: a text's content stems and its
+sentences as bags of stems, and a pair's sentence seeds, each in one call.
+
+They compute exactly what align.py's plain numpy references compute, and tests compare the two
+(`tests/test_align.py`). Compiled like `wiretrace._kernels` (eagerly, for C-ordered arrays, the
+machine code cached on disk), but kept apart from it: its kernels need not be compiled again
+when these change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+
+
+def _compiled(signatures=None):
+    """numba's njit, with the machine code cached on disk where numba finds a writable place
+    (next to this file, or its user cache folder, or NUMBA_CACHE_DIR); compiled in memory for
+    each process where it finds none."""
+
+    def decorate(function):
+        try:
+            return njit(signatures, cache=True, nogil=True)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(signatures, nogil=True)(function)
+
+    return decorate
+
+
+def _array(dtype: types.Type, dims: int = 1) -> list[types.Array]:
+    return [types.Array(dtype, dims, "C", readonly=readonly) for readonly in (False, True)]
+
+
+_I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
+_TEXT_SENTENCES = [
+    (points, types.uint8[::1], _I64, _I64, _U64, _U64, _U64, _BOOL, _U64, _I64, _BOOL)
+    + (types.int64,) * 3
+    for points in _array(types.uint8) + _array(types.uint32)
+]
+_SENTENCE_ENTRIES = [(_I64, _I64)]
+_SENTENCE_SEEDS = [(_I64, _BOOL, _I64, _BOOL, _F64, types.float64)]
+
+# The token hash of shingle.tokenize (`_kernels.tokenize`): a polynomial of the normalized code
+# points, salted with the length and mixed by splitmix64's finalizer.
+_HASH_BASE = np.uint64(0x100000001B3)
+_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_BASIC_PLANE = 0x10000
+
+
+@_compiled()
+def _mix64(value):
+    """splitmix64's finalizer (shingle._mix64) of one uint64."""
+    value = value ^ (value >> np.uint64(30))
+    value = value * _MIX1
+    value = value ^ (value >> np.uint64(27))
+    value = value * _MIX2
+    return value ^ (value >> np.uint64(31))
+
+
+@_compiled()
+def _slot(keys, filled, key):
+    """The slot of `key` in an open-addressing table (linear probing), or the free slot where it
+    would go."""
+    mask = len(keys) - 1
+    slot = np.int64(key & np.uint64(mask))
+    while filled[slot] and keys[slot] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@_compiled()
+def _sentence_starts(points, kinds, token_starts, token_ends, min_words, max_words):
+    """align.split_sentences_plain: the word index where each sentence starts. Only the gaps
+    between words are read: a mark inside a word ("3.5", "U.S.") or before the first or after
+    the last word is no boundary, and several marks in one gap are one. `kinds` are the basic
+    plane's sentence mark kinds (align._MARK_KIND: 1 end punctuation, 2 blank, 3 newline); a
+    blank line is two newlines with nothing but blanks between them."""
+    count = len(token_starts)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    sentences = np.empty(count, dtype=np.int64)
+    sentences[0] = 0
+    found = 1
+    for k in range(1, count):
+        if k - sentences[found - 1] < min_words:
+            continue  # a mark here would start too short a sentence
+        blank = False  # whether only blanks came since the last newline of the gap
+        for position in range(token_ends[k - 1], token_starts[k]):
+            kind = kinds[min(points[position], 0xFFFF)]
+            if kind == 1 or (kind == 3 and blank):
+                sentences[found] = k
+                found += 1
+                break
+            if kind != 2:
+                blank = kind == 3
+    if count - sentences[found - 1] < min_words and found > 1:
+        found -= 1
+    total = 0
+    for k in range(found):
+        last = sentences[k + 1] if k + 1 < found else count
+        total += (last - sentences[k] + max_words - 1) // max_words
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for k in range(found):
+        last = sentences[k + 1] if k + 1 < found else count
+        for first in range(sentences[k], last, max_words):
+            out[at] = first
+            at += 1
+    return out
+
+
+@_compiled()
+def _stem_ids(
+    ids,
+    token_starts,
+    token_ends,
+    points,
+    codes,
+    stop_keys,
+    stop_filled,
+    keys,
+    values,
+    filled,
+    letters,
+):
+    """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
+    in the stop table); for a word whose characters each have a simple normal form (`codes`,
+    shingle's table: the one code point a basic-plane character normalizes to inside any word,
+    0 for none), the `token_id` of its first `letters` normalized characters, halved, hashed
+    here as the tokenizer hashes a word; else the stem id the table (`keys`, `values`,
+    `filled`) holds for the word id, and `missing` marks the words not in it (their stem ids
+    are still to be made)."""
+    out = np.empty(len(ids), dtype=np.int64)
+    missing = np.zeros(len(ids), dtype=np.bool_)
+    for k in range(len(ids)):
+        word = ids[k]
+        if stop_filled[_slot(stop_keys, stop_filled, word)]:
+            out[k] = -1
+            continue
+        total = np.uint64(0)
+        power = np.uint64(1)
+        simple = True
+        stem_end = min(token_ends[k], token_starts[k] + letters)
+        for position in range(token_starts[k], token_ends[k]):
+            point = points[position]
+            code = codes[point] if point < _BASIC_PLANE else np.uint64(0)
+            if code == 0:
+                simple = False
+                break
+            if position < stem_end:
+                # The stem is a string of normalized characters: token_id normalizes it again.
+                code = codes[code] if code < _BASIC_PLANE else np.uint64(0)
+                if code == 0:
+                    simple = False
+                    break
+                total += code * power
+                power *= _HASH_BASE
+        if simple:
+            length = np.uint64(stem_end - token_starts[k])
+            out[k] = np.int64(_mix64(total + length * _LENGTH_SALT) >> np.uint64(1))
+            continue
+        slot = _slot(keys, filled, word)
+        if filled[slot]:
+            out[k] = values[slot]
+        else:
+            missing[k] = True
+    return out, missing
+
+
+@_compiled()
+def _unpack(packed):
+    """The arrays packed by `sentence_entries` (views): (terms, offsets, stems, frequency,
+    stem_offsets, sentence, local, count, sentence_local, sentence_count)."""
+    sentences, stems, entries = packed[0], packed[1], packed[2]
+    terms = 3
+    offsets = terms + sentences
+    distinct = offsets + sentences + 1
+    frequency = distinct + stems
+    stem_offsets = frequency + stems
+    sentence = stem_offsets + stems + 1
+    local = sentence + entries
+    count = local + entries
+    sentence_local = count + entries
+    sentence_count = sentence_local + entries
+    return (
+        packed[terms:offsets],
+        packed[offsets:distinct],
+        packed[distinct:frequency],
+        packed[frequency:stem_offsets],
+        packed[stem_offsets:sentence],
+        packed[sentence:local],
+        packed[local:count],
+        packed[count:sentence_local],
+        packed[sentence_local:sentence_count],
+        packed[sentence_count : sentence_count + entries],
+    )
+
+
+@_compiled()
+def _distinct_order(values):
+    """The order that sorts `values` (distinct, not negative): np.argsort's, as any sort of
+    distinct values. Placed first by their top bits (stem ids are hashes, spread evenly over
+    63 bits, so each place holds about one), then sorted by insertion, which has little left
+    to move; several times faster than numba's argsort on a text's few hundred stems."""
+    count = len(values)
+    places = 1
+    while places < count:
+        places *= 2
+    shift = 63
+    while (1 << (63 - shift)) < places:
+        shift -= 1
+    starts = np.zeros(places + 1, dtype=np.int64)
+    for k in range(count):
+        starts[(values[k] >> shift) + 1] += 1
+    for place in range(places):
+        starts[place + 1] += starts[place]
+    order = np.empty(count, dtype=np.int64)
+    for k in range(count):
+        place = values[k] >> shift
+        order[starts[place]] = k
+        starts[place] += 1
+    for k in range(1, count):
+        item = order[k]
+        m = k
+        while m > 0 and values[order[m - 1]] > values[item]:
+            order[m] = order[m - 1]
+            m -= 1
+        order[m] = item
+    return order
+
+
+@_compiled(_SENTENCE_ENTRIES)
+def sentence_entries(stems, starts):
+    """align.sentence_entries_plain without sorting the words: one entry per distinct content
+    stem (stem id >= 0) of each sentence (sentences start at the word indices `starts`), ordered
+    by stem, then sentence, packed in one array (see align.sentence_entries). The distinct stems
+    are found through a hash table and sorted alone; the words are then placed by stem in text
+    order (so in sentence order)."""
+    sentences = len(starts)
+    kept = 0
+    for k in range(len(stems)):
+        if stems[k] >= 0:
+            kept += 1
+    capacity = 16
+    while capacity < 2 * kept:
+        capacity *= 2
+    mask = capacity - 1
+    table_keys = np.empty(capacity, dtype=np.int64)
+    table_index = np.full(capacity, -1, dtype=np.int64)
+    seen = np.empty(kept, dtype=np.int64)  # each stem in order of first use
+    word_stem = np.empty(kept, dtype=np.int64)  # each content word's stem, numbered so
+    owners = np.empty(kept, dtype=np.int64)
+    found = 0
+    owner = -1
+    at = 0
+    for k in range(len(stems)):
+        while owner + 1 < sentences and starts[owner + 1] <= k:
+            owner += 1
+        value = stems[k]
+        if value < 0:
+            continue
+        slot = value & mask
+        while table_index[slot] >= 0 and table_keys[slot] != value:
+            slot = (slot + 1) & mask
+        if table_index[slot] < 0:
+            table_keys[slot], table_index[slot] = value, found
+            seen[found] = value
+            found += 1
+        word_stem[at], owners[at] = table_index[slot], owner
+        at += 1
+    order = _distinct_order(seen[:found])
+    rank = np.empty(found, dtype=np.int64)
+    distinct = np.empty(found, dtype=np.int64)
+    for k in range(found):
+        rank[order[k]] = k
+        distinct[k] = seen[order[k]]
+    # The words' sentences by stem rank (a counting sort: each stem's words stay in text order).
+    placed = np.zeros(found + 1, dtype=np.int64)
+    for k in range(kept):
+        placed[rank[word_stem[k]] + 1] += 1
+    for k in range(found):
+        placed[k + 1] += placed[k]
+    bounds = placed.copy()
+    by_stem = np.empty(kept, dtype=np.int64)
+    for k in range(kept):
+        stem = rank[word_stem[k]]
+        by_stem[placed[stem]] = owners[k]
+        placed[stem] += 1
+    entries = 0
+    for stem in range(found):
+        for k in range(bounds[stem], bounds[stem + 1]):
+            if k == bounds[stem] or by_stem[k] != by_stem[k - 1]:
+                entries += 1
+    packed = np.zeros(3 + 2 * sentences + 3 * found + 2 + 5 * entries, dtype=np.int64)
+    packed[0], packed[1], packed[2] = sentences, found, entries
+    (
+        terms,
+        offsets,
+        stems_out,
+        frequency,
+        stem_offsets,
+        sentence,
+        local,
+        count,
+        sentence_local,
+        sentence_count,
+    ) = _unpack(packed)
+    stems_out[:] = distinct
+    entry = 0
+    for stem in range(found):
+        for k in range(bounds[stem], bounds[stem + 1]):
+            if k > bounds[stem] and by_stem[k] == sentence[entry - 1]:
+                count[entry - 1] += 1
+                continue
+            sentence[entry], local[entry], count[entry] = by_stem[k], stem, 1
+            terms[by_stem[k]] += 1
+            frequency[stem] += 1
+            entry += 1
+    for k in range(sentences):
+        offsets[k + 1] = offsets[k] + terms[k]
+    for k in range(found):
+        stem_offsets[k + 1] = stem_offsets[k] + frequency[k]
+    # Entries by sentence (a counting sort: stable, so each sentence's entries stay by stem).
+    filled = offsets[:-1].copy()
+    for k in range(entries):
+        slot = filled[sentence[k]]
+        sentence_local[slot], sentence_count[slot] = local[k], count[k]
+        filled[sentence[k]] = slot + 1
+    return packed
+
+
+@_compiled(_TEXT_SENTENCES)
+def text_sentences(
+    points,
+    kinds,
+    token_starts,
+    token_ends,
+    ids,
+    codes,
+    stop_keys,
+    stop_filled,
+    keys,
+    values,
+    filled,
+    letters,
+    min_words,
+    max_words,
+):
+    """(starts, stem ids, missing, packed) of one text: its sentences' first words
+    (`_sentence_starts`), its words' stem ids (`_stem_ids`, `missing` marking those still to be
+    made) and, when none is missing, its sentences' stem entries packed as `sentence_entries`
+    packs them (else an empty array)."""
+    starts = _sentence_starts(points, kinds, token_starts, token_ends, min_words, max_words)
+    stems, missing = _stem_ids(
+        ids,
+        token_starts,
+        token_ends,
+        points,
+        codes,
+        stop_keys,
+        stop_filled,
+        keys,
+        values,
+        filled,
+        letters,
+    )
+    if missing.any():
+        return starts, stems, missing, np.zeros(0, dtype=np.int64)
+    return starts, stems, missing, sentence_entries(stems, starts)
+
+
+# Up to this many items, sorting by insertion is several times faster than numba's sorts (which
+# set up a stack or buffers on every call).
+_FEW = 24
+
+
+@_compiled()
+def _sort_few(values, count):
+    """Sort values[:count] (distinct) in place."""
+    if count > _FEW:
+        values[:count] = np.sort(values[:count])
+        return
+    for k in range(1, count):
+        value = values[k]
+        m = k
+        while m > 0 and values[m - 1] > value:
+            values[m] = values[m - 1]
+            m -= 1
+        values[m] = value
+
+
+@_compiled()
+def _shared_stems(source_stems, source_frequency, target_stems, target_frequency):
+    """(source_at, target_at, frequency) of two texts' sorted distinct stems: `source_at[k]` is
+    the target's index of source stem k (-1: the target has no such stem), and the same from the
+    target; `frequency` holds the source's stems' frequencies, then the target's, each with the
+    other text's added where it has the stem."""
+    source_at = np.full(len(source_stems), -1, dtype=np.int64)
+    target_at = np.full(len(target_stems), -1, dtype=np.int64)
+    frequency = np.concatenate((source_frequency, target_frequency))
+    source_total = frequency[: len(source_stems)]
+    target_total = frequency[len(source_stems) :]
+    k = m = 0
+    while k < len(source_stems) and m < len(target_stems):
+        if source_stems[k] < target_stems[m]:
+            k += 1
+        elif source_stems[k] > target_stems[m]:
+            m += 1
+        else:
+            source_at[k], target_at[m] = m, k
+            source_total[k] += target_frequency[m]
+            target_total[m] += source_frequency[k]
+            k += 1
+            m += 1
+    return source_at, target_at, frequency
+
+
+@_compiled()
+def _may_pair(local, offsets, terms, at, boilerplate, threshold):
+    """Whether each sentence may reach `threshold` in Dice with some sentence of the other text:
+    not boilerplate, and with s shared stems (stems the other text has) among its t, 2s / (t +
+    s) reaches it (a pair shares s stems at most, and the other sentence has as many terms).
+    Pair Dice values are divisions no larger than this bound's, so they round no higher."""
+    may = np.zeros(len(terms), dtype=np.bool_)
+    for sentence in range(len(terms)):
+        if boilerplate[sentence]:
+            continue
+        shared = 0
+        for entry in range(offsets[sentence], offsets[sentence + 1]):
+            if at[local[entry]] >= 0:
+                shared += 1
+        if shared and 2.0 * shared / (terms[sentence] + shared) >= threshold:
+            may[sentence] = True
+    return may
+
+
+@_compiled()
+def _sentence_norm(local, count, idf, first, end):
+    """The length of a sentence's tf-idf vector (its entries, by stem, at [first, end)), the
+    squares summed in stem order, as align.similar_sentences_plain sums them."""
+    square = 0.0
+    for entry in range(first, end):
+        weight = count[entry] * idf[local[entry]]
+        square += weight * weight
+    return np.sqrt(square)
+
+
+@_compiled()
+def _sentence_dot(
+    source_local,
+    source_count,
+    source_idf,
+    source_first,
+    source_end,
+    target_local,
+    target_count,
+    target_idf,
+    target_first,
+    target_end,
+    target_at,
+):
+    """The dot product of the tf-idf vectors of a source and a target sentence (their entries,
+    by stem, at [first, end)), its terms added in the source's stem order."""
+    dot = 0.0
+    match = target_first
+    for entry in range(source_first, source_end):
+        stem = source_local[entry]
+        other = target_at[stem]
+        if other < 0:
+            continue
+        # Shared stems are in the same order on both sides.
+        while match < target_end and target_local[match] < other:
+            match += 1
+        if match < target_end and target_local[match] == other:
+            weight = source_count[entry] * source_idf[stem]
+            dot += weight * (target_count[match] * target_idf[other])
+    return dot
+
+
+@_compiled(_SENTENCE_SEEDS)
+def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_table, threshold):
+    """align.sentence_seeds_plain in one call: (seeds, source_at, target_at, idf). The shared
+    stems of two texts (`source_at[k]`: source stem k's index among the target's stems, -1:
+    none; `target_at` the same from the target), every stem's idf over the sentences of both
+    texts (`idf_table` at its frequency in both; the source's stems, then the target's), and
+    the (i, j) sentence pairs, in order, whose tf-idf cosine and Dice of shared stems both reach
+    `threshold`, bit for bit (each dot product adds its terms in stem order, as the plain sums
+    do), boilerplate sentences left out.
+
+    `source` and `target` are the texts' packed sentence entries (`sentence_entries`). Only
+    pairs of sentences that may reach the threshold in Dice (`_may_pair`) are counted; of those,
+    the shared stems of each pair are counted first, and only pairs whose Dice reaches the
+    threshold get a cosine (and their sentences a length)."""
+    (
+        source_terms,
+        source_offsets,
+        source_stems,
+        source_frequency,
+        _,
+        _,
+        _,
+        _,
+        source_by_sentence,
+        source_by_sentence_count,
+    ) = _unpack(source)
+    (
+        target_terms,
+        target_offsets,
+        target_stems,
+        target_frequency,
+        target_stem_offsets,
+        target_sentence,
+        _,
+        _,
+        target_by_sentence,
+        target_by_sentence_count,
+    ) = _unpack(target)
+    source_at, target_at, frequency = _shared_stems(
+        source_stems, source_frequency, target_stems, target_frequency
+    )
+    idf = np.empty(len(frequency), dtype=np.float64)
+    for k in range(len(frequency)):
+        idf[k] = idf_table[frequency[k]]
+    source_idf = idf[: len(source_stems)]
+    target_idf = idf[len(source_stems) :]
+    sources, targets = len(source_terms), len(target_terms)
+    out = np.empty((0, 2), dtype=np.int64)
+    source_may = _may_pair(
+        source_by_sentence, source_offsets, source_terms, source_at, source_boilerplate, threshold
+    )
+    target_may = _may_pair(
+        target_by_sentence, target_offsets, target_terms, target_at, target_boilerplate, threshold
+    )
+    if not source_may.any() or not target_may.any():
+        return out, source_at, target_at, idf
+    # Each sentence's length is found when a pair of it first needs one (-1: not yet).
+    source_norm = np.full(sources, -1.0)
+    target_norm = np.full(targets, -1.0)
+    shared = np.zeros(targets, dtype=np.int64)
+    touched = np.empty(targets, dtype=np.int64)
+    out = np.empty((sources + targets, 2), dtype=np.int64)
+    found = 0
+    for i in range(sources):
+        if not source_may[i]:
+            continue
+        touching = 0
+        low, high = targets, -1
+        for entry in range(source_offsets[i], source_offsets[i + 1]):
+            other = source_at[source_by_sentence[entry]]
+            if other < 0:
+                continue
+            for match in range(target_stem_offsets[other], target_stem_offsets[other + 1]):
+                j = target_sentence[match]
+                if not target_may[j]:
+                    continue
+                if shared[j] == 0:
+                    touched[touching] = j
+                    touching += 1
+                    low, high = min(low, j), max(high, j)
+                shared[j] += 1
+        if touching > _FEW and high - low < _FEW * touching:
+            # Many sentences touched close together: read them in order from `shared`.
+            touching = 0
+            for j in range(low, high + 1):
+                if shared[j]:
+                    touched[touching] = j
+                    touching += 1
+        else:
+            _sort_few(touched, touching)
+        for k in range(touching):
+            j = touched[k]
+            dice = 2.0 * shared[j] / (source_terms[i] + target_terms[j])
+            shared[j] = 0
+            if dice < threshold:
+                continue
+            dot = _sentence_dot(
+                source_by_sentence,
+                source_by_sentence_count,
+                source_idf,
+                source_offsets[i],
+                source_offsets[i + 1],
+                target_by_sentence,
+                target_by_sentence_count,
+                target_idf,
+                target_offsets[j],
+                target_offsets[j + 1],
+                source_at,
+            )
+            if source_norm[i] < 0:
+                source_norm[i] = _sentence_norm(
+                    source_by_sentence,
+                    source_by_sentence_count,
+                    source_idf,
+                    source_offsets[i],
+                    source_offsets[i + 1],
+                )
+            if target_norm[j] < 0:
+                target_norm[j] = _sentence_norm(
+                    target_by_sentence,
+                    target_by_sentence_count,
+                    target_idf,
+                    target_offsets[j],
+                    target_offsets[j + 1],
+                )
+            denominator = source_norm[i] * target_norm[j]
+            if (dot / denominator if denominator > 0 else 0.0) >= threshold:
+                if found == len(out):
+                    out = np.concatenate((out, np.empty_like(out)))
+                out[found, 0], out[found, 1] = i, j
+                found += 1
+    return out[:found].copy(), source_at, target_at, idf

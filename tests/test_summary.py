@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared_data import shared_data
-from strategies import articles
+from strategies import PROPERTY, articles, reused_pairs
 from wiretrace import align, compare, summary
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, tokenize
@@ -122,8 +123,8 @@ def test_letting_pairs_go_early_does_not_change_what_is_found(
     threshold: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """find_summary finds the same summaries, at the same probabilities, whether or not it lets
-    go of pairs that cannot reach the threshold before making all their measures (on real PAN
-    summaries and unrelated pairs, both ways round)."""
+    go of pairs that cannot reach the threshold on their compiled measures or before making all
+    their numpy measures (on real PAN summaries and unrelated pairs, both ways round)."""
     pairs = _pan_pairs("summary-obfuscation", 25) + _pan_pairs("no-plagiarism", 15)
     stemmed = [(_stemmed(source), _stemmed(target)) for source, target in pairs]
     stemmed += [(target, source) for source, target in stemmed]
@@ -228,6 +229,28 @@ def test_the_rarities_come_out_the_same_with_or_without_the_table(text: str) -> 
     assert np.array_equal(found, expected, equal_nan=True)
 
 
+def _compiled_rarities(table: summary._ZipfTable, text: str) -> tuple[np.ndarray, float]:
+    """A text's word rarities and background coverage by the compiled loop, from `table`."""
+    tokens = tokenize(text)
+    rarity, lettered, listed = table.rarities(
+        tokens.ids, lambda k: text[tokens.starts[k] : tokens.ends[k]]
+    )
+    return rarity, listed / lettered if lettered else 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(articles(max_paragraphs=2), st.text(max_size=200)))
+def test_compiled_rarities_are_the_numpy_ones(text: str) -> None:
+    """The compiled rarities of a text's words and its background coverage are numpy's, bit
+    for bit, whether its words are in the table yet or not."""
+    for sample in (text, TRICKY, RUSSIAN):
+        plain, coverage = summary._rarities_plain(sample, tokenize(sample))
+        for table in (summary._ZipfTable(), summary._ZIPF):
+            rarity, compiled_coverage = _compiled_rarities(table, sample)
+            assert rarity.tobytes() == plain.tobytes()
+            assert compiled_coverage == coverage
+
+
 _NAME_TEXT = st.text(
     alphabet=st.sampled_from(
         list("aZ Ée.!?:;\"\u201c\u201d'\nßİǅ")
@@ -244,3 +267,48 @@ def test_compiled_name_marks_are_the_numpy_ones(text: str) -> None:
     letters past the basic plane (which the numpy version decides) included."""
     tokens = tokenize(text)
     assert np.array_equal(summary.name_marks(text, tokens), summary.name_marks_plain(text, tokens))
+
+
+def _masked(text: str, rng: random.Random, read_only: bool) -> tuple[str, Tokens, np.ndarray]:
+    """A text with its tokens and content stem ids, some words left out (as boilerplate is),
+    the arrays read-only or not."""
+    text, tokens, stems = _stemmed(text)
+    left_out = np.array([rng.random() < 0.1 for _ in range(len(stems))], dtype=bool)
+    stems = np.where(left_out, -1, stems)
+    if read_only:
+        tokens = Tokens(tokens.starts, tokens.ends, tokens.ids.copy())
+        tokens.ids.flags.writeable = False
+        stems.flags.writeable = False
+    return text, tokens, stems
+
+
+def _same_measures(
+    source: tuple[str, Tokens, np.ndarray], target: tuple[str, Tokens, np.ndarray]
+) -> None:
+    """The compiled measures of a pair are numpy's, up to the rounding of their sums."""
+    plain, _ = summary.summary_features(*source, *target)
+    fast = summary._compiled_features(*source, *target)
+    assert fast.shape == (len(summary.SUMMARY_FEATURES),)
+    assert np.allclose(fast, plain, rtol=0.0, atol=1e-12)
+
+
+@settings(PROPERTY, max_examples=60)
+@given(
+    st.one_of(reused_pairs(max_rate=0.6), st.tuples(articles(), articles())),
+    st.randoms(use_true_random=False),
+)
+def test_compiled_measures_are_the_numpy_ones(pair: tuple[str, str], rng: random.Random) -> None:
+    """The compiled measures of a pair (`_summary_kernels.pair_features`) are numpy's
+    (`summary_features`), both ways round, with words left out of the content stems and with
+    read-only arrays."""
+    source, target = (_masked(text, rng, rng.random() < 0.3) for text in pair)
+    _same_measures(source, target)
+    _same_measures(target, source)
+
+
+def test_compiled_measures_of_real_pairs_are_the_numpy_ones() -> None:
+    """The compiled measures are numpy's on real PAN summaries and unrelated pairs."""
+    pairs = _pan_pairs("summary-obfuscation", 10) + _pan_pairs("no-plagiarism", 10)
+    for source, target in pairs:
+        _same_measures(_stemmed(source), _stemmed(target))
+        _same_measures(_stemmed(target), _stemmed(source))

@@ -20,7 +20,8 @@ background's language, and the language the model was fitted on).
 
 Used by `align.align_pair` where no other passage is found (setting `summary_probability`); the
 passage reported is the target's window densest in the source's content-word pairs, against the
-source words it draws on.
+source words it draws on. Most pairs scored are far under the threshold; compiled loops
+(`_summary_kernels`) tell which, and numpy makes the measures of the others.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import TypeVar
 import attrs
 import numpy as np
 
-from wiretrace import _kernels
+from wiretrace import _kernels, _summary_kernels
 from wiretrace._arrays import distinct
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, tokenize
@@ -113,17 +114,38 @@ class _ZipfTable:
         out = bits.view(np.float64)
         missing = np.flatnonzero(~found)
         if len(missing):
-            new, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
-            values = np.array(
-                [_zipf(normalize_word(word(k))) for k in missing[first].tolist()],
-                dtype=np.float64,
-            )
-            out[missing] = values[inverse]
-            if self.added + len(new) > self.LIMIT:
-                self._start()
-            _kernels.stem_insert(self.keys, self.values, self.filled, new, values.view(np.int64))
-            self.added += len(new)
+            _, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
+            out[missing] = self._add(ids, missing[first], word)[inverse]
         return out
+
+    def rarities(self, ids: np.ndarray, word: Callable[[int], str]) -> tuple[np.ndarray, int, int]:
+        """`_rarities_plain`'s measures of the words `ids` (each word's rarity, how many have a
+        letter, how many of those the background lists), made by a compiled loop
+        (`_summary_kernels.rarities`); `word` as in `lookup`."""
+        if self.added < 0:
+            self._start()
+        while True:
+            rarity, lettered, listed, missing = _summary_kernels.rarities(
+                ids, self.keys, self.values, self.filled, RARITY_CAP
+            )
+            if len(missing) == 0:
+                return rarity, lettered, listed
+            # Once added, asked again (adding may have started the table afresh).
+            self._add(ids, missing, word)
+
+    def _add(self, ids: np.ndarray, firsts: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
+        """Add the words at `firsts` (distinct ids the table does not hold) with their Zipf
+        frequencies, which are returned."""
+        values = np.array(
+            [_zipf(normalize_word(word(k))) for k in firsts.tolist()], dtype=np.float64
+        )
+        if self.added + len(firsts) > self.LIMIT:
+            self._start()
+        _kernels.stem_insert(
+            self.keys, self.values, self.filled, ids[firsts], values.view(np.int64)
+        )
+        self.added += len(firsts)
+        return values
 
 
 @cache
@@ -169,6 +191,11 @@ _NAME_TABLES: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 # Each text's rarities (see `_rarities`), kept while its tokens live.
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
+# Each text's side for the compiled measures (see `_text_side`), kept while its tokens live,
+# with the stems array it was made from.
+_SIDES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, tuple[np.ndarray, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 SUMMARY_FEATURES = (
     "share of target words with a shared stem minus share of target stems shared",
@@ -203,6 +230,7 @@ _SUMMARY_WEIGHTS = (
     -15.3910,
 )
 _SUMMARY_BIAS = -12.2447
+_WEIGHTS = np.array(_SUMMARY_WEIGHTS)
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -298,17 +326,24 @@ def _zipf(word: str) -> float:
 
 def _rarities(text: str, tokens: Tokens) -> tuple[np.ndarray, float]:
     """(each word's background rarity, the share of the text's words with a letter that the
-    background lists), cached by tokens."""
+    background lists), cached by tokens. Compiled (`_ZipfTable.rarities`); `_rarities_plain` is
+    the same in numpy."""
     cached = _RARITIES.get(tokens)
-    if cached is not None:
-        return cached
+    if cached is None:
+        starts, ends = tokens.starts, tokens.ends
+        rarity, lettered, listed = _ZIPF.rarities(tokens.ids, lambda k: text[starts[k] : ends[k]])
+        cached = _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
+    return cached
+
+
+def _rarities_plain(text: str, tokens: Tokens) -> tuple[np.ndarray, float]:
+    """`_rarities` in numpy (not cached): the reference the compiled loop is tested against."""
     starts, ends = tokens.starts, tokens.ends
     per_word = _ZIPF.lookup(tokens.ids, lambda k: text[starts[k] : ends[k]])
     lettered = int(np.count_nonzero(~np.isnan(per_word)))
     coverage = int(np.count_nonzero(per_word > 0)) / lettered if lettered else 0.0
     rarity = np.fmax(RARITY_CAP - per_word, 0.0)  # 0 for NaN (no letter): fmax drops NaN
-    cached = _RARITIES[tokens] = (rarity, coverage)
-    return cached
+    return rarity, coverage
 
 
 def summary_applies(
@@ -333,9 +368,45 @@ class _Profile:
         self.norm = float(np.linalg.norm(self.counts))
         first, second = stems[:-1], stems[1:]
         self.valid = (first >= 0) & (second >= 0)
-        hashes = (first.astype(np.uint64) * np.uint64(1_000_003)) ^ second.astype(np.uint64)
+        hashes = (first.astype(np.uint64) * _summary_kernels.PAIR_FACTOR) ^ second.astype(np.uint64)
         self.pairs = np.where(self.valid, hashes, np.uint64(0))
         self.distinct_pairs = distinct(self.pairs[self.valid])
+
+
+def _text_side(text: str, tokens: Tokens, stems: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One text's side of a pair for the compiled measures (`_summary_kernels.text_side`),
+    cached by tokens while the same stems array comes back."""
+    cached = _SIDES.get(tokens)
+    if cached is None or cached[0] is not stems:
+        side = _summary_kernels.text_side(
+            tokens.ids,
+            np.ascontiguousarray(stems, dtype=np.int64),
+            _name_marks(text, tokens),
+            _rarities(text, tokens)[0],
+            TOP_NAMES,
+        )
+        cached = _SIDES[tokens] = (stems, side)
+    return cached[1]
+
+
+def _compiled_features(
+    source_text: str,
+    source_tokens: Tokens,
+    source_stems: np.ndarray,
+    target_text: str,
+    target_tokens: Tokens,
+    target_stems: np.ndarray,
+) -> np.ndarray:
+    """`summary_features`' measures, made by a compiled loop (`_summary_kernels.pair_features`;
+    they may differ from numpy's in their last bits)."""
+    return _summary_kernels.pair_features(
+        *_text_side(source_text, source_tokens, source_stems),
+        *_text_side(target_text, target_tokens, target_stems),
+        SUMMARY_WINDOW,
+        NAME_PRIOR,
+        CONTEXT_RADIUS,
+        CONTEXT_AGREEMENT,
+    )
 
 
 def _profile(tokens: Tokens, stems: np.ndarray) -> _Profile:
@@ -619,6 +690,9 @@ def _features(
 # `find_summary` skips a pair whose highest possible score is this far under the threshold's
 # (more than floating-point rounding of the two sums can part them).
 _BOUND_MARGIN = 1e-6
+# The compiled measures add their sums in another order than numpy's (they differ by a few parts
+# in 1e15): a pair whose compiled score comes this near the floor above is decided by numpy.
+_COMPILED_MARGIN = 1e-9
 
 
 def _logit(probability: float) -> float:
@@ -655,8 +729,16 @@ def find_summary(
     """
     if not summary_applies(source_text, source_tokens, target_text, target_tokens):
         return None
-    # Most pairs cannot reach the threshold whatever their costlier name measures turn out to
-    # be: those are made only while the pair still can (the outcome is the same).
+    floor = _logit(threshold) - _BOUND_MARGIN
+    # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
+    # numpy's cost. numpy makes the measures of the others, and the probability reported.
+    compiled = _compiled_features(
+        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
+    )
+    if _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
+        return None
+    # Of those, the pairs that cannot reach the threshold whatever their costlier name measures
+    # turn out to be are let go before those are made (the outcome is the same).
     made = _features(
         source_text,
         source_tokens,
@@ -664,7 +746,7 @@ def find_summary(
         target_text,
         target_tokens,
         target_stems,
-        _logit(threshold) - _BOUND_MARGIN,
+        floor,
     )
     if made is None:
         return None

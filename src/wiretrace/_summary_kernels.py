@@ -1,0 +1,498 @@
+"""Compiled loops (numba) of the summary model: a pair's measures, and each word's rarity.
+
+Most pairs `summary.find_summary` scores are far under its threshold. These loops make a pair's
+measures in a few passes over the two texts, with each text's distinct words, content stems,
+stem pairs and names in small hash tables made once per text (`text_side`); the numpy version
+(`summary.summary_features`, the reference they are tested against) takes a hundred array
+operations, sorts and set operations. numpy still makes the measures of every pair that comes
+near the threshold: the sums here are added in another order, so a measure may differ from
+numpy's in its last bits. A text's word rarities (`rarities`) are numpy's bit for bit.
+
+A text's side is three arrays, its indices (int32), ids (int64) and reals, each a header of
+offsets followed by the parts named below (`_part`): three arrays cross into compiled code much
+faster than thirty, and 32-bit indices keep a side small (it is kept while its text lives).
+
+Compiled code is cached on disk as `_kernels`' is.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from numba import types
+
+from wiretrace._kernels import _array, _compiled, _slot
+
+# A pair of adjacent content stems (a, b) is known by the hash a * PAIR_FACTOR ^ b (uint64).
+PAIR_FACTOR = np.uint64(1_000_003)
+# Fibonacci hashing: a key's slot is the top bits of key * _GOLDEN (stem and word ids are hashes
+# already, but a pair's hash keeps the low bits of its second stem).
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+# A side's index parts (int32). Per word: its distinct word, its content stem (-1: none), its
+# pair of content stems with the next word (-1: none; the last word has none). Per distinct word
+# (in order of first use, as all distinct values): its uses and name (-1: none); per content
+# stem: its uses; per name: its word, its uses as a name, and its uses' words (name j's at
+# USED_AT[USE_STARTS[j]:USE_STARTS[j + 1]]); the most used names; per distinct word with a
+# content stem (a word masked in one place and not in another has it once): its word, stem and
+# first use; and the tables (`_index`) of the words, stems and pairs.
+(
+    _WORD_AT,
+    _STEM_AT,
+    _PAIR_AT,
+    _WORD_USES,
+    _WORD_NAME,
+    _WORD_SLOTS,
+    _COUNTS,
+    _STEM_SLOTS,
+    _PAIR_SLOTS,
+    _NAME_WORD,
+    _USES,
+    _USE_STARTS,
+    _USED_AT,
+    _TOP,
+    _STEMMED_WORD,
+    _STEMMED_STEM,
+    _STEMMED_FIRST,
+) = range(17)
+# Its id parts (int64): the distinct words' ids, content stems' ids and pairs' hashes (int64
+# bits), and the names' word ids.
+_WORDS, _VOCABULARY, _PAIRS, _NAMES = range(4)
+# Its real parts: each word's rarity, each name's rarity at its first use as a name.
+_RARITY, _NAME_RARITY = range(2)
+
+_I32, _I64, _F64, _BOOL = (
+    types.int32[::1],
+    types.int64[::1],
+    types.float64[::1],
+    types.bool_[::1],
+)
+# Word ids and stem ids come from the caller (read-only or not); `text_side` makes the arrays
+# that `pair_features` takes.
+_TEXT_SIDE = [
+    (ids, stems, _BOOL, _F64, types.int64)
+    for ids, stems in itertools.product(_array(types.uint64), _array(types.int64))
+]
+_SIDE = (_I32, _I64, _F64)
+_PAIR_FEATURES = [(*_SIDE, *_SIDE, types.int64, types.int64, types.int64, types.int64)]
+_RARITIES = [(ids, types.uint64[::1], _I64, _BOOL, types.float64) for ids in _array(types.uint64)]
+
+
+@_compiled()
+def _part(side, part):
+    """Part `part` of a side's indices, ids or reals (the header holds each part's start)."""
+    return side[np.int64(side[part]) : np.int64(side[part + 1])]
+
+
+@_compiled()
+def _pack(parts):
+    """The parts one after another behind a header of their starts (and the end)."""
+    header = len(parts) + 1
+    total = header
+    for part in parts:
+        total += len(part)
+    packed = np.empty(total, dtype=parts[0].dtype)
+    at = header
+    for k in range(len(parts)):
+        packed[k] = at
+        packed[at : at + len(parts[k])] = parts[k]
+        at += len(parts[k])
+    packed[len(parts)] = at
+    return packed
+
+
+@_compiled()
+def _home(key, mask):
+    """The first slot probed for `key` (int64 bits) in a table of mask + 1 slots."""
+    return np.int64(((np.uint64(key) * _GOLDEN) >> np.uint64(32)) & np.uint64(mask))
+
+
+@_compiled()
+def _index(slots, values, key):
+    """The index in `values` of `key`, through `slots` (each slot an index in `values`, -1:
+    free; linear probing), or -1 when `values` does not hold it."""
+    mask = len(slots) - 1
+    slot = _home(key, mask)
+    while slots[slot] >= 0:
+        if values[slots[slot]] == key:
+            return slots[slot]
+        slot = (slot + 1) & mask
+    return -1
+
+
+@_compiled()
+def _number(values):
+    """(distinct, at): the distinct values in order of first use, and each value's among them."""
+    size = 4
+    while size < 2 * len(values):
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int64)
+    distinct = np.empty(len(values), dtype=np.int64)
+    at = np.empty(len(values), dtype=np.int64)
+    found = 0
+    for k in range(len(values)):
+        slot = _home(values[k], size - 1)
+        while slots[slot] >= 0 and distinct[slots[slot]] != values[k]:
+            slot = (slot + 1) & (size - 1)
+        if slots[slot] < 0:
+            slots[slot] = found
+            distinct[found] = values[k]
+            found += 1
+        at[k] = slots[slot]
+    return distinct[:found].copy(), at
+
+
+@_compiled()
+def _table(values):
+    """The slots of a table of `values` (distinct), at most half full."""
+    size = 4
+    while size < 2 * len(values):
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int32)
+    for k in range(len(values)):
+        slot = _home(values[k], size - 1)
+        while slots[slot] >= 0:
+            slot = (slot + 1) & (size - 1)
+        slots[slot] = k
+    return slots
+
+
+@_compiled(_RARITIES)
+def rarities(ids, keys, values, filled, cap):
+    """(rarity, lettered, listed, missing): summary._rarities_plain's of a text's word ids,
+    their Zipf frequencies in a table of float64 bits (`_kernels.table_lookup`'s, each distinct
+    id looked up once): each word's rarity (`cap` minus its frequency, 0 for a word at least
+    that common or with no letter: a NaN frequency), how many words have a letter and how many
+    of those the background lists; `missing` holds the first word of each id the table does not
+    hold (nothing else is then meant), for the caller to add."""
+    distinct, word_at = _number(ids.view(np.int64))
+    zipfs = np.empty(len(distinct), dtype=np.float64)
+    missing = np.empty(len(distinct), dtype=np.int64)
+    found = 0
+    bits = values.view(np.float64)
+    for word in range(len(distinct)):
+        slot = _slot(keys, filled, np.uint64(distinct[word]))
+        if filled[slot]:
+            zipfs[word] = bits[slot]
+        else:
+            missing[found] = word
+            found += 1
+    if found:
+        firsts = np.full(len(distinct), -1, dtype=np.int64)
+        for k in range(len(ids) - 1, -1, -1):
+            firsts[word_at[k]] = k
+        return np.zeros(0, dtype=np.float64), 0, 0, firsts[missing[:found]]
+    rarity = np.empty(len(ids), dtype=np.float64)
+    lettered = listed = 0
+    for k in range(len(ids)):
+        zipf = zipfs[word_at[k]]
+        lettered += not np.isnan(zipf)
+        listed += zipf > 0
+        rarity[k] = cap - zipf if cap - zipf > 0.0 else 0.0  # 0 for NaN too
+    return rarity, lettered, listed, missing[:0]
+
+
+@_compiled(_TEXT_SIDE)
+def text_side(ids, stems, marks, rarity, top):
+    """One text's side of a pair as `pair_features` takes it: (indices, ids, reals), the parts
+    named above, from its word ids, stem ids (-1: none), name marks (summary.name_marks), each
+    word's rarity and how many most used names to keep (the first used first among equals)."""
+    count = len(stems)
+    words, word_at = _number(ids.view(np.int64))
+    content = np.flatnonzero(stems >= 0)
+    vocabulary, content_at = _number(stems[content])
+    stem_at = np.full(count, -1, dtype=np.int64)
+    stem_at[content] = content_at
+    counts = np.zeros(len(vocabulary), dtype=np.int64)
+    for stem in content_at:
+        counts[stem] += 1
+    paired = np.flatnonzero((stems[:-1] >= 0) & (stems[1:] >= 0))
+    hashes = np.empty(len(paired), dtype=np.int64)
+    for k in range(len(paired)):
+        first, second = np.uint64(stems[paired[k]]), np.uint64(stems[paired[k] + 1])
+        hashes[k] = np.int64((first * PAIR_FACTOR) ^ second)
+    pairs, paired_at = _number(hashes)
+    pair_at = np.full(count, -1, dtype=np.int64)
+    pair_at[paired] = paired_at
+
+    word_uses = np.zeros(len(words), dtype=np.int64)
+    for word in word_at:
+        word_uses[word] += 1
+    stemmed, stemmed_at = _number(word_at[content] * len(vocabulary) + content_at)
+    stemmed_first = np.empty(len(stemmed), dtype=np.int64)
+    for k in range(len(content) - 1, -1, -1):
+        stemmed_first[stemmed_at[k]] = content[k]
+
+    word_name = np.full(len(words), -1, dtype=np.int64)
+    name_word = np.empty(count, dtype=np.int64)
+    uses = np.zeros(count, dtype=np.int64)
+    name_rarity = np.empty(count, dtype=np.float64)
+    named = 0
+    for k in range(count):
+        if not marks[k]:
+            continue
+        if word_name[word_at[k]] < 0:
+            word_name[word_at[k]] = named
+            name_word[named] = word_at[k]
+            name_rarity[named] = rarity[k]
+            named += 1
+        uses[word_name[word_at[k]]] += 1
+    use_starts = np.zeros(named + 1, dtype=np.int64)
+    use_starts[1:] = np.cumsum(uses[:named])
+    used_at = np.empty(use_starts[named], dtype=np.int64)
+    filled = use_starts[:named].copy()
+    for k in range(count):
+        if marks[k]:
+            name = word_name[word_at[k]]
+            used_at[filled[name]] = k
+            filled[name] += 1
+    # Names are numbered in order of first use: among equals, the lower number comes first.
+    chosen = np.empty(min(top, named), dtype=np.int64)
+    taken = np.zeros(named, dtype=np.bool_)
+    for slot in range(len(chosen)):
+        best = -1
+        for name in range(named):
+            if not taken[name] and (best < 0 or uses[name] > uses[best]):
+                best = name
+        taken[best] = True
+        chosen[slot] = best
+    indices = _pack(
+        [
+            word_at.astype(np.int32),
+            stem_at.astype(np.int32),
+            pair_at.astype(np.int32),
+            word_uses.astype(np.int32),
+            word_name.astype(np.int32),
+            _table(words),
+            counts.astype(np.int32),
+            _table(vocabulary),
+            _table(pairs),
+            name_word[:named].astype(np.int32),
+            uses[:named].astype(np.int32),
+            use_starts.astype(np.int32),
+            used_at.astype(np.int32),
+            chosen.astype(np.int32),
+            (stemmed // max(1, len(vocabulary))).astype(np.int32),
+            (stemmed % max(1, len(vocabulary))).astype(np.int32),
+            stemmed_first.astype(np.int32),
+        ]
+    )
+    ids = _pack([words, vocabulary, pairs, words[name_word[:named]]])
+    reals = _pack([rarity, name_rarity[:named]])
+    return indices, ids, reals
+
+
+@_compiled()
+def _norm(counts):
+    """The length of a vector of counts."""
+    total = 0.0
+    for value in counts:
+        total += float(value) * float(value)
+    return np.sqrt(total)
+
+
+@_compiled()
+def _match(values, slots, other_values, other_slots):
+    """(at, other_at): where each of two sets of distinct values (each with its table) has
+    each value in the other (-1: nowhere), the smaller set looked up in the larger."""
+    at = np.full(len(values), -1, dtype=np.int64)
+    other_at = np.full(len(other_values), -1, dtype=np.int64)
+    if len(values) <= len(other_values):
+        for k in range(len(values)):
+            m = _index(other_slots, other_values, values[k])
+            if m >= 0:
+                at[k], other_at[m] = m, k
+    else:
+        for m in range(len(other_values)):
+            k = _index(slots, values, other_values[m])
+            if k >= 0:
+                at[k], other_at[m] = m, k
+    return at, other_at
+
+
+@_compiled()
+def _other_stems(side, named, vocabulary_size):
+    """Whether each of a text's content stems is one of its other content stems (a word that is
+    a name in either text, `named` of its word, left out), and each one's first word."""
+    other = np.zeros(vocabulary_size, dtype=np.bool_)
+    first = np.full(vocabulary_size, np.iinfo(np.int64).max, dtype=np.int64)
+    words, stems = _part(side, _STEMMED_WORD), _part(side, _STEMMED_STEM)
+    firsts = _part(side, _STEMMED_FIRST)
+    for k in range(len(words)):
+        if not named[words[k]]:
+            other[stems[k]] = True
+            first[stems[k]] = min(first[stems[k]], firsts[k])
+    return other, first
+
+
+@_compiled(_PAIR_FEATURES)
+def pair_features(
+    source,
+    source_ids,
+    source_reals,
+    target,
+    target_ids,
+    target_reals,
+    window,
+    prior,
+    radius,
+    agreement,
+):
+    """summary.summary_features' measures of a pair (in SUMMARY_FEATURES order) from the two
+    texts' sides (`text_side`); `window`, `prior`, `radius` and `agreement` are SUMMARY_WINDOW,
+    NAME_PRIOR, CONTEXT_RADIUS and CONTEXT_AGREEMENT."""
+    features = np.empty(14, dtype=np.float64)
+    source_vocabulary, target_vocabulary = (
+        _part(source_ids, _VOCABULARY),
+        _part(target_ids, _VOCABULARY),
+    )
+    source_counts, target_counts = _part(source, _COUNTS), _part(target, _COUNTS)
+    # The content stems both texts have: `source_match[k]` is source stem k's target stem (-1:
+    # none), and the same from the target.
+    source_match, target_match = _match(
+        source_vocabulary,
+        _part(source, _STEM_SLOTS),
+        target_vocabulary,
+        _part(target, _STEM_SLOTS),
+    )
+    shared = shared_words = once = 0
+    dot = 0.0
+    for m in range(len(target_vocabulary)):
+        k = target_match[m]
+        if k >= 0:
+            shared += 1
+            shared_words += target_counts[m]
+            once += target_counts[m] == 1
+            dot += float(source_counts[k]) * float(target_counts[m])
+    norms = _norm(source_counts) * _norm(target_counts)
+    features[0] = shared_words / max(1, target_counts.sum()) - shared / max(
+        1, len(target_vocabulary)
+    )
+    features[2] = dot / norms if norms else 0.0
+    features[4] = np.log1p(once)
+    target_pair_at = _part(target, _PAIR_AT)
+    count = len(target_pair_at)
+    features[5] = window / max(window, count)
+
+    # The most pairs the source has among `window` adjacent pairs of target words.
+    pair_in_source = _match(
+        _part(target_ids, _PAIRS),
+        _part(target, _PAIR_SLOTS),
+        _part(source_ids, _PAIRS),
+        _part(source, _PAIR_SLOTS),
+    )[0]
+    running = inside = 0
+    for k in range(count - 1):
+        pair = target_pair_at[k]
+        running += pair >= 0 and pair_in_source[pair] >= 0
+        if k >= window:
+            pair = target_pair_at[k - window]
+            running -= pair >= 0 and pair_in_source[pair] >= 0
+        if k >= window - 1 or k == count - 2:
+            inside = max(inside, running)
+    features[1] = np.log1p(inside)
+
+    # The names both texts have: `in_source[m]` is target name m's source name (-1: none).
+    # `named` of a word of either text: it is a name in either text.
+    source_names, target_names = _part(source_ids, _NAMES), _part(target_ids, _NAMES)
+    source_uses, target_uses = _part(source, _USES), _part(target, _USES)
+    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
+    source_word_name = _part(source, _WORD_NAME)
+    target_name_rarity = _part(target_reals, _NAME_RARITY)
+    in_source = np.full(len(target_names), -1, dtype=np.int64)
+    source_named = source_word_name >= 0
+    target_named = _part(target, _WORD_NAME) >= 0
+    names = once_named = source_shared_uses = target_shared_uses = 0
+    rarest = 0.0
+    for m in range(len(target_names)):
+        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
+        if word < 0:
+            continue
+        source_named[word] = True
+        k = source_word_name[word]
+        if k < 0:
+            continue
+        in_source[m] = k
+        names += 1
+        once_named += target_uses[m] == 1
+        rarest = max(rarest, target_name_rarity[m])
+        source_shared_uses += source_uses[k]
+        target_shared_uses += target_uses[m]
+    for k in range(len(source_names)):
+        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
+        if word >= 0:
+            target_named[word] = True
+    features[3] = once_named / (names + prior)
+    target_top = _part(target, _TOP)
+    top_found = 0
+    for k in range(len(target_top)):
+        top_found += in_source[target_top[k]] >= 0
+    features[10] = top_found / len(target_top) if len(target_top) else 0.0
+    features[11] = source_shared_uses / max(1, source_uses.sum()) - target_shared_uses / max(
+        1, target_uses.sum()
+    )
+    features[12] = rarest
+
+    # The other content stems, and how rare the target's are (at each one's first word).
+    source_other = _other_stems(source, source_named, len(source_vocabulary))[0]
+    target_other, target_first = _other_stems(target, target_named, len(target_vocabulary))
+    target_rarity = _part(target_reals, _RARITY)
+    others = other_shared = 0
+    shared_rarity = total_rarity = 0.0
+    for m in range(len(target_vocabulary)):
+        if not target_other[m]:
+            continue
+        rarity = target_rarity[target_first[m]]
+        others += 1
+        total_rarity += rarity
+        if target_match[m] >= 0 and source_other[target_match[m]]:
+            other_shared += 1
+            shared_rarity += rarity
+    features[8] = names / (len(target_names) + prior) - other_shared / max(1, others)
+    features[13] = shared_rarity / max(1e-9, total_rarity)
+
+    # The shared names' uses in the target as any word.
+    target_word_uses, target_name_word = _part(target, _WORD_USES), _part(target, _NAME_WORD)
+    once_any = any_uses = 0
+    for m in range(len(target_names)):
+        if in_source[m] >= 0:
+            once_any += target_word_uses[target_name_word[m]] == 1
+            any_uses += target_word_uses[target_name_word[m]]
+    features[6] = np.log1p(once_any)
+    features[7] = np.log(max(1.0, any_uses / names)) if names else 0.0
+
+    # Shared names whose contexts (the other stems within `radius` words of their uses as names)
+    # in the two texts share `agreement` stems: each name's target context stems are stamped
+    # with its target number, then its source context stems found stamped are counted (and
+    # unstamped).
+    stamp = np.full(len(target_vocabulary), -1, dtype=np.int64)
+    source_starts, source_used_at = _part(source, _USE_STARTS), _part(source, _USED_AT)
+    target_starts, target_used_at = _part(target, _USE_STARTS), _part(target, _USED_AT)
+    source_word_at, source_stem_at = _part(source, _WORD_AT), _part(source, _STEM_AT)
+    target_word_at, target_stem_at = _part(target, _WORD_AT), _part(target, _STEM_AT)
+    agreeing = 0
+    for m in range(len(target_names)):
+        name = in_source[m]
+        if name < 0:
+            continue
+        for use in range(target_starts[m], target_starts[m + 1]):
+            k = target_used_at[use]
+            for near in range(max(0, k - radius), min(count - 1, k + radius) + 1):
+                stem = target_stem_at[near]
+                if stem >= 0 and not target_named[target_word_at[near]]:
+                    stamp[stem] = m
+        common = 0
+        for use in range(source_starts[name], source_starts[name + 1]):
+            k = source_used_at[use]
+            for near in range(max(0, k - radius), min(len(source_stem_at) - 1, k + radius) + 1):
+                stem = source_stem_at[near]
+                if stem < 0 or source_named[source_word_at[near]]:
+                    continue
+                key = source_match[stem]
+                if key >= 0 and stamp[key] == m:
+                    stamp[key] = -1
+                    common += 1
+        agreeing += common >= agreement
+    features[9] = np.log1p(agreeing)
+    return features

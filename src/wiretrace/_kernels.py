@@ -264,7 +264,7 @@ def window_signatures(values, offsets, window, stride, a, b):
 
 
 # The align stage's loops (align.py): each text's n-gram table; per pair, seed matching, seed
-# clustering, shared stems, sentence pairs and the validation of sentence clusters.
+# clustering and the validation of sentence clusters (its sentence loops: _align_kernels).
 
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
 _MATCH_GRAMS = [(_I64, _U64, _U64, _U64, _I64, _I64, _I64, _I64, types.int64)]
@@ -273,14 +273,9 @@ _CLUSTER = [
     (seeds, _I64, types.int64, types.int64, types.int64, types.int64)
     for seeds in _array(types.int64, 2)
 ]
-_SHARED_STEMS = [(_I64, _I64, _I64, _I64)]
 _RANGES = (_I64, _I64, _I64, _F64)
 _VALIDATED = [
     (types.int64[:, ::1], types.int64, *_RANGES, _I64, *_RANGES, types.float64, types.float64)
-]
-_SIDE = (_I64, _I64, _I64, _F64, _I64, _BOOL)
-_SIMILAR_SENTENCES = [
-    (*_SIDE, _I64, _I64, _I64, *_SIDE, _I64, _I64, _I64, _I64, _I64, types.float64)
 ]
 
 
@@ -526,32 +521,6 @@ def cluster_seeds(seeds, subset, limit, lowest, min_seeds, size):
     return members, done_start[:done].copy(), done_end[:done].copy(), ranges, covered, limit
 
 
-@_compiled(_SHARED_STEMS)
-def shared_stems(source_stems, source_frequency, target_stems, target_frequency):
-    """(source_at, target_at, frequency) of two texts' sorted distinct stems: `source_at[k]` is
-    the target's index of source stem k (-1: the target has no such stem), and the same from the
-    target; `frequency` holds the source's stems' frequencies, then the target's, each with the
-    other text's added where it has the stem."""
-    source_at = np.full(len(source_stems), -1, dtype=np.int64)
-    target_at = np.full(len(target_stems), -1, dtype=np.int64)
-    frequency = np.concatenate((source_frequency, target_frequency))
-    source_total = frequency[: len(source_stems)]
-    target_total = frequency[len(source_stems) :]
-    k = m = 0
-    while k < len(source_stems) and m < len(target_stems):
-        if source_stems[k] < target_stems[m]:
-            k += 1
-        elif source_stems[k] > target_stems[m]:
-            m += 1
-        else:
-            source_at[k], target_at[m] = m, k
-            source_total[k] += target_frequency[m]
-            target_total[m] += source_frequency[k]
-            k += 1
-            m += 1
-    return source_at, target_at, frequency
-
-
 @_compiled()
 def _range_weights(local, count, offsets, first, last, totals):
     """Add the stem counts of sentences first..last to `totals`."""
@@ -683,145 +652,10 @@ def validated_clusters(
     return found[:kept].copy(), True
 
 
-@_compiled()
-def _sentence_norms(sentence, local, count, idf, sentences):
-    """The length of each sentence's tf-idf vector, the squares summed in entry order."""
-    squares = np.zeros(sentences, dtype=np.float64)
-    for entry in range(len(sentence)):
-        weight = count[entry] * idf[local[entry]]
-        squares[sentence[entry]] += weight * weight
-    return np.sqrt(squares)
-
-
-@_compiled()
-def _sentence_dot(
-    source_by_sentence,
-    source_by_sentence_count,
-    source_idf,
-    source_first,
-    source_end,
-    target_by_sentence,
-    target_by_sentence_count,
-    target_idf,
-    target_first,
-    target_end,
-    target_at,
-):
-    """The dot product of the tf-idf vectors of a source and a target sentence (their entries,
-    by stem, at [first, end)), its terms added in the source's stem order."""
-    dot = 0.0
-    match = target_first
-    for entry in range(source_first, source_end):
-        stem = source_by_sentence[entry]
-        other = target_at[stem]
-        if other < 0:
-            continue
-        # Shared stems are in the same order on both sides.
-        while match < target_end and target_by_sentence[match] < other:
-            match += 1
-        if match < target_end and target_by_sentence[match] == other:
-            weight = source_by_sentence_count[entry] * source_idf[stem]
-            dot += weight * (target_by_sentence_count[match] * target_idf[other])
-    return dot
-
-
-@_compiled(_SIMILAR_SENTENCES)
-def similar_sentences(
-    source_sentence,
-    source_local,
-    source_count,
-    source_idf,
-    source_terms,
-    source_boilerplate,
-    source_by_sentence,
-    source_by_sentence_count,
-    source_offsets,
-    target_sentence,
-    target_local,
-    target_count,
-    target_idf,
-    target_terms,
-    target_boilerplate,
-    target_by_sentence,
-    target_by_sentence_count,
-    target_offsets,
-    target_at,
-    target_stem_offsets,
-    threshold,
-):
-    """align.similar_sentences_plain: the (i, j) sentence pairs, in order, whose tf-idf cosine
-    and Dice of shared stems both reach `threshold`, bit for bit (each dot product adds its
-    terms in stem order, as the plain sums do), leaving out boilerplate sentences.
-
-    Each side's entries (`sentence`, `local`, `count`) are ordered by stem then sentence, and
-    also by sentence (`by_sentence`, `by_sentence_count`, sentence k's at
-    `offsets[k]:offsets[k + 1]`). `target_at[g]` is source stem g's stem in the target (-1: not
-    shared), whose entries are at `target_stem_offsets[h]:target_stem_offsets[h + 1]`. The
-    shared stems of each sentence pair are counted first; only pairs whose Dice reaches the
-    threshold get a cosine."""
-    sources, targets = len(source_terms), len(target_terms)
-    source_norm = _sentence_norms(source_sentence, source_local, source_count, source_idf, sources)
-    target_norm = _sentence_norms(target_sentence, target_local, target_count, target_idf, targets)
-    shared = np.zeros(targets, dtype=np.int64)
-    touched = np.empty(targets, dtype=np.int64)
-    out = np.empty((sources + targets, 2), dtype=np.int64)
-    found = 0
-    for i in range(sources):
-        if source_boilerplate[i]:
-            continue  # no pair of it is kept
-        touching = 0
-        for entry in range(source_offsets[i], source_offsets[i + 1]):
-            other = target_at[source_by_sentence[entry]]
-            if other < 0:
-                continue
-            for match in range(target_stem_offsets[other], target_stem_offsets[other + 1]):
-                j = target_sentence[match]
-                if shared[j] == 0:
-                    touched[touching] = j
-                    touching += 1
-                shared[j] += 1
-        _sort_few(touched, touching)
-        for k in range(touching):
-            j = touched[k]
-            dice = 2.0 * shared[j] / (source_terms[i] + target_terms[j])
-            shared[j] = 0
-            if dice < threshold or target_boilerplate[j]:
-                continue
-            dot = _sentence_dot(
-                source_by_sentence,
-                source_by_sentence_count,
-                source_idf,
-                source_offsets[i],
-                source_offsets[i + 1],
-                target_by_sentence,
-                target_by_sentence_count,
-                target_idf,
-                target_offsets[j],
-                target_offsets[j + 1],
-                target_at,
-            )
-            denominator = source_norm[i] * target_norm[j]
-            if (dot / denominator if denominator > 0 else 0.0) >= threshold:
-                if found == len(out):
-                    out = np.concatenate((out, np.empty_like(out)))
-                out[found, 0], out[found, 1] = i, j
-                found += 1
-    return out[:found].copy()
-
-
-# Per-text sentence data (align._sentences): stem ids through a table of known words, and
-# sentence starts.
+# Stem ids of known words (align's and summary's tables): one open-addressing table.
 
 _STEM_TABLE = (_U64, _I64, _BOOL)
-_STEM_IDS = [
-    (_U64, _I64, _I64, points, _U64, _BOOL, *_STEM_TABLE, types.int64)
-    for points in _array(types.uint32)
-]
 _STEM_INSERT = [(*_STEM_TABLE, _U64, _I64)]
-_SENTENCE_STARTS = [
-    (points, types.uint8[::1], _I64, _I64, types.int64, types.int64)
-    for points in _array(types.uint32)
-]
 
 
 @_compiled()
@@ -835,171 +669,12 @@ def _slot(keys, filled, key):
     return slot
 
 
-@_compiled(_STEM_IDS)
-def stem_ids(ids, starts, ends, points, stop_keys, stop_filled, keys, values, filled, letters):
-    """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
-    in the table `stop_keys`, `stop_filled`), the id halved for a plain (ASCII) word of at most
-    `letters` letters, else the stem id the table (`keys`, `values`, `filled`) holds for the
-    word id; `missing` marks the words not in the table (their stem ids are still to be made).
-    """
-    out = np.empty(len(ids), dtype=np.int64)
-    missing = np.zeros(len(ids), dtype=np.bool_)
-    for k in range(len(ids)):
-        word = ids[k]
-        if stop_filled[_slot(stop_keys, stop_filled, word)]:
-            out[k] = -1
-            continue
-        out[k] = np.int64(word >> np.uint64(1))
-        short = ends[k] - starts[k] <= letters
-        if short:
-            for position in range(starts[k], ends[k]):
-                if points[position] > 127:
-                    short = False
-                    break
-        if short:
-            continue
-        slot = _slot(keys, filled, word)
-        if filled[slot]:
-            out[k] = values[slot]
-        else:
-            missing[k] = True
-    return out, missing
-
-
 @_compiled(_STEM_INSERT)
 def stem_insert(keys, values, filled, ids, stems):
     """Put word ids (not in the table yet) with their stem ids into the table."""
     for k in range(len(ids)):
         slot = _slot(keys, filled, ids[k])
         keys[slot], values[slot], filled[slot] = ids[k], stems[k], True
-
-
-@_compiled(_SENTENCE_STARTS)
-def sentence_starts(points, kinds, token_starts, token_ends, min_words, max_words):
-    """align.split_sentences_plain: the word index where each sentence starts, in one pass over
-    the text. `kinds` are the basic plane's sentence mark kinds (align._MARK_KIND: 1 end
-    punctuation, 2 blank, 3 newline); a blank line's first newline is a mark once the next
-    newline shows that nothing but blanks came between them."""
-    count = len(token_starts)
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
-    sentences = np.empty(count + 1, dtype=np.int64)
-    sentences[0] = 0
-    found = 1
-    following = 0
-    newline = -1
-    blank = False
-    for position in range(len(points)):
-        kind = kinds[min(points[position], 0xFFFF)]
-        if kind == 3:
-            mark = newline if newline >= 0 and blank else -1
-            newline, blank = position, True
-        elif kind == 2:
-            continue
-        else:
-            blank = False
-            if kind != 1:
-                continue
-            mark = position
-        if mark < 0:
-            continue
-        while following < count and token_starts[following] < mark:
-            following += 1
-        # A mark inside a word ("3.5", "U.S.") is no boundary.
-        if (
-            0 < following < count
-            and token_ends[following - 1] <= mark
-            and following - sentences[found - 1] >= min_words
-        ):
-            sentences[found] = following
-            found += 1
-    if count - sentences[found - 1] < min_words and found > 1:
-        found -= 1
-    total = 0
-    for k in range(found):
-        last = sentences[k + 1] if k + 1 < found else count
-        total += (last - sentences[k] + max_words - 1) // max_words
-    out = np.empty(total, dtype=np.int64)
-    at = 0
-    for k in range(found):
-        last = sentences[k + 1] if k + 1 < found else count
-        for first in range(sentences[k], last, max_words):
-            out[at] = first
-            at += 1
-    return out
-
-
-_SENTENCE_ENTRIES = [(_I64, _I64)]
-
-
-@_compiled(_SENTENCE_ENTRIES)
-def sentence_entries(stems, starts):
-    """align.sentence_entries_plain in two passes: one entry per distinct content stem (stem id
-    >= 0) of each sentence (sentences start at the word indices `starts`), ordered by stem, then
-    sentence. Returns (sentence, local, count, stems, frequency, terms, sentence_local,
-    sentence_count, offsets, stem_offsets), as align._Sentences holds them."""
-    sentences = len(starts)
-    kept = 0
-    for k in range(len(stems)):
-        if stems[k] >= 0:
-            kept += 1
-    values = np.empty(kept, dtype=np.int64)
-    owners = np.empty(kept, dtype=np.int64)
-    owner = -1
-    at = 0
-    for k in range(len(stems)):
-        while owner + 1 < sentences and starts[owner + 1] <= k:
-            owner += 1
-        if stems[k] >= 0:
-            values[at], owners[at] = stems[k], owner
-            at += 1
-    order = np.argsort(values, kind="mergesort")
-    sentence = np.empty(kept, dtype=np.int64)
-    local = np.empty(kept, dtype=np.int64)
-    count = np.empty(kept, dtype=np.int64)
-    distinct = np.empty(kept, dtype=np.int64)
-    entries = found = 0
-    for k in range(kept):
-        word = order[k]
-        if k == 0 or values[word] != distinct[found - 1]:
-            distinct[found] = values[word]
-            found += 1
-        elif owners[word] == sentence[entries - 1]:
-            count[entries - 1] += 1
-            continue
-        sentence[entries], local[entries], count[entries] = owners[word], found - 1, 1
-        entries += 1
-    terms = np.zeros(sentences, dtype=np.int64)
-    frequency = np.zeros(found, dtype=np.int64)
-    for k in range(entries):
-        terms[sentence[k]] += 1
-        frequency[local[k]] += 1
-    offsets = np.zeros(sentences + 1, dtype=np.int64)
-    for k in range(sentences):
-        offsets[k + 1] = offsets[k] + terms[k]
-    stem_offsets = np.zeros(found + 1, dtype=np.int64)
-    for k in range(found):
-        stem_offsets[k + 1] = stem_offsets[k] + frequency[k]
-    # Entries by sentence (a counting sort: stable, so each sentence's entries stay by stem).
-    sentence_local = np.empty(entries, dtype=np.int64)
-    sentence_count = np.empty(entries, dtype=np.int64)
-    filled = offsets[:-1].copy()
-    for k in range(entries):
-        slot = filled[sentence[k]]
-        sentence_local[slot], sentence_count[slot] = local[k], count[k]
-        filled[sentence[k]] = slot + 1
-    return (
-        sentence[:entries].copy(),
-        local[:entries].copy(),
-        count[:entries].copy(),
-        distinct[:found].copy(),
-        frequency,
-        terms,
-        sentence_local,
-        sentence_count,
-        offsets,
-        stem_offsets,
-    )
 
 
 _TOKEN_BOUNDS = [(points, _CLASSES) for points in _array(types.uint8) + _array(types.uint32)]

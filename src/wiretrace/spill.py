@@ -11,7 +11,6 @@ values never pass through the parent.
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -237,10 +236,10 @@ class TokenStore:
     stages read them back instead of tokenizing the text again (reading is several times
     faster).
 
-    Worker processes `write` a chunk of consecutive documents each (a file of its own); the
-    process that ran them is told where each document went (`locate`) and the processes it forks
-    afterwards `read` any document by number. Use as a context manager: the files are deleted on
-    exit.
+    Worker processes `write` a chunk of consecutive documents each (a file of its own, each
+    document's ids, starts and ends one after the other); the process that ran them is told
+    where each document went (`locate`) and the processes it forks afterwards `read` any
+    document by number with one read. Use as a context manager: the files are deleted on exit.
     """
 
     def __init__(self, documents: int, *, directory: str | None = None) -> None:
@@ -248,12 +247,12 @@ class TokenStore:
             self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
         except OSError as error:
             raise workspace_error(error, directory or tempfile.gettempdir()) from None
-        # Per document: the first document of its chunk (-1: not written yet), its first word
-        # within the chunk; per chunk: its words and the width of its offsets.
+        # Per document: the first document of its chunk (-1: not written yet), where it starts
+        # in the chunk's file, its words; per chunk: the byte width of its offsets.
         self._chunk = np.full(documents, -1, dtype=np.int64)
-        self._word = np.zeros(documents, dtype=np.int64)
+        self._byte = np.zeros(documents, dtype=np.int64)
         self._count = np.zeros(documents, dtype=np.int64)
-        self._chunks: dict[int, tuple[int, np.dtype]] = {}
+        self._widths: dict[int, int] = {}
 
     def __enter__(self) -> TokenStore:
         return self
@@ -276,9 +275,10 @@ class TokenStore:
         width = 4 if not ends or max(int(e[-1]) for e in ends) < _SHORT_OFFSETS else 8
         offsets = np.dtype(f"<i{width}")
         parts = [np.zeros(0, dtype=np.uint8)]
-        for name in ("ids", "starts", "ends"):
-            dtype = np.dtype("<u8") if name == "ids" else offsets
-            parts.extend(np.asarray(getattr(t, name), dtype=dtype).view(np.uint8) for t in tokens)
+        for t in tokens:
+            parts.append(np.asarray(t.ids, dtype="<u8").view(np.uint8))
+            parts.append(np.asarray(t.starts, dtype=offsets).view(np.uint8))
+            parts.append(np.asarray(t.ends, dtype=offsets).view(np.uint8))
         try:
             self._path(first).write_bytes(np.concatenate(parts).data)
         except OSError as error:
@@ -289,43 +289,40 @@ class TokenStore:
         """Record where `write(first, ...)` (in any process) put each document."""
         counts, width = written
         number = np.arange(first, first + len(counts))
+        sizes = counts * (8 + 2 * width)
         self._chunk[number] = first
         self._count[number] = counts
-        self._word[number] = np.cumsum(counts) - counts
-        self._chunks[first] = (int(counts.sum()), np.dtype(f"<i{width}"))
+        self._byte[number] = np.cumsum(sizes) - sizes
+        self._widths[first] = width
 
     def __contains__(self, number: int) -> bool:
         return bool(0 <= number < len(self._chunk) and self._chunk[number] >= 0)
 
+    def _tokens(self, data: bytes, at: int, count: int, width: int) -> Tokens:
+        """The tokens of `count` words stored at byte `at` of `data`."""
+        offsets = np.dtype(f"<i{width}")
+        ids = np.frombuffer(data, dtype="<u8", count=count, offset=at).astype(np.uint64)
+        at += 8 * count
+        starts = np.frombuffer(data, dtype=offsets, count=count, offset=at)
+        ends = np.frombuffer(data, dtype=offsets, count=count, offset=at + width * count)
+        return Tokens(starts=starts.astype(np.int64), ends=ends.astype(np.int64), ids=ids)
+
     def read(self, number: int) -> Tokens:
         """The tokens of document `number` (written and located)."""
-        first = int(self._chunk[number])
-        words, offsets = self._chunks[first]
-        word, count = int(self._word[number]), int(self._count[number])
-        with open(self._path(first), "rb", buffering=0) as handle:
-            ids = np.empty(count, dtype=np.uint64)
-            handle.seek(word * 8)
-            handle.readinto(ids.data)
-            rest = []
-            for part in range(2):
-                values = np.empty(count, dtype=offsets)
-                handle.seek(words * 8 + (part * words + word) * offsets.itemsize)
-                handle.readinto(values.data)
-                rest.append(values.astype(np.int64))
-        return Tokens(starts=rest[0], ends=rest[1], ids=ids)
+        first, count = int(self._chunk[number]), int(self._count[number])
+        width = self._widths[first]
+        handle = os.open(self._path(first), os.O_RDONLY)
+        try:
+            data = os.pread(handle, count * (8 + 2 * width), int(self._byte[number]))
+        finally:
+            os.close(handle)
+        return self._tokens(data, 0, count, width)
 
     def read_chunk(self, first: int, documents: int) -> list[Tokens]:
         """The tokens of documents first .. first + documents - 1, written as one chunk."""
-        words, offsets = self._chunks[first]
         data = self._path(first).read_bytes()
-        ids = np.frombuffer(data, dtype=np.uint64, count=words)
-        starts = np.frombuffer(data, dtype=offsets, count=words, offset=words * 8).astype(np.int64)
-        ends = np.frombuffer(
-            data, dtype=offsets, count=words, offset=words * (8 + offsets.itemsize)
-        ).astype(np.int64)
-        ids = ids.copy()
-        bounds = np.concatenate(([0], np.cumsum(self._count[first : first + documents])))
+        width = self._widths[first]
         return [
-            Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
-            for a, b in itertools.pairwise(bounds.tolist())
+            self._tokens(data, int(self._byte[number]), int(self._count[number]), width)
+            for number in range(first, first + documents)
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
-from wiretrace import _kernels
 from wiretrace.config import Settings
-from wiretrace.index import band_keys, candidate_pairs, lsh_bands
-from wiretrace.index.lsh import band_keys_plain
+from wiretrace.index import band_keys, bucket_pairs, candidate_pairs, lsh_bands
+from wiretrace.index.lsh import band_keys_plain, bucket_pairs_plain
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
 
@@ -49,14 +48,21 @@ bucket_tables = st.lists(
 @PROPERTY
 @given(
     st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=12).flatmap(
-        lambda pool: st.lists(st.sampled_from(pool), max_size=200)
-    )
+        lambda pool: st.lists(st.tuples(st.sampled_from(pool), st.integers(0, 40)), max_size=300)
+    ),
+    st.integers(2, 30),
 )
-def test_repeated_keys_marks_the_keys_that_occur_more_than_once(keys: list[int]) -> None:
-    """The compiled hash-table pass marks exactly the keys a counter counts twice or more."""
-    counts = Counter(keys)
-    marked = _kernels.repeated_keys(np.array(keys, dtype=np.uint64))
-    assert marked.tolist() == [counts[key] > 1 for key in keys]
+def test_bucket_pairs_equal_the_numpy_reference(
+    rows: list[tuple[int, int]], max_bucket: int
+) -> None:
+    """The compiled bucket pass gives exactly the codes and hits of the sort-based numpy one,
+    with buckets of one owner repeated, buckets past `max_bucket` and large buckets."""
+    keys = np.array([key for key, _ in rows], dtype=np.uint64)
+    owners = np.array([owner for _, owner in rows], dtype=np.int64)
+    codes, hits = bucket_pairs(keys, owners, max_bucket, 41)
+    plain_codes, plain_hits = bucket_pairs_plain(keys, owners, max_bucket, 41)
+    assert codes.tolist() == plain_codes.tolist()
+    assert hits.tolist() == plain_hits.tolist()
 
 
 @PROPERTY

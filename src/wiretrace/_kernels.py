@@ -713,37 +713,6 @@ def word_runs(points, word):
 
 # LSH buckets (index.lsh.bucket_pairs): which keys occur more than once.
 
-_REPEATED = [(keys,) for keys in _array(types.uint64)]
-
-
-@_compiled(_REPEATED)
-def repeated_keys(keys):
-    """Whether each key occurs more than once in `keys`: one pass over an open-addressing table
-    (multiplicative hashing, linear probing) counting each distinct key, one pass reading the
-    counts back."""
-    bits = 1
-    while (1 << bits) < 2 * len(keys):
-        bits += 1
-    mask = (1 << bits) - 1
-    shift = np.uint64(64 - bits)
-    table = np.empty(mask + 1, dtype=np.uint64)
-    counts = np.zeros(mask + 1, dtype=np.uint8)
-    slots = np.empty(len(keys), dtype=np.int64)
-    for k in range(len(keys)):
-        key = keys[k]
-        slot = np.int64((key * _LENGTH_SALT) >> shift)
-        while counts[slot] and table[slot] != key:
-            slot = (slot + 1) & mask
-        table[slot] = key
-        if counts[slot] < 2:
-            counts[slot] += 1
-        slots[k] = slot
-    out = np.empty(len(keys), dtype=np.bool_)
-    for k in range(len(keys)):
-        out[k] = counts[slots[k]] > 1
-    return out
-
-
 _BAND_KEYS = [(signatures, types.int64, types.int64) for signatures in _array(types.uint32, 2)]
 
 

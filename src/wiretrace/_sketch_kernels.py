@@ -1,9 +1,10 @@
-"""Compiled inner loops (numba) of the sketch stage: the shingles of many documents at once,
-boilerplate left out.
+"""Compiled inner loops (numba) of the sketch and candidate stages: the shingles of many
+documents at once, boilerplate left out; the pairs of documents sharing LSH buckets.
 
 Kept apart from `_kernels` so that changing one stage's kernels does not make numba compile the
 others again (its on-disk cache is kept per source file). `boilerplate.mask_many` is the one
-caller; it is tested against `boilerplate_mask` and `mask_runs`, document by document.
+caller of the first, tested against `boilerplate_mask` and `mask_runs` document by document;
+`index.lsh.bucket_pairs` of the second, tested against `bucket_pairs_plain`.
 """
 
 from __future__ import annotations
@@ -80,3 +81,98 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
         value_offsets[document + 1] = kept
         run_offsets[document + 1] = found
     return values[:kept].copy(), value_offsets, runs[:found].copy(), run_offsets
+
+
+_BUCKET_PAIRS = [
+    (keys, owners, types.int64, types.int64)
+    for keys in _array(types.uint64)
+    for owners in _array(types.int64)
+]
+_KEY_SALT = np.uint64(0x9E3779B97F4A7C15)
+
+
+@_compiled()
+def _sort_part(values, start, end):
+    """Sort values[start:end] in place (by insertion where short: most buckets hold a few
+    documents)."""
+    if end - start > 16:
+        values[start:end] = np.sort(values[start:end])
+        return
+    for k in range(start + 1, end):
+        value = values[k]
+        at = k - 1
+        while at >= start and values[at] > value:
+            values[at + 1] = values[at]
+            at -= 1
+        values[at + 1] = value
+
+
+@_compiled(_BUCKET_PAIRS)
+def bucket_pair_codes(keys, owners, max_bucket, scale):
+    """index.lsh.bucket_pairs before its final count: the code (smaller * scale + larger) of
+    every pair of distinct owners in every bucket of 2 to `max_bucket` distinct owners, once per
+    bucket, unsorted. Buckets are found by one pass over an open-addressing table of the keys
+    (multiplicative hashing, linear probing); the owners of the buckets holding several keys
+    (few) are gathered by a counting sort, then each bucket's are sorted in place."""
+    count = len(keys)
+    bits = 1
+    while (1 << bits) < 2 * count:
+        bits += 1
+    mask = (1 << bits) - 1
+    shift = np.uint64(64 - bits)
+    table = np.empty(mask + 1, dtype=np.uint64)
+    sizes = np.zeros(mask + 1, dtype=np.int32)
+    slots = np.empty(count, dtype=np.int32)
+    for k in range(count):
+        key = keys[k]
+        slot = np.int64((key * _KEY_SALT) >> shift)
+        while sizes[slot] and table[slot] != key:
+            slot = (slot + 1) & mask
+        table[slot] = key
+        sizes[slot] += 1
+        slots[k] = slot
+    # Number the buckets holding several keys; their slots then hold -(number + 1).
+    groups = 0
+    for slot in range(mask + 1):
+        if sizes[slot] > 1:
+            groups += 1
+    starts = np.empty(groups + 1, dtype=np.int64)
+    starts[0] = 0
+    group = 0
+    for slot in range(mask + 1):
+        if sizes[slot] > 1:
+            starts[group + 1] = starts[group] + sizes[slot]
+            sizes[slot] = -(group + 1)
+            group += 1
+    members = np.empty(starts[groups], dtype=np.int64)
+    filled = starts[:groups].copy()
+    for k in range(count):
+        mark = sizes[slots[k]]
+        if mark < 0:
+            group = -mark - 1
+            members[filled[group]] = owners[k]
+            filled[group] += 1
+    # Each bucket's distinct owners, sorted, in place; then its pairs.
+    distinct = np.zeros(groups, dtype=np.int64)
+    total = 0
+    for group in range(groups):
+        start, end = starts[group], starts[group + 1]
+        _sort_part(members, start, end)
+        kept = start + 1
+        for k in range(start + 1, end):
+            if members[k] != members[kept - 1]:
+                members[kept] = members[k]
+                kept += 1
+        found = kept - start
+        if 2 <= found <= max_bucket:
+            distinct[group] = found
+            total += found * (found - 1) // 2
+    codes = np.empty(total, dtype=np.int64)
+    at = 0
+    for group in range(groups):
+        start = starts[group]
+        for i in range(start, start + distinct[group]):
+            for j in range(i + 1, start + distinct[group]):
+                codes[at] = members[i] * scale + members[j]
+                at += 1
+    return codes

@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch.lsh import _optimal_param
 
-from wiretrace import _kernels
+from wiretrace import _kernels, _sketch_kernels
 from wiretrace._arrays import distinct
 
 
@@ -55,18 +55,32 @@ def bucket_pairs(
 
     A pair is coded as one int64, smaller * scale + larger (`scale` above every owner number), which
     sorts and counts far faster than rows. Buckets holding more than `max_bucket` documents are
-    boilerplate and give no pairs. Codes are sorted and unique.
+    boilerplate and give no pairs. Codes are sorted and unique. The buckets' pairs come from one
+    compiled pass (`_sketch_kernels.bucket_pair_codes`); `bucket_pairs_plain` is the same in numpy.
     """
+    empty = np.zeros(0, dtype=np.int64)
+    codes = _sketch_kernels.bucket_pair_codes(
+        np.ascontiguousarray(keys, dtype=np.uint64),
+        np.ascontiguousarray(owners, dtype=np.int64),
+        int(max_bucket),
+        int(scale),
+    )
+    if len(codes) == 0:
+        return empty, empty
+    codes.sort()
+    firsts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    return codes[firsts], np.diff(np.append(firsts, len(codes)))
+
+
+def bucket_pairs_plain(
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int, scale: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`bucket_pairs` with numpy (the reference the compiled one is tested against)."""
     empty = np.zeros(0, dtype=np.int64)
     if len(keys) == 0:
         return empty, empty
-    # Most keys are alone in their bucket: find the (few) keys that repeat in one pass (a
-    # sort of all keys costs several times as much), then order those by key and owner.
-    order = np.flatnonzero(_kernels.repeated_keys(np.ascontiguousarray(keys, dtype=np.uint64)))
-    order = order[np.lexsort((owners[order], keys[order]))]
+    order = np.lexsort((owners, keys))
     keys_sorted, docs = keys[order], owners[order].astype(np.int64)
-    if len(order) == 0:
-        return empty, empty
     fresh = np.ones(len(order), dtype=bool)  # drop repeats of one document in one bucket
     fresh[1:] = (keys_sorted[1:] != keys_sorted[:-1]) | (docs[1:] != docs[:-1])
     keys_sorted, docs = keys_sorted[fresh], docs[fresh]

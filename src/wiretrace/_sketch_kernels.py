@@ -12,15 +12,15 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _array, _compiled, _mix64
+from wiretrace._kernels import _compiled, _mix64
 
 _HASH_BASE = np.uint64(0x100000001B3)
+_U64 = types.uint64[::1]
 
+# One signature each (writable C arrays: the callers make them so): every signature is compiled
+# on a machine's first use.
 _MASK_MANY = [
-    (ids, types.int64[::1], types.uint64[::1], boilerplate, types.uint64, flags, types.int64)
-    for ids in _array(types.uint64)
-    for boilerplate in _array(types.uint64)
-    for flags in _array(types.bool_)
+    (_U64, types.int64[::1], _U64, _U64, types.uint64, types.bool_[::1], types.int64),
 ]
 
 
@@ -83,11 +83,7 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
     return values[:kept].copy(), value_offsets, runs[:found].copy(), run_offsets
 
 
-_BUCKET_PAIRS = [
-    (keys, owners, types.int64, types.int64)
-    for keys in _array(types.uint64)
-    for owners in _array(types.int64)
-]
+_BUCKET_PAIRS = [(_U64, types.int64[::1], types.int64, types.int64)]
 _KEY_SALT = np.uint64(0x9E3779B97F4A7C15)
 
 

@@ -151,7 +151,7 @@ def mask_many(
         ids,
         offsets,
         salts,
-        np.ascontiguousarray(boilerplate, dtype=np.uint64),
+        np.require(boilerplate, np.uint64, ["C", "W"]),
         shift,
         flags,
         int(shingle_size),

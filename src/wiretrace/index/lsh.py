@@ -60,8 +60,8 @@ def bucket_pairs(
     """
     empty = np.zeros(0, dtype=np.int64)
     codes = _sketch_kernels.bucket_pair_codes(
-        np.ascontiguousarray(keys, dtype=np.uint64),
-        np.ascontiguousarray(owners, dtype=np.int64),
+        np.require(keys, np.uint64, ["C", "W"]),
+        np.require(owners, np.int64, ["C", "W"]),
         int(max_bucket),
         int(scale),
     )

@@ -668,3 +668,61 @@ def test_version_label_is_the_plain_search(text: str, title: str | None) -> None
     match = _UPDATE.search((title or "") + " " + text[:300])
     expected = match.group().strip("( ") if match else None
     assert version_label(Document(id="d", text=text, title=title)) == expected
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([0.0, 1.0, -1.0, 0.5, 0.1, 0.2, 0.30000000000000004, -3.7, 2.0])
+        | st.floats(-50, 50),
+        min_size=4,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_two_document_tree_is_the_spanning_arborescence(weights: list[float], swap: bool) -> None:
+    """A two-document cluster's tree, where the quick comparison decides, is the one Edmonds
+    (and networkx) picks; it leaves only near-ties to Edmonds."""
+    from wiretrace.lineage import _maximum_spanning_arborescence, _two_document_tree
+
+    first, second = ("d1", "d0") if swap else ("d0", "d1")
+    to_first, to_second, forward, backward = weights
+    edges = [
+        ("\x00root", first, to_first),
+        ("\x00root", second, to_second),
+        (first, second, forward),
+        (second, first, backward),
+    ]
+    tree = _two_document_tree(edges)
+    totals = sorted([to_first + to_second, to_first + forward, to_second + backward])
+    assert (tree is None) == (totals[2] - totals[1] <= 1e-9 * (1 + max(map(abs, weights))))
+    if tree is not None:
+        assert tree == _maximum_spanning_arborescence(edges) == _arborescence_reference(edges)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aZß İıK\u212a\u0130ﬁΣσς’“é\n", max_size=30) | st.text(max_size=30))
+def test_casefold_is_str_casefold(text: str) -> None:
+    """The quick casefold (str.lower on ASCII) is str.casefold on every text."""
+    from wiretrace.lineage import _casefold
+
+    assert _casefold(text) == text.casefold()
+
+
+def test_infer_lineage_restores_garbage_collection() -> None:
+    """The collector paused while trees are built runs again afterwards (and stays off if it
+    was off)."""
+    import gc
+
+    rng = random.Random(3)
+    text = _article(rng, 10)
+    docs = [{"id": "a", "text": text}, {"id": "b", "text": text + " More."}]
+    assert gc.isenabled()
+    wiretrace.find_reuse(docs, jobs=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        wiretrace.find_reuse(docs, jobs=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import re
@@ -680,7 +681,13 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     multi-word outlet name counts anywhere. A bare mention does not: an outlet named after a city
     is not credited by every story about that city.
     """
-    return _find_credit(text, text.casefold(), names)
+    return _find_credit(text, _casefold(text), names)
+
+
+def _casefold(text: str) -> str:
+    """`text.casefold()`, by `str.lower` for an ASCII text: the two agree on ASCII, and only
+    `lower` has a fast path for it (casefolding a long text was a tenth of lineage's time)."""
+    return text.lower() if text.isascii() else text.casefold()
 
 
 def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
@@ -895,7 +902,7 @@ class _Members:
         if found is None:
             folded = self._folded.get(doc)
             if folded is None:
-                folded = self._folded[doc] = self.by_id[doc].text.casefold()
+                folded = self._folded[doc] = _casefold(self.by_id[doc].text)
             text = self.by_id[doc].text
             found = _STATE[6][doc, name] = _find_credit(text, folded, (name,)) is not None
         return found
@@ -976,6 +983,11 @@ def infer_lineage_and_directions(
         for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
     ]
     _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {}, {}, {})
+    # No cyclic garbage collection while the trees are built (in the workers too, which inherit
+    # the setting): the stage makes little garbage, none of it cyclic, and every full collection
+    # walked the run's documents and pairs again (a seventh of the stage's time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             # The tables of the compiled loops, built once for every worker.
@@ -988,6 +1000,8 @@ def infer_lineage_and_directions(
             results = [_cluster_lineage(task) for task in tasks]
     finally:
         _STATE = None
+        if collecting:
+            gc.enable()
     # A pair in several clusters takes the order its clearest tree gives.
     upper: dict[int, tuple[float, str]] = {}
     for _, orders in results:
@@ -1123,7 +1137,9 @@ def _cluster_lineage(
             children[parent].append((parent, child, weight))
     for doc in documents_in:
         graph += children[doc]
-    tree = _maximum_spanning_arborescence(graph)
+    tree = _two_document_tree(graph) if len(documents_in) == 2 else None
+    if tree is None:
+        tree = _maximum_spanning_arborescence(graph)
     pair_of = {frozenset((pairs[k].source, pairs[k].target)): k for k in per_pair}
     roots = [child for child, parent in tree.items() if parent == root_node]
     descendants = _descendants(tree)
@@ -1217,6 +1233,28 @@ def _origin(tree: Mapping[str, str], node: str, root_node: str) -> str:
         if parent == root_node:
             return node
         node = parent
+
+
+def _two_document_tree(edges: Sequence[tuple[str, str, float]]) -> dict[str, str] | None:
+    """`_maximum_spanning_arborescence` of a cluster of two documents (`edges`: the root to
+    each, then each to the other), by weighing its three trees; None where the best leads the
+    next by too little for rounding not to blur it (ties go to Edmonds' own order).
+
+    Most clusters have two documents, and Edmonds' contraction is costly for so small a graph;
+    the best tree, when it is the only best, is what any maximum spanning arborescence is.
+    """
+    (root, first, to_first), (_, second, to_second) = edges[:2]
+    between = {(parent, child): weight for parent, child, weight in edges[2:]}
+    trees = sorted(
+        [
+            (to_first + to_second, {first: root, second: root}),
+            (to_first + between[first, second], {first: root, second: first}),
+            (to_second + between[second, first], {first: second, second: root}),
+        ],
+        key=lambda item: -item[0],
+    )
+    scale = 1.0 + max(abs(weight) for _, _, weight in edges)
+    return trees[0][1] if trees[0][0] - trees[1][0] > 1e-9 * scale else None
 
 
 def _maximum_spanning_arborescence(edges: Sequence[tuple[str, str, float]]) -> dict[str, str]:

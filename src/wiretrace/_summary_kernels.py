@@ -17,12 +17,10 @@ Compiled code is cached on disk as `_kernels`' is.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _array, _compiled, _slot
+from wiretrace._kernels import _compiled, _slot
 
 # A pair of adjacent content stems (a, b) is known by the hash a * PAIR_FACTOR ^ b (uint64).
 PAIR_FACTOR = np.uint64(1_000_003)
@@ -70,13 +68,12 @@ _I32, _I64, _F64, _BOOL = (
 )
 # Word ids and stem ids come from the caller (read-only or not); `text_side` makes the arrays
 # that `pair_features` takes.
-_TEXT_SIDE = [
-    (ids, stems, _BOOL, _F64, types.int64)
-    for ids, stems in itertools.product(_array(types.uint64), _array(types.int64))
-]
+# One signature each (writable C arrays: the callers make them so): every signature is compiled
+# on a machine's first use.
+_TEXT_SIDE = [(types.uint64[::1], _I64, _BOOL, _F64, types.int64)]
 _SIDE = (_I32, _I64, _F64)
 _PAIR_FEATURES = [(*_SIDE, *_SIDE, types.int64, types.int64, types.int64, types.int64)]
-_RARITIES = [(ids, types.uint64[::1], _I64, _BOOL, types.float64) for ids in _array(types.uint64)]
+_RARITIES = [(types.uint64[::1], types.uint64[::1], _I64, _BOOL, types.float64)]
 
 
 @_compiled()

@@ -126,7 +126,11 @@ class _ZipfTable:
             self._start()
         while True:
             rarity, lettered, listed, missing = _summary_kernels.rarities(
-                ids, self.keys, self.values, self.filled, RARITY_CAP
+                np.require(ids, np.uint64, ["C", "W"]),
+                self.keys,
+                self.values,
+                self.filled,
+                RARITY_CAP,
             )
             if len(missing) == 0:
                 return rarity, lettered, listed
@@ -379,8 +383,8 @@ def _text_side(text: str, tokens: Tokens, stems: np.ndarray) -> tuple[np.ndarray
     cached = _SIDES.get(tokens)
     if cached is None or cached[0] is not stems:
         side = _summary_kernels.text_side(
-            tokens.ids,
-            np.ascontiguousarray(stems, dtype=np.int64),
+            np.require(tokens.ids, np.uint64, ["C", "W"]),
+            np.require(stems, np.int64, ["C", "W"]),
             _name_marks(text, tokens),
             _rarities(text, tokens)[0],
             TOP_NAMES,

@@ -10,26 +10,18 @@ when these change.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import types
 
-
-def _compiled(signatures=None):
-    """numba's njit, with the machine code cached on disk where numba finds a writable place
-    (next to this file, or its user cache folder, or NUMBA_CACHE_DIR); compiled in memory for
-    each process where it finds none."""
-
-    def decorate(function):
-        try:
-            return njit(signatures, cache=True, nogil=True)(function)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            return njit(signatures, nogil=True)(function)
-
-    return decorate
-
-
-def _array(dtype: types.Type, dims: int = 1) -> list[types.Array]:
-    return [types.Array(dtype, dims, "C", readonly=readonly) for readonly in (False, True)]
-
+from wiretrace._kernels import (
+    _FEW,
+    _HASH_BASE,
+    _LENGTH_SALT,
+    _array,
+    _compiled,
+    _mix64,
+    _slot,
+    _sort_few,
+)
 
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
 _TEXT_SENTENCES = [
@@ -40,34 +32,9 @@ _TEXT_SENTENCES = [
 _SENTENCE_ENTRIES = [(_I64, _I64)]
 _SENTENCE_SEEDS = [(_I64, _BOOL, _I64, _BOOL, _F64, types.float64)]
 
-# The token hash of shingle.tokenize (`_kernels.tokenize`): a polynomial of the normalized code
-# points, salted with the length and mixed by splitmix64's finalizer.
-_HASH_BASE = np.uint64(0x100000001B3)
-_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+# Stems are hashed as `_kernels.tokenize` hashes tokens (a polynomial of the normalized code
+# points in _HASH_BASE, salted with the length by _LENGTH_SALT, mixed by `_mix64`).
 _BASIC_PLANE = 0x10000
-
-
-@_compiled()
-def _mix64(value):
-    """splitmix64's finalizer (shingle._mix64) of one uint64."""
-    value = value ^ (value >> np.uint64(30))
-    value = value * _MIX1
-    value = value ^ (value >> np.uint64(27))
-    value = value * _MIX2
-    return value ^ (value >> np.uint64(31))
-
-
-@_compiled()
-def _slot(keys, filled, key):
-    """The slot of `key` in an open-addressing table (linear probing), or the free slot where it
-    would go."""
-    mask = len(keys) - 1
-    slot = np.int64(key & np.uint64(mask))
-    while filled[slot] and keys[slot] != key:
-        slot = (slot + 1) & mask
-    return slot
 
 
 @_compiled()
@@ -373,24 +340,6 @@ def text_sentences(
 
 # Up to this many items, sorting by insertion is several times faster than numba's sorts (which
 # set up a stack or buffers on every call).
-_FEW = 24
-
-
-@_compiled()
-def _sort_few(values, count):
-    """Sort values[:count] (distinct) in place."""
-    if count > _FEW:
-        values[:count] = np.sort(values[:count])
-        return
-    for k in range(1, count):
-        value = values[k]
-        m = k
-        while m > 0 and values[m - 1] > value:
-            values[m] = values[m - 1]
-            m -= 1
-        values[m] = value
-
-
 @_compiled()
 def _shared_stems(source_stems, source_frequency, target_stems, target_frequency):
     """(source_at, target_at, frequency) of two texts' sorted distinct stems: `source_at[k]` is

@@ -6,8 +6,11 @@ exactly what the plain versions compute, and tests compare the two (`tests/test_
 `tests/test_sketch.py`); MinHash is byte-identical to datasketch's.
 
 Compiled code is cached on disk (numba's `cache=True`: next to this file, or in numba's user
-cache folder when that is read-only), so only the first run on a machine pays the compilation
-(a few seconds).
+cache folder when that is read-only), so only the first run on a machine pays the compilation.
+The stages' own kernel modules (`_sketch_kernels`, `_align_kernels`, `_summary_kernels`) reuse
+the small helpers here (`_compiled`, `_mix64`, `_slot`, `_sort_few`, the hash constants).
+numba's cache does not notice a change to a helper in another file: after changing one, delete
+the `__pycache__` folder's `*.nbi`/`*.nbc` files so that every module compiles afresh.
 """
 
 from __future__ import annotations

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _compiled, _mix64
+from wiretrace._kernels import _HASH_BASE, _LENGTH_SALT, _compiled, _mix64, _sort_few
 
-_HASH_BASE = np.uint64(0x100000001B3)
 _U64 = types.uint64[::1]
 
 # One signature each (writable C arrays: the callers make them so): every signature is compiled
@@ -84,23 +83,6 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
 
 
 _BUCKET_PAIRS = [(_U64, types.int64[::1], types.int64, types.int64)]
-_KEY_SALT = np.uint64(0x9E3779B97F4A7C15)
-
-
-@_compiled()
-def _sort_part(values, start, end):
-    """Sort values[start:end] in place (by insertion where short: most buckets hold a few
-    documents)."""
-    if end - start > 16:
-        values[start:end] = np.sort(values[start:end])
-        return
-    for k in range(start + 1, end):
-        value = values[k]
-        at = k - 1
-        while at >= start and values[at] > value:
-            values[at + 1] = values[at]
-            at -= 1
-        values[at + 1] = value
 
 
 @_compiled(_BUCKET_PAIRS)
@@ -121,7 +103,7 @@ def bucket_pair_codes(keys, owners, max_bucket, scale):
     slots = np.empty(count, dtype=np.int32)
     for k in range(count):
         key = keys[k]
-        slot = np.int64((key * _KEY_SALT) >> shift)
+        slot = np.int64((key * _LENGTH_SALT) >> shift)
         while sizes[slot] and table[slot] != key:
             slot = (slot + 1) & mask
         table[slot] = key
@@ -153,7 +135,7 @@ def bucket_pair_codes(keys, owners, max_bucket, scale):
     total = 0
     for group in range(groups):
         start, end = starts[group], starts[group + 1]
-        _sort_part(members, start, end)
+        _sort_few(members[start:end], end - start)
         kept = start + 1
         for k in range(start + 1, end):
             if members[k] != members[kept - 1]:

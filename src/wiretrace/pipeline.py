@@ -235,7 +235,8 @@ class _PreparedDocuments:
             self.entries.move_to_end(number)
             return found
         document = _DOCUMENTS[number]
-        tokens = _TOKENS.read(number) if _TOKENS is not None else tokenize(document.text)
+        assert _TOKENS is not None
+        tokens = _TOKENS.read(number)
         # The sketch stage made each document's boilerplate mask (kept as runs of words).
         runs = _MASK_RUNS.get(number)
         found = (document, tokens, None if runs is None else mask_from_runs(runs, len(tokens)))

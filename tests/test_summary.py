@@ -198,6 +198,73 @@ def _zipf_from_table(text: str) -> dict[int, float]:
     return out
 
 
+@pytest.fixture
+def background_cache(tmp_path, monkeypatch):
+    """The background's tables kept in a folder of the test's own, made afresh (the process's
+    loaded tables are put back afterwards)."""
+    kept = summary._background_cache, summary._background_table, summary._frequencies
+    monkeypatch.setenv("WIRETRACE_CACHE_DIR", str(tmp_path / "cache"))
+    for function in kept:
+        function.cache_clear()
+    yield tmp_path / "cache"
+    for function in kept:
+        function.cache_clear()
+
+
+def _background_anew() -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """The background's tables and word frequencies as a new process finds them."""
+    for function in (summary._background_cache, summary._background_table, summary._frequencies):
+        function.cache_clear()
+    ids, values = summary._background_table()
+    return ids, values, summary._frequencies()
+
+
+def _wordfreq_tables() -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    import wordfreq
+
+    frequencies = wordfreq.get_frequency_dict(summary.BACKGROUND_LANGUAGE)
+    return (*summary._make_background_table(frequencies), frequencies)
+
+
+def _same_tables(found, expected) -> bool:
+    return all(
+        np.array_equal(a, b) and a.dtype == b.dtype
+        for a, b in zip(found[:2], expected[:2], strict=True)
+    ) and list(found[2].items()) == list(expected[2].items())
+
+
+def test_the_background_is_kept_on_disk_and_read_back_the_same(background_cache, monkeypatch):
+    """The first use makes the background's tables and keeps them; a new process reads them
+    back (without wordfreq) exactly as made, frequencies in wordfreq's order included."""
+    expected = _wordfreq_tables()
+    assert _same_tables(_background_anew(), expected)
+    assert len(list(background_cache.glob("background-*.npz"))) == 1
+
+    def unused(*args):
+        raise AssertionError("made again although kept")
+
+    monkeypatch.setattr(summary, "_make_background_table", unused)
+    assert _same_tables(_background_anew(), expected)
+
+
+def test_a_damaged_or_unwritable_background_cache_is_made_again(background_cache, monkeypatch):
+    """A cut-off cache file is made again; a cache folder that cannot be made, or none
+    (WIRETRACE_CACHE_DIR empty), leaves each process making its own tables; none changes them."""
+    expected = _wordfreq_tables()
+    _background_anew()
+    (path,) = background_cache.glob("background-*.npz")
+    path.write_bytes(path.read_bytes()[:1000])
+    assert _same_tables(_background_anew(), expected)
+    assert path.stat().st_size > 1000
+    blocker = background_cache.parent / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("WIRETRACE_CACHE_DIR", str(blocker / "cache"))
+    assert _same_tables(_background_anew(), expected)
+    monkeypatch.setenv("WIRETRACE_CACHE_DIR", "")
+    assert summary._background_cache_file() is None
+    assert _same_tables(_background_anew(), expected)
+
+
 TRICKY = (
     "Don\u2019t DON'T don't U.S. u.s. Café CAFÉ naïve İstanbul Straße STRASSE ﬁnance ＡＢＣ "
     "co-operate e-mail 3D 1990s ½ x² O'Brien McDONALD's Zürich ΟΔΥΣΣΕΑΣ Москва"

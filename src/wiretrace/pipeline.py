@@ -42,6 +42,7 @@ from wiretrace.models import BoilerplateSpan, Document, Notice, Pair, Passage, R
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_signatures, compute_window_signatures_flat
 from wiretrace.spill import Spill, TokenStore, partitions_for
+from wiretrace.summary import load_background
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; stages "read", "sketch" and "align"."""
@@ -528,6 +529,8 @@ def find_reuse(
         scheduled = candidates[order]
         chunks = [scheduled[k : k + _ALIGN_CHUNK] for k in range(0, len(scheduled), _ALIGN_CHUNK)]
         _PREPARED.clear()
+        if workers > 1 and len(chunks) > 1 and settings.summary_probability < 1.0:
+            load_background()  # once, for all the workers forked below
         found: list[tuple[int, Pair]] = []
         for number, output in _spread(_align_chunk, chunks, workers, "align", progress):
             positions = order[number * _ALIGN_CHUNK : (number + 1) * _ALIGN_CHUNK].tolist()

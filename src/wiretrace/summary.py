@@ -26,10 +26,16 @@ source words it draws on. Most pairs scored are far under the threshold; compile
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import tempfile
 import weakref
+import zipfile
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import TypeVar
 
 import attrs
@@ -158,9 +164,18 @@ def _background_table() -> tuple[np.ndarray, np.ndarray]:
     by id: a text's word with that id normalizes to that word (ids hash the normalized form), so
     it has that frequency. Ids come from the tokenizer, all words at once; a listed word it does
     not keep as one token (or that normalizes to another word) is left to `_ZipfTable`'s
-    word-by-word path."""
+    word-by-word path. Kept on disk (`_background_cache`) once made: making it takes a process
+    about two seconds, loading it a few hundredths."""
+    cached = _background_cache()
+    if cached is not None:
+        return cached["ids"], cached["values"]
+    return _make_background_table(_frequencies())
+
+
+def _make_background_table(frequencies: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """`_background_table` made from the background's word frequencies."""
     words, zipfs = [], []
-    for word, frequency in _frequencies().items():
+    for word, frequency in frequencies.items():
         # An ASCII word is lower case with a letter exactly when it has a letter and normalizes
         # to itself.
         if word.isascii():
@@ -188,7 +203,76 @@ def _background_table() -> tuple[np.ndarray, np.ndarray]:
     return ids[~repeated], values[~repeated]
 
 
+# The files whose code decides the background's tables: a change to any makes them again.
+_BACKGROUND_SOURCES = ("normalize.py", "shingle.py", "_kernels.py", "summary.py")
+
+
+def _background_cache_file() -> Path | None:
+    """Where the background's tables are kept: in WIRETRACE_CACHE_DIR (empty: nowhere), else
+    XDG_CACHE_HOME/wiretrace or ~/.cache/wiretrace, named by a hash of what they are made from
+    (wordfreq's version, the language, and the code of `_BACKGROUND_SOURCES`)."""
+    folder = os.environ.get("WIRETRACE_CACHE_DIR")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "wiretrace")
+    if not folder:
+        return None
+    try:
+        digest = hashlib.sha1(f"1 {BACKGROUND_LANGUAGE} {version('wordfreq')}".encode())
+        here = Path(__file__).parent
+        for name in _BACKGROUND_SOURCES:
+            digest.update((here / name).read_bytes())
+    except (OSError, PackageNotFoundError):
+        return None
+    return Path(folder) / f"background-{BACKGROUND_LANGUAGE}-{digest.hexdigest()[:16]}.npz"
+
+
+@cache
+def _background_cache() -> dict[str, np.ndarray] | None:
+    """The background's tables kept on disk: the word list with its frequencies (`words`,
+    newline-joined UTF-8, and `frequencies`) and `_background_table`'s `ids` and `values`. Made
+    and written on first use when missing or unreadable; None when there is nowhere to keep them
+    (each process then makes its own)."""
+    path = _background_cache_file()
+    if path is None:
+        return None
+    try:
+        with np.load(path) as kept:
+            arrays = {name: kept[name] for name in ("words", "frequencies", "ids", "values")}
+        if len(arrays["ids"]) == len(arrays["values"]) and len(arrays["frequencies"]):
+            return arrays
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # missing, or not whole: made again below
+    frequencies = _frequencies()
+    ids, values = _make_background_table(frequencies)
+    arrays = {
+        "words": np.frombuffer("\n".join(frequencies).encode(), dtype=np.uint8),
+        "frequencies": np.fromiter(frequencies.values(), dtype=np.float64, count=len(frequencies)),
+        "ids": ids,
+        "values": values,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then renamed: a process reading it never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            np.savez(handle, **arrays)
+        os.replace(handle.name, path)
+    except OSError:
+        return arrays
+    return arrays
+
+
 _ZIPF = _ZipfTable()
+
+
+def load_background() -> None:
+    """Make the background's tables ready in this process now rather than on first use: worker
+    processes forked afterwards share them instead of each loading its own."""
+    if _ZIPF.added < 0:
+        _ZIPF._start()
+    _frequencies()
+
+
 # Each text's names (see `_name_table`), kept while its tokens live.
 _NAME_TABLES: weakref.WeakKeyDictionary[
     Tokens, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -312,8 +396,14 @@ def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 
 @cache
 def _frequencies() -> dict[str, float]:
-    """The background's word frequencies (wordfreq, imported on first use: it takes most of a
-    second, which only the summary model should pay)."""
+    """The background's word frequencies: from `_background_cache` when it is kept, else from
+    wordfreq (imported on first use: with its list it takes over a second, which only the
+    summary model should pay)."""
+    # Only once kept: making the cache asks for these.
+    kept = _background_cache() if _background_cache.cache_info().currsize else None
+    if kept is not None:
+        words = kept["words"].tobytes().decode().split("\n")
+        return dict(zip(words, kept["frequencies"].tolist(), strict=True))
     import wordfreq
 
     return wordfreq.get_frequency_dict(BACKGROUND_LANGUAGE)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import wiretrace
@@ -286,6 +287,23 @@ def test_json_read_and_written_in_batches_is_item_by_item(
     pairs = [report_json.pair_to_dict(pair, documents) for pair in demo_report.pairs]
     assert len(pairs) > 3
     assert json.loads(rendered)["pairs"] == pairs
+
+
+@pytest.mark.parametrize("items_per_task", [1, 2, 4])
+def test_json_made_by_worker_processes_is_the_same(
+    demo_report: Report, monkeypatch: pytest.MonkeyPatch, items_per_task: int
+) -> None:
+    """With several jobs, worker processes make the pairs' and clusters' JSON a few items a task
+    (one task, or many, some of them shorter), and the text is the one made in one process."""
+    from wiretrace.report import json as report_json
+
+    # The demo has one cluster: copies of it make a list long enough to split.
+    report = attrs.evolve(demo_report, clusters=demo_report.clusters * 9)
+    rendered = render_json(report)
+    monkeypatch.setattr(report_json, "ITEMS_PER_TASK", items_per_task)
+    assert len(report.pairs) > 2 * items_per_task and len(report.clusters) > items_per_task
+    assert "".join(report_json.iter_json(report, jobs=2)) == rendered
+    assert report_json._RENDERING is None
 
 
 def test_json_without_indent_is_one_line(pair_report: Report) -> None:

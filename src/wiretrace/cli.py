@@ -174,7 +174,8 @@ def _emit(report: Report, output_format: str, output: str) -> None:
     if output_format == "json" and output != "-":
         # Written as it is made: a large report is never held whole as JSON text.
         with open(output, "w", encoding="utf-8", newline="") as stream:
-            for piece in iter_json(report):
+            jobs = report.settings.jobs if report.settings is not None else 1
+            for piece in iter_json(report, jobs=jobs):
                 stream.write(piece)
         size = Path(output).stat().st_size
         Console(stderr=True, soft_wrap=True).print(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import multiprocessing
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any
 
+from wiretrace.config import Settings
 from wiretrace.corpus import documents_by_id, headers
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
@@ -269,14 +272,25 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
-def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
+def iter_json(report: Report, *, indent: int = 2, jobs: int | None = 1) -> Iterator[str]:
     """The pieces of `render_json(report, indent=indent)`, made a few hundred list items at a
     time: write them to a file as they come and a large report is never held whole as JSON text
-    or data."""
+    or data. With `jobs` above 1 (None: all cores), worker processes make the pieces of the
+    pairs and clusters, the longest to make (see `_parallel_pieces`); the text is the same."""
     pad = " " * indent
+    workers = Settings(jobs=jobs).workers
     yield "{\n"
     for number, (key, value) in enumerate(_top_level(report)):
         head = f"{',' + chr(10) if number else ''}{pad}{_encode(key)}: "
+        separator = f",\n{pad}{pad}"
+        if workers > 1 and key in _PARALLEL_SECTIONS:
+            section = getattr(report, key)
+            if len(section) > ITEMS_PER_TASK:
+                yield f"{head}[\n{pad}{pad}"
+                for task, encoded in enumerate(_parallel_pieces(report, key, separator, workers)):
+                    yield separator + encoded if task else encoded
+                yield f"\n{pad}]"
+                continue
         if isinstance(value, (list, Iterator)):
             items = iter(value)
             first = next(items, _END)
@@ -284,13 +298,58 @@ def iter_json(report: Report, *, indent: int = 2) -> Iterator[str]:
                 yield head + "[]"
                 continue
             yield f"{head}[\n{pad}{pad}{_encode(first)}"
-            separator = f",\n{pad}{pad}"
             while piece := list(islice(items, ITEMS_PER_PIECE)):
                 yield separator + separator.join(map(_encode, piece))
             yield f"\n{pad}]"
         else:
             yield head + _encode(value)
     yield "\n}\n"
+
+
+# The report's lists whose items worker processes make into JSON, and how many items a task.
+_PARALLEL_SECTIONS = ("pairs", "clusters")
+ITEMS_PER_TASK = 1024
+# The report being rendered, shared with the worker processes forked for it.
+_RENDERING: tuple[Report, Mapping[str, Document], str] | None = None
+
+
+def _parallel_pieces(report: Report, key: str, separator: str, workers: int) -> Iterator[str]:
+    """The JSON of the items of `report.<key>` (pairs or clusters), ITEMS_PER_TASK at a time,
+    joined by `separator`, made in `workers` forked worker processes and given in order (a few
+    tasks ahead of the one being written)."""
+    global _RENDERING
+    section = getattr(report, key)
+    tasks = [(key, start) for start in range(0, len(section), ITEMS_PER_TASK)]
+    _RENDERING = (report, documents_by_id(report.documents), separator)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: deque[Future[str]] = deque()
+            queued = iter(tasks)
+            for task in islice(queued, 2 * workers):
+                pending.append(pool.submit(_encoded_items, task))
+            while pending:
+                piece = pending.popleft().result()
+                for task in islice(queued, 1):
+                    pending.append(pool.submit(_encoded_items, task))
+                yield piece
+    finally:
+        _RENDERING = None
+
+
+def _encoded_items(task: tuple[str, int]) -> str:
+    """In a worker process: the JSON of ITEMS_PER_TASK items of a section from `start`."""
+    assert _RENDERING is not None
+    report, documents, separator = _RENDERING
+    key, start = task
+    if key == "pairs":
+        pairs = report.pairs[start : start + ITEMS_PER_TASK]
+        texts = _passage_texts(pairs, documents)
+        items = [_pair_dict(pair, texts) for pair in pairs]
+    else:
+        clusters = report.clusters[start : start + ITEMS_PER_TASK]
+        items = [cluster_to_dict(cluster, documents) for cluster in clusters]
+    return separator.join(map(_encode, items))
 
 
 _END = object()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import string
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -389,6 +392,7 @@ def test_orient_pair_without_dates_puts_the_update_last() -> None:
 TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a1b2 ,. :"
 
 
+@settings(deadline=None)  # the first example may load compiled code
 @given(
     st.text(alphabet=TRICKY_TEXT, max_size=60),
     st.integers(0, 70),
@@ -520,6 +524,112 @@ def test_find_credit_is_the_plain_search(words: list[str], names: list[str]) -> 
     written as is, credits exactly what searching every mention's window does."""
     text = " ".join(words)
     assert find_credit(text, names) == _find_credit_plain(text, names)
+
+
+CREDIT_SEARCH_WORDS = [
+    *CREDIT_WORDS, "according to the", "cited by a", "an", "A", "THE", "Source:", "courtesy of",
+    "сообщила", "сообщили", "СООБЩИЛ", "со ссылкой на", "según", "laut", "Interfax", "ИТАР",
+    "reporters", "agency", "contributed", "says", "Reuters(", "(AP)", "\t", "  ", "_", "é",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(CREDIT_SEARCH_WORDS), max_size=40),
+    st.sampled_from([*CREDIT_NAMES, "Interfax", "ИТАР", "a", "by"]),
+    st.sampled_from([" ", "", "\n", "  "]),
+    st.integers(0, 400),
+    st.integers(0, 400),
+)
+def test_credit_search_is_the_credit_pattern(
+    words: list[str], name: str, separator: str, pos: int, endpos: int
+) -> None:
+    """Searching a name's credit mention by mention finds a match in a stretch of a text
+    exactly where the name's whole credit pattern does."""
+    from wiretrace.lineage import _credit_pattern, _credit_search
+
+    text = separator.join(words)
+    pos, endpos = sorted((min(pos, len(text)), min(endpos, len(text))))
+    expected = _credit_pattern(name).search(text, pos, endpos) is not None
+    assert bool(_credit_search(name).search(text, pos, endpos)) == expected
+    assert bool(_credit_search(name).search(text)) == (
+        _credit_pattern(name).search(text) is not None
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY_TEXT + "ßẞſıİK\u212a\U0001f600ΣσςﬁḞ", max_size=1500))
+def test_casefold_by_table_is_str_casefold(text: str) -> None:
+    """Casefolding a long text by the table gives exactly `str.casefold`."""
+    from wiretrace.lineage import _casefold
+
+    longer = text * (1 + 1200 // (len(text) + 1))
+    assert _casefold(text) == text.casefold()
+    assert _casefold(longer) == longer.casefold()
+
+
+def test_only_four_other_characters_match_an_ascii_letter() -> None:
+    """No character outside ASCII matches an ASCII letter, case ignored, but the four that
+    `_holds_core` names ("İ", "ı", "ſ" and the Kelvin sign)."""
+    letters = re.compile("|".join(string.ascii_lowercase), re.IGNORECASE)
+    found = [point for point in range(128, sys.maxunicode + 1) if letters.fullmatch(chr(point))]
+    assert found == [0x130, 0x131, 0x17F, 0x212A]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            CREDIT_SEARCH_WORDS
+            + [
+                "said in a",
+                "statement",
+                "It is",
+                "may have",
+                "Reportedly",
+                "rumored",
+                "ſource",
+                "İt",
+                "\u2019",
+                "\u201c",
+                "\u2014",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_holds_core_is_the_core_pattern(words: list[str]) -> None:
+    """The quick test for the cores of the attribution and hedge patterns agrees with their
+    regexes."""
+    from wiretrace import lineage
+
+    text = " ".join(words)
+    for cores, ascii_words in (
+        (lineage._ATTRIBUTION_CORES, lineage._ATTRIBUTION_ASCII_CORES),
+        (lineage._HEDGE_CORES, lineage._HEDGE_ASCII_CORES),
+    ):
+        assert lineage._holds_core(text, cores, ascii_words) == (cores.search(text) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=TRICKY_TEXT, max_size=60),
+    st.integers(0, 70),
+    st.integers(0, 70),
+    st.integers(0, 70),
+    st.integers(0, 70),
+)
+def test_count_words_between_is_the_words_between(
+    text: str, start: int, end: int, low: int, high: int
+) -> None:
+    """Counting the words between two offsets counts exactly the words listed there."""
+    from wiretrace import lineage
+
+    start, end = sorted((min(start, len(text)), min(end, len(text))))
+    low, high = min(low, start), max(min(high, len(text)), end)
+    starts, ends, _, _ = lineage._stretch_bounds(text, low, high)
+    found = lineage._words_between(text, starts, ends, start, end)
+    assert lineage._count_words_between(text, starts, ends, start, end) == len(found[0])
 
 
 def _arborescence_reference(edges: list[tuple[str, str, float]]) -> dict[str, str]:

@@ -30,6 +30,7 @@ import gc
 import math
 import multiprocessing
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -41,7 +42,7 @@ from typing import overload
 import attrs
 import numpy as np
 
-from wiretrace import _kernels
+from wiretrace import _kernels, _lineage_kernels
 from wiretrace.align import common_ends
 from wiretrace.corpus import documents_by_id, openings
 from wiretrace.models import (
@@ -146,11 +147,13 @@ _ATTRIBUTION = re.compile(
 # A core of every alternative of _ATTRIBUTION, under the same flags: every match of it holds a
 # match of this, which the regex engine finds several times faster (its alternatives start
 # with plain letters, not word boundaries), and most changes hold none.
-_ATTRIBUTION_CORES = re.compile(
-    r"according to|report|told|quot|cit|said in a statement|source|via|wire service|news agenc"
-    r"|\(|сообщ|по данным|передает|передаёт|согласно|según|selon|laut",
-    re.IGNORECASE,
-)
+_ATTRIBUTION_CORE_WORDS = (
+    "according to", "report", "told", "quot", "cit", "said in a statement", "source", "via",
+    "wire service", "news agenc", "(", "сообщ", "по данным", "передает", "передаёт", "согласно",
+    "según", "selon", "laut",
+)  # fmt: skip
+_ATTRIBUTION_CORES = re.compile("|".join(map(re.escape, _ATTRIBUTION_CORE_WORDS)), re.IGNORECASE)
+_ATTRIBUTION_ASCII_CORES = tuple(word for word in _ATTRIBUTION_CORE_WORDS if word.isascii())
 _HEDGE = re.compile(
     r"\breportedly\b|\ballegedly\b|\balleged\b|\bpurportedly\b|\bapparently\b|\bunconfirmed\b"
     r"|\bunverified\b|\brumou?red\b|\bsupposedly\b|\bpresumably\b|\bpossibly\b|\bclaimed\b"
@@ -160,12 +163,17 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 # A core of every alternative of _HEDGE, under the same flags (see _ATTRIBUTION_CORES).
-_HEDGE_CORES = re.compile(
-    r"report|alleged|purportedly|apparently|unconfirmed|unverified|rumo|supposedly|presumably"
-    r"|possibly|claimed|said to|it is|believed to|may have|might have|sources say|якобы"
-    r"|предположительно|по неподтвержденным|возможно",
-    re.IGNORECASE,
-)
+_HEDGE_CORE_WORDS = (
+    "report", "alleged", "purportedly", "apparently", "unconfirmed", "unverified", "rumo",
+    "supposedly", "presumably", "possibly", "claimed", "said to", "it is", "believed to",
+    "may have", "might have", "sources say", "якобы", "предположительно", "по неподтвержденным",
+    "возможно",
+)  # fmt: skip
+_HEDGE_CORES = re.compile("|".join(map(re.escape, _HEDGE_CORE_WORDS)), re.IGNORECASE)
+_HEDGE_ASCII_CORES = tuple(word for word in _HEDGE_CORE_WORDS if word.isascii())
+# The marks that make most texts of other characters than ASCII's (quotation marks, dashes, an
+# ellipsis): none is a letter, nor matches one however its case is ignored.
+_PLAIN_MARKS = ("\u2019", "\u201c", "\u201d", "\u2014", "\u2013", "\u2018", "\u2026")
 _UPDATE = re.compile(
     r"\bUPDATE\s*\d+\b|\bCORRECTED\b|\bREFILE\b|\bWRAPUP\b|\(\s*(?:Adds|Updates|Recasts|Corrects)\b"
 )
@@ -449,7 +457,10 @@ def classify_change(
         return "quote"
     changed = f"{old}\n{new}"
     if (
-        (_ATTRIBUTION_CORES.search(changed) and _ATTRIBUTION.search(changed))
+        (
+            _holds_core(changed, _ATTRIBUTION_CORES, _ATTRIBUTION_ASCII_CORES)
+            and _ATTRIBUTION.search(changed)
+        )
         or find_credit(changed, names)
         or _in_dateline_parens(source_text, *source_span)
         or _in_dateline_parens(target_text, *target_span)
@@ -472,9 +483,27 @@ def classify_change(
 
 def _hedges(text: str) -> set[str]:
     """The hedges ("reportedly", "allegedly", ...) in a text, lowercased."""
-    if not _HEDGE_CORES.search(text):
+    if not _holds_core(text, _HEDGE_CORES, _HEDGE_ASCII_CORES):
         return set()
     return {match.group().lower() for match in _HEDGE.finditer(text)}
+
+
+def _holds_core(text: str, cores: re.Pattern[str], ascii_words: Sequence[str]) -> bool:
+    """Whether `cores`, alternatives of plain lowercase words (case ignored), matches in `text`;
+    `ascii_words` are its words of ASCII.
+
+    A text of ASCII and `_PLAIN_MARKS` is searched for those by `in`, lowercased: a word of
+    ASCII matches ASCII letters only (no other character matches one, case ignored, but "ſ",
+    "ı", "İ" and the Kelvin sign), and the other words none of them. Many times faster than the
+    regex, whose alternatives are tried at every position."""
+    plain = text
+    if not plain.isascii():
+        for mark in _PLAIN_MARKS:
+            plain = plain.replace(mark, " ")
+        if not plain.isascii():
+            return cores.search(text) is not None
+    lowered = plain.lower()
+    return any(word in lowered for word in ascii_words)
 
 
 def _trim_common(
@@ -508,13 +537,18 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def _mutations(
+# One typed mutation as a plain tuple: Mutation's fields in order (worker processes send
+# these back; unpickling them is several times faster than unpickling the records).
+_Change = tuple[MutationType, str, str, int, int, int, int]
+
+
+def _changes(
     source: Document,
     target: Document,
     source_span: tuple[int, int],
     target_span: tuple[int, int],
     names: Sequence[str],
-) -> list[Mutation]:
+) -> list[_Change]:
     """The typed mutations of one change; a pure insertion or deletion of several paragraphs
     gives one mutation per paragraph (a dropped credit line is not a dropped sentence)."""
     source_span, target_span = _trim_common(source.text, target.text, source_span, target_span)
@@ -531,18 +565,12 @@ def _mutations(
             out = []
             for piece in pieces:
                 if new_words:
-                    out += _mutations(
-                        source, target, (source_span[0], source_span[0]), piece, names
-                    )
+                    out += _changes(source, target, (source_span[0], source_span[0]), piece, names)
                 else:
-                    out += _mutations(
-                        source, target, piece, (target_span[0], target_span[0]), names
-                    )
+                    out += _changes(source, target, piece, (target_span[0], target_span[0]), names)
             return out
     kind = classify_change(source.text, target.text, source_span, target_span, names)
-    return [
-        Mutation(kind, old, new, source_span[0], source_span[1], target_span[0], target_span[1])
-    ]
+    return [(kind, old, new, source_span[0], source_span[1], target_span[0], target_span[1])]
 
 
 def hop_mutations(
@@ -557,15 +585,28 @@ def hop_mutations(
     Every edit inside a passage, the text between consecutive passages, and (when `whole`) the
     text before the first and after the last passage on either side.
     """
+    return tuple(
+        Mutation(*change) for change in _hop_changes(parent, child, passages, names, whole)
+    )
+
+
+def _hop_changes(
+    parent: Document,
+    child: Document,
+    passages: Sequence[Passage],
+    names: Sequence[str],
+    whole: bool,
+) -> list[_Change]:
+    """`hop_mutations` as plain tuples (see `_Change`)."""
     ordered = sorted(passages, key=lambda p: (p.source_start, p.target_start))
-    mutations: list[Mutation] = []
+    mutations: list[_Change] = []
     if whole and ordered:
-        mutations += _mutations(
+        mutations += _changes(
             parent, child, (0, ordered[0].source_start), (0, ordered[0].target_start), names
         )
     for index, passage in enumerate(ordered):
         for edit in passage.edits:
-            mutations += _mutations(
+            mutations += _changes(
                 parent,
                 child,
                 (edit.source_start, edit.source_end),
@@ -575,7 +616,7 @@ def hop_mutations(
         if index + 1 < len(ordered):
             following = ordered[index + 1]
             if following.target_start >= passage.target_end:
-                mutations += _mutations(
+                mutations += _changes(
                     parent,
                     child,
                     (passage.source_end, following.source_start),
@@ -584,14 +625,14 @@ def hop_mutations(
                 )
     if whole and ordered:
         last = ordered[-1]
-        mutations += _mutations(
+        mutations += _changes(
             parent,
             child,
             (last.source_end, len(parent.text)),
             (max(p.target_end for p in ordered), len(child.text)),
             names,
         )
-    return tuple(mutations)
+    return mutations
 
 
 # --- credit -----------------------------------------------------------------------------------
@@ -686,8 +727,36 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
 
 def _casefold(text: str) -> str:
     """`text.casefold()`, by `str.lower` for an ASCII text: the two agree on ASCII, and only
-    `lower` has a fast path for it (casefolding a long text was a tenth of lineage's time)."""
-    return text.lower() if text.isascii() else text.casefold()
+    `lower` has a fast path for it (casefolding a long text was a tenth of lineage's time). A
+    long text of other characters is folded by a table, character by character (as
+    `str.casefold` folds it), several times faster; where a character folds into several (as
+    "ß" does) or lies outside the Basic Multilingual Plane, by `str.casefold` itself."""
+    if text.isascii():
+        return text.lower()
+    if len(text) < _TABLE_FOLD_CHARS:
+        return text.casefold()
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    folded, whole = _lineage_kernels.fold_units(units, _fold_table())
+    return folded.tobytes().decode("utf-16-le") if whole else text.casefold()
+
+
+# A document is in several clusters, often in ones that come close after each other.
+_casefold_recent = lru_cache(maxsize=64)(_casefold)
+
+# Texts shorter than this are casefolded by `str.casefold`: the compiled loop's call costs more.
+_TABLE_FOLD_CHARS = 1000
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> np.ndarray:
+    """Each character of the Basic Multilingual Plane casefolded (`str.casefold`), where it folds
+    into one character of the plane; 0 where it folds into several, and for the surrogates."""
+    table = np.zeros(0x10000, dtype=np.uint16)
+    for point in (*range(0xD800), *range(0xE000, 0x10000)):
+        folded = chr(point).casefold()
+        if len(folded) == 1 and ord(folded) < 0x10000:
+            table[point] = ord(folded)
+    return table
 
 
 def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
@@ -698,7 +767,7 @@ def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
         position = folded.find(key)  # cheap test first: most texts never name it
         if position < 0:
             continue
-        pattern = _credit_pattern(name)
+        pattern = _credit_search(name)
         if not aligned:
             if pattern.search(text):
                 return name
@@ -735,7 +804,7 @@ def _overlapping(windows: list[tuple[int, int]]) -> Iterator[list[tuple[int, int
 
 
 def _credit_in_windows(
-    pattern: re.Pattern[str], text: str, windows: Sequence[tuple[int, int]]
+    pattern: re.Pattern[str] | _CreditSearch, text: str, windows: Sequence[tuple[int, int]]
 ) -> bool:
     """Whether `pattern` matches inside one of the overlapping windows of `text`.
 
@@ -765,6 +834,82 @@ def _credit_pattern(name: str) -> re.Pattern[str]:
     return re.compile(pattern, flags=re.IGNORECASE if len(name) > 3 else 0)
 
 
+@lru_cache(maxsize=4096)
+def _credit_search(name: str) -> re.Pattern[str] | _CreditSearch:
+    """What finds `_credit_pattern(name)` in a text: the pattern itself for a name of several
+    words, else a `_CreditSearch` (compiling every name's whole pattern took a few percent of
+    lineage's time, in every worker process, and searching it more)."""
+    if " " in name.strip():
+        return _credit_pattern(name)
+    return _CreditSearch(name)
+
+
+# The words of _CREDIT_BEFORE, each written out, reversed, and what follows them reversed too:
+# a credit before a mention is matched backwards from the mention, in the text before it
+# reversed (a regex of words, spaces and a few quantifiers matches a text just where the
+# regex reversed matches the text reversed).
+_CREDIT_BEFORE_WORDS = (
+    "according to", "reported by", "told", "cited by", "quoted by", "via", "by", "from",
+    "source:", "courtesy of", "сообщает", "сообщил", "сообщила", "сообщили", "передает",
+    "передаёт", "пишет", "по данным", "по информации", "со ссылкой на", "según", "selon", "laut",
+)  # fmt: skip
+_CREDIT_BEFORE_REVERSED = (
+    r"(?:\s+(?:a|na|eht))?\s+(?:"
+    + "|".join(re.escape(word[::-1]) for word in _CREDIT_BEFORE_WORDS)
+    + ")"
+)
+_NO_WORD_BEFORE = re.compile(r"(?<!\w)")
+_NO_WORD_AFTER = re.compile(r"(?!\w)")
+
+
+@lru_cache(maxsize=2)
+def _credit_forms(flags: int) -> tuple[re.Pattern[str], ...]:
+    """The parts of `_credit_pattern` around a one-word name, compiled once for its `flags`:
+    before the name "(" (reversed), after it ")", before it a reporting word (reversed), after
+    it one (`_CREDIT_AFTER`, then no word character)."""
+    return (
+        re.compile(r"\s*\(", flags),
+        re.compile(r"\s*\)", flags),
+        re.compile(_CREDIT_BEFORE_REVERSED, flags),
+        re.compile(rf"{_CREDIT_AFTER}(?!\w)", flags),
+    )
+
+
+class _CreditSearch:
+    """`_credit_pattern` of a one-word name, searched mention by mention: the name's every
+    mention, then around each the pattern's three forms ("(Name)", a reporting word before it,
+    one after it), each by a regex compiled once for all names. Only the regex of the mentions
+    is the name's own, and it compiles in a fraction of the time the whole pattern takes.
+
+    `search(text, pos, endpos)` is whether `_credit_pattern(name).search(text, pos, endpos)`
+    finds a match (tests/test_lineage.py compares the two on generated texts)."""
+
+    __slots__ = ("flags", "_length", "_mentions", "_forms")
+
+    def __init__(self, name: str) -> None:
+        self.flags = re.IGNORECASE if len(name) > 3 else 0
+        self._length = len(name)
+        # Case ignored or not, the name matches as many characters as it has.
+        self._mentions = re.compile(f"(?={re.escape(name)})", self.flags)
+        self._forms = _credit_forms(self.flags)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> bool:
+        """Whether the name's credit pattern matches inside text[pos:endpos]."""
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        opening, closing, before, after = self._forms
+        for mention in self._mentions.finditer(text, pos, endpos):
+            start = mention.start()
+            end = start + self._length
+            preceding = text[pos:start][::-1]
+            if closing.match(text, end, endpos) and opening.match(preceding):
+                return True
+            if _NO_WORD_AFTER.match(text, end, endpos) and before.match(preceding):
+                return True
+            if _NO_WORD_BEFORE.match(text, start) and after.match(text, end, endpos):
+                return True
+        return False
+
+
 # --- lineage ----------------------------------------------------------------------------------
 
 
@@ -776,18 +921,37 @@ def _word_count(text: str) -> int:
 
 
 def _words_between(
-    text: str, starts: list[int], ends: list[int], start: int, end: int
+    text: str, starts: array[int], ends: array[int], start: int, end: int
 ) -> tuple[list[int], list[int]]:
     """The starts and ends of the words TOKEN_PATTERN finds in text[start:end].
 
     Taken from the text's tokens (`starts`, `ends`: `shingle.tokenize` finds exactly
     TOKEN_PATTERN's words) unless a word crosses `start` or `end`: the pattern finds a cut word's
     piece then, so it runs on the stretch itself."""
-    first, last = bisect_left(starts, start), bisect_right(ends, end)
-    if (first > 0 and ends[first - 1] > start) or (last < len(starts) and starts[last] < end):
+    first, last = _tokens_within(starts, ends, start, end)
+    if first < 0:
         matches = list(TOKEN_PATTERN.finditer(text, start, end))
         return [match.start() for match in matches], [match.end() for match in matches]
-    return starts[first:last], ends[first:last]
+    return starts[first:last].tolist(), ends[first:last].tolist()
+
+
+def _count_words_between(
+    text: str, starts: array[int], ends: array[int], start: int, end: int
+) -> int:
+    """`len(_words_between(...)[0])`, without listing the words."""
+    first, last = _tokens_within(starts, ends, start, end)
+    if first < 0:
+        return len(TOKEN_PATTERN.findall(text, start, end))
+    return last - first
+
+
+def _tokens_within(starts: array[int], ends: array[int], start: int, end: int) -> tuple[int, int]:
+    """The tokens (sorted `starts` and `ends`) inside [start, end): (first, last) of them, or
+    (-1, -1) where a token crosses `start` or `end`."""
+    first, last = bisect_left(starts, start), bisect_right(ends, end)
+    if (first > 0 and ends[first - 1] > start) or (last < len(starts) and starts[last] < end):
+        return -1, -1
+    return first, last
 
 
 @lru_cache(maxsize=1)
@@ -821,7 +985,7 @@ def _token_bounds(text: str, points: np.ndarray | None) -> tuple[np.ndarray, np.
     return starts, ends
 
 
-def _stretch_bounds(text: str, low: int, high: int) -> tuple[list[int], list[int], int, int]:
+def _stretch_bounds(text: str, low: int, high: int) -> tuple[array[int], array[int], int, int]:
     """(starts, ends, first, last): the tokens of text[first:last], a stretch that holds
     text[low:high] and runs from just after a space (or the text's start) to just after a space
     (or its end). No token holds a space, and the tokenizer starts afresh after one, so these
@@ -831,7 +995,13 @@ def _stretch_bounds(text: str, low: int, high: int) -> tuple[list[int], list[int
     last = len(text) if last < 0 else last + 1
     stretch = text[first:last]
     starts, ends = _token_bounds(stretch, _code_points(stretch))
-    return (starts + first).tolist(), (ends + first).tolist(), first, last
+    # Kept as arrays of machine integers: a list of them all cost more than all the rest here.
+    return _int_array(starts + first), _int_array(ends + first), first, last
+
+
+def _int_array(values: np.ndarray) -> array[int]:
+    """The integers as an `array.array` (bisected as fast as a list, made as fast as a copy)."""
+    return array("q", values.astype(np.int64, copy=False).tobytes())
 
 
 def _count_regex_words(text: str) -> int:
@@ -852,7 +1022,7 @@ class _Members:
     ) -> None:
         self.by_id = {doc: documents[doc] for doc in spans}
         self.spans = spans
-        self._bounds: dict[str, tuple[list[int], list[int], int, int]] = {}
+        self._bounds: dict[str, tuple[array[int], array[int], int, int]] = {}
         self._folded: dict[str, str] = {}
         self._ranks: dict[str, int] = {}
         self._published: dict[str, datetime | None] = {}
@@ -860,6 +1030,12 @@ class _Members:
 
     def words_between(self, doc: str, start: int, end: int) -> tuple[list[int], list[int]]:
         """The starts and ends of the words in the document's text[start:end]."""
+        text = self.by_id[doc].text
+        bounds = self._stretch(doc, start, end)
+        return _words_between(text, bounds[0], bounds[1], start, end)
+
+    def _stretch(self, doc: str, start: int, end: int) -> tuple[array[int], array[int], int, int]:
+        """The `_stretch_bounds` of the document that hold text[start:end]."""
         text = self.by_id[doc].text
         bounds = self._bounds.get(doc)
         if bounds is None:
@@ -871,11 +1047,16 @@ class _Members:
             bounds = self._bounds[doc] = _stretch_bounds(text, low, high)
         if start < bounds[2] or end > bounds[3]:
             bounds = self._bounds[doc] = _stretch_bounds(text, 0, len(text))
-        return _words_between(text, bounds[0], bounds[1], start, end)
+        return bounds
 
     def count_words(self, doc: str) -> int:
         """Words in the document's spans of the cluster, counted as alignment counts them."""
-        return sum(len(self.words_between(doc, start, end)[0]) for start, end in self.spans[doc])
+        text = self.by_id[doc].text
+        count = 0
+        for start, end in self.spans[doc]:
+            starts, ends, _, _ = self._stretch(doc, start, end)
+            count += _count_words_between(text, starts, ends, start, end)
+        return count
 
     def cluster_text(self, doc: str) -> tuple[list[int], list[int]]:
         """The document's spans of the cluster as a `_union`."""
@@ -902,7 +1083,7 @@ class _Members:
         if found is None:
             folded = self._folded.get(doc)
             if folded is None:
-                folded = self._folded[doc] = _casefold(self.by_id[doc].text)
+                folded = self._folded[doc] = _casefold_recent(self.by_id[doc].text)
             text = self.by_id[doc].text
             found = _STATE[6][doc, name] = _find_credit(text, folded, (name,)) is not None
         return found
@@ -990,9 +1171,8 @@ def infer_lineage_and_directions(
     gc.disable()
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
-            # The tables of the compiled loops, built once for every worker.
-            _tables()
-            _word_characters()
+            # The compiled loops, their tables and the credit regexes, loaded once for all workers.
+            _load_compiled()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 results = list(pool.map(_cluster_lineage, tasks, chunksize=16))
@@ -1000,8 +1180,12 @@ def infer_lineage_and_directions(
             results = [_cluster_lineage(task) for task in tasks]
     finally:
         _STATE = None
+        _casefold_recent.cache_clear()
         if collecting:
             gc.enable()
+    clusters = tuple(
+        _built_cluster(task, lineage) for task, (lineage, _) in zip(tasks, results, strict=True)
+    )
     # A pair in several clusters takes the order its clearest tree gives.
     upper: dict[int, tuple[float, str]] = {}
     for _, orders in results:
@@ -1013,7 +1197,22 @@ def infer_lineage_and_directions(
         pair = pairs[pair_index]
         if pair.direction == "unknown" and margin > LINEAGE_DIRECTION_MARGIN:
             oriented[pair_index] = _turned(pair, ancestor)
-    return tuple(cluster for cluster, _ in results), tuple(oriented)
+    return clusters, tuple(oriented)
+
+
+def _load_compiled() -> None:
+    """Build the tables of the compiled loops and the credit regexes, and load the loops, in the
+    parent process: forked workers inherit them instead of each loading its own."""
+    _tables()
+    _word_characters()
+    _fold_table()
+    _credit_forms(0)
+    _credit_forms(re.IGNORECASE)
+    _lineage_kernels.fold_units(np.frombuffer(b"a\x00", dtype=np.uint16), _fold_table())
+    for text in ("a", "\u00e9"):
+        _token_bounds(text, _code_points(text))
+        _count_regex_words(text)
+        _inside_quote(text, 0, 1)
 
 
 def _turned(pair: Pair, source: str) -> Pair:
@@ -1045,17 +1244,53 @@ def _names_of(document: Document) -> list[str]:
     return cache[document.outlet]
 
 
-def _cluster_lineage(
-    task: tuple[int, Sequence[tuple[str, int, int]], Sequence[tuple[int, int]]],
-) -> tuple[ReuseCluster, dict[int, tuple[float, str]]]:
-    """One reuse cluster (number, member spans, (pair, passage) references) with its tree, and
-    the order the tree gives its pairs: pair index -> (margin, the document above the other),
-    the margin being the least the tree loses with a hop between the two turned round."""
+# One cluster's task: its number, member spans [(document, start, end)] and the (pair index,
+# passage index) of its passages.
+_Task = tuple[int, Sequence[tuple[str, int, int]], Sequence[tuple[int, int]]]
+# What a cluster's tree adds to its task, as plain tuples (worker processes send these back):
+# kind, root, edges (parent, child, confidence, mutations, credit), roots, versions.
+_Lineage = tuple[
+    PassageKind,
+    str,
+    tuple[tuple[str, str, float, tuple[_Change, ...], str | None], ...],
+    tuple[str, ...],
+    tuple[str, ...],
+]
+
+
+def _built_cluster(task: _Task, lineage: _Lineage) -> ReuseCluster:
+    """The ReuseCluster of a task and its `_cluster_lineage`."""
+    number, spans, _ = task
+    kind, root, edges, roots, versions = lineage
+    return ReuseCluster(
+        f"c{number}",
+        kind,
+        tuple(ClusterMember(doc, start, end) for doc, start, end in spans),
+        root,
+        tuple(
+            LineageEdge(
+                parent,
+                child,
+                confidence,
+                tuple(Mutation(*change) for change in changes),
+                credited=credit is not None,
+                credit=credit,
+            )
+            for parent, child, confidence, changes, credit in edges
+        ),
+        roots,
+        versions,
+    )
+
+
+def _cluster_lineage(task: _Task) -> tuple[_Lineage, dict[int, tuple[float, str]]]:
+    """One reuse cluster's tree (see `_Lineage`), and the order the tree gives its pairs: pair
+    index -> (margin, the document above the other), the margin being the least the tree loses
+    with a hop between the two turned round."""
     assert _STATE is not None
     pairs = _STATE[1]
     names_of = _names_of
-    number, spans, passage_refs = task
-    members = tuple(ClusterMember(doc, start, end) for doc, start, end in spans)
+    _, spans, passage_refs = task
     member_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for doc, start, end in spans:
         member_spans[doc].append((start, end))
@@ -1065,14 +1300,10 @@ def _cluster_lineage(
     kinds = {p.kind for group in per_pair.values() for p in group}
     # A cluster is a quotation (or a summary) when every passage of it is one.
     kind: PassageKind = kinds.pop() if len(kinds) == 1 else "narration"
-    cluster_id = f"c{number}"
     documents_in = list(member_spans)
     if kind == "quote":
         # Outlets quoting the same statement: nobody copied anybody.
-        return (
-            ReuseCluster(cluster_id, kind, members, documents_in[0], (), tuple(documents_in), ()),
-            {},
-        )
+        return (kind, documents_in[0], (), tuple(documents_in), ()), {}
     # The members' documents, read once (the run's corpus keeps only its latest few).
     texts = _Members(_STATE[0], member_spans)
     by_id = texts.by_id
@@ -1149,7 +1380,7 @@ def _cluster_lineage(
         for child, parent in tree.items()
         if parent != root_node
     }
-    edges: list[LineageEdge] = []
+    edges = []
     for parent, child in sorted(
         ((parent, child) for child, parent in tree.items()), key=lambda e: (str(e[0]), str(e[1]))
     ):
@@ -1162,21 +1393,13 @@ def _cluster_lineage(
         origin = _origin(tree, child, root_node)
         credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
         whole = counts[child] >= 0.5 * max(1, texts.text_words(child))
-        mutations = hop_mutations(parent_doc, child_doc, passages, credit_names, whole)
+        changes = _hop_changes(parent_doc, child_doc, passages, credit_names, whole)
         credit = texts.credit_in(child, credit_names)
-        edges.append(
-            LineageEdge(
-                parent,
-                child,
-                _confidence(scores[child], parent, margins[child]),
-                mutations,
-                credited=credit is not None,
-                credit=credit,
-            )
-        )
+        confidence = _confidence(scores[child], parent, margins[child])
+        edges.append((parent, child, confidence, tuple(changes), credit))
     versions = _versions(by_id, documents_in)
-    cluster = ReuseCluster(cluster_id, kind, members, roots[0], edges, tuple(roots), versions)
-    return cluster, _tree_orders(tree, margins, pair_of, root_node)
+    lineage: _Lineage = (kind, roots[0], tuple(edges), tuple(roots), versions)
+    return lineage, _tree_orders(tree, margins, pair_of, root_node)
 
 
 def _descendants(tree: Mapping[str, str]) -> dict[str, int]:
@@ -1581,6 +1804,11 @@ def _gaps(
     the first to the last covered span) outside the sorted `covered` spans, by gap: 0 before the
     first covered span, k after the k-th."""
     gaps: dict[int, tuple[list[int], list[int]]] = {}
+    if len(covered) == 1:
+        # Most often one passage covers all the document's cluster text: no gap.
+        low, high = covered[0]
+        if all(low <= start and end <= high for start, end in texts.spans[doc]):
+            return gaps
     for start, end in _uncovered(_with_hull(texts.spans[doc], covered), covered):
         gap = sum(1 for _, b in covered if b <= start)
         starts, ends = gaps.setdefault(gap, ([], []))

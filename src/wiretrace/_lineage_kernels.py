@@ -1,0 +1,33 @@
+"""Compiled inner loops (numba) of lineage.py: casefolding a long text of the Basic Multilingual
+Plane by a table.
+
+They compute exactly what the plain Python they replace computes, and tests compare the two
+(`tests/test_lineage.py`). Compiled like `wiretrace._kernels` (for one signature, on first use,
+the machine code cached on disk), but kept apart from it: its kernels need not be compiled again
+when these change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+
+from wiretrace._kernels import _compiled
+
+_FOLD_UNITS = [(types.Array(types.uint16, 1, "C", readonly=True), types.uint16[::1])]
+
+
+@_compiled(_FOLD_UNITS)
+def fold_units(units, folds):
+    """A text's UTF-16 code units (`units`), each replaced by its casefolded character
+    (`folds[unit]`, 0 where casefolding gives several characters, one outside the Basic
+    Multilingual Plane, or the unit is a surrogate), and whether every unit had one: where one
+    had none, the folded units are not the text's casefold."""
+    out = np.empty(len(units), dtype=np.uint16)
+    for at in range(len(units)):
+        unit = units[at]
+        folded = folds[unit]
+        if folded == 0 and unit != 0:
+            return out[:at], False
+        out[at] = folded
+    return out, True

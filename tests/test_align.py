@@ -725,6 +725,102 @@ def test_cached_seeds_equal_find_seeds(
 
 
 @REUSE_PROPERTY
+@given(
+    reused_pairs(max_rate=0.4),
+    st.randoms(use_true_random=False),
+    st.integers(1, 5),
+    st.integers(0, 20),
+    st.integers(1, 40),
+)
+def test_compiled_word_ranges_equal_the_plain_ones(
+    pair: tuple[str, str], rng: random.Random, size: int, max_gap: int, min_length: int
+) -> None:
+    """The one compiled call gives exactly the word ranges that matching, clustering, filtering,
+    merging and widening the seeds step by step give (masks included)."""
+    source, target = (tokenize(text) for text in pair)
+    options = wiretrace.Settings(seed_size=size, max_gap=max_gap, min_length=min_length)
+    for _ in range(2):
+        source_mask = _random_mask(rng, len(source))
+        target_mask = _random_mask(rng, len(target))
+        fast = align._word_ranges(source, target, options, source_mask, target_mask)
+        plain = align._word_ranges_plain(source, target, options, source_mask, target_mask)
+        assert fast.dtype == plain.dtype and fast.shape == plain.shape
+        assert fast.tolist() == plain.tolist()
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.randoms(use_true_random=False))
+def test_compiled_seed_coverage_equals_the_plain_test(
+    pair: tuple[str, str], rng: random.Random
+) -> None:
+    """The compiled test of whether every sentence seed lies in a passage found agrees with the
+    plain one, for the passages found and for random ones."""
+    source, target = pair
+    source_tokens, target_tokens = tokenize(source), tokenize(target)
+    found = align.find_sentence_seeds(source, source_tokens, target, target_tokens, 0.35)
+    if found is None:
+        return
+    options = wiretrace.Settings()
+    passages = list(align.align_pair(source, source_tokens, target, target_tokens, options))
+    for _ in range(rng.randint(0, 3)):
+        a, b = sorted(rng.randrange(len(source) + 1) for _ in range(2))
+        c, d = sorted(rng.randrange(len(target) + 1) for _ in range(2))
+        passages.append(Passage(a, b, c, d, 1.0, 0, 0, 0))
+    for chosen in (passages, passages[:1], passages[1:]):
+        fast = align._seeds_in_passages(found, source_tokens, target_tokens, chosen)
+        plain = align._seeds_in_passages_plain(found, source_tokens, target_tokens, chosen)
+        assert fast == plain
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=8))
+def test_no_cluster_is_lopsided_unless_two_seeds_are(rows: list[tuple[int, int]]) -> None:
+    """When no two sentence seeds span SUMMARY_RATIO times as many sentences on one side as on
+    the other, no group of them does (every subset checked), and the screen says so."""
+    seeds = np.array(rows, dtype=np.int64)
+    ratio = align.SUMMARY_RATIO
+    some = False
+    for chosen in range(1, 1 << len(rows)):
+        group = seeds[[k for k in range(len(rows)) if chosen >> k & 1]]
+        source, target = (int(np.ptp(group[:, axis])) + 1 for axis in (0, 1))
+        some |= max(source, target) >= ratio * min(source, target)
+    pairs = [
+        (abs(p[0] - q[0]) + 1, abs(p[1] - q[1]) + 1)
+        for k, p in enumerate(rows)
+        for q in rows[k + 1 :]
+    ]
+    two = any(max(a, b) >= ratio * min(a, b) for a, b in pairs)
+    assert align._may_be_lopsided(seeds) == two
+    assert two or not some
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.integers(0, 3), st.integers(4, 30))
+def test_screened_sentence_ranges_equal_the_unscreened_ones(
+    pair: tuple[str, str], sentence_gap: int, summary_gap: int
+) -> None:
+    """Making the wider sentence clusters only where a lopsided one may be found (or where there
+    are many seeds) gives the ranges that always making them gives (also for a summary)."""
+    options = wiretrace.Settings(sentence_gap=sentence_gap, summary_gap=summary_gap)
+    source, target = pair
+    # A summary: a few of the source's sentences, spread across it, in a short target.
+    sentences = re.split(r"(?<=[.!?])\s+", source)
+    cases = [(source, target), (source, " ".join(sentences[::4]))]
+    for first, second in cases:
+        first_tokens, second_tokens = tokenize(first), tokenize(second)
+        found = align.find_sentence_seeds(first, first_tokens, second, second_tokens, 0.35)
+        if found is None or len(found[0]) == 0:
+            continue
+        plain = align._seed_ranges(*found, options, screened=False)
+        assert align._seed_ranges(*found, options) == plain
+        saved, align.MANY_SEEDS = align.MANY_SEEDS, 0  # every seed set counts as many
+        try:
+            assert align._seed_ranges(*found, options) == plain
+        finally:
+            align.MANY_SEEDS = saved
+
+
+@REUSE_PROPERTY
 @given(reused_pairs(max_rate=0.6), st.randoms(use_true_random=False), st.floats(0.05, 0.9))
 def test_compiled_similar_sentences_equal_the_numpy_ones(
     pair: tuple[str, str], rng: random.Random, threshold: float

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
-from wiretrace import _align_kernels, _kernels
+from wiretrace import _align_kernels, _kernels, _pair_kernels
 from wiretrace._arrays import distinct
 from wiretrace.config import Settings
 from wiretrace.models import Edit, EditOp, Passage
@@ -152,9 +152,24 @@ def _find_seeds_cached(
     once however many pairs it is in."""
     if len(source_tokens) < size or len(target_tokens) < size:
         return np.zeros((0, 2), dtype=np.int64)
+    return _kernels.match_grams(
+        *_gram_tables(source_tokens, target_tokens, size, source_mask, target_mask),
+        MAX_SEED_OCCURRENCES,
+    )
+
+
+def _gram_tables(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    size: int,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> tuple[np.ndarray, ...]:
+    """The two texts' n-gram tables as the seed kernels take them (`_kernels.match_grams`):
+    the source's anchors and hashes, then the target's lookup table."""
     source = _grams(source_tokens, size, source_mask)
     target = _grams(target_tokens, size, target_mask)
-    return _kernels.match_grams(
+    return (
         source.anchors,
         source.hashes,
         target.bits,
@@ -163,7 +178,6 @@ def _find_seeds_cached(
         target.first,
         target.count,
         target.order,
-        MAX_SEED_OCCURRENCES,
     )
 
 
@@ -1060,15 +1074,23 @@ def sentence_ranges(
 
 
 def _seed_ranges(
-    seeds: np.ndarray, source: _SentenceSide, target: _SentenceSide, settings: Settings
+    seeds: np.ndarray,
+    source: _SentenceSide,
+    target: _SentenceSide,
+    settings: Settings,
+    screened: bool = True,
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """`sentence_ranges` from the sentence seeds found."""
+    """`sentence_ranges` from the sentence seeds found. The wider clusters are made only where
+    a summary's may be found among them (`screened`; else wherever the seeds span SUMMARY_RATIO
+    sentences, the reference the screen is tested against)."""
     threshold = settings.passage_similarity
     clusters = _validated_clusters(seeds, settings.sentence_gap, source, target, threshold)
     # A summary passage spans SUMMARY_RATIO sentences on one side at least: not possible when
-    # all seeds lie within fewer (then the wider clusters need not be made).
-    spread = int(np.ptp(seeds, axis=0).max()) + 1 if len(seeds) > 1 else 1
-    if settings.summary_gap > settings.sentence_gap and spread >= SUMMARY_RATIO:
+    # all seeds lie within fewer (then the wider clusters need not be made), nor when no two
+    # seeds are that lopsided (a test that implies the first).
+    if settings.summary_gap > settings.sentence_gap and (
+        _may_be_lopsided(seeds) if screened else _spread(seeds) >= SUMMARY_RATIO
+    ):
         wide = _validated_clusters(seeds, settings.summary_gap, source, target, threshold)
         if any(
             max(b - a + 1, d - c + 1) >= SUMMARY_RATIO * min(b - a + 1, d - c + 1)
@@ -1076,6 +1098,26 @@ def _seed_ranges(
         ):
             clusters = wide
     return [(source.word_range(a, b), target.word_range(c, d)) for (a, b), (c, d) in clusters]
+
+
+def _spread(seeds: np.ndarray) -> int:
+    """How many sentences the seeds span on their wider side."""
+    return int(np.ptp(seeds, axis=0).max()) + 1 if len(seeds) > 1 else 1
+
+
+def _may_be_lopsided(seeds: np.ndarray) -> bool:
+    """Whether a cluster of these sentence seeds may span SUMMARY_RATIO times as many sentences
+    on one side as on the other. A cluster's span on its longer side is that of two of its
+    seeds, and its span on the other side at least theirs: so some two seeds must be as
+    lopsided (`_pair_kernels.lopsided`), or no cluster is. Past MANY_SEEDS seeds (the test
+    takes every two) the answer is yes, which is never wrong."""
+    if len(seeds) > MANY_SEEDS:
+        return True
+    return bool(_pair_kernels.lopsided(np.require(seeds, np.int64, ["C", "W"]), SUMMARY_RATIO))
+
+
+# `_may_be_lopsided` tests every two of at most this many sentence seeds.
+MANY_SEEDS = 2000
 
 
 def _merge_ranges(
@@ -1103,7 +1145,33 @@ def _seeds_in_passages(
     passages: list[Passage],
 ) -> bool:
     """Whether every sentence seed (i, j) has a passage whose source overlaps sentence i and whose
-    target overlaps sentence j (in characters, as `_sentence_passages` tests ranges)."""
+    target overlaps sentence j (in characters, as `_sentence_passages` tests ranges): the answer
+    of `_seeds_in_passages_plain`, found by a compiled loop."""
+    seeds, source, target = found
+    boxes = [(p.source_start, p.source_end, p.target_start, p.target_end) for p in passages]
+    return bool(
+        _pair_kernels.seeds_covered(
+            np.require(seeds, np.int64, ["C", "W"]),
+            source.starts,
+            source.words,
+            np.require(source_tokens.starts, np.int64, ["C", "W"]),
+            np.require(source_tokens.ends, np.int64, ["C", "W"]),
+            target.starts,
+            target.words,
+            np.require(target_tokens.starts, np.int64, ["C", "W"]),
+            np.require(target_tokens.ends, np.int64, ["C", "W"]),
+            np.array(boxes, dtype=np.int64).reshape(-1, 4),
+        )
+    )
+
+
+def _seeds_in_passages_plain(
+    found: tuple[np.ndarray, _SentenceSide, _SentenceSide],
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    passages: list[Passage],
+) -> bool:
+    """`_seeds_in_passages` in Python: the reference the compiled loop is tested against."""
     seeds, source, target = found
     a, b = source.spans(source_tokens, seeds[:, 0])
     c, d = target.spans(target_tokens, seeds[:, 1])
@@ -1167,6 +1235,72 @@ def _sentence_passages(
     return passages
 
 
+def _word_ranges(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    settings: Settings,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> np.ndarray:
+    """The word ranges `align_pair` aligns for its word seeds, as rows (source first, source
+    last, target first, target last): those of `_word_ranges_plain`, made by one compiled call
+    (`_pair_kernels.word_ranges`)."""
+    size = settings.seed_size
+    if len(source_tokens) < size or len(target_tokens) < size:
+        return np.zeros((0, 4), dtype=np.int64)
+    return _pair_kernels.word_ranges(
+        *_gram_tables(source_tokens, target_tokens, size, source_mask, target_mask),
+        MAX_SEED_OCCURRENCES,
+        settings.max_gap + size,
+        _min_seeds(settings),
+        size,
+        settings.min_length,
+        size - 1,  # the margin: see `_word_ranges_plain`
+        len(source_tokens),
+        len(target_tokens),
+    )
+
+
+def _min_seeds(settings: Settings) -> int:
+    """The fewest seeds a group needs: a group of k seeds covers at most k + seed_size - 1
+    words, and it needs to cover half of min_length."""
+    return max(1, -(-settings.min_length // 2) - settings.seed_size + 1)
+
+
+def _word_ranges_plain(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    settings: Settings,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> np.ndarray:
+    """`_word_ranges` step by step: the reference the compiled call is tested against."""
+    size = settings.seed_size
+    seeds = _find_seeds_cached(source_tokens, target_tokens, size, source_mask, target_mask)
+    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    # The groups of `cluster_seeds`, with their seed ranges and covered words (`_covered`).
+    limit = settings.max_gap + size
+    _, _, _, bounds, covered, _ = _kernels.cluster_seeds(
+        seeds, np.arange(len(seeds)), limit, limit, _min_seeds(settings), size
+    )
+    for (a, b, c, d), words in zip(bounds.tolist(), covered.tolist(), strict=True):
+        if words * 2 >= settings.min_length:
+            ranges.append(((a, b + size), (c, d + size)))
+    # Seeds are whole n-grams: up to size - 1 shared words at either end of a passage, next to
+    # an edit, belong to no seed. Align a little beyond the seeds; trimming keeps what matches.
+    margin = size - 1
+    rows = [
+        (
+            max(0, a - margin),
+            min(len(source_tokens), b + margin),
+            max(0, c - margin),
+            min(len(target_tokens), d + margin),
+        )
+        for (a, b), (c, d) in _merge_ranges(ranges)
+    ]
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
 def align_pair(
     source_text: str,
     source_tokens: Tokens,
@@ -1181,28 +1315,12 @@ def align_pair(
     `source_mask`/`target_mask` mark boilerplate words (see `wiretrace.boilerplate`): they do not
     anchor passages, though a passage may still run through them.
     """
-    size = settings.seed_size
-    seeds = _find_seeds_cached(source_tokens, target_tokens, size, source_mask, target_mask)
-    ranges: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    # A group of k seeds covers at most k + size - 1 words; it needs to cover half of min_length.
-    min_seeds = max(1, -(-settings.min_length // 2) - size + 1)
-    # The groups of `cluster_seeds`, with their seed ranges and covered words (`_covered`).
-    limit = settings.max_gap + size
-    _, _, _, bounds, covered, _ = _kernels.cluster_seeds(
-        seeds, np.arange(len(seeds)), limit, limit, min_seeds, size
-    )
-    for (a, b, c, d), words in zip(bounds.tolist(), covered.tolist(), strict=True):
-        if words * 2 >= settings.min_length:
-            ranges.append(((a, b + size), (c, d + size)))
-    merged = _merge_ranges(ranges)
-    # Seeds are whole n-grams: up to size - 1 shared words at either end of a passage, next to
-    # an edit, belong to no seed. Align a little beyond the seeds; trimming keeps what matches.
-    margin = size - 1
     passages: list[Passage] = []
     rejected: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    for (a, b), (c, d) in merged:
-        source_range = (max(0, a - margin), min(len(source_tokens), b + margin))
-        target_range = (max(0, c - margin), min(len(target_tokens), d + margin))
+    for a, b, c, d in _word_ranges(
+        source_tokens, target_tokens, settings, source_mask, target_mask
+    ).tolist():
+        source_range, target_range = (a, b), (c, d)
         alignment = _align_words(
             source_tokens, target_tokens, source_range, target_range, settings.min_length
         )

@@ -7,13 +7,14 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+from datasketch.lsh import _optimal_param
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
 from wiretrace.config import Settings
 from wiretrace.index import band_keys, bucket_pairs, candidate_pairs, lsh_bands
-from wiretrace.index.lsh import band_keys_plain, bucket_pairs_plain
+from wiretrace.index.lsh import KNOWN_BANDS, band_keys_plain, bucket_pairs_plain
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
 
@@ -146,6 +147,25 @@ def test_bands_times_rows_fit_in_num_perm(threshold: float, num_perm: int) -> No
     assert bands >= 1
     assert rows >= 1
     assert bands * rows <= num_perm
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), sorted(KNOWN_BANDS))
+def test_known_bands_are_datasketchs_choice(threshold: float, num_perm: int) -> None:
+    """Each (bands, rows) kept in KNOWN_BANDS is what datasketch's _optimal_param chooses."""
+    assert KNOWN_BANDS[threshold, num_perm] == _optimal_param(threshold, num_perm, 0.3, 0.7)
+
+
+def test_default_settings_have_known_bands() -> None:
+    """The default threshold and num_perm are in KNOWN_BANDS (a default run skips scipy)."""
+    defaults = Settings()
+    assert (defaults.threshold, defaults.num_perm) in KNOWN_BANDS
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(0.05, 0.95), st.sampled_from([16, 64, 128]))
+def test_bands_are_datasketchs_choice(threshold: float, num_perm: int) -> None:
+    """lsh_bands chooses as datasketch's MinHashLSH does, in its table or not."""
+    assert lsh_bands(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.3, 0.7)
 
 
 def test_lower_threshold_means_more_bands() -> None:

@@ -17,6 +17,7 @@ from wiretrace.sketch import (
     compute_signatures,
     compute_window_signatures,
     compute_window_signatures_batch,
+    permutations,
     to_datasketch,
 )
 
@@ -28,6 +29,17 @@ def reference_signature(values: list[int], num_perm: int, seed: int) -> np.ndarr
     minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
     minhash.update_batch(values)
     return minhash.hashvalues
+
+
+@pytest.mark.parametrize("num_perm", [1, 2, 16, 64, 128, 256])
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    """permutations draws datasketch's affine32 parameters without importing datasketch."""
+    a, b = permutations(num_perm, seed)
+    expected = MinHash(num_perm=num_perm, seed=seed).permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert a.tolist() == expected[0].tolist()
+    assert b.tolist() == expected[1].tolist()
 
 
 def window_extents(starts: np.ndarray, count: int, window_size: int) -> list[tuple[int, int]]:

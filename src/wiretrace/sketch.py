@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from wiretrace import _kernels
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -21,12 +24,15 @@ EMPTY = np.uint32(0xFFFFFFFF)
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed`."""
-    minhash = MinHash(num_perm=num_perm, seed=seed)
-    if getattr(minhash, "scheme", SCHEME) != SCHEME:  # pragma: no cover - older datasketch
-        raise RuntimeError(f"datasketch MinHash scheme is {minhash.scheme!r}, need {SCHEME!r}")
-    a, b = minhash.permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed`.
+
+    Drawn as datasketch's MinHash draws them (odd multipliers, then offsets, from numpy's
+    RandomState(seed)), without importing datasketch, which imports scipy and redis: the tests
+    hold them to `datasketch.MinHash(num_perm, seed).permutations`."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -84,6 +90,8 @@ def compute_window_signatures(
 
 def to_datasketch(signature: np.ndarray, seed: int) -> LeanMinHash:
     """A signature as a datasketch LeanMinHash (for datasketch's MinHashLSH, storage, Jaccard)."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
 
 

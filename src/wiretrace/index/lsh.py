@@ -5,10 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from datasketch.lsh import _optimal_param
 
 from wiretrace import _kernels, _sketch_kernels
 from wiretrace._arrays import distinct
+
+# datasketch's choice for the default settings (config.Settings: threshold 0.4, 64
+# permutations), so that a run with them need not import datasketch's LSH module (and scipy,
+# which it imports to integrate): tests/test_lsh.py holds it to datasketch's `_optimal_param`.
+KNOWN_BANDS = {(0.4, 64): (21, 3)}
 
 
 @lru_cache(maxsize=64)
@@ -18,6 +22,11 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     False negatives weigh more than false positives (0.7 to 0.3): every candidate is verified by
     alignment, so a missed pair costs more than an extra one.
     """
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is not None:
+        return known
+    from datasketch.lsh import _optimal_param
+
     bands, rows = _optimal_param(threshold, num_perm, 0.3, 0.7)
     return int(bands), int(rows)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
 from wiretrace.config import Settings
-from wiretrace.index import band_keys, bucket_pairs, candidate_pairs, lsh_bands
+from wiretrace.index import band_keys, bucket_pairs, candidate_pairs, lsh, lsh_bands
 from wiretrace.index.lsh import KNOWN_BANDS, band_keys_plain, bucket_pairs_plain
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_window_signatures
@@ -57,13 +57,16 @@ def test_bucket_pairs_equal_the_numpy_reference(
     rows: list[tuple[int, int]], max_bucket: int
 ) -> None:
     """The compiled bucket pass gives exactly the codes and hits of the sort-based numpy one,
-    with buckets of one owner repeated, buckets past `max_bucket` and large buckets."""
+    with buckets of one owner repeated, buckets past `max_bucket` and large buckets, whether
+    the keys are taken in one part or split into many."""
     keys = np.array([key for key, _ in rows], dtype=np.uint64)
     owners = np.array([owner for _, owner in rows], dtype=np.int64)
-    codes, hits = bucket_pairs(keys, owners, max_bucket, 41)
     plain_codes, plain_hits = bucket_pairs_plain(keys, owners, max_bucket, 41)
-    assert codes.tolist() == plain_codes.tolist()
-    assert hits.tolist() == plain_hits.tolist()
+    # In one part, and split into parts of a few keys (as larger inputs are).
+    for part_keys in (lsh.PART_KEYS, 1, 7):
+        codes, hits = bucket_pairs(keys, owners, max_bucket, 41, part_keys=part_keys)
+        assert codes.tolist() == plain_codes.tolist()
+        assert hits.tolist() == plain_hits.tolist()
 
 
 @PROPERTY

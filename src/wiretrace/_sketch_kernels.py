@@ -82,16 +82,15 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
     return values[:kept].copy(), value_offsets, runs[:found].copy(), run_offsets
 
 
-_BUCKET_PAIRS = [(_U64, types.int64[::1], types.int64, types.int64)]
+_BUCKET_PAIRS = [(_U64, types.int64[::1], types.int64, types.int64, types.int64)]
 
 
-@_compiled(_BUCKET_PAIRS)
-def bucket_pair_codes(keys, owners, max_bucket, scale):
-    """index.lsh.bucket_pairs before its final count: the code (smaller * scale + larger) of
-    every pair of distinct owners in every bucket of 2 to `max_bucket` distinct owners, once per
-    bucket, unsorted. Buckets are found by one pass over an open-addressing table of the keys
-    (multiplicative hashing, linear probing); the owners of the buckets holding several keys
-    (few) are gathered by a counting sort, then each bucket's are sorted in place."""
+@_compiled()
+def _part_pair_codes(keys, owners, max_bucket, scale, split):
+    """`bucket_pair_codes` of keys whose hashes share their top `split` bits. Buckets are found
+    by one pass over an open-addressing table of the keys (multiplicative hashing on the bits
+    below those, linear probing); the owners of the buckets holding several keys (few) are
+    gathered by a counting sort, then each bucket's are sorted in place."""
     count = len(keys)
     bits = 1
     while (1 << bits) < 2 * count:
@@ -103,7 +102,7 @@ def bucket_pair_codes(keys, owners, max_bucket, scale):
     slots = np.empty(count, dtype=np.int32)
     for k in range(count):
         key = keys[k]
-        slot = np.int64((key * _LENGTH_SALT) >> shift)
+        slot = np.int64(((key * _LENGTH_SALT) << np.uint64(split)) >> shift)
         while sizes[slot] and table[slot] != key:
             slot = (slot + 1) & mask
         table[slot] = key
@@ -154,3 +153,51 @@ def bucket_pair_codes(keys, owners, max_bucket, scale):
                 codes[at] = members[i] * scale + members[j]
                 at += 1
     return codes
+
+
+@_compiled(_BUCKET_PAIRS)
+def bucket_pair_codes(keys, owners, max_bucket, scale, part_keys):
+    """index.lsh.bucket_pairs before its final count: the code (smaller * scale + larger) of
+    every pair of distinct owners in every bucket of 2 to `max_bucket` distinct owners, once per
+    bucket, unsorted. The keys are first split by the top bits of their hash into parts of about
+    `part_keys` keys (a bucket's keys all go to one part), so that each part's table stays in
+    the processor's cache; see `_part_pair_codes` for a part."""
+    count = len(keys)
+    split = 0
+    while split < 16 and (count >> split) > part_keys:
+        split += 1
+    if split == 0:
+        return _part_pair_codes(keys, owners, max_bucket, scale, 0)
+    parts = 1 << split
+    top = np.uint64(64 - split)
+    starts = np.zeros(parts + 1, dtype=np.int64)
+    for k in range(count):
+        starts[np.int64((keys[k] * _LENGTH_SALT) >> top) + 1] += 1
+    for part in range(parts):
+        starts[part + 1] += starts[part]
+    filled = starts[:parts].copy()
+    split_keys = np.empty(count, dtype=np.uint64)
+    split_owners = np.empty(count, dtype=np.int64)
+    for k in range(count):
+        part = np.int64((keys[k] * _LENGTH_SALT) >> top)
+        split_keys[filled[part]] = keys[k]
+        split_owners[filled[part]] = owners[k]
+        filled[part] += 1
+    found = []
+    total = 0
+    for part in range(parts):
+        codes = _part_pair_codes(
+            split_keys[starts[part] : starts[part + 1]],
+            split_owners[starts[part] : starts[part + 1]],
+            max_bucket,
+            scale,
+            split,
+        )
+        total += len(codes)
+        found.append(codes)
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for codes in found:
+        out[at : at + len(codes)] = codes
+        at += len(codes)
+    return out

@@ -14,6 +14,11 @@ from wiretrace._arrays import distinct
 # which it imports to integrate): tests/test_lsh.py holds it to datasketch's `_optimal_param`.
 KNOWN_BANDS = {(0.4, 64): (21, 3)}
 
+# `bucket_pairs` works on parts of about this many keys at a time, so that the table finding a
+# part's buckets stays in the processor's cache (a table for all of a corpus partition's keys,
+# tens of megabytes, costs a cache miss per key).
+PART_KEYS = 16_384
+
 
 @lru_cache(maxsize=64)
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -58,14 +63,20 @@ def band_keys_plain(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
 
 
 def bucket_pairs(
-    keys: np.ndarray, owners: np.ndarray, max_bucket: int, scale: int
+    keys: np.ndarray,
+    owners: np.ndarray,
+    max_bucket: int,
+    scale: int,
+    *,
+    part_keys: int = PART_KEYS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(codes, hits): every pair of distinct owners sharing a bucket, and how many buckets.
 
     A pair is coded as one int64, smaller * scale + larger (`scale` above every owner number), which
     sorts and counts far faster than rows. Buckets holding more than `max_bucket` documents are
     boilerplate and give no pairs. Codes are sorted and unique. The buckets' pairs come from one
-    compiled pass (`_sketch_kernels.bucket_pair_codes`); `bucket_pairs_plain` is the same in numpy.
+    compiled pass (`_sketch_kernels.bucket_pair_codes`, over parts of about `part_keys` keys);
+    `bucket_pairs_plain` is the same in numpy.
     """
     empty = np.zeros(0, dtype=np.int64)
     codes = _sketch_kernels.bucket_pair_codes(
@@ -73,6 +84,7 @@ def bucket_pairs(
         np.require(owners, np.int64, ["C", "W"]),
         int(max_bucket),
         int(scale),
+        int(part_keys),
     )
     if len(codes) == 0:
         return empty, empty

@@ -174,7 +174,8 @@ def test_tokens_are_read_back_as_written_by_forked_workers(
     monkeypatch: pytest.MonkeyPatch, short_offsets: int
 ) -> None:
     """Tokens written a chunk at a time by worker processes come back equal, document by
-    document and a chunk at once, empty texts included, with 4- or 8-byte offsets on disk."""
+    document (in this process and in forked ones, chunk files kept open or not) and a chunk at
+    once, empty texts included, with 4- or 8-byte offsets on disk."""
     import multiprocessing
 
     monkeypatch.setattr("wiretrace.spill._SHORT_OFFSETS", short_offsets)
@@ -192,7 +193,13 @@ def test_tokens_are_read_back_as_written_by_forked_workers(
             store.locate(first, where)
         read = [store.read(number) for number in range(len(texts))]
         by_chunk = [t for first, end in chunks for t in store.read_chunk(first, end - first)]
-    for tokens in (read, by_chunk):
+        # Workers forked while this process holds chunk files open read with handles of their
+        # own (in reverse: every chunk is opened again, and with one kept open, closed again).
+        monkeypatch.setattr("wiretrace.spill._OPEN_CHUNKS", 1)
+        with context.Pool(2) as pool:
+            in_workers = pool.map(store.read, reversed(range(len(texts))))[::-1]
+        again = [store.read(number) for number in reversed(range(len(texts)))][::-1]
+    for tokens in (read, by_chunk, in_workers, again):
         for got, want in zip(tokens, expected, strict=True):
             for name in ("starts", "ends", "ids"):
                 assert getattr(got, name).dtype == getattr(want, name).dtype

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -229,6 +230,8 @@ class Spill:
 
 # Texts shorter than this keep their token offsets as 4 bytes on disk, longer ones as 8.
 _SHORT_OFFSETS = 2**31
+# Chunk files a process keeps open for reading documents one by one.
+_OPEN_CHUNKS = 64
 
 
 class TokenStore:
@@ -253,6 +256,10 @@ class TokenStore:
         self._byte = np.zeros(documents, dtype=np.int64)
         self._count = np.zeros(documents, dtype=np.int64)
         self._widths: dict[int, int] = {}
+        # This process's open chunk files for `read` (the latest few), and its process id: a
+        # forked worker opens its own.
+        self._open: OrderedDict[int, int] = OrderedDict()
+        self._pid = os.getpid()
 
     def __enter__(self) -> TokenStore:
         return self
@@ -262,7 +269,15 @@ class TokenStore:
 
     def close(self) -> None:
         """Delete the files."""
+        self._close_handles()
         self._directory.cleanup()
+
+    def _close_handles(self) -> None:
+        if self._pid == os.getpid():
+            for handle in self._open.values():
+                os.close(handle)
+        self._open.clear()
+        self._pid = os.getpid()
 
     def _path(self, first: int) -> Path:
         return Path(self._directory.name) / f"{first}.tokens"
@@ -311,12 +326,23 @@ class TokenStore:
         """The tokens of document `number` (written and located)."""
         first, count = int(self._chunk[number]), int(self._count[number])
         width = self._widths[first]
-        handle = os.open(self._path(first), os.O_RDONLY)
-        try:
-            data = os.pread(handle, count * (8 + 2 * width), int(self._byte[number]))
-        finally:
-            os.close(handle)
+        data = os.pread(self._handle(first), count * (8 + 2 * width), int(self._byte[number]))
         return self._tokens(data, 0, count, width)
+
+    def _handle(self, first: int) -> int:
+        """An open handle on the chunk file of document `first`, kept with the latest
+        _OPEN_CHUNKS others (the align stage reads documents of nearby chunks again and again)."""
+        if self._pid != os.getpid():  # a forked worker: the handles are its parent's
+            self._close_handles()
+        handle = self._open.get(first)
+        if handle is not None:
+            self._open.move_to_end(first)
+            return handle
+        handle = os.open(self._path(first), os.O_RDONLY)
+        self._open[first] = handle
+        if len(self._open) > _OPEN_CHUNKS:
+            os.close(self._open.popitem(last=False)[1])
+        return handle
 
     def read_chunk(self, first: int, documents: int) -> list[Tokens]:
         """The tokens of documents first .. first + documents - 1, written as one chunk."""

@@ -5,8 +5,10 @@ tens of passes (the tokenizer) or a (shingles x permutations) matrix (MinHash). 
 exactly what the plain versions compute, and tests compare the two (`tests/test_shingle.py`,
 `tests/test_sketch.py`); MinHash is byte-identical to datasketch's.
 
-Compiled code is cached on disk (numba's `cache=True`: next to this file, or in numba's user
-cache folder when that is read-only), so only the first run on a machine pays the compilation.
+Each kernel is compiled only for the argument types it declares, each when first called
+(`_Kernel`), and the machine code is cached on disk (numba's `cache=True`: next to this file, or
+in numba's user cache folder when that is read-only): the first run on a machine compiles what
+it uses, and a later run loads only what it uses.
 The stages' own kernel modules (`_sketch_kernels`, `_align_kernels`, `_summary_kernels`) reuse
 the small helpers here (`_compiled`, `_mix64`, `_slot`, `_sort_few`, the hash constants).
 numba's cache does not notice a change to a helper in another file: after changing one, delete
@@ -15,26 +17,154 @@ the `__pycache__` folder's `*.nbi`/`*.nbc` files so that every module compiles a
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+
 import numpy as np
-from numba import njit, types
+from numba import config, njit, types
+from numba.core import sigutils
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import CPUDispatcher
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: each process compiles for itself
+    fcntl = None  # type: ignore[assignment]
+
+
+class _Kernel(CPUDispatcher):
+    """A numba dispatcher compiled only for its declared signatures, each when first needed.
+
+    numba's njit with signatures compiles (or loads from its cache) every one of them when the
+    module is imported, which costs a short run more than the loops it calls. Here a call (or a
+    compiled caller) with exactly a declared signature's argument types compiles or loads just
+    that one. Other argument types, which njit would convert to one of its signatures, make
+    this compile them all and then refuse new ones, as njit does, so numba converts and chooses
+    as it would have; arguments that fit none are refused.
+
+    Worker processes forked before a kernel's first use each need it: a lock file next to its
+    cached code lets one compile it while the others wait, then load what it saved.
+    """
+
+    def __init__(self, py_func, locals=None, targetoptions=None, declared=()):
+        super().__init__(py_func, locals, targetoptions)
+        self.declared = [tuple(sigutils.normalize_signature(sig)[0]) for sig in declared]
+
+    def compile(self, sig):
+        args = tuple(sigutils.normalize_signature(sig)[0])
+        if args in self.declared:
+            chosen = args
+            needed = [args]
+        else:
+            cases = [types.none(*declared) for declared in self.declared]
+            found = self.typingctx.resolve_overload(
+                self.py_func, cases, args, {}, allow_ambiguous=False
+            )
+            if found is None:
+                raise TypeError(
+                    f"{self.py_func.__name__}: no declared signature takes argument type(s) "
+                    f"{', '.join(map(str, args))}"
+                )
+            chosen = tuple(found.args)
+            needed = self.declared
+        for declared in needed:
+            if declared not in self.overloads:
+                with self._compiling():
+                    if declared not in self.overloads:  # (unless another thread just did)
+                        super().compile(declared)
+        if all(declared in self.overloads for declared in self.declared):
+            self.disable_compile()
+        return self.overloads[chosen].entry_point
+
+    @contextlib.contextmanager
+    def _compiling(self) -> Iterator[None]:
+        """Hold this kernel's lock file (when its code is cached on disk) while it compiles or
+        loads a signature it has not got. numba's compiler lock is taken first, so that threads
+        of one process never wait for each other's lock file; callers lock before their callees,
+        so processes never wait for each other in a circle."""
+        folder = self._cache.cache_path  # type: ignore[attr-defined]
+        if folder is None or fcntl is None:
+            yield
+            return
+        name = f"{self.py_func.__module__}.{self.py_func.__qualname__}.lock"
+        with global_compiler_lock:
+            try:
+                handle = os.open(os.path.join(folder, name), os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError:  # a folder numba may write its files to but not this one
+                handle = -1
+            try:
+                if handle >= 0:
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                yield
+            finally:
+                if handle >= 0:
+                    os.close(handle)
+
+    def _reduce_states(self):
+        return {**super()._reduce_states(), "declared": self.declared}
+
+    @classmethod
+    def _rebuild(cls, uuid, py_func, locals, targetoptions, can_compile, sigs, declared):
+        try:
+            return cls._memo[uuid]
+        except KeyError:
+            pass
+        kernel = cls(py_func, locals, targetoptions, declared)
+        kernel._set_uuid(uuid)
+        for sig in sigs:
+            kernel.compile(sig)
+        kernel._can_compile = can_compile
+        return kernel
+
+
+# What numba's njit(nogil=True) gives its dispatchers.
+_OPTIONS = {"nopython": True, "nogil": True, "boundscheck": None}
+# Every kernel made so far (by every kernel module imported).
+_KERNELS: list[_Kernel] = []
+
+
+def load_kernels() -> None:
+    """Compile, or load from the cache, every declared signature of every kernel made so far.
+
+    For a process about to fork workers that will call most kernels (a large corpus): they then
+    inherit them all, where each would load what it uses (about 15 ms a signature) again."""
+    for kernel in _KERNELS:
+        for declared in kernel.declared:
+            kernel.compile(declared)  # (one it has already: nothing to do)
+
+
+def _eager(signatures, function):
+    """numba's njit (with `signatures`: all compiled now), cached on disk where it can be."""
+    try:
+        return njit(signatures, cache=True, nogil=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(signatures, nogil=True)(function)
 
 
 def _compiled(signatures=None):
     """numba's njit, with the machine code cached on disk where numba finds a writable place
     (next to this file, or its user cache folder, or NUMBA_CACHE_DIR); compiled in memory for
-    each process where it finds none."""
+    each process where it finds none. With `signatures`, compiled only for those (see
+    `_Kernel`), on first use."""
 
     def decorate(function):
+        if signatures is None or config.DISABLE_JIT:
+            return _eager(signatures, function)
         try:
-            return njit(signatures, cache=True, nogil=True)(function)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            return njit(signatures, nogil=True)(function)
+            kernel = _Kernel(function, targetoptions=dict(_OPTIONS), declared=signatures)
+        except (TypeError, AttributeError):  # pragma: no cover - a numba whose dispatcher differs
+            return _eager(signatures, function)
+        with contextlib.suppress(RuntimeError):  # no locator: compiled in memory
+            kernel.enable_caching()
+        _KERNELS.append(kernel)
+        return kernel
 
     return decorate
 
 
-# Each kernel is compiled for exactly these argument types, when this module is first imported
-# (eagerly, so no call ever waits for the compiler): C-ordered arrays, read-only or not.
+# The argument types each kernel is compiled for (each when first used): C-ordered arrays,
+# read-only or not.
 
 
 def _array(dtype: types.Type, dims: int = 1) -> list[types.Array]:

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from wiretrace import _kernels
 from wiretrace._arrays import distinct
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
 from wiretrace.boilerplate import listed_words, mask_from_runs, mask_many, run_spans, salted
@@ -55,6 +56,8 @@ _AHEAD = 3  # tasks in flight per worker process
 # Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
 # group's pairs together (see `locality_order`).
 _ALIGN_CHUNK = 256
+# From this many documents, a run with worker processes loads every compiled kernel first.
+_LOAD_KERNELS_FROM = 500
 
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
@@ -489,6 +492,10 @@ def find_reuse(
     bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
     sizes = [end - start for start, end in bounds]
     _DOCUMENTS, _SETTINGS, _TOKENS = docs, settings, TokenStore(len(docs))
+    if workers > 1 and len(docs) >= _LOAD_KERNELS_FROM:
+        # Loaded once here, the compiled kernels are shared by every worker forked below; each
+        # would otherwise load the ones it calls (a short run needs few of them).
+        _kernels.load_kernels()
     try:
         # Memory holds no corpus-wide data: each text is tokenized once, by the first stage,
         # and its tokens read back from disk by the later ones; the corpus-wide values go to

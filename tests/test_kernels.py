@@ -1,0 +1,106 @@
+"""Tests for the compiled kernels' dispatch: each declared signature compiled when first used."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numba import njit, types
+
+from wiretrace import _kernels
+from wiretrace._kernels import _OPTIONS, _Kernel
+
+_DECLARED = [
+    (types.Array(types.int64, 1, "C", readonly=readonly), types.int64) for readonly in (False, True)
+]
+
+
+def _shifted_sum(values, shift):
+    total = 0
+    for value in values:
+        total += value + shift
+    return total
+
+
+def _kernel() -> _Kernel:
+    """A fresh kernel (not cached on disk) declared for writable and read-only int64 arrays."""
+    return _Kernel(_shifted_sum, targetoptions=dict(_OPTIONS), declared=_DECLARED)
+
+
+def test_nothing_is_compiled_before_a_call() -> None:
+    """A kernel is not compiled when it is made."""
+    assert _kernel().signatures == []
+
+
+def test_a_call_compiles_only_its_declared_signature() -> None:
+    """A call with a declared signature's exact types compiles that one alone."""
+    kernel = _kernel()
+    assert kernel(np.arange(4, dtype=np.int64), 1) == 10
+    assert kernel.signatures == [_DECLARED[0]]
+    values = np.arange(4, dtype=np.int64)
+    values.flags.writeable = False
+    assert kernel(values, 1) == 10
+    assert kernel.signatures == _DECLARED
+
+
+def test_converted_arguments_give_what_eager_njit_gives() -> None:
+    """Arguments no declared signature takes exactly are converted as njit with the same
+    signatures converts them (then every signature is compiled and no other one is)."""
+    eager = njit(_DECLARED, nogil=True)(_shifted_sum)
+    kernel = _kernel()
+    values = np.arange(5, dtype=np.int64)
+    for shift in (np.int32(3), True, 2.0):
+        assert kernel(values, shift) == eager(values, shift)
+    assert sorted(map(str, kernel.signatures)) == sorted(map(str, _DECLARED))
+    assert not kernel._can_compile
+
+
+def test_undeclared_types_are_refused() -> None:
+    """Arguments that fit no declared signature raise TypeError, as with njit."""
+    with pytest.raises(TypeError):
+        _kernel()(np.arange(4, dtype=np.float64), 1)
+
+
+def test_a_compiled_caller_uses_a_declared_signature() -> None:
+    """A kernel called from compiled code is compiled for the declared signature it fits."""
+    kernel = _kernel()
+
+    @njit
+    def caller(values):
+        return kernel(values, np.int32(1))
+
+    assert caller(np.arange(3, dtype=np.int64)) == 6
+    assert all(signature in _DECLARED for signature in kernel.signatures)
+
+
+def test_a_kernel_pickles_to_itself() -> None:
+    """Pickling a kernel in its own process gives the same kernel back."""
+    assert pickle.loads(pickle.dumps(_kernels.shingle_hashes)) is _kernels.shingle_hashes
+
+
+def test_importing_the_pipeline_compiles_few_kernels() -> None:
+    """Importing the pipeline compiles or loads at most the one kernel align uses at import
+    (its stop-word table), not every declared signature."""
+    code = (
+        "import sys, wiretrace.pipeline\n"
+        "from wiretrace._kernels import _Kernel\n"
+        "modules = [module for name, module in sys.modules.items() if name.startswith('wiretrace')]\n"
+        "print(sum(len(kernel.signatures) for module in modules\n"
+        "          for kernel in vars(module).values() if isinstance(kernel, _Kernel)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert int(output) <= 1
+
+
+def test_load_kernels_compiles_every_declared_signature() -> None:
+    """After load_kernels every kernel has all its declared signatures, and takes no others."""
+    _kernels.load_kernels()
+    assert _kernels._KERNELS
+    for kernel in _kernels._KERNELS:
+        assert sorted(map(str, kernel.signatures)) == sorted(map(str, kernel.declared))
+        assert not kernel._can_compile

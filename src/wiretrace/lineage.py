@@ -751,11 +751,12 @@ _TABLE_FOLD_CHARS = 1000
 def _fold_table() -> np.ndarray:
     """Each character of the Basic Multilingual Plane casefolded (`str.casefold`), where it folds
     into one character of the plane; 0 where it folds into several, and for the surrogates."""
+    points = [*range(0xD800), *range(0xE000, 0x10000)]
+    folds = [chr(point).casefold() for point in points]
     table = np.zeros(0x10000, dtype=np.uint16)
-    for point in (*range(0xD800), *range(0xE000, 0x10000)):
-        folded = chr(point).casefold()
-        if len(folded) == 1 and ord(folded) < 0x10000:
-            table[point] = ord(folded)
+    table[points] = [
+        ord(folded) if len(folded) == 1 and ord(folded) < 0x10000 else 0 for folded in folds
+    ]
     return table
 
 
@@ -1172,7 +1173,7 @@ def infer_lineage_and_directions(
     try:
         if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             # The compiled loops, their tables and the credit regexes, loaded once for all workers.
-            _load_compiled()
+            load_compiled()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 results = list(pool.map(_cluster_lineage, tasks, chunksize=16))
@@ -1200,9 +1201,10 @@ def infer_lineage_and_directions(
     return clusters, tuple(oriented)
 
 
-def _load_compiled() -> None:
+def load_compiled() -> None:
     """Build the tables of the compiled loops and the credit regexes, and load the loops, in the
-    parent process: forked workers inherit them instead of each loading its own."""
+    parent process: forked workers inherit them instead of each loading its own (the lineage
+    stage's workers, and the align stage's, which orient pairs by their credits)."""
     _tables()
     _word_characters()
     _fold_table()

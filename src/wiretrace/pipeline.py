@@ -36,10 +36,20 @@ from wiretrace.ingest import (
 from wiretrace.lineage import (
     infer_lineage,
     infer_lineage_and_directions,
+    load_compiled,
     orient_pair,
     passage_kind,
 )
-from wiretrace.models import BoilerplateSpan, Document, Notice, Pair, Passage, Report, Skipped
+from wiretrace.models import (
+    BoilerplateSpan,
+    Document,
+    Notice,
+    Pair,
+    Passage,
+    PassageKind,
+    Report,
+    Skipped,
+)
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_signatures, compute_window_signatures_flat
 from wiretrace.spill import Spill, TokenStore, partitions_for
@@ -444,8 +454,7 @@ def build_pair(
         source, direction = first, "unknown"
     # A summary passage (found by the summary model) stays one; the others are quotes or not.
     passages = [
-        p if p.kind == "summary" else attrs.evolve(p, kind=passage_kind(first.text, p))
-        for p in passages
+        p if p.kind == "summary" else _with_kind(p, passage_kind(first.text, p)) for p in passages
     ]
     if source is second:
         passages = sorted(
@@ -462,6 +471,10 @@ def build_pair(
         target_coverage=second_coverage,
         passages=tuple(passages),
     )
+
+
+def _with_kind(passage: Passage, kind: PassageKind) -> Passage:
+    return passage if passage.kind == kind else attrs.evolve(passage, kind=kind)
 
 
 def find_reuse(
@@ -536,8 +549,11 @@ def find_reuse(
         scheduled = candidates[order]
         chunks = [scheduled[k : k + _ALIGN_CHUNK] for k in range(0, len(scheduled), _ALIGN_CHUNK)]
         _PREPARED.clear()
-        if workers > 1 and len(chunks) > 1 and settings.summary_probability < 1.0:
-            load_background()  # once, for all the workers forked below
+        if workers > 1 and len(chunks) > 1:
+            # Once, for all the workers forked below.
+            load_compiled()
+            if settings.summary_probability < 1.0:
+                load_background()
         found: list[tuple[int, Pair]] = []
         for number, output in _spread(_align_chunk, chunks, workers, "align", progress):
             positions = order[number * _ALIGN_CHUNK : (number + 1) * _ALIGN_CHUNK].tolist()

@@ -6,7 +6,6 @@ This is the only module that knows the order of the stages. Work is spread over 
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 from collections import OrderedDict, deque
@@ -20,6 +19,7 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
+from wiretrace._workers import AHEAD, in_order
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
 from wiretrace.boilerplate import listed_words, mask_from_runs, mask_many, run_spans, salted
 from wiretrace.config import Settings
@@ -62,7 +62,6 @@ _CHUNK = 64
 # Characters per word in estimates of how many values the working sets will hold (news text in
 # the languages measured has 5.5 to 7).
 CHARS_PER_WORD = 6
-_AHEAD = 3  # tasks in flight per worker process
 # Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
 # group's pairs together (see `locality_order`).
 _ALIGN_CHUNK = 256
@@ -334,30 +333,12 @@ def _run(
     """Run `function` over `tasks`, in worker processes when there are several, and yield each
     task's output in task order as it is ready (so outputs need not all be held at once)."""
     done = 0
-    if workers <= 1 or len(tasks) <= 1:
-        for task, size in zip(tasks, sizes, strict=True):
-            yield function(task)
-            done += size
-            if progress:
-                progress(stage, done, total)
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        # At most a few tasks per worker are in flight, so finished outputs waiting to be
-        # consumed stay few whatever the number of tasks.
-        pending: deque[Future[Any]] = deque()
-        queued = iter(tasks)
-        for task in itertools.islice(queued, _AHEAD * workers):
-            pending.append(pool.submit(function, task))
-        for size in sizes:
-            output = pending.popleft().result()
-            for task in itertools.islice(queued, 1):
-                pending.append(pool.submit(function, task))
-            yield output
-            del output
-            done += size
-            if progress:
-                progress(stage, done, total)
+    for size, output in zip(sizes, in_order(function, tasks, workers), strict=True):
+        yield output
+        del output
+        done += size
+        if progress:
+            progress(stage, done, total)
 
 
 def _spread(
@@ -399,7 +380,7 @@ def _spread(
 
     try:
         for worker in range(len(runs)):
-            for _ in range(_AHEAD):
+            for _ in range(AHEAD):
                 submit(worker)
         while pending:
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any
 
+from wiretrace._workers import in_order
 from wiretrace.config import Settings
 from wiretrace.corpus import documents_by_id, headers
 from wiretrace.lineage import taken_versions, version_label
@@ -315,24 +314,12 @@ _RENDERING: tuple[Report, Mapping[str, Document], str] | None = None
 
 def _parallel_pieces(report: Report, key: str, separator: str, workers: int) -> Iterator[str]:
     """The JSON of the items of `report.<key>` (pairs or clusters), ITEMS_PER_TASK at a time,
-    joined by `separator`, made in `workers` forked worker processes and given in order (a few
-    tasks ahead of the one being written)."""
+    joined by `separator`, made in `workers` forked worker processes and given in order."""
     global _RENDERING
-    section = getattr(report, key)
-    tasks = [(key, start) for start in range(0, len(section), ITEMS_PER_TASK)]
+    tasks = [(key, start) for start in range(0, len(getattr(report, key)), ITEMS_PER_TASK)]
     _RENDERING = (report, documents_by_id(report.documents), separator)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            pending: deque[Future[str]] = deque()
-            queued = iter(tasks)
-            for task in islice(queued, 2 * workers):
-                pending.append(pool.submit(_encoded_items, task))
-            while pending:
-                piece = pending.popleft().result()
-                for task in islice(queued, 1):
-                    pending.append(pool.submit(_encoded_items, task))
-                yield piece
+        yield from in_order(_encoded_items, tasks, workers)
     finally:
         _RENDERING = None
 
@@ -343,9 +330,7 @@ def _encoded_items(task: tuple[str, int]) -> str:
     report, documents, separator = _RENDERING
     key, start = task
     if key == "pairs":
-        pairs = report.pairs[start : start + ITEMS_PER_TASK]
-        texts = _passage_texts(pairs, documents)
-        items = [_pair_dict(pair, texts) for pair in pairs]
+        items = list(_pairs_to_dicts(report.pairs[start : start + ITEMS_PER_TASK], documents))
     else:
         clusters = report.clusters[start : start + ITEMS_PER_TASK]
         items = [cluster_to_dict(cluster, documents) for cluster in clusters]

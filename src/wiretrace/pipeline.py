@@ -19,7 +19,7 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
-from wiretrace._workers import AHEAD, in_order
+from wiretrace._workers import AHEAD, in_order, spared_by_collector
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
 from wiretrace.boilerplate import listed_words, mask_from_runs, mask_many, run_spans, salted
 from wiretrace.config import Settings
@@ -477,11 +477,27 @@ def find_reuse(
     one part at a time; results do not depend on it (None: as many as keep each part about
     `spill.MAX_KEYS` keys, estimated from the corpus size).
     """
-    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED, _TOKENS
     settings = Settings.from_options(options, base=settings)
+    with spared_by_collector() as spare:
+        return _find_reuse(documents, skipped, notices, progress, settings, spill_partitions, spare)
+
+
+def _find_reuse(
+    documents: Iterable[Document | Mapping[str, Any]],
+    skipped: Iterable[Skipped],
+    notices: Iterable[Notice],
+    progress: Progress | None,
+    settings: Settings,
+    spill_partitions: int | None,
+    spare: Callable[[], None],
+) -> Report:
+    """`find_reuse`; `spare()` is called once the objects made so far live as long as the run
+    (see `spared_by_collector`)."""
+    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED, _TOKENS
     # Texts go to a file as they are read (memory holds ids and metadata); the report reads
     # them back from it.
     docs = Corpus.collect(as_document(item, position) for position, item in enumerate(documents))
+    spare()
     workers = settings.workers
     bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
     sizes = [end - start for start, end in bounds]
@@ -544,6 +560,8 @@ def find_reuse(
                 if pair is not None
             )
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
+        del found
+        spare()
     finally:
         _PREPARED.clear()
         _MASK_RUNS.clear()

@@ -574,6 +574,26 @@ def test_boilerplate_sentences_are_no_sentence_seeds() -> None:
     assert found is None or len(found[0]) == 0
 
 
+@PROPERTY
+@given(st.lists(st.booleans(), max_size=80), st.data())
+def test_compiled_boilerplate_sentences_equal_the_numpy_ones(
+    mask: list[bool], data: st.DataObject
+) -> None:
+    """Each sentence is boilerplate (more than half its words masked) as the numpy reference
+    decides, with or without a mask, through the text's kept record too."""
+    words = len(mask)
+    later = data.draw(st.sets(st.integers(1, max(words - 1, 1)))) if words > 1 else set()
+    starts = np.array([0, *sorted(later)] if words else [], dtype=np.int64)
+    values = np.array(mask, dtype=bool)
+    expected = align._boilerplate_sentences(values, starts)
+    assert _align_kernels.boilerplate_sentences(values, starts).tolist() == expected.tolist()
+    tokens = tokenize(" ".join(["word"] * words))
+    for given_mask in (None, values, values):
+        reference = align._boilerplate_sentences(given_mask, starts)
+        kept = align._text_boilerplate_sentences(tokens, given_mask, starts)
+        assert kept.tolist() == reference.tolist()
+
+
 def test_summary_sharing_names_is_one_passage_and_can_be_turned_off() -> None:
     """A short text keeping many names and terms of a longer one is a summary passage when
     summary_bigrams is set (the default 0 is off)."""

@@ -31,6 +31,7 @@ _TEXT_SENTENCES = [
 ]
 _SENTENCE_ENTRIES = [(_I64, _I64)]
 _SENTENCE_SEEDS = [(_I64, _BOOL, _I64, _BOOL, _F64, types.float64)]
+_BOILERPLATE_SENTENCES = [(mask, _I64) for mask in _array(types.bool_)]
 
 # Stems are hashed as `_kernels.tokenize` hashes tokens (a polynomial of the normalized code
 # points in _HASH_BASE, salted with the length by _LENGTH_SALT, mixed by `_mix64`).
@@ -560,3 +561,19 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
                 out[found, 0], out[found, 1] = i, j
                 found += 1
     return out[:found].copy(), source_at, target_at, idf
+
+
+@_compiled(_BOILERPLATE_SENTENCES)
+def boilerplate_sentences(mask, starts):
+    """align._boilerplate_sentences: whether more than half of each sentence's words (sentence k
+    from word `starts[k]` to the next sentence's first word, the last to the end of `mask`) are
+    masked."""
+    out = np.zeros(len(starts), dtype=np.bool_)
+    for k in range(len(starts)):
+        last = starts[k + 1] if k + 1 < len(starts) else len(mask)
+        masked = 0
+        for word in range(starts[k], last):
+            if mask[word]:
+                masked += 1
+        out[k] = masked * 2 > last - starts[k]
+    return out

@@ -108,14 +108,35 @@ class _Grams:
     order: np.ndarray
 
 
-_GRAMS: weakref.WeakKeyDictionary[Tokens, _Grams] = weakref.WeakKeyDictionary()
+@attrs.define(eq=False)
+class _Prepared:
+    """What is kept of one text while its tokens live (a text is in many pairs), in one record
+    (one lookup, one entry to drop): its `_Grams`, its `_Sentences`, and its boilerplate
+    sentences with the mask they were found with (see `_text_boilerplate_sentences`)."""
+
+    grams: _Grams | None = None
+    sentences: _Sentences | None = None
+    boilerplate_mask: np.ndarray | None = None
+    boilerplate: np.ndarray | None = None
+
+
+_PREPARED: weakref.WeakKeyDictionary[Tokens, _Prepared] = weakref.WeakKeyDictionary()
 _NO_MASK = np.zeros(0, dtype=bool)
 
 
+def _prepared(tokens: Tokens) -> _Prepared:
+    """The text's `_Prepared` record (new and empty the first time)."""
+    record = _PREPARED.get(tokens)
+    if record is None:
+        record = _PREPARED[tokens] = _Prepared()
+    return record
+
+
 def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
-    """The text's `_Grams`, cached while its tokens live (a text is in many pairs); the text has
+    """The text's `_Grams`, kept while its tokens live (a text is in many pairs); the text has
     at least `size` words."""
-    cached = _GRAMS.get(tokens)
+    record = _prepared(tokens)
+    cached = record.grams
     if cached is not None and cached.size == size and cached.mask is mask:
         return cached
     # The same sentinels as `find_seeds`: 0 for a masked source n-gram, 1 for a target one.
@@ -137,7 +158,7 @@ def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
         count=count,
         order=order,
     )
-    _GRAMS[tokens] = cached
+    record.grams = cached
     return cached
 
 
@@ -436,7 +457,6 @@ STEM_LETTERS = 5
 MAX_SENTENCE_WORDS = 60
 # Sentences shorter than this (abbreviations such as "U.S." end one) join the next sentence.
 MIN_SENTENCE_WORDS = 4
-_TERMS: weakref.WeakKeyDictionary[Tokens, _Sentences] = weakref.WeakKeyDictionary()
 
 
 class _StemCache:
@@ -657,14 +677,14 @@ _RECENT_TEXTS: dict[str, _Sentences] = {}
 
 
 def _sentences(text: str, tokens: Tokens) -> _Sentences:
-    """The text's `_Sentences`, cached while its tokens live (a text is in many pairs)."""
-    cached = _TERMS.get(tokens)
-    if cached is None:
-        cached = _RECENT_TEXTS.get(text)
-        if cached is not None and cached.words == len(tokens):
-            _TERMS[tokens] = cached
-            return cached
+    """The text's `_Sentences`, kept while its tokens live (a text is in many pairs)."""
+    record = _prepared(tokens)
+    cached = record.sentences
     if cached is not None:
+        return cached
+    cached = _RECENT_TEXTS.get(text)
+    if cached is not None and cached.words == len(tokens):
+        record.sentences = cached
         return cached
     cache = _STEM_CACHE
     # Sentences, stems and (when every stem was made) stem entries in one compiled pass.
@@ -684,11 +704,13 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         MIN_SENTENCE_WORDS,
         MAX_SENTENCE_WORDS,
     )
-    if missing.any():
+    # The pass packs no entries (an empty array) when some stem is missing; packed entries have
+    # five numbers at least.
+    if not len(packed):
         _add_stems(text, tokens, stems, missing)
         packed = sentence_entries(stems, starts)
     cached = _Sentences(starts, len(tokens), stems, packed, *_unpacked(packed))
-    _TERMS[tokens] = cached
+    record.sentences = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
     if len(_RECENT_TEXTS) >= RECENT_TEXTS:
         del _RECENT_TEXTS[next(iter(_RECENT_TEXTS))]
@@ -710,12 +732,28 @@ def sentence_entries(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _unpacked(packed: np.ndarray) -> list[np.ndarray]:
     """The arrays `sentence_entries` packs, as views, in its order."""
     sentences, stems, entries = packed[:3].tolist()
-    parts = []
-    start = 3
-    for length in (sentences, sentences + 1, stems, stems, stems + 1, *[entries] * 5):
-        parts.append(packed[start : start + length])
-        start += length
-    return parts
+    # The bounds of the parts in order (spelled out: a loop over their lengths took twice as long).
+    a = 3 + sentences
+    b = a + sentences + 1
+    c = b + stems
+    d = c + stems
+    e = d + stems + 1
+    f = e + entries
+    g = f + entries
+    h = g + entries
+    i = h + entries
+    return [
+        packed[3:a],
+        packed[a:b],
+        packed[b:c],
+        packed[c:d],
+        packed[d:e],
+        packed[e:f],
+        packed[f:g],
+        packed[g:h],
+        packed[h:i],
+        packed[i : i + entries],
+    ]
 
 
 def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -932,25 +970,27 @@ def find_sentence_seeds(
     )
 
 
-# Each text's boilerplate sentences, kept while its tokens live: (the mask they were found with,
-# whether each sentence is boilerplate).
-_BOILERPLATE_SENTENCES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray | None, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _text_boilerplate_sentences(
     tokens: Tokens, mask: np.ndarray | None, starts: np.ndarray
 ) -> np.ndarray:
-    """`_boilerplate_sentences` of a text (`starts`: its sentences), found once per mask."""
-    cached = _BOILERPLATE_SENTENCES.get(tokens)
-    if cached is None or cached[0] is not mask:
-        cached = _BOILERPLATE_SENTENCES[tokens] = (mask, _boilerplate_sentences(mask, starts))
-    return cached[1]
+    """`_boilerplate_sentences` of a text (`starts`: its sentences), found once per mask (kept
+    while its tokens live) by a compiled loop."""
+    record = _prepared(tokens)
+    found = record.boilerplate
+    if found is None or record.boilerplate_mask is not mask:
+        if mask is None:
+            found = np.zeros(len(starts), dtype=bool)
+        else:
+            found = _align_kernels.boilerplate_sentences(
+                np.ascontiguousarray(mask, dtype=bool), np.ascontiguousarray(starts, dtype=np.int64)
+            )
+        record.boilerplate, record.boilerplate_mask = found, mask
+    return found
 
 
 def _boilerplate_sentences(mask: np.ndarray | None, starts: np.ndarray) -> np.ndarray:
-    """Whether more than half of each sentence's words are masked."""
+    """Whether more than half of each sentence's words are masked: the reference the compiled
+    loop (`_align_kernels.boilerplate_sentences`) is tested against."""
     if mask is None or not mask.any():
         return np.zeros(len(starts), dtype=bool)
     masked = np.add.reduceat(mask.astype(np.int64), starts)
@@ -1113,11 +1153,20 @@ def _may_be_lopsided(seeds: np.ndarray) -> bool:
     takes every two) the answer is yes, which is never wrong."""
     if len(seeds) > MANY_SEEDS:
         return True
-    return bool(_pair_kernels.lopsided(np.require(seeds, np.int64, ["C", "W"]), SUMMARY_RATIO))
+    return bool(_pair_kernels.lopsided(_writable_int64(seeds), SUMMARY_RATIO))
 
 
 # `_may_be_lopsided` tests every two of at most this many sentence seeds.
 MANY_SEEDS = 2000
+
+
+def _writable_int64(values: np.ndarray) -> np.ndarray:
+    """`np.require(values, np.int64, ["C", "W"])`, as the compiled loops take arrays: `values`
+    itself when it is one already (the usual case, tested without numpy's longer call)."""
+    flags = values.flags
+    if values.dtype == np.int64 and flags.c_contiguous and flags.writeable:
+        return values
+    return np.require(values, np.int64, ["C", "W"])
 
 
 def _merge_ranges(
@@ -1151,15 +1200,15 @@ def _seeds_in_passages(
     boxes = [(p.source_start, p.source_end, p.target_start, p.target_end) for p in passages]
     return bool(
         _pair_kernels.seeds_covered(
-            np.require(seeds, np.int64, ["C", "W"]),
+            _writable_int64(seeds),
             source.starts,
             source.words,
-            np.require(source_tokens.starts, np.int64, ["C", "W"]),
-            np.require(source_tokens.ends, np.int64, ["C", "W"]),
+            _writable_int64(source_tokens.starts),
+            _writable_int64(source_tokens.ends),
             target.starts,
             target.words,
-            np.require(target_tokens.starts, np.int64, ["C", "W"]),
-            np.require(target_tokens.ends, np.int64, ["C", "W"]),
+            _writable_int64(target_tokens.starts),
+            _writable_int64(target_tokens.ends),
             np.array(boxes, dtype=np.int64).reshape(-1, 4),
         )
     )

@@ -836,3 +836,88 @@ def test_infer_lineage_restores_garbage_collection() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@st.composite
+def passage_pairs(draw: st.DrawFn) -> list[wiretrace.Pair]:
+    """Pairs of a few documents whose passages overlap, touch, repeat or are empty, so that
+    clusters join and split in every way (the texts are never read)."""
+    from wiretrace.models import Pair, Passage
+
+    documents = [f"d{k}" for k in draw(st.permutations(range(draw(st.integers(2, 6)))))]
+    spans = st.tuples(st.integers(0, 30), st.integers(0, 8)).map(lambda s: (s[0], s[0] + s[1]))
+    pairs = []
+    for _ in range(draw(st.integers(0, 8))):
+        source, target = draw(st.lists(st.sampled_from(documents), min_size=2, max_size=2))
+        passages = []
+        for _ in range(draw(st.integers(0, 3))):
+            (a, b), (c, d) = draw(spans), draw(spans)
+            passages.append(Passage(a, b, c, d, 1.0, 1, 1, 1))
+        pairs.append(Pair(source, target, "unknown", 1.0, 1.0, 1.0, passages))
+    return pairs
+
+
+@settings(max_examples=400, deadline=None)
+@given(passage_pairs())
+def test_find_clusters_is_the_plain_union_find(pairs: list[wiretrace.Pair]) -> None:
+    """The clusters found by arrays are the span-by-span union-find's, in its order, with its
+    merged spans (empty and touching spans included)."""
+    from wiretrace.lineage import _find_clusters_plain, find_clusters
+
+    found = find_clusters(pairs)
+    assert found == _find_clusters_plain(pairs)
+    assert all(
+        type(value) is int for members, _ in found for _, *bounds in members for value in bounds
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _QUOTED_TEXTS | _QUOTED_TEXTS.map(lambda text: text + "\U0001f600"),
+    st.integers(0, 3100),
+    st.integers(0, 40),
+)
+def test_passage_kind_is_the_share_of_the_quote_spans(text: str, start: int, length: int) -> None:
+    """The compiled share of a passage inside quotation marks (and the regex's, for a text
+    outside the Basic Multilingual Plane) types it as all the quote spans around it do."""
+    from wiretrace.lineage import _passage_kind_plain, passage_kind
+    from wiretrace.models import Passage
+
+    start %= len(text) + 1
+    end = min(start + length, len(text))
+    passage = Passage(start, end, 0, 0, 1.0, 1, 1, 1)
+    assert passage_kind(text, passage) == _passage_kind_plain(text, passage)
+
+
+def test_acronym_owners_of_a_corpus_are_of_its_documents() -> None:
+    """Agency acronyms found in a corpus's openings (only documents with one are made) name the
+    outlets they name in the same documents in memory, in the same order."""
+    from wiretrace.corpus import Corpus
+    from wiretrace.lineage import _acronym_owners
+
+    rng = random.Random(5)
+    documents = []
+    for k in range(40):
+        acronym = rng.choice(["NWP", "AP", "ÉFE", "XYZ", "Zed"])
+        opening = rng.choice([f"LONDON ({acronym}) - ", "", f"({acronym}) ", "é’ "])
+        outlet = rng.choice(["Northwind Press", "Associated Press", "Zed News", None, ""])
+        text = opening + _article(rng, 3)
+        documents.append(Document(id=f"d{k}", text=text, outlet=outlet))
+    with Corpus.collect(documents) as corpus:
+        owners = _acronym_owners(corpus)
+    assert list(owners.items()) == list(_acronym_owners(documents).items())
+    assert owners
+
+
+@pytest.mark.parametrize("first, second", [("NWP", "NP"), ("NP", "NWP")])
+def test_acronym_owners_keep_the_order_of_the_openings(first: str, second: str) -> None:
+    """Two acronyms first found in one opening are listed in the order written there (not a
+    set's, which changes with each run's string hashes)."""
+    from wiretrace.lineage import _acronym_owners
+
+    text = f"LONDON ({first}) - A report ({second}) said. " + "More words follow here. " * 5
+    documents = [Document(id=f"d{k}", text=text, outlet="Northwind Press") for k in range(3)]
+    assert list(_acronym_owners(documents).items()) == [
+        (first, "Northwind Press"),
+        (second, "Northwind Press"),
+    ]

@@ -865,23 +865,18 @@ def band_keys(signatures, bands, rows):
 
 # Quotation marks (lineage._QUOTED): does one hold a stretch of text?
 
-_QUOTE_HOLDS = [
-    (points, _CLASSES, types.int64, types.int64)
-    for points in _array(types.uint8) + _array(types.uint32)
-]
 
-
-@_compiled(_QUOTE_HOLDS)
-def quote_holds(points, word, start, end):
-    """lineage._inside_quote_plain on a text of the Basic Multilingual Plane: whether one of
-    the matches of lineage._QUOTED, found in order as `finditer` finds them, starts at or before
-    `start` and ends at or after `end`. `word[p]` is 1 for a word character (`\\w`). Each
+@_compiled()
+def next_quote(points, word, at, stop):
+    """The first match of lineage._QUOTED that starts at `at` or after and before `stop`, as
+    `finditer` finds it when it has looked at every position before `at` (from a match's end
+    on), in a text of the Basic Multilingual Plane (`points`, its code points): (its start, the
+    position after its end), or (-1, -1). `word[p]` is 1 for a word character (`\\w`). Each
     alternative of the pattern is an opening mark, 1 to 1500 characters without its closing
     marks or a newline, and a closing mark (single quotes: not after a word character, and
     their closing mark not before one); none can backtrack into a shorter match."""
     size = len(points)
-    at = 0
-    while at <= start and at < size:
+    while at < stop and at < size:
         mark = np.int64(points[at])
         single = mark == 0x2018 or mark == 0x27
         if mark == 0x22 or mark == 0x27:
@@ -909,12 +904,30 @@ def quote_holds(points, word, start, end):
             and points[k] != 10
             and not (single and k + 1 < size and word[points[k + 1]])
         ):
-            if end <= k + 1:
-                return True
-            at = k + 1
-        else:
-            at += 1
-    return False
+            return at, k + 1
+        at += 1
+    return -1, -1
+
+
+_QUOTE_HOLDS = [
+    (points, _CLASSES, types.int64, types.int64)
+    for points in _array(types.uint8) + _array(types.uint32)
+]
+
+
+@_compiled(_QUOTE_HOLDS)
+def quote_holds(points, word, start, end):
+    """lineage._inside_quote_plain on a text of the Basic Multilingual Plane: whether one of
+    the matches of lineage._QUOTED, found in order as `finditer` finds them (`next_quote`),
+    starts at or before `start` and ends at or after `end`."""
+    at = 0
+    while True:
+        first, after = next_quote(points, word, at, start + 1)
+        if first < 0:
+            return False
+        if end <= after:
+            return True
+        at = after
 
 
 _PARTITION_ORDER = [(parts, types.int64) for parts in _array(types.uint16)]

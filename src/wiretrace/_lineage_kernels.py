@@ -1,5 +1,5 @@
 """Compiled inner loops (numba) of lineage.py: casefolding a long text of the Basic Multilingual
-Plane by a table.
+Plane by a table, and how much of a passage lies inside quotation marks.
 
 They compute exactly what the plain Python they replace computes, and tests compare the two
 (`tests/test_lineage.py`). Compiled like `wiretrace._kernels` (for one signature, on first use,
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _compiled
+from wiretrace._kernels import _compiled, next_quote
 
 _FOLD_UNITS = [(types.Array(types.uint16, 1, "C", readonly=True), types.uint16[::1])]
 
@@ -31,3 +31,29 @@ def fold_units(units, folds):
             return out[:at], False
         out[at] = folded
     return out, True
+
+
+_QUOTE_INSIDE = [
+    (points, types.uint8[::1], types.int64, types.int64)
+    for points in [
+        types.Array(dtype, 1, "C", readonly=readonly)
+        for dtype in (types.uint8, types.uint32)
+        for readonly in (False, True)
+    ]
+]
+
+
+@_compiled(_QUOTE_INSIDE)
+def quote_inside(points, word, start, end):
+    """How many characters of [start, end) lie inside the matches of lineage._QUOTED, found in
+    order as `finditer` finds them (`_kernels.next_quote`), in a text of the Basic Multilingual
+    Plane (`points`, its code points; `word[p]` is 1 for a word character), up to the first
+    that starts at or after `end`."""
+    inside = 0
+    at = 0
+    while True:
+        first, after = next_quote(points, word, at, end)
+        if first < 0:
+            return inside
+        inside += max(0, min(end, after) - max(start, first))
+        at = after

@@ -379,3 +379,64 @@ def test_compiled_measures_of_real_pairs_are_the_numpy_ones() -> None:
     for source, target in pairs:
         _same_measures(_stemmed(source), _stemmed(target))
         _same_measures(_stemmed(target), _stemmed(source))
+
+
+def _restemmed(text: str, rng: random.Random) -> tuple[str, Tokens, np.ndarray]:
+    """A text whose words do not each keep one content stem: some uses take another word's
+    stem or a stem of their own, some are left out."""
+    text, tokens, stems = _masked(text, rng, read_only=False)
+    stems = stems.copy()
+    kept = stems[stems >= 0]
+    for k in range(len(stems)):
+        if stems[k] >= 0 and rng.random() < 0.15:
+            stems[k] = int(rng.choice(kept.tolist())) if rng.random() < 0.5 else rng.randrange(9)
+    return text, tokens, stems
+
+
+@settings(PROPERTY, max_examples=40)
+@given(
+    st.one_of(reused_pairs(max_rate=0.6), st.tuples(articles(), articles())),
+    st.randoms(use_true_random=False),
+)
+def test_compiled_measures_are_the_numpy_ones_when_a_word_has_several_stems(
+    pair: tuple[str, str], rng: random.Random
+) -> None:
+    """A side numbers each word's stem once for all its uses; a word with uses of other stems
+    (not made by `align`, which gives a word one stem) is numbered use by use, with the same
+    measures."""
+    source, target = (_restemmed(text, rng) for text in pair)
+    _same_measures(source, target)
+    _same_measures(target, source)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(articles(max_paragraphs=2), st.text(max_size=200)), st.booleans())
+def test_a_side_keeps_the_numpy_rarities_and_coverage(text: str, read_only: bool) -> None:
+    """The rarities and background coverage made with a text's side (which `_rarities` then
+    gives) are numpy's, bit for bit, whether its words are in the table yet or not."""
+    for sample in (text, TRICKY, RUSSIAN):
+        plain, coverage = summary._rarities_plain(sample, tokenize(sample))
+        for table in (summary._ZipfTable(), summary._ZIPF):
+            _, tokens, stems = _masked(sample, random.Random(0), read_only)
+            kept, summary._ZIPF = summary._ZIPF, table
+            try:
+                _, _, reals = summary._text_side(sample, tokens, stems)
+            finally:
+                summary._ZIPF = kept
+            rarity, side_coverage = summary._rarities(sample, tokens)
+            assert rarity.tobytes() == plain.tobytes()
+            assert side_coverage == coverage
+            assert len(rarity) == 0 or np.shares_memory(rarity, reals)
+
+
+def test_find_summary_scores_the_pairs_summary_applies_to() -> None:
+    """`find_summary` scores a pair exactly when `summary_applies` says the model does: with
+    the threshold at 0, every such pair is found (whichever text, source or target, is not
+    English or too short)."""
+    short = "A short note. " * 10
+    for source in (ENGLISH, RUSSIAN, SPANISH, short):
+        for target in (ENGLISH, RUSSIAN, SPANISH, short):
+            s, t = _stemmed(source), _stemmed(target)
+            applies = summary.summary_applies(s[0], s[1], t[0], t[1])
+            s, t = _stemmed(source), _stemmed(target)  # fresh tokens: nothing kept
+            assert (summary.find_summary(*s, *t, threshold=0.0) is not None) == applies

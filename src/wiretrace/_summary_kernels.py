@@ -6,7 +6,9 @@ stem pairs and names in small hash tables made once per text (`text_side`); the 
 (`summary.summary_features`, the reference they are tested against) takes a hundred array
 operations, sorts and set operations. numpy still makes the measures of every pair that comes
 near the threshold: the sums here are added in another order, so a measure may differ from
-numpy's in its last bits. A text's word rarities (`rarities`) are numpy's bit for bit.
+numpy's in its last bits. A text's word rarities (`rarities`, and those a side is made with)
+are numpy's bit for bit. A text's words are numbered and their background frequencies looked
+up once (`word_zipfs`) for both its side and its rarities.
 
 A text's side is three arrays, its indices (int32), ids (int64) and reals, each a header of
 offsets followed by the parts named below (`_part`): three arrays cross into compiled code much
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _compiled, _slot
+from wiretrace._kernels import _compiled
 
 # A pair of adjacent content stems (a, b) is known by the hash a * PAIR_FACTOR ^ b (uint64).
 PAIR_FACTOR = np.uint64(1_000_003)
@@ -70,10 +72,14 @@ _I32, _I64, _F64, _BOOL = (
 # that `pair_features` takes.
 # One signature each (writable C arrays: the callers make them so): every signature is compiled
 # on a machine's first use.
-_TEXT_SIDE = [(types.uint64[::1], _I64, _BOOL, _F64, types.int64)]
+_ZIPF_TABLE = types.uint64[:, ::1]
+_WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
+_ZIPF_INSERT = [(_ZIPF_TABLE, types.uint64[::1], _F64)]
+_ZIPF_LOOKUP = [(_ZIPF_TABLE, types.uint64[::1])]
+_TEXT_SIDE = [(_I64, _I64, _I64, _BOOL, _F64, types.float64, types.int64)]
 _SIDE = (_I32, _I64, _F64)
 _PAIR_FEATURES = [(*_SIDE, *_SIDE, types.int64, types.int64, types.int64, types.int64)]
-_RARITIES = [(types.uint64[::1], types.uint64[::1], _I64, _BOOL, types.float64)]
+_RARITIES = [(types.uint64[::1], _ZIPF_TABLE, types.float64)]
 
 
 @_compiled()
@@ -95,6 +101,25 @@ def _pack(parts):
         packed[k] = at
         packed[at : at + len(parts[k])] = parts[k]
         at += len(parts[k])
+    packed[len(parts)] = at
+    return packed
+
+
+@_compiled()
+def _pack_indices(parts):
+    """`_pack` of int64 parts into int32 indices (converted as they are copied)."""
+    header = len(parts) + 1
+    total = header
+    for part in parts:
+        total += len(part)
+    packed = np.empty(total, dtype=np.int32)
+    at = header
+    for k in range(len(parts)):
+        packed[k] = at
+        part = parts[k]
+        for j in range(len(part)):
+            packed[at + j] = part[j]
+        at += len(part)
     packed[len(parts)] = at
     return packed
 
@@ -146,7 +171,7 @@ def _table(values):
     size = 4
     while size < 2 * len(values):
         size *= 2
-    slots = np.full(size, -1, dtype=np.int32)
+    slots = np.full(size, -1, dtype=np.int64)
     for k in range(len(values)):
         slot = _home(values[k], size - 1)
         while slots[slot] >= 0:
@@ -155,55 +180,177 @@ def _table(values):
     return slots
 
 
+# The Zipf frequencies' table (summary._ZipfTable): open addressing (linear probing, a word id's
+# first slot its low bits), each slot a word id and its frequency's float64 bits side by side
+# (a lookup reads one cache line of a table of tens of megabytes, not one in each of three
+# arrays), FREE in a free slot's second. FREE is a NaN: `zipf_insert` stores every NaN
+# frequency as NAN, so no slot in use holds FREE.
+FREE = np.uint64(0xFFFFFFFFFFFFFFFF)
+NAN = np.uint64(0x7FF8000000000000)
+
+
+@_compiled()
+def _zipf_slot(table, key):
+    """The slot of word id `key` in a Zipf table, or the free slot where it would go."""
+    mask = len(table) - 1
+    slot = np.int64(key & np.uint64(mask))
+    while table[slot, 1] != FREE and table[slot, 0] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@_compiled(_ZIPF_INSERT)
+def zipf_insert(table, ids, zipfs):
+    """Put word ids (not in the table yet) with their Zipf frequencies into a Zipf table."""
+    bits = zipfs.view(np.uint64)
+    for k in range(len(ids)):
+        slot = _zipf_slot(table, ids[k])
+        table[slot, 0] = ids[k]
+        table[slot, 1] = NAN if np.isnan(zipfs[k]) else bits[k]
+
+
+@_compiled(_ZIPF_LOOKUP)
+def zipf_lookup(table, ids):
+    """(zipfs, found): each word id's Zipf frequency in a Zipf table (0 and False where the
+    table does not hold it)."""
+    zipfs = np.zeros(len(ids), dtype=np.float64)
+    found = np.zeros(len(ids), dtype=np.bool_)
+    bits = zipfs.view(np.uint64)
+    for k in range(len(ids)):
+        slot = _zipf_slot(table, ids[k])
+        if table[slot, 1] != FREE:
+            bits[k], found[k] = table[slot, 1], True
+    return zipfs, found
+
+
+@_compiled()
+def _zipfs(distinct, table):
+    """(zipfs, missing): the Zipf frequency of each distinct word id (int64 bits) in a Zipf
+    table, and the indices of those the table does not hold (their frequencies left unset)."""
+    zipfs = np.empty(len(distinct), dtype=np.float64)
+    bits = zipfs.view(np.uint64)
+    missing = np.empty(len(distinct), dtype=np.int64)
+    found = 0
+    for word in range(len(distinct)):
+        slot = _zipf_slot(table, np.uint64(distinct[word]))
+        if table[slot, 1] != FREE:
+            bits[word] = table[slot, 1]
+        else:
+            missing[found] = word
+            found += 1
+    return zipfs, missing[:found]
+
+
+@_compiled()
+def _firsts(word_at, size, words):
+    """The first place of each of `words` (indices among `size` distinct words) among a text's
+    words (`word_at`: each one's distinct word)."""
+    firsts = np.full(size, -1, dtype=np.int64)
+    for k in range(len(word_at) - 1, -1, -1):
+        firsts[word_at[k]] = k
+    return firsts[words]
+
+
 @_compiled(_RARITIES)
-def rarities(ids, keys, values, filled, cap):
+def rarities(ids, table, cap):
     """(rarity, lettered, listed, missing): summary._rarities_plain's of a text's word ids,
-    their Zipf frequencies in a table of float64 bits (`_kernels.table_lookup`'s, each distinct
-    id looked up once): each word's rarity (`cap` minus its frequency, 0 for a word at least
+    their Zipf frequencies in a Zipf table (each distinct id looked up once): each word's rarity (`cap` minus its frequency, 0 for a word at least
     that common or with no letter: a NaN frequency), how many words have a letter and how many
     of those the background lists; `missing` holds the first word of each id the table does not
     hold (nothing else is then meant), for the caller to add."""
     distinct, word_at = _number(ids.view(np.int64))
-    zipfs = np.empty(len(distinct), dtype=np.float64)
-    missing = np.empty(len(distinct), dtype=np.int64)
-    found = 0
-    bits = values.view(np.float64)
-    for word in range(len(distinct)):
-        slot = _slot(keys, filled, np.uint64(distinct[word]))
-        if filled[slot]:
-            zipfs[word] = bits[slot]
-        else:
-            missing[found] = word
-            found += 1
-    if found:
-        firsts = np.full(len(distinct), -1, dtype=np.int64)
-        for k in range(len(ids) - 1, -1, -1):
-            firsts[word_at[k]] = k
-        return np.zeros(0, dtype=np.float64), 0, 0, firsts[missing[:found]]
-    rarity = np.empty(len(ids), dtype=np.float64)
+    zipfs, missing = _zipfs(distinct, table)
+    if len(missing):
+        return np.zeros(0, dtype=np.float64), 0, 0, _firsts(word_at, len(distinct), missing)
+    rarity, lettered, listed = _rarity(word_at, zipfs, cap)
+    return rarity, lettered, listed, missing
+
+
+@_compiled()
+def _rarity(word_at, zipfs, cap):
+    """(rarity, lettered, listed) of `rarities` from each distinct word's Zipf frequency."""
+    rarity = np.empty(len(word_at), dtype=np.float64)
     lettered = listed = 0
-    for k in range(len(ids)):
+    for k in range(len(word_at)):
         zipf = zipfs[word_at[k]]
         lettered += not np.isnan(zipf)
         listed += zipf > 0
         rarity[k] = cap - zipf if cap - zipf > 0.0 else 0.0  # 0 for NaN too
-    return rarity, lettered, listed, missing[:0]
+    return rarity, lettered, listed
+
+
+@_compiled(_WORD_ZIPFS)
+def word_zipfs(ids, table):
+    """(words, word_at, zipfs, missing, firsts): a text's distinct word ids (in order of first
+    use) and each word's among them, with `rarities`' Zipf frequencies of the distinct words
+    from the table; `missing` holds the distinct words the table does not hold (their
+    frequencies for the caller to fill) and `firsts` each one's first word."""
+    words, word_at = _number(ids.view(np.int64))
+    zipfs, missing = _zipfs(words, table)
+    firsts = _firsts(word_at, len(words), missing) if len(missing) else missing
+    return words, word_at, zipfs, missing, firsts
 
 
 @_compiled(_TEXT_SIDE)
-def text_side(ids, stems, marks, rarity, top):
-    """One text's side of a pair as `pair_features` takes it: (indices, ids, reals), the parts
-    named above, from its word ids, stem ids (-1: none), name marks (summary.name_marks), each
-    word's rarity and how many most used names to keep (the first used first among equals)."""
+def text_side(words, word_at, stems, marks, zipfs, cap, top):
+    """(indices, ids, reals, lettered, listed): one text's side of a pair as `pair_features`
+    takes it (the parts named above), from its distinct words and each word's among them
+    (`word_zipfs`), stem ids (-1: none), name marks (summary.name_marks), each distinct word's
+    Zipf frequency and how many most used names to keep (the first used first among equals);
+    with `rarities`' measures (the rarities, `cap` as there, are the side's `_RARITY` part)."""
     count = len(stems)
-    words, word_at = _number(ids.view(np.int64))
+    rarity, lettered, listed = _rarity(word_at, zipfs, cap)
+    # A word's content stem is its stem whenever it is not left out (masked words have none):
+    # each word's first stem is numbered once and its later uses take that number, other stems
+    # are looked up (numbered in order of first use all the same).
     content = np.flatnonzero(stems >= 0)
-    vocabulary, content_at = _number(stems[content])
+    size = 4
+    while size < 2 * len(content):
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int64)
+    vocabulary = np.empty(len(content), dtype=np.int64)
+    known = 0
+    word_stem = np.full(len(words), -1, dtype=np.int64)
     stem_at = np.full(count, -1, dtype=np.int64)
-    stem_at[content] = content_at
+    # The distinct (word, stem) of content words in order of first use with each one's first
+    # word: each word's first stem here, numbered again below if a word has another.
+    stemmed_word = np.empty(len(content), dtype=np.int64)
+    stemmed_stem = np.empty(len(content), dtype=np.int64)
+    stemmed_first = np.empty(len(content), dtype=np.int64)
+    stemmed = 0
+    single = True
+    for k in content:
+        word, value = word_at[k], stems[k]
+        stem = word_stem[word]
+        if stem < 0 or vocabulary[stem] != value:
+            slot = _home(value, size - 1)
+            while slots[slot] >= 0 and vocabulary[slots[slot]] != value:
+                slot = (slot + 1) & (size - 1)
+            if slots[slot] < 0:
+                slots[slot] = known
+                vocabulary[known] = value
+                known += 1
+            if stem < 0:
+                word_stem[word] = slots[slot]
+                stemmed_word[stemmed], stemmed_stem[stemmed] = word, slots[slot]
+                stemmed_first[stemmed] = k
+                stemmed += 1
+            else:
+                single = False
+            stem = slots[slot]
+        stem_at[k] = stem
+    vocabulary = vocabulary[:known].copy()
+    content_at = stem_at[content]
     counts = np.zeros(len(vocabulary), dtype=np.int64)
     for stem in content_at:
         counts[stem] += 1
+    if not single:
+        keys, stemmed_at = _number(word_at[content] * len(vocabulary) + content_at)
+        stemmed = len(keys)
+        stemmed_word[:stemmed] = keys // len(vocabulary)
+        stemmed_stem[:stemmed] = keys % len(vocabulary)
+        for k in range(len(content) - 1, -1, -1):
+            stemmed_first[stemmed_at[k]] = content[k]
     paired = np.flatnonzero((stems[:-1] >= 0) & (stems[1:] >= 0))
     hashes = np.empty(len(paired), dtype=np.int64)
     for k in range(len(paired)):
@@ -216,10 +363,6 @@ def text_side(ids, stems, marks, rarity, top):
     word_uses = np.zeros(len(words), dtype=np.int64)
     for word in word_at:
         word_uses[word] += 1
-    stemmed, stemmed_at = _number(word_at[content] * len(vocabulary) + content_at)
-    stemmed_first = np.empty(len(stemmed), dtype=np.int64)
-    for k in range(len(content) - 1, -1, -1):
-        stemmed_first[stemmed_at[k]] = content[k]
 
     word_name = np.full(len(words), -1, dtype=np.int64)
     name_word = np.empty(count, dtype=np.int64)
@@ -254,30 +397,30 @@ def text_side(ids, stems, marks, rarity, top):
                 best = name
         taken[best] = True
         chosen[slot] = best
-    indices = _pack(
+    indices = _pack_indices(
         [
-            word_at.astype(np.int32),
-            stem_at.astype(np.int32),
-            pair_at.astype(np.int32),
-            word_uses.astype(np.int32),
-            word_name.astype(np.int32),
+            word_at,
+            stem_at,
+            pair_at,
+            word_uses,
+            word_name,
             _table(words),
-            counts.astype(np.int32),
+            counts,
             _table(vocabulary),
             _table(pairs),
-            name_word[:named].astype(np.int32),
-            uses[:named].astype(np.int32),
-            use_starts.astype(np.int32),
-            used_at.astype(np.int32),
-            chosen.astype(np.int32),
-            (stemmed // max(1, len(vocabulary))).astype(np.int32),
-            (stemmed % max(1, len(vocabulary))).astype(np.int32),
-            stemmed_first.astype(np.int32),
+            name_word[:named],
+            uses[:named],
+            use_starts,
+            used_at,
+            chosen,
+            stemmed_word[:stemmed],
+            stemmed_stem[:stemmed],
+            stemmed_first[:stemmed],
         ]
     )
     ids = _pack([words, vocabulary, pairs, words[name_word[:named]]])
     reals = _pack([rarity, name_rarity[:named]])
-    return indices, ids, reals
+    return indices, ids, reals, lettered, listed
 
 
 @_compiled()

@@ -87,16 +87,15 @@ BACKGROUND_COVERAGE = 0.9
 
 class _ZipfTable:
     """Each word's Zipf frequency by word id (NaN for a word with no letter), in a hash table in
-    arrays (open addressing, at most half full) that a compiled loop looks up: the background's
-    whole word list (`_background_table`), made when first used, and the words met since that
-    it does not list (dropped again once there are LIMIT of them)."""
+    an array (open addressing, at most half full; see `_summary_kernels.FREE`) that compiled
+    loops look up: the background's whole word list (`_background_table`), made when first
+    used, and the words met since that it does not list (dropped again once there are LIMIT of
+    them)."""
 
     LIMIT = 250_000
 
     def __init__(self) -> None:
-        self.keys = np.zeros(0, dtype=np.uint64)
-        self.values = np.zeros(0, dtype=np.int64)  # float64 bits
-        self.filled = np.zeros(0, dtype=bool)
+        self.table = np.zeros((0, 2), dtype=np.uint64)
         self.added = -1  # words added since the background; -1: not made yet
 
     def _start(self) -> None:
@@ -104,10 +103,9 @@ class _ZipfTable:
         capacity = 1
         while capacity < 2 * (len(ids) + self.LIMIT):
             capacity *= 2
-        self.keys = np.zeros(capacity, dtype=np.uint64)
-        self.values = np.zeros(capacity, dtype=np.int64)
-        self.filled = np.zeros(capacity, dtype=bool)
-        _kernels.stem_insert(self.keys, self.values, self.filled, ids, values.view(np.int64))
+        self.table = np.empty((capacity, 2), dtype=np.uint64)
+        self.table[:, 1] = _summary_kernels.FREE
+        _summary_kernels.zipf_insert(self.table, ids, values)
         self.added = 0
 
     def lookup(self, ids: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
@@ -116,8 +114,7 @@ class _ZipfTable:
         word is not in the background's list nor met yet."""
         if self.added < 0:
             self._start()
-        bits, found = _kernels.table_lookup(self.keys, self.values, self.filled, ids)
-        out = bits.view(np.float64)
+        out, found = _summary_kernels.zipf_lookup(self.table, _writable(ids, np.uint64))
         missing = np.flatnonzero(~found)
         if len(missing):
             _, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
@@ -132,16 +129,27 @@ class _ZipfTable:
             self._start()
         while True:
             rarity, lettered, listed, missing = _summary_kernels.rarities(
-                np.require(ids, np.uint64, ["C", "W"]),
-                self.keys,
-                self.values,
-                self.filled,
-                RARITY_CAP,
+                _writable(ids, np.uint64), self.table, RARITY_CAP
             )
             if len(missing) == 0:
                 return rarity, lettered, listed
             # Once added, asked again (adding may have started the table afresh).
             self._add(ids, missing, word)
+
+    def word_zipfs(
+        self, ids: np.ndarray, word: Callable[[int], str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(words, word_at, zipfs): the distinct word ids of `ids` in order of first use, each
+        word's among them, and each distinct word's Zipf frequency (as `lookup` gives it), by
+        a compiled loop (`_summary_kernels.word_zipfs`); `word` as in `lookup`."""
+        if self.added < 0:
+            self._start()
+        words, word_at, zipfs, missing, firsts = _summary_kernels.word_zipfs(
+            _writable(ids, np.uint64), self.table
+        )
+        if len(missing):
+            zipfs[missing] = self._add(ids, firsts, word)
+        return words, word_at, zipfs
 
     def _add(self, ids: np.ndarray, firsts: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
         """Add the words at `firsts` (distinct ids the table does not hold) with their Zipf
@@ -151,11 +159,18 @@ class _ZipfTable:
         )
         if self.added + len(firsts) > self.LIMIT:
             self._start()
-        _kernels.stem_insert(
-            self.keys, self.values, self.filled, ids[firsts], values.view(np.int64)
-        )
+        _summary_kernels.zipf_insert(self.table, ids[firsts].astype(np.uint64), values)
         self.added += len(firsts)
         return values
+
+
+def _writable(array: np.ndarray, dtype: type) -> np.ndarray:
+    """`array` as a writable C array of `dtype` (the compiled loops' signatures), copied only
+    when it is not one."""
+    flags = array.flags
+    if array.dtype == dtype and flags.c_contiguous and flags.writeable:
+        return array
+    return np.require(array, dtype, ["C", "W"])
 
 
 @cache
@@ -277,13 +292,14 @@ def load_background() -> None:
 _NAME_TABLES: weakref.WeakKeyDictionary[
     Tokens, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 ] = weakref.WeakKeyDictionary()
-# Each text's rarities (see `_rarities`), kept while its tokens live.
+# Each text's rarities (see `_rarities`), kept while its tokens live (the rarities of a text
+# with a side are its side's).
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
 # Each text's side for the compiled measures (see `_text_side`), kept while its tokens live,
 # with the stems array it was made from.
-_SIDES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, tuple[np.ndarray, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+_SIDES: weakref.WeakKeyDictionary[
+    Tokens, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]
+] = weakref.WeakKeyDictionary()
 
 SUMMARY_FEATURES = (
     "share of target words with a shared stem minus share of target stems shared",
@@ -412,7 +428,8 @@ def _frequencies() -> dict[str, float]:
 def _zipf(word: str) -> float:
     """The background Zipf frequency of a normalized word: 0 when not listed, NaN for a word
     with no letter (numbers say nothing of a language)."""
-    if not any(char.isalpha() for char in word):
+    # isalpha: the common case (all letters) told at once.
+    if not (word.isalpha() or any(char.isalpha() for char in word)):
         return math.nan
     frequency = _frequencies().get(word)
     return math.log10(frequency) + 9.0 if frequency else 0.0
@@ -467,19 +484,34 @@ class _Profile:
         self.distinct_pairs = distinct(self.pairs[self.valid])
 
 
-def _text_side(text: str, tokens: Tokens, stems: np.ndarray) -> tuple[np.ndarray, ...]:
+def _text_side(
+    text: str, tokens: Tokens, stems: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One text's side of a pair for the compiled measures (`_summary_kernels.text_side`),
-    cached by tokens while the same stems array comes back."""
+    cached by tokens while the same stems array comes back. Made with the text's rarities and
+    background coverage (`_rarities`, which keeps them): the words are numbered and looked up
+    once for both."""
     cached = _SIDES.get(tokens)
     if cached is None or cached[0] is not stems:
-        side = _summary_kernels.text_side(
-            np.require(tokens.ids, np.uint64, ["C", "W"]),
-            np.require(stems, np.int64, ["C", "W"]),
-            _name_marks(text, tokens),
-            _rarities(text, tokens)[0],
+        starts, ends = tokens.starts, tokens.ends
+        words, word_at, zipfs = _ZIPF.word_zipfs(tokens.ids, lambda k: text[starts[k] : ends[k]])
+        indices, ids, reals, lettered, listed = _summary_kernels.text_side(
+            words,
+            word_at,
+            _writable(stems, np.int64),
+            name_marks(text, tokens),
+            zipfs,
+            RARITY_CAP,
             TOP_NAMES,
         )
+        side = (indices, ids, reals)
         cached = _SIDES[tokens] = (stems, side)
+        if tokens not in _RARITIES:
+            # The side's rarities: the text keeps them once.
+            rarity = reals[
+                int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])
+            ]
+            _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
     return cached[1]
 
 
@@ -821,13 +853,23 @@ def find_summary(
     to its first and last shared pair; the source range runs from the first to the last source
     word sharing a content stem with that range.
     """
-    if not summary_applies(source_text, source_tokens, target_text, target_tokens):
+    # `summary_applies`, with each text's coverage found as its side is made (the source's
+    # first: the target's side is not made when the source is not scored).
+    if min(len(source_tokens), len(target_tokens)) < MIN_SUMMARY_WORDS:
         return None
+    sides = []
+    for text, tokens, stems in (
+        (source_text, source_tokens, source_stems),
+        (target_text, target_tokens, target_stems),
+    ):
+        sides.append(_text_side(text, tokens, stems))
+        if _rarities(text, tokens)[1] < BACKGROUND_COVERAGE:
+            return None
     floor = _logit(threshold) - _BOUND_MARGIN
     # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
     # numpy's cost. numpy makes the measures of the others, and the probability reported.
-    compiled = _compiled_features(
-        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
+    compiled = _summary_kernels.pair_features(
+        *sides[0], *sides[1], SUMMARY_WINDOW, NAME_PRIOR, CONTEXT_RADIUS, CONTEXT_AGREEMENT
     )
     if _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 import wiretrace
 from strategies import _build_vocabulary
-from wiretrace import BoilerplateSpan
+from wiretrace import BoilerplateSpan, _sketch_kernels
 from wiretrace.boilerplate import (
     boilerplate_mask,
     boilerplate_spans,
     find_boilerplate,
+    frequent,
+    frequent_plain,
     mask_many,
     mask_runs,
     salted,
@@ -91,6 +93,39 @@ def test_many_documents_are_masked_as_one_by_one(
             expected = mask_runs(words).tolist() if words.any() else None
             assert (None if runs[k] is None else runs[k].tolist()) == expected
     assert offsets[-1] == len(values)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=40),
+    st.lists(st.integers(0, 2**64 - 1), max_size=40),
+    st.integers(0, 8),
+)
+def test_the_set_table_holds_exactly_its_values(
+    values: list[int], others: list[int], crowd: int
+) -> None:
+    """`_sketch_kernels.set_table` and `_in_table` (mask_many's lookup) answer as a set does,
+    0 and values crowding one slot (sharing their top bits: long probes, wrapping) included."""
+    values = values + [(2**64 - 1) - k for k in range(crowd)] + [k << 60 for k in range(crowd)]
+    table, shift, zero = _sketch_kernels.set_table(np.array(values, dtype=np.uint64))
+    assert len(table) >= 2 * len(set(values))
+    for value in set(values) | set(others) | {0, 1}:
+        found = _sketch_kernels._in_table(np.uint64(value), table, np.uint64(shift), zero)
+        assert found == (value in set(values))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([0, 1, 5, 2**63, 2**64 - 1]) | st.integers(0, 2**64 - 1)),
+    st.integers(-1, 4),
+)
+def test_frequent_values_are_counted_as_np_unique_counts(values: list[int], min_count: int) -> None:
+    """The compiled count of a sorted array's runs keeps exactly the values np.unique counts
+    at least `min_count` times."""
+    array = np.array(values, dtype=np.uint64)
+    found = frequent(array, min_count)
+    assert found.dtype == np.uint64
+    assert found.tolist() == frequent_plain(array, min_count).tolist()
 
 
 def test_shingles_in_enough_documents_are_boilerplate() -> None:
@@ -225,3 +260,27 @@ def test_boilerplate_spans_are_runs_of_masked_words() -> None:
         (21, 29, "five six"),
     ]
     assert boilerplate_spans(document, tokens, None) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=40), st.integers(1, 5))
+def test_spans_are_the_runs_found_word_by_word(mask: list[bool], min_words: int) -> None:
+    """`boilerplate_spans` (over `mask_runs`) lists exactly the runs a word-by-word scan finds
+    of at least `min_words` masked words, from the first word's start to the last's end."""
+    # Words of letters only ("wa", "wb", ..., "wba"): one token each.
+    text = "  ".join("w" + "".join(chr(97 + int(d)) for d in str(k)) for k in range(len(mask)))
+    document = wiretrace.Document("d", text)
+    tokens = tokenize(text)
+    assert len(tokens) == len(mask)
+    expected, first = [], None
+    for k, inside in enumerate([*mask, False]):
+        if inside and first is None:
+            first = k
+        elif not inside and first is not None:
+            if k - first >= min_words:
+                start, end = int(tokens.starts[first]), int(tokens.ends[k - 1])
+                expected.append((start, end, text[start:end]))
+            first = None
+    spans = boilerplate_spans(document, tokens, np.array(mask), min_words)
+    assert [(s.start, s.end, s.text) for s in spans] == expected
+    assert all(type(s.start) is int and type(s.end) is int for s in spans)

@@ -58,15 +58,17 @@ def test_bucket_pairs_equal_the_numpy_reference(
 ) -> None:
     """The compiled bucket pass gives exactly the codes and hits of the sort-based numpy one,
     with buckets of one owner repeated, buckets past `max_bucket` and large buckets, whether
-    the keys are taken in one part or split into many."""
+    the keys are taken in one part or split into many, owners int64 or int32."""
     keys = np.array([key for key, _ in rows], dtype=np.uint64)
     owners = np.array([owner for _, owner in rows], dtype=np.int64)
     plain_codes, plain_hits = bucket_pairs_plain(keys, owners, max_bucket, 41)
     # In one part, and split into parts of a few keys (as larger inputs are).
+    # Owners as int64 and as the spill keeps them (int32).
     for part_keys in (lsh.PART_KEYS, 1, 7):
-        codes, hits = bucket_pairs(keys, owners, max_bucket, 41, part_keys=part_keys)
-        assert codes.tolist() == plain_codes.tolist()
-        assert hits.tolist() == plain_hits.tolist()
+        for given_owners in (owners, owners.astype(np.int32)):
+            codes, hits = bucket_pairs(keys, given_owners, max_bucket, 41, part_keys=part_keys)
+            assert codes.tolist() == plain_codes.tolist()
+            assert hits.tolist() == plain_hits.tolist()
 
 
 @PROPERTY

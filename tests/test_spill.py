@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import wiretrace
 from strategies import PROPERTY
-from wiretrace import WorkspaceError, _kernels
+from wiretrace import WorkspaceError, _sketch_kernels
 from wiretrace.shingle import tokenize
 from wiretrace.spill import Spill, TokenStore
 
@@ -154,19 +154,53 @@ def test_a_full_disk_in_a_worker_is_a_clear_error(
 
 @PROPERTY
 @given(
-    st.integers(0, 8).flatmap(
-        lambda bits: st.tuples(
-            st.just(1 << bits), st.lists(st.integers(0, (1 << bits) - 1), max_size=300)
-        )
-    )
+    keys,
+    st.integers(1, 8),
+    st.sampled_from([None, np.int32, np.int64, np.uint64]),
 )
-def test_partition_order_is_the_stable_argsort(case: tuple[int, list[int]]) -> None:
-    """The compiled counting sort gives exactly numpy's stable argsort of partition numbers."""
-    partitions, values = case
-    parts = np.array(values, dtype=np.uint16)
-    assert np.array_equal(
-        _kernels.partition_order(parts, partitions), np.argsort(parts, kind="stable")
+def test_partition_scatter_is_the_stable_argsort(
+    values: list[int], bits: int, dtype: type | None
+) -> None:
+    """The compiled counting sort of `Spill.add` moves keys and their column exactly as numpy's
+    stable argsort of the keys' top bits orders them, and finds where each partition starts."""
+    given_keys = np.array(values, dtype=np.uint64)
+    column = (
+        np.zeros(0, dtype=np.int32)
+        if dtype is None
+        else (np.arange(len(values)) * 7919).astype(dtype)
     )
+    shift = np.uint64(64 - bits)
+    out_keys, out_column, starts = _sketch_kernels.partition_scatter(
+        given_keys, shift, 1 << bits, column
+    )
+    parts = (given_keys >> shift).astype(np.intp)
+    order = np.argsort(parts, kind="stable")
+    assert np.array_equal(out_keys, given_keys[order])
+    assert np.array_equal(out_column, column if dtype is None else column[order])
+    assert out_column.dtype == column.dtype
+    assert starts.tolist() == [0, *np.cumsum(np.bincount(parts, minlength=1 << bits)).tolist()]
+
+
+@PROPERTY
+@given(st.lists(keys, max_size=4), st.sampled_from([1, 4, 16]))
+def test_a_spill_of_other_columns_is_partitioned_alike(
+    batches: list[list[int]], parts: int
+) -> None:
+    """Columns the compiled pass does not take (two of them, a float) come back with their keys
+    in the order added, as the compiled pass gives a single column."""
+    with (
+        Spill({"a": np.dtype(np.int32)}, partitions=parts) as one,
+        Spill({"a": np.dtype(np.int32), "b": np.dtype(np.float64)}, partitions=parts) as two,
+    ):
+        for number, batch in enumerate(batches):
+            batch_keys = np.array(batch, dtype=np.uint64)
+            column = np.arange(len(batch), dtype=np.int32) + 1000 * number
+            one.add(batch_keys, a=column)
+            two.add(batch_keys, a=column, b=column.astype(np.float64) / 2)
+        for first, second in zip(one, two, strict=True):
+            assert np.array_equal(first["keys"], second["keys"])
+            assert np.array_equal(first["a"], second["a"])
+            assert np.array_equal(second["b"], second["a"] / 2)
 
 
 @pytest.mark.parametrize("short_offsets", [2**31, 1])

@@ -930,25 +930,6 @@ def quote_holds(points, word, start, end):
         at = after
 
 
-_PARTITION_ORDER = [(parts, types.int64) for parts in _array(types.uint16)]
-
-
-@_compiled(_PARTITION_ORDER)
-def partition_order(parts, partitions):
-    """The stable order of `parts` (numbers below `partitions`), by counting sort: what
-    np.argsort(parts, kind="stable") gives, in two passes."""
-    starts = np.zeros(partitions + 1, dtype=np.int64)
-    for k in range(len(parts)):
-        starts[parts[k] + 1] += 1
-    for part in range(partitions):
-        starts[part + 1] += starts[part]
-    order = np.empty(len(parts), dtype=np.int64)
-    for k in range(len(parts)):
-        order[starts[parts[k]]] = k
-        starts[parts[k]] += 1
-    return order
-
-
 _TABLE_LOOKUP = [(*_STEM_TABLE, ids) for ids in _array(types.uint64)]
 
 

@@ -4,7 +4,9 @@ documents at once, boilerplate left out; the pairs of documents sharing LSH buck
 Kept apart from `_kernels` so that changing one stage's kernels does not make numba compile the
 others again (its on-disk cache is kept per source file). `boilerplate.mask_many` is the one
 caller of the first, tested against `boilerplate_mask` and `mask_runs` document by document;
-`index.lsh.bucket_pairs` of the second, tested against `bucket_pairs_plain`.
+`index.lsh.bucket_pairs` of the second, tested against `bucket_pairs_plain`. The spill that
+carries the keys between the two (`spill.Spill.add`) orders them by partition here too
+(`partition_scatter`, tested against a stable argsort).
 """
 
 from __future__ import annotations
@@ -12,39 +14,63 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _HASH_BASE, _LENGTH_SALT, _compiled, _mix64, _sort_few
+from wiretrace._kernels import _HASH_BASE, _LENGTH_SALT, _array, _compiled, _mix64, _sort_few
 
 _U64 = types.uint64[::1]
 
 # One signature each (writable C arrays: the callers make them so): every signature is compiled
 # on a machine's first use.
 _MASK_MANY = [
-    (_U64, types.int64[::1], _U64, _U64, types.uint64, types.bool_[::1], types.int64),
+    (_U64, types.int64[::1], _U64, _U64, types.uint64, types.bool_, types.int64),
 ]
+_SET_TABLE = [(_U64,)]
+
+
+@_compiled(_SET_TABLE)
+def set_table(values):
+    """An open-addressing table of `values` (well-mixed 64-bit hashes) for `_in_table`: a power
+    of two of slots, at least twice as many as values, each value at the slot of its top bits or
+    the first free one after it (linear probing); 0 marks a free slot (a value 0 is not stored:
+    returns whether there is one). Returns (table, shift, zero)."""
+    bits = 1
+    while (1 << bits) < 2 * len(values):
+        bits += 1
+    table = np.zeros(1 << bits, dtype=np.uint64)
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    zero = False
+    for value in values:
+        if value == 0:
+            zero = True
+            continue
+        slot = np.int64(value >> shift)
+        while table[slot] != 0 and table[slot] != value:
+            slot = (slot + 1) & mask
+        table[slot] = value
+    return table, shift, zero
 
 
 @_compiled()
-def _is_boilerplate(value, boilerplate, shift, flags):
-    """Whether `value` is in `boilerplate` (sorted): first its top bits' flag (when `flags` is
-    not empty), then a binary search."""
-    if len(boilerplate) == 0:
-        return False
-    if len(flags) and not flags[np.int64(value >> shift)]:
-        return False
-    low, high = 0, len(boilerplate)
-    while low < high:
-        middle = (low + high) >> 1
-        if boilerplate[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low < len(boilerplate) and boilerplate[low] == value
+def _in_table(value, table, shift, zero):
+    """Whether `value` is in the `set_table` (table, shift, zero): one probe for nearly every
+    value (a table of a few tens of thousands of hashes stays in the processor's cache, where a
+    binary search costs a dozen unpredictable branches)."""
+    if value == 0:
+        return zero
+    mask = len(table) - 1
+    slot = np.int64(value >> shift)
+    while table[slot] != 0:
+        if table[slot] == value:
+            return True
+        slot = (slot + 1) & mask
+    return False
 
 
 @_compiled(_MASK_MANY)
-def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
+def mask_many(ids, offsets, salts, table, shift, zero, size):
     """boilerplate.mask_many: each document's shingles (document k's token ids are
-    ids[offsets[k]:offsets[k + 1]]) salted with salts[k] and looked up in `boilerplate`; returns
+    ids[offsets[k]:offsets[k + 1]]) salted with salts[k] and looked up in the boilerplate's
+    `set_table` (table, shift, zero); returns
     (the 32-bit hashes of the shingles that are not boilerplate, their offsets per document, the
     runs of boilerplate words as (first, after) rows, their offsets per document)."""
     documents = len(offsets) - 1
@@ -62,7 +88,7 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
             value = np.uint64(0)
             for k in range(width):
                 value = _mix64(value * _HASH_BASE + ids[first + start + k])
-            if _is_boilerplate(value ^ salts[document], boilerplate, shift, flags):
+            if _in_table(value ^ salts[document], table, shift, zero):
                 # Shingles come in order: a masked one joins the current run or starts one.
                 if start <= run_end:
                     run_end = max(run_end, start + width)
@@ -82,7 +108,11 @@ def mask_many(ids, offsets, salts, boilerplate, shift, flags, size):
     return values[:kept].copy(), value_offsets, runs[:found].copy(), run_offsets
 
 
-_BUCKET_PAIRS = [(_U64, types.int64[::1], types.int64, types.int64, types.int64)]
+# Owners as the spill keeps them (int32) or as int64.
+_BUCKET_PAIRS = [
+    (_U64, owners, types.int64, types.int64, types.int64)
+    for owners in (types.int32[::1], types.int64[::1])
+]
 
 
 @_compiled()
@@ -177,7 +207,7 @@ def bucket_pair_codes(keys, owners, max_bucket, scale, part_keys):
         starts[part + 1] += starts[part]
     filled = starts[:parts].copy()
     split_keys = np.empty(count, dtype=np.uint64)
-    split_owners = np.empty(count, dtype=np.int64)
+    split_owners = np.empty(count, dtype=owners.dtype)
     for k in range(count):
         part = np.int64((keys[k] * _LENGTH_SALT) >> top)
         split_keys[filled[part]] = keys[k]
@@ -201,3 +231,57 @@ def bucket_pair_codes(keys, owners, max_bucket, scale, part_keys):
         out[at : at + len(codes)] = codes
         at += len(codes)
     return out
+
+
+_PARTITION_SCATTER = [
+    (keys, types.uint64, types.int64, column)
+    for keys in _array(types.uint64)
+    for column in _array(types.int32) + _array(types.int64) + _array(types.uint64)
+]
+
+
+@_compiled(_PARTITION_SCATTER)
+def partition_scatter(keys, shift, partitions, column):
+    """(keys, column, starts): `keys` and `column` (as long, or empty: no column) in the stable
+    order of the keys' partitions (keys >> shift, below `partitions`; shift below 64), and where
+    each partition starts in them (partitions + 1 offsets). A counting sort that moves the values
+    as it goes: two passes, no order array and no gathers after it."""
+    starts = np.zeros(partitions + 1, dtype=np.int64)
+    for k in range(len(keys)):
+        starts[np.int64(keys[k] >> shift) + 1] += 1
+    for part in range(partitions):
+        starts[part + 1] += starts[part]
+    filled = starts[:partitions].copy()
+    out_keys = np.empty(len(keys), dtype=np.uint64)
+    out_column = np.empty(len(column), dtype=column.dtype)
+    with_column = len(column) > 0
+    for k in range(len(keys)):
+        part = np.int64(keys[k] >> shift)
+        at = filled[part]
+        out_keys[at] = keys[k]
+        if with_column:
+            out_column[at] = column[k]
+        filled[part] = at + 1
+    return out_keys, out_column, starts
+
+
+_FREQUENT = [(ordered, types.int64) for ordered in _array(types.uint64)]
+
+
+@_compiled(_FREQUENT)
+def frequent_sorted(ordered, min_count):
+    """boilerplate.frequent after its sort: the values of `ordered` (sorted) repeated at least
+    `min_count` times, each once, in order."""
+    count = len(ordered)
+    out = np.empty(count // max(min_count, 1) + 1, dtype=np.uint64)
+    found = 0
+    start = 0
+    while start < count:
+        end = start + 1
+        while end < count and ordered[end] == ordered[start]:
+            end += 1
+        if end - start >= min_count:
+            out[found] = ordered[start]
+            found += 1
+        start = end
+    return out[:found].copy()

@@ -16,6 +16,7 @@ import hashlib
 import itertools
 import weakref
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from wiretrace.models import BoilerplateSpan, Document
 from wiretrace.shingle import Tokens
 
 
+@lru_cache(maxsize=4096)  # one per outlet: asked again for each of its documents
 def outlet_salt(outlet: str | None) -> np.uint64:
     """A stable 64-bit value per outlet, mixed into shingle hashes to count them per outlet."""
     digest = hashlib.blake2b((outlet or "").casefold().encode("utf-8"), digest_size=8).digest()
@@ -44,10 +46,20 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     """
     if not per_document:
         return np.zeros(0, dtype=np.uint64)
-    values, counts = np.unique(
-        np.concatenate([distinct(hashes) for hashes in per_document]), return_counts=True
-    )
-    return values[counts >= min_documents]
+    return frequent(np.concatenate([distinct(hashes) for hashes in per_document]), min_documents)
+
+
+def frequent(values: np.ndarray, min_count: int) -> np.ndarray:
+    """The distinct values (uint64) occurring at least `min_count` times, sorted: numpy's sort,
+    then a compiled count of the runs (`frequent_plain`, by np.unique, is the reference)."""
+    ordered = np.sort(np.asarray(values, dtype=np.uint64))
+    return _sketch_kernels.frequent_sorted(ordered, int(min_count))
+
+
+def frequent_plain(values: np.ndarray, min_count: int) -> np.ndarray:
+    """`frequent` by np.unique's counts (the reference the tests hold it to)."""
+    unique, counts = np.unique(np.asarray(values, dtype=np.uint64), return_counts=True)
+    return unique[counts >= min_count]
 
 
 # A boilerplate set of at least _FILTER_FROM hashes gets a filter: one flag per value of the
@@ -122,7 +134,21 @@ def boilerplate_spans(
     return run_spans(document, tokens, mask_runs(words), min_words)
 
 
-_NO_FLAGS = np.zeros(0, dtype=bool)
+_TABLE: tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool]] | None = None
+# The table of no boilerplate, made once: a run without boilerplate replaces no cached table
+# (whose objects a caller may have frozen: see `_workers`).
+_NO_TABLE = (np.zeros(2, dtype=np.uint64), np.uint64(63), False)
+
+
+def _set_table(boilerplate: np.ndarray) -> tuple[np.ndarray, np.uint64, bool]:
+    """The boilerplate hashes as `_sketch_kernels.set_table`, made once per boilerplate array."""
+    global _TABLE
+    if len(boilerplate) == 0:
+        return _NO_TABLE
+    if _TABLE is None or _TABLE[0]() is not boilerplate:
+        table, shift, zero = _sketch_kernels.set_table(np.require(boilerplate, np.uint64, ["C"]))
+        _TABLE = (weakref.ref(boilerplate), (table, np.uint64(shift), bool(zero)))
+    return _TABLE[1]
 
 
 def mask_many(
@@ -137,12 +163,9 @@ def mask_many(
 
     Document by document this is `boilerplate_mask` on the outlet-`salted` shingle hashes, then
     `mask_runs` of its word mask, in one compiled pass over all the documents
-    (`_sketch_kernels.mask_many`); `boilerplate` is sorted, as `find_boilerplate` returns it.
+    (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`).
     """
-    if len(boilerplate) >= _FILTER_FROM:
-        shift, flags = _filter(boilerplate)
-    else:
-        shift, flags = np.uint64(0), _NO_FLAGS
+    table, shift, zero = _set_table(boilerplate)
     ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
     offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in tokens], out=offsets[1:])
@@ -151,9 +174,9 @@ def mask_many(
         ids,
         offsets,
         salts,
-        np.require(boilerplate, np.uint64, ["C", "W"]),
+        table,
         shift,
-        flags,
+        zero,
         int(shingle_size),
     )
     bounds = run_offsets.tolist()
@@ -184,11 +207,12 @@ def run_spans(
     document: Document, tokens: Tokens, runs: np.ndarray, min_words: int = 1
 ) -> list[BoilerplateSpan]:
     """`boilerplate_spans` of a mask given as its `mask_runs`."""
-    long = runs[:, 1] - runs[:, 0] >= min_words
-    firsts, afters = runs[long, 0], runs[long, 1]
-    return [
-        BoilerplateSpan(document.id, first, last, document.text[first:last])
-        for first, last in zip(
-            tokens.starts[firsts].tolist(), tokens.ends[afters - 1].tolist(), strict=True
-        )
-    ]
+    # A document has a few runs, most too short to list: a plain loop over them costs less
+    # than the array operations picking the long ones.
+    text, starts, ends = document.text, tokens.starts, tokens.ends
+    spans = []
+    for first, after in runs.tolist():
+        if after - first >= min_words:
+            start, end = int(starts[first]), int(ends[after - 1])
+            spans.append(BoilerplateSpan(document.id, start, end, text[start:end]))
+    return spans

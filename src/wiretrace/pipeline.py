@@ -21,7 +21,14 @@ from wiretrace import _kernels
 from wiretrace._arrays import distinct
 from wiretrace._workers import AHEAD, in_order, spared_by_collector
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
-from wiretrace.boilerplate import listed_words, mask_from_runs, mask_many, run_spans, salted
+from wiretrace.boilerplate import (
+    frequent,
+    listed_words,
+    mask_from_runs,
+    mask_many,
+    run_spans,
+    salted,
+)
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError
@@ -587,7 +594,7 @@ def _frequent_in(partition: int) -> np.ndarray:
     assert _SPILLED is not None and _SETTINGS is not None
     return np.concatenate(
         [np.zeros(0, dtype=np.uint64)]
-        + [_frequent(part["keys"], _SETTINGS.boilerplate_docs) for part in _SPILLED.read(partition)]
+        + [frequent(part["keys"], _SETTINGS.boilerplate_docs) for part in _SPILLED.read(partition)]
     )
 
 
@@ -599,12 +606,6 @@ def _pairs_in(partition: int) -> list[tuple[np.ndarray, np.ndarray]]:
         bucket_pairs(part["keys"], part["owners"], _SETTINGS.max_bucket, scale)
         for part in _SPILLED.read(partition)
     ]
-
-
-def _frequent(values: np.ndarray, min_count: int) -> np.ndarray:
-    """The values occurring at least `min_count` times (sorted)."""
-    unique, counts = np.unique(values, return_counts=True)
-    return unique[counts >= min_count]
 
 
 def build_report(

@@ -255,12 +255,11 @@ def code_points(text: str) -> np.ndarray:
 def _tokenize_block(text: str) -> Tokens:
     points = code_points(text)
     astral = _NO_ASTRAL
-    if points.dtype == np.uint32:
-        outside = points >= 0x10000
-        if outside.any():
-            astral = np.zeros(len(points), dtype=np.uint8)
-            for point in distinct(points[outside]).tolist():
-                astral[points == point] = _astral_class(point)
+    # Astral code points are rare: one reduction tells there are none.
+    if points.dtype == np.uint32 and points.max(initial=0) >= 0x10000:
+        astral = np.zeros(len(points), dtype=np.uint8)
+        for point in distinct(points[points >= 0x10000]).tolist():
+            astral[points == point] = _astral_class(point)
     classes, codes = _tables()
     starts, ends, ids, complex_ = _kernels.tokenize(points, classes, codes, astral)
     for k in np.flatnonzero(complex_).tolist():

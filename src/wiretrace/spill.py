@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from wiretrace import _kernels
+from wiretrace import _sketch_kernels
 from wiretrace.errors import workspace_error
 from wiretrace.shingle import Tokens
 
@@ -31,6 +31,10 @@ MAX_PARTITIONS = 256
 MAX_KEYS = 1 << 20
 """Keys read into memory at once; a larger partition is read in pieces."""
 _BLOCK = 1 << 18
+# The column types `Spill.add` partitions by a compiled pass (`_sketch_kernels.partition_scatter`);
+# others (and several columns) by a stable argsort.
+_SCATTERED = {np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.uint64)}
+_NO_COLUMN = np.zeros(0, dtype=np.int32)
 
 
 def partitions_for(keys: int) -> int:
@@ -140,19 +144,10 @@ class Spill:
             return
         if self._pid != os.getpid():  # a forked worker: files of its own
             self._files, self._pid = {}, os.getpid()
-        if self._bits == 0:
-            parts = np.zeros(len(keys), dtype=np.uint16)
-        else:
-            small = np.uint16 if self._bits <= 16 else np.int64
-            parts = (keys >> np.uint64(64 - self._bits)).astype(small)
-        if parts.dtype == np.uint16:  # a counting sort (compiled): several times faster
-            order = _kernels.partition_order(parts, self.partitions)
-        else:
-            order = np.argsort(parts, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(parts, minlength=self.partitions))))
-        arrays = {"keys": keys[order]}
-        for name, dtype in self.columns.items():
-            arrays[name] = np.asarray(columns[name], dtype=dtype)[order]
+        given = {
+            name: np.asarray(columns[name], dtype=dtype) for name, dtype in self.columns.items()
+        }
+        arrays, bounds = self._partitioned(keys, given)
         for partition in range(self.partitions):
             start, end = bounds[partition], bounds[partition + 1]
             if start < end:
@@ -161,6 +156,32 @@ class Spill:
         # The values go out at once: the parent reads a worker's, and a process forked later
         # must not inherit buffered values (it would write them out again).
         self._flush()
+
+    def _partitioned(
+        self, keys: np.ndarray, columns: dict[str, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(arrays, bounds): the keys and columns in the stable order of the keys' partitions,
+        and where each partition starts in them (partitions + 1 offsets)."""
+        if self._bits == 0:
+            return {"keys": keys, **columns}, np.array([0, len(keys)])
+        shift = np.uint64(64 - self._bits)
+        if len(columns) <= 1 and all(v.dtype in _SCATTERED for v in columns.values()):
+            # A counting sort moving the values as it goes (compiled): several times faster.
+            name, column = next(iter(columns.items()), ("", _NO_COLUMN))
+            keys, column, bounds = _sketch_kernels.partition_scatter(
+                np.require(keys, np.uint64, ["C"]),
+                shift,
+                self.partitions,
+                np.require(column, None, ["C"]),
+            )
+            return {"keys": keys, **({name: column} if columns else {})}, bounds
+        parts = (keys >> shift).astype(np.intp)
+        order = np.argsort(parts, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(parts, minlength=self.partitions))))
+        return {
+            "keys": keys[order],
+            **{name: values[order] for name, values in columns.items()},
+        }, bounds
 
     def filled(self) -> list[int]:
         """The partitions holding keys, in increasing order of top bits; their files are flushed,
@@ -181,20 +202,35 @@ class Spill:
         bits (each piece read from the file a block at a time), so what is in memory at once does
         not grow with the corpus. Keys come in increasing order of their top bits throughout."""
         dtypes = {"keys": np.dtype(np.uint64), **self.columns}
-        count = sum(path.stat().st_size for path in self._paths(partition, "keys")) // 8
+        writers = [path.name[: -len(".keys")] for path in self._paths(partition, "keys")]
+        sizes = [(self._folder / f"{writer}.keys").stat().st_size // 8 for writer in writers]
+        count = sum(sizes)
         pieces = 1
         while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
             pieces *= 2
         if pieces == 1:
-            yield {
-                name: np.concatenate(
-                    [np.zeros(0, dtype=dtype)]
-                    + [np.fromfile(path, dtype=dtype) for path in self._paths(partition, name)]
-                )
-                for name, dtype in dtypes.items()
-            }
+            yield {name: self._whole(writers, sizes, name, dtype) for name, dtype in dtypes.items()}
             return
         yield from self._pieces(partition, pieces, dtypes)
+
+    def _whole(
+        self, writers: list[str], sizes: list[int], name: str, dtype: np.dtype
+    ) -> np.ndarray:
+        """A column of one partition: the files of its `writers` (with `sizes` values each) read
+        one after the other straight into one array (no concatenation of copies)."""
+        values = np.empty(sum(sizes), dtype=dtype)
+        at = 0
+        for writer, size in zip(writers, sizes, strict=True):
+            window = values[at : at + size].view(np.uint8)
+            done = 0
+            with open(self._folder / f"{writer}.{name}", "rb", buffering=0) as handle:
+                while done < len(window):
+                    got = handle.readinto(window[done:].data)
+                    if not got:
+                        raise OSError(f"{handle.name} is shorter than its keys")
+                    done += got
+            at += size
+        return values
 
     def _pieces(
         self, partition: int, pieces: int, dtypes: dict[str, np.dtype]
@@ -289,13 +325,19 @@ class TokenStore:
         ends = [t.ends for t in tokens if len(t)]
         width = 4 if not ends or max(int(e[-1]) for e in ends) < _SHORT_OFFSETS else 8
         offsets = np.dtype(f"<i{width}")
-        parts = [np.zeros(0, dtype=np.uint8)]
-        for t in tokens:
-            parts.append(np.asarray(t.ids, dtype="<u8").view(np.uint8))
-            parts.append(np.asarray(t.starts, dtype=offsets).view(np.uint8))
-            parts.append(np.asarray(t.ends, dtype=offsets).view(np.uint8))
+        # Each document's columns are put straight in place in one buffer (no list of views to
+        # concatenate).
+        data = np.empty(int(counts.sum()) * (8 + 2 * width), dtype=np.uint8)
+        at = 0
+        for t, count in zip(tokens, counts.tolist(), strict=True):
+            data[at : at + 8 * count].view("<u8")[:] = t.ids
+            at += 8 * count
+            data[at : at + width * count].view(offsets)[:] = t.starts
+            at += width * count
+            data[at : at + width * count].view(offsets)[:] = t.ends
+            at += width * count
         try:
-            self._path(first).write_bytes(np.concatenate(parts).data)
+            self._path(first).write_bytes(data.data)
         except OSError as error:
             raise workspace_error(error, str(Path(self._directory.name).parent)) from None
         return counts, width

@@ -81,7 +81,8 @@ def bucket_pairs(
     empty = np.zeros(0, dtype=np.int64)
     codes = _sketch_kernels.bucket_pair_codes(
         np.require(keys, np.uint64, ["C", "W"]),
-        np.require(owners, np.int64, ["C", "W"]),
+        # int32 owners (the spill's) are taken as they are: no widened copy.
+        np.require(owners, np.int32 if owners.dtype == np.int32 else np.int64, ["C", "W"]),
         int(max_bucket),
         int(scale),
         int(part_keys),

@@ -483,6 +483,9 @@ def find_reuse(
     `spill_partitions` (a power of two) splits the corpus-wide working sets on disk: memory holds
     one part at a time; results do not depend on it (None: as many as keep each part about
     `spill.MAX_KEYS` keys, estimated from the corpus size).
+
+    While it runs, the objects alive are frozen for the garbage collector (`gc.freeze`; they are
+    unfrozen when it returns or raises), unless the caller has frozen objects of its own.
     """
     settings = Settings.from_options(options, base=settings)
     with spared_by_collector() as spare:

@@ -18,3 +18,12 @@ def distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def writable(array: np.ndarray, dtype: type) -> np.ndarray:
+    """`np.require(array, dtype, ["C", "W"])`, as the compiled loops take arrays: `array` itself
+    when it is one already (the usual case, told without numpy's longer call)."""
+    flags = array.flags
+    if array.dtype == dtype and flags.c_contiguous and flags.writeable:
+        return array
+    return np.require(array, dtype, ["C", "W"])

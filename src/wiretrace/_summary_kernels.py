@@ -89,31 +89,10 @@ def _part(side, part):
 
 
 @_compiled()
-def _pack(parts):
-    """The parts one after another behind a header of their starts (and the end)."""
-    header = len(parts) + 1
-    total = header
-    for part in parts:
-        total += len(part)
-    packed = np.empty(total, dtype=parts[0].dtype)
-    at = header
-    for k in range(len(parts)):
-        packed[k] = at
-        packed[at : at + len(parts[k])] = parts[k]
-        at += len(parts[k])
-    packed[len(parts)] = at
-    return packed
-
-
-@_compiled()
-def _pack_indices(parts):
-    """`_pack` of int64 parts into int32 indices (converted as they are copied)."""
-    header = len(parts) + 1
-    total = header
-    for part in parts:
-        total += len(part)
-    packed = np.empty(total, dtype=np.int32)
-    at = header
+def _pack_into(parts, packed):
+    """Fill `packed` (of the length the parts need) with the parts one after another behind a
+    header of their starts (and the end), each value converted to `packed`'s type."""
+    at = len(parts) + 1
     for k in range(len(parts)):
         packed[k] = at
         part = parts[k]
@@ -122,6 +101,27 @@ def _pack_indices(parts):
         at += len(part)
     packed[len(parts)] = at
     return packed
+
+
+@_compiled()
+def _packed_size(parts):
+    """The length of the parts packed behind their header (see `_pack_into`)."""
+    total = len(parts) + 1
+    for part in parts:
+        total += len(part)
+    return total
+
+
+@_compiled()
+def _pack(parts):
+    """The parts one after another behind a header of their starts (and the end)."""
+    return _pack_into(parts, np.empty(_packed_size(parts), dtype=parts[0].dtype))
+
+
+@_compiled()
+def _pack_indices(parts):
+    """`_pack` of int64 parts into int32 indices (converted as they are copied)."""
+    return _pack_into(parts, np.empty(_packed_size(parts), dtype=np.int32))
 
 
 @_compiled()

@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
 from wiretrace import _align_kernels, _kernels, _pair_kernels
-from wiretrace._arrays import distinct
+from wiretrace._arrays import distinct, writable
 from wiretrace.config import Settings
 from wiretrace.models import Edit, EditOp, Passage
 from wiretrace.normalize import normalize_word
@@ -1153,20 +1153,11 @@ def _may_be_lopsided(seeds: np.ndarray) -> bool:
     takes every two) the answer is yes, which is never wrong."""
     if len(seeds) > MANY_SEEDS:
         return True
-    return bool(_pair_kernels.lopsided(_writable_int64(seeds), SUMMARY_RATIO))
+    return bool(_pair_kernels.lopsided(writable(seeds, np.int64), SUMMARY_RATIO))
 
 
 # `_may_be_lopsided` tests every two of at most this many sentence seeds.
 MANY_SEEDS = 2000
-
-
-def _writable_int64(values: np.ndarray) -> np.ndarray:
-    """`np.require(values, np.int64, ["C", "W"])`, as the compiled loops take arrays: `values`
-    itself when it is one already (the usual case, tested without numpy's longer call)."""
-    flags = values.flags
-    if values.dtype == np.int64 and flags.c_contiguous and flags.writeable:
-        return values
-    return np.require(values, np.int64, ["C", "W"])
 
 
 def _merge_ranges(
@@ -1200,15 +1191,15 @@ def _seeds_in_passages(
     boxes = [(p.source_start, p.source_end, p.target_start, p.target_end) for p in passages]
     return bool(
         _pair_kernels.seeds_covered(
-            _writable_int64(seeds),
+            writable(seeds, np.int64),
             source.starts,
             source.words,
-            _writable_int64(source_tokens.starts),
-            _writable_int64(source_tokens.ends),
+            writable(source_tokens.starts, np.int64),
+            writable(source_tokens.ends, np.int64),
             target.starts,
             target.words,
-            _writable_int64(target_tokens.starts),
-            _writable_int64(target_tokens.ends),
+            writable(target_tokens.starts, np.int64),
+            writable(target_tokens.ends, np.int64),
             np.array(boxes, dtype=np.int64).reshape(-1, 4),
         )
     )

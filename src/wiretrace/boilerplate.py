@@ -135,16 +135,11 @@ def boilerplate_spans(
 
 
 _TABLE: tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool]] | None = None
-# The table of no boilerplate, made once: a run without boilerplate replaces no cached table
-# (whose objects a caller may have frozen: see `_workers`).
-_NO_TABLE = (np.zeros(2, dtype=np.uint64), np.uint64(63), False)
 
 
 def _set_table(boilerplate: np.ndarray) -> tuple[np.ndarray, np.uint64, bool]:
     """The boilerplate hashes as `_sketch_kernels.set_table`, made once per boilerplate array."""
     global _TABLE
-    if len(boilerplate) == 0:
-        return _NO_TABLE
     if _TABLE is None or _TABLE[0]() is not boilerplate:
         table, shift, zero = _sketch_kernels.set_table(np.require(boilerplate, np.uint64, ["C"]))
         _TABLE = (weakref.ref(boilerplate), (table, np.uint64(shift), bool(zero)))

@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 
 from wiretrace import _kernels, _summary_kernels
-from wiretrace._arrays import distinct
+from wiretrace._arrays import distinct, writable
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import Tokens, tokenize
 
@@ -114,7 +114,7 @@ class _ZipfTable:
         word is not in the background's list nor met yet."""
         if self.added < 0:
             self._start()
-        out, found = _summary_kernels.zipf_lookup(self.table, _writable(ids, np.uint64))
+        out, found = _summary_kernels.zipf_lookup(self.table, writable(ids, np.uint64))
         missing = np.flatnonzero(~found)
         if len(missing):
             _, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
@@ -129,7 +129,7 @@ class _ZipfTable:
             self._start()
         while True:
             rarity, lettered, listed, missing = _summary_kernels.rarities(
-                _writable(ids, np.uint64), self.table, RARITY_CAP
+                writable(ids, np.uint64), self.table, RARITY_CAP
             )
             if len(missing) == 0:
                 return rarity, lettered, listed
@@ -145,7 +145,7 @@ class _ZipfTable:
         if self.added < 0:
             self._start()
         words, word_at, zipfs, missing, firsts = _summary_kernels.word_zipfs(
-            _writable(ids, np.uint64), self.table
+            writable(ids, np.uint64), self.table
         )
         if len(missing):
             zipfs[missing] = self._add(ids, firsts, word)
@@ -162,15 +162,6 @@ class _ZipfTable:
         _summary_kernels.zipf_insert(self.table, ids[firsts].astype(np.uint64), values)
         self.added += len(firsts)
         return values
-
-
-def _writable(array: np.ndarray, dtype: type) -> np.ndarray:
-    """`array` as a writable C array of `dtype` (the compiled loops' signatures), copied only
-    when it is not one."""
-    flags = array.flags
-    if array.dtype == dtype and flags.c_contiguous and flags.writeable:
-        return array
-    return np.require(array, dtype, ["C", "W"])
 
 
 @cache
@@ -498,7 +489,7 @@ def _text_side(
         indices, ids, reals, lettered, listed = _summary_kernels.text_side(
             words,
             word_at,
-            _writable(stems, np.int64),
+            writable(stems, np.int64),
             name_marks(text, tokens),
             zipfs,
             RARITY_CAP,

@@ -20,11 +20,15 @@ temporary folder and deleted). Three parts:
    of ../shared/data/news (~90k), with time and peak memory.
 4. memory: the full report on corpora of made-up text (random words, no reuse) of growing size
    (`--text-mib`): texts are kept on disk, so peak memory should not follow the size of the text.
+5. stages: where the time of `wiretrace.find_reuse_in` goes on the first 20,000 AllSides
+   articles (`--report-articles`), stage by stage, from the `progress` callback's first and last
+   call of each stage, with the CPU of the process and its workers. Not in the default parts.
 
     python benchmarks/speed.py                       # everything (~20 minutes on 2 cores)
     python benchmarks/speed.py --parts signatures    # one part
     python benchmarks/speed.py --parts scaling --sizes 1000,5000,news
     python benchmarks/speed.py --parts memory --text-mib 100,400
+    python benchmarks/speed.py --parts stages        # where the time goes, stage by stage
 """
 
 from __future__ import annotations
@@ -378,9 +382,78 @@ def memory(sizes: list[int], folder: Path) -> list[str]:
     return lines
 
 
+# 5. stages ----------------------------------------------------------------------------------
+
+# (name, the event that ends it): events are (stage, "first" or "last") progress calls, "start"
+# and "end" the call and return of `find_reuse_in`.
+_STAGES = [
+    ("start-up and reading the input into the corpus", ("read", "first")),
+    ("tokenizing and counting shingles", ("read", "last")),
+    ("the boilerplate set", ("sketch", "first")),
+    ("window sketches and LSH keys", ("sketch", "last")),
+    ("candidate pairs, loading tables for alignment", ("align", "first")),
+    ("alignment of the candidate pairs", ("align", "last")),
+    ("lineage and the report's records", "end"),
+]
+
+
+def stages_main(path: str) -> None:
+    """Run `find_reuse_in` on `path` here, print the time of each progress event since the call,
+    and the CPU of this process and its (finished) workers, as JSON (run in its own process)."""
+    import wiretrace
+
+    seen: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - started
+        seen.setdefault(f"{stage} first", now)
+        seen[f"{stage} last"] = now
+
+    before = os.times()
+    report = wiretrace.find_reuse_in([path], progress=progress)
+    seen["end"] = time.perf_counter() - started
+    after = os.times()
+    cpu = sum(after[k] - before[k] for k in range(4))
+    print(json.dumps({"events": seen, "cpu": cpu, "pairs": len(report.pairs)}))
+
+
+def stages(size: int, folder: Path) -> list[str]:
+    subset = write_subset(ALLSIDES, size, folder)
+    seconds, peak, out = run_measured([sys.executable, __file__, "--stages", str(subset)])
+    found = json.loads(out)
+    events = found["events"]
+    lines = [
+        f"### Where the time goes: `find_reuse_in` on the first {size:,} AllSides articles",
+        "",
+        "| stage | seconds | share |",
+        "|---|---:|---:|",
+    ]
+    previous = 0.0
+    for name, event in _STAGES:
+        key = event if isinstance(event, str) else " ".join(event)
+        if key not in events:  # a stage with nothing to do (no candidate pairs: no align)
+            continue
+        lines.append(
+            f"| {name} | {events[key] - previous:.1f} | "
+            f"{(events[key] - previous) / events['end']:.0%} |"
+        )
+        previous = events[key]
+    lines += [
+        f"| **in all** ({found['pairs']:,} pairs) | **{events['end']:.1f}** | |",
+        "",
+        f"CPU of the process and its workers: {found['cpu']:.1f} s; the process ran "
+        f"{seconds:.1f} s (imports and exit included), peak memory {peak:,.0f} MiB.",
+    ]
+    return lines
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--baseline":
         baseline_main(sys.argv[2])
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--stages":
+        stages_main(sys.argv[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="signatures,report,scaling,memory")
@@ -413,7 +486,9 @@ def main() -> int:
             print("\n".join(scaling(sizes, folder)), "\n", flush=True)
         if "memory" in parts:
             mibs = [int(size) for size in re.split(r"[,\s]+", args.text_mib) if size]
-            print("\n".join(memory(mibs, folder)), flush=True)
+            print("\n".join(memory(mibs, folder)), "\n", flush=True)
+        if "stages" in parts:
+            print("\n".join(stages(args.report_articles, folder)), flush=True)
     print(f"\nload average at end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     return 0
 

@@ -769,6 +769,32 @@ def test_compiled_word_ranges_equal_the_plain_ones(
 
 
 @REUSE_PROPERTY
+@given(
+    reused_pairs(max_rate=0.4),
+    st.randoms(use_true_random=False),
+    st.integers(1, 5),
+    st.integers(0, 20),
+    st.integers(2, 40),
+)
+def test_word_ranges_too_short_to_pass_are_rejected_as_aligning_them_would(
+    pair: tuple[str, str], rng: random.Random, size: int, max_gap: int, min_length: int
+) -> None:
+    """`align_pair` rejects a word range with a side under min_length words without aligning
+    it: aligning it would give no passage (too few words to match) and not None (the range
+    holds a seed on both sides, so a common word), so the range is rejected either way."""
+    source, target = (tokenize(text) for text in pair)
+    options = wiretrace.Settings(seed_size=size, max_gap=max_gap, min_length=min_length)
+    source_mask = _random_mask(rng, len(source))
+    target_mask = _random_mask(rng, len(target))
+    ranges = align._word_ranges(source, target, options, source_mask, target_mask)
+    for a, b, c, d in ranges.tolist():
+        alignment = align._align_words(source, target, (a, b), (c, d), min_length)
+        assert alignment is not None
+        if min(b - a, d - c) < min_length:
+            assert alignment.matched < min_length
+
+
+@REUSE_PROPERTY
 @given(reused_pairs(max_rate=0.6), st.randoms(use_true_random=False))
 def test_compiled_seed_coverage_equals_the_plain_test(
     pair: tuple[str, str], rng: random.Random

@@ -1265,6 +1265,10 @@ def _sentence_passages(
             if _overlaps(source_range, other_source) and _overlaps(target_range, other_target):
                 source_range = (min(a, other_source[0]), max(b, other_source[1]))
                 target_range = (min(c, other_target[0]), max(d, other_target[1]))
+        if min(source_range[1] - source_range[0], target_range[1] - target_range[0]) < (
+            settings.min_length
+        ):
+            continue  # too short a side to match min_length words
         alignment = _align_words(
             source_tokens, target_tokens, source_range, target_range, settings.min_length
         )
@@ -1361,6 +1365,11 @@ def align_pair(
         source_tokens, target_tokens, settings, source_mask, target_mask
     ).tolist():
         source_range, target_range = (a, b), (c, d)
+        if min(b - a, d - c) < settings.min_length:
+            # Too short a side to match min_length words, and not None (a range holds a seed on
+            # both sides, so a common word): rejected without aligning.
+            rejected.append((source_range, target_range))
+            continue
         alignment = _align_words(
             source_tokens, target_tokens, source_range, target_range, settings.min_length
         )

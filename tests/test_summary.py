@@ -357,6 +357,35 @@ def _same_measures(
     fast = summary._compiled_features(*source, *target)
     assert fast.shape == (len(summary.SUMMARY_FEATURES),)
     assert np.allclose(fast, plain, rtol=0.0, atol=1e-12)
+    _let_go_only_under_the_floor(source, target, fast)
+
+
+def _let_go_only_under_the_floor(
+    source: tuple[str, Tokens, np.ndarray],
+    target: tuple[str, Tokens, np.ndarray],
+    whole: np.ndarray,
+) -> None:
+    """The compiled loop given a floor lets the pair go (before its costliest measures) only
+    when the score of its `whole` measures is under that floor, and otherwise makes the same
+    measures."""
+    sides = summary._text_side(*source), summary._text_side(*target)
+    score = summary._SUMMARY_BIAS + float(summary._WEIGHTS @ whole)
+    for floor in (score - 1.0, score - 1e-6, score + 1e-6, score + 0.5, score + 3.0, score + 30.0):
+        features, made = summary._summary_kernels.pair_features(
+            *sides[0],
+            *sides[1],
+            summary.SUMMARY_WINDOW,
+            summary.NAME_PRIOR,
+            summary.CONTEXT_RADIUS,
+            summary.CONTEXT_AGREEMENT,
+            summary._WEIGHTS,
+            summary._SUMMARY_BIAS,
+            floor,
+        )
+        if made:
+            assert features.tobytes() == whole.tobytes()
+        else:
+            assert score < floor + 1e-12
 
 
 @settings(PROPERTY, max_examples=60)

@@ -73,12 +73,24 @@ _I32, _I64, _F64, _BOOL = (
 # One signature each (writable C arrays: the callers make them so): every signature is compiled
 # on a machine's first use.
 _ZIPF_TABLE = types.uint64[:, ::1]
-_WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
 _ZIPF_INSERT = [(_ZIPF_TABLE, types.uint64[::1], _F64)]
 _ZIPF_LOOKUP = [(_ZIPF_TABLE, types.uint64[::1])]
-_TEXT_SIDE = [(_I64, _I64, _I64, _BOOL, _F64, types.float64, types.int64)]
+_WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
+_TEXT_SIDE = [(_I64, _I64, _I64, _I64, _BOOL, _F64, types.float64, types.int64)]
 _SIDE = (_I32, _I64, _F64)
-_PAIR_FEATURES = [(*_SIDE, *_SIDE, types.int64, types.int64, types.int64, types.int64)]
+_PAIR_FEATURES = [
+    (
+        *_SIDE,
+        *_SIDE,
+        types.int64,
+        types.int64,
+        types.int64,
+        types.int64,
+        _F64,
+        types.float64,
+        types.float64,
+    )
+]
 _RARITIES = [(types.uint64[::1], _ZIPF_TABLE, types.float64)]
 
 
@@ -146,6 +158,14 @@ def _index(slots, values, key):
 @_compiled()
 def _number(values):
     """(distinct, at): the distinct values in order of first use, and each value's among them."""
+    distinct, at, _ = _numbered(values)
+    return distinct, at
+
+
+@_compiled()
+def _numbered(values):
+    """(distinct, at, slots): `_number`'s, with its table of the distinct values (each slot an
+    index in `distinct`, -1: free; as `_index` reads them), at most half full."""
     size = 4
     while size < 2 * len(values):
         size *= 2
@@ -162,22 +182,7 @@ def _number(values):
             distinct[found] = values[k]
             found += 1
         at[k] = slots[slot]
-    return distinct[:found].copy(), at
-
-
-@_compiled()
-def _table(values):
-    """The slots of a table of `values` (distinct), at most half full."""
-    size = 4
-    while size < 2 * len(values):
-        size *= 2
-    slots = np.full(size, -1, dtype=np.int64)
-    for k in range(len(values)):
-        slot = _home(values[k], size - 1)
-        while slots[slot] >= 0:
-            slot = (slot + 1) & (size - 1)
-        slots[slot] = k
-    return slots
+    return distinct[:found].copy(), at, slots
 
 
 # The Zipf frequencies' table (summary._ZipfTable): open addressing (linear probing, a word id's
@@ -281,23 +286,25 @@ def _rarity(word_at, zipfs, cap):
 
 @_compiled(_WORD_ZIPFS)
 def word_zipfs(ids, table):
-    """(words, word_at, zipfs, missing, firsts): a text's distinct word ids (in order of first
-    use) and each word's among them, with `rarities`' Zipf frequencies of the distinct words
-    from the table; `missing` holds the distinct words the table does not hold (their
-    frequencies for the caller to fill) and `firsts` each one's first word."""
-    words, word_at = _number(ids.view(np.int64))
+    """(words, word_at, word_slots, zipfs, missing, firsts): a text's distinct word ids (in
+    order of first use), each word's among them and the slots of a table of them (`_numbered`),
+    with `rarities`' Zipf frequencies of the distinct words from the Zipf table; `missing` holds
+    the distinct words the table does not hold (their frequencies for the caller to fill) and
+    `firsts` each one's first word."""
+    words, word_at, word_slots = _numbered(ids.view(np.int64))
     zipfs, missing = _zipfs(words, table)
     firsts = _firsts(word_at, len(words), missing) if len(missing) else missing
-    return words, word_at, zipfs, missing, firsts
+    return words, word_at, word_slots, zipfs, missing, firsts
 
 
 @_compiled(_TEXT_SIDE)
-def text_side(words, word_at, stems, marks, zipfs, cap, top):
+def text_side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
     """(indices, ids, reals, lettered, listed): one text's side of a pair as `pair_features`
-    takes it (the parts named above), from its distinct words and each word's among them
-    (`word_zipfs`), stem ids (-1: none), name marks (summary.name_marks), each distinct word's
-    Zipf frequency and how many most used names to keep (the first used first among equals);
-    with `rarities`' measures (the rarities, `cap` as there, are the side's `_RARITY` part)."""
+    takes it (the parts named above), from its distinct words, each word's among them and their
+    table's slots (`word_zipfs`), stem ids (-1: none), name marks (summary.name_marks), each
+    distinct word's Zipf frequency and how many most used names to keep (the first used first
+    among equals); with `rarities`' measures (the rarities, `cap` as there, are the side's
+    `_RARITY` part)."""
     count = len(stems)
     rarity, lettered, listed = _rarity(word_at, zipfs, cap)
     # A word's content stem is its stem whenever it is not left out (masked words have none):
@@ -356,7 +363,7 @@ def text_side(words, word_at, stems, marks, zipfs, cap, top):
     for k in range(len(paired)):
         first, second = np.uint64(stems[paired[k]]), np.uint64(stems[paired[k] + 1])
         hashes[k] = np.int64((first * PAIR_FACTOR) ^ second)
-    pairs, paired_at = _number(hashes)
+    pairs, paired_at, pair_slots = _numbered(hashes)
     pair_at = np.full(count, -1, dtype=np.int64)
     pair_at[paired] = paired_at
 
@@ -404,10 +411,10 @@ def text_side(words, word_at, stems, marks, zipfs, cap, top):
             pair_at,
             word_uses,
             word_name,
-            _table(words),
+            word_slots,
             counts,
-            _table(vocabulary),
-            _table(pairs),
+            slots,
+            pair_slots,
             name_word[:named],
             uses[:named],
             use_starts,
@@ -466,6 +473,21 @@ def _other_stems(side, named, vocabulary_size):
     return other, first
 
 
+@_compiled()
+def _score(features, weights, bias):
+    """The model's linear score of `features` (`weights`, `bias`: the model's)."""
+    total = bias
+    for k in range(len(features)):
+        total += weights[k] * features[k]
+    return total
+
+
+@_compiled()
+def _favoured(weight, low, high):
+    """Of a measure's least and greatest values, the one that makes the score highest."""
+    return high if weight > 0.0 else low
+
+
 @_compiled(_PAIR_FEATURES)
 def pair_features(
     source,
@@ -478,10 +500,18 @@ def pair_features(
     prior,
     radius,
     agreement,
+    weights,
+    bias,
+    floor,
 ):
-    """summary.summary_features' measures of a pair (in SUMMARY_FEATURES order) from the two
-    texts' sides (`text_side`); `window`, `prior`, `radius` and `agreement` are SUMMARY_WINDOW,
-    NAME_PRIOR, CONTEXT_RADIUS and CONTEXT_AGREEMENT."""
+    """(features, whole): summary.summary_features' measures of a pair (in SUMMARY_FEATURES
+    order) from the two texts' sides (`text_side`); `window`, `prior`, `radius` and `agreement`
+    are SUMMARY_WINDOW, NAME_PRIOR, CONTEXT_RADIUS and CONTEXT_AGREEMENT.
+
+    The costliest measures are made last: as soon as the model's score (`weights`, `bias`),
+    added here, cannot reach `floor` whatever they turn out to be, the pair is let go (`whole`
+    False; the measures not made yet hold values as high as the score can take from them).
+    """
     features = np.empty(14, dtype=np.float64)
     source_vocabulary, target_vocabulary = (
         _part(source_ids, _VOCABULARY),
@@ -574,6 +604,25 @@ def pair_features(
     )
     features[12] = rarest
 
+    # The shared names' uses in the target as any word.
+    target_word_uses, target_name_word = _part(target, _WORD_USES), _part(target, _NAME_WORD)
+    once_any = any_uses = 0
+    for m in range(len(target_names)):
+        if in_source[m] >= 0:
+            once_any += target_word_uses[target_name_word[m]] == 1
+            any_uses += target_word_uses[target_name_word[m]]
+    features[6] = np.log1p(once_any)
+    features[7] = np.log(max(1.0, any_uses / names)) if names else 0.0
+
+    # Not made yet: features 8 (names' share minus the other stems' share, a share in [0, 1]),
+    # 9 (at most one agreement per shared name) and 13 (a share).
+    name_share = names / (len(target_names) + prior)
+    features[8] = _favoured(weights[8], name_share - 1.0, name_share)
+    features[9] = _favoured(weights[9], 0.0, np.log1p(names))
+    features[13] = _favoured(weights[13], 0.0, 1.0)
+    if _score(features, weights, bias) < floor:
+        return features, False
+
     # The other content stems, and how rare the target's are (at each one's first word).
     source_other = _other_stems(source, source_named, len(source_vocabulary))[0]
     target_other, target_first = _other_stems(target, target_named, len(target_vocabulary))
@@ -589,18 +638,10 @@ def pair_features(
         if target_match[m] >= 0 and source_other[target_match[m]]:
             other_shared += 1
             shared_rarity += rarity
-    features[8] = names / (len(target_names) + prior) - other_shared / max(1, others)
+    features[8] = name_share - other_shared / max(1, others)
     features[13] = shared_rarity / max(1e-9, total_rarity)
-
-    # The shared names' uses in the target as any word.
-    target_word_uses, target_name_word = _part(target, _WORD_USES), _part(target, _NAME_WORD)
-    once_any = any_uses = 0
-    for m in range(len(target_names)):
-        if in_source[m] >= 0:
-            once_any += target_word_uses[target_name_word[m]] == 1
-            any_uses += target_word_uses[target_name_word[m]]
-    features[6] = np.log1p(once_any)
-    features[7] = np.log(max(1.0, any_uses / names)) if names else 0.0
+    if _score(features, weights, bias) < floor:
+        return features, False
 
     # Shared names whose contexts (the other stems within `radius` words of their uses as names)
     # in the two texts share `agreement` stems: each name's target context stems are stamped
@@ -635,4 +676,4 @@ def pair_features(
                     common += 1
         agreeing += common >= agreement
     features[9] = np.log1p(agreeing)
-    return features
+    return features, True

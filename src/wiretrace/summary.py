@@ -138,18 +138,19 @@ class _ZipfTable:
 
     def word_zipfs(
         self, ids: np.ndarray, word: Callable[[int], str]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(words, word_at, zipfs): the distinct word ids of `ids` in order of first use, each
-        word's among them, and each distinct word's Zipf frequency (as `lookup` gives it), by
-        a compiled loop (`_summary_kernels.word_zipfs`); `word` as in `lookup`."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(words, word_at, word_slots, zipfs): the distinct word ids of `ids` in order of first
+        use, each word's among them, a table of them (`_summary_kernels._numbered`'s slots), and
+        each distinct word's Zipf frequency (as `lookup` gives it), by a compiled loop
+        (`_summary_kernels.word_zipfs`); `word` as in `lookup`."""
         if self.added < 0:
             self._start()
-        words, word_at, zipfs, missing, firsts = _summary_kernels.word_zipfs(
+        words, word_at, word_slots, zipfs, missing, firsts = _summary_kernels.word_zipfs(
             writable(ids, np.uint64), self.table
         )
         if len(missing):
             zipfs[missing] = self._add(ids, firsts, word)
-        return words, word_at, zipfs
+        return words, word_at, word_slots, zipfs
 
     def _add(self, ids: np.ndarray, firsts: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
         """Add the words at `firsts` (distinct ids the table does not hold) with their Zipf
@@ -485,10 +486,13 @@ def _text_side(
     cached = _SIDES.get(tokens)
     if cached is None or cached[0] is not stems:
         starts, ends = tokens.starts, tokens.ends
-        words, word_at, zipfs = _ZIPF.word_zipfs(tokens.ids, lambda k: text[starts[k] : ends[k]])
+        words, word_at, word_slots, zipfs = _ZIPF.word_zipfs(
+            tokens.ids, lambda k: text[starts[k] : ends[k]]
+        )
         indices, ids, reals, lettered, listed = _summary_kernels.text_side(
             words,
             word_at,
+            word_slots,
             writable(stems, np.int64),
             name_marks(text, tokens),
             zipfs,
@@ -523,7 +527,10 @@ def _compiled_features(
         NAME_PRIOR,
         CONTEXT_RADIUS,
         CONTEXT_AGREEMENT,
-    )
+        _WEIGHTS,
+        _SUMMARY_BIAS,
+        -math.inf,
+    )[0]
 
 
 def _profile(tokens: Tokens, stems: np.ndarray) -> _Profile:
@@ -858,11 +865,21 @@ def find_summary(
             return None
     floor = _logit(threshold) - _BOUND_MARGIN
     # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
-    # numpy's cost. numpy makes the measures of the others, and the probability reported.
-    compiled = _summary_kernels.pair_features(
-        *sides[0], *sides[1], SUMMARY_WINDOW, NAME_PRIOR, CONTEXT_RADIUS, CONTEXT_AGREEMENT
+    # numpy's cost (most before their costliest measures are made: the loop's own sum of the
+    # score, in another order again, is held to a floor one more margin under). numpy makes the
+    # measures of the others, and the probability reported.
+    compiled, whole = _summary_kernels.pair_features(
+        *sides[0],
+        *sides[1],
+        SUMMARY_WINDOW,
+        NAME_PRIOR,
+        CONTEXT_RADIUS,
+        CONTEXT_AGREEMENT,
+        _WEIGHTS,
+        _SUMMARY_BIAS,
+        floor - 2 * _COMPILED_MARGIN,
     )
-    if _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
+    if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None
     # Of those, the pairs that cannot reach the threshold whatever their costlier name measures
     # turn out to be are let go before those are made (the outcome is the same).

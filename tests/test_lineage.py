@@ -415,7 +415,10 @@ def test_words_between_two_offsets_are_the_patterns(
     assert first <= low and high <= last
     found = lineage._words_between(text, starts, ends, start, end)
     matches = list(TOKEN_PATTERN.finditer(text, start, end))
-    assert found == ([m.start() for m in matches], [m.end() for m in matches])
+    assert (list(found[0]), list(found[1])) == (
+        [m.start() for m in matches],
+        [m.end() for m in matches],
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -921,3 +924,84 @@ def test_acronym_owners_keep_the_order_of_the_openings(first: str, second: str) 
         (first, "Northwind Press"),
         (second, "Northwind Press"),
     ]
+
+
+_PUBLISHED = st.none() | st.sampled_from(
+    [
+        "2024-01-01", "2024-01-02", "2024-01-01T00:00:00Z", "2024-01-01T23:30:00Z",
+        "2024-01-02T00:15:00Z", "2023-12-31T23:59:59Z", "2024-01-01T12:00:00.500000Z",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PUBLISHED, _PUBLISHED)
+def test_hours_from_moments_are_hours_between(first: str | None, second: str | None) -> None:
+    """The hours between two documents' remembered moments are `_hours_between` the two."""
+    from wiretrace.lineage import _hours_between, _hours_from, _moment
+
+    a = Document(id="a", text="x", published=first)
+    b = Document(id="b", text="y", published=second)
+    assert _hours_from(_moment(a), _moment(b)) == _hours_between(a, b)
+
+
+@pytest.mark.parametrize("name", ["A", "AP", "Al", "CNN", "Tass", "Reuters", "Fox News", "Б Б"])
+def test_only_short_names_are_credited_as_written(name: str) -> None:
+    """A name `_may_credit` looks for as written is one whose credit pattern is case-sensitive;
+    the others it never rules out."""
+    from wiretrace.lineage import _credit_pattern, _credit_search, _may_credit
+
+    cased = not _credit_pattern(name).flags & re.IGNORECASE
+    assert cased == (not _credit_search(name).flags & re.IGNORECASE)
+    assert _may_credit("nothing here", name) == (not cased)
+    assert _may_credit(f"by {name}", name)
+
+
+_CHANGE_SIDES = st.lists(
+    st.sampled_from([*ATTRIBUTION_WORDS, "\u2019", "\u201c", "\u2014", "é", "said", "to", "be"]),
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CHANGE_SIDES, _CHANGE_SIDES)
+def test_a_change_without_hedge_cores_changes_no_hedge(old: str, new: str) -> None:
+    """Where a change (both sides, a line break between) holds no core of the hedges, the two
+    sides have the same hedges (`classify_change` then skips them); one lowering of the change
+    serves both quick tests."""
+    from wiretrace import lineage
+
+    changed = f"{old}\n{new}"
+    lowered = lineage._plain_lowered(changed)
+    for cores, ascii_words in (
+        (lineage._ATTRIBUTION_CORES, lineage._ATTRIBUTION_ASCII_CORES),
+        (lineage._HEDGE_CORES, lineage._HEDGE_ASCII_CORES),
+    ):
+        assert lineage._has_core(changed, lowered, cores, ascii_words) == lineage._holds_core(
+            changed, cores, ascii_words
+        )
+    if lineage._hedges(old) != lineage._hedges(new):
+        assert lineage._has_core(changed, lowered, lineage._HEDGE_CORES, lineage._HEDGE_ASCII_CORES)
+
+
+def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes forked while the agency acronyms are still being found get them with
+    their tasks: they credit the agency by its acronym as one process does."""
+    from wiretrace import lineage
+
+    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
+    rng = random.Random(7)
+    documents = []
+    for story in range(6):
+        body = _article(rng, 8)
+        documents.append(
+            Document(id=f"w{story}", text=f"LONDON (NWP) - {body}", outlet="Northwind Press")
+        )
+        for copy in range(2):
+            text = f"(NWP) {body} Our own closing words, number {copy}."
+            documents.append(Document(id=f"c{story}{copy}", text=text, outlet=f"Copy {copy}"))
+    report = wiretrace.find_reuse(documents, jobs=1)
+    alone = infer_lineage(report.documents, report.pairs, jobs=1)
+    assert len(alone) >= 2
+    assert infer_lineage(report.documents, report.pairs, jobs=2) == alone
+    assert any(edge.credit == "NWP" for cluster in alone for edge in cluster.edges)

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import overload
 
@@ -248,23 +248,42 @@ def _earlier(first: Document, second: Document) -> Document | None:
     return first if hours > 0 else second
 
 
-def _hours_between(
-    first: Document,
-    second: Document,
-    times: tuple[datetime | None, datetime | None] | None = None,
-) -> float | None:
+def _hours_between(first: Document, second: Document) -> float | None:
     """Hours from `first`'s publication to `second`'s (negative if second is earlier).
 
-    Bare dates compare by day only; None when either date is unknown. `times` are the two
-    documents' `published_at` where the caller has them already.
+    Bare dates compare by day only; None when either date is unknown.
     """
-    first_time, second_time = times or (first.published_at, second.published_at)
+    first_time, second_time = first.published_at, second.published_at
     if first_time is None or second_time is None:
         return None
     if not (first.published_has_time and second.published_has_time):
         first_time = _day(first_time)
         second_time = _day(second_time)
     return (second_time - first_time).total_seconds() / 3600.0
+
+
+# A document's publication as `_hours_between` compares it: `published_at`, its day, and
+# whether it has a time of day; (None, None, False) when unknown.
+_Moment = tuple[datetime | None, datetime | None, bool]
+
+
+def _moment(document: Document) -> _Moment:
+    """The document's `_Moment`."""
+    published = document.published_at
+    if published is None:
+        return None, None, False
+    return published, _day(published), document.published_has_time
+
+
+def _hours_from(first: _Moment, second: _Moment) -> float | None:
+    """`_hours_between` two documents of these moments (lineage keeps each document's moment
+    for the run: making the days every time its documents were compared was 2% of its time)."""
+    if first[0] is None or second[0] is None:
+        return None
+    if first[2] and second[2]:
+        return (second[0] - first[0]).total_seconds() / 3600.0
+    assert first[1] is not None and second[1] is not None
+    return (second[1] - first[1]).total_seconds() / 3600.0
 
 
 def _day(moment: datetime) -> datetime:
@@ -592,9 +611,10 @@ def classify_change(
     ):
         return "quote"
     changed = f"{old}\n{new}"
+    lowered = _plain_lowered(changed)
     if (
         (
-            _holds_core(changed, _ATTRIBUTION_CORES, _ATTRIBUTION_ASCII_CORES)
+            _has_core(changed, lowered, _ATTRIBUTION_CORES, _ATTRIBUTION_ASCII_CORES)
             and _ATTRIBUTION.search(changed)
         )
         or find_credit(changed, names)
@@ -602,7 +622,11 @@ def classify_change(
         or _in_dateline_parens(target_text, *target_span)
     ):
         return "attribution"
-    if _hedges(old) != _hedges(new):
+    # Every hedge holds a core word (no core word holds a line break): where the change holds
+    # none, both sides have the same hedges, none.
+    if _has_core(changed, lowered, _HEDGE_CORES, _HEDGE_ASCII_CORES) and (
+        _hedges(old) != _hedges(new)
+    ):
         return "hedge"
     if _DIGITS.findall(old) != _DIGITS.findall(new):
         return "number"
@@ -632,13 +656,28 @@ def _holds_core(text: str, cores: re.Pattern[str], ascii_words: Sequence[str]) -
     ASCII matches ASCII letters only (no other character matches one, case ignored, but "ſ",
     "ı", "İ" and the Kelvin sign), and the other words none of them. Many times faster than the
     regex, whose alternatives are tried at every position."""
+    return _has_core(text, _plain_lowered(text), cores, ascii_words)
+
+
+def _plain_lowered(text: str) -> str | None:
+    """A text of ASCII and `_PLAIN_MARKS` lowercased, the marks made spaces; None for another
+    text (see `_holds_core`)."""
     plain = text
     if not plain.isascii():
         for mark in _PLAIN_MARKS:
             plain = plain.replace(mark, " ")
         if not plain.isascii():
-            return cores.search(text) is not None
-    lowered = plain.lower()
+            return None
+    return plain.lower()
+
+
+def _has_core(
+    text: str, lowered: str | None, cores: re.Pattern[str], ascii_words: Sequence[str]
+) -> bool:
+    """`_holds_core(text, cores, ascii_words)`, given the text's `_plain_lowered` (a change's,
+    made once for the cores of attribution and of hedges)."""
+    if lowered is None:
+        return cores.search(text) is not None
     return any(word in lowered for word in ascii_words)
 
 
@@ -920,7 +959,7 @@ def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
     for name in names:
         key = name.casefold()
         position = folded.find(key)  # cheap test first: most texts never name it
-        if position < 0:
+        if position < 0 or not _may_credit(text, name):
             continue
         pattern = _credit_search(name)
         if not aligned:
@@ -932,7 +971,7 @@ def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
         # is cut; lookbehinds still see the text before it. A short name's pattern is
         # case-sensitive: only a window holding the name as written can match ("Al", "IS":
         # their casefolded forms are in almost every text).
-        exact = not pattern.flags & re.IGNORECASE
+        exact = len(name) <= _CASED_NAME_CHARS  # (`pattern.flags`, as an enum, costs more)
         windows = []
         while position >= 0:
             end = text.find(" ", position + len(key) + _CREDIT_REACH)
@@ -943,6 +982,14 @@ def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
         if any(_credit_in_windows(pattern, text, group) for group in _overlapping(windows)):
             return name
     return None
+
+
+def _may_credit(text: str, name: str) -> bool:
+    """False where `text` cannot credit `name`, whatever its casefold holds: a short name's
+    credit pattern is case-sensitive (see `_credit_pattern`), so only a text holding the name
+    as written can match it. Most texts lack the short names ("AP", "Al") as written, but hold
+    them casefolded ("ap" in "happen"): this spares looking around each of those."""
+    return len(name) > _CASED_NAME_CHARS or name in text
 
 
 def _overlapping(windows: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
@@ -974,6 +1021,9 @@ def _credit_in_windows(
 
 # Characters around a mention that a credit's reporting words can span ("according to the ").
 _CREDIT_REACH = 80
+# A name of at most this many characters is credited only as written (its credit pattern is
+# case-sensitive): "Al" and "IS" casefolded are in almost every text.
+_CASED_NAME_CHARS = 3
 
 
 @lru_cache(maxsize=4096)
@@ -986,7 +1036,7 @@ def _credit_pattern(name: str) -> re.Pattern[str]:
             rf"\(\s*{escaped}\s*\)|{_CREDIT_BEFORE}{escaped}(?!\w)"
             rf"|(?<!\w){escaped}{_CREDIT_AFTER}(?!\w)"
         )
-    return re.compile(pattern, flags=re.IGNORECASE if len(name) > 3 else 0)
+    return re.compile(pattern, flags=re.IGNORECASE if len(name) > _CASED_NAME_CHARS else 0)
 
 
 @lru_cache(maxsize=4096)
@@ -1042,7 +1092,7 @@ class _CreditSearch:
     __slots__ = ("flags", "_length", "_mentions", "_forms")
 
     def __init__(self, name: str) -> None:
-        self.flags = re.IGNORECASE if len(name) > 3 else 0
+        self.flags = re.IGNORECASE if len(name) > _CASED_NAME_CHARS else 0
         self._length = len(name)
         # Case ignored or not, the name matches as many characters as it has.
         self._mentions = re.compile(f"(?={re.escape(name)})", self.flags)
@@ -1077,17 +1127,21 @@ def _word_count(text: str) -> int:
 
 def _words_between(
     text: str, starts: array[int], ends: array[int], start: int, end: int
-) -> tuple[list[int], list[int]]:
+) -> tuple[array[int], array[int]]:
     """The starts and ends of the words TOKEN_PATTERN finds in text[start:end].
 
     Taken from the text's tokens (`starts`, `ends`: `shingle.tokenize` finds exactly
     TOKEN_PATTERN's words) unless a word crosses `start` or `end`: the pattern finds a cut word's
-    piece then, so it runs on the stretch itself."""
+    piece then, so it runs on the stretch itself. Arrays like the tokens' (slices of them are
+    copies of memory: lists made an object of every offset, millions of them at 20k articles)."""
     first, last = _tokens_within(starts, ends, start, end)
     if first < 0:
         matches = list(TOKEN_PATTERN.finditer(text, start, end))
-        return [match.start() for match in matches], [match.end() for match in matches]
-    return starts[first:last].tolist(), ends[first:last].tolist()
+        return (
+            array("q", [match.start() for match in matches]),
+            array("q", [match.end() for match in matches]),
+        )
+    return starts[first:last], ends[first:last]
 
 
 def _count_words_between(
@@ -1160,8 +1214,9 @@ def _int_array(values: np.ndarray) -> array[int]:
 
 
 def _count_regex_words(text: str) -> int:
-    """`len(_words(text))`: the runs of word characters, counted by a compiled loop."""
-    points = _code_points(text)
+    """`len(_words(text))`: the runs of word characters, counted by a compiled loop. (Lineage
+    counts a hop's child: its code points are kept for classifying the hop's changes next.)"""
+    points = _text_points(text)
     if points is None:
         return len(_words(text))
     return int(_kernels.word_runs(points, _word_characters()))
@@ -1179,11 +1234,9 @@ class _Members:
         self.spans = spans
         self._bounds: dict[str, tuple[array[int], array[int], int, int]] = {}
         self._folded: dict[str, str] = {}
-        self._ranks: dict[str, int] = {}
-        self._published: dict[str, datetime | None] = {}
         self._texts: dict[str, tuple[list[int], list[int]]] = {}
 
-    def words_between(self, doc: str, start: int, end: int) -> tuple[list[int], list[int]]:
+    def words_between(self, doc: str, start: int, end: int) -> tuple[array[int], array[int]]:
         """The starts and ends of the words in the document's text[start:end]."""
         text = self.by_id[doc].text
         bounds = self._stretch(doc, start, end)
@@ -1236,11 +1289,15 @@ class _Members:
         assert _STATE is not None
         found = _STATE[6].get((doc, name))
         if found is None:
-            folded = self._folded.get(doc)
-            if folded is None:
-                folded = self._folded[doc] = _casefold_recent(self.by_id[doc].text)
             text = self.by_id[doc].text
-            found = _STATE[6][doc, name] = _find_credit(text, folded, (name,)) is not None
+            # The text is casefolded only where the name may be credited in it.
+            found = False
+            if _may_credit(text, name):
+                folded = self._folded.get(doc)
+                if folded is None:
+                    folded = self._folded[doc] = _casefold_recent(text)
+                found = _find_credit(text, folded, (name,)) is not None
+            _STATE[6][doc, name] = found
         return found
 
     def text_words(self, doc: str) -> int:
@@ -1253,17 +1310,22 @@ class _Members:
             count = counts[doc] = _count_regex_words(self.by_id[doc].text)
         return count
 
-    def published_at(self, doc: str) -> datetime | None:
-        """The document's `published_at`."""
-        if doc not in self._published:
-            self._published[doc] = self.by_id[doc].published_at
-        return self._published[doc]
+    def moment(self, doc: str) -> _Moment:
+        """The document's `_moment`, remembered for the run."""
+        assert _STATE is not None
+        moments = _STATE[7]
+        moment = moments.get(doc)
+        if moment is None:
+            moment = moments[doc] = _moment(self.by_id[doc])
+        return moment
 
     def version_rank(self, doc: str) -> int:
-        """The document's `_version_rank`."""
-        rank = self._ranks.get(doc)
+        """The document's `_version_rank`, remembered for the run."""
+        assert _STATE is not None
+        ranks = _STATE[8]
+        rank = ranks.get(doc)
         if rank is None:
-            rank = self._ranks[doc] = _version_rank(self.by_id[doc])
+            rank = ranks[doc] = _version_rank(self.by_id[doc])
         return rank
 
 
@@ -1274,7 +1336,7 @@ def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Pass
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, and caches each process fills for itself: each outlet's
 # names, the credits found in a document (for a list of names, and for one name), a document's
-# `_count_regex_words`).
+# `_count_regex_words`, its `_moment` and its `_version_rank`; and the documents).
 _STATE: (
     tuple[
         Mapping[str, Document],
@@ -1284,6 +1346,9 @@ _STATE: (
         dict[tuple[str, tuple[str, ...]], str | None],
         dict[str, int],
         dict[tuple[str, str], bool],
+        dict[str, _Moment],
+        dict[str, int],
+        Sequence[Document],
     ]
     | None
 ) = None
@@ -1314,45 +1379,94 @@ def infer_lineage_and_directions(
     more than LINEAGE_DIRECTION_MARGIN. Other pairs are returned as given.
     """
     global _STATE
-    tasks = [
-        (number, spans, passage_refs)
-        for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
-    ]
-    _STATE = (documents_by_id(documents), pairs, _acronym_owners(documents), {}, {}, {}, {})
+    # The agency acronyms are added once found (in a worker process, where there are several).
+    _STATE = (documents_by_id(documents), pairs, {}, {}, {}, {}, {}, {}, {}, documents)
     # No cyclic garbage collection while the trees are built (in the workers too, which inherit
     # the setting): the stage makes little garbage, none of it cyclic, and every full collection
     # walked the run's documents and pairs again (a seventh of the stage's time).
     collecting = gc.isenabled()
     gc.disable()
+    clusters: list[ReuseCluster] = []
+    # A pair in several clusters takes the order its clearest tree gives.
+    upper: dict[int, tuple[float, str]] = {}
     try:
-        if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
+        # Workers wherever there may be PARALLEL_CLUSTERS clusters (never more than pairs): they
+        # are forked before the clusters are found.
+        if jobs > 1 and len(pairs) >= PARALLEL_CLUSTERS:
             # The compiled loops, their tables and the credit regexes, loaded once for all workers.
             load_compiled()
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                results = list(pool.map(_cluster_lineage, tasks, chunksize=16))
+                # A worker reads every document's opening for the agency acronyms while this
+                # process finds the clusters (one after the other, they kept the workers idle).
+                owners = pool.submit(_run_acronym_owners)
+                tasks = _tasks(pairs)
+                _STATE[2].update(owners.result())
+                if len(tasks) >= PARALLEL_CLUSTERS:
+                    # Each cluster built as its tree comes, while the workers make the next ones
+                    # (built after the last, they kept the parent alone for a tenth of the stage).
+                    lineages: Iterable[tuple[_Lineage, dict[int, tuple[float, str]]]] = pool.map(
+                        _cluster_lineage_given, tasks, repeat(_STATE[2]), chunksize=16
+                    )
+                else:
+                    lineages = map(_cluster_lineage, tasks)
+                _take_lineages(tasks, lineages, clusters, upper)
         else:
-            results = [_cluster_lineage(task) for task in tasks]
+            tasks = _tasks(pairs)
+            _STATE[2].update(_acronym_owners(documents))
+            _take_lineages(tasks, map(_cluster_lineage, tasks), clusters, upper)
     finally:
         _STATE = None
         _casefold_recent.cache_clear()
         if collecting:
             gc.enable()
-    clusters = tuple(
-        _built_cluster(task, lineage) for task, (lineage, _) in zip(tasks, results, strict=True)
-    )
-    # A pair in several clusters takes the order its clearest tree gives.
-    upper: dict[int, tuple[float, str]] = {}
-    for _, orders in results:
-        for pair_index, (margin, ancestor) in orders.items():
-            if pair_index not in upper or margin > upper[pair_index][0]:
-                upper[pair_index] = (margin, ancestor)
     oriented = list(pairs)
     for pair_index, (margin, ancestor) in upper.items():
         pair = pairs[pair_index]
         if pair.direction == "unknown" and margin > LINEAGE_DIRECTION_MARGIN:
             oriented[pair_index] = _turned(pair, ancestor)
-    return clusters, tuple(oriented)
+    return tuple(clusters), tuple(oriented)
+
+
+def _tasks(pairs: Sequence[Pair]) -> list[_Task]:
+    """The `find_clusters` of the pairs as tasks, numbered from 1."""
+    return [
+        (number, spans, passage_refs)
+        for number, (spans, passage_refs) in enumerate(find_clusters(pairs), 1)
+    ]
+
+
+def _run_acronym_owners() -> dict[str, str]:
+    """`_acronym_owners` of the run's documents (in a worker process)."""
+    assert _STATE is not None
+    return _acronym_owners(_STATE[9])
+
+
+def _cluster_lineage_given(
+    task: _Task, acronyms: dict[str, str]
+) -> tuple[_Lineage, dict[int, tuple[float, str]]]:
+    """`_cluster_lineage` in a worker process forked before the agency acronyms were found: they
+    come with every task, and the first one a worker takes sets its own (in their order)."""
+    assert _STATE is not None
+    if len(_STATE[2]) != len(acronyms):
+        _STATE[2].update(acronyms)
+    return _cluster_lineage(task)
+
+
+def _take_lineages(
+    tasks: Sequence[_Task],
+    lineages: Iterable[tuple[_Lineage, dict[int, tuple[float, str]]]],
+    clusters: list[ReuseCluster],
+    upper: dict[int, tuple[float, str]],
+) -> None:
+    """Add to `clusters` the cluster of each task and its `_cluster_lineage` (`lineages`, in task
+    order), and to `upper` the order each pair takes from the clearest tree among its clusters'
+    (pair index -> (margin, the document above the other)): of equal margins, the first."""
+    for task, (lineage, orders) in zip(tasks, lineages, strict=True):
+        clusters.append(_built_cluster(task, lineage))
+        for pair_index, (margin, ancestor) in orders.items():
+            if pair_index not in upper or margin > upper[pair_index][0]:
+                upper[pair_index] = (margin, ancestor)
 
 
 def load_compiled() -> None:
@@ -1393,7 +1507,7 @@ def _turned(pair: Pair, source: str) -> Pair:
 def _names_of(document: Document) -> list[str]:
     """The names a text may credit `document`'s outlet by, its agency acronyms included."""
     assert _STATE is not None
-    _, _, acronyms, cache, *_ = _STATE
+    acronyms, cache = _STATE[2], _STATE[3]
     if document.outlet not in cache:
         cache[document.outlet] = outlet_names(document.outlet) + [
             acronym for acronym, owner in acronyms.items() if owner == document.outlet
@@ -1499,7 +1613,7 @@ def _cluster_lineage(task: _Task) -> tuple[_Lineage, dict[int, tuple[float, str]
             credits_child,
             credits_parent or parent in credited,
             later,
-            (texts.published_at(parent), texts.published_at(child)),
+            _hours_from(texts.moment(parent), texts.moment(child)),
         )
     # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
     # unexplained: the same for every member, so it never favours a short text as origin.
@@ -1889,9 +2003,9 @@ def _gap_cost(
     passages: int,
     texts: _Members,
     child: str,
-    child_gaps: dict[int, tuple[list[int], list[int]]],
+    child_gaps: dict[int, tuple[array[int], array[int]]],
     parent: str,
-    parent_gaps: dict[int, tuple[list[int], list[int]]],
+    parent_gaps: dict[int, tuple[array[int], array[int]]],
 ) -> float:
     """`cost` plus the cost of the text outside the `passages` passages, gap by gap (before the
     first passage, between two, after the last), that one side has and the other lacks.
@@ -1900,7 +2014,7 @@ def _gap_cost(
     Text the parent alone has, the child dropped; text the child alone has is its own addition,
     one event; cluster text the child has and this parent lacks came from elsewhere: every word of
     it counts (COST_SHARED_WORD)."""
-    nothing: tuple[list[int], list[int]] = ([], [])
+    nothing: tuple[array[int], array[int]] = (array("q"), array("q"))
     child_text, parent_text = texts.by_id[child].text, texts.by_id[parent].text
     for gap in child_gaps.keys() | parent_gaps.keys():
         new_starts, new_ends = child_gaps.get(gap, nothing)
@@ -1934,7 +2048,7 @@ class _Words(Sequence[str]):
 
     __slots__ = ("_text", "_starts", "_ends")
 
-    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
+    def __init__(self, text: str, starts: Sequence[int], ends: Sequence[int]) -> None:
         self._text, self._starts, self._ends = text, starts, ends
 
     def __len__(self) -> int:
@@ -1956,11 +2070,11 @@ class _Words(Sequence[str]):
 
 def _gaps(
     texts: _Members, doc: str, covered: Sequence[tuple[int, int]]
-) -> dict[int, tuple[list[int], list[int]]]:
+) -> dict[int, tuple[array[int], array[int]]]:
     """The starts and ends of the words of the document's cluster text (and of the stretch from
     the first to the last covered span) outside the sorted `covered` spans, by gap: 0 before the
     first covered span, k after the k-th."""
-    gaps: dict[int, tuple[list[int], list[int]]] = {}
+    gaps: dict[int, tuple[array[int], array[int]]] = {}
     if len(covered) == 1:
         # Most often one passage covers all the document's cluster text: no gap.
         low, high = covered[0]
@@ -1968,7 +2082,7 @@ def _gaps(
             return gaps
     for start, end in _uncovered(_with_hull(texts.spans[doc], covered), covered):
         gap = sum(1 for _, b in covered if b <= start)
-        starts, ends = gaps.setdefault(gap, ([], []))
+        starts, ends = gaps.setdefault(gap, (array("q"), array("q")))
         found_starts, found_ends = texts.words_between(doc, start, end)
         starts += found_starts
         ends += found_ends
@@ -2011,12 +2125,11 @@ def _parent_score(
     credits_child: bool,
     credits_parent: bool,
     later: int,
-    times: tuple[datetime | None, datetime | None] | None = None,
+    hours: float | None,
 ) -> float:
     """How strongly the evidence says `child` took the cluster's text from `parent`; `later` is
-    how much later a version of the story the child says it is (see `_version_rank`), `times`
-    their publication times where the caller has them."""
-    hours = _hours_between(parent, child, times)
+    how much later a version of the story the child says it is (see `_version_rank`), `hours`
+    their `_hours_between`."""
     time_term = 0.0
     if hours is not None:
         # One outlet's versions of a story share one clock: there the times are reliable.

@@ -33,13 +33,13 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import overload
+from typing import TypeVar, overload
 
 import attrs
 import numpy as np
@@ -1304,29 +1304,28 @@ class _Members:
         """The document's `_count_regex_words`, remembered for the run (a document is in
         several clusters)."""
         assert _STATE is not None
-        counts = _STATE[5]
-        count = counts.get(doc)
-        if count is None:
-            count = counts[doc] = _count_regex_words(self.by_id[doc].text)
-        return count
+        return _remembered(_STATE[5], doc, lambda: _count_regex_words(self.by_id[doc].text))
 
     def moment(self, doc: str) -> _Moment:
         """The document's `_moment`, remembered for the run."""
         assert _STATE is not None
-        moments = _STATE[7]
-        moment = moments.get(doc)
-        if moment is None:
-            moment = moments[doc] = _moment(self.by_id[doc])
-        return moment
+        return _remembered(_STATE[7], doc, lambda: _moment(self.by_id[doc]))
 
     def version_rank(self, doc: str) -> int:
         """The document's `_version_rank`, remembered for the run."""
         assert _STATE is not None
-        ranks = _STATE[8]
-        rank = ranks.get(doc)
-        if rank is None:
-            rank = ranks[doc] = _version_rank(self.by_id[doc])
-        return rank
+        return _remembered(_STATE[8], doc, lambda: _version_rank(self.by_id[doc]))
+
+
+_Value = TypeVar("_Value")
+
+
+def _remembered(kept: dict[str, _Value], doc: str, make: Callable[[], _Value]) -> _Value:
+    """`kept[doc]`, made by `make()` the first time."""
+    value = kept.get(doc)
+    if value is None:
+        value = kept[doc] = make()
+    return value
 
 
 def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Passage]:

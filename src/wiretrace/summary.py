@@ -520,17 +520,29 @@ def _compiled_features(
 ) -> np.ndarray:
     """`summary_features`' measures, made by a compiled loop (`_summary_kernels.pair_features`;
     they may differ from numpy's in their last bits)."""
+    return _pair_features(
+        _text_side(source_text, source_tokens, source_stems),
+        _text_side(target_text, target_tokens, target_stems),
+        -math.inf,
+    )[0]
+
+
+def _pair_features(
+    source_side: tuple[np.ndarray, ...], target_side: tuple[np.ndarray, ...], floor: float
+) -> tuple[np.ndarray, bool]:
+    """`_summary_kernels.pair_features` of two sides (see `_text_side`): (the measures, whether
+    all were made); it stops early when the model's score cannot reach `floor`."""
     return _summary_kernels.pair_features(
-        *_text_side(source_text, source_tokens, source_stems),
-        *_text_side(target_text, target_tokens, target_stems),
+        *source_side,
+        *target_side,
         SUMMARY_WINDOW,
         NAME_PRIOR,
         CONTEXT_RADIUS,
         CONTEXT_AGREEMENT,
         _WEIGHTS,
         _SUMMARY_BIAS,
-        -math.inf,
-    )[0]
+        floor,
+    )
 
 
 def _profile(tokens: Tokens, stems: np.ndarray) -> _Profile:
@@ -868,17 +880,7 @@ def find_summary(
     # numpy's cost (most before their costliest measures are made: the loop's own sum of the
     # score, in another order again, is held to a floor one more margin under). numpy makes the
     # measures of the others, and the probability reported.
-    compiled, whole = _summary_kernels.pair_features(
-        *sides[0],
-        *sides[1],
-        SUMMARY_WINDOW,
-        NAME_PRIOR,
-        CONTEXT_RADIUS,
-        CONTEXT_AGREEMENT,
-        _WEIGHTS,
-        _SUMMARY_BIAS,
-        floor - 2 * _COMPILED_MARGIN,
-    )
+    compiled, whole = _pair_features(sides[0], sides[1], floor - 2 * _COMPILED_MARGIN)
     if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None
     # Of those, the pairs that cannot reach the threshold whatever their costlier name measures

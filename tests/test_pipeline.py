@@ -28,6 +28,7 @@ from wiretrace import (
     replay_edits,
 )
 from wiretrace.shingle import tokenize
+from wiretrace.spill import TokenStore
 
 RNG_WORDS = random.Random(11)
 WORDS = tuple(
@@ -511,6 +512,97 @@ def test_spread_gives_every_chunk_once_and_reports_progress(workers: int) -> Non
     assert outputs == {k: int(chunk.sum()) for k, chunk in enumerate(chunks)}
     total = sum(len(chunk) for chunk in chunks)
     assert seen[-1] == ("align", total, total) and len(seen) == len(chunks)
+
+
+def _chunk_rows(chunk: np.ndarray) -> list[int]:
+    return chunk.tolist()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_spread_hands_a_worker_going_backward_the_backward_form_of_its_chunks(workers: int) -> None:
+    """With the chunks' backward forms given, each chunk's output is of one of its forms; one
+    worker goes forward only, and with two the second starts from the last chunk, backward."""
+    chunks = [np.arange(k, k + 1 + k % 4) for k in range(23)]
+    backward = [chunk[::-1] for chunk in chunks]
+    outputs = dict(pipeline._spread(_chunk_rows, chunks, workers, "align", None, backward))
+    assert sorted(outputs) == list(range(len(chunks)))
+    assert all(
+        outputs[k] in (chunk.tolist(), backward[k].tolist()) for k, chunk in enumerate(chunks)
+    )
+    if workers == 1:
+        assert outputs == {k: chunk.tolist() for k, chunk in enumerate(chunks)}
+    if workers == 2:
+        assert outputs[0] == chunks[0].tolist() and outputs[22] == backward[22].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 9), min_size=2, max_size=2, unique=True), max_size=40))
+def test_next_pairs_finds_the_next_pair_of_each_document(pairs: list[list[int]]) -> None:
+    """`next_pairs` gives, for each pair and each of its documents, the first later pair that
+    holds that document, or the number of pairs when none does (the plain way: a scan ahead)."""
+    expected = [
+        [next((q for q in range(p + 1, len(pairs)) if d in pairs[q]), len(pairs)) for d in pair]
+        for p, pair in enumerate(pairs)
+    ]
+    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    assert pipeline.next_pairs(array).tolist() == expected
+
+
+def test_walks_give_each_pair_once_each_way_with_when_its_documents_come_next() -> None:
+    """The align tasks hold each candidate pair once, in the order given, forward and (each
+    task's rows reversed) backward, with the place in that walk where each of the pair's
+    documents comes next (NEVER: not again)."""
+    rng = random.Random(3)
+    pairs = np.array(
+        sorted({tuple(sorted(rng.sample(range(40), 2))) for _ in range(300)}), dtype=np.int64
+    )
+    order = pipeline.locality_order(pairs)
+    forward, backward = pipeline._walks(pairs, order, 16)
+    assert len(forward) == len(backward) == -(-len(pairs) // 16)
+    assert np.array_equal(np.concatenate(forward)[:, 0], order)
+    for ahead, behind in zip(forward, backward, strict=True):
+        assert np.array_equal(behind[::-1, :3], ahead[:, :3])
+    for walk in (np.concatenate(forward), np.concatenate(backward[::-1])):
+        assert np.array_equal(walk[:, 1:3], pairs[walk[:, 0]])
+        for place, (_, first, second, first_due, second_due) in enumerate(walk.tolist()):
+            for document, due in ((first, first_due), (second, second_due)):
+                later = [q for q in range(place + 1, len(walk)) if document in walk[q, 1:3]]
+                assert due == (later[0] if later else pipeline.NEVER)
+    assert [len(part) for part in pipeline._walks(pairs[:0], order[:0], 16)] == [0, 0]
+
+
+def test_prepared_documents_keep_the_ones_needed_soonest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A worker's prepared documents: one that no other pair needs goes once its pair is
+    aligned; past the limit, the one needed last goes (never one of the pair at hand); a kept
+    document comes back as the same objects; masks are made from the sketch stage's runs."""
+    docs = [Document(id=str(k), text=words(k, 10)) for k in range(5)]
+    tokens = [tokenize(document.text) for document in docs]
+    store = TokenStore(len(docs), directory=str(tmp_path))
+    store.locate(0, store.write(0, tokens))
+    runs = boilerplate.mask_runs(np.arange(10) % 4 == 1)
+    monkeypatch.setattr(pipeline, "_DOCUMENTS", docs)
+    monkeypatch.setattr(pipeline, "_TOKENS", store)
+    monkeypatch.setattr(pipeline, "_MASK_RUNS", {2: runs})
+    prepared = pipeline._PreparedDocuments(limit=30)
+    first = prepared.get(0, 5)
+    assert first[0] == docs[0] and np.array_equal(first[1].ids, tokens[0].ids) and first[2] is None
+    prepared.get(1, pipeline.NEVER)
+    prepared.release(0, 1)
+    assert sorted(prepared.entries) == [0] and prepared.words == 10
+    mask = prepared.get(2, 8)[2]
+    assert mask is not None and np.array_equal(mask, np.arange(10) % 4 == 1)
+    prepared.get(3, 9)
+    prepared.release(2, 3)
+    assert sorted(prepared.entries) == [0, 2, 3]
+    prepared.get(4, 4)
+    prepared.get(3, 12)
+    prepared.release(4, 3)
+    # 3 is needed last but is in the pair at hand: 2 goes (needed after 0).
+    assert sorted(prepared.entries) == [0, 3, 4] and prepared.words == 30
+    assert prepared.get(0, 6) is first
+    store.close()
 
 
 @settings(max_examples=100, deadline=None)

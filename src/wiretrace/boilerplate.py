@@ -192,10 +192,12 @@ def mask_runs(words: np.ndarray) -> np.ndarray:
 
 def mask_from_runs(runs: np.ndarray, words: int) -> np.ndarray:
     """The word mask of `words` words that `mask_runs` gave `runs`."""
-    edges = np.zeros(words + 1, dtype=np.int32)
-    edges[runs[:, 0]] = 1  # runs are apart: no run starts where another ends
-    edges[runs[:, 1]] = -1
-    return np.cumsum(edges[:words]) > 0
+    mask = np.zeros(words, dtype=bool)
+    # A document has a few runs (tens at most, as a rule): setting each run's slice costs less
+    # than summing a mask of run edges.
+    for first, after in runs.tolist():
+        mask[first:after] = True
+    return mask
 
 
 def run_spans(

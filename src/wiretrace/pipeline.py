@@ -6,9 +6,10 @@ This is the only module that knows the order of the stages. Work is spread over 
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import os
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -241,54 +242,126 @@ def _sketch_chunk(
 
 class _PreparedDocuments:
     """The align stage's documents with their tokens and boilerplate masks, kept in each worker
-    for the latest documents up to `limit` words: a document is in many candidate pairs, and its
-    tokens object also keys align.py's caches of per-text data (seed n-grams, sentences)."""
+    while more of its pairs need them: a document is in many candidate pairs, and its tokens
+    object also keys align.py's and summary.py's caches of per-text data (seed n-grams,
+    sentences, summary sides), all made again when it is prepared again.
+
+    Each use says when the document's next pair comes in the order the worker aligns pairs (see
+    `_walks`; NEVER: no other). A document that has no other pair goes once its pair is aligned;
+    past `limit` words, the ones whose next pair comes last go first (Belady's rule: with the
+    future known, it prepares the fewest documents again, for documents of one size)."""
 
     def __init__(self, limit: int = 1_000_000) -> None:
         self.limit, self.words = limit, 0
-        self.entries: OrderedDict[int, tuple[Document, Tokens, np.ndarray | None]] = OrderedDict()
+        self.entries: dict[int, tuple[Document, Tokens, np.ndarray | None]] = {}
+        self.due: dict[int, int] = {}
+        # (-due, number) of every use: the entry furthest off is on top; one whose document
+        # has been used again or dropped since (due changed) is skipped.
+        self._queue: list[tuple[int, int]] = []
 
-    def get(self, number: int) -> tuple[Document, Tokens, np.ndarray | None]:
-        """Document `number` of `_DOCUMENTS`, its tokens and its mask (None: no boilerplate)."""
+    def get(self, number: int, due: int) -> tuple[Document, Tokens, np.ndarray | None]:
+        """Document `number` of `_DOCUMENTS`, its tokens and its mask (None: no boilerplate);
+        `due` is when its next pair comes (NEVER: no other)."""
         found = self.entries.get(number)
-        if found is not None:
-            self.entries.move_to_end(number)
-            return found
-        document = _DOCUMENTS[number]
-        assert _TOKENS is not None
-        tokens = _TOKENS.read(number)
-        # The sketch stage made each document's boilerplate mask (kept as runs of words).
-        runs = _MASK_RUNS.get(number)
-        found = (document, tokens, None if runs is None else mask_from_runs(runs, len(tokens)))
-        self.entries[number] = found
-        self.words += len(tokens)
-        # The two latest stay: they are the pair being aligned.
-        while self.words > self.limit and len(self.entries) > 2:
-            self.words -= len(self.entries.popitem(last=False)[1][1])
+        if found is None:
+            document = _DOCUMENTS[number]
+            assert _TOKENS is not None
+            tokens = _TOKENS.read(number)
+            # The sketch stage made each document's boilerplate mask (kept as runs of words).
+            runs = _MASK_RUNS.get(number)
+            mask = None if runs is None else mask_from_runs(runs, len(tokens))
+            found = self.entries[number] = (document, tokens, mask)
+            self.words += len(tokens)
+        self.due[number] = due
+        heapq.heappush(self._queue, (-due, number))
         return found
+
+    def release(self, *numbers: int) -> None:
+        """After aligning a pair of documents `numbers`: drop those of them that no other pair
+        needs, then, while over the limit, the others whose next pair comes last."""
+        for number in numbers:
+            if self.due.get(number) == NEVER:
+                self._drop(number)
+        held = []
+        while self.words > self.limit and self._queue:
+            negative, number = heapq.heappop(self._queue)
+            if self.due.get(number) != -negative:
+                continue
+            if number in numbers:
+                held.append((negative, number))
+            else:
+                self._drop(number)
+        for entry in held:
+            heapq.heappush(self._queue, entry)
+        if len(self._queue) > 4 * len(self.due) + 64:
+            self._queue = [(-due, number) for number, due in self.due.items()]
+            heapq.heapify(self._queue)
+
+    def _drop(self, number: int) -> None:
+        self.words -= len(self.entries.pop(number)[1])
+        del self.due[number]
 
     def clear(self) -> None:
         self.entries.clear()
+        self.due.clear()
+        self._queue.clear()
         self.words = 0
 
 
 _PREPARED = _PreparedDocuments()
+# A document's next pair in `_walks` when it has none.
+NEVER = 2**62
 
 
-def _align_chunk(pairs: np.ndarray) -> list[Pair | None]:
-    """Align a chunk of candidate pairs (documents are prepared once per worker, see
-    `_PreparedDocuments`)."""
+def _align_chunk(rows: np.ndarray) -> list[tuple[int, Pair]]:
+    """Align a chunk of candidate pairs, given as `_walks` rows, in their order (documents are
+    prepared once while a worker needs them, see `_PreparedDocuments`): (number, pair) of each
+    pair with passages."""
     assert _SETTINGS is not None
-    results = []
-    for a, b in pairs.tolist():
-        first, first_tokens, first_mask = _PREPARED.get(a)
-        second, second_tokens, second_mask = _PREPARED.get(b)
-        results.append(
-            align_documents(
-                first, first_tokens, second, second_tokens, _SETTINGS, first_mask, second_mask
-            )
+    found = []
+    for number, a, b, a_due, b_due in rows.tolist():
+        first, first_tokens, first_mask = _PREPARED.get(a, a_due)
+        second, second_tokens, second_mask = _PREPARED.get(b, b_due)
+        pair = align_documents(
+            first, first_tokens, second, second_tokens, _SETTINGS, first_mask, second_mask
         )
-    return results
+        _PREPARED.release(a, b)
+        if pair is not None:
+            found.append((number, pair))
+    return found
+
+
+def next_pairs(pairs: np.ndarray) -> np.ndarray:
+    """For each pair (a row of two document numbers, in the order given) and each of its
+    documents, the row number of the next pair that holds that document (len(pairs) if none)."""
+    flat = pairs.ravel()
+    # Each document's places, grouped by document, in order.
+    places = np.argsort(flat, kind="stable")
+    following = np.full(len(flat), len(pairs), dtype=np.int64)
+    same = flat[places[1:]] == flat[places[:-1]]
+    following[places[:-1][same]] = places[1:][same] // 2
+    return following.reshape(pairs.shape)
+
+
+def _walks(
+    pairs: np.ndarray, order: np.ndarray, chunk: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The align tasks of candidate `pairs` taken in `order`, `chunk` pairs each, as rows
+    (the pair's number in `pairs`, first, second, when first's next pair comes, when second's
+    does): each task walked forward, and each walked backward (its rows reversed, "when"
+    counted from the end). When is the next pair's place in that walk (NEVER: none)."""
+    count = len(order)
+    ordered = pairs[order]
+    forward = np.column_stack([order, ordered, next_pairs(ordered)])
+    backward = np.column_stack([order[::-1], ordered[::-1], next_pairs(ordered[::-1])])
+    for rows in (forward, backward):
+        dues = rows[:, 3:]
+        dues[dues == count] = NEVER
+    starts = range(0, count, chunk)
+    return (
+        [forward[k : k + chunk] for k in starts],
+        [backward[max(0, count - k - chunk) : count - k] for k in starts],
+    )
 
 
 def locality_order(pairs: np.ndarray) -> np.ndarray:
@@ -354,13 +427,17 @@ def _spread(
     workers: int,
     stage: str,
     progress: Progress | None,
+    backward: list[np.ndarray] | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """(number, output) of `function` over each of the `chunks` (pairs in `locality_order`), as
-    they are ready, in worker processes when there are several.
+    they are ready, in worker processes when there are several. `backward[k]`, when given, is
+    what `function` takes for chunk k when a worker goes through the chunks backward (see
+    `_walks`).
 
-    Each worker takes a run of consecutive chunks, from its own end of the order, so the
-    documents it keeps prepared are the ones its next pairs need; one that runs out takes the
-    chunks farthest from where the busiest worker is (the other end of its run)."""
+    Each worker takes a run of consecutive chunks, every other worker from the far end of its
+    run, so the documents it keeps prepared are the ones its next pairs need and two workers
+    finish next to each other. One that runs out takes chunks from the busiest run's other end,
+    going towards where its worker is: the first worker, done, goes on into the second's run."""
     total = sum(len(chunk) for chunk in chunks)
     done = 0
     if workers <= 1 or len(chunks) <= 1:
@@ -380,10 +457,14 @@ def _spread(
     pending: dict[Future[Any], tuple[int, int]] = {}
 
     def submit(worker: int) -> None:
-        run = runs[worker] if runs[worker] else max(runs, key=len)
+        taken = worker if runs[worker] else max(range(len(runs)), key=lambda k: len(runs[k]))
+        run = runs[taken]
         if run:
-            number = run.popleft() if run is runs[worker] else run.pop()
-            pending[pools[worker].submit(function, chunks[number])] = (worker, number)
+            # Run k's worker goes forward when k is even; another goes the other way.
+            forward = (taken % 2 == 0) == (taken == worker)
+            number = run.popleft() if forward else run.pop()
+            task = chunks[number] if forward or backward is None else backward[number]
+            pending[pools[worker].submit(function, task)] = (worker, number)
 
     try:
         for worker in range(len(runs)):
@@ -553,8 +634,7 @@ def _find_reuse(
         # Aligned in an order that keeps each worker's prepared documents in use; the pairs
         # found are put back in candidate order.
         order = locality_order(candidates)
-        scheduled = candidates[order]
-        chunks = [scheduled[k : k + _ALIGN_CHUNK] for k in range(0, len(scheduled), _ALIGN_CHUNK)]
+        chunks, backward = _walks(candidates, order, _ALIGN_CHUNK)
         _PREPARED.clear()
         if workers > 1 and len(chunks) > 1:
             # Once, for all the workers forked below.
@@ -562,13 +642,9 @@ def _find_reuse(
             if settings.summary_probability < 1.0:
                 load_background()
         found: list[tuple[int, Pair]] = []
-        for number, output in _spread(_align_chunk, chunks, workers, "align", progress):
-            positions = order[number * _ALIGN_CHUNK : (number + 1) * _ALIGN_CHUNK].tolist()
-            found.extend(
-                (position, pair)
-                for position, pair in zip(positions, output, strict=True)
-                if pair is not None
-            )
+        for _, output in _spread(_align_chunk, chunks, workers, "align", progress, backward):
+            found.extend(output)
+        del chunks, backward
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
         del found
         spare()

@@ -368,8 +368,18 @@ class TokenStore:
         """The tokens of document `number` (written and located)."""
         first, count = int(self._chunk[number]), int(self._count[number])
         width = self._widths[first]
-        data = os.pread(self._handle(first), count * (8 + 2 * width), int(self._byte[number]))
-        return self._tokens(data, 0, count, width)
+        # One read straight into the ids' array and a buffer of the offsets (no bytes object to
+        # copy them from).
+        ids = np.empty(count, dtype="<u8")
+        offsets = np.empty(2 * count, dtype=f"<i{width}")
+        done = os.preadv(self._handle(first), [ids.data, offsets.data], int(self._byte[number]))
+        if done != ids.nbytes + offsets.nbytes:
+            raise OSError(f"token store: short read of document {number}")
+        return Tokens(
+            starts=offsets[:count].astype(np.int64, copy=False),
+            ends=offsets[count:].astype(np.int64, copy=False),
+            ids=ids.astype(np.uint64, copy=False),
+        )
 
     def _handle(self, first: int) -> int:
         """An open handle on the chunk file of document `first`, kept with the latest

@@ -14,7 +14,7 @@ from strategies import PROPERTY, articles, words
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import (
     _SIMPLE_LIMIT,
-    _tables,
+    char_tables,
     hash32,
     shingle_hashes,
     shingle_hashes_plain,
@@ -65,7 +65,7 @@ def test_long_texts_tokenized_in_blocks_equal_the_plain_one(text: str, block: in
     """A text longer than the block size is tokenized a block at a time (cut after white space):
     the same spans and ids as the plain tokenizer over the whole text."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("wiretrace.shingle._BLOCK_CHARS", block)
+        patch.setattr("wiretrace.shingle.BLOCK_CHARS", block)
         fast = tokenize(text)
     plain = tokenize_plain(text)
     assert fast.starts.tolist() == plain.starts.tolist()
@@ -76,7 +76,7 @@ def test_long_texts_tokenized_in_blocks_equal_the_plain_one(text: str, block: in
 def test_simple_characters_normalize_one_by_one_inside_words() -> None:
     """The table path's premise: for every pair of characters it hashes from the table, the
     normalized pair is the pair of normalized characters (so no context is lost)."""
-    _, codes = _tables()
+    _, codes = char_tables()
     simple = [chr(point) for point in range(_SIMPLE_LIMIT) if codes[point]]
     assert len(simple) > 500
     for first in simple:

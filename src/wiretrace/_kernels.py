@@ -185,7 +185,7 @@ _WINDOWS = [
     for values in _array(types.uint32)
 ]
 
-# Character classes of the tokenizer (shingle._tables).
+# Character classes of the tokenizer (shingle.char_tables).
 OTHER, LETTER, MARK, DIGIT, CJK, APOSTROPHE, SEPARATOR = range(7)
 
 _U32 = np.uint64(0xFFFFFFFF)

@@ -27,7 +27,15 @@ from wiretrace._arrays import distinct, writable
 from wiretrace.config import Settings
 from wiretrace.models import Edit, EditOp, Passage
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, _tables, code_points, shingle_hashes, token_id, tokenize
+from wiretrace.shingle import (
+    Tokens,
+    char_tables,
+    code_points,
+    shingle_hashes,
+    token_id,
+    tokenize,
+    wide_code_points,
+)
 from wiretrace.summary import MIN_SUMMARY_WORDS, find_summary
 
 # A seed n-gram that occurs more often than this in either text is too common to anchor on.
@@ -496,10 +504,6 @@ _STOPWORD_TABLE = _StemCache(capacity=1 << 10)
 _STOPWORD_TABLE.add(_STOPWORD_IDS, np.full(len(_STOPWORD_IDS), -1, dtype=np.int64))
 
 
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 def _stem_ids(text: str, tokens: Tokens) -> np.ndarray:
     """Each word's stem id (a stable 63-bit id), or -1 for a function word: `_sentences`' (the
     sentence seeds and the summary model share the array: not to be changed).
@@ -598,7 +602,7 @@ _MARK_KIND[ord("\n")] = 3
 def _boundary_marks(text: str) -> np.ndarray:
     """Character offsets of sentence marks: end punctuation, and the first newline of a blank
     line (newline, spaces or tabs, newline). Several marks between two words count as one."""
-    kinds = _MARK_KIND[np.minimum(_code_points(text), 0xFFFF)]
+    kinds = _MARK_KIND[np.minimum(wide_code_points(text), 0xFFFF)]
     punctuation = np.flatnonzero(kinds == 1)
     newlines = np.flatnonzero(kinds == 3)
     if len(newlines) < 2:
@@ -694,7 +698,7 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         tokens.starts,
         tokens.ends,
         tokens.ids,
-        _tables()[1],
+        char_tables()[1],
         _STOPWORD_TABLE.keys,
         _STOPWORD_TABLE.filled,
         cache.keys,

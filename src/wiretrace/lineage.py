@@ -59,7 +59,7 @@ from wiretrace.models import (
     PassageKind,
     ReuseCluster,
 )
-from wiretrace.shingle import _BLOCK_CHARS, TOKEN_PATTERN, _tables, code_points, tokenize
+from wiretrace.shingle import BLOCK_CHARS, TOKEN_PATTERN, char_tables, code_points, tokenize
 
 # Coverage must differ by more than this for the texts alone to decide a pair's direction.
 TEXT_DIRECTION_MARGIN = 0.05
@@ -1178,7 +1178,7 @@ def _code_points(text: str) -> np.ndarray | None:
     """The text's code points for the compiled loops (uint8 for an ASCII text, else uint32), or
     None when it has any outside the Basic Multilingual Plane or is longer than a tokenizer's
     block (rare: the plain ways take those)."""
-    if len(text) > _BLOCK_CHARS:
+    if len(text) > BLOCK_CHARS:
         return None
     points = code_points(text)
     return None if points.dtype == np.uint32 and int(points.max()) >= 0x10000 else points
@@ -1190,7 +1190,7 @@ def _token_bounds(text: str, points: np.ndarray | None) -> tuple[np.ndarray, np.
     if points is None:
         tokens = tokenize(text)
         return tokens.starts, tokens.ends
-    starts, ends = _kernels.token_bounds(points, _tables()[0])
+    starts, ends = _kernels.token_bounds(points, char_tables()[0])
     return starts, ends
 
 
@@ -1472,7 +1472,7 @@ def load_compiled() -> None:
     """Build the tables of the compiled loops and the credit regexes, and load the loops, in the
     parent process: forked workers inherit them instead of each loading its own (the lineage
     stage's workers, and the align stage's, which orient pairs by their credits)."""
-    _tables()
+    char_tables()
     _word_characters()
     _fold_table()
     _credit_forms(0)

@@ -159,7 +159,7 @@ def _simple_code(char: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[np.ndarray, np.ndarray]:
+def char_tables() -> tuple[np.ndarray, np.ndarray]:
     """(class of every BMP code point, its simple normalized code point or 0); ~0.1 s once."""
     every = (
         "".join(map(chr, range(0xD800))) + " " * 0x800 + "".join(map(chr, range(0xE000, 0x10000)))
@@ -214,7 +214,7 @@ def word_hash(normal: str) -> int:
     return int(_finish(np.array([total], dtype=np.uint64), np.array([len(points)]))[0])
 
 
-_BLOCK_CHARS = 1 << 20
+BLOCK_CHARS = 1 << 20
 """A longer text is tokenized a block at a time (cut after a white space, which no token holds),
 so its working arrays (several bytes per character) stay small."""
 _SPACE = re.compile(r"\s")
@@ -226,12 +226,12 @@ def tokenize(text: str) -> Tokens:
     Gives exactly the spans of `TOKEN_PATTERN.finditer(text)` and the ids of `token_id` on each
     token (see `tokenize_plain`), computed for a whole text (or a block of a long one) at once.
     """
-    if len(text) <= _BLOCK_CHARS:
+    if len(text) <= BLOCK_CHARS:
         return _tokenize_block(text)
     starts, ends, ids = [], [], []
     begin = 0
     while begin < len(text):
-        space = _SPACE.search(text, begin + _BLOCK_CHARS - 1)
+        space = _SPACE.search(text, begin + BLOCK_CHARS - 1)
         cut = space.end() if space else len(text)
         block = _tokenize_block(text[begin:cut])
         starts.append(block.starts + begin)
@@ -249,6 +249,11 @@ def code_points(text: str) -> np.ndarray:
     uint32 (lone surrogates kept)."""
     if text.isascii():
         return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    return wide_code_points(text)
+
+
+def wide_code_points(text: str) -> np.ndarray:
+    """The text's code points as uint32, whatever they are (lone surrogates kept)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
@@ -260,7 +265,7 @@ def _tokenize_block(text: str) -> Tokens:
         astral = np.zeros(len(points), dtype=np.uint8)
         for point in distinct(points[points >= 0x10000]).tolist():
             astral[points == point] = _astral_class(point)
-    classes, codes = _tables()
+    classes, codes = char_tables()
     starts, ends, ids, complex_ = _kernels.tokenize(points, classes, codes, astral)
     for k in np.flatnonzero(complex_).tolist():
         ids[k] = token_id(text[starts[k] : ends[k]])

@@ -44,7 +44,7 @@ import numpy as np
 from wiretrace import _kernels, _summary_kernels
 from wiretrace._arrays import distinct, writable
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, tokenize
+from wiretrace.shingle import Tokens, tokenize, wide_code_points
 
 # The target window searched for the summary, in words (a summary paragraph or two).
 SUMMARY_WINDOW = 150
@@ -329,10 +329,6 @@ _SUMMARY_BIAS = -12.2447
 _WEIGHTS = np.array(_SUMMARY_WEIGHTS)
 
 
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 def _upper(points: np.ndarray) -> np.ndarray:
     """Whether each code point is an upper-case letter."""
     upper = (points >= 65) & (points <= 90)
@@ -349,7 +345,7 @@ def name_marks(text: str, tokens: Tokens) -> np.ndarray:
     if len(tokens) < 2:
         return np.zeros(len(tokens), dtype=bool)
     marks, decided = _kernels.name_marks(
-        _code_points(text), tokens.starts, tokens.ends, _basic_upper(), _OPENERS
+        wide_code_points(text), tokens.starts, tokens.ends, _basic_upper(), _OPENERS
     )
     return marks if decided else name_marks_plain(text, tokens)
 
@@ -364,7 +360,7 @@ def name_marks_plain(text: str, tokens: Tokens) -> np.ndarray:
     """`name_marks` in numpy: the reference the compiled loop is tested against."""
     if len(tokens) < 2:
         return np.zeros(len(tokens), dtype=bool)
-    points = _code_points(text)
+    points = wide_code_points(text)
     starts, ends = tokens.starts, tokens.ends
     seconds = np.minimum(starts + 1, len(points) - 1)
     second_upper = _upper(points[seconds]) & (ends - starts > 1)

@@ -534,6 +534,11 @@ def test_compiled_sentences_of_a_text_equal_the_numpy_ones(text: str) -> None:
     assert [part.tolist() for part in unpacked] == [
         part.tolist() for part in align._unpacked(plain)[:4]
     ]
+    # The layout is spelled out twice (the compiled callers' `_unpack`, and Python's
+    # `_unpacked`, three times faster to call from Python): the two must agree.
+    assert [part.tolist() for part in align._unpacked(plain)] == [
+        part.tolist() for part in _align_kernels._unpack(plain)
+    ]
 
 
 def test_sentence_data_of_a_text_is_reused_with_new_tokens() -> None:

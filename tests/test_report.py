@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 import wiretrace
-from wiretrace import Report, Skipped, compare, render_json, render_text
+from wiretrace import BoilerplateSpan, Report, Skipped, compare, render_json, render_text
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -293,15 +293,22 @@ def test_json_read_and_written_in_batches_is_item_by_item(
 def test_json_made_by_worker_processes_is_the_same(
     demo_report: Report, monkeypatch: pytest.MonkeyPatch, items_per_task: int
 ) -> None:
-    """With several jobs, worker processes make the pairs' and clusters' JSON a few items a task
-    (one task, or many, some of them shorter), and the text is the one made in one process."""
+    """With several jobs, worker processes make the JSON of the documents, pairs, clusters and
+    boilerplate spans a few items a task (one task, or many, some of them shorter), and the text
+    is the one made in one process."""
     from wiretrace.report import json as report_json
 
-    # The demo has one cluster: copies of it make a list long enough to split.
-    report = attrs.evolve(demo_report, clusters=demo_report.clusters * 9)
+    # The demo has one cluster and no boilerplate: copies of a cluster, and made-up spans, make
+    # lists long enough to split.
+    spans = tuple(
+        BoilerplateSpan(document=document.id, start=k, end=k + 5, text=f"span {k}")
+        for k, document in enumerate(demo_report.documents)
+    )
+    report = attrs.evolve(demo_report, clusters=demo_report.clusters * 9, boilerplate=spans)
     rendered = render_json(report)
     monkeypatch.setattr(report_json, "ITEMS_PER_TASK", items_per_task)
-    assert len(report.pairs) > 2 * items_per_task and len(report.clusters) > items_per_task
+    for section in (report.documents, report.pairs, report.clusters, report.boilerplate):
+        assert len(section) > 2 * items_per_task
     assert "".join(report_json.iter_json(report, jobs=2)) == rendered
     assert report_json._RENDERING is None
 

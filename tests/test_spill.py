@@ -238,3 +238,21 @@ def test_tokens_are_read_back_as_written_by_forked_workers(
             for name in ("starts", "ends", "ids"):
                 assert getattr(got, name).dtype == getattr(want, name).dtype
                 assert getattr(got, name).tolist() == getattr(want, name).tolist()
+
+
+@pytest.mark.parametrize(
+    ("soft", "kept"), [(40, 16), (1024, 256), (4096, 1024), (20000, 1024), (-1, 1024)]
+)
+def test_chunk_files_kept_open_are_a_quarter_of_the_limit(
+    monkeypatch: pytest.MonkeyPatch, soft: int, kept: int
+) -> None:
+    """A process keeps a quarter of its limit on open files as chunk files, at least 16 and at
+    most 1,024 (no limit: 1,024)."""
+    import resource
+
+    from wiretrace import spill
+
+    if soft == -1:
+        soft = resource.RLIM_INFINITY
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (soft, resource.RLIM_INFINITY))
+    assert spill._open_chunks() == kept

@@ -209,14 +209,18 @@ def documents_by_id(documents: Sequence[Document]) -> Mapping[str, Document]:
     return {document.id: document for document in documents}
 
 
-def headers(documents: Sequence[Document]) -> Iterator[tuple[Document, int]]:
-    """Each document with its text's length; a corpus's come without their texts (text ""),
-    none read from disk."""
+def headers(
+    documents: Sequence[Document], start: int = 0, stop: int | None = None
+) -> Iterator[tuple[Document, int]]:
+    """Each document (of positions `start` to `stop`, by default all) with its text's length;
+    a corpus's come without their texts (text ""), none read from disk."""
+    positions = range(len(documents))[start:stop]
     if isinstance(documents, Corpus):
-        for position in range(len(documents)):
+        for position in positions:
             yield documents.header(position), documents.length(position)
     else:
-        for document in documents:
+        for position in positions:
+            document = documents[position]
             yield document, len(document.text)
 
 

@@ -275,7 +275,7 @@ def iter_json(report: Report, *, indent: int = 2, jobs: int | None = 1) -> Itera
     """The pieces of `render_json(report, indent=indent)`, made a few hundred list items at a
     time: write them to a file as they come and a large report is never held whole as JSON text
     or data. With `jobs` above 1 (None: all cores), worker processes make the pieces of the
-    pairs and clusters, the longest to make (see `_parallel_pieces`); the text is the same."""
+    long lists (see `_parallel_pieces`); the text is the same."""
     pad = " " * indent
     workers = Settings(jobs=jobs).workers
     yield "{\n"
@@ -306,14 +306,14 @@ def iter_json(report: Report, *, indent: int = 2, jobs: int | None = 1) -> Itera
 
 
 # The report's lists whose items worker processes make into JSON, and how many items a task.
-_PARALLEL_SECTIONS = ("pairs", "clusters")
+_PARALLEL_SECTIONS = ("documents", "pairs", "clusters", "boilerplate")
 ITEMS_PER_TASK = 1024
 # The report being rendered, shared with the worker processes forked for it.
 _RENDERING: tuple[Report, Mapping[str, Document], str] | None = None
 
 
 def _parallel_pieces(report: Report, key: str, separator: str, workers: int) -> Iterator[str]:
-    """The JSON of the items of `report.<key>` (pairs or clusters), ITEMS_PER_TASK at a time,
+    """The JSON of the items of `report.<key>` (see _PARALLEL_SECTIONS), ITEMS_PER_TASK at a time,
     joined by `separator`, made in `workers` forked worker processes and given in order."""
     global _RENDERING
     tasks = [(key, start) for start in range(0, len(getattr(report, key)), ITEMS_PER_TASK)]
@@ -329,11 +329,16 @@ def _encoded_items(task: tuple[str, int]) -> str:
     assert _RENDERING is not None
     report, documents, separator = _RENDERING
     key, start = task
-    if key == "pairs":
-        items = list(_pairs_to_dicts(report.pairs[start : start + ITEMS_PER_TASK], documents))
+    stop = start + ITEMS_PER_TASK
+    items: Iterable[dict[str, Any]]
+    if key == "documents":
+        items = (document_to_dict(*header) for header in headers(report.documents, start, stop))
+    elif key == "pairs":
+        items = _pairs_to_dicts(report.pairs[start:stop], documents)
+    elif key == "clusters":
+        items = (cluster_to_dict(cluster, documents) for cluster in report.clusters[start:stop])
     else:
-        clusters = report.clusters[start : start + ITEMS_PER_TASK]
-        items = [cluster_to_dict(cluster, documents) for cluster in clusters]
+        items = map(boilerplate_to_dict, report.boilerplate[start:stop])
     return separator.join(map(_encode, items))
 
 

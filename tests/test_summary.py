@@ -15,7 +15,7 @@ from shared_data import shared_data
 from strategies import PROPERTY, articles, reused_pairs
 from wiretrace import align, compare, summary
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, tokenize
+from wiretrace.shingle import Tokens, code_points, tokenize
 
 # An English text long enough for the model (MIN_SUMMARY_WORDS), naming a rare and a common name.
 ENGLISH = (
@@ -334,6 +334,44 @@ def test_compiled_name_marks_are_the_numpy_ones(text: str) -> None:
     letters past the basic plane (which the numpy version decides) included."""
     tokens = tokenize(text)
     assert np.array_equal(summary.name_marks(text, tokens), summary.name_marks_plain(text, tokens))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(_NAME_TEXT, articles(max_paragraphs=1)), st.booleans())
+def test_a_side_is_made_with_the_numpy_name_marks(text: str, writable_points: bool) -> None:
+    """A text's side, made with the name marks its compiled loop makes (numpy's when a word
+    starts past the basic plane), is the side made with numpy's name marks given, bit for bit;
+    and the compiled name marks of a text's code points are numpy's, read-only or not."""
+    tokens = tokenize(text)
+    stems = np.require(align._stem_ids(text, tokens), np.int64, ["C", "W"])
+    side = summary._text_side(text, tokens, stems)
+    words, word_at, word_slots, zipfs = summary._ZIPF.word_zipfs(
+        tokens.ids, lambda k: text[tokens.starts[k] : tokens.ends[k]]
+    )
+    points = code_points(text).copy() if writable_points else code_points(text)
+    plain = summary.name_marks_plain(text, tokens)
+    *given, _, _, decided = summary._summary_kernels.text_side(
+        words,
+        word_at,
+        word_slots,
+        stems,
+        zipfs,
+        points,
+        tokens.starts,
+        tokens.ends,
+        summary._basic_upper(),
+        summary._OPENERS,
+        plain,
+        summary.RARITY_CAP,
+        summary.TOP_NAMES,
+    )
+    assert decided
+    assert [part.tobytes() for part in side] == [part.tobytes() for part in given]
+    marks, decided = summary._summary_kernels.name_marks(
+        points, tokens.starts, tokens.ends, summary._basic_upper(), summary._OPENERS
+    )
+    if decided:
+        assert np.array_equal(marks, plain)
 
 
 def _masked(text: str, rng: random.Random, read_only: bool) -> tuple[str, Tokens, np.ndarray]:

@@ -8,7 +8,9 @@ operations, sorts and set operations. numpy still makes the measures of every pa
 near the threshold: the sums here are added in another order, so a measure may differ from
 numpy's in its last bits. A text's word rarities (`rarities`, and those a side is made with)
 are numpy's bit for bit. A text's words are numbered and their background frequencies looked
-up once (`word_zipfs`) for both its side and its rarities.
+up once (`word_zipfs`) for both its side and its rarities; its name marks are made with its side
+(`text_side`), from its code points as `shingle.code_points` gives them (one byte each for an
+ASCII text).
 
 A text's side is three arrays, its indices (int32), ids (int64) and reals, each a header of
 offsets followed by the parts named below (`_part`): three arrays cross into compiled code much
@@ -75,8 +77,33 @@ _I32, _I64, _F64, _BOOL = (
 _ZIPF_TABLE = types.uint64[:, ::1]
 _ZIPF_INSERT = [(_ZIPF_TABLE, types.uint64[::1], _F64)]
 _ZIPF_LOOKUP = [(_ZIPF_TABLE, types.uint64[::1])]
+# A text's code points as `shingle.code_points` gives them (uint8 for an ASCII text, else
+# uint32; read-only or not).
+_POINTS = [
+    types.Array(dtype, 1, "C", readonly=readonly)
+    for dtype in (types.uint8, types.uint32)
+    for readonly in (False, True)
+]
+_NAME_MARKS = [(points, _I64, _I64, _BOOL, _BOOL) for points in _POINTS]
 _WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
-_TEXT_SIDE = [(_I64, _I64, _I64, _I64, _BOOL, _F64, types.float64, types.int64)]
+_TEXT_SIDE = [
+    (
+        _I64,
+        _I64,
+        _I64,
+        _I64,
+        _F64,
+        points,
+        _I64,
+        _I64,
+        _BOOL,
+        _BOOL,
+        _BOOL,
+        types.float64,
+        types.int64,
+    )
+    for points in _POINTS
+]
 _SIDE = (_I32, _I64, _F64)
 _PAIR_FEATURES = [
     (
@@ -108,8 +135,8 @@ def _pack_into(parts, packed):
     for k in range(len(parts)):
         packed[k] = at
         part = parts[k]
-        for j in range(len(part)):
-            packed[at + j] = part[j]
+        # A slice assignment: numba copies it in a tighter loop than one indexed element-wise.
+        packed[at : at + len(part)] = part
         at += len(part)
     packed[len(parts)] = at
     return packed
@@ -284,6 +311,38 @@ def _rarity(word_at, zipfs, cap):
     return rarity, lettered, listed
 
 
+@_compiled(_NAME_MARKS)
+def name_marks(points, starts, ends, upper, openers):
+    """(marks, decided): summary.name_marks of a text's words, `upper` and `openers` telling
+    the basic plane's upper-case letters and sentence openers. `decided` is False when a word
+    starts with a character past the basic plane (the caller decides then)."""
+    return _name_marks(points, starts, ends, upper, openers)
+
+
+@_compiled()
+def _name_marks(points, starts, ends, upper, openers):
+    """`name_marks`, for `text_side` to call."""
+    count = len(starts)
+    marks = np.zeros(count, dtype=np.bool_)
+    for k in range(count):
+        first = np.uint32(points[starts[k]])
+        second = np.uint32(points[min(starts[k] + 1, len(points) - 1)])
+        if first > 0xFFFF or (ends[k] - starts[k] > 1 and second > 0xFFFF):
+            return marks, False
+        if not upper[first] or (ends[k] - starts[k] > 1 and upper[second]):
+            continue
+        if k == 0:
+            continue  # the first word opens the text
+        opened = False
+        for at in range(ends[k - 1], starts[k]):
+            point = np.uint32(points[at])
+            if point <= 0xFFFF and openers[point]:
+                opened = True
+                break
+        marks[k] = not opened
+    return marks, True
+
+
 @_compiled(_WORD_ZIPFS)
 def word_zipfs(ids, table):
     """(words, word_at, word_slots, zipfs, missing, firsts): a text's distinct word ids (in
@@ -298,36 +357,62 @@ def word_zipfs(ids, table):
 
 
 @_compiled(_TEXT_SIDE)
-def text_side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
-    """(indices, ids, reals, lettered, listed): one text's side of a pair as `pair_features`
-    takes it (the parts named above), from its distinct words, each word's among them and their
-    table's slots (`word_zipfs`), stem ids (-1: none), name marks (summary.name_marks), each
-    distinct word's Zipf frequency and how many most used names to keep (the first used first
-    among equals); with `rarities`' measures (the rarities, `cap` as there, are the side's
-    `_RARITY` part)."""
+def text_side(
+    words, word_at, word_slots, stems, zipfs, points, starts, ends, upper, openers, marks, cap, top
+):
+    """(indices, ids, reals, lettered, listed, decided): one text's side of a pair as
+    `pair_features` takes it (the parts named above), from its distinct words, each word's among
+    them and their table's slots (`word_zipfs`), stem ids (-1: none), each distinct word's Zipf
+    frequency, its name marks (summary.name_marks; when none are given, an empty array, made
+    here as `name_marks` makes them from the text's code points and words' starts and ends) and
+    how many most used names to keep (the first used first among equals); with `rarities`'
+    measures (the rarities, `cap` as there, are the side's `_RARITY` part).
+
+    No side is made (empty arrays) when the name marks are not decided here (`decided` False:
+    the caller gives them)."""
+    if len(marks) != len(word_at):
+        marks, decided = _name_marks(points, starts, ends, upper, openers)
+        if not decided:
+            return np.zeros(0, dtype=np.int32), words[:0], zipfs[:0], 0, 0, False
+    return (*_side(words, word_at, word_slots, stems, marks, zipfs, cap, top), True)
+
+
+@_compiled()
+def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
+    """`text_side`'s side and measures, from its distinct words, each word's among them and
+    their table's slots, stem ids, name marks and each distinct word's Zipf frequency."""
     count = len(stems)
     rarity, lettered, listed = _rarity(word_at, zipfs, cap)
+    # Loops over the words rather than numpy's masks and fancy indexing (numba makes each of
+    # those a pass of its own over a temporary array); the content words are gathered without a
+    # branch, as the pairs below: which words have a content stem is as good as random.
+    content = np.empty(count, dtype=np.int64)
+    contents = 0
+    for k in range(count):
+        content[contents] = k
+        contents += stems[k] >= 0
     # A word's content stem is its stem whenever it is not left out (masked words have none):
     # each word's first stem is numbered once and its later uses take that number, other stems
     # are looked up (numbered in order of first use all the same).
-    content = np.flatnonzero(stems >= 0)
     size = 4
-    while size < 2 * len(content):
+    while size < 2 * contents:
         size *= 2
     slots = np.full(size, -1, dtype=np.int64)
-    vocabulary = np.empty(len(content), dtype=np.int64)
+    vocabulary = np.empty(contents, dtype=np.int64)
+    counts = np.zeros(contents, dtype=np.int64)
     known = 0
     word_stem = np.full(len(words), -1, dtype=np.int64)
     stem_at = np.full(count, -1, dtype=np.int64)
     # The distinct (word, stem) of content words in order of first use with each one's first
     # word: each word's first stem here, numbered again below if a word has another.
-    stemmed_word = np.empty(len(content), dtype=np.int64)
-    stemmed_stem = np.empty(len(content), dtype=np.int64)
-    stemmed_first = np.empty(len(content), dtype=np.int64)
+    stemmed_word = np.empty(contents, dtype=np.int64)
+    stemmed_stem = np.empty(contents, dtype=np.int64)
+    stemmed_first = np.empty(contents, dtype=np.int64)
     stemmed = 0
     single = True
-    for k in content:
-        word, value = word_at[k], stems[k]
+    for k in content[:contents]:
+        value = stems[k]
+        word = word_at[k]
         stem = word_stem[word]
         if stem < 0 or vocabulary[stem] != value:
             slot = _home(value, size - 1)
@@ -346,30 +431,34 @@ def text_side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
                 single = False
             stem = slots[slot]
         stem_at[k] = stem
-    vocabulary = vocabulary[:known].copy()
-    content_at = stem_at[content]
-    counts = np.zeros(len(vocabulary), dtype=np.int64)
-    for stem in content_at:
         counts[stem] += 1
+    vocabulary, counts = vocabulary[:known], counts[:known]
     if not single:
-        keys, stemmed_at = _number(word_at[content] * len(vocabulary) + content_at)
+        content = content[:contents]
+        keys, stemmed_at = _number(word_at[content] * known + stem_at[content])
         stemmed = len(keys)
-        stemmed_word[:stemmed] = keys // len(vocabulary)
-        stemmed_stem[:stemmed] = keys % len(vocabulary)
+        stemmed_word[:stemmed] = keys // known
+        stemmed_stem[:stemmed] = keys % known
         for k in range(len(content) - 1, -1, -1):
             stemmed_first[stemmed_at[k]] = content[k]
-    paired = np.flatnonzero((stems[:-1] >= 0) & (stems[1:] >= 0))
-    hashes = np.empty(len(paired), dtype=np.int64)
-    for k in range(len(paired)):
-        first, second = np.uint64(stems[paired[k]]), np.uint64(stems[paired[k] + 1])
-        hashes[k] = np.int64((first * PAIR_FACTOR) ^ second)
-    pairs, paired_at, pair_slots = _numbered(hashes)
+    # Each pair of adjacent content stems, by its first word (every word's hash is written, the
+    # pairs of content stems kept).
+    hashes = np.empty(max(0, count - 1), dtype=np.int64)
+    paired = np.empty(len(hashes), dtype=np.int64)
+    found = 0
+    for k in range(count - 1):
+        first, second = stems[k], stems[k + 1]
+        hashes[found] = np.int64((np.uint64(first) * PAIR_FACTOR) ^ np.uint64(second))
+        paired[found] = k
+        found += (first >= 0) & (second >= 0)
+    pairs, paired_at, pair_slots = _numbered(hashes[:found])
     pair_at = np.full(count, -1, dtype=np.int64)
-    pair_at[paired] = paired_at
+    for k in range(found):
+        pair_at[paired[k]] = paired_at[k]
 
     word_uses = np.zeros(len(words), dtype=np.int64)
-    for word in word_at:
-        word_uses[word] += 1
+    for k in range(count):
+        word_uses[word_at[k]] += 1
 
     word_name = np.full(len(words), -1, dtype=np.int64)
     name_word = np.empty(count, dtype=np.int64)
@@ -552,13 +641,16 @@ def pair_features(
         _part(source_ids, _PAIRS),
         _part(source, _PAIR_SLOTS),
     )[0]
+    # Whether the source has each target pair, at the pair's number + 1 (0: no pair), so that
+    # a word counts without a branch: which words have a pair is as good as random.
+    in_source_at = np.zeros(len(pair_in_source) + 1, dtype=np.int64)
+    for pair in range(len(pair_in_source)):
+        in_source_at[pair + 1] = pair_in_source[pair] >= 0
     running = inside = 0
     for k in range(count - 1):
-        pair = target_pair_at[k]
-        running += pair >= 0 and pair_in_source[pair] >= 0
+        running += in_source_at[target_pair_at[k] + 1]
         if k >= window:
-            pair = target_pair_at[k - window]
-            running -= pair >= 0 and pair_in_source[pair] >= 0
+            running -= in_source_at[target_pair_at[k - window] + 1]
         if k >= window - 1 or k == count - 2:
             inside = max(inside, running)
     features[1] = np.log1p(inside)

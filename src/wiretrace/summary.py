@@ -41,10 +41,10 @@ from typing import TypeVar
 import attrs
 import numpy as np
 
-from wiretrace import _kernels, _summary_kernels
+from wiretrace import _summary_kernels
 from wiretrace._arrays import distinct, writable
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, tokenize, wide_code_points
+from wiretrace.shingle import Tokens, code_points, tokenize, wide_code_points
 
 # The target window searched for the summary, in words (a summary paragraph or two).
 SUMMARY_WINDOW = 150
@@ -288,9 +288,9 @@ _NAME_TABLES: weakref.WeakKeyDictionary[
 # with a side are its side's).
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
 # Each text's side for the compiled measures (see `_text_side`), kept while its tokens live,
-# with the stems array it was made from.
+# with the stems array it was made from and whether the background covers the text.
 _SIDES: weakref.WeakKeyDictionary[
-    Tokens, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    Tokens, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool]
 ] = weakref.WeakKeyDictionary()
 
 SUMMARY_FEATURES = (
@@ -341,11 +341,15 @@ def _upper(points: np.ndarray) -> np.ndarray:
 def name_marks(text: str, tokens: Tokens) -> np.ndarray:
     """Whether each word is a capitalised word that does not open a sentence (a name, mostly):
     first letter upper case, second not, and no end punctuation or quote since the previous
-    word. Compiled (`_kernels.name_marks`); `name_marks_plain` is the same in numpy."""
+    word. Compiled (`_summary_kernels.name_marks`); `name_marks_plain` is the same in numpy."""
     if len(tokens) < 2:
         return np.zeros(len(tokens), dtype=bool)
-    marks, decided = _kernels.name_marks(
-        wide_code_points(text), tokens.starts, tokens.ends, _basic_upper(), _OPENERS
+    marks, decided = _summary_kernels.name_marks(
+        code_points(text),
+        writable(tokens.starts, np.int64),
+        writable(tokens.ends, np.int64),
+        _basic_upper(),
+        _OPENERS,
     )
     return marks if decided else name_marks_plain(text, tokens)
 
@@ -472,38 +476,70 @@ class _Profile:
         self.distinct_pairs = distinct(self.pairs[self.valid])
 
 
+# No name marks given: `_summary_kernels.text_side` makes them.
+_NO_MARKS = np.zeros(0, dtype=bool)
+
+
 def _text_side(
     text: str, tokens: Tokens, stems: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One text's side of a pair for the compiled measures (`_summary_kernels.text_side`),
     cached by tokens while the same stems array comes back. Made with the text's rarities and
     background coverage (`_rarities`, which keeps them): the words are numbered and looked up
-    once for both."""
+    once for both; its name marks are made with it."""
     cached = _SIDES.get(tokens)
     if cached is None or cached[0] is not stems:
         starts, ends = tokens.starts, tokens.ends
         words, word_at, word_slots, zipfs = _ZIPF.word_zipfs(
             tokens.ids, lambda k: text[starts[k] : ends[k]]
         )
-        indices, ids, reals, lettered, listed = _summary_kernels.text_side(
-            words,
-            word_at,
-            word_slots,
-            writable(stems, np.int64),
-            name_marks(text, tokens),
-            zipfs,
-            RARITY_CAP,
-            TOP_NAMES,
-        )
-        side = (indices, ids, reals)
-        cached = _SIDES[tokens] = (stems, side)
+        points = code_points(text)
+
+        def made_with(
+            marks: np.ndarray,
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, bool]:
+            return _summary_kernels.text_side(
+                words,
+                word_at,
+                word_slots,
+                writable(stems, np.int64),
+                zipfs,
+                points,
+                writable(starts, np.int64),
+                writable(ends, np.int64),
+                _basic_upper(),
+                _OPENERS,
+                marks,
+                RARITY_CAP,
+                TOP_NAMES,
+            )
+
+        indices, side_ids, reals, lettered, listed, decided = made_with(_NO_MARKS)
+        if not decided:  # a word starts past the basic plane: numpy decides the name marks
+            indices, side_ids, reals, lettered, listed, _ = made_with(
+                name_marks_plain(text, tokens)
+            )
         if tokens not in _RARITIES:
             # The side's rarities: the text keeps them once.
             rarity = reals[
                 int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])
             ]
             _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
+        covered = _RARITIES[tokens][1] >= BACKGROUND_COVERAGE
+        cached = _SIDES[tokens] = (stems, (indices, side_ids, reals), covered)
     return cached[1]
+
+
+def _covered_side(
+    text: str, tokens: Tokens, stems: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """`_text_side`, or None when the background does not cover the text (BACKGROUND_COVERAGE,
+    as `summary_applies` tells): both from one look-up, as a pair needs them."""
+    cached = _SIDES.get(tokens)
+    if cached is None or cached[0] is not stems:
+        _text_side(text, tokens, stems)
+        cached = _SIDES[tokens]
+    return cached[1] if cached[2] else None
 
 
 def _compiled_features(
@@ -863,20 +899,18 @@ def find_summary(
     # first: the target's side is not made when the source is not scored).
     if min(len(source_tokens), len(target_tokens)) < MIN_SUMMARY_WORDS:
         return None
-    sides = []
-    for text, tokens, stems in (
-        (source_text, source_tokens, source_stems),
-        (target_text, target_tokens, target_stems),
-    ):
-        sides.append(_text_side(text, tokens, stems))
-        if _rarities(text, tokens)[1] < BACKGROUND_COVERAGE:
-            return None
+    source_side = _covered_side(source_text, source_tokens, source_stems)
+    if source_side is None:
+        return None
+    target_side = _covered_side(target_text, target_tokens, target_stems)
+    if target_side is None:
+        return None
     floor = _logit(threshold) - _BOUND_MARGIN
     # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
     # numpy's cost (most before their costliest measures are made: the loop's own sum of the
     # score, in another order again, is held to a floor one more margin under). numpy makes the
     # measures of the others, and the probability reported.
-    compiled, whole = _pair_features(sides[0], sides[1], floor - 2 * _COMPILED_MARGIN)
+    compiled, whole = _pair_features(source_side, target_side, floor - 2 * _COMPILED_MARGIN)
     if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None
     # Of those, the pairs that cannot reach the threshold whatever their costlier name measures

@@ -114,6 +114,42 @@ def test_the_set_table_holds_exactly_its_values(
         assert found == (value in set(values))
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=300),
+    st.lists(st.tuples(st.integers(0, 299), st.integers(1, 300)), max_size=6),
+    st.sampled_from([2, 3, 20, 255, 256, 300]),
+)
+def test_frequent_keeps_exactly_np_uniques_behind_its_table_of_counts(
+    distinct: list[int], repeated: list[tuple[int, int]], min_count: int
+) -> None:
+    """`frequent` leaves out of its sort only values its table of counts rules out: with
+    values repeated past the counters' top (255), it keeps exactly what np.unique counts."""
+    values = distinct + [distinct[k % len(distinct)] for k, times in repeated for _ in range(times)]
+    array = np.array(values, dtype=np.uint64)
+    assert frequent(array, min_count).tolist() == frequent_plain(array, min_count).tolist()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=40),
+    st.lists(st.integers(0, 2**64 - 1), max_size=200),
+    st.integers(0, 8),
+)
+def test_the_set_filter_passes_every_value_it_holds(
+    values: list[int], others: list[int], crowd: int
+) -> None:
+    """`_sketch_kernels.set_filter` and `_in_filter` (mask_many's first look) pass every value
+    of the set, 0 and values sharing their top bits included, and leave out values whose top
+    bits no value of the set has."""
+    values = values + [(2**64 - 1) - k for k in range(crowd)] + [k << 60 for k in range(crowd)]
+    bits, shift = _sketch_kernels.set_filter(np.array(values, dtype=np.uint64))
+    tops = {value >> int(shift) for value in values}
+    for value in set(values) | set(others) | {0, 1}:
+        passed = _sketch_kernels._in_filter(np.uint64(value), bits, np.uint64(shift))
+        assert passed == ((value >> int(shift)) in tops)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.sampled_from([0, 1, 5, 2**63, 2**64 - 1]) | st.integers(0, 2**64 - 1)),

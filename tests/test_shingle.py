@@ -11,10 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles, words
+from wiretrace import _kernels
 from wiretrace.normalize import normalize_word
 from wiretrace.shingle import (
     _SIMPLE_LIMIT,
     char_tables,
+    code_points,
     hash32,
     shingle_hashes,
     shingle_hashes_plain,
@@ -71,6 +73,20 @@ def test_long_texts_tokenized_in_blocks_equal_the_plain_one(text: str, block: in
     assert fast.starts.tolist() == plain.starts.tolist()
     assert fast.ends.tolist() == plain.ends.tolist()
     assert fast.ids.tolist() == plain.ids.tolist()
+
+
+@PROPERTY
+@given(st.text(alphabet=TRICKY, max_size=80) | st.text(max_size=80))
+def test_tokenize_spans_are_the_scanners(text: str) -> None:
+    """The compiled tokenizer's table of transitions finds the spans `_token_spans` finds
+    character class by character class, on text of the Basic Multilingual Plane."""
+    text = "".join(char for char in text if ord(char) < 0x10000)
+    points = code_points(text)
+    classes, codes = char_tables()
+    starts, ends, _, _ = _kernels.tokenize(points, classes, codes, np.zeros(0, dtype=np.uint8))
+    bound_starts, bound_ends = _kernels.token_bounds(points, classes)
+    assert starts.tolist() == bound_starts.tolist()
+    assert ends.tolist() == bound_ends.tolist()
 
 
 def test_simple_characters_normalize_one_by_one_inside_words() -> None:

@@ -258,6 +258,34 @@ def _token_spans(kinds):
     return starts, ends, found
 
 
+def _token_steps() -> np.ndarray:
+    """`tokenize`'s transitions: for each (class of a character, class of the next one), one
+    byte per state (out of a token, in a word, in a number, in a CJK character), which says the
+    state after the character (times 8, the byte's place for the next character), whether the
+    character is in a token (4), whether the token before it ends there (2), whether one starts
+    there (1). The rules of `_token_spans`: a word goes on over letters and marks, and over an
+    apostrophe before a letter; a number over digits, and over a separator before a digit."""
+    steps = np.zeros(64, dtype=np.uint32)
+    opened = {LETTER: 1, DIGIT: 2, CJK: 3}
+    for state in range(4):
+        for kind in range(8):
+            for after in range(8):
+                if state == 1:
+                    going = kind in (LETTER, MARK) or (kind == APOSTROPHE and after == LETTER)
+                elif state == 2:
+                    going = kind == DIGIT or (kind == SEPARATOR and after == DIGIT)
+                else:
+                    going = False
+                new = state if going else opened.get(kind, 0)
+                step = new * 8 | (new != 0) << 2 | (state != 0 and not going) << 1
+                step |= not going and kind in opened
+                steps[kind << 3 | after] |= step << (8 * state)
+    return steps
+
+
+_TOKEN_STEPS = _token_steps()
+
+
 @_compiled(_TOKENIZE)
 def tokenize(points, classes, codes, astral):
     """(starts, ends, ids, complex) of the tokens of one text.
@@ -271,28 +299,54 @@ def tokenize(points, classes, codes, astral):
     token's id is the mixed polynomial hash of its normalized code points; `complex[k]` says
     token k has a character with no simple normal form, so its id must come from
     `shingle.token_id` instead.
+
+    The spans are `_token_spans`'s, found by a table of transitions (`_token_steps`) with no
+    branch per character: a token's end, about one character in six, would be a branch the
+    processor cannot predict. Each character writes where a token would start and end, and
+    moves the counts on only where one does.
     """
     count = len(points)
-    kinds = np.empty(count, dtype=np.uint8)
+    kinds = np.empty(count + 1, dtype=np.uint8)
     for at in range(count):
         point = points[at]
         kinds[at] = classes[point] if point < 0x10000 else astral[at]
-    starts, ends, found = _token_spans(kinds)
-    ids = np.empty(found, dtype=np.uint64)
-    complex_ = np.zeros(found, dtype=np.bool_)
-    for k in range(found):
-        total = np.uint64(0)
-        power = np.uint64(1)
-        for position in range(starts[k], ends[k]):
-            point = points[position]
-            code = codes[point] if point < 0x10000 else np.uint64(0)
-            if code == 0:
-                complex_[k] = True
-            total += code * power
-            power *= _HASH_BASE
-        length = np.uint64(ends[k] - starts[k])
-        ids[k] = _mix64(total + length * _LENGTH_SALT)
-    return starts[:found].copy(), ends[:found].copy(), ids, complex_
+    kinds[count] = OTHER
+    starts = np.empty(count + 1, dtype=np.int64)
+    ends = np.empty(count + 1, dtype=np.int64)
+    sums = np.empty(count + 1, dtype=np.uint64)
+    complex_ = np.empty(count + 1, dtype=np.bool_)
+    place = np.uint32(0)  # the current state's byte in a transition: 8 * state
+    opened = closed = 0
+    total = hard = np.uint64(0)
+    power = np.uint64(1)
+    for at in range(count):
+        step = (_TOKEN_STEPS[np.int64(kinds[at]) << 3 | np.int64(kinds[at + 1])] >> place) & 0xFF
+        place = step & np.uint32(0x18)
+        start = np.uint64(step & np.uint32(1))
+        ends[closed] = at
+        sums[closed] = total
+        complex_[closed] = hard != 0
+        closed += np.int64((step >> np.uint32(1)) & np.uint32(1))
+        starts[opened] = at
+        opened += np.int64(start)
+        point = points[at]
+        code = codes[point] if point < 0x10000 else np.uint64(0)
+        # All ones while a token goes on, 0 where one starts: its sums start again.
+        going = start - np.uint64(1)
+        power = (power & going) | start
+        total = (total & going) + code * power
+        inside = np.uint64((step >> np.uint32(2)) & np.uint32(1))
+        hard = (hard & going) | (inside & np.uint64(code == 0))
+        power *= _HASH_BASE
+    if place != 0:
+        ends[closed] = count
+        sums[closed] = total
+        complex_[closed] = hard != 0
+        closed += 1
+    ids = np.empty(closed, dtype=np.uint64)
+    for k in range(closed):
+        ids[k] = _mix64(sums[k] + np.uint64(ends[k] - starts[k]) * _LENGTH_SALT)
+    return starts[:closed].copy(), ends[:closed].copy(), ids, complex_[:closed].copy()
 
 
 @_compiled(_SHINGLES)
@@ -362,6 +416,9 @@ def window_signatures(values, offsets, window, stride, a, b):
         block, rest = rest, block % rest
     per_window = window // block
     ring = np.empty((per_window, len(a)), dtype=np.uint32)
+    mixed = np.empty(len(values), dtype=np.uint32)
+    for at in range(len(values)):
+        mixed[at] = np.uint32(_fmix32(np.uint64(values[at])))
     row = 0
     for k in range(documents):
         first = offsets[k]
@@ -378,12 +435,10 @@ def window_signatures(values, offsets, window, stride, a, b):
             first_block = start // block
             last_block = min(first_block + per_window, blocks)
             while done < last_block:
-                slot = ring[done % per_window]
-                slot[:] = np.uint32(0xFFFFFFFF)
-                for at in range(
-                    first + done * block, min(first + (done + 1) * block, first + count)
-                ):
-                    _permute_min(values[at], a, b, slot)
+                low = first + done * block
+                _block_minima(
+                    mixed, low, min(low + block, first + count), a, b, ring[done % per_window]
+                )
                 done += 1
             target = out[row]
             for m in range(first_block, last_block):
@@ -394,6 +449,29 @@ def window_signatures(values, offsets, window, stride, a, b):
             starts[row] = start
             row += 1
     return out[:row], owners[:row], starts[:row]
+
+
+@_compiled()
+def _block_minima(mixed, low, high, a, b, row):
+    """Set `row` to the permuted minima of mixed[low:high] (values through fmix32, at least
+    one). Four values a pass over the permutations: each permutation's parameters and minimum
+    are loaded and stored once for the four."""
+    first = mixed[low]
+    for p in range(len(a)):
+        row[p] = np.uint32(first * a[p] + b[p])
+    at = low + 1
+    while at + 4 <= high:
+        x0, x1, x2, x3 = mixed[at], mixed[at + 1], mixed[at + 2], mixed[at + 3]
+        for p in range(len(a)):
+            ap, bp = a[p], b[p]
+            low_pair = min(np.uint32(x0 * ap + bp), np.uint32(x1 * ap + bp))
+            high_pair = min(np.uint32(x2 * ap + bp), np.uint32(x3 * ap + bp))
+            row[p] = min(row[p], min(low_pair, high_pair))
+        at += 4
+    for rest in range(at, high):
+        x = mixed[rest]
+        for p in range(len(a)):
+            row[p] = min(row[p], np.uint32(x * a[p] + b[p]))
 
 
 # The align stage's loops (align.py): each text's n-gram table; per pair, seed matching, seed
@@ -853,13 +931,20 @@ _BAND_KEYS = [(signatures, types.int64, types.int64) for signatures in _array(ty
 def band_keys(signatures, bands, rows):
     """index.lsh.band_keys: one key per (window, band), the band's `rows` values folded in."""
     out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    seeds = np.empty(bands, dtype=np.uint64)
+    for band in range(bands):
+        seeds[band] = _LENGTH_SALT * np.uint64(band + 1)
+    # A row of every band at a time: the bands' chains of multiplications are independent, so
+    # the processor runs them side by side (one band after another waits on each product).
     for window in range(signatures.shape[0]):
+        keys = out[window]
+        values = signatures[window]
         for band in range(bands):
-            key = _LENGTH_SALT * np.uint64(band + 1)
-            for column in range(band * rows, (band + 1) * rows):
-                key = (key ^ np.uint64(signatures[window, column])) * _HASH_BASE
-                key ^= key >> np.uint64(29)
-            out[window, band] = key
+            keys[band] = seeds[band]
+        for row in range(rows):
+            for band in range(bands):
+                key = (keys[band] ^ np.uint64(values[band * rows + row])) * _HASH_BASE
+                keys[band] = key ^ (key >> np.uint64(29))
     return out
 
 
@@ -944,31 +1029,3 @@ def table_lookup(keys, values, filled, ids):
         if filled[slot]:
             out[k], found[k] = values[slot], True
     return out, found
-
-
-_NAME_MARKS = [(points, _I64, _I64, _BOOL, _BOOL) for points in _array(types.uint32)]
-
-
-@_compiled(_NAME_MARKS)
-def name_marks(points, starts, ends, upper, openers):
-    """(marks, decided): summary.name_marks of a text's words, `upper` and `openers` telling
-    the basic plane's upper-case letters and sentence openers. `decided` is False when a word
-    starts with a character past the basic plane (the caller decides then)."""
-    count = len(starts)
-    marks = np.zeros(count, dtype=np.bool_)
-    for k in range(count):
-        first = points[starts[k]]
-        second = points[min(starts[k] + 1, len(points) - 1)]
-        if first > 0xFFFF or (ends[k] - starts[k] > 1 and second > 0xFFFF):
-            return marks, False
-        if not upper[first] or (ends[k] - starts[k] > 1 and upper[second]):
-            continue
-        if k == 0:
-            continue  # the first word opens the text
-        opened = False
-        for at in range(ends[k - 1], starts[k]):
-            if points[at] <= 0xFFFF and openers[points[at]]:
-                opened = True
-                break
-        marks[k] = not opened
-    return marks, True

@@ -14,14 +14,33 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _HASH_BASE, _LENGTH_SALT, _array, _compiled, _mix64, _sort_few
+from wiretrace._kernels import (
+    _HASH_BASE,
+    _LENGTH_SALT,
+    _MIX1,
+    _MIX2,
+    _array,
+    _compiled,
+    _mix64,
+    _sort_few,
+)
 
 _U64 = types.uint64[::1]
 
 # One signature each (writable C arrays: the callers make them so): every signature is compiled
 # on a machine's first use.
 _MASK_MANY = [
-    (_U64, types.int64[::1], _U64, _U64, types.uint64, types.bool_, types.int64),
+    (
+        _U64,
+        types.int64[::1],
+        _U64,
+        _U64,
+        types.uint64,
+        types.bool_,
+        _U64,
+        types.uint64,
+        types.int64,
+    ),
 ]
 _SET_TABLE = [(_U64,)]
 
@@ -50,6 +69,36 @@ def set_table(values):
     return table, shift, zero
 
 
+# A `set_filter` has about this many bits per value, and at most 2**_SET_FILTER_MAX_BITS bits
+# (1 MiB), so that it stays in the processor's cache.
+_SET_FILTER_BITS = 64
+_SET_FILTER_MAX_BITS = 23
+
+
+@_compiled(_SET_TABLE)
+def set_filter(values):
+    """A filter of `values` (well-mixed 64-bit hashes) for `_in_filter`: an array of bits, about
+    `_SET_FILTER_BITS` per value, with the bit of each value's top bits set. Returns (bits,
+    shift)."""
+    width = 6
+    while width < _SET_FILTER_MAX_BITS and (1 << width) < _SET_FILTER_BITS * len(values):
+        width += 1
+    bits = np.zeros(1 << (width - 6), dtype=np.uint64)
+    shift = np.uint64(64 - width)
+    for value in values:
+        place = value >> shift
+        bits[np.int64(place >> np.uint64(6))] |= np.uint64(1) << (place & np.uint64(63))
+    return bits, shift
+
+
+@_compiled()
+def _in_filter(value, bits, shift):
+    """Whether `value` may be in the `set_filter` (bits, shift): always when it is, and for about
+    one value in `_SET_FILTER_BITS` that is not."""
+    place = value >> shift
+    return ((bits[np.int64(place >> np.uint64(6))] >> (place & np.uint64(63))) & np.uint64(1)) != 0
+
+
 @_compiled()
 def _in_table(value, table, shift, zero):
     """Whether `value` is in the `set_table` (table, shift, zero): one probe for nearly every
@@ -67,10 +116,12 @@ def _in_table(value, table, shift, zero):
 
 
 @_compiled(_MASK_MANY)
-def mask_many(ids, offsets, salts, table, shift, zero, size):
+def mask_many(ids, offsets, salts, table, shift, zero, bits, bits_shift, size):
     """boilerplate.mask_many: each document's shingles (document k's token ids are
     ids[offsets[k]:offsets[k + 1]]) salted with salts[k] and looked up in the boilerplate's
-    `set_table` (table, shift, zero); returns
+    `set_table` (table, shift, zero), those its `set_filter` (bits, bits_shift) lets pass (most
+    shingles are not boilerplate: one bit tells, where the table's probes are a few
+    unpredictable branches); returns
     (the 32-bit hashes of the shingles that are not boilerplate, their offsets per document, the
     runs of boilerplate words as (first, after) rows, their offsets per document)."""
     documents = len(offsets) - 1
@@ -88,7 +139,8 @@ def mask_many(ids, offsets, salts, table, shift, zero, size):
             value = np.uint64(0)
             for k in range(width):
                 value = _mix64(value * _HASH_BASE + ids[first + start + k])
-            if _in_table(value ^ salts[document], table, shift, zero):
+            salted = value ^ salts[document]
+            if _in_filter(salted, bits, bits_shift) and _in_table(salted, table, shift, zero):
                 # Shingles come in order: a masked one joins the current run or starts one.
                 if start <= run_end:
                     run_end = max(run_end, start + width)
@@ -117,10 +169,11 @@ _BUCKET_PAIRS = [
 
 @_compiled()
 def _part_pair_codes(keys, owners, max_bucket, scale, split):
-    """`bucket_pair_codes` of keys whose hashes share their top `split` bits. Buckets are found
-    by one pass over an open-addressing table of the keys (multiplicative hashing on the bits
-    below those, linear probing); the owners of the buckets holding several keys (few) are
-    gathered by a counting sort, then each bucket's are sorted in place."""
+    """`bucket_pair_codes` of keys whose hashes share their top `split` bits. One pass over an
+    open-addressing table of the keys (multiplicative hashing on the bits below those, linear
+    probing) numbers the buckets in order of their first key; a counting sort gathers each
+    bucket's owners, then each bucket's are sorted in place (a bucket of two by one comparison:
+    most are, once `_repeated` has left out the keys alone in their bucket)."""
     count = len(keys)
     bits = 1
     while (1 << bits) < 2 * count:
@@ -128,70 +181,127 @@ def _part_pair_codes(keys, owners, max_bucket, scale, split):
     mask = (1 << bits) - 1
     shift = np.uint64(64 - bits)
     table = np.empty(mask + 1, dtype=np.uint64)
-    sizes = np.zeros(mask + 1, dtype=np.int32)
-    slots = np.empty(count, dtype=np.int32)
+    numbers = np.full(mask + 1, -1, dtype=np.int32)
+    buckets = np.empty(count, dtype=np.int32)
+    # starts[b + 1] counts bucket b's keys, then (summed) starts[b] is where its owners go.
+    starts = np.zeros(count + 1, dtype=np.int64)
+    found = 0
     for k in range(count):
         key = keys[k]
         slot = np.int64(((key * _LENGTH_SALT) << np.uint64(split)) >> shift)
-        while sizes[slot] and table[slot] != key:
+        while True:
+            bucket = numbers[slot]
+            if bucket < 0:
+                bucket = found
+                numbers[slot] = bucket
+                table[slot] = key
+                found += 1
+                break
+            if table[slot] == key:
+                break
             slot = (slot + 1) & mask
-        table[slot] = key
-        sizes[slot] += 1
-        slots[k] = slot
-    # Number the buckets holding several keys; their slots then hold -(number + 1).
-    groups = 0
-    for slot in range(mask + 1):
-        if sizes[slot] > 1:
-            groups += 1
-    starts = np.empty(groups + 1, dtype=np.int64)
-    starts[0] = 0
-    group = 0
-    for slot in range(mask + 1):
-        if sizes[slot] > 1:
-            starts[group + 1] = starts[group] + sizes[slot]
-            sizes[slot] = -(group + 1)
-            group += 1
-    members = np.empty(starts[groups], dtype=np.int64)
-    filled = starts[:groups].copy()
+        buckets[k] = bucket
+        starts[bucket + 1] += 1
+    for bucket in range(found):
+        starts[bucket + 1] += starts[bucket]
+    members = np.empty(count, dtype=np.int64)
+    ends = starts[:found].copy()
     for k in range(count):
-        mark = sizes[slots[k]]
-        if mark < 0:
-            group = -mark - 1
-            members[filled[group]] = owners[k]
-            filled[group] += 1
-    # Each bucket's distinct owners, sorted, in place; then its pairs.
-    distinct = np.zeros(groups, dtype=np.int64)
+        bucket = buckets[k]
+        members[ends[bucket]] = owners[k]
+        ends[bucket] += 1
+    # Each bucket's distinct owners, sorted, in place (`ends` then marks where they end); then
+    # its pairs.
     total = 0
-    for group in range(groups):
-        start, end = starts[group], starts[group + 1]
-        _sort_few(members[start:end], end - start)
-        kept = start + 1
-        for k in range(start + 1, end):
-            if members[k] != members[kept - 1]:
-                members[kept] = members[k]
-                kept += 1
-        found = kept - start
-        if 2 <= found <= max_bucket:
-            distinct[group] = found
-            total += found * (found - 1) // 2
+    for bucket in range(found):
+        start, end = starts[bucket], ends[bucket]
+        if end - start == 2:
+            first, second = members[start], members[start + 1]
+            if first == second:
+                end = start + 1
+            elif first > second:
+                members[start], members[start + 1] = second, first
+        elif end - start > 2:
+            _sort_few(members[start:end], end - start)
+            kept = start + 1
+            for k in range(start + 1, end):
+                if members[k] != members[kept - 1]:
+                    members[kept] = members[k]
+                    kept += 1
+            end = kept
+        ends[bucket] = end
+        if 2 <= end - start <= max_bucket:
+            total += (end - start) * (end - start - 1) // 2
     codes = np.empty(total, dtype=np.int64)
     at = 0
-    for group in range(groups):
-        start = starts[group]
-        for i in range(start, start + distinct[group]):
-            for j in range(i + 1, start + distinct[group]):
-                codes[at] = members[i] * scale + members[j]
-                at += 1
+    for bucket in range(found):
+        start, end = starts[bucket], ends[bucket]
+        if 2 <= end - start <= max_bucket:
+            for i in range(start, end):
+                for j in range(i + 1, end):
+                    codes[at] = members[i] * scale + members[j]
+                    at += 1
     return codes
+
+
+# `_repeated`'s table has at most 2**_FILTER_MAX_BITS entries (two bits each: 1 MiB, which stays
+# in the processor's cache).
+_FILTER_MAX_BITS = 22
+
+
+@_compiled()
+def _repeated(keys, owners, multiplier):
+    """The keys (with their owners, in order) that may be in a bucket with another key: every
+    key that is, and a few that are not. Each key marks its entry (the top bits of key *
+    `multiplier`) in a table of about eight entries per key, two bits each: seen, seen again;
+    the keys whose entry was seen again are kept."""
+    count = len(keys)
+    bits = 6
+    while bits < _FILTER_MAX_BITS and (1 << bits) < 8 * count:
+        bits += 1
+    words = np.zeros(1 << (bits - 5), dtype=np.uint64)
+    top = np.uint64(64 - bits)
+    one = np.uint64(1)
+    for k in range(count):
+        entry = (keys[k] * multiplier) >> top
+        word = np.int64(entry >> np.uint64(5))
+        seen = (entry & np.uint64(31)) << one
+        value = words[word]
+        # Branch-free: sets "seen", and "seen again" when "seen" was set.
+        words[word] = value | (((((value >> seen) & one) << one) | one) << seen)
+    kept_keys = np.empty(count, dtype=np.uint64)
+    kept_owners = np.empty(count, dtype=owners.dtype)
+    kept = 0
+    for k in range(count):
+        key = keys[k]
+        entry = (key * multiplier) >> top
+        again = (entry & np.uint64(31)) << one | one
+        # Every key is written; only a kept one moves the end on (no unpredictable branch).
+        kept_keys[kept] = key
+        kept_owners[kept] = owners[k]
+        kept += np.int64((words[np.int64(entry >> np.uint64(5))] >> again) & one)
+    return kept_keys[:kept], kept_owners[:kept]
 
 
 @_compiled(_BUCKET_PAIRS)
 def bucket_pair_codes(keys, owners, max_bucket, scale, part_keys):
     """index.lsh.bucket_pairs before its final count: the code (smaller * scale + larger) of
     every pair of distinct owners in every bucket of 2 to `max_bucket` distinct owners, once per
-    bucket, unsorted. The keys are first split by the top bits of their hash into parts of about
-    `part_keys` keys (a bucket's keys all go to one part), so that each part's table stays in
-    the processor's cache; see `_part_pair_codes` for a part."""
+    bucket, unsorted.
+
+    Most keys are alone in their bucket (nine in ten of a corpus's window keys): rounds of a
+    compact filter (`_repeated`, each with another hash of the keys) first leave out nearly all
+    of those, for a small part of the cost of the table that finds the buckets. The keys left
+    are split by the top bits of their hash into parts of about `part_keys` keys (a bucket's
+    keys all go to one part), so that each part's table stays in the processor's cache; see
+    `_part_pair_codes` for a part."""
+    # After two rounds about one key in eleven of those left is alone in its bucket (at 20k
+    # articles; it halves the time of the whole); a third would cost more than it saves. Keys of
+    # no more than four parts are not worth filtering.
+    for multiplier in (_MIX1, _MIX2):
+        if len(keys) <= 4 * part_keys:
+            break
+        keys, owners = _repeated(keys, owners, multiplier)
     count = len(keys)
     split = 0
     while split < 16 and (count >> split) > part_keys:
@@ -266,6 +376,37 @@ def partition_scatter(keys, shift, partitions, column):
 
 
 _FREQUENT = [(ordered, types.int64) for ordered in _array(types.uint64)]
+# `frequent_candidates`' table has at most 2**_COUNTS_MAX_BITS counters (a byte each: 1 MiB,
+# which stays in the processor's cache).
+_COUNTS_MAX_BITS = 20
+
+
+@_compiled(_FREQUENT)
+def frequent_candidates(values, min_count):
+    """The values (well-mixed 64-bit hashes, in order) that may occur at least `min_count`
+    times: every one that does, and a few that do not. Each value counts in its entry (the top
+    bits of value * _MIX1) of a table of about two counters per value, a byte each (they stop
+    at 255); the values whose entry counted at least `min_count` (or 255) are kept. A value
+    kept is counted again after all (`frequent_sorted`); one left out cannot be frequent, as
+    its entry counted it every time."""
+    count = len(values)
+    bits = 6
+    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * count:
+        bits += 1
+    counts = np.zeros(1 << bits, dtype=np.uint8)
+    top = np.uint64(64 - bits)
+    for k in range(count):
+        entry = np.int64((values[k] * _MIX1) >> top)
+        counts[entry] += counts[entry] < 255
+    least = min(min_count, 255)
+    kept = np.empty(count, dtype=np.uint64)
+    found = 0
+    for k in range(count):
+        value = values[k]
+        # Every value is written; only a kept one moves the end on (no unpredictable branch).
+        kept[found] = value
+        found += counts[np.int64((value * _MIX1) >> top)] >= least
+    return kept[:found].copy()
 
 
 @_compiled(_FREQUENT)

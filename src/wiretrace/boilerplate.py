@@ -51,9 +51,15 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
 
 def frequent(values: np.ndarray, min_count: int) -> np.ndarray:
     """The distinct values (uint64) occurring at least `min_count` times, sorted: numpy's sort,
-    then a compiled count of the runs (`frequent_plain`, by np.unique, is the reference)."""
-    ordered = np.sort(np.asarray(values, dtype=np.uint64))
-    return _sketch_kernels.frequent_sorted(ordered, int(min_count))
+    then a compiled count of the runs (`frequent_plain`, by np.unique, is the reference).
+
+    From `min_count` 2 on, only the values a compiled table of counts cannot rule out
+    (`_sketch_kernels.frequent_candidates`; a few in a hundred of a corpus's shingles) are
+    sorted."""
+    values = np.require(values, np.uint64, ["C"])
+    if min_count >= 2:
+        values = _sketch_kernels.frequent_candidates(values, int(min_count))
+    return _sketch_kernels.frequent_sorted(np.sort(values), int(min_count))
 
 
 def frequent_plain(values: np.ndarray, min_count: int) -> np.ndarray:
@@ -134,15 +140,25 @@ def boilerplate_spans(
     return run_spans(document, tokens, mask_runs(words), min_words)
 
 
-_TABLE: tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool]] | None = None
+_TABLE: (
+    tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool, np.ndarray, np.uint64]] | None
+) = None
 
 
-def _set_table(boilerplate: np.ndarray) -> tuple[np.ndarray, np.uint64, bool]:
-    """The boilerplate hashes as `_sketch_kernels.set_table`, made once per boilerplate array."""
+def _set_table(
+    boilerplate: np.ndarray,
+) -> tuple[np.ndarray, np.uint64, bool, np.ndarray, np.uint64]:
+    """The boilerplate hashes as `_sketch_kernels.set_table` (table, shift, zero) and
+    `_sketch_kernels.set_filter` (bits, shift), made once per boilerplate array."""
     global _TABLE
     if _TABLE is None or _TABLE[0]() is not boilerplate:
-        table, shift, zero = _sketch_kernels.set_table(np.require(boilerplate, np.uint64, ["C"]))
-        _TABLE = (weakref.ref(boilerplate), (table, np.uint64(shift), bool(zero)))
+        values = np.require(boilerplate, np.uint64, ["C"])
+        table, shift, zero = _sketch_kernels.set_table(values)
+        bits, bits_shift = _sketch_kernels.set_filter(values)
+        _TABLE = (
+            weakref.ref(boilerplate),
+            (table, np.uint64(shift), bool(zero), bits, np.uint64(bits_shift)),
+        )
     return _TABLE[1]
 
 
@@ -158,9 +174,10 @@ def mask_many(
 
     Document by document this is `boilerplate_mask` on the outlet-`salted` shingle hashes, then
     `mask_runs` of its word mask, in one compiled pass over all the documents
-    (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`).
+    (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`
+    behind a filter of bits).
     """
-    table, shift, zero = _set_table(boilerplate)
+    table, shift, zero, bits, bits_shift = _set_table(boilerplate)
     ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
     offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in tokens], out=offsets[1:])
@@ -172,6 +189,8 @@ def mask_many(
         table,
         shift,
         zero,
+        bits,
+        bits_shift,
         int(shingle_size),
     )
     bounds = run_offsets.tolist()

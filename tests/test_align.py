@@ -894,6 +894,28 @@ def test_compiled_similar_sentences_equal_the_numpy_ones(
     assert fast.tolist() == plain.tolist()
 
 
+@PROPERTY
+@given(st.randoms(use_true_random=False), st.integers(1, 60), st.floats(0.05, 0.6))
+def test_sentence_like_many_others_gets_its_seeds_in_order(
+    rng: random.Random, sentences: int, threshold: float
+) -> None:
+    """A sentence that shares stems with many sentences of the other text (met in stem order,
+    not sentence order) gets exactly the numpy path's seeds, in sentence order."""
+    vocabulary = [first + second + "ing" for first in LATIN for second in LATIN[:4]]
+    shared = rng.sample(vocabulary, 12)
+    source = " ".join(shared) + ". " + " ".join(rng.sample(vocabulary, 8)) + "."
+    target = " ".join(
+        " ".join(rng.sample(shared, rng.randint(1, 12)) + rng.sample(vocabulary, rng.randint(1, 8)))
+        + "."
+        for _ in range(sentences)
+    )
+    first, second = (align._sentences(text, tokenize(text)) for text in (source, target))
+    flags = [np.zeros(len(side.starts), dtype=bool) for side in (first, second)]
+    fast, *_ = align.sentence_seeds(first, second, threshold, *flags)
+    plain, *_ = align.sentence_seeds_plain(first, second, threshold, *flags)
+    assert fast.tolist() == plain.tolist()
+
+
 _SENTENCE_PIECES = ["word", "Word", "3.5", "U.S.", ". ", "!?", "\n\n", "\n \n", "\n", " ", "。"]
 
 

@@ -945,7 +945,8 @@ def similar_sentences_plain(
     shared = np.bincount(inverse)
     i, j = keys // len(target.starts), keys % len(target.starts)
     denominator = norms[0][i] * norms[1][j]
-    cosine = np.divide(dot, denominator, out=np.zeros_like(dot), where=denominator > 0)
+    # (Floats even when no stem is shared: bincount of nothing gives integers.)
+    cosine = np.divide(dot, denominator, out=np.zeros(len(dot)), where=denominator > 0)
     dice = 2.0 * shared / (source.terms[i] + target.terms[j])
     keep = (cosine >= threshold) & (dice >= threshold)
     keep &= ~source_boilerplate[i] & ~target_boilerplate[j]

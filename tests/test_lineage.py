@@ -571,6 +571,15 @@ def test_casefold_by_table_is_str_casefold(text: str) -> None:
     assert _casefold(longer) == longer.casefold()
 
 
+def test_casefold_of_a_text_with_a_lone_surrogate_is_str_casefold() -> None:
+    """A long text holding a lone surrogate (which strict encoding refuses) is casefolded as
+    `str.casefold` folds it."""
+    from wiretrace.lineage import _casefold
+
+    for text in ("Ab\u00e9 " * 300 + "\ud800", "\udfff" + "ÄB\u00df " * 300):
+        assert _casefold(text) == text.casefold()
+
+
 def test_only_four_other_characters_match_an_ascii_letter() -> None:
     """No character outside ASCII matches an ASCII letter, case ignored, but the four that
     `_holds_core` names ("İ", "ı", "ſ" and the Kelvin sign)."""
@@ -633,6 +642,48 @@ def test_count_words_between_is_the_words_between(
     starts, ends, _, _ = lineage._stretch_bounds(text, low, high)
     found = lineage._words_between(text, starts, ends, start, end)
     assert lineage._count_words_between(text, starts, ends, start, end) == len(found[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_edit_words_counted_from_the_tokens_are_the_patterns(seed: int) -> None:
+    """The words of each side of an edit, counted from its document's tokens, are the ones
+    TOKEN_PATTERN finds in the edit's text."""
+    from wiretrace import lineage
+    from wiretrace.shingle import TOKEN_PATTERN
+
+    rng = random.Random(seed)
+    tricky = ("1,200", "don't", "x'y", "3.5.", "Co-op", "“q”", "éé\u0301", "東京", "a1b2", ",.")
+    text = _article(rng, 10)
+    docs = [Document(id="a", text=text)]
+    for copy in range(2):
+        docs.append(Document(id=f"b{copy}", text=mutate_text(text, 0.1, rng, tricky)))
+    report = wiretrace.find_reuse(docs, jobs=1)
+    by_id = {doc.id: doc for doc in docs}
+    assert report.pairs
+    for pair in report.pairs:
+        spans = {
+            pair.source: [(p.source_start, p.source_end) for p in pair.passages],
+            pair.target: [(p.target_start, p.target_end) for p in pair.passages],
+        }
+        members = lineage._Members(by_id, spans)
+        for passage in pair.passages:
+            for edit in passage.edits:
+                for doc, start, end, edit_text in (
+                    (pair.source, edit.source_start, edit.source_end, edit.source_text),
+                    (pair.target, edit.target_start, edit.target_end, edit.target_text),
+                ):
+                    found = len(TOKEN_PATTERN.findall(edit_text))
+                    assert members.count_between(doc, start, end) == found
+
+
+@given(st.lists(st.sampled_from("abc"), max_size=8), st.lists(st.sampled_from("abc"), max_size=8))
+def test_common_ends_are_the_same_either_way_round(first: list[str], second: list[str]) -> None:
+    """The words two sides share at a gap's ends are the same either way round (a pair's two
+    orientations share them)."""
+    from wiretrace.align import common_ends
+
+    assert common_ends(first, second) == common_ends(second, first)
 
 
 def _arborescence_reference(edges: list[tuple[str, str, float]]) -> dict[str, str]:
@@ -769,7 +820,8 @@ def test_pattern_cores_are_in_every_match(text: str) -> None:
 @given(
     st.lists(
         st.sampled_from(["UPDATE", "UPDATE 2", "update 3", "CORRECTED", "REFILE", "WRAPUP", "(",
-                         "( Adds", "(Updates", "Recasts", "x", "1"]),
+                         "( Adds", "(Updates", "Recasts", "(Corrects", "( Recasts", "Adds",
+                         "(\nAdds", "(Addsx", "x", "1"]),
         max_size=8,
     ).map(" ".join),
     st.sampled_from([None, "", "UPDATE 1-Story", "Story"]),
@@ -982,6 +1034,39 @@ def test_a_change_without_hedge_cores_changes_no_hedge(old: str, new: str) -> No
         )
     if lineage._hedges(old) != lineage._hedges(new):
         assert lineage._has_core(changed, lowered, lineage._HEDGE_CORES, lineage._HEDGE_ASCII_CORES)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*ATTRIBUTION_WORDS, "contributed to this report", "\u2019", "\u201c", "city", "ä"]
+        ),
+        max_size=12,
+    ).flatmap(
+        lambda words: st.lists(
+            st.sampled_from([" ", "", "\n", "(", "  ", "\u201c"]),
+            min_size=len(words),
+            max_size=len(words),
+        ).map(lambda gaps: "".join(g + w for g, w in zip(gaps, words, strict=True)))
+    )
+)
+def test_attribution_tried_at_its_starts_is_its_search(changed: str) -> None:
+    """Trying the attribution pattern only where a match can start finds one exactly where
+    searching the whole change does."""
+    from wiretrace import lineage
+
+    found = lineage._has_attribution(changed, lineage._plain_lowered(changed))
+    assert found == (lineage._ATTRIBUTION.search(changed) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY_TEXT + "\n_-", max_size=80), st.integers(0, 10))
+def test_has_words_counts_as_the_word_list(text: str, count: int) -> None:
+    """The regex that stops at the count-th word agrees with counting every word."""
+    from wiretrace import lineage
+
+    assert lineage._has_words(text, count) == (len(lineage._words(text)) >= count)
 
 
 def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -179,7 +179,11 @@ _PLAIN_MARKS = ("\u2019", "\u201c", "\u201d", "\u2014", "\u2013", "\u2018", "\u2
 _UPDATE = re.compile(
     r"\bUPDATE\s*\d+\b|\bCORRECTED\b|\bREFILE\b|\bWRAPUP\b|\(\s*(?:Adds|Updates|Recasts|Corrects)\b"
 )
-_UPDATE_MARKS = ("UPDATE", "CORRECTED", "REFILE", "WRAPUP", "(")
+# Every match of _UPDATE holds one of these as written: for "(Adds ..." the word, not "(", which
+# most openings hold (searching those cost more than all the rest of a document's version rank).
+_UPDATE_MARKS = (
+    "UPDATE", "CORRECTED", "REFILE", "WRAPUP", "Adds", "Updates", "Recasts", "Corrects",
+)  # fmt: skip
 _GENERIC_OUTLET_WORDS = {
     "the", "news", "daily", "post", "times", "wire", "agency", "press", "service", "services",
     "radio", "online", "herald", "review", "journal", "tribune", "courier", "observer", "star",
@@ -565,8 +569,26 @@ def _inside_quote_plain(text: str, start: int, end: int) -> bool:
     return False
 
 
-def _is_sentence(text: str) -> bool:
-    return len(_words(text)) >= 5 and bool(_SENTENCE_END.search(text.strip() + " "))
+def _is_sentence(text: str, words: int = 5) -> bool:
+    """Whether `text` has `words` words or more (5 unless given) and a sentence's end."""
+    return _has_words(text, words) and bool(_SENTENCE_END.search(text.strip() + " "))
+
+
+def _has_words(text: str, count: int) -> bool:
+    """`len(_words(text)) >= count`, by a regex that stops at the count-th word: a change may be
+    a whole stretch of a text, and listing all its words cost more than the rest of classifying
+    it."""
+    return _at_least_words(count).search(text) is not None
+
+
+@lru_cache(maxsize=4)
+def _at_least_words(count: int) -> re.Pattern[str]:
+    """What `_has_words(text, count)` searches for: `count` runs of word characters. Each run is
+    taken whole, from its start only (no backtracking into a long run, as of a text without
+    spaces, tried from every character of it)."""
+    if count < 1:
+        return re.compile("")
+    return re.compile(rf"(?<!\w)\w++(?:\W++\w++){{{count - 1}}}")
 
 
 def _in_dateline_parens(text: str, start: int, end: int) -> bool:
@@ -603,7 +625,7 @@ def classify_change(
         (old, new, "sentence_removed"),
     )
     for added, removed, kind in sides:
-        if not removed.strip() and len(_words(added)) >= SENTENCE_WORDS and _is_sentence(added):
+        if not removed.strip() and _is_sentence(added, SENTENCE_WORDS):
             # A sentence that credits the source ("a Reuters reporter saw ...") is attribution.
             return "attribution" if find_credit(added, names) else kind
     if (not old.strip() or _inside_quote(source_text, *source_span)) and (
@@ -613,10 +635,7 @@ def classify_change(
     changed = f"{old}\n{new}"
     lowered = _plain_lowered(changed)
     if (
-        (
-            _has_core(changed, lowered, _ATTRIBUTION_CORES, _ATTRIBUTION_ASCII_CORES)
-            and _ATTRIBUTION.search(changed)
-        )
+        _has_attribution(changed, lowered)
         or find_credit(changed, names)
         or _in_dateline_parens(source_text, *source_span)
         or _in_dateline_parens(target_text, *target_span)
@@ -639,6 +658,26 @@ def classify_change(
     if new.strip():
         return "sentence_added" if _is_sentence(new) else "insertion"
     return "sentence_removed" if _is_sentence(old) else "deletion"
+
+
+def _has_attribution(changed: str, lowered: str | None) -> bool:
+    """Whether `_ATTRIBUTION` matches in a change, given its `_plain_lowered`.
+
+    In a text of ASCII (and `_PLAIN_MARKS`), the pattern is tried only where one of its ASCII
+    cores starts, case ignored: every alternative starts with its core but "contributed to this
+    report", and where that matches, "report" matches too. Tried at every position, its many
+    alternatives, case ignored, cost half a microsecond a character (a tenth of the mutations'
+    time, for the few long changes holding a core such as "cit")."""
+    if lowered is None:
+        return _ATTRIBUTION_CORES.search(changed) is not None and bool(_ATTRIBUTION.search(changed))
+    match = _ATTRIBUTION.match
+    for word in _ATTRIBUTION_ASCII_CORES:
+        at = lowered.find(word)
+        while at >= 0:
+            if match(changed, at):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def _hedges(text: str) -> set[str]:
@@ -928,7 +967,11 @@ def _casefold(text: str) -> str:
         return text.lower()
     if len(text) < _TABLE_FOLD_CHARS:
         return text.casefold()
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    try:
+        # (Strict encoding is a third faster than passing surrogates, which no table folds.)
+        units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+    except UnicodeEncodeError:
+        return text.casefold()
     folded, whole = _lineage_kernels.fold_units(units, _fold_table())
     return folded.tobytes().decode("utf-16-le") if whole else text.casefold()
 
@@ -1118,13 +1161,6 @@ class _CreditSearch:
 # --- lineage ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1 << 16)
-def _word_count(text: str) -> int:
-    """TOKEN_PATTERN's words in `text` (an edit's text: the same ones come back in both of a
-    pair's orientations)."""
-    return len(TOKEN_PATTERN.findall(text))
-
-
 def _words_between(
     text: str, starts: array[int], ends: array[int], start: int, end: int
 ) -> tuple[array[int], array[int]]:
@@ -1259,12 +1295,16 @@ class _Members:
 
     def count_words(self, doc: str) -> int:
         """Words in the document's spans of the cluster, counted as alignment counts them."""
-        text = self.by_id[doc].text
-        count = 0
-        for start, end in self.spans[doc]:
-            starts, ends, _, _ = self._stretch(doc, start, end)
-            count += _count_words_between(text, starts, ends, start, end)
-        return count
+        return sum(self.count_between(doc, start, end) for start, end in self.spans[doc])
+
+    def count_between(self, doc: str, start: int, end: int) -> int:
+        """TOKEN_PATTERN's words in the document's text[start:end] (a span of the cluster, or
+        a side of an edit: counted from the stretch's tokens, a regex on every edit's text was
+        a twentieth of lineage's time)."""
+        if start == end:
+            return 0
+        starts, ends, _, _ = self._stretch(doc, start, end)
+        return _count_words_between(self.by_id[doc].text, starts, ends, start, end)
 
     def cluster_text(self, doc: str) -> tuple[list[int], list[int]]:
         """The document's spans of the cluster as a `_union`."""
@@ -1277,28 +1317,33 @@ class _Members:
         """`find_credit(text, names)` of the document, remembered for the run (a document is in
         many of its cluster's pairs)."""
         assert _STATE is not None
-        credits = _STATE[4]
+        credits, found_names = _STATE[4], _STATE[6]
         key = (doc, tuple(names))
-        if key not in credits:
-            credits[key] = next((name for name in names if self._credits(doc, name)), None)
-        return credits[key]
+        if key in credits:
+            return credits[key]
+        credit = None
+        # The lists of names a document is searched for share most of their names: each name's
+        # finding is remembered for the run too (looked up here, a call less for most).
+        for name in names:
+            found = found_names.get((doc, name))
+            if found is None:
+                found = found_names[doc, name] = self._credits(doc, name)
+            if found:
+                credit = name
+                break
+        credits[key] = credit
+        return credit
 
     def _credits(self, doc: str, name: str) -> bool:
-        """Whether the document credits `name` (see `find_credit`), remembered for the run: the
-        lists of names a document is searched for share most of their names."""
-        assert _STATE is not None
-        found = _STATE[6].get((doc, name))
-        if found is None:
-            text = self.by_id[doc].text
-            # The text is casefolded only where the name may be credited in it.
-            found = False
-            if _may_credit(text, name):
-                folded = self._folded.get(doc)
-                if folded is None:
-                    folded = self._folded[doc] = _casefold_recent(text)
-                found = _find_credit(text, folded, (name,)) is not None
-            _STATE[6][doc, name] = found
-        return found
+        """Whether the document credits `name` (see `find_credit`)."""
+        text = self.by_id[doc].text
+        # The text is casefolded only where the name may be credited in it.
+        if not _may_credit(text, name):
+            return False
+        folded = self._folded.get(doc)
+        if folded is None:
+            folded = self._folded[doc] = _casefold_recent(text)
+        return _find_credit(text, folded, (name,)) is not None
 
     def text_words(self, doc: str) -> int:
         """The document's `_count_regex_words`, remembered for the run (a document is in
@@ -1987,13 +2032,26 @@ def _pair_costs(
     forward = backward = 0.0
     for passage in passages:
         for edit in passage.edits:
-            old, new = _word_count(edit.source_text), _word_count(edit.target_text)
+            old = texts.count_between(source, edit.source_start, edit.source_end)
+            new = texts.count_between(target, edit.target_start, edit.target_end)
             forward += _event_cost(old, new)
             backward += _event_cost(new, old)
     source_gaps = _gaps(texts, source, sorted((p.source_start, p.source_end) for p in passages))
     target_gaps = _gaps(texts, target, sorted((p.target_start, p.target_end) for p in passages))
-    forward = _gap_cost(forward, len(passages), texts, target, target_gaps, source, source_gaps)
-    backward = _gap_cost(backward, len(passages), texts, source, source_gaps, target, target_gaps)
+    # The words both sides have at either end of a gap, the same either way round.
+    shared_ends = {
+        gap: common_ends(
+            _Words(texts.by_id[source].text, *source_gaps[gap]),
+            _Words(texts.by_id[target].text, *target_gaps[gap]),
+        )
+        for gap in source_gaps.keys() & target_gaps.keys()
+    }
+    forward = _gap_cost(
+        forward, len(passages), texts, target, target_gaps, source_gaps, shared_ends
+    )
+    backward = _gap_cost(
+        backward, len(passages), texts, source, source_gaps, target_gaps, shared_ends
+    )
     return forward, backward
 
 
@@ -2003,28 +2061,22 @@ def _gap_cost(
     texts: _Members,
     child: str,
     child_gaps: dict[int, tuple[array[int], array[int]]],
-    parent: str,
     parent_gaps: dict[int, tuple[array[int], array[int]]],
+    shared_ends: dict[int, tuple[int, int]],
 ) -> float:
     """`cost` plus the cost of the text outside the `passages` passages, gap by gap (before the
     first passage, between two, after the last), that one side has and the other lacks.
 
-    Words both have at either end of the gap are text the alignment left out, not a change.
+    Words both have at either end of the gap (`shared_ends`: the `common_ends` of the two sides'
+    words, by gap, where both have some) are text the alignment left out, not a change.
     Text the parent alone has, the child dropped; text the child alone has is its own addition,
     one event; cluster text the child has and this parent lacks came from elsewhere: every word of
     it counts (COST_SHARED_WORD)."""
     nothing: tuple[array[int], array[int]] = (array("q"), array("q"))
-    child_text, parent_text = texts.by_id[child].text, texts.by_id[parent].text
     for gap in child_gaps.keys() | parent_gaps.keys():
-        new_starts, new_ends = child_gaps.get(gap, nothing)
-        old_starts, old_ends = parent_gaps.get(gap, nothing)
-        head, tail = (
-            common_ends(
-                _Words(parent_text, old_starts, old_ends), _Words(child_text, new_starts, new_ends)
-            )
-            if old_starts and new_starts
-            else (0, 0)
-        )
+        new_starts = child_gaps.get(gap, nothing)[0]
+        old_starts = parent_gaps.get(gap, nothing)[0]
+        head, tail = shared_ends.get(gap, (0, 0))
         old, new = len(old_starts) - head - tail, len(new_starts) - head - tail
         if old and not new and gap in (0, passages):
             # The parent's opening (a dateline, an update note) or its end, dropped.

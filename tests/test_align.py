@@ -509,6 +509,22 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
 
 
 @PROPERTY
+@given(
+    st.sets(st.integers(0, 2**64 - 1), min_size=1, max_size=150),
+    st.lists(st.integers(0, 2**64 - 1), max_size=50),
+)
+def test_stop_table_holds_its_ids_and_no_other(words: set[int], others: list[int]) -> None:
+    """A word is found in the one-slot-per-id stop table exactly when it is one of its ids (the
+    keys of its empty slots, and the stop words' ids, included)."""
+    keys, shift = align._stop_table(np.array(sorted(words), dtype=np.uint64))
+    for table, ids in ((keys, words), (align._STOPWORD_KEYS, set(align._STOPWORD_IDS.tolist()))):
+        table_shift = shift if table is keys else align._STOPWORD_SHIFT
+        for word in [*ids, *others, *table.tolist()]:
+            found = int(table[(word >> table_shift) & (len(table) - 1)]) == word
+            assert found == (word in ids)
+
+
+@PROPERTY
 @given(st.one_of(articles(), st.text(max_size=300)))
 def test_compiled_stem_ids_equal_the_word_by_word_ones(text: str) -> None:
     """The compiled pass stems every word (of any script, marks and ligatures included) as
@@ -951,12 +967,25 @@ def test_compiled_sentence_entries_equal_the_numpy_ones(
 
 
 @PROPERTY
-@given(st.sets(st.integers(0, 2**63 - 1), max_size=300) | st.sets(st.integers(0, 40)))
-def test_compiled_order_of_distinct_stems_equals_numpys(values: set[int]) -> None:
-    """The compiled order of distinct stem ids (placed by top bits, then by insertion) is the
-    order numpy's argsort gives."""
-    array = np.array(sorted(values, key=lambda value: hash((value, 7))), dtype=np.int64)
-    assert _align_kernels._distinct_order(array).tolist() == np.argsort(array).tolist()
+@given(
+    st.lists(st.integers(0, 40), max_size=400),
+    st.lists(st.integers(1, 30), max_size=40),
+    st.randoms(use_true_random=False),
+)
+def test_compiled_sentence_entries_of_spread_stems_equal_the_numpy_ones(
+    picks: list[int], lengths: list[int], rng: random.Random
+) -> None:
+    """Stem ids spread over all 63 bits (placed by their top bits, as real stem hashes are) and
+    stems sharing top bits, repeated and mixed with function words, give numpy's entries."""
+    spread = [rng.getrandbits(63) for _ in range(20)]
+    close = [(spread[0] | 0xFFFF) - k for k in range(20)]  # the same top bits
+    table = [-1, *spread, *close]
+    values = np.array([table[pick] for pick in picks], dtype=np.int64)
+    starts = np.cumsum([0, *lengths])
+    starts = starts[starts < max(len(values), 1)] if len(values) else np.zeros(0, dtype=np.int64)
+    fast = align.sentence_entries(values, starts.astype(np.int64))
+    plain = align.sentence_entries_plain(values, starts.astype(np.int64))
+    assert fast.tolist() == plain.tolist()
 
 
 @REUSE_PROPERTY

@@ -23,7 +23,7 @@ from wiretrace._kernels import (
 
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
 _TEXT_SENTENCES = [
-    (points, types.uint8[::1], _I64, _I64, _U64, _U64, _U64, _BOOL, _U64, _I64, _BOOL)
+    (points, types.uint8[::1], _I64, _I64, _U64, _U64, _U64, _U64, types.int64, _U64, _I64, _BOOL)
     + (types.int64,) * 3
     for points in _array(types.uint8) + _array(types.uint32)
 ]
@@ -84,47 +84,53 @@ def _stem_ids(
     token_ends,
     points,
     codes,
+    stem_codes,
     stop_keys,
-    stop_filled,
+    stop_shift,
     keys,
     values,
     filled,
     letters,
 ):
     """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
-    in the stop table); for a word whose characters each have a simple normal form (`codes`,
+    in the stop table, align._stop_table's `stop_keys` and `stop_shift`); for a word whose characters each have a simple normal form (`codes`,
     shingle's table: the one code point a basic-plane character normalizes to inside any word,
     0 for none), the `token_id` of its first `letters` normalized characters, halved, hashed
-    here as the tokenizer hashes a word; else the stem id the table (`keys`, `values`,
-    `filled`) holds for the word id, and `missing` marks the words not in it (their stem ids
-    are still to be made)."""
+    here as the tokenizer hashes a word (`stem_codes`: each character's code normalized twice,
+    as token_id normalizes the normalized stem again, 0 where either is not simple); else the
+    stem id the table (`keys`, `values`, `filled`) holds for the word id, and `missing` marks
+    the words not in it (their stem ids are still to be made)."""
     out = np.empty(len(ids), dtype=np.int64)
     missing = np.zeros(len(ids), dtype=np.bool_)
+    stop_mask = np.uint64(len(stop_keys) - 1)
     for k in range(len(ids)):
         word = ids[k]
-        if stop_filled[_slot(stop_keys, stop_filled, word)]:
+        if stop_keys[np.int64((word >> np.uint64(stop_shift)) & stop_mask)] == word:
             out[k] = -1
             continue
+        start, end = token_starts[k], token_ends[k]
+        stem_end = min(end, start + letters)
         total = np.uint64(0)
         power = np.uint64(1)
         simple = True
-        stem_end = min(token_ends[k], token_starts[k] + letters)
-        for position in range(token_starts[k], token_ends[k]):
+        # The stem's characters, then the rest (only checked): two loops, no test of the
+        # position inside them.
+        for position in range(start, stem_end):
             point = points[position]
-            code = codes[point] if point < _BASIC_PLANE else np.uint64(0)
+            code = stem_codes[point] if point < _BASIC_PLANE else np.uint64(0)
             if code == 0:
                 simple = False
                 break
-            if position < stem_end:
-                # The stem is a string of normalized characters: token_id normalizes it again.
-                code = codes[code] if code < _BASIC_PLANE else np.uint64(0)
-                if code == 0:
+            total += code * power
+            power *= _HASH_BASE
+        if simple:
+            for position in range(stem_end, end):
+                point = points[position]
+                if point >= _BASIC_PLANE or codes[point] == 0:
                     simple = False
                     break
-                total += code * power
-                power *= _HASH_BASE
         if simple:
-            length = np.uint64(stem_end - token_starts[k])
+            length = np.uint64(stem_end - start)
             out[k] = np.int64(_mix64(total + length * _LENGTH_SALT) >> np.uint64(1))
             continue
         slot = _slot(keys, filled, word)
@@ -164,101 +170,56 @@ def _unpack(packed):
     )
 
 
-@_compiled()
-def _distinct_order(values):
-    """The order that sorts `values` (distinct, not negative): np.argsort's, as any sort of
-    distinct values. Placed first by their top bits (stem ids are hashes, spread evenly over
-    63 bits, so each place holds about one), then sorted by insertion, which has little left
-    to move; several times faster than numba's argsort on a text's few hundred stems."""
-    count = len(values)
+@_compiled(_SENTENCE_ENTRIES)
+def sentence_entries(stems, starts):
+    """align.sentence_entries_plain without a general sort: one entry per distinct content stem
+    (stem id >= 0) of each sentence (sentences start at the word indices `starts`), ordered by
+    stem, then sentence, packed in one array (see align.sentence_entries). The content words are
+    placed by the top bits of their stems (stem ids are hashes, spread evenly over 63 bits, so
+    each place holds about one stem), in text order, then sorted by insertion, which has little
+    left to move and keeps each stem's words in text order (so in sentence order)."""
+    sentences = len(starts)
+    kept = 0
+    for k in range(len(stems)):
+        kept += stems[k] >= 0
     places = 1
-    while places < count:
+    while places < kept:
         places *= 2
     shift = 63
     while (1 << (63 - shift)) < places:
         shift -= 1
-    starts = np.zeros(places + 1, dtype=np.int64)
-    for k in range(count):
-        starts[(values[k] >> shift) + 1] += 1
-    for place in range(places):
-        starts[place + 1] += starts[place]
-    order = np.empty(count, dtype=np.int64)
-    for k in range(count):
-        place = values[k] >> shift
-        order[starts[place]] = k
-        starts[place] += 1
-    for k in range(1, count):
-        item = order[k]
-        m = k
-        while m > 0 and values[order[m - 1]] > values[item]:
-            order[m] = order[m - 1]
-            m -= 1
-        order[m] = item
-    return order
-
-
-@_compiled(_SENTENCE_ENTRIES)
-def sentence_entries(stems, starts):
-    """align.sentence_entries_plain without sorting the words: one entry per distinct content
-    stem (stem id >= 0) of each sentence (sentences start at the word indices `starts`), ordered
-    by stem, then sentence, packed in one array (see align.sentence_entries). The distinct stems
-    are found through a hash table and sorted alone; the words are then placed by stem in text
-    order (so in sentence order)."""
-    sentences = len(starts)
-    kept = 0
+    placed = np.zeros(places + 1, dtype=np.int64)
     for k in range(len(stems)):
         if stems[k] >= 0:
-            kept += 1
-    capacity = 16
-    while capacity < 2 * kept:
-        capacity *= 2
-    mask = capacity - 1
-    table_keys = np.empty(capacity, dtype=np.int64)
-    table_index = np.full(capacity, -1, dtype=np.int64)
-    seen = np.empty(kept, dtype=np.int64)  # each stem in order of first use
-    word_stem = np.empty(kept, dtype=np.int64)  # each content word's stem, numbered so
+            placed[(stems[k] >> shift) + 1] += 1
+    for place in range(places):
+        placed[place + 1] += placed[place]
+    value = np.empty(kept, dtype=np.int64)  # the content words' stems and sentences, by place
     owners = np.empty(kept, dtype=np.int64)
-    found = 0
     owner = -1
-    at = 0
     for k in range(len(stems)):
         while owner + 1 < sentences and starts[owner + 1] <= k:
             owner += 1
-        value = stems[k]
-        if value < 0:
+        if stems[k] < 0:
             continue
-        slot = value & mask
-        while table_index[slot] >= 0 and table_keys[slot] != value:
-            slot = (slot + 1) & mask
-        if table_index[slot] < 0:
-            table_keys[slot], table_index[slot] = value, found
-            seen[found] = value
+        place = stems[k] >> shift
+        at = placed[place]
+        value[at], owners[at] = stems[k], owner
+        placed[place] = at + 1
+    for k in range(1, kept):
+        item, item_owner = value[k], owners[k]
+        m = k
+        while m > 0 and value[m - 1] > item:
+            value[m], owners[m] = value[m - 1], owners[m - 1]
+            m -= 1
+        value[m], owners[m] = item, item_owner
+    found = entries = 0
+    for k in range(kept):
+        if k == 0 or value[k] != value[k - 1]:
             found += 1
-        word_stem[at], owners[at] = table_index[slot], owner
-        at += 1
-    order = _distinct_order(seen[:found])
-    rank = np.empty(found, dtype=np.int64)
-    distinct = np.empty(found, dtype=np.int64)
-    for k in range(found):
-        rank[order[k]] = k
-        distinct[k] = seen[order[k]]
-    # The words' sentences by stem rank (a counting sort: each stem's words stay in text order).
-    placed = np.zeros(found + 1, dtype=np.int64)
-    for k in range(kept):
-        placed[rank[word_stem[k]] + 1] += 1
-    for k in range(found):
-        placed[k + 1] += placed[k]
-    bounds = placed.copy()
-    by_stem = np.empty(kept, dtype=np.int64)
-    for k in range(kept):
-        stem = rank[word_stem[k]]
-        by_stem[placed[stem]] = owners[k]
-        placed[stem] += 1
-    entries = 0
-    for stem in range(found):
-        for k in range(bounds[stem], bounds[stem + 1]):
-            if k == bounds[stem] or by_stem[k] != by_stem[k - 1]:
-                entries += 1
+            entries += 1
+        elif owners[k] != owners[k - 1]:
+            entries += 1
     packed = np.zeros(3 + 2 * sentences + 3 * found + 2 + 5 * entries, dtype=np.int64)
     packed[0], packed[1], packed[2] = sentences, found, entries
     (
@@ -273,17 +234,19 @@ def sentence_entries(stems, starts):
         sentence_local,
         sentence_count,
     ) = _unpack(packed)
-    stems_out[:] = distinct
+    stem = -1
     entry = 0
-    for stem in range(found):
-        for k in range(bounds[stem], bounds[stem + 1]):
-            if k > bounds[stem] and by_stem[k] == sentence[entry - 1]:
-                count[entry - 1] += 1
-                continue
-            sentence[entry], local[entry], count[entry] = by_stem[k], stem, 1
-            terms[by_stem[k]] += 1
-            frequency[stem] += 1
-            entry += 1
+    for k in range(kept):
+        if k == 0 or value[k] != value[k - 1]:
+            stem += 1
+            stems_out[stem] = value[k]
+        elif owners[k] == owners[k - 1]:
+            count[entry - 1] += 1
+            continue
+        sentence[entry], local[entry], count[entry] = owners[k], stem, 1
+        terms[owners[k]] += 1
+        frequency[stem] += 1
+        entry += 1
     for k in range(sentences):
         offsets[k + 1] = offsets[k] + terms[k]
     for k in range(found):
@@ -305,8 +268,9 @@ def text_sentences(
     token_ends,
     ids,
     codes,
+    stem_codes,
     stop_keys,
-    stop_filled,
+    stop_shift,
     keys,
     values,
     filled,
@@ -325,8 +289,9 @@ def text_sentences(
         token_ends,
         points,
         codes,
+        stem_codes,
         stop_keys,
-        stop_filled,
+        stop_shift,
         keys,
         values,
         filled,

@@ -651,22 +651,33 @@ def _stable_order(values):
 
 
 @_compiled()
-def _split_segment(seeds, members, start, end, axis, limit, parts):
+def _split_segment(seeds, members, start, end, axis, limit, parts, values, order):
     """Order members[start:end] by seeds[., axis] (stably) and cut it wherever consecutive
     values are more than `limit` apart: the cut positions go to `parts` (after `start`, up to
-    `end`), and their number is returned. With no cut the members keep their order."""
-    segment = members[start:end]
-    values = np.empty(end - start, dtype=np.int64)
-    for k in range(end - start):
-        values[k] = seeds[segment[k], axis]
-    order = _stable_order(values)
+    `end`), and their number is returned. With no cut the members keep their order. `values`
+    and `order` are scratch space of at least end - start items (no array made per call: the
+    segments are mostly a few seeds)."""
+    count = end - start
+    for k in range(count):
+        values[k] = seeds[members[start + k], axis]
+    if count > _FEW:
+        order[:count] = np.argsort(values[:count], kind="mergesort")
+    else:
+        for k in range(count):  # the insertion order of `_stable_order`
+            m = k
+            while m > 0 and values[order[m - 1]] > values[k]:
+                order[m] = order[m - 1]
+                m -= 1
+            order[m] = k
     cuts = 0
-    for k in range(1, len(order)):
+    for k in range(1, count):
         if values[order[k]] - values[order[k - 1]] > limit:
             parts[cuts] = start + k
             cuts += 1
     if cuts:
-        members[start:end] = segment[order]
+        for k in range(count):
+            values[k] = members[start + order[k]]
+        members[start:end] = values[:count]
     parts[cuts] = end
     return cuts
 
@@ -683,13 +694,18 @@ def cluster_seeds(seeds, subset, limit, lowest, min_seeds, size):
     lowest and highest seed in the source, then in the target; `covered[k]` how many source
     words its seeds cover, `size` words each."""
     count = len(subset)
-    pending_start = np.empty(count + 1, dtype=np.int64)
-    pending_end = np.empty(count + 1, dtype=np.int64)
-    done_start = np.empty(count, dtype=np.int64)
-    done_end = np.empty(count, dtype=np.int64)
-    parts = np.empty(count + 1, dtype=np.int64)
+    # One scratch array for the stacks and the segment sorts (the seeds are mostly a few).
+    scratch = np.empty(7 * count + 3, dtype=np.int64)
+    pending_start = scratch[: count + 1]
+    pending_end = scratch[count + 1 : 2 * count + 2]
+    done_start = scratch[2 * count + 2 : 3 * count + 2]
+    done_end = scratch[3 * count + 2 : 4 * count + 2]
+    parts = scratch[4 * count + 2 : 5 * count + 3]
+    values = scratch[5 * count + 3 : 6 * count + 3]
+    order = scratch[6 * count + 3 :]
+    members = np.empty(count, dtype=np.int64)
     while True:
-        members = subset.copy()
+        members[:] = subset
         pending_start[0], pending_end[0] = 0, count
         pending = 1
         done = 0
@@ -698,9 +714,9 @@ def cluster_seeds(seeds, subset, limit, lowest, min_seeds, size):
             start, end = pending_start[pending], pending_end[pending]
             if end - start < min_seeds:
                 continue
-            cuts = _split_segment(seeds, members, start, end, 0, limit, parts)
+            cuts = _split_segment(seeds, members, start, end, 0, limit, parts, values, order)
             if cuts == 0:
-                cuts = _split_segment(seeds, members, start, end, 1, limit, parts)
+                cuts = _split_segment(seeds, members, start, end, 1, limit, parts, values, order)
             if cuts == 0:
                 done_start[done], done_end[done] = start, end
                 done += 1
@@ -716,7 +732,7 @@ def cluster_seeds(seeds, subset, limit, lowest, min_seeds, size):
     ranges = np.empty((done, 4), dtype=np.int64)
     covered = np.zeros(done, dtype=np.int64)
     for group in range(done):
-        positions = np.empty(done_end[group] - done_start[group], dtype=np.int64)
+        positions = values[: done_end[group] - done_start[group]]
         for k in range(len(positions)):
             positions[k] = seeds[members[done_start[group] + k], 0]
         _sort_few(positions, len(positions))
@@ -797,20 +813,9 @@ def validated_clusters(
     target (-1: none). Seeds that stay one group when clustered again with a smaller gap keep
     their ranges, so their cosine, and fail again: they are clustered again with the next
     smaller gap at once."""
-    source = (
-        source_local,
-        source_count,
-        source_offsets,
-        source_idf,
-        np.zeros(len(source_idf), dtype=np.int64),
-    )
-    target = (
-        target_local,
-        target_count,
-        target_offsets,
-        target_idf,
-        np.zeros(len(target_idf), dtype=np.int64),
-    )
+    totals = np.zeros(len(source_idf) + len(target_idf), dtype=np.int64)  # one array for two
+    source = (source_local, source_count, source_offsets, source_idf, totals[: len(source_idf)])
+    target = (target_local, target_count, target_offsets, target_idf, totals[len(source_idf) :])
     members, starts, ends, bounds, _, _ = cluster_seeds(
         seeds, np.arange(len(seeds)), gap + 1, gap + 1, 1, 1
     )
@@ -840,7 +845,7 @@ def validated_clusters(
             kept += 1
         elif current > 0 and size > 1:
             members, starts, ends, bounds, _, limit = cluster_seeds(
-                seeds, buffer[offset : offset + size].copy(), current, 1, 1, 1
+                seeds, buffer[offset : offset + size], current, 1, 1, 1
             )
             if len(starts) == 1:
                 continue

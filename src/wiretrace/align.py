@@ -498,10 +498,42 @@ class _StemCache:
 
 
 _STEM_CACHE = _StemCache()
-# The stop words' ids as a table for the compiled loop: one probe where a search took eight.
 _STOPWORD_IDS = np.unique(np.array([token_id(word) for word in STOPWORDS], dtype=np.uint64))
-_STOPWORD_TABLE = _StemCache(capacity=1 << 10)
-_STOPWORD_TABLE.add(_STOPWORD_IDS, np.full(len(_STOPWORD_IDS), -1, dtype=np.int64))
+
+
+def _stop_table(ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """(keys, shift): a table of the word `ids` for the compiled loop, each id alone at its slot
+    (its bits from `shift` up, as many as the table has slots), so a word is one of them if and
+    only if the key at its slot is the word: one load and one comparison, where probing for it
+    took branches the processor could not predict. An empty slot holds a key whose own slot is
+    the next one, so it matches no word."""
+    capacity = 1 << 10
+    while True:
+        mask = np.uint64(capacity - 1)
+        for shift in range(64 - capacity.bit_length() + 2):
+            slots = (ids >> np.uint64(shift)) & mask
+            if len(np.unique(slots)) == len(ids):
+                keys = ((np.arange(capacity, dtype=np.uint64) + np.uint64(1)) & mask) << np.uint64(
+                    shift
+                )
+                keys[slots.astype(np.int64)] = ids
+                return keys, shift
+        capacity *= 2
+
+
+# The stop words' ids as such a table (it fits in the processor's fastest cache).
+_STOPWORD_KEYS, _STOPWORD_SHIFT = _stop_table(_STOPWORD_IDS)
+
+
+@functools.cache
+def _stem_code_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(codes, stem codes) of the basic plane for the compiled stem pass: shingle's simple
+    normalized code point of each character (0: none), and that code's own code (a stem is
+    normalized again when hashed), 0 where either is 0."""
+    codes = char_tables()[1]
+    inner = np.where(codes < 0x10000, codes, 0).astype(np.int64)
+    stem_codes = np.where((codes != 0) & (codes < 0x10000), codes[inner], 0).astype(np.uint64)
+    return codes, stem_codes
 
 
 def _stem_ids(text: str, tokens: Tokens) -> np.ndarray:
@@ -698,9 +730,9 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         tokens.starts,
         tokens.ends,
         tokens.ids,
-        char_tables()[1],
-        _STOPWORD_TABLE.keys,
-        _STOPWORD_TABLE.filled,
+        *_stem_code_tables(),
+        _STOPWORD_KEYS,
+        _STOPWORD_SHIFT,
         cache.keys,
         cache.values,
         cache.filled,

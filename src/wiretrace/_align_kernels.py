@@ -93,9 +93,10 @@ def _stem_ids(
     letters,
 ):
     """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
-    in the stop table, align._stop_table's `stop_keys` and `stop_shift`); for a word whose characters each have a simple normal form (`codes`,
-    shingle's table: the one code point a basic-plane character normalizes to inside any word,
-    0 for none), the `token_id` of its first `letters` normalized characters, halved, hashed
+    in the stop table: align._stop_table's `stop_keys` and `stop_shift`); for a word whose
+    characters each have a simple normal form (`codes`, shingle's table: the one code point a
+    basic-plane character normalizes to inside any word, 0 for none), the `token_id` of its
+    first `letters` normalized characters, halved, hashed
     here as the tokenizer hashes a word (`stem_codes`: each character's code normalized twice,
     as token_id normalizes the normalized stem again, 0 where either is not simple); else the
     stem id the table (`keys`, `values`, `filled`) holds for the word id, and `missing` marks

@@ -638,16 +638,24 @@ def _sort_few(values, count):
 @_compiled()
 def _stable_order(values):
     """np.argsort(values, kind="mergesort"): the order that sorts the values, ties in place."""
-    if len(values) > _FEW:
-        return np.argsort(values, kind="mergesort")
     order = np.empty(len(values), dtype=np.int64)
-    for k in range(len(values)):
+    _stable_order_into(values, order)
+    return order
+
+
+@_compiled()
+def _stable_order_into(values, order):
+    """`_stable_order(values)` written to order[: len(values)] (no array made for a few)."""
+    count = len(values)
+    if count > _FEW:
+        order[:count] = np.argsort(values, kind="mergesort")
+        return
+    for k in range(count):
         m = k
         while m > 0 and values[order[m - 1]] > values[k]:
             order[m] = order[m - 1]
             m -= 1
         order[m] = k
-    return order
 
 
 @_compiled()
@@ -660,15 +668,7 @@ def _split_segment(seeds, members, start, end, axis, limit, parts, values, order
     count = end - start
     for k in range(count):
         values[k] = seeds[members[start + k], axis]
-    if count > _FEW:
-        order[:count] = np.argsort(values[:count], kind="mergesort")
-    else:
-        for k in range(count):  # the insertion order of `_stable_order`
-            m = k
-            while m > 0 and values[order[m - 1]] > values[k]:
-                order[m] = order[m - 1]
-                m -= 1
-            order[m] = k
+    _stable_order_into(values[:count], order)
     cuts = 0
     for k in range(1, count):
         if values[order[k]] - values[order[k - 1]] > limit:

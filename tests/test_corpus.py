@@ -158,3 +158,47 @@ def test_a_full_disk_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match=r"in .*gone \(No such file or directory\)"):
         Corpus(str(tmp_path / "gone"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=12), st.data())
+def test_texts_are_read_back_by_byte_offsets_while_collecting_and_after(
+    texts: list[str], data: st.DataObject
+) -> None:
+    """`read_texts` of a range's `byte_offsets` gives its texts exactly (lone surrogates and
+    empty texts included), while the corpus is still being collected and once sealed."""
+    start = data.draw(st.integers(0, len(texts) - 1))
+    stop = data.draw(st.integers(start + 1, len(texts)))
+    corpus = Corpus()
+    with corpus:
+        for k, text in enumerate(texts):
+            corpus.append(Document(id=f"d{k}", text=text))
+        assert corpus.read_texts(corpus.byte_offsets(start, stop)) == texts[start:stop]
+        corpus.seal()
+        assert corpus.read_texts(corpus.byte_offsets(start, stop)) == texts[start:stop]
+        assert [document.text for document in corpus] == texts
+
+
+_FORKED: list[Corpus] = []
+
+
+def _texts_at(offsets: list[int]) -> list[str]:
+    return _FORKED[0].read_texts(offsets)
+
+
+def test_a_process_forked_while_collecting_reads_the_texts_added_after() -> None:
+    """A worker forked before documents are added reads their texts by the offsets it is
+    given (the file is written out for it first), as the first stage's workers do."""
+    import multiprocessing
+
+    corpus = Corpus()
+    _FORKED[:] = [corpus]  # shared with the worker as the pipeline's are: by the fork
+    with corpus, multiprocessing.get_context("fork").Pool(1) as pool:
+        corpus.append(Document(id="a", text="before the fork"))
+        pool.apply(os.getpid)  # the worker is forked now
+        texts = ["after — the fork", "", "x" * 5_000]
+        for k, text in enumerate(texts):
+            corpus.append(Document(id=f"d{k}", text=text))
+        offsets = corpus.byte_offsets(1, 4)
+        assert pool.apply(_texts_at, (offsets,)) == texts
+    _FORKED.clear()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -271,6 +273,80 @@ def test_one_and_two_workers_give_identical_reports() -> None:
     assert len(one.pairs) == 24 * 6
     assert [span.document for span in one.boilerplate] == [doc["id"] for doc in docs[::4]]
     assert render_json(one).replace('"jobs": 1', "") == render_json(two).replace('"jobs": 2', "")
+
+
+def test_two_workers_loading_kernels_while_they_wait_give_the_same_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the kernels and tables loaded while the first stages' workers work (as from
+    _LOAD_KERNELS_FROM documents), jobs=2 renders the same JSON as jobs=1."""
+    docs = many_docs()
+    one = render_json(find_reuse(docs, jobs=1))
+    monkeypatch.setattr(pipeline, "_LOAD_KERNELS_FROM", 1)
+    two = render_json(find_reuse(docs, jobs=2))
+    assert one.replace('"jobs": 1', "") == two.replace('"jobs": 2', "")
+
+
+def _write_jsonl(path: Path, docs: list[dict[str, str]], bad_at: int | None = None) -> None:
+    import json
+
+    lines = [json.dumps(doc) for doc in docs]
+    if bad_at is not None:
+        lines.insert(bad_at, '{"id": "broken", "text": ')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_files_tokenized_as_they_are_read_give_the_report_of_the_list(
+    tmp_path: Path, gzipped: bool
+) -> None:
+    """find_reuse_in with two workers (which tokenize a file's documents while it is still
+    being read) renders the same JSON as find_reuse of the same documents as a list, and as a
+    generator (read whole before the workers start)."""
+    import gzip
+
+    docs = many_docs() * 2
+    docs = [dict(doc, id=f"{doc['id']}-{k}") for k, doc in enumerate(docs)]
+    path = tmp_path / "docs.jsonl"
+    _write_jsonl(path, docs)
+    if gzipped:
+        path = tmp_path / "docs.jsonl.gz"
+        path.write_bytes(gzip.compress((tmp_path / "docs.jsonl").read_bytes()))
+        (tmp_path / "docs.jsonl").unlink()
+    listed = render_json(find_reuse(docs, jobs=1)).replace('"jobs": 1', "")
+    streamed = render_json(find_reuse_in([path], jobs=2)).replace('"jobs": 2', "")
+    generated = render_json(find_reuse(iter(docs), jobs=2)).replace('"jobs": 2', "")
+    assert streamed == listed
+    assert generated == listed
+
+
+def test_a_bad_line_while_workers_tokenize_is_a_clear_error_or_skipped(tmp_path: Path) -> None:
+    """A bad line deep in a file whose first documents the workers are already tokenizing
+    stops the run with an InputError naming the line (no worker left behind); with
+    on_error="skip" it is listed and the report is that of the good lines."""
+    docs = many_docs()
+    path = tmp_path / "docs.jsonl"
+    _write_jsonl(path, docs, bad_at=90)
+    with pytest.raises(InputError, match=r"docs\.jsonl.*line 91"):
+        find_reuse_in([path], jobs=2)
+    assert multiprocessing.active_children() == []
+    report = find_reuse_in([path], jobs=2, on_error="skip")
+    assert [(item.input, item.line) for item in report.skipped] == [(str(path), 91)]
+    good = find_reuse(docs, jobs=1)
+    assert render_json(attrs.evolve(report, skipped=())).replace('"jobs": 2', "") == render_json(
+        good
+    ).replace('"jobs": 1', "")
+
+
+def test_input_chars_are_estimated_from_the_files(tmp_path: Path) -> None:
+    """The size of the inputs (folders walked, gzip files counted at _GZIP_RATIO times) is
+    the estimate; an input that is not there gives none (reading reports it)."""
+    (tmp_path / "a.txt").write_text("x" * 100, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.jsonl.gz").write_bytes(b"y" * 10)
+    assert pipeline._input_chars([str(tmp_path)]) == 100 + 10 * pipeline._GZIP_RATIO
+    assert pipeline._input_chars([str(tmp_path / "a.txt")]) == 100
+    assert pipeline._input_chars([str(tmp_path / "gone.txt")]) is None
 
 
 @pytest.mark.parametrize("partitions", [1, 2, 64])
@@ -655,3 +731,63 @@ def test_a_run_hands_the_objects_it_froze_back_to_the_collector() -> None:
     finally:
         gc.unfreeze()
     assert render_json(again) == render_json(report)
+
+
+_STEPS_SEEN: list[int] = []
+
+
+def _slow_square(value: int) -> int:
+    import time
+
+    time.sleep(0.05)
+    return value * value
+
+
+def test_in_order_takes_idle_steps_here_while_workers_work() -> None:
+    """`in_order`'s idle steps run in the calling process while it waits (so workers forked
+    before them do not see their effects), outputs are unchanged, and the steps the run left
+    are still the caller's to take."""
+    from wiretrace._workers import in_order
+
+    _STEPS_SEEN.clear()
+    steps = iter([lambda k=k: _STEPS_SEEN.append(k) for k in range(10_000)])
+    outputs = list(in_order(_slow_square, range(8), 2, steps))
+    assert outputs == [k * k for k in range(8)]
+    taken = list(_STEPS_SEEN)
+    assert taken and taken == list(range(len(taken)))  # here, in order
+    left = list(steps)
+    assert len(taken) + len(left) == 10_000  # none lost: the rest are left
+
+
+def test_in_order_runs_out_of_idle_steps_quietly() -> None:
+    """Fewer idle steps than the wait has room for: all are taken, outputs unchanged."""
+    from wiretrace._workers import in_order
+
+    _STEPS_SEEN.clear()
+    steps = iter([lambda k=k: _STEPS_SEEN.append(k) for k in range(3)])
+    assert list(in_order(_slow_square, range(6), 2, steps)) == [k * k for k in range(6)]
+    assert _STEPS_SEEN == [0, 1, 2] and next(steps, None) is None
+
+
+def test_kernel_loads_load_every_declared_signature_a_step_at_a_time() -> None:
+    """In a new process, taking every step of `kernel_loads` leaves each kernel with all its
+    declared signatures, as `load_kernels` does, and a second pass has no step left."""
+    import subprocess
+    import sys
+
+    code = (
+        "import wiretrace.pipeline, wiretrace.cli\n"
+        "from wiretrace import _kernels\n"
+        "steps = 0\n"
+        "for load in _kernels.kernel_loads():\n"
+        "    load(); steps += 1\n"
+        "assert steps > 0, steps\n"
+        "assert next(_kernels.kernel_loads(), None) is None\n"
+        "for kernel in _kernels._KERNELS:\n"
+        "    assert sorted(map(str, kernel.signatures)) == sorted(map(str, kernel.declared))\n"
+        "print(steps)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert int(output) > 0

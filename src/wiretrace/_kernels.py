@@ -18,8 +18,10 @@ the `__pycache__` folder's `*.nbi`/`*.nbc` files so that every module compiles a
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 from numba import config, njit, types
@@ -129,9 +131,17 @@ def load_kernels() -> None:
 
     For a process about to fork workers that will call most kernels (a large corpus): they then
     inherit them all, where each would load what it uses (about 15 ms a signature) again."""
+    for load in kernel_loads():
+        load()
+
+
+def kernel_loads() -> Iterator[Callable[[], Any]]:
+    """`load_kernels` a step at a time: a call that loads one signature, for each one not loaded
+    when its turn comes (for a process that has other things to do between the steps)."""
     for kernel in _KERNELS:
         for declared in kernel.declared:
-            kernel.compile(declared)  # (one it has already: nothing to do)
+            if declared not in kernel.overloads:
+                yield functools.partial(kernel.compile, declared)
 
 
 def _eager(signatures, function):

@@ -15,28 +15,53 @@ AHEAD = 3
 """Tasks in flight per worker process."""
 
 
-def in_order(function: Callable[[Any], Any], tasks: Iterable[Any], workers: int) -> Iterator[Any]:
+def in_order(
+    function: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    workers: int,
+    idle: Iterator[Callable[[], Any]] | None = None,
+) -> Iterator[Any]:
     """`function` of each task, in task order as each is ready: in forked worker processes when
     there are several workers and tasks (they inherit the caller's module state), else here. At
     most AHEAD tasks per worker are in flight, so finished outputs waiting to be consumed stay
-    few whatever the number of tasks."""
-    tasks = list(tasks)
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
+    few whatever the number of tasks; `tasks` is iterated as they are sent (the workers start
+    while it still makes them).
+
+    `idle`: short steps for this process to take while it waits for its workers once every task
+    is sent (the workers, forked before, do not inherit what they make): as many as there is time
+    for before the last output is ready; the caller takes the rest."""
+    queued = iter(tasks)
+    first = list(itertools.islice(queued, 2))
+    if workers <= 1 or len(first) <= 1:
+        for task in itertools.chain(first, queued):
             yield function(task)
         return
+    queued = itertools.chain(first, queued)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[Any]] = deque()
-        queued = iter(tasks)
         for task in itertools.islice(queued, AHEAD * workers):
             pending.append(pool.submit(function, task))
+        sending = len(pending) == AHEAD * workers
         while pending:
+            while idle is not None and not sending and not pending[0].done():
+                step = next(idle, None)
+                if step is None:
+                    idle = None
+                else:
+                    step()
             output = pending.popleft().result()
-            for task in itertools.islice(queued, 1):
-                pending.append(pool.submit(function, task))
+            if sending:
+                task = next(queued, _NO_TASK)
+                if task is _NO_TASK:
+                    sending = False
+                else:
+                    pending.append(pool.submit(function, task))
             yield output
             del output
+
+
+_NO_TASK = object()
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ files go (``TMPDIR``), which therefore needs room for the texts (their UTF-8 siz
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -54,14 +55,16 @@ class Corpus(Sequence[Document]):
         corpus = cls(directory)
         try:
             for document in documents:
-                corpus._append(document)
+                corpus.append(document)
         except BaseException:
             corpus.close()
             raise
-        corpus._seal()
+        corpus.seal()
         return corpus
 
-    def _append(self, document: Document) -> None:
+    def append(self, document: Document) -> None:
+        """Add a document to a corpus being collected (see `seal`). A repeated id raises
+        InputError naming both positions ("documents[k]")."""
         position = len(self._meta)
         first = self._positions.get(document.id)
         if first is not None:
@@ -84,13 +87,38 @@ class Corpus(Sequence[Document]):
             (document.id, document.outlet, document.published, document.title, document.url)
         )
 
-    def _seal(self) -> None:
+    def _flush(self) -> None:
         try:
             self._file.flush()
         except OSError as error:
             raise workspace_error(error, self._directory) from None
+
+    def seal(self) -> None:
+        """End the collecting: the documents can be read (`corpus[k]`) from now on."""
+        self._flush()
         self._offsets = np.array([0, *self._ends], dtype=np.int64)
         self._ends = []
+
+    def byte_offsets(self, start: int, stop: int) -> list[int]:
+        """Where the texts of documents `start` to `stop` are in the texts' file: each one's
+        first byte, then the last one's end. Their bytes are written out first, so that
+        `read_texts` can read them in any process that shares the file, forked before or after
+        (also while the corpus is being collected)."""
+        if self._offsets is not None:
+            return self._offsets[start : stop + 1].tolist()
+        self._flush()
+        return [self._ends[start - 1] if start else 0, *self._ends[start:stop]]
+
+    def read_texts(self, offsets: list[int]) -> list[str]:
+        """The texts that `byte_offsets` placed at `offsets`, with one read."""
+        if self._file.closed:
+            raise ValueError("the corpus is closed")
+        first, last = offsets[0], offsets[-1]
+        data = os.pread(self._file.fileno(), last - first, first) if last > first else b""
+        return [
+            data[start - first : end - first].decode(*_ENCODING)
+            for start, end in itertools.pairwise(offsets)
+        ]
 
     def close(self) -> None:
         """Delete the texts' file; the corpus cannot be read afterwards."""

@@ -7,6 +7,7 @@ This is the only module that knows the order of the stages. Work is spread over 
 from __future__ import annotations
 
 import heapq
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -106,8 +107,12 @@ def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
 def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndarray]:
     """Stage 1 for one document: its tokens, and its unique outlet-salted shingle hashes (the
     input of `boilerplate.find_boilerplate`)."""
-    tokens = tokenize(document.text)
-    hashes = salted(shingle_hashes(tokens.ids, settings.shingle_size), document.outlet)
+    return _read_tokens(document.text, document.outlet, settings)
+
+
+def _read_tokens(text: str, outlet: str | None, settings: Settings) -> tuple[Tokens, np.ndarray]:
+    tokens = tokenize(text)
+    hashes = salted(shingle_hashes(tokens.ids, settings.shingle_size), outlet)
     return tokens, distinct(hashes)
 
 
@@ -208,13 +213,51 @@ def minhash_signatures(
     return np.concatenate(parts) if parts else np.zeros((0, num_perm), dtype=np.uint32)
 
 
-def _count_chunk(bounds: tuple[int, int]) -> tuple[np.ndarray, int]:
+# A chunk of documents for the first stage: its first document's number, where its texts are
+# (`Corpus.byte_offsets`) and each document's outlet.
+_CountTask = tuple[int, list[int], list[str | None]]
+
+
+def _count_chunk(task: _CountTask) -> tuple[np.ndarray, int]:
     """Add every document's outlet-salted shingle hashes, each once per document, to the spill;
-    keep the documents' tokens for the later stages (returns where, for `TokenStore.locate`)."""
+    keep the documents' tokens for the later stages (returns where, for `TokenStore.locate`).
+    The texts are read from the corpus's file, where the corpus being collected has put them."""
     assert _SETTINGS is not None and _SPILLED is not None and _TOKENS is not None
-    read = [read_tokens(_DOCUMENTS[k], _SETTINGS) for k in range(*bounds)]
+    assert isinstance(_DOCUMENTS, Corpus)
+    first, offsets, outlets = task
+    texts = _DOCUMENTS.read_texts(offsets)
+    read = [
+        _read_tokens(text, outlet, _SETTINGS) for text, outlet in zip(texts, outlets, strict=True)
+    ]
     _SPILLED.add(np.concatenate([np.zeros(0, dtype=np.uint64)] + [hashes for _, hashes in read]))
-    return _TOKENS.write(bounds[0], [tokens for tokens, _ in read])
+    return _TOKENS.write(first, [tokens for tokens, _ in read])
+
+
+def _count_tasks(corpus: Corpus, more: Iterator[Document]) -> Iterator[_CountTask]:
+    """The first stage's tasks, of _CHUNK documents each: the corpus's documents, then the ones
+    `more` gives, each added to the corpus as it comes."""
+
+    def added(document: Document) -> Document:
+        corpus.append(document)
+        return document
+
+    everyone = itertools.chain(map(corpus.header, range(len(corpus))), map(added, more))
+    first, outlets = 0, []
+    for document in everyone:
+        outlets.append(document.outlet)
+        if len(outlets) == _CHUNK:
+            yield first, corpus.byte_offsets(first, first + _CHUNK), outlets
+            first, outlets = first + _CHUNK, []
+    if outlets:
+        yield first, corpus.byte_offsets(first, first + len(outlets)), outlets
+
+
+def _kernel_loads(corpus: Corpus, workers: int) -> Iterator[Callable[[], Any]]:
+    """The steps loading every compiled kernel (`_kernels.kernel_loads`) for a run with workers
+    on _LOAD_KERNELS_FROM documents or more, none for another; the corpus's size is looked at
+    when the first step is asked for (once the corpus is read)."""
+    if workers > 1 and len(corpus) >= _LOAD_KERNELS_FROM:
+        yield from _kernels.kernel_loads()
 
 
 def _sketch_chunk(
@@ -409,11 +452,13 @@ def _run(
     total: int,
     progress: Progress | None,
     sizes: list[int],
+    idle: Iterator[Callable[[], Any]] | None = None,
 ) -> Iterator[Any]:
     """Run `function` over `tasks`, in worker processes when there are several, and yield each
-    task's output in task order as it is ready (so outputs need not all be held at once)."""
+    task's output in task order as it is ready (so outputs need not all be held at once).
+    `idle`: steps to take here while waiting for the workers (see `in_order`)."""
     done = 0
-    for size, output in zip(sizes, in_order(function, tasks, workers), strict=True):
+    for size, output in zip(sizes, in_order(function, tasks, workers, idle), strict=True):
         yield output
         del output
         done += size
@@ -581,39 +626,59 @@ def _find_reuse(
     settings: Settings,
     spill_partitions: int | None,
     spare: Callable[[], None],
+    expected_chars: int | None = None,
 ) -> Report:
     """`find_reuse`; `spare()` is called once the objects made so far live as long as the run
-    (see `spared_by_collector`)."""
+    (see `spared_by_collector`). `expected_chars`: about how many characters of text the
+    documents hold, when known before they are read (then the first stage's workers tokenize
+    them as they are read)."""
     global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED, _TOKENS
-    # Texts go to a file as they are read (memory holds ids and metadata); the report reads
-    # them back from it.
-    docs = Corpus.collect(as_document(item, position) for position, item in enumerate(documents))
-    spare()
+    # Texts go to a file as they are read (memory holds ids and metadata); the workers and the
+    # report read them back from it.
+    docs = Corpus()
+    more = (as_document(item, position) for position, item in enumerate(documents))
     workers = settings.workers
-    bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
-    sizes = [end - start for start, end in bounds]
-    _DOCUMENTS, _SETTINGS, _TOKENS = docs, settings, TokenStore(len(docs))
-    if workers > 1 and len(docs) >= _LOAD_KERNELS_FROM:
-        # Loaded once here, the compiled kernels are shared by every worker forked below; each
-        # would otherwise load the ones it calls (a short run needs few of them).
-        _kernels.load_kernels()
+    if expected_chars is None:
+        expected_chars = _text_chars(documents)
     try:
+        if expected_chars is None:
+            # The working sets' partitions are chosen by the corpus's size: read it all first.
+            for document in more:
+                docs.append(document)
+            expected_chars = docs.chars
+        _DOCUMENTS, _SETTINGS, _TOKENS = docs, settings, TokenStore(len(docs))
+        # Loaded once here, the compiled kernels are shared by every worker forked after the
+        # first stage's; each would otherwise load the ones it calls (a short run needs few of
+        # them). This process loads them while the first stage's workers (which load the few
+        # they call) work, once the corpus is read; and the align stage's tables while the
+        # second stage's workers work.
+        loads = _kernel_loads(docs, workers)
         # Memory holds no corpus-wide data: each text is tokenized once, by the first stage,
         # and its tokens read back from disk by the later ones; the corpus-wide values go to
         # partitioned files on disk. Workers add to the files themselves (files of their own).
         # About one distinct shingle per word, and a word per CHARS_PER_WORD characters.
-        expected = docs.chars // CHARS_PER_WORD
+        expected = expected_chars // CHARS_PER_WORD
         with Spill(partitions=spill_partitions or partitions_for(expected)) as shingles:
             _SPILLED = shingles
-            for bound, written in zip(
-                bounds,
-                _run(_count_chunk, bounds, workers, "read", len(docs), progress, sizes),
-                strict=True,
-            ):
-                _TOKENS.locate(bound[0], written)
+            done = 0
+            # Outputs come in task order: each chunk's first document is the count so far.
+            for written in in_order(_count_chunk, _count_tasks(docs, more), workers, loads):
+                _TOKENS.locate(done, written)
+                done += len(written[0])
+                if progress:
+                    progress("read", done, len(docs))
+            docs.seal()
+            spare()
+            for load in loads:  # the ones the first stage left no time for
+                load()
             _BOILERPLATE = np.concatenate(
                 [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, workers)
             )
+        bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
+        sizes = [end - start for start, end in bounds]
+        ahead: Iterator[Callable[[], Any]] = iter(())
+        if workers > 1 and len(docs) >= _LOAD_KERNELS_FROM:
+            ahead = iter([load_compiled, load_background][: 1 + (settings.summary_probability < 1)])
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
         # A key per band of each window, a window every `window_size // 2` shingles and at
@@ -624,7 +689,7 @@ def _find_reuse(
         with Spill({"owners": np.dtype(np.int32)}, partitions=partitions) as buckets:
             _SPILLED = buckets
             for spans, runs in _run(
-                _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes
+                _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes, ahead
             ):
                 boilerplate.extend(spans)
                 _MASK_RUNS.update(runs)
@@ -637,7 +702,7 @@ def _find_reuse(
         chunks, backward = _walks(candidates, order, _ALIGN_CHUNK)
         _PREPARED.clear()
         if workers > 1 and len(chunks) > 1:
-            # Once, for all the workers forked below.
+            # Once, for all the workers forked below (nothing to do if done while waiting).
             load_compiled()
             if settings.summary_probability < 1.0:
                 load_background()
@@ -648,15 +713,37 @@ def _find_reuse(
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
         del found
         spare()
+    except BaseException:
+        docs.close()
+        raise
     finally:
         _PREPARED.clear()
         _MASK_RUNS.clear()
-        _TOKENS.close()
+        if _TOKENS is not None:
+            _TOKENS.close()
         _DOCUMENTS, _SETTINGS, _SPILLED, _TOKENS = (), None, None, None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     return build_report(
         docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate
     )
+
+
+def _text_chars(documents: Iterable[Document | Mapping[str, Any]]) -> int | None:
+    """The characters of text in a list of documents (None: not a list, or an item without a
+    text, which reading will report)."""
+    if isinstance(documents, Corpus):
+        return documents.chars
+    if not isinstance(documents, Sequence):
+        return None
+    total = 0
+    for item in documents:
+        text = item.text if isinstance(item, Document) else None
+        if isinstance(item, Mapping):
+            text = item.get("text")
+        if not isinstance(text, str):
+            return None
+        total += len(text)
+    return total
 
 
 def _by_partition(function: Callable[[int], Any], workers: int) -> list[Any]:
@@ -791,23 +878,55 @@ def find_reuse_in(
     field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
     skipped: list[Skipped] = []
     notices: list[Notice] = []
+    paths = [str(path) for path in inputs]
     stream = read_inputs(
-        [str(path) for path in inputs],
+        paths,
         field_map=field_map,
         on_error=on_error,  # type: ignore[arg-type]
         encoding=encoding,
         max_document_chars=max_document_chars,
     )
-    # Read as a stream: find_reuse stores each text as it comes; skipped inputs and notices
-    # are complete once the documents are.
-    return find_reuse(
-        sort_out(stream, skipped, notices),
-        skipped=skipped,
-        notices=notices,
-        progress=progress,
-        settings=settings,
-        spill_partitions=spill_partitions,
-    )
+    # Read as a stream: find_reuse stores each text as it comes (and tokenizes it, the inputs'
+    # size telling how large a corpus to expect); skipped inputs and notices are complete once
+    # the documents are.
+    with spared_by_collector() as spare:
+        return _find_reuse(
+            sort_out(stream, skipped, notices),
+            skipped,
+            notices,
+            progress,
+            settings,
+            spill_partitions,
+            spare,
+            _input_chars(paths),
+        )
+
+
+# Compressed inputs hold about this many times their size in text (news text compresses 3 to
+# 4 times with gzip): an estimate, for `_input_chars`.
+_GZIP_RATIO = 4
+
+
+def _input_chars(paths: list[str]) -> int | None:
+    """About how many characters of text the input files and folders hold, from their sizes
+    (None: one cannot be looked at now; reading will tell why)."""
+    total = 0
+    try:
+        for path in paths:
+            if os.path.isdir(path):
+                files = [
+                    os.path.join(top, name) for top, _, names in os.walk(path) for name in names
+                ]
+            elif os.path.isfile(path):
+                files = [path]
+            else:
+                return None
+            for name in files:
+                size = os.path.getsize(name)
+                total += size * _GZIP_RATIO if name.endswith(".gz") else size
+    except OSError:
+        return None
+    return total
 
 
 def _read_one(path: str | os.PathLike[str], encoding: str) -> Document:

@@ -355,8 +355,15 @@ class TokenStore:
         return counts, width
 
     def locate(self, first: int, written: tuple[np.ndarray, int]) -> None:
-        """Record where `write(first, ...)` (in any process) put each document."""
+        """Record where `write(first, ...)` (in any process) put each document (documents past
+        the number the store was made for are made room for)."""
         counts, width = written
+        if first + len(counts) > len(self._chunk):
+            room = max(first + len(counts), 2 * len(self._chunk))
+            more = room - len(self._chunk)
+            self._chunk = np.concatenate([self._chunk, np.full(more, -1, dtype=np.int64)])
+            self._byte = np.concatenate([self._byte, np.zeros(more, dtype=np.int64)])
+            self._count = np.concatenate([self._count, np.zeros(more, dtype=np.int64)])
         number = np.arange(first, first + len(counts))
         sizes = counts * (8 + 2 * width)
         self._chunk[number] = first

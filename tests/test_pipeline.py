@@ -339,12 +339,12 @@ def test_a_bad_line_while_workers_tokenize_is_a_clear_error_or_skipped(tmp_path:
 
 
 def test_input_chars_are_estimated_from_the_files(tmp_path: Path) -> None:
-    """The size of the inputs (folders walked, gzip files counted at _GZIP_RATIO times) is
-    the estimate; an input that is not there gives none (reading reports it)."""
+    """The size of the inputs (folders walked, gzip files counted _GZIP_RATIO characters a
+    byte) is the estimate; an input that is not there gives none (reading reports it)."""
     (tmp_path / "a.txt").write_text("x" * 100, encoding="utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.jsonl.gz").write_bytes(b"y" * 10)
-    assert pipeline._input_chars([str(tmp_path)]) == 100 + 10 * pipeline._GZIP_RATIO
+    assert pipeline._input_chars([str(tmp_path)]) == 100 + int(10 * pipeline._GZIP_RATIO)
     assert pipeline._input_chars([str(tmp_path / "a.txt")]) == 100
     assert pipeline._input_chars([str(tmp_path / "gone.txt")]) is None
 

@@ -128,6 +128,55 @@ def test_demo_mutation_offsets_slice_both_texts(demo_report: wiretrace.Report) -
                 assert child.text[m.target_start : m.target_end] == m.target_text
 
 
+def test_demo_hops_on_turned_spans_are_hops_on_reversed_passages(
+    demo_report: wiretrace.Report,
+) -> None:
+    """A hop from a pair's target to its source, typed from the passages' spans turned round,
+    has the mutations of the passages reversed as records."""
+    from wiretrace.lineage import _hop_changes, _passage_spans, hop_mutations
+    from wiretrace.models import Mutation
+
+    names = ["Northdesk", "NDX"]
+    assert demo_report.pairs
+    for pair in demo_report.pairs:
+        source, target = demo_report.document(pair.source), demo_report.document(pair.target)
+        spans = [_passage_spans(p, turned=True) for p in pair.passages]
+        for whole in (True, False):
+            expected = hop_mutations(
+                target, source, [p.reversed() for p in pair.passages], names, whole
+            )
+            changes = _hop_changes(target, source, spans, names, whole)
+            assert tuple(Mutation(*change) for change in changes) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.integers(0, 50)] * 4), max_size=4),
+    st.tuples(*[st.integers(0, 50)] * 4),
+)
+def test_turned_passage_spans_are_the_reversed_passages(
+    edits: list[tuple[int, int, int, int]], bounds: tuple[int, int, int, int]
+) -> None:
+    """A passage's spans turned round are the spans of the passage reversed."""
+    from wiretrace.lineage import _passage_spans
+    from wiretrace.models import Edit, Passage
+
+    a, b, c, d = bounds
+    passage = Passage(
+        a,
+        a + b,
+        c,
+        c + d,
+        1.0,
+        1,
+        1,
+        1,
+        [Edit("replace", e, e + f, g, g + h, "x", "y") for e, f, g, h in edits],
+    )
+    assert _passage_spans(passage, turned=True) == _passage_spans(passage.reversed(), turned=False)
+    assert _passage_spans(passage.reversed(), turned=True) == _passage_spans(passage, turned=False)
+
+
 def test_demo_json_has_the_cluster_contract(demo_report: wiretrace.Report) -> None:
     """The JSON clusters carry id, members, root and edges with typed mutations."""
     data = json.loads(wiretrace.render_json(demo_report))
@@ -527,6 +576,36 @@ def test_find_credit_is_the_plain_search(words: list[str], names: list[str]) -> 
     written as is, credits exactly what searching every mention's window does."""
     text = " ".join(words)
     assert find_credit(text, names) == _find_credit_plain(text, names)
+
+
+# Words of texts of ASCII and the marks (curly quotes, dashes) most texts also hold, and of
+# texts holding characters that casefold to ASCII ("K", the Kelvin sign) or into several ("ß").
+CREDIT_MARKED_WORDS = [
+    *CREDIT_WORDS, "\u2019", "\u201c", "\u201d", "\u2014", "\u2026", "\u201cReuters\u201d",
+    "Reuters\u2019", "CNN\u2019s", "Northwind\u2019Press", "(\u2014AP)", "\u212a", "\u017f", "ß",
+    "é", "Northwind Pre\u017fs", "(Reuter\u017f)", "by Reuter\u017f", "(\u212aansas)",
+    "by Press\u2019",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(CREDIT_MARKED_WORDS), max_size=50),
+    st.sampled_from([*CREDIT_NAMES, "Press\u2019", "\u212aansas", "Kansas", "é", "By"]),
+    st.sampled_from(["", "{}", "{}\u2019s", "by {}", "({})", "\u201c{}\u201d reported", "{} said"]),
+    st.integers(0, 50),
+)
+def test_credits_of_a_document_are_find_credit(
+    words: list[str], name: str, mention: str, at: int
+) -> None:
+    """A document's credits, looked for in its lowered form where it is of ASCII and marks,
+    are the ones `find_credit` finds in its casefold."""
+    from wiretrace import lineage
+
+    text = " ".join([*words[:at], mention.format(name), *words[at:]])
+    members = lineage._Members({"d": Document(id="d", text=text)}, {"d": [(0, len(text))]})
+    assert members._credits("d", name) == (find_credit(text, [name]) is not None)
+    assert members._credits("d", name) == (_find_credit_plain(text, [name]) is not None)
 
 
 CREDIT_SEARCH_WORDS = [

@@ -799,51 +799,79 @@ def hop_mutations(
     Every edit inside a passage, the text between consecutive passages, and (when `whole`) the
     text before the first and after the last passage on either side.
     """
-    return tuple(
-        Mutation(*change) for change in _hop_changes(parent, child, passages, names, whole)
+    spans = [_passage_spans(passage, turned=False) for passage in passages]
+    return tuple(Mutation(*change) for change in _hop_changes(parent, child, spans, names, whole))
+
+
+# A passage as a hop looks at it, oriented parent -> child: its source start and end, target
+# start and end, and those of each of its edits, in order. (A hop from a pair's target to its
+# source turns the pair's passages round: turned as records, edits and all, they cost a tenth
+# as much as typing the hop's changes.)
+_Spans = tuple[int, int, int, int, tuple[tuple[int, int, int, int], ...]]
+
+
+def _passage_spans(passage: Passage, *, turned: bool) -> _Spans:
+    """The `_Spans` of a passage, or (`turned`) of `passage.reversed()`."""
+    if turned:
+        return (
+            passage.target_start,
+            passage.target_end,
+            passage.source_start,
+            passage.source_end,
+            tuple(
+                (edit.target_start, edit.target_end, edit.source_start, edit.source_end)
+                for edit in passage.edits
+            ),
+        )
+    return (
+        passage.source_start,
+        passage.source_end,
+        passage.target_start,
+        passage.target_end,
+        tuple(
+            (edit.source_start, edit.source_end, edit.target_start, edit.target_end)
+            for edit in passage.edits
+        ),
     )
 
 
 def _hop_changes(
     parent: Document,
     child: Document,
-    passages: Sequence[Passage],
+    passages: Sequence[_Spans],
     names: Sequence[str],
     whole: bool,
 ) -> list[_Change]:
-    """`hop_mutations` as plain tuples (see `_Change`)."""
-    ordered = sorted(passages, key=lambda p: (p.source_start, p.target_start))
+    """`hop_mutations` as plain tuples (see `_Change`), of the passages' `_Spans`."""
+    ordered = sorted(passages, key=lambda p: (p[0], p[2]))
     mutations: list[_Change] = []
     if whole and ordered:
-        mutations += _changes(
-            parent, child, (0, ordered[0].source_start), (0, ordered[0].target_start), names
-        )
-    for index, passage in enumerate(ordered):
-        for edit in passage.edits:
+        mutations += _changes(parent, child, (0, ordered[0][0]), (0, ordered[0][2]), names)
+    for index, (_, source_end, _, target_end, edits) in enumerate(ordered):
+        for edit_source_start, edit_source_end, edit_target_start, edit_target_end in edits:
             mutations += _changes(
                 parent,
                 child,
-                (edit.source_start, edit.source_end),
-                (edit.target_start, edit.target_end),
+                (edit_source_start, edit_source_end),
+                (edit_target_start, edit_target_end),
                 names,
             )
         if index + 1 < len(ordered):
             following = ordered[index + 1]
-            if following.target_start >= passage.target_end:
+            if following[2] >= target_end:
                 mutations += _changes(
                     parent,
                     child,
-                    (passage.source_end, following.source_start),
-                    (passage.target_end, following.target_start),
+                    (source_end, following[0]),
+                    (target_end, following[2]),
                     names,
                 )
     if whole and ordered:
-        last = ordered[-1]
         mutations += _changes(
             parent,
             child,
-            (last.source_end, len(parent.text)),
-            (max(p.target_end for p in ordered), len(child.text)),
+            (ordered[-1][1], len(parent.text)),
+            (max(p[3] for p in ordered), len(child.text)),
             names,
         )
     return mutations
@@ -1002,29 +1030,41 @@ def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
     for name in names:
         key = name.casefold()
         position = folded.find(key)  # cheap test first: most texts never name it
-        if position < 0 or not _may_credit(text, name):
-            continue
-        pattern = _credit_search(name)
-        if not aligned:
-            if pattern.search(text):
-                return name
-            continue
-        # Search only around each mention: the pattern's many alternatives are slow to try at
-        # every position of a long text. The window reaches the next whitespace so that no word
-        # is cut; lookbehinds still see the text before it. A short name's pattern is
-        # case-sensitive: only a window holding the name as written can match ("Al", "IS":
-        # their casefolded forms are in almost every text).
-        exact = len(name) <= _CASED_NAME_CHARS  # (`pattern.flags`, as an enum, costs more)
-        windows = []
-        while position >= 0:
-            end = text.find(" ", position + len(key) + _CREDIT_REACH)
-            start, end = max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
-            if not exact or text.find(name, start, end) >= 0:
-                windows.append((start, end))
-            position = folded.find(key, position + 1)
-        if any(_credit_in_windows(pattern, text, group) for group in _overlapping(windows)):
+        if (
+            position >= 0
+            and _may_credit(text, name)
+            and _credited_at(text, folded, aligned, name, key, position)
+        ):
             return name
     return None
+
+
+def _credited_at(text: str, folded: str, aligned: bool, name: str, key: str, position: int) -> bool:
+    """Whether `text` credits `name` (see `find_credit`), given its casefolded form `folded`
+    (`aligned`: of the text's length), the name's casefold `key`, and the first `position` of
+    the key in `folded`.
+
+    `folded` may also be a text's `_plain_lowered` form where `key` is of ASCII: it has the key
+    wherever the casefold has it (it differs only where the casefold has a mark, which no key of
+    ASCII holds), and elsewhere only where the key has a space, a mark's stand-in; a window
+    around such a place holds no credit the text lacks (see `_credit_in_windows`)."""
+    pattern = _credit_search(name)
+    if not aligned:
+        return bool(pattern.search(text))
+    # Search only around each mention: the pattern's many alternatives are slow to try at every
+    # position of a long text. The window reaches the next whitespace so that no word is cut;
+    # lookbehinds still see the text before it. A short name's pattern is case-sensitive: only
+    # a window holding the name as written can match ("Al", "IS": their casefolded forms are in
+    # almost every text).
+    exact = len(name) <= _CASED_NAME_CHARS  # (`pattern.flags`, as an enum, costs more)
+    windows = []
+    while position >= 0:
+        end = text.find(" ", position + len(key) + _CREDIT_REACH)
+        start, end = max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
+        if not exact or text.find(name, start, end) >= 0:
+            windows.append((start, end))
+        position = folded.find(key, position + 1)
+    return any(_credit_in_windows(pattern, text, group) for group in _overlapping(windows))
 
 
 def _may_credit(text: str, name: str) -> bool:
@@ -1270,6 +1310,7 @@ class _Members:
         self.spans = spans
         self._bounds: dict[str, tuple[array[int], array[int], int, int]] = {}
         self._folded: dict[str, str] = {}
+        self._plain: dict[str, str | None] = {}
         self._texts: dict[str, tuple[list[int], list[int]]] = {}
 
     def words_between(self, doc: str, start: int, end: int) -> tuple[array[int], array[int]]:
@@ -1337,13 +1378,22 @@ class _Members:
     def _credits(self, doc: str, name: str) -> bool:
         """Whether the document credits `name` (see `find_credit`)."""
         text = self.by_id[doc].text
-        # The text is casefolded only where the name may be credited in it.
-        if not _may_credit(text, name):
-            return False
-        folded = self._folded.get(doc)
+        key = name.casefold()
+        # Most texts are of ASCII and a few marks (curly quotes, dashes): a name of ASCII is
+        # looked for in their `_plain_lowered` form, made and searched several times faster than
+        # a casefold of the whole text (see `_credited_at`). Made for this cluster only: kept
+        # for the next few, it was found again for one document in thirty, and hashing a text
+        # read again to look it up costs half as much as making it.
+        if doc not in self._plain:
+            self._plain[doc] = _plain_lowered(text)
+        plain = self._plain[doc]
+        folded = plain if plain is not None and key.isascii() else self._folded.get(doc)
         if folded is None:
             folded = self._folded[doc] = _casefold_recent(text)
-        return _find_credit(text, folded, (name,)) is not None
+        position = folded.find(key)  # cheap test first: most texts never name it
+        if position < 0 or not _may_credit(text, name):
+            return False
+        return _credited_at(text, folded, len(folded) == len(text), name, key, position)
 
     def text_words(self, doc: str) -> int:
         """The document's `_count_regex_words`, remembered for the run (a document is in
@@ -1371,10 +1421,6 @@ def _remembered(kept: dict[str, _Value], doc: str, make: Callable[[], _Value]) -
     if value is None:
         value = kept[doc] = make()
     return value
-
-
-def _oriented(pair: Pair, parent: str, passages: Sequence[Passage]) -> list[Passage]:
-    return list(passages) if pair.source == parent else [p.reversed() for p in passages]
 
 
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
@@ -1702,7 +1748,8 @@ def _cluster_lineage(task: _Task) -> tuple[_Lineage, dict[int, tuple[float, str]
         if parent == root_node:
             continue
         pair_index = pair_of[frozenset((parent, child))]
-        passages = _oriented(pairs[pair_index], parent, per_pair[pair_index])
+        turned = pairs[pair_index].source != parent
+        passages = [_passage_spans(p, turned=turned) for p in per_pair[pair_index]]
         parent_doc, child_doc = by_id[parent], by_id[child]
         # Credit to the direct source, or to the agency at the root of the tree.
         origin = _origin(tree, child, root_node)

@@ -508,3 +508,32 @@ def test_installed_console_script_runs_the_demo() -> None:
     data = json.loads(completed.stdout)
     assert data["schema"] == "wiretrace.report/1"
     assert {"wire-ndx-0412", "hpost-1187"} in pair_sets(data)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status", "out", "err"),
+    [
+        (["demo", "--format", "csv", "--jobs", "1"], 0, "source,", ""),
+        (["--version"], 0, "wiretrace, version", ""),
+        (["report", "missing.jsonl"], 1, "", "missing.jsonl"),
+        (["report", "--format", "pdf", "x.jsonl"], 2, "", "Invalid value for '--format'"),
+    ],
+)
+def test_the_command_ends_with_its_status_and_all_its_output(
+    arguments: list[str], status: int, out: str, err: str, tmp_path: Path
+) -> None:
+    """`python -m wiretrace` (the console script's `main`, which ends the process without the
+    interpreter's teardown) exits with the command's status, every byte written: the whole
+    report on stdout, an error's message on stderr."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "wiretrace", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert completed.returncode == status, completed.stderr
+    assert out in completed.stdout and err in completed.stderr
+    if arguments[0] == "demo":
+        assert completed.stdout == CliRunner().invoke(cli, arguments).stdout

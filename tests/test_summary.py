@@ -476,6 +476,130 @@ def test_compiled_measures_are_the_numpy_ones_when_a_word_has_several_stems(
     _same_measures(target, source)
 
 
+def _first_use_numbers(values: list[object]) -> tuple[list[object], list[int]]:
+    """The distinct values in order of first use, and each value's number among them."""
+    numbers: dict[object, int] = {}
+    at = [numbers.setdefault(value, len(numbers)) for value in values]
+    return list(numbers), at
+
+
+def _plain_side(text: str, tokens: Tokens, stems: np.ndarray) -> dict[str, list]:
+    """A text's side parts, its tables aside, made word by word in Python as the compiled side
+    (`_summary_kernels.text_side`) documents them: the reference it is tested against."""
+    kernels = summary._summary_kernels
+    ids, stem_ids = tokens.ids.view(np.int64).tolist(), stems.tolist()
+    marks = summary.name_marks_plain(text, tokens).tolist()
+    rarity = summary._rarities_plain(text, tokens)[0].tolist()
+    count = len(ids)
+    words, word_at = _first_use_numbers(ids)
+    content = [k for k in range(count) if stem_ids[k] >= 0]
+    vocabulary, numbers = _first_use_numbers([stem_ids[k] for k in content])
+    stem_at = [-1] * count
+    for k, number in zip(content, numbers, strict=True):
+        stem_at[k] = number
+    paired = [k for k in range(count - 1) if stem_ids[k] >= 0 and stem_ids[k + 1] >= 0]
+    factor = int(kernels.PAIR_FACTOR)
+    hashes = [((stem_ids[k] % 2**64) * factor % 2**64) ^ (stem_ids[k + 1] % 2**64) for k in paired]
+    pairs, numbers = _first_use_numbers([value - 2**64 * (value >= 2**63) for value in hashes])
+    pair_at = [-1] * count
+    for k, number in zip(paired, numbers, strict=True):
+        pair_at[k] = number
+    named = [k for k in range(count) if marks[k]]
+    name_word, name_at = _first_use_numbers([word_at[k] for k in named])
+    uses = [name_at.count(name) for name in range(len(name_word))]
+    word_name = [name_word.index(word) if word in name_word else -1 for word in range(len(words))]
+    used_at = [
+        k
+        for name in range(len(name_word))
+        for k, j in zip(named, name_at, strict=True)
+        if j == name
+    ]
+    stemmed, stemmed_at = _first_use_numbers([(word_at[k], stem_at[k]) for k in content])
+    return {
+        "WORD_AT": word_at,
+        "STEM_AT": stem_at,
+        "PAIR_AT": pair_at,
+        "WORD_USES": [word_at.count(word) for word in range(len(words))],
+        "WORD_NAME": word_name,
+        "COUNTS": [stem_at.count(stem) for stem in range(len(vocabulary))],
+        "NAME_WORD": name_word,
+        "USES": uses,
+        "USE_STARTS": [sum(uses[:name]) for name in range(len(uses) + 1)],
+        "USED_AT": used_at,
+        "TOP": sorted(range(len(uses)), key=lambda name: (-uses[name], name))[: summary.TOP_NAMES],
+        "STEMMED_WORD": [word for word, _ in stemmed],
+        "STEMMED_STEM": [stem for _, stem in stemmed],
+        "STEMMED_FIRST": [content[stemmed_at.index(j)] for j in range(len(stemmed))],
+        "WORDS": words,
+        "VOCABULARY": vocabulary,
+        "PAIRS": pairs,
+        "NAMES": [words[word] for word in name_word],
+        "RARITY": rarity,
+        "NAME_RARITY": [rarity[named[name_at.index(name)]] for name in range(len(name_word))],
+    }
+
+
+# The parts of a side's indices, ids and reals by name, in the kernels' order.
+_SIDE_PARTS, _ID_PARTS, _REAL_PARTS = (
+    sorted(names.split(), key=lambda name: getattr(summary._summary_kernels, f"_{name}"))
+    for names in (
+        "WORD_AT STEM_AT PAIR_AT WORD_USES WORD_NAME WORD_SLOTS STEM_SLOTS PAIR_SLOTS COUNTS "
+        "NAME_WORD USES USE_STARTS USED_AT TOP NAME_SLOTS STEMMED_WORD STEMMED_STEM STEMMED_FIRST",
+        "WORDS VOCABULARY PAIRS NAMES",
+        "RARITY NAME_RARITY",
+    )
+)
+# Each table of a side, with the id part it numbers.
+_SIDE_TABLES = {
+    "WORD_SLOTS": "WORDS",
+    "STEM_SLOTS": "VOCABULARY",
+    "PAIR_SLOTS": "PAIRS",
+    "NAME_SLOTS": "NAMES",
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(articles(max_paragraphs=2), _NAME_TEXT, st.text(max_size=200)),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["kept", "masked", "restemmed"]),
+)
+def test_a_side_holds_its_parts_as_made_word_by_word(
+    text: str, rng: random.Random, stemming: str
+) -> None:
+    """Every part of a text's compiled side (written in place, parts of unknown length moved
+    up at the end) is the part made word by word in Python, and each of its tables finds each
+    value it numbers (and nothing else): with words left out of the content stems, and with
+    words that have several stems."""
+    if stemming == "kept":
+        text, tokens, stems = _stemmed(text)
+    elif stemming == "masked":
+        text, tokens, stems = _masked(text, rng, read_only=rng.random() < 0.3)
+    else:
+        text, tokens, stems = _restemmed(text, rng)
+    kernels = summary._summary_kernels
+    indices, ids, reals = summary._text_side(text, tokens, stems)
+    found = {}
+    for parts, array in ((_SIDE_PARTS, indices), (_ID_PARTS, ids), (_REAL_PARTS, reals)):
+        for part, name in enumerate(parts):
+            found[name] = array[int(array[part]) : int(array[part + 1])]
+    assert indices.dtype == np.int32 and ids.dtype == np.int64 and reals.dtype == np.float64
+    assert int(indices[len(_SIDE_PARTS)]) == len(indices)
+    for name, expected in _plain_side(text, tokens, stems).items():
+        if name in ("RARITY", "NAME_RARITY"):
+            assert found[name].tobytes() == np.array(expected, dtype=np.float64).tobytes()
+        else:
+            assert found[name].tolist() == expected, name
+    for table, values in _SIDE_TABLES.items():
+        slots, held = found[table], found[values]
+        assert len(slots) >= 2 * len(held) and len(slots) & (len(slots) - 1) == 0
+        for number, value in enumerate(held.tolist()):
+            assert kernels._index(slots, held, value) == number
+        for value in rng.sample(range(-(2**40), 2**40), 20):
+            if value not in set(held.tolist()):
+                assert kernels._index(slots, held, value) == -1
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.one_of(articles(max_paragraphs=2), st.text(max_size=200)), st.booleans())
 def test_a_side_keeps_the_numpy_rarities_and_coverage(text: str, read_only: bool) -> None:

@@ -34,11 +34,13 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 # A side's index parts (int32). Per word: its distinct word, its content stem (-1: none), its
 # pair of content stems with the next word (-1: none; the last word has none). Per distinct word
-# (in order of first use, as all distinct values): its uses and name (-1: none); per content
-# stem: its uses; per name: its word, its uses as a name, and its uses' words (name j's at
-# USED_AT[USE_STARTS[j]:USE_STARTS[j + 1]]); the most used names; per distinct word with a
-# content stem (a word masked in one place and not in another has it once): its word, stem and
-# first use; and the tables (`_index`) of the words, stems and pairs.
+# (in order of first use, as all distinct values): its uses and name (-1: none); the tables
+# (`_index`) of the words, stems and pairs; per content stem: its uses; per name: its word, its
+# uses as a name, and its uses' words (name j's at USED_AT[USE_STARTS[j]:USE_STARTS[j + 1]]);
+# the most used names and a table of the names; per distinct word with a content stem (a word
+# masked in one place and not in another has it once): its word, stem and first use. The parts
+# whose lengths are known before the words are read come first (`_side` writes the indices in
+# place).
 (
     _WORD_AT,
     _STEM_AT,
@@ -46,18 +48,19 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
     _WORD_USES,
     _WORD_NAME,
     _WORD_SLOTS,
-    _COUNTS,
     _STEM_SLOTS,
     _PAIR_SLOTS,
+    _COUNTS,
     _NAME_WORD,
     _USES,
     _USE_STARTS,
     _USED_AT,
     _TOP,
+    _NAME_SLOTS,
     _STEMMED_WORD,
     _STEMMED_STEM,
     _STEMMED_FIRST,
-) = range(17)
+) = range(18)
 # Its id parts (int64): the distinct words' ids, content stems' ids and pairs' hashes (int64
 # bits), and the names' word ids.
 _WORDS, _VOCABULARY, _PAIRS, _NAMES = range(4)
@@ -89,8 +92,8 @@ _WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
 _TEXT_SIDE = [
     (
         _I64,
-        _I64,
-        _I64,
+        _I32,
+        _I32,
         _I64,
         _F64,
         points,
@@ -128,39 +131,11 @@ def _part(side, part):
 
 
 @_compiled()
-def _pack_into(parts, packed):
-    """Fill `packed` (of the length the parts need) with the parts one after another behind a
-    header of their starts (and the end), each value converted to `packed`'s type."""
-    at = len(parts) + 1
-    for k in range(len(parts)):
-        packed[k] = at
-        part = parts[k]
-        # A slice assignment: numba copies it in a tighter loop than one indexed element-wise.
-        packed[at : at + len(part)] = part
-        at += len(part)
-    packed[len(parts)] = at
-    return packed
-
-
-@_compiled()
-def _packed_size(parts):
-    """The length of the parts packed behind their header (see `_pack_into`)."""
-    total = len(parts) + 1
-    for part in parts:
-        total += len(part)
-    return total
-
-
-@_compiled()
-def _pack(parts):
-    """The parts one after another behind a header of their starts (and the end)."""
-    return _pack_into(parts, np.empty(_packed_size(parts), dtype=parts[0].dtype))
-
-
-@_compiled()
-def _pack_indices(parts):
-    """`_pack` of int64 parts into int32 indices (converted as they are copied)."""
-    return _pack_into(parts, np.empty(_packed_size(parts), dtype=np.int32))
+def _copy_into(packed, at, part):
+    """Copy `part` into `packed` from `at` on; where it ends there."""
+    for k in range(len(part)):
+        packed[at + k] = part[k]
+    return at + len(part)
 
 
 @_compiled()
@@ -192,13 +167,14 @@ def _number(values):
 @_compiled()
 def _numbered(values):
     """(distinct, at, slots): `_number`'s, with its table of the distinct values (each slot an
-    index in `distinct`, -1: free; as `_index` reads them), at most half full."""
+    index in `distinct`, -1: free; as `_index` reads them), at most half full; numbers and
+    slots in 32 bits, as a side keeps them."""
     size = 4
     while size < 2 * len(values):
         size *= 2
-    slots = np.full(size, -1, dtype=np.int64)
+    slots = np.full(size, -1, dtype=np.int32)
     distinct = np.empty(len(values), dtype=np.int64)
-    at = np.empty(len(values), dtype=np.int64)
+    at = np.empty(len(values), dtype=np.int32)
     found = 0
     for k in range(len(values)):
         slot = _home(values[k], size - 1)
@@ -302,13 +278,20 @@ def rarities(ids, table, cap):
 def _rarity(word_at, zipfs, cap):
     """(rarity, lettered, listed) of `rarities` from each distinct word's Zipf frequency."""
     rarity = np.empty(len(word_at), dtype=np.float64)
+    lettered, listed = _rarity_into(rarity, word_at, zipfs, cap)
+    return rarity, lettered, listed
+
+
+@_compiled()
+def _rarity_into(rarity, word_at, zipfs, cap):
+    """`_rarity`'s, its rarities written into `rarity`: (lettered, listed)."""
     lettered = listed = 0
     for k in range(len(word_at)):
         zipf = zipfs[word_at[k]]
         lettered += not np.isnan(zipf)
         listed += zipf > 0
         rarity[k] = cap - zipf if cap - zipf > 0.0 else 0.0  # 0 for NaN too
-    return rarity, lettered, listed
+    return lettered, listed
 
 
 @_compiled(_NAME_MARKS)
@@ -382,141 +365,222 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
     """`text_side`'s side and measures, from its distinct words, each word's among them and
     their table's slots, stem ids, name marks and each distinct word's Zipf frequency."""
     count = len(stems)
-    rarity, lettered, listed = _rarity(word_at, zipfs, cap)
-    # Loops over the words rather than numpy's masks and fancy indexing (numba makes each of
-    # those a pass of its own over a temporary array); the content words are gathered without a
-    # branch, as the pairs below: which words have a content stem is as good as random.
-    content = np.empty(count, dtype=np.int64)
-    contents = 0
+    # How many content words, pairs of content stems and name uses there are: each table's
+    # size (a pass of its own: counted without a branch).
+    contents = paired = marked = 0
+    previous = False
     for k in range(count):
-        content[contents] = k
-        contents += stems[k] >= 0
-    # A word's content stem is its stem whenever it is not left out (masked words have none):
-    # each word's first stem is numbered once and its later uses take that number, other stems
-    # are looked up (numbered in order of first use all the same).
+        content = stems[k] >= 0
+        contents += content
+        paired += previous & content
+        previous = content
+        marked += marks[k]
     size = 4
     while size < 2 * contents:
         size *= 2
-    slots = np.full(size, -1, dtype=np.int64)
+    pair_size = 4
+    while pair_size < 2 * paired:
+        pair_size *= 2
+    # The indices are written in place: the parts of known length first, then the others (at
+    # most as long as their bounds here), each moved up behind the one before when made.
+    header = _STEMMED_FIRST + 2
+    bound = (
+        header
+        + 3 * count  # per word
+        + 2 * len(words)  # per distinct word
+        + len(word_slots)
+        + size
+        + pair_size
+        + 4 * contents  # counts, and the three parts per distinct (word, stem)
+        + (4 * marked + 1)  # names' words, uses, use starts and uses' words
+        + min(top, marked)
+        + (4 * marked + 4)  # the names' table (`_numbered`'s size: under 4 slots a name)
+    )
+    indices = np.empty(bound, dtype=np.int32)
+    at = header
+    for part, length in (
+        (_WORD_AT, count),
+        (_STEM_AT, count),
+        (_PAIR_AT, count),
+        (_WORD_USES, len(words)),
+        (_WORD_NAME, len(words)),
+        (_WORD_SLOTS, len(word_slots)),
+        (_STEM_SLOTS, size),
+        (_PAIR_SLOTS, pair_size),
+    ):
+        indices[part] = at
+        at += length
+    indices[_COUNTS] = at
+    _copy_into(indices, indices[_WORD_AT], word_at)
+    _copy_into(indices, indices[_WORD_SLOTS], word_slots)
+    stem_at = indices[indices[_STEM_AT] : indices[_STEM_AT] + count]
+    pair_at = indices[indices[_PAIR_AT] : indices[_PAIR_AT] + count]
+    word_uses = indices[indices[_WORD_USES] : indices[_WORD_USES] + len(words)]
+    word_name = indices[indices[_WORD_NAME] : indices[_WORD_NAME] + len(words)]
+    slots = indices[indices[_STEM_SLOTS] : indices[_STEM_SLOTS] + size]
+    pair_slots = indices[indices[_PAIR_SLOTS] : indices[_PAIR_SLOTS] + pair_size]
+    counts = indices[indices[_COUNTS] : indices[_COUNTS] + contents]
+    word_uses[:] = 0
+    word_name[:] = -1
+    slots[:] = -1
+    pair_slots[:] = -1
+    counts[:] = 0
+    # A word's content stem is its stem whenever it is not left out (masked words have none):
+    # each word's first stem is numbered once and its later uses take that number, other stems
+    # are looked up (numbered in order of first use all the same).
     vocabulary = np.empty(contents, dtype=np.int64)
-    counts = np.zeros(contents, dtype=np.int64)
     known = 0
-    word_stem = np.full(len(words), -1, dtype=np.int64)
-    stem_at = np.full(count, -1, dtype=np.int64)
+    word_stem = np.full(len(words), -1, dtype=np.int32)
     # The distinct (word, stem) of content words in order of first use with each one's first
     # word: each word's first stem here, numbered again below if a word has another.
-    stemmed_word = np.empty(contents, dtype=np.int64)
-    stemmed_stem = np.empty(contents, dtype=np.int64)
-    stemmed_first = np.empty(contents, dtype=np.int64)
+    stemmed_word = np.empty(contents, dtype=np.int32)
+    stemmed_stem = np.empty(contents, dtype=np.int32)
+    stemmed_first = np.empty(contents, dtype=np.int32)
     stemmed = 0
     single = True
-    for k in content[:contents]:
-        value = stems[k]
+    # Each pair of adjacent content stems (by its hash), numbered at its first word.
+    pairs = np.empty(paired, dtype=np.int64)
+    pairs_known = 0
+    name_word = np.empty(marked, dtype=np.int32)
+    uses = np.zeros(marked, dtype=np.int32)
+    name_rarity = np.empty(marked, dtype=np.float64)
+    # Each name use's word and name, in order.
+    use_word = np.empty(marked, dtype=np.int32)
+    use_name = np.empty(marked, dtype=np.int32)
+    named = used = 0
+    reals = np.empty(_NAME_RARITY + 2 + count + marked, dtype=np.float64)
+    reals[_RARITY] = _NAME_RARITY + 2
+    reals[_NAME_RARITY] = _NAME_RARITY + 2 + count
+    rarity = reals[_NAME_RARITY + 2 : _NAME_RARITY + 2 + count]
+    lettered, listed = _rarity_into(rarity, word_at, zipfs, cap)
+    last = np.int64(-1)  # the previous word's stem id (-1: none)
+    for k in range(count):
         word = word_at[k]
-        stem = word_stem[word]
-        if stem < 0 or vocabulary[stem] != value:
-            slot = _home(value, size - 1)
-            while slots[slot] >= 0 and vocabulary[slots[slot]] != value:
-                slot = (slot + 1) & (size - 1)
-            if slots[slot] < 0:
-                slots[slot] = known
-                vocabulary[known] = value
-                known += 1
-            if stem < 0:
-                word_stem[word] = slots[slot]
-                stemmed_word[stemmed], stemmed_stem[stemmed] = word, slots[slot]
-                stemmed_first[stemmed] = k
-                stemmed += 1
-            else:
-                single = False
-            stem = slots[slot]
+        word_uses[word] += 1
+        value = stems[k]
+        pair_at[k] = -1
+        stem = np.int32(-1)
+        if value >= 0:
+            stem = word_stem[word]
+            if stem < 0 or vocabulary[stem] != value:
+                slot = _home(value, size - 1)
+                while slots[slot] >= 0 and vocabulary[slots[slot]] != value:
+                    slot = (slot + 1) & (size - 1)
+                if slots[slot] < 0:
+                    slots[slot] = known
+                    vocabulary[known] = value
+                    known += 1
+                if stem < 0:
+                    word_stem[word] = slots[slot]
+                    stemmed_word[stemmed], stemmed_stem[stemmed] = word, slots[slot]
+                    stemmed_first[stemmed] = k
+                    stemmed += 1
+                else:
+                    single = False
+                stem = slots[slot]
+            counts[stem] += 1
+            if last >= 0:
+                key = np.int64((np.uint64(last) * PAIR_FACTOR) ^ np.uint64(value))
+                slot = _home(key, pair_size - 1)
+                while pair_slots[slot] >= 0 and pairs[pair_slots[slot]] != key:
+                    slot = (slot + 1) & (pair_size - 1)
+                if pair_slots[slot] < 0:
+                    pair_slots[slot] = pairs_known
+                    pairs[pairs_known] = key
+                    pairs_known += 1
+                pair_at[k - 1] = pair_slots[slot]
         stem_at[k] = stem
-        counts[stem] += 1
-    vocabulary, counts = vocabulary[:known], counts[:known]
-    if not single:
-        content = content[:contents]
-        keys, stemmed_at = _number(word_at[content] * known + stem_at[content])
-        stemmed = len(keys)
-        stemmed_word[:stemmed] = keys // known
-        stemmed_stem[:stemmed] = keys % known
-        for k in range(len(content) - 1, -1, -1):
-            stemmed_first[stemmed_at[k]] = content[k]
-    # Each pair of adjacent content stems, by its first word (every word's hash is written, the
-    # pairs of content stems kept).
-    hashes = np.empty(max(0, count - 1), dtype=np.int64)
-    paired = np.empty(len(hashes), dtype=np.int64)
-    found = 0
-    for k in range(count - 1):
-        first, second = stems[k], stems[k + 1]
-        hashes[found] = np.int64((np.uint64(first) * PAIR_FACTOR) ^ np.uint64(second))
-        paired[found] = k
-        found += (first >= 0) & (second >= 0)
-    pairs, paired_at, pair_slots = _numbered(hashes[:found])
-    pair_at = np.full(count, -1, dtype=np.int64)
-    for k in range(found):
-        pair_at[paired[k]] = paired_at[k]
-
-    word_uses = np.zeros(len(words), dtype=np.int64)
-    for k in range(count):
-        word_uses[word_at[k]] += 1
-
-    word_name = np.full(len(words), -1, dtype=np.int64)
-    name_word = np.empty(count, dtype=np.int64)
-    uses = np.zeros(count, dtype=np.int64)
-    name_rarity = np.empty(count, dtype=np.float64)
-    named = 0
-    for k in range(count):
-        if not marks[k]:
-            continue
-        if word_name[word_at[k]] < 0:
-            word_name[word_at[k]] = named
-            name_word[named] = word_at[k]
-            name_rarity[named] = rarity[k]
-            named += 1
-        uses[word_name[word_at[k]]] += 1
-    use_starts = np.zeros(named + 1, dtype=np.int64)
-    use_starts[1:] = np.cumsum(uses[:named])
-    used_at = np.empty(use_starts[named], dtype=np.int64)
-    filled = use_starts[:named].copy()
-    for k in range(count):
+        last = value
         if marks[k]:
-            name = word_name[word_at[k]]
-            used_at[filled[name]] = k
-            filled[name] += 1
-    # Names are numbered in order of first use: among equals, the lower number comes first.
-    chosen = np.empty(min(top, named), dtype=np.int64)
+            name = word_name[word]
+            if name < 0:
+                name = word_name[word] = named
+                name_word[named] = word
+                name_rarity[named] = rarity[k]
+                named += 1
+            uses[name] += 1
+            use_word[used], use_name[used] = k, name
+            used += 1
+    if not single:
+        content = np.flatnonzero(stems >= 0)
+        keys = np.empty(len(content), dtype=np.int64)
+        for j in range(len(content)):
+            keys[j] = np.int64(word_at[content[j]]) * known + stem_at[content[j]]
+        keys, stemmed_at = _number(keys)
+        stemmed = len(keys)
+        for j in range(stemmed):
+            stemmed_word[j] = keys[j] // known
+            stemmed_stem[j] = keys[j] % known
+        for j in range(len(content) - 1, -1, -1):
+            stemmed_first[stemmed_at[j]] = content[j]
+    at = indices[_COUNTS] + known
+    indices[_NAME_WORD] = at
+    at = _copy_into(indices, at, name_word[:named])
+    indices[_USES] = at
+    at = _copy_into(indices, at, uses[:named])
+    # Each name's uses (in order) from its first.
+    indices[_USE_STARTS] = at
+    filled = np.empty(named, dtype=np.int64)
+    total = 0
+    for name in range(named):
+        indices[at + name] = total
+        filled[name] = total
+        total += uses[name]
+    indices[at + named] = total
+    at += named + 1
+    indices[_USED_AT] = at
+    for use in range(used):
+        name = use_name[use]
+        indices[at + filled[name]] = use_word[use]
+        filled[name] += 1
+    at += used
+    # The most used names. Names are numbered in order of first use: among equals, the lower
+    # number comes first.
+    indices[_TOP] = at
     taken = np.zeros(named, dtype=np.bool_)
-    for slot in range(len(chosen)):
+    for _ in range(min(top, named)):
         best = -1
         for name in range(named):
             if not taken[name] and (best < 0 or uses[name] > uses[best]):
                 best = name
         taken[best] = True
-        chosen[slot] = best
-    indices = _pack_indices(
-        [
-            word_at,
-            stem_at,
-            pair_at,
-            word_uses,
-            word_name,
-            word_slots,
-            counts,
-            slots,
-            pair_slots,
-            name_word[:named],
-            uses[:named],
-            use_starts,
-            used_at,
-            chosen,
-            stemmed_word[:stemmed],
-            stemmed_stem[:stemmed],
-            stemmed_first[:stemmed],
-        ]
-    )
-    ids = _pack([words, vocabulary, pairs, words[name_word[:named]]])
-    reals = _pack([rarity, name_rarity[:named]])
-    return indices, ids, reals, lettered, listed
+        indices[at] = best
+        at += 1
+    # The names' table (as `_numbered` makes one: the names are distinct words).
+    indices[_NAME_SLOTS] = at
+    name_size = 4
+    while name_size < 2 * named:
+        name_size *= 2
+    name_slots = indices[at : at + name_size]
+    name_slots[:] = -1
+    for name in range(named):
+        slot = _home(words[name_word[name]], name_size - 1)
+        while name_slots[slot] >= 0:
+            slot = (slot + 1) & (name_size - 1)
+        name_slots[slot] = name
+    at += name_size
+    indices[_STEMMED_WORD] = at
+    at = _copy_into(indices, at, stemmed_word[:stemmed])
+    indices[_STEMMED_STEM] = at
+    at = _copy_into(indices, at, stemmed_stem[:stemmed])
+    indices[_STEMMED_FIRST] = at
+    end = _copy_into(indices, at, stemmed_first[:stemmed])
+    indices[_STEMMED_FIRST + 1] = end
+    _copy_into(reals, _NAME_RARITY + 2 + count, name_rarity[:named])
+    reals[_NAME_RARITY + 1] = len(reals) - marked + named
+    ids = np.empty(_NAMES + 2 + len(words) + known + pairs_known + named, dtype=np.int64)
+    at = _NAMES + 2
+    ids[_WORDS] = at
+    at = _copy_into(ids, at, words)
+    ids[_VOCABULARY] = at
+    at = _copy_into(ids, at, vocabulary[:known])
+    ids[_PAIRS] = at
+    at = _copy_into(ids, at, pairs[:pairs_known])
+    ids[_NAMES] = at
+    for name in range(named):
+        ids[at + name] = words[name_word[name]]
+    ids[_NAMES + 1] = at + named
+    return indices[:end], ids, reals[: len(reals) - marked + named], lettered, listed
 
 
 @_compiled()
@@ -655,24 +719,16 @@ def pair_features(
             inside = max(inside, running)
     features[1] = np.log1p(inside)
 
-    # The names both texts have: `in_source[m]` is target name m's source name (-1: none).
-    # `named` of a word of either text: it is a name in either text.
+    # The names both texts have: `in_source[m]` is target name m's source name (-1: none),
+    # looked up in the source's table of names.
     source_names, target_names = _part(source_ids, _NAMES), _part(target_ids, _NAMES)
     source_uses, target_uses = _part(source, _USES), _part(target, _USES)
-    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
-    source_word_name = _part(source, _WORD_NAME)
     target_name_rarity = _part(target_reals, _NAME_RARITY)
     in_source = np.full(len(target_names), -1, dtype=np.int64)
-    source_named = source_word_name >= 0
-    target_named = _part(target, _WORD_NAME) >= 0
     names = once_named = source_shared_uses = target_shared_uses = 0
     rarest = 0.0
     for m in range(len(target_names)):
-        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
-        if word < 0:
-            continue
-        source_named[word] = True
-        k = source_word_name[word]
+        k = _index(_part(source, _NAME_SLOTS), source_names, target_names[m])
         if k < 0:
             continue
         in_source[m] = k
@@ -681,10 +737,6 @@ def pair_features(
         rarest = max(rarest, target_name_rarity[m])
         source_shared_uses += source_uses[k]
         target_shared_uses += target_uses[m]
-    for k in range(len(source_names)):
-        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
-        if word >= 0:
-            target_named[word] = True
     features[3] = once_named / (names + prior)
     target_top = _part(target, _TOP)
     top_found = 0
@@ -714,6 +766,20 @@ def pair_features(
     features[13] = _favoured(weights[13], 0.0, 1.0)
     if _score(features, weights, bias) < floor:
         return features, False
+
+    # `named` of a word of either text: it is a name in either text (looked up in the other
+    # text's words only now: most pairs are let go before).
+    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
+    source_named = _part(source, _WORD_NAME) >= 0
+    target_named = _part(target, _WORD_NAME) >= 0
+    for m in range(len(target_names)):
+        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
+        if word >= 0:
+            source_named[word] = True
+    for k in range(len(source_names)):
+        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
+        if word >= 0:
+            target_named[word] = True
 
     # The other content stems, and how rare the target's are (at each one's first word).
     source_other = _other_stems(source, source_named, len(source_vocabulary))[0]

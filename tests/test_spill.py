@@ -142,7 +142,7 @@ def test_a_full_disk_in_a_worker_is_a_clear_error(
     real_open = builtins.open
 
     def full_spill_files(path: object, *args: object, **kwargs: object) -> object:
-        if "wiretrace-" in str(path) and str(path).endswith(".keys"):
+        if "wiretrace-" in str(path) and str(path).endswith(".rows"):
             return real_open("/dev/full", "ab", buffering=0)
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
@@ -256,3 +256,80 @@ def test_chunk_files_kept_open_are_a_quarter_of_the_limit(
         soft = resource.RLIM_INFINITY
     monkeypatch.setattr(resource, "getrlimit", lambda _: (soft, resource.RLIM_INFINITY))
     assert spill._open_chunks() == kept
+
+
+@PROPERTY
+@given(st.lists(keys, max_size=4), st.sampled_from([1, 4, 16]), st.integers(1, 40))
+def test_writes_cut_short_go_on_where_they_stopped(
+    batches: list[list[int]], parts: int, most: int
+) -> None:
+    """Rows come back as added when the system writes only part of what it is given (at most
+    `most` bytes, from at most three buffers, a call)."""
+    import wiretrace.spill as spill_module
+
+    real_writev = os.writev
+
+    def short_writev(handle: int, buffers: list[memoryview]) -> int:
+        assert len(buffers) <= 3
+        return real_writev(handle, [bytes(b"".join(bytes(b) for b in buffers)[:most])])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spill_module.os, "writev", short_writev)
+        patch.setattr(spill_module, "_IOV_MAX", 3)
+        added: list[tuple[int, int]] = []
+        with Spill({"owners": np.dtype(np.int64)}, partitions=parts) as spill:
+            for number, batch in enumerate(batches):
+                spill.add(np.array(batch, dtype=np.uint64), owners=np.full(len(batch), number))
+                added += [(key, number) for key in batch]
+            seen = [
+                (key, owner)
+                for part in spill
+                for key, owner in zip(part["keys"].tolist(), part["owners"].tolist(), strict=True)
+            ]
+    assert sorted(seen) == sorted(added)
+
+
+def test_an_add_is_one_write_of_rows_and_one_of_the_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """However many partitions an add fills, it writes its rows with one system call (a call
+    per partition and column costs several times the copying), and reads them back with one
+    call per partition and add."""
+    import wiretrace.spill as spill_module
+
+    calls = {"writev": 0, "preadv": 0}
+    real_writev, real_preadv = os.writev, os.preadv
+
+    def counted_writev(handle: int, buffers: list[memoryview]) -> int:
+        calls["writev"] += 1
+        return real_writev(handle, buffers)
+
+    def counted_preadv(handle: int, buffers: list[memoryview], at: int) -> int:
+        calls["preadv"] += 1
+        return real_preadv(handle, buffers, at)
+
+    monkeypatch.setattr(spill_module.os, "writev", counted_writev)
+    monkeypatch.setattr(spill_module.os, "preadv", counted_preadv)
+    values = np.arange(4000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    with Spill({"owners": np.dtype(np.int32)}, partitions=64) as spill:
+        for start in range(0, 4000, 1000):
+            spill.add(values[start : start + 1000], owners=np.arange(1000, dtype=np.int32))
+        assert calls["writev"] == 2 * 4
+        filled = spill.filled()
+        read = [part["keys"] for part in spill]
+    assert len(filled) == 64
+    assert calls["preadv"] == 64 * 4
+    assert np.array_equal(np.sort(np.concatenate(read)), np.sort(values))
+
+
+def test_partitions_hold_at_most_max_keys_each() -> None:
+    """`partitions_for` picks the fewest partitions (a power of two from DEFAULT_PARTITIONS to
+    MAX_PARTITIONS) that leave each at most MAX_KEYS keys: no more, as reading one reads its
+    part of every add."""
+    from wiretrace.spill import DEFAULT_PARTITIONS, MAX_KEYS, MAX_PARTITIONS, partitions_for
+
+    assert partitions_for(0) == DEFAULT_PARTITIONS
+    assert partitions_for(DEFAULT_PARTITIONS * MAX_KEYS) == DEFAULT_PARTITIONS
+    assert partitions_for(DEFAULT_PARTITIONS * MAX_KEYS + 1) == 2 * DEFAULT_PARTITIONS
+    assert partitions_for(64 * MAX_KEYS) == 64
+    assert partitions_for(10 * MAX_PARTITIONS * MAX_KEYS) == MAX_PARTITIONS

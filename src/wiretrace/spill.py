@@ -2,15 +2,16 @@
 
 Two stages need every document's values together: counting each outlet's shingles (boilerplate)
 and grouping LSH bucket keys into candidate pairs. For a large corpus those values are many
-times the size of the texts. Each value is appended to one of `partitions` files by its top bits
-(the values are well-mixed hashes), so every file holds a disjoint slice of the key space and is
-processed alone: memory holds one partition at a time, and results are the same for any number
+times the size of the texts. Each value goes to one of `partitions` partitions by its top bits
+(the values are well-mixed hashes), so every partition holds a disjoint slice of the key space and
+is processed alone: memory holds one partition at a time, and results are the same for any number
 of partitions. Forked worker processes add to the same spill, each to files of its own, so the
 values never pass through the parent.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import tempfile
@@ -28,7 +29,7 @@ from wiretrace.shingle import Tokens
 
 DEFAULT_PARTITIONS = 16
 MAX_PARTITIONS = 256
-"""The most partitions `partitions_for` chooses (each is a file per column and process)."""
+"""The most partitions `partitions_for` chooses (reading one reads its part of every add)."""
 MAX_KEYS = 1 << 20
 """Keys read into memory at once; a larger partition is read in pieces."""
 _BLOCK = 1 << 18
@@ -36,14 +37,18 @@ _BLOCK = 1 << 18
 # others (and several columns) by a stable argsort.
 _SCATTERED = {np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.uint64)}
 _NO_COLUMN = np.zeros(0, dtype=np.int32)
+# The most buffers one system call writes (POSIX guarantees 16).
+_IOV_MAX = max(16, os.sysconf("SC_IOV_MAX"))
 
 
 def partitions_for(keys: int) -> int:
     """Partitions for about `keys` keys: the fewest (a power of two, at least DEFAULT_PARTITIONS,
-    at most MAX_PARTITIONS) that leave each about 3/4 of MAX_KEYS, so that a partition is read
-    at once rather than scanned once per piece. An estimate that proves low only costs time."""
+    at most MAX_PARTITIONS) that leave each at most MAX_KEYS, so that a partition is read at once
+    rather than scanned once per piece, and no more: reading a partition reads its part of every
+    add (the LSH keys of 20,000 articles, ~50 million, cost about 0.2 s less CPU in 64
+    partitions than in 128). An estimate that proves low only costs time."""
     partitions = DEFAULT_PARTITIONS
-    while partitions < MAX_PARTITIONS and keys > partitions * MAX_KEYS * 3 // 4:
+    while partitions < MAX_PARTITIONS and keys > partitions * MAX_KEYS:
         partitions *= 2
     return partitions
 
@@ -53,6 +58,12 @@ class Spill:
 
     Use as a context manager: the files are deleted on exit. `partitions` is a power of two;
     a partition of more than `max_keys` keys (default `MAX_KEYS`) is read back in pieces.
+
+    Each process adds to one file of rows of its own: every `add` appends its values in
+    partition order, each partition's keys followed by its values of each column, with one
+    system call (a call per partition and column, thousands of calls for a corpus, cost several
+    times the copying), and records where each partition starts in an index file beside it.
+    Reading a partition takes its part of every add, one read each.
     """
 
     def __init__(
@@ -69,14 +80,20 @@ class Spill:
         self.partitions = partitions
         self.max_keys = MAX_KEYS if max_keys is None else max_keys
         self._bits = partitions.bit_length() - 1
+        # The bytes of one key with its values of every column.
+        self._row_bytes = 8 + sum(dtype.itemsize for dtype in self.columns.values())
         try:
             self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
         except OSError as error:
             raise workspace_error(error, directory or tempfile.gettempdir()) from None
-        # This process's open files; a forked worker finds its parent's here and opens its own.
-        self._files: dict[tuple[int, str], BinaryIO] = {}
+        # This process's open files (rows, index); a forked worker finds its parent's here and
+        # opens its own.
+        self._files: tuple[BinaryIO, BinaryIO] | None = None
         self._pid = os.getpid()
         self._closed: int | None = None
+        # Each writer's index as last read: (its size in bytes, where each add's partitions
+        # start in rows, the row of each add's first value).
+        self._indexes: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
 
     def __enter__(self) -> Spill:
         return self
@@ -94,9 +111,9 @@ class Spill:
         if self._pid == os.getpid():
             if self._closed is None:
                 self._closed = self.count
-            for handle in self._files.values():
+            for handle in self._files or ():
                 handle.close()
-        self._files.clear()
+        self._files = None
         self._directory.cleanup()
 
     @property
@@ -104,37 +121,30 @@ class Spill:
         """The number of keys added, by every process (kept when the files are deleted)."""
         if self._closed is not None:
             return self._closed
-        self._flush()
-        return sum(path.stat().st_size for path in self._folder.glob("*.keys")) // 8
+        rows = sum(path.stat().st_size for path in self._folder.glob("*.rows"))
+        return rows // self._row_bytes
 
     @property
     def _folder(self) -> Path:
         return Path(self._directory.name)
 
-    def _paths(self, partition: int, column: str) -> list[Path]:
-        """The files of one partition's column, one per process that added to it."""
-        return sorted(self._folder.glob(f"{partition:05d}.*.{column}"))
+    def _writers(self) -> list[str]:
+        """The processes that added values, by the name of their files, in a fixed order."""
+        return sorted(path.name[: -len(".index")] for path in self._folder.glob("*.index"))
 
-    def _flush(self) -> None:
-        """Write out this process's buffered values (the files open are another's in a forked
-        worker that has added nothing yet)."""
-        if self._pid == os.getpid():
-            try:
-                for handle in self._files.values():
-                    handle.flush()
-            except OSError as error:
-                raise workspace_error(error, str(self._folder.parent)) from None
-
-    def _write(self, partition: int, column: str, values: np.ndarray) -> None:
-        try:
-            handle = self._files.get((partition, column))
-            if handle is None:
-                path = self._folder / f"{partition:05d}.{self._pid}.{column}"
-                handle = self._files[partition, column] = open(path, "ab")  # noqa: SIM115
-            # A plain write: numpy's tofile costs several system calls each time.
-            handle.write(np.ascontiguousarray(values).data)
-        except OSError as error:
-            raise workspace_error(error, str(self._folder.parent)) from None
+    def _index(self, writer: str) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, bases) of a writer: row k of `starts` says where each partition of its add
+        k starts among that add's rows (partitions + 1 values), `bases[k]` where the add's rows
+        start in its file."""
+        path = self._folder / f"{writer}.index"
+        size = path.stat().st_size
+        known = self._indexes.get(writer)
+        if known is None or known[0] != size:
+            starts = np.fromfile(path, dtype="<i8").reshape(-1, self.partitions + 1)
+            bases = np.zeros(len(starts), dtype=np.int64)
+            np.cumsum(starts[:-1, -1], out=bases[1:])
+            known = self._indexes[writer] = (size, starts, bases)
+        return known[1], known[2]
 
     def add(self, keys: np.ndarray, **columns: np.ndarray) -> None:
         """Append `keys` (uint64) and the same number of values of each column."""
@@ -144,19 +154,32 @@ class Spill:
         if len(keys) == 0:
             return
         if self._pid != os.getpid():  # a forked worker: files of its own
-            self._files, self._pid = {}, os.getpid()
+            self._files, self._pid = None, os.getpid()
         given = {
             name: np.asarray(columns[name], dtype=dtype) for name, dtype in self.columns.items()
         }
         arrays, bounds = self._partitioned(keys, given)
-        for partition in range(self.partitions):
-            start, end = bounds[partition], bounds[partition + 1]
-            if start < end:
-                for name, values in arrays.items():
-                    self._write(partition, name, values[start:end])
-        # The values go out at once: the parent reads a worker's, and a process forked later
-        # must not inherit buffered values (it would write them out again).
-        self._flush()
+        pieces = [
+            np.ascontiguousarray(values[start:end]).data.cast("B")
+            for start, end in itertools.pairwise(bounds.tolist())
+            if start < end
+            for values in arrays.values()
+        ]
+        try:
+            if self._files is None:
+                self._files = (self._open("rows"), self._open("index"))
+            rows, index = self._files
+            # Unbuffered: the parent reads a worker's values, and a process forked later must
+            # not inherit buffered values (it would write them out again). The index goes
+            # last, so it never names rows that are not written.
+            _write_all(rows, pieces)
+            _write_all(index, [np.asarray(bounds, dtype="<i8").data.cast("B")])
+        except OSError as error:
+            raise workspace_error(error, str(self._folder.parent)) from None
+
+    def _open(self, kind: str) -> BinaryIO:
+        """This process's file of `kind` ("rows" or "index"), opened to append, unbuffered."""
+        return open(self._folder / f"{self._pid}.{kind}", "ab", buffering=0)  # noqa: SIM115
 
     def _partitioned(
         self, keys: np.ndarray, columns: dict[str, np.ndarray]
@@ -185,10 +208,13 @@ class Spill:
         }, bounds
 
     def filled(self) -> list[int]:
-        """The partitions holding keys, in increasing order of top bits; their files are flushed,
-        so that other processes (forked workers) can `read` them too."""
-        self._flush()
-        return sorted({int(path.name.split(".")[0]) for path in self._folder.glob("*.keys")})
+        """The partitions holding keys, in increasing order of top bits (other processes, such
+        as forked workers, can `read` them too)."""
+        held = np.zeros(self.partitions, dtype=bool)
+        for writer in self._writers():
+            starts, _ = self._index(writer)
+            held |= (np.diff(starts, axis=1) > 0).any(axis=0)
+        return np.flatnonzero(held).tolist()
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
         """Each partition's arrays ("keys" and every column), in increasing order of top bits
@@ -196,73 +222,101 @@ class Spill:
         for partition in self.filled():
             yield from self.read(partition)
 
+    def _parts(self, partition: int) -> list[tuple[str, int, int]]:
+        """Where one partition's values are: (writer, the byte of its first row, its rows) for
+        every add that gave it some, in the order added (writer by writer)."""
+        found: list[tuple[str, int, int]] = []
+        for writer in self._writers():
+            starts, bases = self._index(writer)
+            firsts = starts[:, partition]
+            sizes = starts[:, partition + 1] - firsts
+            kept = np.flatnonzero(sizes)
+            bytes_at = (bases[kept] + firsts[kept]) * self._row_bytes
+            found.extend(
+                (writer, at, size)
+                for at, size in zip(bytes_at.tolist(), sizes[kept].tolist(), strict=True)
+            )
+        return found
+
     def read(self, partition: int) -> Iterator[dict[str, np.ndarray]]:
         """One partition's arrays ("keys" and every column), after `filled` named it.
 
         A partition holding more than `max_keys` keys comes in pieces, split on the keys' next
-        bits (each piece read from the file a block at a time), so what is in memory at once does
-        not grow with the corpus. Keys come in increasing order of their top bits throughout."""
+        bits (each piece read from the files a block at a time), so what is in memory at once
+        does not grow with the corpus. Keys come in increasing order of their top bits
+        throughout."""
         dtypes = {"keys": np.dtype(np.uint64), **self.columns}
-        writers = [path.name[: -len(".keys")] for path in self._paths(partition, "keys")]
-        sizes = [(self._folder / f"{writer}.keys").stat().st_size // 8 for writer in writers]
-        count = sum(sizes)
+        parts = self._parts(partition)
+        count = sum(size for _, _, size in parts)
         pieces = 1
         while count > pieces * self.max_keys and self._bits + pieces.bit_length() <= 32:
             pieces *= 2
         if pieces == 1:
-            yield {name: self._whole(writers, sizes, name, dtype) for name, dtype in dtypes.items()}
+            arrays = {name: np.empty(count, dtype=dtype) for name, dtype in dtypes.items()}
+            self._read_parts(parts, arrays, 0)
+            yield arrays
             return
-        yield from self._pieces(partition, pieces, dtypes)
+        yield from self._pieces(parts, pieces, dtypes)
 
-    def _whole(
-        self, writers: list[str], sizes: list[int], name: str, dtype: np.dtype
-    ) -> np.ndarray:
-        """A column of one partition: the files of its `writers` (with `sizes` values each) read
-        one after the other straight into one array (no concatenation of copies)."""
-        values = np.empty(sum(sizes), dtype=dtype)
-        at = 0
-        for writer, size in zip(writers, sizes, strict=True):
-            window = values[at : at + size].view(np.uint8)
-            done = 0
-            with open(self._folder / f"{writer}.{name}", "rb", buffering=0) as handle:
-                while done < len(window):
-                    got = handle.readinto(window[done:].data)
-                    if not got:
-                        raise OSError(f"{handle.name} is shorter than its keys")
-                    done += got
-            at += size
-        return values
+    def _read_parts(
+        self, parts: list[tuple[str, int, int]], arrays: dict[str, np.ndarray], at: int
+    ) -> None:
+        """Read `parts` (as `_parts` gives them) one after the other into `arrays` from `at`:
+        each part, its keys and every column, with one read."""
+        handles: dict[str, int] = {}
+        # Byte views of the arrays, cut for each read (a memoryview's slice costs a small part
+        # of an array's; a partition is tens of thousands of reads).
+        views = [(values.data.cast("B"), values.itemsize) for values in arrays.values()]
+        try:
+            for writer, start, size in parts:
+                handle = handles.get(writer)
+                if handle is None:
+                    handle = handles[writer] = os.open(self._folder / f"{writer}.rows", os.O_RDONLY)
+                targets = [view[at * width : (at + size) * width] for view, width in views]
+                if os.preadv(handle, targets, start) != size * self._row_bytes:
+                    raise OSError(f"spill: short read of {writer}.rows")
+                at += size
+        finally:
+            for handle in handles.values():
+                os.close(handle)
 
     def _pieces(
-        self, partition: int, pieces: int, dtypes: dict[str, np.dtype]
+        self, parts: list[tuple[str, int, int]], pieces: int, dtypes: dict[str, np.dtype]
     ) -> Iterator[dict[str, np.ndarray]]:
-        # Read with plain reads, not a memory map: mapped pages would count as the process's
-        # memory while a big partition is scanned.
         shift = np.uint64(64 - self._bits - (pieces.bit_length() - 1))
         mask = np.uint64(pieces - 1)
-        writers = [path.name[: -len(".keys")] for path in self._paths(partition, "keys")]
+        # The parts cut in blocks of at most _BLOCK rows: what one read holds.
+        blocks = [
+            (writer, start + done * self._row_bytes, min(_BLOCK, size - done))
+            for writer, start, size in parts
+            for done in range(0, size, _BLOCK)
+        ]
         for piece in range(pieces):
             chosen: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
-            for writer in writers:
-                handles = {name: open(self._folder / f"{writer}.{name}", "rb") for name in dtypes}  # noqa: SIM115
-                try:
-                    while True:
-                        block = {
-                            name: np.fromfile(handle, dtype=dtypes[name], count=_BLOCK)
-                            for name, handle in handles.items()
-                        }
-                        if len(block["keys"]) == 0:
-                            break
-                        inside = ((block["keys"] >> shift) & mask) == piece
-                        for name, values in block.items():
-                            chosen[name].append(values[inside])
-                finally:
-                    for handle in handles.values():
-                        handle.close()
+            for block in blocks:
+                arrays = {name: np.empty(block[2], dtype=dtype) for name, dtype in dtypes.items()}
+                self._read_parts([block], arrays, 0)
+                inside = ((arrays["keys"] >> shift) & mask) == piece
+                for name, values in arrays.items():
+                    chosen[name].append(values[inside])
             yield {
                 name: np.concatenate([np.zeros(0, dtype=dtypes[name]), *parts])
                 for name, parts in chosen.items()
             }
+
+
+def _write_all(handle: BinaryIO, pieces: list[memoryview]) -> None:
+    """Write `pieces` (byte views) one after the other, in as few system calls as the system
+    takes buffers at once (a call may write part of them: it goes on from there)."""
+    pieces = [piece for piece in pieces if len(piece)]
+    number = handle.fileno()
+    while pieces:
+        done = os.writev(number, pieces[:_IOV_MAX])
+        while pieces and done >= len(pieces[0]):
+            done -= len(pieces[0])
+            pieces.pop(0)
+        if done:
+            pieces[0] = pieces[0][done:]
 
 
 # Texts shorter than this keep their token offsets as 4 bytes on disk, longer ones as 8.
@@ -374,15 +428,6 @@ class TokenStore:
     def __contains__(self, number: int) -> bool:
         return bool(0 <= number < len(self._chunk) and self._chunk[number] >= 0)
 
-    def _tokens(self, data: bytes, at: int, count: int, width: int) -> Tokens:
-        """The tokens of `count` words stored at byte `at` of `data`."""
-        offsets = np.dtype(f"<i{width}")
-        ids = np.frombuffer(data, dtype="<u8", count=count, offset=at).astype(np.uint64)
-        at += 8 * count
-        starts = np.frombuffer(data, dtype=offsets, count=count, offset=at)
-        ends = np.frombuffer(data, dtype=offsets, count=count, offset=at + width * count)
-        return Tokens(starts=starts.astype(np.int64), ends=ends.astype(np.int64), ids=ids)
-
     def read(self, number: int) -> Tokens:
         """The tokens of document `number` (written and located)."""
         first, count = int(self._chunk[number]), int(self._count[number])
@@ -417,9 +462,26 @@ class TokenStore:
 
     def read_chunk(self, first: int, documents: int) -> list[Tokens]:
         """The tokens of documents first .. first + documents - 1, written as one chunk."""
-        data = self._path(first).read_bytes()
-        width = self._widths[first]
-        return [
-            self._tokens(data, int(self._byte[number]), int(self._count[number]), width)
-            for number in range(first, first + documents)
-        ]
+        path = self._path(first)
+        # One read into a buffer of our own: the ids are views of it (no copy), and each
+        # document's offsets (starts, then ends, side by side) are widened by one conversion.
+        data = np.empty(path.stat().st_size, dtype=np.uint8)
+        with open(path, "rb", buffering=0) as handle:
+            done = 0
+            while done < len(data):
+                got = handle.readinto(data[done:].data)
+                if not got:
+                    raise OSError(f"token store: short read of {path}")
+                done += got
+        offsets = np.dtype(f"<i{self._widths[first]}")
+        tokens = []
+        for at, count in zip(
+            self._byte[first : first + documents].tolist(),
+            self._count[first : first + documents].tolist(),
+            strict=True,
+        ):
+            ids = data[at : at + 8 * count].view("<u8").astype(np.uint64, copy=False)
+            both = data[at + 8 * count : at + (8 + 2 * offsets.itemsize) * count].view(offsets)
+            both = both.astype(np.int64)
+            tokens.append(Tokens(starts=both[:count], ends=both[count:], ids=ids))
+        return tokens

@@ -29,7 +29,7 @@ from wiretrace import (
 )
 from wiretrace.align import SHORT_TEXT_WORDS, split_sentences, text_similarity
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import token_id, tokenize
+from wiretrace.shingle import Tokens, token_id, tokenize
 
 GOLDEN = Path(__file__).parent / "golden"
 TRIALS = 60
@@ -763,6 +763,29 @@ def test_cached_seeds_equal_find_seeds(
             fast = align._find_seeds_cached(source, target, size, source_mask, target_mask)
             assert fast.tolist() == plain.tolist()
             assert fast.dtype == plain.dtype and fast.shape == plain.shape
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 5), max_size=300),
+    st.lists(st.integers(0, 5), max_size=300),
+    st.integers(1, 3),
+    st.randoms(use_true_random=False),
+)
+def test_cached_seeds_of_repetitive_texts_equal_find_seeds(
+    first: list[int], second: list[int], size: int, rng: random.Random
+) -> None:
+    """Texts of a few words repeated (n-grams met more than MAX_SEED_OCCURRENCES times, the
+    filter and table crowded) get exactly `find_seeds`' seeds from their cached n-grams."""
+    source, target = (
+        Tokens(np.arange(len(ids)), np.arange(len(ids)) + 1, np.array(ids, dtype=np.uint64))
+        for ids in (first, second)
+    )
+    source_mask = _random_mask(rng, len(source))
+    target_mask = _random_mask(rng, len(target))
+    plain = align.find_seeds(source.ids, target.ids, size, source_mask, target_mask)
+    fast = align._find_seeds_cached(source, target, size, source_mask, target_mask)
+    assert fast.tolist() == plain.tolist()
 
 
 @REUSE_PROPERTY

@@ -134,3 +134,24 @@ def test_bucket_pairs_of_mostly_lone_keys_equal_the_numpy_reference(
     )
     assert codes.tolist() == plain_codes.tolist()
     assert hits.tolist() == plain_hits.tolist()
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=400),
+    st.integers(1, 4),
+    st.lists(st.booleans(), max_size=400),
+)
+def test_a_texts_gram_filter_lets_each_of_its_grams_through(
+    values: list[int], size: int, flags: list[bool]
+) -> None:
+    """Each n-gram hash of a text (a masked n-gram's: the sentinel 1) has both its bits set in
+    the text's filter: the filter may let other hashes through, never drops one of its own."""
+    ids = np.array(values, dtype=np.uint64)
+    mask = np.array(flags[: len(ids)] if len(flags) >= len(ids) else [], dtype=bool)
+    bits = _kernels.text_grams(ids, size, mask, 12)[2]
+    for k, key in enumerate(_kernels.shingle_hashes(ids, size).tolist()):
+        if len(mask) and len(ids) >= size and mask[k : k + size].all():
+            key = 1
+        word, pattern = _kernels._filter_bits(np.uint64(key), len(bits))
+        assert bits[word] & pattern == pattern

@@ -304,45 +304,55 @@ def text_sentences(
 
 
 @_compiled()
-def _shared_stems(source_stems, source_frequency, target_stems, target_frequency):
-    """(source_at, target_at, frequency) of two texts' sorted distinct stems: `source_at[k]` is
-    the target's index of source stem k (-1: the target has no such stem), and the same from the
-    target; `frequency` holds the source's stems' frequencies, then the target's, each with the
-    other text's added where it has the stem."""
-    sources = len(source_stems)
+def _shared_stems(source, target, idf_table, source_shared, target_shared):
+    """(source_at, target_at, idf) of two texts' packed sentence entries: `source_at[k]` is the
+    target's index of source stem k (-1: the target has no such stem), and the same from the
+    target; `idf` holds the idf of the source's stems, then of the target's (`idf_table` at a
+    stem's frequency in both texts). How many shared stems each sentence has is added to
+    `source_shared` and `target_shared` (from the shared stems' entries: far fewer than all)."""
+    _, _, source_stems, source_frequency, source_stem_offsets, source_sentence, _, _, _, _ = (
+        _unpack(source)
+    )
+    _, _, target_stems, target_frequency, target_stem_offsets, target_sentence, _, _, _, _ = (
+        _unpack(target)
+    )
+    sources, targets = len(source_stems), len(target_stems)
     source_at = np.full(sources, -1, dtype=np.int64)
-    target_at = np.full(len(target_stems), -1, dtype=np.int64)
-    frequency = np.concatenate((source_frequency, target_frequency))
+    target_at = np.full(targets, -1, dtype=np.int64)
+    idf = np.empty(sources + targets, dtype=np.float64)
+    for k in range(sources):
+        idf[k] = idf_table[source_frequency[k]]
+    for m in range(targets):
+        idf[sources + m] = idf_table[target_frequency[m]]
     k = m = 0
-    while k < sources and m < len(target_stems):
+    while k < sources and m < targets:
         source, target = source_stems[k], target_stems[m]
         if source == target:
             source_at[k], target_at[m] = m, k
-            frequency[k] += target_frequency[m]
-            frequency[sources + m] += source_frequency[k]
+            idf[k] = idf[sources + m] = idf_table[source_frequency[k] + target_frequency[m]]
+            for entry in range(source_stem_offsets[k], source_stem_offsets[k + 1]):
+                source_shared[source_sentence[entry]] += 1
+            for entry in range(target_stem_offsets[m], target_stem_offsets[m + 1]):
+                target_shared[target_sentence[entry]] += 1
         # Stepped by the comparisons, not branched on: which side moves is unpredictable (the
         # merge took a third longer with an if/elif).
         k += source <= target
         m += target <= source
-    return source_at, target_at, frequency
+    return source_at, target_at, idf
 
 
 @_compiled()
-def _may_pair(local, offsets, terms, at, boilerplate, threshold):
+def _may_pair(shared, terms, boilerplate, threshold):
     """Whether each sentence may reach `threshold` in Dice with some sentence of the other text:
-    not boilerplate, and with s shared stems (stems the other text has) among its t, 2s / (t +
-    s) reaches it (a pair shares s stems at most, and the other sentence has as many terms).
-    Pair Dice values are divisions no larger than this bound's, so they round no higher."""
+    not boilerplate, and with s `shared` stems (stems the other text has) among its t `terms`,
+    2s / (t + s) reaches it (a pair shares s stems at most, and the other sentence has as many
+    terms). Pair Dice values are divisions no larger than this bound's, so they round no
+    higher."""
     may = np.zeros(len(terms), dtype=np.bool_)
     for sentence in range(len(terms)):
-        if boilerplate[sentence]:
-            continue
-        shared = 0
-        for entry in range(offsets[sentence], offsets[sentence + 1]):
-            if at[local[entry]] >= 0:
-                shared += 1
-        if shared and 2.0 * shared / (terms[sentence] + shared) >= threshold:
-            may[sentence] = True
+        count = shared[sentence]
+        if count and not boilerplate[sentence]:
+            may[sentence] = 2.0 * count / (terms[sentence] + count) >= threshold
     return may
 
 
@@ -406,8 +416,8 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
     (
         source_terms,
         source_offsets,
-        source_stems,
-        source_frequency,
+        _,
+        _,
         _,
         _,
         _,
@@ -418,8 +428,8 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
     (
         target_terms,
         target_offsets,
-        target_stems,
-        target_frequency,
+        _,
+        _,
         target_stem_offsets,
         target_sentence,
         _,
@@ -427,28 +437,21 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
         target_by_sentence,
         target_by_sentence_count,
     ) = _unpack(target)
-    source_at, target_at, frequency = _shared_stems(
-        source_stems, source_frequency, target_stems, target_frequency
-    )
-    idf = np.empty(len(frequency), dtype=np.float64)
-    for k in range(len(frequency)):
-        idf[k] = idf_table[frequency[k]]
-    source_idf = idf[: len(source_stems)]
-    target_idf = idf[len(source_stems) :]
     sources, targets = len(source_terms), len(target_terms)
+    source_shared = np.zeros(sources, dtype=np.int64)
+    shared = np.zeros(targets, dtype=np.int64)  # the target's; then each pair's, by j
+    source_at, target_at, idf = _shared_stems(source, target, idf_table, source_shared, shared)
+    source_idf = idf[: len(source_at)]
+    target_idf = idf[len(source_at) :]
     out = np.empty((0, 2), dtype=np.int64)
-    source_may = _may_pair(
-        source_by_sentence, source_offsets, source_terms, source_at, source_boilerplate, threshold
-    )
-    target_may = _may_pair(
-        target_by_sentence, target_offsets, target_terms, target_at, target_boilerplate, threshold
-    )
+    source_may = _may_pair(source_shared, source_terms, source_boilerplate, threshold)
+    target_may = _may_pair(shared, target_terms, target_boilerplate, threshold)
+    shared[:] = 0
     if not source_may.any() or not target_may.any():
         return out, source_at, target_at, idf
     # Each sentence's length is found when a pair of it first needs one (-1: not yet).
     source_norm = np.full(sources, -1.0)
     target_norm = np.full(targets, -1.0)
-    shared = np.zeros(targets, dtype=np.int64)
     touched = np.empty(targets, dtype=np.int64)
     out = np.empty((sources + targets, 2), dtype=np.int64)
     found = 0

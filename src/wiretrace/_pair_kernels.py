@@ -56,8 +56,8 @@ def word_ranges(
 ):
     """align.align_pair's word ranges to align, as rows (source first, source last, target
     first, target last): the seeds of `match_grams` (the source text's anchors and hashes, the
-    target's n-gram table), grouped by `cluster_seeds` (gaps over `limit`, groups under
-    `min_seeds` dropped), the groups whose seeds cover `least` words at least (twice their
+    target's n-gram filter and table), grouped by `cluster_seeds` (gaps over `limit`, groups
+    under `min_seeds` dropped), the groups whose seeds cover `least` words at least (twice their
     covered words reach it) taken as ranges of whole n-grams (`size` words), merged as
     `align._merge_ranges` merges them (in sorted order, each into the first merged range it
     overlaps on both sides), and widened by `margin` words within the texts."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, cast
 
 import attrs
@@ -119,25 +119,44 @@ class _Grams:
 @attrs.define(eq=False)
 class _Prepared:
     """What is kept of one text while its tokens live (a text is in many pairs), in one record
-    (one lookup, one entry to drop): its `_Grams`, its `_Sentences`, and its boilerplate
-    sentences with the mask they were found with (see `_text_boilerplate_sentences`)."""
+    (one lookup, one entry to drop): its `_Grams`, its `_Sentences`, its boilerplate sentences
+    with the mask they were found with (see `_text_boilerplate_sentences`), and its stem ids
+    for the summary model with that mask (see `_summary_model_passages`). `tokens` is a weak
+    reference to the tokens, whose callback drops the record."""
 
+    tokens: weakref.ref[Tokens]
     grams: _Grams | None = None
     sentences: _Sentences | None = None
     boilerplate_mask: np.ndarray | None = None
     boilerplate: np.ndarray | None = None
+    summary_mask: np.ndarray | None = None
+    summary_stems: np.ndarray | None = None
 
 
-_PREPARED: weakref.WeakKeyDictionary[Tokens, _Prepared] = weakref.WeakKeyDictionary()
+# Each text's `_Prepared` by the id of its tokens object, the entry dropped when the tokens go
+# (a plain dict: a WeakKeyDictionary lookup makes a weak reference each time, about a
+# microsecond, and a pair takes several).
+_PREPARED: dict[int, _Prepared] = {}
 _NO_MASK = np.zeros(0, dtype=bool)
 
 
 def _prepared(tokens: Tokens) -> _Prepared:
     """The text's `_Prepared` record (new and empty the first time)."""
-    record = _PREPARED.get(tokens)
+    record = _PREPARED.get(id(tokens))
     if record is None:
-        record = _PREPARED[tokens] = _Prepared()
+        key = id(tokens)
+        record = _PREPARED[key] = _Prepared(weakref.ref(tokens, _forget(key)))
     return record
+
+
+def _forget(key: int) -> Callable[[weakref.ref[Tokens]], None]:
+    """The callback that drops the record of the tokens whose id is `key` once they are gone
+    (before the id can be another object's)."""
+
+    def drop(_: weakref.ref[Tokens]) -> None:
+        _PREPARED.pop(key, None)
+
+    return drop
 
 
 def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
@@ -1519,14 +1538,6 @@ def _summary_passages(
     return [passage] if passage is not None else []
 
 
-# Each text's stem ids for the summary model, kept while its tokens live: (the boilerplate mask
-# they were made with, stem ids with masked words -1, stem ids), so the same array comes back
-# (and `wiretrace.summary` reuses its profile of it) while the mask is the same object.
-_SUMMARY_STEMS: weakref.WeakKeyDictionary[
-    Tokens, tuple[np.ndarray | None, np.ndarray, np.ndarray]
-] = weakref.WeakKeyDictionary()
-
-
 def _summary_model_passages(
     source_text: str,
     source_tokens: Tokens,
@@ -1545,12 +1556,14 @@ def _summary_model_passages(
         (source_text, source_tokens, source_mask),
         (target_text, target_tokens, target_mask),
     ):
-        cached = _SUMMARY_STEMS.get(tokens)
-        if cached is None or cached[0] is not mask:
-            values = _stem_ids(text, tokens) if cached is None else cached[2]
-            masked = np.where(mask, -1, values) if mask is not None else values
-            cached = _SUMMARY_STEMS[tokens] = (mask, masked, values)
-        stems.append(cached[1])
+        # Kept with the mask they were made with: while the mask is the same object, the same
+        # array comes back (and `wiretrace.summary` reuses its profile of it).
+        record = _prepared(tokens)
+        if record.summary_stems is None or record.summary_mask is not mask:
+            values = _stem_ids(text, tokens)
+            record.summary_stems = np.where(mask, -1, values) if mask is not None else values
+            record.summary_mask = mask
+        stems.append(record.summary_stems)
     found = find_summary(
         source_text,
         source_tokens,

@@ -515,13 +515,23 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
 )
 def test_stop_table_holds_its_ids_and_no_other(words: set[int], others: list[int]) -> None:
     """A word is found in the one-slot-per-id stop table exactly when it is one of its ids (the
-    keys of its empty slots, and the stop words' ids, included)."""
+    keys of its empty slots, and the stop words' ids, included), ids of few bits too."""
     keys, shift = align._stop_table(np.array(sorted(words), dtype=np.uint64))
+    multiplier = _align_kernels.STOP_MULTIPLIER
     for table, ids in ((keys, words), (align._STOPWORD_KEYS, set(align._STOPWORD_IDS.tolist()))):
         table_shift = shift if table is keys else align._STOPWORD_SHIFT
         for word in [*ids, *others, *table.tolist()]:
-            found = int(table[(word >> table_shift) & (len(table) - 1)]) == word
-            assert found == (word in ids)
+            slot = ((word * multiplier) % 2**64 >> table_shift) & (len(table) - 1)
+            assert (int(table[slot]) == word) == (word in ids)
+
+
+def test_stop_table_parts_ids_of_few_bits() -> None:
+    """Ids that no window of their own bits parts (0 and 1 share every window but the lowest,
+    0 and 2**39 every window under bit 39) get a small table all the same; no id, no table."""
+    keys, _ = align._stop_table(np.array([0, 1, 75912, 2**39], dtype=np.uint64))
+    assert len(keys) <= 1 << 12
+    with pytest.raises(ValueError, match="at least one id"):
+        align._stop_table(np.zeros(0, dtype=np.uint64))
 
 
 @PROPERTY

@@ -77,6 +77,12 @@ def _sentence_starts(points, kinds, token_starts, token_ends, min_words, max_wor
     return out
 
 
+# The stop table's ids are multiplied by this (odd: no two ids give one product) before their
+# slot is taken from the product's bits (see align._stop_table). Of the odd multiples of 2**64
+# over the golden ratio, the first that parts the stop words' ids in 1,024 slots (8 KB).
+STOP_MULTIPLIER = 0xD5B13338C9C69115
+
+
 @_compiled()
 def _stem_ids(
     ids,
@@ -93,7 +99,8 @@ def _stem_ids(
     letters,
 ):
     """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
-    in the stop table: align._stop_table's `stop_keys` and `stop_shift`); for a word whose
+    in the stop table: align._stop_table's `stop_keys` and `stop_shift`, of the id times
+    STOP_MULTIPLIER); for a word whose
     characters each have a simple normal form (`codes`, shingle's table: the one code point a
     basic-plane character normalizes to inside any word, 0 for none), the `token_id` of its
     first `letters` normalized characters, halved, hashed
@@ -106,7 +113,8 @@ def _stem_ids(
     stop_mask = np.uint64(len(stop_keys) - 1)
     for k in range(len(ids)):
         word = ids[k]
-        if stop_keys[np.int64((word >> np.uint64(stop_shift)) & stop_mask)] == word:
+        slot = ((word * np.uint64(STOP_MULTIPLIER)) >> np.uint64(stop_shift)) & stop_mask
+        if stop_keys[np.int64(slot)] == word:
             out[k] = -1
             continue
         start, end = token_starts[k], token_ends[k]

@@ -521,23 +521,30 @@ _STOPWORD_IDS = np.unique(np.array([token_id(word) for word in STOPWORDS], dtype
 
 
 def _stop_table(ids: np.ndarray) -> tuple[np.ndarray, int]:
-    """(keys, shift): a table of the word `ids` for the compiled loop, each id alone at its slot
-    (its bits from `shift` up, as many as the table has slots), so a word is one of them if and
-    only if the key at its slot is the word: one load and one comparison, where probing for it
-    took branches the processor could not predict. An empty slot holds a key whose own slot is
-    the next one, so it matches no word."""
+    """(keys, shift): a table of the distinct word `ids` (one at least) for the compiled loop,
+    each id alone at its slot (the bits from `shift` up of the id times
+    `_align_kernels.STOP_MULTIPLIER`, as many as the table has slots), so a word is one of them
+    if and only if the key at its slot is the word: one load and one comparison, where probing
+    for it took branches the processor could not predict. An empty slot holds the first id,
+    which is at a slot of its own, so it matches no word looked for there. (The product mixes
+    ids of few bits, 0, 1, 2**39, that no window of their own bits would part.)"""
+    if len(ids) == 0:
+        raise ValueError("a stop table needs at least one id")
+    mixed = ids.astype(np.uint64) * np.uint64(_align_kernels.STOP_MULTIPLIER)
     capacity = 1 << 10
-    while True:
+    while capacity <= _MAX_STOP_SLOTS:
         mask = np.uint64(capacity - 1)
         for shift in range(64 - capacity.bit_length() + 2):
-            slots = (ids >> np.uint64(shift)) & mask
+            slots = ((mixed >> np.uint64(shift)) & mask).astype(np.int64)
             if len(np.unique(slots)) == len(ids):
-                keys = ((np.arange(capacity, dtype=np.uint64) + np.uint64(1)) & mask) << np.uint64(
-                    shift
-                )
-                keys[slots.astype(np.int64)] = ids
+                keys = np.full(capacity, ids[0], dtype=np.uint64)
+                keys[slots] = ids
                 return keys, shift
         capacity *= 2
+    raise ValueError(f"no table of up to {_MAX_STOP_SLOTS} slots holds each of the ids alone")
+
+
+_MAX_STOP_SLOTS = 1 << 22
 
 
 # The stop words' ids as such a table (it fits in the processor's fastest cache).

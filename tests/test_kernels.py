@@ -96,10 +96,31 @@ def test_importing_the_pipeline_compiles_few_kernels() -> None:
         "print(sum(len(kernel.signatures) for module in modules\n"
         "          for kernel in vars(module).values() if isinstance(kernel, _Kernel)))\n"
     )
-    output = subprocess.run(
+    assert int(_in_new_process(code)) <= 1
+
+
+def _in_new_process(code: str) -> str:
+    """What the Python `code` prints, run in a new process."""
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert int(output) <= 1
+
+
+def test_kernel_loads_load_every_declared_signature_a_step_at_a_time() -> None:
+    """In a new process, taking every step of `kernel_loads` leaves each kernel with all its
+    declared signatures, as `load_kernels` does, and a second pass has no step left."""
+    code = (
+        "import wiretrace.pipeline, wiretrace.cli\n"
+        "from wiretrace import _kernels\n"
+        "steps = 0\n"
+        "for load in _kernels.kernel_loads():\n"
+        "    load(); steps += 1\n"
+        "assert next(_kernels.kernel_loads(), None) is None\n"
+        "for kernel in _kernels._KERNELS:\n"
+        "    assert sorted(map(str, kernel.signatures)) == sorted(map(str, kernel.declared))\n"
+        "print(steps)\n"
+    )
+    assert int(_in_new_process(code)) > 0
 
 
 def test_load_kernels_compiles_every_declared_signature() -> None:

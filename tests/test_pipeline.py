@@ -767,27 +767,3 @@ def test_in_order_runs_out_of_idle_steps_quietly() -> None:
     steps = iter([lambda k=k: _STEPS_SEEN.append(k) for k in range(3)])
     assert list(in_order(_slow_square, range(6), 2, steps)) == [k * k for k in range(6)]
     assert _STEPS_SEEN == [0, 1, 2] and next(steps, None) is None
-
-
-def test_kernel_loads_load_every_declared_signature_a_step_at_a_time() -> None:
-    """In a new process, taking every step of `kernel_loads` leaves each kernel with all its
-    declared signatures, as `load_kernels` does, and a second pass has no step left."""
-    import subprocess
-    import sys
-
-    code = (
-        "import wiretrace.pipeline, wiretrace.cli\n"
-        "from wiretrace import _kernels\n"
-        "steps = 0\n"
-        "for load in _kernels.kernel_loads():\n"
-        "    load(); steps += 1\n"
-        "assert steps > 0, steps\n"
-        "assert next(_kernels.kernel_loads(), None) is None\n"
-        "for kernel in _kernels._KERNELS:\n"
-        "    assert sorted(map(str, kernel.signatures)) == sorted(map(str, kernel.declared))\n"
-        "print(steps)\n"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert int(output) > 0

@@ -279,7 +279,7 @@ def test_two_workers_loading_kernels_while_they_wait_give_the_same_report(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the kernels and tables loaded while the first stages' workers work (as from
-    _LOAD_KERNELS_FROM documents), jobs=2 renders the same JSON as jobs=1."""
+    _LOAD_KERNELS_FROM characters of text), jobs=2 renders the same JSON as jobs=1."""
     docs = many_docs()
     one = render_json(find_reuse(docs, jobs=1))
     monkeypatch.setattr(pipeline, "_LOAD_KERNELS_FROM", 1)
@@ -757,6 +757,26 @@ def test_in_order_takes_idle_steps_here_while_workers_work() -> None:
     assert taken and taken == list(range(len(taken)))  # here, in order
     left = list(steps)
     assert len(taken) + len(left) == 10_000  # none lost: the rest are left
+
+
+def _pid_and_square(value: int) -> tuple[int, int]:
+    import os
+
+    return os.getpid(), value * value
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_in_order_does_the_first_task_here_when_asked(workers: int) -> None:
+    """With first_here, the first task runs in this process (before workers are forked), the
+    others in the workers when there are several; outputs come in task order all the same."""
+    import os
+
+    from wiretrace._workers import in_order
+
+    outputs = list(in_order(_pid_and_square, iter(range(9)), workers, first_here=True))
+    assert [square for _, square in outputs] == [k * k for k in range(9)]
+    assert outputs[0][0] == os.getpid()
+    assert all((pid == os.getpid()) == (workers == 1) for pid, _ in outputs[1:])
 
 
 def test_in_order_runs_out_of_idle_steps_quietly() -> None:

@@ -20,6 +20,8 @@ def in_order(
     tasks: Iterable[Any],
     workers: int,
     idle: Iterator[Callable[[], Any]] | None = None,
+    *,
+    first_here: bool = False,
 ) -> Iterator[Any]:
     """`function` of each task, in task order as each is ready: in forked worker processes when
     there are several workers and tasks (they inherit the caller's module state), else here. At
@@ -27,10 +29,16 @@ def in_order(
     few whatever the number of tasks; `tasks` is iterated as they are sent (the workers start
     while it still makes them).
 
-    `idle`: short steps for this process to take while it waits for its workers once every task
-    is sent (the workers, forked before, do not inherit what they make): as many as there is time
-    for before the last output is ready; the caller takes the rest."""
+    `idle`: short steps for this process to take while it waits for its workers (the workers,
+    forked before, do not inherit what they make): as many as there is time for before the last
+    output is ready; the caller takes the rest. `first_here`: the first task is done here,
+    before the workers are forked, so that they inherit what it loads (compiled code, tables)
+    instead of each loading it while the others wait."""
     queued = iter(tasks)
+    if first_here and workers > 1:
+        head = next(queued, _NO_TASK)
+        if head is not _NO_TASK:
+            yield function(head)
     first = list(itertools.islice(queued, 2))
     if workers <= 1 or len(first) <= 1:
         for task in itertools.chain(first, queued):
@@ -44,7 +52,7 @@ def in_order(
             pending.append(pool.submit(function, task))
         sending = len(pending) == AHEAD * workers
         while pending:
-            while idle is not None and not sending and not pending[0].done():
+            while idle is not None and not pending[0].done():
                 step = next(idle, None)
                 if step is None:
                     idle = None

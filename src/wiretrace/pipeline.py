@@ -74,8 +74,9 @@ CHARS_PER_WORD = 6
 # Candidate pairs aligned per task: larger than _CHUNK, so that a worker gets a same-story
 # group's pairs together (see `locality_order`).
 _ALIGN_CHUNK = 256
-# From this many documents, a run with worker processes loads every compiled kernel first.
-_LOAD_KERNELS_FROM = 500
+# From this many characters of text (about 500 news articles), a run with worker processes
+# loads every compiled kernel in the parent process, for the workers it forks to inherit.
+_LOAD_KERNELS_FROM = 2_000_000
 
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
@@ -250,14 +251,6 @@ def _count_tasks(corpus: Corpus, more: Iterator[Document]) -> Iterator[_CountTas
             first, outlets = first + _CHUNK, []
     if outlets:
         yield first, corpus.byte_offsets(first, first + len(outlets)), outlets
-
-
-def _kernel_loads(corpus: Corpus, workers: int) -> Iterator[Callable[[], Any]]:
-    """The steps loading every compiled kernel (`_kernels.kernel_loads`) for a run with workers
-    on _LOAD_KERNELS_FROM documents or more, none for another; the corpus's size is looked at
-    when the first step is asked for (once the corpus is read)."""
-    if workers > 1 and len(corpus) >= _LOAD_KERNELS_FROM:
-        yield from _kernels.kernel_loads()
 
 
 def _sketch_chunk(
@@ -649,10 +642,12 @@ def _find_reuse(
         _DOCUMENTS, _SETTINGS, _TOKENS = docs, settings, TokenStore(len(docs))
         # Loaded once here, the compiled kernels are shared by every worker forked after the
         # first stage's; each would otherwise load the ones it calls (a short run needs few of
-        # them). This process loads them while the first stage's workers (which load the few
-        # they call) work, once the corpus is read; and the align stage's tables while the
-        # second stage's workers work.
-        loads = _kernel_loads(docs, workers)
+        # them). This process loads them while it waits for the first stage's workers (which
+        # inherit the few they call from the first chunk, done here), and the align stage's
+        # tables while it waits for the second stage's.
+        loads: Iterator[Callable[[], Any]] = iter(())
+        if workers > 1 and expected_chars >= _LOAD_KERNELS_FROM:
+            loads = _kernels.kernel_loads()
         # Memory holds no corpus-wide data: each text is tokenized once, by the first stage,
         # and its tokens read back from disk by the later ones; the corpus-wide values go to
         # partitioned files on disk. Workers add to the files themselves (files of their own).
@@ -662,7 +657,8 @@ def _find_reuse(
             _SPILLED = shingles
             done = 0
             # Outputs come in task order: each chunk's first document is the count so far.
-            for written in in_order(_count_chunk, _count_tasks(docs, more), workers, loads):
+            tasks = _count_tasks(docs, more)
+            for written in in_order(_count_chunk, tasks, workers, loads, first_here=True):
                 _TOKENS.locate(done, written)
                 done += len(written[0])
                 if progress:
@@ -677,7 +673,7 @@ def _find_reuse(
         bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
         sizes = [end - start for start, end in bounds]
         ahead: Iterator[Callable[[], Any]] = iter(())
-        if workers > 1 and len(docs) >= _LOAD_KERNELS_FROM:
+        if workers > 1 and expected_chars >= _LOAD_KERNELS_FROM:
             ahead = iter([load_compiled, load_background][: 1 + (settings.summary_probability < 1)])
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []

@@ -387,9 +387,9 @@ def memory(sizes: list[int], folder: Path) -> list[str]:
 # (name, the event that ends it): events are (stage, "first" or "last") progress calls, "start"
 # and "end" the call and return of `find_reuse_in`.
 _STAGES = [
-    ("start-up and reading the input into the corpus", ("read", "first")),
-    ("tokenizing and counting shingles", ("read", "last")),
-    ("the boilerplate set", ("sketch", "first")),
+    ("start-up, the first chunk read and tokenized", ("read", "first")),
+    ("reading the rest while the workers tokenize and count shingles", ("read", "last")),
+    ("the boilerplate set (and kernels left to load)", ("sketch", "first")),
     ("window sketches and LSH keys", ("sketch", "last")),
     ("candidate pairs, loading tables for alignment", ("align", "first")),
     ("alignment of the candidate pairs", ("align", "last")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -537,3 +538,49 @@ def test_the_command_ends_with_its_status_and_all_its_output(
     assert out in completed.stdout and err in completed.stderr
     if arguments[0] == "demo":
         assert completed.stdout == CliRunner().invoke(cli, arguments).stdout
+
+
+def test_a_terminated_run_stops_cleanly_leaving_no_temporary_files(tmp_path: Path) -> None:
+    """SIGTERM to `wiretrace report` in the middle of a run (`kill`, a job scheduler's stop)
+    ends it with status 143 through its clean-up: its temporary files are gone and no worker
+    process is left."""
+    import random
+    import signal
+    import time
+
+    rng = random.Random(5)
+    vocabulary = [f"w{k}" for k in range(3_000)]
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as out:
+        for number in range(4_000):
+            text = " ".join(rng.choices(vocabulary, k=400))
+            out.write(json.dumps({"id": f"d{number}", "text": text}) + "\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    command = [sys.executable, "-m", "wiretrace", "report", str(corpus), "--format", "json"]
+    command += ["-o", str(tmp_path / "report.json"), "--jobs", "2"]
+    process = subprocess.Popen(
+        command, env={**os.environ, "TMPDIR": str(work)}, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not any(work.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert process.poll() is None, "the run ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, errors
+    assert list(work.iterdir()) == []
+    assert not (tmp_path / "report.json").exists()
+    still = [
+        entry.name
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and str(corpus).encode() in _command_line(entry)
+    ]
+    assert still == []
+
+
+def _command_line(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""

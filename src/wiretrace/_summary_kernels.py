@@ -165,6 +165,17 @@ def _number(values):
 
 
 @_compiled()
+def _probe(slots, values, key):
+    """The slot of `key` in a table of indices in `values` (each slot an index, -1: free; linear
+    probing from `_home`): the one holding it, or the free one where it goes."""
+    mask = len(slots) - 1
+    slot = _home(key, mask)
+    while slots[slot] >= 0 and values[slots[slot]] != key:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@_compiled()
 def _numbered(values):
     """(distinct, at, slots): `_number`'s, with its table of the distinct values (each slot an
     index in `distinct`, -1: free; as `_index` reads them), at most half full; numbers and
@@ -177,9 +188,7 @@ def _numbered(values):
     at = np.empty(len(values), dtype=np.int32)
     found = 0
     for k in range(len(values)):
-        slot = _home(values[k], size - 1)
-        while slots[slot] >= 0 and distinct[slots[slot]] != values[k]:
-            slot = (slot + 1) & (size - 1)
+        slot = _probe(slots, distinct, values[k])
         if slots[slot] < 0:
             slots[slot] = found
             distinct[found] = values[k]
@@ -463,9 +472,7 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
         if value >= 0:
             stem = word_stem[word]
             if stem < 0 or vocabulary[stem] != value:
-                slot = _home(value, size - 1)
-                while slots[slot] >= 0 and vocabulary[slots[slot]] != value:
-                    slot = (slot + 1) & (size - 1)
+                slot = _probe(slots, vocabulary, value)
                 if slots[slot] < 0:
                     slots[slot] = known
                     vocabulary[known] = value
@@ -481,9 +488,7 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
             counts[stem] += 1
             if last >= 0:
                 key = np.int64((np.uint64(last) * PAIR_FACTOR) ^ np.uint64(value))
-                slot = _home(key, pair_size - 1)
-                while pair_slots[slot] >= 0 and pairs[pair_slots[slot]] != key:
-                    slot = (slot + 1) & (pair_size - 1)
+                slot = _probe(pair_slots, pairs, key)
                 if pair_slots[slot] < 0:
                     pair_slots[slot] = pairs_known
                     pairs[pairs_known] = key

@@ -812,26 +812,24 @@ _Spans = tuple[int, int, int, int, tuple[tuple[int, int, int, int], ...]]
 
 def _passage_spans(passage: Passage, *, turned: bool) -> _Spans:
     """The `_Spans` of a passage, or (`turned`) of `passage.reversed()`."""
+    spans = [
+        (edit.source_start, edit.source_end, edit.target_start, edit.target_end)
+        for edit in passage.edits
+    ]
     if turned:
         return (
             passage.target_start,
             passage.target_end,
             passage.source_start,
             passage.source_end,
-            tuple(
-                (edit.target_start, edit.target_end, edit.source_start, edit.source_end)
-                for edit in passage.edits
-            ),
+            tuple((c, d, a, b) for a, b, c, d in spans),
         )
     return (
         passage.source_start,
         passage.source_end,
         passage.target_start,
         passage.target_end,
-        tuple(
-            (edit.source_start, edit.source_end, edit.target_start, edit.target_end)
-            for edit in passage.edits
-        ),
+        tuple(spans),
     )
 
 

@@ -674,7 +674,10 @@ def _find_reuse(
         sizes = [end - start for start, end in bounds]
         ahead: Iterator[Callable[[], Any]] = iter(())
         if workers > 1 and expected_chars >= _LOAD_KERNELS_FROM:
-            ahead = iter([load_compiled, load_background][: 1 + (settings.summary_probability < 1)])
+            tables: list[Callable[[], Any]] = [load_compiled]
+            if settings.summary_probability < 1.0:
+                tables.append(load_background)
+            ahead = iter(tables)
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
         # A key per band of each window, a window every `window_size // 2` shingles and at

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import itertools
 import multiprocessing
+import platform
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -13,6 +15,41 @@ from typing import Any
 
 AHEAD = 3
 """Tasks in flight per worker process."""
+
+# glibc's allocator hands a freed block of over 128 KiB (numpy arrays of a few thousand words)
+# back to the system at once, and the free memory at the top of its heap soon after: the next
+# such array is then taken from the system again, each of its pages zeroed on first touch (a
+# page fault). A fresh worker process does this for every array, half a million times on 20,000
+# articles. Blocks under KEPT_BLOCK bytes and up to KEPT_FREE free bytes are kept for reuse.
+KEPT_BLOCK = 32 << 20
+KEPT_FREE = 128 << 20
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's allocator keep freed memory for reuse in this process (KEPT_BLOCK,
+    KEPT_FREE) instead of returning it to the system at once; nothing elsewhere. Called in each
+    worker process as it starts (see `worker_pool`). (The calling process is left as it is: it
+    is the user's, and measured on 20,000 articles it gained nothing.)"""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, KEPT_BLOCK)
+    mallopt(_M_TRIM_THRESHOLD, KEPT_FREE)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """`workers` forked worker processes (they inherit this process's module state), each
+    keeping freed memory for reuse (`keep_freed_memory`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=keep_freed_memory,
+    )
 
 
 def in_order(
@@ -45,8 +82,7 @@ def in_order(
             yield function(task)
         return
     queued = itertools.chain(first, queued)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         pending: deque[Future[Any]] = deque()
         for task in itertools.islice(queued, AHEAD * workers):
             pending.append(pool.submit(function, task))

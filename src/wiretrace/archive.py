@@ -12,7 +12,6 @@ its own.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +22,7 @@ import attrs
 import numpy as np
 
 from wiretrace._arrays import distinct
+from wiretrace._workers import worker_pool
 from wiretrace.align import align_pair
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings
@@ -291,11 +291,7 @@ class Index:
         notices: list[Notice] = []
         seen: set[str] = set()
         workers = self.settings.workers
-        pool = (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            if workers > 1
-            else None
-        )
+        pool = worker_pool(workers) if workers > 1 else None
         pending: tuple[list[tuple[Document, str]], list[int | None], Any] | None = None
         try:
             for batch in _batched(stream, batch_size):

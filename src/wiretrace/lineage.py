@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import gc
 import math
-import multiprocessing
 import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain, repeat
@@ -45,6 +43,7 @@ import attrs
 import numpy as np
 
 from wiretrace import _kernels, _lineage_kernels
+from wiretrace._workers import worker_pool
 from wiretrace.align import common_ends
 from wiretrace.corpus import Corpus, documents_by_id, openings
 from wiretrace.models import (
@@ -1483,8 +1482,7 @@ def infer_lineage_and_directions(
         if jobs > 1 and len(pairs) >= PARALLEL_CLUSTERS:
             # The compiled loops, their tables and the credit regexes, loaded once for all workers.
             load_compiled()
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            with worker_pool(jobs) as pool:
                 # A worker reads every document's opening for the agency acronyms while this
                 # process finds the clusters (one after the other, they kept the workers idle).
                 owners = pool.submit(_run_acronym_owners)

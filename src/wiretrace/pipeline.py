@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
-from wiretrace._workers import AHEAD, in_order, spared_by_collector
+from wiretrace._workers import AHEAD, in_order, spared_by_collector, worker_pool
 from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, text_similarity
 from wiretrace.boilerplate import (
     frequent,
@@ -490,8 +489,7 @@ def _spread(
         deque(range(start, min(start + share, len(chunks))))
         for start in range(0, len(chunks), share)
     ]
-    context = multiprocessing.get_context("fork")
-    pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in runs]
+    pools = [worker_pool(1) for _ in runs]
     pending: dict[Future[Any], tuple[int, int]] = {}
 
     def submit(worker: int) -> None:

@@ -99,7 +99,7 @@ def test_sharing_a_rare_name_counts_more_than_sharing_a_common_one() -> None:
 
 
 # The model's measures are made cheapest first, and a pair is let go as soon as it cannot reach
-# the threshold (`summary._upper_bound`): the outcome must be the one of making them all.
+# the threshold (`_summary_kernels.pair_features`): the outcome must be the one of making them all.
 
 PAN = shared_data() / "alignment" / "pan13-train"
 
@@ -123,8 +123,8 @@ def test_letting_pairs_go_early_does_not_change_what_is_found(
     threshold: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """find_summary finds the same summaries, at the same probabilities, whether or not it lets
-    go of pairs that cannot reach the threshold on their compiled measures or before making all
-    their numpy measures (on real PAN summaries and unrelated pairs, both ways round)."""
+    go of pairs that cannot reach the threshold on their compiled measures, before making the
+    costliest (on real PAN summaries and unrelated pairs, both ways round)."""
     pairs = _pan_pairs("summary-obfuscation", 25) + _pan_pairs("no-plagiarism", 15)
     stemmed = [(_stemmed(source), _stemmed(target)) for source, target in pairs]
     stemmed += [(target, source) for source, target in stemmed]
@@ -136,44 +136,6 @@ def test_letting_pairs_go_early_does_not_change_what_is_found(
     monkeypatch.setattr(summary, "_BOUND_MARGIN", math.inf)  # never let go early
     assert early == found()
     assert any(result is not None for result in early)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.floats(-3.0, 3.0), min_size=5, max_size=5),
-    st.lists(st.floats(0.0, 1.0), min_size=9, max_size=9),
-    st.integers(0, 30),
-)
-def test_the_upper_bound_is_never_under_the_score(
-    text: list[float], fractions: list[float], shared: int
-) -> None:
-    """Whatever values the name measures not yet made take inside their intervals, the score
-    is at most `_upper_bound` of the intervals."""
-    many = math.log1p(shared)
-    intervals = [
-        0.3,
-        (0.0, many),
-        (0.0, math.inf),
-        (-0.6, 0.4),
-        (0.0, many),
-        0.5,
-        -0.2,
-        2.0,
-        (0.0, 1.0),
-    ]
-    values = [
-        value
-        if not isinstance(value, tuple)
-        else value[0] + fraction * (min(value[1], 50.0) - value[0])
-        for value, fraction in zip(intervals, fractions, strict=True)
-    ]
-    score = summary._SUMMARY_BIAS + sum(
-        weight * value
-        for weight, value in zip(
-            summary._SUMMARY_WEIGHTS, summary._assemble(text, values), strict=True
-        )
-    )
-    assert score <= summary._upper_bound(text, intervals) + 1e-9
 
 
 def _zipf_word_by_word(text: str) -> dict[int, float]:
@@ -390,12 +352,20 @@ def _masked(text: str, rng: random.Random, read_only: bool) -> tuple[str, Tokens
 def _same_measures(
     source: tuple[str, Tokens, np.ndarray], target: tuple[str, Tokens, np.ndarray]
 ) -> None:
-    """The compiled measures of a pair are numpy's, up to the rounding of their sums."""
-    plain, _ = summary.summary_features(*source, *target)
+    """The compiled measures of a pair are numpy's, up to the rounding of their sums; made
+    exact, and with the target window, they are numpy's bit for bit."""
+    plain, window = summary.summary_features(*source, *target)
     fast = summary._compiled_features(*source, *target)
     assert fast.shape == (len(summary.SUMMARY_FEATURES),)
     assert np.allclose(fast, plain, rtol=0.0, atol=1e-12)
     _let_go_only_under_the_floor(source, target, fast)
+    sides = summary._text_side(*source), summary._text_side(*target)
+    exact = summary._exact_features(*sides, fast)
+    assert np.array(exact).tobytes() == np.array(plain).tobytes()
+    found = summary._summary_kernels.summary_window(
+        sides[0][0], sides[0][1], sides[1][0], sides[1][1], summary.SUMMARY_WINDOW
+    )
+    assert found == window
 
 
 def _let_go_only_under_the_floor(
@@ -446,6 +416,38 @@ def test_compiled_measures_of_real_pairs_are_the_numpy_ones() -> None:
     for source, target in pairs:
         _same_measures(_stemmed(source), _stemmed(target))
         _same_measures(_stemmed(target), _stemmed(source))
+
+
+@settings(PROPERTY, max_examples=40)
+@given(reused_pairs(max_rate=0.6), st.integers(1, 3))
+def test_the_window_is_numpys_when_the_texts_share_no_stem_pair(
+    pair: tuple[str, str], every: int
+) -> None:
+    """With no two content words side by side in the target (every other word left out, and
+    more), the target window is the one holding the most content words the source has, as
+    numpy's."""
+    source, (text, tokens, stems) = (_stemmed(text) for text in pair)
+    stems = stems.copy()
+    stems[::2] = -1
+    stems[1 :: 2 * every] = -1
+    target = text, tokens, stems
+    _same_measures(source, target)
+    _same_measures(target, source)
+
+
+def test_find_summary_reports_numpys_probability_and_window() -> None:
+    """A summary found is reported with the probability and target window of numpy's
+    measures (on real PAN summaries, at any threshold under their probability)."""
+    reported = 0
+    for source, target in _pan_pairs("summary-obfuscation", 10):
+        s, t = _stemmed(source), _stemmed(target)
+        features, window = summary.summary_features(*s, *t)
+        probability = summary.summary_probability(features)
+        found = summary.find_summary(*s, *t, threshold=min(probability, 0.5))
+        assert found is not None
+        assert found[1:] == (window, probability)
+        reported += 1
+    assert reported
 
 
 def _restemmed(text: str, rng: random.Random) -> tuple[str, Tokens, np.ndarray]:

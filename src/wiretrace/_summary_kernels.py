@@ -4,13 +4,14 @@ Most pairs `summary.find_summary` scores are far under its threshold. These loop
 measures in a few passes over the two texts, with each text's distinct words, content stems,
 stem pairs and names in small hash tables made once per text (`text_side`); the numpy version
 (`summary.summary_features`, the reference they are tested against) takes a hundred array
-operations, sorts and set operations. numpy still makes the measures of every pair that comes
-near the threshold: the sums here are added in another order, so a measure may differ from
-numpy's in its last bits. A text's word rarities (`rarities`, and those a side is made with)
-are numpy's bit for bit. A text's words are numbered and their background frequencies looked
-up once (`word_zipfs`) for both its side and its rarities; its name marks are made with its side
-(`text_side`), from its code points as `shingle.code_points` gives them (one byte each for an
-ASCII text).
+operations, sorts and set operations. Every measure made here is numpy's bit for bit but one, a
+sum of rarities added in another order (it may differ in its last bits): for a pair that comes
+near the threshold, numpy adds it again from the terms `other_stems` gives, and
+`summary_window` finds the pair's target window. A text's word rarities (`rarities`, and those
+a side is made with) are numpy's bit for bit. A text's words are numbered and their background
+frequencies looked up once (`word_zipfs`) for both its side and its rarities; its name marks are
+made with its side (`text_side`), from its code points as `shingle.code_points` gives them (one
+byte each for an ASCII text).
 
 A text's side is three arrays, its indices (int32), ids (int64) and reals, each a header of
 offsets followed by the parts named below (`_part`): three arrays cross into compiled code much
@@ -121,6 +122,8 @@ _PAIR_FEATURES = [
         types.float64,
     )
 ]
+_PAIR_PARTS = [(_I32, _I64, _I32, _I64)]
+_SUMMARY_WINDOW = [(_I32, _I64, _I32, _I64, types.int64)]
 _RARITIES = [(types.uint64[::1], _ZIPF_TABLE, types.float64)]
 
 
@@ -632,6 +635,121 @@ def _other_stems(side, named, vocabulary_size):
 
 
 @_compiled()
+def _others(source, source_ids, target, target_ids):
+    """(source_named, target_named, source_other, target_other, target_first): whether each
+    distinct word of either text is a name in either text, whether each content stem of either
+    is one of its other content stems (`_other_stems`), and the first word of each of the
+    target's."""
+    source_names, target_names = _part(source_ids, _NAMES), _part(target_ids, _NAMES)
+    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
+    source_named = _part(source, _WORD_NAME) >= 0
+    target_named = _part(target, _WORD_NAME) >= 0
+    for m in range(len(target_names)):
+        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
+        if word >= 0:
+            source_named[word] = True
+    for k in range(len(source_names)):
+        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
+        if word >= 0:
+            target_named[word] = True
+    source_other = _other_stems(source, source_named, len(_part(source_ids, _VOCABULARY)))[0]
+    target_other, target_first = _other_stems(
+        target, target_named, len(_part(target_ids, _VOCABULARY))
+    )
+    return source_named, target_named, source_other, target_other, target_first
+
+
+@_compiled(_PAIR_PARTS)
+def other_stems(source, source_ids, target, target_ids):
+    """(stems, firsts, shared): the target's other content stems (a word that is a name in
+    either text left out) as their stem ids, in no set order, with each one's first word and
+    whether the source has it among its own other content stems; from the two texts' sides
+    (`text_side`)."""
+    source_vocabulary, target_vocabulary = (
+        _part(source_ids, _VOCABULARY),
+        _part(target_ids, _VOCABULARY),
+    )
+    target_match = _match(
+        source_vocabulary,
+        _part(source, _STEM_SLOTS),
+        target_vocabulary,
+        _part(target, _STEM_SLOTS),
+    )[1]
+    _, _, source_other, target_other, target_first = _others(source, source_ids, target, target_ids)
+    stems = np.empty(len(target_vocabulary), dtype=np.int64)
+    firsts = np.empty(len(target_vocabulary), dtype=np.int64)
+    shared = np.empty(len(target_vocabulary), dtype=np.bool_)
+    found = 0
+    for m in range(len(target_vocabulary)):
+        if target_other[m]:
+            stems[found], firsts[found] = target_vocabulary[m], target_first[m]
+            shared[found] = target_match[m] >= 0 and source_other[target_match[m]]
+            found += 1
+    return stems[:found], firsts[:found], shared[:found]
+
+
+@_compiled()
+def _pairs_in_source(source, source_ids, target, target_ids):
+    """Each of the target's distinct pairs of content stems' place among the source's (-1:
+    the source has no such pair), from the two texts' sides."""
+    return _match(
+        _part(target_ids, _PAIRS),
+        _part(target, _PAIR_SLOTS),
+        _part(source_ids, _PAIRS),
+        _part(source, _PAIR_SLOTS),
+    )[0]
+
+
+@_compiled(_SUMMARY_WINDOW)
+def summary_window(source, source_ids, target, target_ids, window):
+    """(start, end): summary._text_measures' target window of a pair in words, from the two
+    texts' sides (`text_side`): the `window` words holding the most target pairs of content
+    stems the source has (the first such), trimmed to its first and last such pair; when the
+    source has none, the same with target content words whose stem the source has."""
+    target_pair_at = _part(target, _PAIR_AT)
+    count = len(target_pair_at)
+    pair_in_source = _pairs_in_source(source, source_ids, target, target_ids)
+    marked = np.zeros(max(0, count - 1), dtype=np.bool_)
+    found = False
+    for k in range(count - 1):
+        pair = target_pair_at[k]
+        marked[k] = pair >= 0 and pair_in_source[pair] >= 0
+        found |= marked[k]
+    width = 2
+    if not found:
+        stem_in_source = _match(
+            _part(target_ids, _VOCABULARY),
+            _part(target, _STEM_SLOTS),
+            _part(source_ids, _VOCABULARY),
+            _part(source, _STEM_SLOTS),
+        )[0]
+        target_stem_at = _part(target, _STEM_AT)
+        marked = np.zeros(count, dtype=np.bool_)
+        for k in range(count):
+            stem = target_stem_at[k]
+            marked[k] = stem >= 0 and stem_in_source[stem] >= 0
+        width = 1
+    # The first window holding the most marked words (numpy's argmax: the first of equals).
+    start = 0
+    if len(marked) > window:
+        running = 0
+        for k in range(window):
+            running += marked[k]
+        best = running
+        for at in range(1, len(marked) - window + 1):
+            running += np.int64(marked[at + window - 1]) - np.int64(marked[at - 1])
+            if running > best:
+                best, start = running, at
+    first = last = -1
+    for k in range(start, min(start + window, len(marked))):
+        if marked[k]:
+            if first < 0:
+                first = k
+            last = k
+    return (first, last + width) if first >= 0 else (start, start)
+
+
+@_compiled()
 def _score(features, weights, bias):
     """The model's linear score of `features` (`weights`, `bias`: the model's)."""
     total = bias
@@ -704,12 +822,7 @@ def pair_features(
     features[5] = window / max(window, count)
 
     # The most pairs the source has among `window` adjacent pairs of target words.
-    pair_in_source = _match(
-        _part(target_ids, _PAIRS),
-        _part(target, _PAIR_SLOTS),
-        _part(source_ids, _PAIRS),
-        _part(source, _PAIR_SLOTS),
-    )[0]
+    pair_in_source = _pairs_in_source(source, source_ids, target, target_ids)
     # Whether the source has each target pair, at the pair's number + 1 (0: no pair), so that
     # a word counts without a branch: which words have a pair is as good as random.
     in_source_at = np.zeros(len(pair_in_source) + 1, dtype=np.int64)
@@ -772,23 +885,11 @@ def pair_features(
     if _score(features, weights, bias) < floor:
         return features, False
 
-    # `named` of a word of either text: it is a name in either text (looked up in the other
-    # text's words only now: most pairs are let go before).
-    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
-    source_named = _part(source, _WORD_NAME) >= 0
-    target_named = _part(target, _WORD_NAME) >= 0
-    for m in range(len(target_names)):
-        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
-        if word >= 0:
-            source_named[word] = True
-    for k in range(len(source_names)):
-        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
-        if word >= 0:
-            target_named[word] = True
-
-    # The other content stems, and how rare the target's are (at each one's first word).
-    source_other = _other_stems(source, source_named, len(source_vocabulary))[0]
-    target_other, target_first = _other_stems(target, target_named, len(target_vocabulary))
+    # The other content stems (looked up only now: most pairs are let go before), and how rare
+    # the target's are (at each one's first word).
+    source_named, target_named, source_other, target_other, target_first = _others(
+        source, source_ids, target, target_ids
+    )
     target_rarity = _part(target_reals, _RARITY)
     others = other_shared = 0
     shared_rarity = total_rarity = 0.0

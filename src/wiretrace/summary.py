@@ -20,8 +20,9 @@ background's language, and the language the model was fitted on).
 
 Used by `align.align_pair` where no other passage is found (setting `summary_probability`); the
 passage reported is the target's window densest in the source's content-word pairs, against the
-source words it draws on. Most pairs scored are far under the threshold; compiled loops
-(`_summary_kernels`) tell which, and numpy makes the measures of the others.
+source words it draws on. Compiled loops (`_summary_kernels`) make the measures (most pairs
+scored are far under the threshold, and let go early), numpy's bit for bit where a pair is
+reported; numpy (`summary_features`) makes them the plain way, the reference.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from collections.abc import Callable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TypeVar
 
 import attrs
 import numpy as np
@@ -487,47 +487,7 @@ def _text_side(
     cached by tokens while the same stems array comes back. Made with the text's rarities and
     background coverage (`_rarities`, which keeps them): the words are numbered and looked up
     once for both; its name marks are made with it."""
-    cached = _SIDES.get(tokens)
-    if cached is None or cached[0] is not stems:
-        starts, ends = tokens.starts, tokens.ends
-        words, word_at, word_slots, zipfs = _ZIPF.word_zipfs(
-            tokens.ids, lambda k: text[starts[k] : ends[k]]
-        )
-        points = code_points(text)
-
-        def made_with(
-            marks: np.ndarray,
-        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, bool]:
-            return _summary_kernels.text_side(
-                words,
-                word_at,
-                word_slots,
-                writable(stems, np.int64),
-                zipfs,
-                points,
-                writable(starts, np.int64),
-                writable(ends, np.int64),
-                _basic_upper(),
-                _OPENERS,
-                marks,
-                RARITY_CAP,
-                TOP_NAMES,
-            )
-
-        indices, side_ids, reals, lettered, listed, decided = made_with(_NO_MARKS)
-        if not decided:  # a word starts past the basic plane: numpy decides the name marks
-            indices, side_ids, reals, lettered, listed, _ = made_with(
-                name_marks_plain(text, tokens)
-            )
-        if tokens not in _RARITIES:
-            # The side's rarities: the text keeps them once.
-            rarity = reals[
-                int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])
-            ]
-            _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
-        covered = _RARITIES[tokens][1] >= BACKGROUND_COVERAGE
-        cached = _SIDES[tokens] = (stems, (indices, side_ids, reals), covered)
-    return cached[1]
+    return _side_entry(text, tokens, stems)[1]
 
 
 def _covered_side(
@@ -535,11 +495,53 @@ def _covered_side(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """`_text_side`, or None when the background does not cover the text (BACKGROUND_COVERAGE,
     as `summary_applies` tells): both from one look-up, as a pair needs them."""
+    _, side, covered = _side_entry(text, tokens, stems)
+    return side if covered else None
+
+
+def _side_entry(
+    text: str, tokens: Tokens, stems: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool]:
+    """The text's entry in `_SIDES` for these stems, made when it has none."""
     cached = _SIDES.get(tokens)
-    if cached is None or cached[0] is not stems:
-        _text_side(text, tokens, stems)
-        cached = _SIDES[tokens]
-    return cached[1] if cached[2] else None
+    if cached is not None and cached[0] is stems:
+        return cached
+    starts, ends = tokens.starts, tokens.ends
+    words, word_at, word_slots, zipfs = _ZIPF.word_zipfs(
+        tokens.ids, lambda k: text[starts[k] : ends[k]]
+    )
+    given = (
+        words,
+        word_at,
+        word_slots,
+        writable(stems, np.int64),
+        zipfs,
+        code_points(text),
+        writable(starts, np.int64),
+        writable(ends, np.int64),
+        _basic_upper(),
+        _OPENERS,
+    )
+    indices, side_ids, reals, lettered, listed, decided = _summary_kernels.text_side(
+        *given, _NO_MARKS, RARITY_CAP, TOP_NAMES
+    )
+    if not decided:  # a word starts past the basic plane: numpy decides the name marks
+        indices, side_ids, reals, lettered, listed, _ = _summary_kernels.text_side(
+            *given, name_marks_plain(text, tokens), RARITY_CAP, TOP_NAMES
+        )
+    rarities = _RARITIES.get(tokens)
+    if rarities is None:
+        # The side's rarities: the text keeps them once.
+        rarity = reals[
+            int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])
+        ]
+        rarities = _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
+    cached = _SIDES[tokens] = (
+        stems,
+        (indices, side_ids, reals),
+        rarities[1] >= BACKGROUND_COVERAGE,
+    )
+    return cached
 
 
 def _compiled_features(
@@ -575,6 +577,27 @@ def _pair_features(
         _SUMMARY_BIAS,
         floor,
     )
+
+
+def _exact_features(
+    source_side: tuple[np.ndarray, ...], target_side: tuple[np.ndarray, ...], compiled: np.ndarray
+) -> list[float]:
+    """`summary_features`' measures of a pair, numpy's bit for bit, from its `compiled` ones
+    (all made) and the two texts' sides. Each compiled measure but the last is numpy's already:
+    counts and ratios of counts (exact in floating point whatever the order they are added in),
+    and logs and square roots by the same C library. The last is a sum of rarities, which numpy
+    adds in its own order: it is added here by numpy, over the same values in the same order as
+    in `_name_measures` (the target's other content stems, by stem id)."""
+    stems, firsts, shared = _summary_kernels.other_stems(
+        source_side[0], source_side[1], target_side[0], target_side[1]
+    )
+    reals = target_side[2]
+    rarity = reals[int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])]
+    order = np.argsort(stems)
+    stem_rarity = rarity[firsts[order]]
+    features = compiled.tolist()
+    features[-1] = float(stem_rarity[shared[order]].sum()) / max(1e-9, float(stem_rarity.sum()))
+    return features
 
 
 def _profile(tokens: Tokens, stems: np.ndarray) -> _Profile:
@@ -674,32 +697,11 @@ def _name_measures(
     target_tokens: Tokens,
     target_stems: np.ndarray,
     found: _SharedNames,
-    text: list[float],
-    floor: float = -math.inf,
-) -> list[float] | None:
+) -> list[float]:
     """Features 4 and 7-14 of SUMMARY_FEATURES: how the names the two texts share (`found`) sit
-    in them, and how rare in general text the shared names and other terms are.
-
-    None as soon as the model's score, given the pair's `text` measures, cannot reach `floor`
-    whatever the measures not yet made turn out to be (see `_upper_bound`); the costliest are
-    made last.
-    """
+    in them, and how rare in general text the shared names and other terms are."""
     shared = found.shared
     source_ids, target_ids = source_tokens.ids, target_tokens.ids
-    many = math.log1p(len(shared))  # at most one count or agreement per shared name
-    measures: list[float | tuple[float, float]] = [
-        found.used_once,
-        (0.0, many),  # shared names used once in the target as any word
-        (0.0, math.inf),  # mean uses of the shared names (log)
-        (found.name_share - 1.0, found.name_share),  # minus the other stems' share, in [0, 1]
-        (0.0, many),  # shared names whose contexts agree
-        found.top_share,
-        found.use_share,
-        found.rarest_name,
-        (0.0, 1.0),  # rarity-weighted share
-    ]
-    if _upper_bound(text, measures) < floor:
-        return None
 
     # The other content stems: every word that is a name in either text left out.
     names = distinct(np.concatenate([found.source_names, found.target_names]))
@@ -716,19 +718,9 @@ def _name_measures(
     kept = np.flatnonzero(target_other >= 0)
     _, first_stem = np.unique(target_other[kept], return_index=True)
     stem_rarity = rarity[kept[first_stem]]
-    measures[3] = found.name_share - other_share
-    measures[8] = float(stem_rarity[_members(target_vocabulary, other_shared)].sum()) / max(
-        1e-9, float(stem_rarity.sum())
-    )
-    if _upper_bound(text, measures) < floor:
-        return None
 
     # Every use of a shared name's word in the target, as a name or not.
     _, counts = np.unique(target_ids[_members(target_ids, shared)], return_counts=True)
-    measures[1] = math.log1p(int(np.sum(counts == 1)))
-    measures[2] = math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0
-    if _upper_bound(text, measures) < floor:
-        return None
 
     agreeing = 0
     if len(shared):
@@ -748,8 +740,18 @@ def _name_measures(
         common = np.intersect1d(source_keys, target_keys, assume_unique=True)
         per_name = np.bincount((common >> np.uint64(32)).astype(np.int64), minlength=len(shared))
         agreeing = int(np.sum(per_name >= CONTEXT_AGREEMENT))
-    measures[4] = math.log1p(agreeing)
-    return [value for value in measures if not isinstance(value, tuple)]
+    return [
+        found.used_once,
+        math.log1p(int(np.sum(counts == 1))),
+        math.log(max(1.0, float(counts.mean()))) if len(counts) else 0.0,
+        found.name_share - other_share,
+        math.log1p(agreeing),
+        found.top_share,
+        found.use_share,
+        found.rarest_name,
+        float(stem_rarity[_members(target_vocabulary, other_shared)].sum())
+        / max(1e-9, float(stem_rarity.sum())),
+    ]
 
 
 def _text_measures(
@@ -788,23 +790,9 @@ def _text_measures(
     ], window
 
 
-_Measure = TypeVar("_Measure")
-
-
-def _assemble(text: list[_Measure], names: list[_Measure]) -> list[_Measure]:
+def _assemble(text: list[float], names: list[float]) -> list[float]:
     """The features in SUMMARY_FEATURES order from `_text_measures` and `_name_measures`."""
     return [*text[:3], names[0], *text[3:], *names[1:]]
-
-
-def _upper_bound(text: list[float], names: list[float | tuple[float, float]]) -> float:
-    """The highest linear score of the model for a pair with these measures, a measure not yet
-    made being the interval (low, high) it lies in: the score is linear in each."""
-    measures: list[float | tuple[float, float]] = list(text)
-    total = _SUMMARY_BIAS
-    for weight, value in zip(_SUMMARY_WEIGHTS, _assemble(measures, names), strict=True):
-        low, high = value if isinstance(value, tuple) else (value, value)
-        total += max(weight * low, weight * high) if weight else 0.0
-    return total
 
 
 def summary_features(
@@ -821,45 +809,20 @@ def summary_features(
     `source_stems`/`target_stems`: each word's content stem id, -1 for function words and words
     to leave out (boilerplate), as `align` makes them.
     """
-    found = _features(
-        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems
-    )
-    assert found is not None  # no floor: every measure is made
-    return found
-
-
-def _features(
-    source_text: str,
-    source_tokens: Tokens,
-    source_stems: np.ndarray,
-    target_text: str,
-    target_tokens: Tokens,
-    target_stems: np.ndarray,
-    floor: float = -math.inf,
-) -> tuple[list[float], tuple[int, int]] | None:
-    """`summary_features`, or None as soon as the model's score cannot reach `floor` (see
-    `_name_measures`)."""
     text, window = _text_measures(source_tokens, source_stems, target_tokens, target_stems)
     found = _shared_names(source_text, source_tokens, target_text, target_tokens)
     names = _name_measures(
-        source_text,
-        source_tokens,
-        source_stems,
-        target_text,
-        target_tokens,
-        target_stems,
-        found,
-        text,
-        floor,
+        source_text, source_tokens, source_stems, target_text, target_tokens, target_stems, found
     )
-    return None if names is None else (_assemble(text, names), window)
+    return _assemble(text, names), window
 
 
 # `find_summary` skips a pair whose highest possible score is this far under the threshold's
 # (more than floating-point rounding of the two sums can part them).
 _BOUND_MARGIN = 1e-6
 # The compiled measures add their sums in another order than numpy's (they differ by a few parts
-# in 1e15): a pair whose compiled score comes this near the floor above is decided by numpy.
+# in 1e15): a pair whose compiled score comes this near the floor above is decided on its exact
+# measures (`_exact_features`).
 _COMPILED_MARGIN = 1e-9
 
 
@@ -908,25 +871,15 @@ def find_summary(
     floor = _logit(threshold) - _BOUND_MARGIN
     # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
     # numpy's cost (most before their costliest measures are made: the loop's own sum of the
-    # score, in another order again, is held to a floor one more margin under). numpy makes the
-    # measures of the others, and the probability reported.
+    # score, in another order again, is held to a floor one more margin under). The others'
+    # measures are made numpy's bit for bit for the probability reported.
     compiled, whole = _pair_features(source_side, target_side, floor - 2 * _COMPILED_MARGIN)
     if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None
-    # Of those, the pairs that cannot reach the threshold whatever their costlier name measures
-    # turn out to be are let go before those are made (the outcome is the same).
-    made = _features(
-        source_text,
-        source_tokens,
-        source_stems,
-        target_text,
-        target_tokens,
-        target_stems,
-        floor,
+    features = _exact_features(source_side, target_side, compiled)
+    start, end = _summary_kernels.summary_window(
+        source_side[0], source_side[1], target_side[0], target_side[1], SUMMARY_WINDOW
     )
-    if made is None:
-        return None
-    features, (start, end) = made
     probability = summary_probability(features)
     if probability < threshold:
         return None

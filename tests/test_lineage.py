@@ -756,6 +756,46 @@ def test_edit_words_counted_from_the_tokens_are_the_patterns(seed: int) -> None:
                     assert members.count_between(doc, start, end) == found
 
 
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), copies=st.integers(1, 3))
+def test_pair_costs_from_one_stretch_are_the_plain_ones(seed: int, copies: int) -> None:
+    """A pair's edits cost the same counted from the tokens of one stretch of each side as
+    counted edit by edit, and its gaps remembered for the cluster are the ones found afresh."""
+    from wiretrace import lineage
+
+    rng = random.Random(seed)
+    tricky = ("1,200", "don't", "x'y", "3.5.", "Co-op", "“q”", "éé\u0301", "東京", "a1b2", ",.")
+    text = _article(rng, 10)
+    docs = [Document(id="a", text=text)]
+    for copy in range(copies):
+        docs.append(Document(id=f"b{copy}", text=mutate_text(text, 0.15, rng, tricky)))
+    report = wiretrace.find_reuse(docs, jobs=1)
+    by_id = {doc.id: doc for doc in docs}
+    assert report.pairs
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for pair in report.pairs:
+        spans.setdefault(pair.source, []).extend(
+            (p.source_start, p.source_end) for p in pair.passages
+        )
+        spans.setdefault(pair.target, []).extend(
+            (p.target_start, p.target_end) for p in pair.passages
+        )
+    members = lineage._Members(by_id, spans)
+    for pair in report.pairs:
+        passages = pair.passages
+        assert lineage._edit_costs(passages, pair.source, pair.target, members) == (
+            lineage._edit_costs_plain(passages, pair.source, pair.target, members)
+        )
+        for doc, covered in (
+            (pair.source, sorted((p.source_start, p.source_end) for p in passages)),
+            (pair.target, sorted((p.target_start, p.target_end) for p in passages)),
+        ):
+            for _ in range(2):  # found, then remembered
+                assert members.gaps(doc, tuple(covered)) == lineage._gaps(
+                    lineage._Members(by_id, spans), doc, covered
+                )
+
+
 @given(st.lists(st.sampled_from("abc"), max_size=8), st.lists(st.sampled_from("abc"), max_size=8))
 def test_common_ends_are_the_same_either_way_round(first: list[str], second: list[str]) -> None:
     """The words two sides share at a gap's ends are the same either way round (a pair's two

@@ -1054,14 +1054,25 @@ def _credited_at(text: str, folded: str, aligned: bool, name: str, key: str, pos
     # a window holding the name as written can match ("Al", "IS": their casefolded forms are in
     # almost every text).
     exact = len(name) <= _CASED_NAME_CHARS  # (`pattern.flags`, as an enum, costs more)
-    windows = []
+    return any(
+        _credit_in_windows(pattern, text, group)
+        for group in _overlapping(_mention_windows(text, folded, name, key, position, exact))
+    )
+
+
+def _mention_windows(
+    text: str, folded: str, name: str, key: str, position: int, exact: bool
+) -> Iterator[tuple[int, int]]:
+    """The windows around each mention of `key` in `folded` from `position` on (see
+    `_credited_at`; with `exact`, those holding `name` as written), in order: found as they are
+    searched, so that a credit at the first mentions (most often the only place it is) spares
+    finding the rest."""
     while position >= 0:
         end = text.find(" ", position + len(key) + _CREDIT_REACH)
         start, end = max(0, position - _CREDIT_REACH), len(text) if end < 0 else end
         if not exact or text.find(name, start, end) >= 0:
-            windows.append((start, end))
+            yield start, end
         position = folded.find(key, position + 1)
-    return any(_credit_in_windows(pattern, text, group) for group in _overlapping(windows))
 
 
 def _may_credit(text: str, name: str) -> bool:
@@ -1072,15 +1083,15 @@ def _may_credit(text: str, name: str) -> bool:
     return len(name) > _CASED_NAME_CHARS or name in text
 
 
-def _overlapping(windows: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
+def _overlapping(windows: Iterable[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
     """Runs of overlapping windows, of windows whose starts and ends both never decrease."""
-    group = windows[:1]
-    for window in windows[1:]:
-        if window[0] < group[-1][1]:
-            group.append(window)
-        else:
+    group: list[tuple[int, int]] = []
+    for window in windows:
+        if group and window[0] >= group[-1][1]:
             yield group
             group = [window]
+        else:
+            group.append(window)
     if group:
         yield group
 
@@ -1309,6 +1320,9 @@ class _Members:
         self._folded: dict[str, str] = {}
         self._plain: dict[str, str | None] = {}
         self._texts: dict[str, tuple[list[int], list[int]]] = {}
+        self._gaps: dict[
+            tuple[str, tuple[tuple[int, int], ...]], dict[int, tuple[array[int], array[int]]]
+        ] = {}
 
     def words_between(self, doc: str, start: int, end: int) -> tuple[array[int], array[int]]:
         """The starts and ends of the words in the document's text[start:end]."""
@@ -1331,6 +1345,12 @@ class _Members:
             bounds = self._bounds[doc] = _stretch_bounds(text, 0, len(text))
         return bounds
 
+    def tokens_over(self, doc: str, start: int, end: int) -> tuple[array[int], array[int]]:
+        """The starts and ends of the document's tokens over a stretch that holds
+        text[start:end] (see `_stretch_bounds`)."""
+        starts, ends, _, _ = self._stretch(doc, start, end)
+        return starts, ends
+
     def count_words(self, doc: str) -> int:
         """Words in the document's spans of the cluster, counted as alignment counts them."""
         return sum(self.count_between(doc, start, end) for start, end in self.spans[doc])
@@ -1343,6 +1363,19 @@ class _Members:
             return 0
         starts, ends, _, _ = self._stretch(doc, start, end)
         return _count_words_between(self.by_id[doc].text, starts, ends, start, end)
+
+    def gaps(
+        self, doc: str, covered: tuple[tuple[int, int], ...]
+    ) -> dict[int, tuple[array[int], array[int]]]:
+        """The `_gaps` of the document outside the sorted `covered` spans, remembered for the
+        cluster: in a big cluster, the pairs of a document with many others often cover the same
+        spans of it (two in five of `_gaps`' calls asked again). The same dict each time: not to
+        be changed."""
+        key = (doc, covered)
+        found = self._gaps.get(key)
+        if found is None:
+            found = self._gaps[key] = _gaps(self, doc, covered)
+        return found
 
     def cluster_text(self, doc: str) -> tuple[list[int], list[int]]:
         """The document's spans of the cluster as a `_union`."""
@@ -1673,33 +1706,39 @@ def _cluster_lineage(task: _Task) -> tuple[_Lineage, dict[int, tuple[float, str]
     for pair_index, group in per_pair.items():
         pair = pairs[pair_index]
         costs = _pair_costs(group, pair.source, pair.target, texts)
-        for (parent, child), cost in zip(
-            ((pair.source, pair.target), (pair.target, pair.source)), costs, strict=True
+        source_doc, target_doc = by_id[pair.source], by_id[pair.target]
+        # Does each name the other's outlet as its source? (Asked once for both directions.)
+        names_target = bool(texts.credit_in(pair.source, names_of(target_doc)))
+        names_source = bool(texts.credit_in(pair.target, names_of(source_doc)))
+        same = _same_outlet(source_doc, target_doc)
+        for (parent, child), cost, credits_child, credits_parent in zip(
+            ((pair.source, pair.target), (pair.target, pair.source)),
+            costs,
+            (names_target and not same, names_source and not same),
+            (names_source, names_target),
+            strict=True,
         ):
-            # Does the parent name the child's outlet as its source?
-            credits_child = not _same_outlet(by_id[parent], by_id[child]) and bool(
-                texts.credit_in(parent, names_of(by_id[child]))
-            )
             if credits_child:
                 credited.add(child)
-            credits_parent = bool(texts.credit_in(child, names_of(by_id[parent])))
             evidence.append((parent, child, cost, credits_child, credits_parent))
+    moments = {doc: texts.moment(doc) for doc in documents_in}
     for parent, child, cost, credits_child, credits_parent in evidence:
         # Copies take from the agency (the document other members credit) more often than from
         # each other: where the text cannot tell, the agency is the likelier parent.
+        parent_doc, child_doc = by_id[parent], by_id[child]
         later = (
             texts.version_rank(child) - texts.version_rank(parent)
-            if _same_outlet(by_id[parent], by_id[child])
+            if _same_outlet(parent_doc, child_doc)
             else 0
         )
         scores[child][parent] = _parent_score(
-            by_id[parent],
-            by_id[child],
+            parent_doc,
+            child_doc,
             cost,
             credits_child,
             credits_parent or parent in credited,
             later,
-            _hours_from(texts.moment(parent), texts.moment(child)),
+            _hours_from(moments[parent], moments[child]),
         )
     # Being a root costs as much as a parent leaving (1 - ROOT_SHARE) of a typical member
     # unexplained: the same for every member, so it never favours a short text as origin.
@@ -2072,15 +2111,13 @@ def _pair_costs(
     """The text's cost of "target copied source" and of "source copied target", given the
     pair's passages of the cluster (oriented source -> target): parsimony over the change events
     between the two copies of the cluster's text (see COST_EDIT)."""
-    forward = backward = 0.0
-    for passage in passages:
-        for edit in passage.edits:
-            old = texts.count_between(source, edit.source_start, edit.source_end)
-            new = texts.count_between(target, edit.target_start, edit.target_end)
-            forward += _event_cost(old, new)
-            backward += _event_cost(new, old)
-    source_gaps = _gaps(texts, source, sorted((p.source_start, p.source_end) for p in passages))
-    target_gaps = _gaps(texts, target, sorted((p.target_start, p.target_end) for p in passages))
+    forward, backward = _edit_costs(passages, source, target, texts)
+    source_gaps = texts.gaps(
+        source, tuple(sorted((p.source_start, p.source_end) for p in passages))
+    )
+    target_gaps = texts.gaps(
+        target, tuple(sorted((p.target_start, p.target_end) for p in passages))
+    )
     # The words both sides have at either end of a gap, the same either way round.
     shared_ends = {
         gap: common_ends(
@@ -2095,6 +2132,56 @@ def _pair_costs(
     backward = _gap_cost(
         backward, len(passages), texts, source, source_gaps, target_gaps, shared_ends
     )
+    return forward, backward
+
+
+def _edit_costs(
+    passages: Sequence[Passage], source: str, target: str, texts: _Members
+) -> tuple[float, float]:
+    """The cost of the passages' edits (see `_event_cost`), forward (source -> target) and
+    backward: `_edit_costs_plain`, each side's words counted from the tokens of one stretch of
+    its text that holds all the passages, and so their edits (looked up once per pair, not per
+    edit side)."""
+    forward = backward = 0.0
+    if not any(passage.edits for passage in passages):
+        return forward, backward
+    source_text, target_text = texts.by_id[source].text, texts.by_id[target].text
+    source_starts, source_ends = texts.tokens_over(
+        source, min(p.source_start for p in passages), max(p.source_end for p in passages)
+    )
+    target_starts, target_ends = texts.tokens_over(
+        target, min(p.target_start for p in passages), max(p.target_end for p in passages)
+    )
+    for passage in passages:
+        for edit in passage.edits:
+            start, end = edit.source_start, edit.source_end
+            old = (
+                _count_words_between(source_text, source_starts, source_ends, start, end)
+                if start < end
+                else 0
+            )
+            start, end = edit.target_start, edit.target_end
+            new = (
+                _count_words_between(target_text, target_starts, target_ends, start, end)
+                if start < end
+                else 0
+            )
+            forward += _event_cost(old, new)
+            backward += _event_cost(new, old)
+    return forward, backward
+
+
+def _edit_costs_plain(
+    passages: Sequence[Passage], source: str, target: str, texts: _Members
+) -> tuple[float, float]:
+    """`_edit_costs` edit by edit: the reference it is tested against."""
+    forward = backward = 0.0
+    for passage in passages:
+        for edit in passage.edits:
+            old = texts.count_between(source, edit.source_start, edit.source_end)
+            new = texts.count_between(target, edit.target_start, edit.target_end)
+            forward += _event_cost(old, new)
+            backward += _event_cost(new, old)
     return forward, backward
 
 

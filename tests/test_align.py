@@ -965,6 +965,23 @@ def test_sentence_like_many_others_gets_its_seeds_in_order(
     assert fast.tolist() == plain.tolist()
 
 
+def test_sentence_touching_every_other_stays_in_bounds() -> None:
+    """A sentence whose stems reach every sentence of the other text, and then reach them again,
+    stays within the compiled loop's arrays: its Python form (whose indexing is checked) finds
+    the compiled loop's seeds."""
+    stems = [first + second + "ing" for first in LATIN[:6] for second in LATIN[:4]]
+    source = " ".join(stems) + "."
+    target = " ".join(" ".join(stems[k : k + 4]) + " plain words here." for k in range(0, 21, 2))
+    first, second = (align._sentences(text, tokenize(text)) for text in (source, target))
+    flags = [np.zeros(len(side.starts), dtype=bool) for side in (first, second)]
+    table = align._idf_table(len(first.starts) + len(second.starts))
+    arguments = (first.packed, flags[0], second.packed, flags[1], table, 0.2)
+    checked = _align_kernels.sentence_seeds.py_func(*arguments)
+    compiled = _align_kernels.sentence_seeds(*arguments)
+    assert len(checked[0]) == len(second.starts) > 1
+    assert checked[0].tolist() == compiled[0].tolist()
+
+
 _SENTENCE_PIECES = ["word", "Word", "3.5", "U.S.", ". ", "!?", "\n\n", "\n \n", "\n", " ", "。"]
 
 

@@ -460,7 +460,8 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
     # Each sentence's length is found when a pair of it first needs one (-1: not yet).
     source_norm = np.full(sources, -1.0)
     target_norm = np.full(targets, -1.0)
-    touched = np.empty(targets, dtype=np.int64)
+    # One place more than the targets: each j met is written in the next place (see below).
+    touched = np.empty(targets + 1, dtype=np.int64)
     out = np.empty((sources + targets, 2), dtype=np.int64)
     found = 0
     for i in range(sources):
@@ -473,12 +474,12 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
                 continue
             for match in range(target_stem_offsets[other], target_stem_offsets[other + 1]):
                 j = target_sentence[match]
-                if not target_may[j]:
-                    continue
-                if shared[j] == 0:
-                    touched[touching] = j
-                    touching += 1
-                shared[j] += 1
+                # Counted without branches (whether j may pair and is new is unpredictable):
+                # j is written in the next place, which is kept only if j is new.
+                may = target_may[j]
+                touched[touching] = j
+                touching += may & (shared[j] == 0)
+                shared[j] += may
         # The touched sentences are tested in the order met (a pair's test does not depend on
         # it); the few seeds found are put in j order as they come.
         first = found

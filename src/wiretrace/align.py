@@ -1022,17 +1022,28 @@ def find_sentence_seeds(
 ) -> tuple[np.ndarray, _SentenceSide, _SentenceSide] | None:
     """Sentence pairs (i, j) whose tf-idf cosine and Dice both reach `threshold`; sentences
     mostly of masked (boilerplate) words are no seeds."""
-    source = _sentences(source_text, source_tokens)
-    target = _sentences(target_text, target_tokens)
+    source, source_boilerplate = _sentence_flags(source_text, source_tokens, source_mask)
+    target, target_boilerplate = _sentence_flags(target_text, target_tokens, target_mask)
     if len(source.stems) == 0 or len(target.stems) == 0:
         return None
-    return sentence_seeds(
-        source,
-        target,
-        threshold,
-        _text_boilerplate_sentences(source_tokens, source_mask, source.starts),
-        _text_boilerplate_sentences(target_tokens, target_mask, target.starts),
-    )
+    return sentence_seeds(source, target, threshold, source_boilerplate, target_boilerplate)
+
+
+def _sentence_flags(
+    text: str, tokens: Tokens, mask: np.ndarray | None
+) -> tuple[_Sentences, np.ndarray]:
+    """The text's `_Sentences` and `_text_boilerplate_sentences`, from one lookup of its record
+    once both are kept (a text is in many pairs)."""
+    record = _PREPARED.get(id(tokens))
+    if (
+        record is not None
+        and record.sentences is not None
+        and record.boilerplate is not None
+        and record.boilerplate_mask is mask
+    ):
+        return record.sentences, record.boilerplate
+    sentences = _sentences(text, tokens)
+    return sentences, _text_boilerplate_sentences(tokens, mask, sentences.starts)
 
 
 def _text_boilerplate_sentences(
@@ -1483,6 +1494,8 @@ def align_pair(
             source_mask,
             target_mask,
         )
+    if len(passages) < 2:
+        return tuple(passages)  # (what the sorting below gives them)
     return tuple(sorted(_one_to_one(passages), key=lambda p: (p.source_start, p.target_start)))
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared_data import shared_data
 from wiretrace.errors import ConfigError, InputError
-from wiretrace.ingest import FieldMap, Loaded, load_documents, read_inputs
+from wiretrace.ingest import FieldMap, Loaded, fields, load_documents, read_inputs, readers
 from wiretrace.ingest.fields import document_from_mapping, normalize_date
 from wiretrace.models import Document, Skipped
 
@@ -401,12 +403,64 @@ def test_normalize_date(value: Any, expected: str | None) -> None:
     assert normalize_date(value) == expected
 
 
+@given(st.text(alphabet="0123456789-/:. +TZFriNov") | st.sampled_from(["2019-11-01", " 7/23/17"]))
+def test_normalize_date_string_kept(value: str) -> None:
+    """A date string read again gives what the uncached parse gives (normalized dates are kept)."""
+    expected = fields._normalize_date_text.__wrapped__(value)
+    assert normalize_date(value) == expected
+    assert normalize_date(value) == expected
+
+
 def test_unparseable_date_leaves_published_unknown() -> None:
     """A date that does not parse gives a document with no published date, not an error."""
     assert document_from_mapping({"id": "1", "text": "t", "date": "soon"}).published is None
 
 
 # Decoding
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["\\", "u", "U", "d", "D", "8", "b", "f", "0", "é", "☃", "😀", '"']
+        )
+        | st.characters(codec="utf-8")
+    )
+)
+def test_surrogate_escape_found_in_utf8_bytes_as_in_text(line: str) -> None:
+    """Searching a line's UTF-8 bytes for a surrogate's \\u escape finds one exactly when
+    searching its text does."""
+    raw = line.encode("utf-8")
+    by_bytes = readers._SURROGATE_ESCAPE_UTF8.search(raw) is not None
+    assert by_bytes == (readers._SURROGATE_ESCAPE.search(line) is not None)
+
+
+def test_lone_surrogate_found_on_a_long_line(tmp_path: Path) -> None:
+    """A lone surrogate's escape far into a line longer than the read buffer is found."""
+    path = tmp_path / "a.jsonl"
+    filler = "é" * readers._LINE_BUFFER
+    lines = [
+        '{"id": "1", "text": "' + filler + '"}',
+        '{"id": "2", "text": "' + filler + ' \\ud83d"}',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    loaded = load_documents(path, on_error="skip")
+
+    assert [document.id for document in loaded.documents] == ["1"]
+    assert loaded.skipped[0].line == 2
+    assert "lone surrogate escape (\\ud83d)" in loaded.skipped[0].reason
+
+
+def test_lone_surrogate_found_in_another_encoding(tmp_path: Path) -> None:
+    """A lone surrogate's escape in a file read in an encoding other than UTF-8 is found too."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes('{"id": "1", "text": "caf\xe9 \\ud83d"}\n'.encode("cp1252"))
+
+    loaded = load_documents(path, on_error="skip", encoding="cp1252")
+
+    assert loaded.documents == ()
+    assert "lone surrogate escape (\\ud83d)" in loaded.skipped[0].reason
 
 
 def test_utf8_bom_is_stripped_from_jsonl(tmp_path: Path) -> None:

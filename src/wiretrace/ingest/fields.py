@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import re
 import reprlib
@@ -105,7 +106,8 @@ def read_record(
     the notice shows the value and where it was.
     """
     text = _find_text(record, field_map, input=input, line=line)
-    if not text.strip():
+    # isspace, where strip would copy a text that ends in a line break only to look at it.
+    if not text or text.isspace():
         raise EmptyInputError("empty", input=input, line=line)
     published, unparsed = _find_published(record, field_map.date_field)
     notices: tuple[Notice, ...] = ()
@@ -143,8 +145,10 @@ def _found_fields(record: Mapping[str, Any]) -> str:
 def _first_key(record: Mapping[str, Any], aliases: tuple[str, ...]) -> str | None:
     """The first alias present in `record` with a value (not None, not an empty string)."""
     for name in aliases:
-        if name in record and record[name] is not None and record[name] != "":
-            return name
+        if name in record:
+            value = record[name]
+            if value is not None and value != "":
+                return name
     return None
 
 
@@ -188,14 +192,14 @@ def _find_id(
     name = field_map.id_field or _first_key(record, ID_ALIASES)
     if name is None and fallback_id is not None:
         return fallback_id
-    if name is None or record.get(name) is None or record.get(name) == "":
+    value = None if name is None else record.get(name)
+    if value is None or value == "":
         raise InputError(
             f"field {name or 'id'!r} is missing ({_found_fields(record)}); "
             "pass --id-field to name the field that holds the document id",
             input=input,
             line=line,
         )
-    value = record[name]
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(
             f"field {name!r} must be a string or an integer, got {type(value).__name__} "
@@ -215,9 +219,9 @@ def _find_scalar(
     line: int | None,
 ) -> str | None:
     name = explicit if explicit is not None else _first_key(record, aliases)
-    if name is None or record.get(name) is None:
+    value = None if name is None else record.get(name)
+    if value is None:
         return None
-    value = record[name]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InputError(
             f"field {name!r} must be a string, got {type(value).__name__} {shorten(value)}; "
@@ -275,6 +279,13 @@ def normalize_date(value: Any) -> str | None:
         return _from_epoch(value)
     if not isinstance(value, str):
         return None
+    return _normalize_date_text(value)
+
+
+# The dates of a corpus's articles repeat (news of the same days).
+@functools.lru_cache(maxsize=4096)
+def _normalize_date_text(value: str) -> str | None:
+    """`normalize_date` of a string."""
     text = value.strip()
     if not text:
         return None

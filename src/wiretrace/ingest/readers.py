@@ -51,6 +51,12 @@ _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _JSON_HINT = "; for JSON Lines (one JSON object per line) name the file .jsonl"
 # Only a \u escape of a surrogate can put one into a decoded JSON string.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# The same in a line's UTF-8 bytes, where ASCII characters are their own bytes and no other
+# character's bytes are ASCII: searching the bytes finds the same escapes, about twice as fast.
+_SURROGATE_ESCAPE_UTF8 = re.compile(rb"\\u[dD][89a-fA-F]")
+# Read buffer of a file read line by line: a line of news in JSON Lines is larger than the
+# default (8 KiB), and a line across two buffers is read more slowly.
+_LINE_BUFFER = 1 << 18
 # An over-long line is read past in pieces of this size, never held whole.
 _SKIP_CHUNK = 1 << 20
 
@@ -363,13 +369,13 @@ def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
                 yield decoder
                 return
             records = 0
-            for number, text, decode_error in _decoded_lines(stream, decoder, given, context):
+            for number, text, decode_error, raw in _decoded_lines(stream, decoder, given, context):
                 if decode_error is not None:
                     records += 1
                     yield decode_error
                 elif text.strip():
                     records += 1
-                    yield from _record_from_json(text, path, given, number, context)
+                    yield from _record_from_json(text, raw, path, given, number, context)
             if records == 0:
                 yield EmptyInputError("empty", input=given)
     except _GZIP_ERRORS as error:
@@ -379,8 +385,9 @@ def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
 
 
 def _record_from_json(
-    text: str, path: Path, given: str, line: int, context: _Context
+    text: str, raw: bytes | None, path: Path, given: str, line: int, context: _Context
 ) -> Iterator[_Read]:
+    """The record of a line `text`; `raw` is its UTF-8 bytes when it was read as UTF-8."""
     try:
         # Without its line ending, an error at the end of the line is not put on the next one.
         value = json.loads(text.rstrip("\r\n"))
@@ -400,9 +407,11 @@ def _record_from_json(
             line=line,
         )
         return
-    yield from _document(
-        value, path, given, line, context, check_unicode=bool(_SURROGATE_ESCAPE.search(text))
-    )
+    if raw is not None:
+        escaped = _SURROGATE_ESCAPE_UTF8.search(raw) is not None
+    else:
+        escaped = _SURROGATE_ESCAPE.search(text) is not None
+    yield from _document(value, path, given, line, context, check_unicode=escaped)
 
 
 def _read_csv(path: Path, given: str, context: _Context) -> Iterator[_Read]:
@@ -435,7 +444,7 @@ def _csv_records(
         # csv needs plain strings; a line that does not decode is read with replacement
         # characters so the row boundaries stay right, and its row is reported instead.
         nonlocal row_size
-        for _, text, decode_error in _decoded_lines(stream, decoder, given, context):
+        for _, text, decode_error, _ in _decoded_lines(stream, decoder, given, context):
             if isinstance(decode_error, _LineTooLarge):
                 raise _StopFile(decode_error.reason)
             if decode_error is not None:
@@ -544,7 +553,7 @@ def _lone_surrogate(document: Document) -> str | None:
 def _open_binary(path: Path) -> IO[bytes]:
     if path.name.lower().endswith(".gz"):
         return cast(IO[bytes], gzip.open(path, "rb"))
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(path, "rb", buffering=_LINE_BUFFER)  # noqa: SIM115 - the caller closes it
 
 
 def _peek(stream: IO[bytes]) -> bytes:
@@ -583,29 +592,32 @@ class _LineTooLarge(InputError):
 
 def _decoded_lines(
     stream: IO[bytes], decoder: Decoder, given: str, context: _Context
-) -> Iterator[tuple[int, str, InputError | None]]:
-    """Yield (1-based line number, text, error) for each line, line ending kept.
+) -> Iterator[tuple[int, str, InputError | None, bytes | None]]:
+    """Yield (1-based line number, text, error, bytes) for each line, line ending kept; bytes
+    are the line's as read when it was decoded as UTF-8 (else None).
 
     A line that does not decode comes with its error; one too long to hold a document within
     the limit comes as "" with a `_LineTooLarge` error, and is read past, never held whole.
     """
     max_bytes = context.max_chars * MAX_BYTES_PER_CHAR
     if not decoder.splits_bytes:
-        yield from _decoded_text_lines(stream, decoder, given, context)
+        for number, text, error in _decoded_text_lines(stream, decoder, given, context):
+            yield number, text, error, None
         return
+    utf8 = decoder.codec == "utf-8"
     offset = 0
     for number, (raw, size) in enumerate(_byte_lines(stream, max_bytes), start=1):
         start, offset = offset, offset + size
         if raw is None:
             reason = too_large(f"a line of {size:,} bytes", context.max_chars)
-            yield number, "", _LineTooLarge(reason, input=given, line=number)
+            yield number, "", _LineTooLarge(reason, input=given, line=number), None
             continue
         try:
             text = decoder.decode(raw, input=given, line=number, offset=start, first=number == 1)
         except InputError as error:
-            yield number, raw.decode(decoder.codec, errors="replace"), error
+            yield number, raw.decode(decoder.codec, errors="replace"), error, None
             continue
-        yield number, text, None
+        yield number, text, None, raw if utf8 else None
 
 
 def _byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:

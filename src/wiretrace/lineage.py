@@ -1231,7 +1231,9 @@ def _words_between(
 def _count_words_between(
     text: str, starts: array[int], ends: array[int], start: int, end: int
 ) -> int:
-    """`len(_words_between(...)[0])`, without listing the words."""
+    """`len(_words_between(...)[0])`, without listing the words (none in an empty span)."""
+    if start >= end:
+        return 0
     first, last = _tokens_within(starts, ends, start, end)
     if first < 0:
         return len(TOKEN_PATTERN.findall(text, start, end))
@@ -1359,7 +1361,7 @@ class _Members:
         """TOKEN_PATTERN's words in the document's text[start:end] (a span of the cluster, or
         a side of an edit: counted from the stretch's tokens, a regex on every edit's text was
         a twentieth of lineage's time)."""
-        if start == end:
+        if start == end:  # (no stretch to find)
             return 0
         starts, ends, _, _ = self._stretch(doc, start, end)
         return _count_words_between(self.by_id[doc].text, starts, ends, start, end)
@@ -2154,17 +2156,11 @@ def _edit_costs(
     )
     for passage in passages:
         for edit in passage.edits:
-            start, end = edit.source_start, edit.source_end
-            old = (
-                _count_words_between(source_text, source_starts, source_ends, start, end)
-                if start < end
-                else 0
+            old = _count_words_between(
+                source_text, source_starts, source_ends, edit.source_start, edit.source_end
             )
-            start, end = edit.target_start, edit.target_end
-            new = (
-                _count_words_between(target_text, target_starts, target_ends, start, end)
-                if start < end
-                else 0
+            new = _count_words_between(
+                target_text, target_starts, target_ends, edit.target_start, edit.target_end
             )
             forward += _event_cost(old, new)
             backward += _event_cost(new, old)

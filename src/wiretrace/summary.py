@@ -876,13 +876,12 @@ def find_summary(
     compiled, whole = _pair_features(source_side, target_side, floor - 2 * _COMPILED_MARGIN)
     if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
         return None
-    features = _exact_features(source_side, target_side, compiled)
+    probability = summary_probability(_exact_features(source_side, target_side, compiled))
+    if probability < threshold:
+        return None
     start, end = _summary_kernels.summary_window(
         source_side[0], source_side[1], target_side[0], target_side[1], SUMMARY_WINDOW
     )
-    probability = summary_probability(features)
-    if probability < threshold:
-        return None
     window = target_stems[start:end]
     drawn = np.flatnonzero((source_stems >= 0) & np.isin(source_stems, window[window >= 0]))
     if len(drawn) == 0:

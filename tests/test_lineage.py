@@ -484,6 +484,38 @@ def test_token_bounds_are_the_tokenizers(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=TRICKY_TEXT + "\U0001f600_\u2019\n\ud800", max_size=80) | st.text(max_size=40),
+    st.integers(0, 90),
+    st.integers(0, 90),
+)
+def test_stretch_bounds_are_the_plain_ones(text: str, low: int, high: int) -> None:
+    """The tokens of a stretch, found and placed in the text by one compiled call, are the ones
+    `_token_bounds` finds, also in a stretch with a code point outside the Basic Multilingual
+    Plane (tokenized the plain way) or a lone surrogate."""
+    from wiretrace import lineage
+
+    low, high = sorted((min(low, len(text)), min(high, len(text))))
+    assert lineage._stretch_bounds(text, low, high) == lineage._stretch_bounds_plain(
+        text, low, high
+    )
+
+
+def test_stretch_bounds_of_a_stretch_longer_than_a_block_are_the_plain_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stretch longer than a tokenizer's block is tokenized the plain way."""
+    from wiretrace import lineage
+
+    monkeypatch.setattr(lineage, "BLOCK_CHARS", 8)
+    text = "Ab 1,200 don't x\u00e9y \U0001f600 z " * 3
+    for low, high in ((0, len(text)), (3, 9), (20, 40)):
+        found = lineage._stretch_bounds(text, low, high)
+        assert found == lineage._stretch_bounds_plain(text, low, high)
+        assert len(found[0]) > 0
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=TRICKY_TEXT + "\U0001f600_\u0301\u00b2\u2167\n", max_size=80) | st.text())
 def test_word_runs_are_the_word_pattern(text: str) -> None:
     """The compiled count of word-character runs is `len(re.findall(r"\\w+", text))`."""
@@ -528,6 +560,29 @@ _QUOTED_TEXTS = st.lists(
 @given(_QUOTED_TEXTS, st.integers(0, 3100), st.integers(0, 12))
 def test_inside_quote_is_the_quote_pattern(text: str, start: int, length: int) -> None:
     """The compiled quotation test agrees with the regex's matches, limits and lookarounds."""
+    from wiretrace import lineage
+
+    start %= len(text) + 1
+    end = min(start + length, len(text))
+    assert lineage._inside_quote(text, start, end) == lineage._inside_quote_plain(text, start, end)
+
+
+# Quotation marks of every kind, opening and closing, among line breaks and stretches of text.
+_LINED_QUOTED_TEXTS = st.lists(
+    st.sampled_from(
+        ['"', "“", "”", "„", "«", "»", "‘", "’", "'", "\n", "a", " ", "\u00e9", "ab c", "x" * 700]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LINED_QUOTED_TEXTS, st.integers(0, 25000), st.integers(0, 12))
+def test_inside_quote_after_line_breaks_is_the_quote_pattern(
+    text: str, start: int, length: int
+) -> None:
+    """Looking first for a mark that opens a quotation, after the last line break before the
+    text, tells exactly what the regex tells, wherever the marks and line breaks are."""
     from wiretrace import lineage
 
     start %= len(text) + 1
@@ -1132,6 +1187,24 @@ _CHANGE_SIDES = st.lists(
     st.sampled_from([*ATTRIBUTION_WORDS, "\u2019", "\u201c", "\u2014", "é", "said", "to", "be"]),
     max_size=8,
 ).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CHANGE_SIDES, _CHANGE_SIDES)
+def test_a_change_without_ascii_cores_has_no_attribution_and_no_hedge(old: str, new: str) -> None:
+    """Where the lowered form of a change of ASCII and marks holds none of the ASCII cores of
+    attribution and of hedges (one search, `classify_change`'s first), it has no attribution,
+    and no hedge core: the two checks it then skips would find nothing."""
+    from wiretrace import lineage
+
+    changed = f"{old}\n{new}"
+    lowered = lineage._plain_lowered(changed)
+    if lowered is not None and lineage._ASCII_CORES.search(lowered) is None:
+        assert not lineage._has_attribution(changed, lowered)
+        assert lineage._ATTRIBUTION.search(changed) is None
+        assert not lineage._has_core(
+            changed, lowered, lineage._HEDGE_CORES, lineage._HEDGE_ASCII_CORES
+        )
 
 
 @settings(max_examples=400, deadline=None)

@@ -1,5 +1,6 @@
 """Compiled inner loops (numba) of lineage.py: casefolding a long text of the Basic Multilingual
-Plane by a table, and how much of a passage lies inside quotation marks.
+Plane by a table, how much of a passage lies inside quotation marks, and the tokens of a stretch
+of a text.
 
 They compute exactly what the plain Python they replace computes, and tests compare the two
 (`tests/test_lineage.py`). Compiled like `wiretrace._kernels` (for one signature, on first use,
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _compiled, next_quote
+from wiretrace._kernels import _compiled, _token_spans, next_quote
 
 _FOLD_UNITS = [(types.Array(types.uint16, 1, "C", readonly=True), types.uint16[::1])]
 
@@ -57,3 +58,29 @@ def quote_inside(points, word, start, end):
             return inside
         inside += max(0, min(end, after) - max(start, first))
         at = after
+
+
+_STRETCH_TOKENS = [
+    (points, types.uint8[::1], types.int64)
+    for points in [
+        types.Array(dtype, 1, "C", readonly=readonly)
+        for dtype in (types.uint8, types.uint32)
+        for readonly in (False, True)
+    ]
+]
+
+
+@_compiled(_STRETCH_TOKENS)
+def stretch_tokens(points, classes, offset):
+    """The starts and ends of the tokens of a stretch of a text (`points`, its code points; see
+    `_kernels.token_bounds`), each moved by `offset` (where the stretch starts in the text), and
+    whether all of its code points are of the Basic Multilingual Plane: where one is not, no
+    tokens (the plain tokenizer finds them)."""
+    kinds = np.empty(len(points), dtype=np.uint8)
+    for at in range(len(points)):
+        point = points[at]
+        if point >= 0x10000:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), False
+        kinds[at] = classes[point]
+    starts, ends, found = _token_spans(kinds)
+    return starts[:found] + offset, ends[:found] + offset, True

@@ -576,6 +576,23 @@ def test_sentence_data_of_a_text_is_reused_with_new_tokens() -> None:
     assert again.starts.tolist() == split_sentences(text, tokenize(text)).tolist()
 
 
+def test_texts_of_one_recent_key_keep_their_own_sentences() -> None:
+    """Texts kept by one key (the same length and ends, other words inside) each get their own
+    sentence data, the same as made afresh, however often they alternate."""
+    head = "The reservoir fell to 31 percent this week, the agency said on Monday. "
+    tail = " Engineers warned of rationing in August if the dry weather lasts."
+    texts = [head + middle + tail for middle in ("Farmers sold cattle.", "Cities rationed gas.")]
+    assert align._text_key(texts[0]) == align._text_key(texts[1])
+    align._RECENT_TEXTS.clear()
+    for text in [*texts, *texts, *reversed(texts)]:
+        tokens = tokenize(text)
+        kept = align._sentences(text, tokens)
+        plain = align.sentence_entries_plain(
+            align._stem_ids_plain(text, tokens), align.split_sentences_plain(text, tokens)
+        )
+        assert kept.packed.tolist() == plain.tolist()
+
+
 @settings(PROPERTY)
 @given(
     st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=1, max_size=200),

@@ -170,9 +170,55 @@ def test_a_texts_gram_filter_lets_each_of_its_grams_through(
     the text's filter: the filter may let other hashes through, never drops one of its own."""
     ids = np.array(values, dtype=np.uint64)
     mask = np.array(flags[: len(ids)] if len(flags) >= len(ids) else [], dtype=bool)
-    bits = _kernels.text_grams(ids, size, mask, 12)[2]
+    bits = _kernels._gram_parts(_kernels.text_grams(ids, size, mask, 12))[2]
     for k, key in enumerate(_kernels.shingle_hashes(ids, size).tolist()):
         if len(mask) and len(ids) >= size and mask[k : k + size].all():
             key = 1
         word, pattern = _kernels._filter_bits(np.uint64(key), len(bits))
         assert bits[word] & pattern == pattern
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=300),
+    st.integers(1, 3),
+    st.lists(st.booleans(), max_size=300),
+)
+def test_a_texts_gram_table_numbers_each_distinct_hash_once(
+    values: list[int], size: int, flags: list[bool]
+) -> None:
+    """`text_grams`' buffer's int32 table finds each distinct n-gram hash (a masked n-gram's: the
+    sentinel 1) under its number, hash m's n-gram starts at first[m]:first[m + 1] of `order`,
+    in text order, as sorting the hashes groups them; the anchors are the n-grams that are not
+    masked and occur at most `most` times, with their hashes."""
+    ids = np.array(values, dtype=np.uint64)
+    if len(ids) < size:
+        return
+    mask = np.array(flags[: len(ids)] if len(flags) >= len(ids) else [], dtype=bool)
+    most = 4
+    buffer = _kernels.text_grams(ids, size, mask, most)
+    anchors, hashes, bits, slots, keys, first, order = _kernels._gram_parts(buffer)
+    parts = (anchors, hashes, bits, slots, keys, first, order)
+    assert all(np.shares_memory(part, buffer) for part in parts if len(part))
+    assert {part.dtype for part in (anchors, slots, first, order)} == {np.dtype(np.int32)}
+    grams = _kernels.shingle_hashes(ids, size)
+    masked = np.array(
+        [len(mask) > 0 and bool(mask[k : k + size].all()) for k in range(len(grams))], dtype=bool
+    )
+    target = np.where(masked, np.uint64(1), grams)
+    assert sorted(keys.tolist()) == sorted(set(target.tolist()))
+    assert first[0] == 0 and first[-1] == len(grams) and len(first) == len(keys) + 1
+    for number, key in enumerate(keys.tolist()):
+        slot = key % len(slots)
+        while slots[slot] != number:
+            assert slots[slot] >= 0
+            slot = (slot + 1) % len(slots)
+        starts = order[first[number] : first[number + 1]].tolist()
+        assert starts == np.flatnonzero(target == key).tolist()
+    source = np.where(masked, np.uint64(0), grams)
+    occurrences = {key: source.tolist().count(key) for key in set(source.tolist())}
+    expected = [
+        k for k in range(len(grams)) if not masked[k] and occurrences[int(grams[k])] <= most
+    ]
+    assert anchors.tolist() == expected
+    assert hashes.tolist() == grams[expected].tolist()

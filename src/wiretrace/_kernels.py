@@ -488,7 +488,7 @@ def _block_minima(mixed, low, high, a, b, row):
 # clustering and the validation of sentence clusters (its sentence loops: _align_kernels).
 
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
-_MATCH_GRAMS = [(_I64, _U64, _U64, _U64, _I64, _I64, _I64, _I64, types.int64)]
+_MATCH_GRAMS = [(_U64, _U64, types.int64)]
 _TEXT_GRAMS = [(_U64, types.int64, _BOOL, types.int64)]
 _CLUSTER = [
     (seeds, _I64, types.int64, types.int64, types.int64, types.int64)
@@ -514,92 +514,136 @@ def _filter_bits(key, words):
     return word, pattern
 
 
+# A text's n-gram buffer (`text_grams`) starts with four numbers: its anchors, table slots,
+# distinct hashes and n-grams.
+_GRAM_HEADER = 4
+
+
+@_compiled()
+def _gram_parts(grams):
+    """(anchors, hashes, bits, slots, keys, first, order): the parts of a text's n-gram buffer
+    (views; see `text_grams`)."""
+    anchored, table = np.int64(grams[0]), np.int64(grams[1])
+    found, count = np.int64(grams[2]), np.int64(grams[3])
+    words = max(table // 8, 1)
+    at = _GRAM_HEADER
+    bits = grams[at : at + words]
+    at += words
+    hashes = grams[at : at + anchored]
+    at += count
+    keys = grams[at : at + found]
+    at += count
+    small = grams[at:].view(np.int32)
+    slots = small[:table]
+    order = small[table : table + count]
+    anchors = small[table + count : table + count + anchored]
+    first = small[table + 2 * count : table + 2 * count + found + 1]
+    return anchors, hashes, bits, slots, keys, first, order
+
+
 @_compiled(_TEXT_GRAMS)
 def text_grams(ids, size, mask, most):
-    """align._grams' arrays of one text's `size`-word n-grams (at least one), in one pass and
-    without sorting: (anchors, hashes, bits, keys, slots, first, count, order).
+    """align._grams' buffer of one text's `size`-word n-grams (at least one), made in one pass
+    and without sorting (`_gram_parts` gives its parts: anchors, hashes, bits, slots, keys,
+    first, order).
 
     An n-gram all of whose words are in `mask` (empty: no mask) is masked. On the target side a
-    masked n-gram's hash is 1: the distinct hashes, numbered in order of first use, are in an
-    open-addressing table (linear probing from a hash's low bits, at most half full) of `keys`
-    and their numbers (`slots`, -1: empty); `order` holds the n-gram starts grouped by hash,
-    hash m's `count[m]` starts (in text order) from `first[m]`; `bits`, a filter of 8 bits per
-    slot (small enough to stay in cache), has each hash's two bits set (see `_filter_bits`).
-    On the source side a masked n-gram's hash is 0: `anchors` are the n-grams that are not
-    masked and occur at most `most` times, with their `hashes`."""
+    masked n-gram's hash is 1: the distinct hashes are numbered in order of first use (hash m is
+    `keys[m]`), found by an open-addressing table of their numbers (`slots`, -1: empty; linear
+    probing from a hash's low bits, at most half full); `order` holds the n-gram starts grouped
+    by hash, hash m's starts (in text order) at first[m]:first[m + 1]; `bits`, a filter of 8
+    bits per slot (small enough to stay in cache), has each hash's two bits set (see
+    `_filter_bits`). On the source side a masked n-gram's hash is 0: `anchors` are the n-grams
+    that are not masked and occur at most `most` times, with their `hashes`.
+
+    One buffer, as small as it can be: a text is kept while its pairs come, so its memory is
+    mostly out of cache when it is made and again when it is freed, and each array costs an
+    allocation, a Python object and a free there. All parts but the hashes are int32 (a text
+    has far fewer than 2**31 words), and the table holds numbers only (the hashes are in `keys`
+    once each). Each part has room for one per n-gram, at places known before the n-grams are
+    counted; the room left unused is never touched."""
     hashes = shingle_hashes(ids, size)
-    grams = len(hashes)
-    masked = np.zeros(grams, dtype=np.bool_)
+    count = len(hashes)
+    masked = np.zeros(count, dtype=np.bool_)
     masked_total = 0
     run = 0
     for k in range(len(mask)):
         run = run + 1 if mask[k] else 0
-        if run >= size and k - size + 1 < grams:
+        if run >= size and k - size + 1 < count:
             masked[k - size + 1] = True
             masked_total += 1
     table = 2
-    while table < 2 * grams:
+    while table < 2 * count:
         table *= 2
-    slots = np.full(table, -1, dtype=np.int64)
-    keys = np.zeros(table, dtype=np.uint64)
-    bits = np.zeros(max(table // 8, 1), dtype=np.uint64)
-    count = np.zeros(grams, dtype=np.int64)
-    which = np.empty(grams, dtype=np.int64)
+    words = max(table // 8, 1)
+    # The parts as `_gram_parts` finds them, each with room for one per n-gram (slots, order,
+    # anchors and first: int32s after the uint64 parts).
+    grams = np.empty(_GRAM_HEADER + words + 2 * count + (table + 3 * count + 2) // 2, np.uint64)
+    at = _GRAM_HEADER + words
+    bits = grams[_GRAM_HEADER:at]
+    anchor_hashes = grams[at : at + count]
+    keys = grams[at + count : at + 2 * count]
+    small = grams[at + 2 * count :].view(np.int32)
+    slots = small[:table]
+    order = small[table : table + count]
+    anchors = small[table + count : table + 2 * count]
+    first = small[table + 2 * count : table + 3 * count + 1]
+    bits[:] = 0
+    slots[:] = -1
+    uses = np.zeros(count, dtype=np.int32)
+    which = np.empty(count, dtype=np.int32)
     found = 0
-    for k in range(grams):
+    for k in range(count):
         key = np.uint64(1) if masked[k] else hashes[k]
         slot = np.int64(key & np.uint64(table - 1))
-        while slots[slot] >= 0 and keys[slot] != key:
+        number = slots[slot]
+        while number >= 0 and keys[number] != key:
             slot = (slot + 1) & (table - 1)
-        if slots[slot] < 0:
+            number = slots[slot]
+        if number < 0:
+            number = found
             slots[slot] = found
-            keys[slot] = key
+            keys[found] = key
             found += 1
-            word, pattern = _filter_bits(key, len(bits))
+            word, pattern = _filter_bits(key, words)
             bits[word] |= pattern
-        which[k] = slots[slot]
-        count[which[k]] += 1
-    first = np.zeros(found, dtype=np.int64)
-    for m in range(1, found):
-        first[m] = first[m - 1] + count[m - 1]
-    filled = first.copy()
-    order = np.empty(grams, dtype=np.int64)
-    anchors = np.empty(grams, dtype=np.int64)
+        which[k] = number
+        uses[number] += 1
+    first[0] = 0
+    for m in range(found):
+        first[m + 1] = first[m] + uses[m]
+    filled = first[:found].copy()
     usable = 0
-    for k in range(grams):
-        order[filled[which[k]]] = k
-        filled[which[k]] += 1
+    for k in range(count):
+        m = which[k]
+        order[filled[m]] = k
+        filled[m] += 1
         if masked[k]:
             continue
         # Counted among the source hashes: masked n-grams are 0 there, not 1.
-        occurrences = count[which[k]]
+        occurrences = uses[m]
         if hashes[k] == np.uint64(1):
             occurrences -= masked_total
         elif hashes[k] == np.uint64(0):
             occurrences += masked_total
         if occurrences <= most:
             anchors[usable] = k
+            anchor_hashes[usable] = hashes[k]
             usable += 1
-    anchors = anchors[:usable].copy()
-    return (
-        anchors,
-        hashes[anchors],
-        bits,
-        keys,
-        slots,
-        first,
-        count[:found].copy(),
-        order,
-    )
+    grams[0], grams[1], grams[2], grams[3] = usable, table, found, count
+    return grams
 
 
 @_compiled(_MATCH_GRAMS)
-def match_grams(anchors, hashes, bits, keys, slots, first, count, order, most):
+def match_grams(source, target, most):
     """(i, j) rows of every source n-gram `anchors[k]` (hash `hashes[k]`) with every target
-    n-gram of the same hash, where the target has it at most `most` times. The target's n-grams
-    are `order` (n-gram starts by hash): distinct hashes (found through their filter `bits` and
-    table of `keys` and `slots`, see `text_grams`), hash m's a run of `count[m]` starting at
-    `first[m]`. Rows in source order, then in `order`."""
+    n-gram of the same hash, where the target has it at most `most` times (`source` and
+    `target`: the texts' n-gram buffers, see `text_grams`). The target's n-grams are `order`
+    (n-gram starts by hash): distinct hashes (found through their filter `bits` and table of
+    numbers `slots`, hash m being `keys[m]`), hash m's run at first[m]:first[m + 1]. Rows in
+    source order, then in `order`."""
+    anchors, hashes, _, _, _, _, _ = _gram_parts(source)
+    _, _, bits, slots, keys, first, order = _gram_parts(target)
     # The hashes that may be the target's (their filter bits set), found without a branch:
     # most are not, and one load of the filter tells.
     kept = np.empty(len(hashes), dtype=np.int64)
@@ -616,18 +660,20 @@ def match_grams(anchors, hashes, bits, keys, slots, first, count, order, most):
         k = kept[candidate]
         slot = np.int64(hashes[k] & mask)
         found = slots[slot]
-        while found >= 0 and keys[slot] != hashes[k]:
+        while found >= 0 and keys[found] != hashes[k]:
             slot = (slot + 1) & (len(slots) - 1)
             found = slots[slot]
-        if found >= 0 and count[found] <= most:
-            kept[matched], found_at[matched] = k, found
-            matched += 1
-            total += count[found]
+        if found >= 0:
+            runs = first[found + 1] - first[found]
+            if runs <= most:
+                kept[matched], found_at[matched] = k, found
+                matched += 1
+                total += runs
     out = np.empty((total, 2), dtype=np.int64)
     row = 0
     for m in range(matched):
         found = found_at[m]
-        for r in range(first[found], first[found] + count[found]):
+        for r in range(first[found], first[found + 1]):
             out[row, 0] = anchors[kept[m]]
             out[row, 1] = order[r]
             row += 1

@@ -17,7 +17,7 @@ from numba import types
 from wiretrace._kernels import _compiled, cluster_seeds, match_grams
 
 _I64, _U64 = types.int64[::1], types.uint64[::1]
-_WORD_RANGES = [(_I64, _U64, _U64, _U64, _I64, _I64, _I64, _I64) + (types.int64,) * 8]
+_WORD_RANGES = [(_U64, _U64) + (types.int64,) * 8]
 _SEEDS_COVERED = [
     (types.int64[:, ::1], _I64, types.int64, _I64, _I64)
     + (_I64, types.int64, _I64, _I64)
@@ -37,14 +37,8 @@ def _before(first, second):
 
 @_compiled(_WORD_RANGES)
 def word_ranges(
-    anchors,
-    hashes,
-    bits,
-    keys,
-    slots,
-    first,
-    count,
-    order,
+    source,
+    target,
     most,
     limit,
     min_seeds,
@@ -55,13 +49,13 @@ def word_ranges(
     target_words,
 ):
     """align.align_pair's word ranges to align, as rows (source first, source last, target
-    first, target last): the seeds of `match_grams` (the source text's anchors and hashes, the
-    target's n-gram filter and table), grouped by `cluster_seeds` (gaps over `limit`, groups
+    first, target last): the seeds of `match_grams` (of the two texts' n-gram buffers, see
+    `_kernels.text_grams`), grouped by `cluster_seeds` (gaps over `limit`, groups
     under `min_seeds` dropped), the groups whose seeds cover `least` words at least (twice their
     covered words reach it) taken as ranges of whole n-grams (`size` words), merged as
     `align._merge_ranges` merges them (in sorted order, each into the first merged range it
     overlaps on both sides), and widened by `margin` words within the texts."""
-    seeds = match_grams(anchors, hashes, bits, keys, slots, first, count, order, most)
+    seeds = match_grams(source, target, most)
     if len(seeds) == 0 or len(seeds) < min_seeds:
         return np.zeros((0, 4), dtype=np.int64)
     _, _, _, bounds, covered, _ = cluster_seeds(

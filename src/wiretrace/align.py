@@ -98,22 +98,14 @@ def find_seeds(
 @attrs.frozen(eq=False)
 class _Grams:
     """One text's seed n-grams as `find_seeds` uses them, computed once per tokens object, seed
-    size and mask (see `_grams`): `anchors`, the n-gram starts that may anchor a seed on the
-    source side (not masked, at most MAX_SEED_OCCURRENCES in the text), with their `hashes`;
-    every n-gram's distinct hash (masked ones a sentinel) in a hash table of `keys` and `slots`
-    behind a filter of `bits`, with the `first` and `count` of its run in `order`, the n-gram
-    starts grouped by hash (see `_kernels.text_grams`), for the target side."""
+    size and mask (see `_grams`), in one buffer (`_kernels.text_grams`): the n-gram starts that
+    may anchor a seed on the source side (not masked, at most MAX_SEED_OCCURRENCES in the text)
+    with their hashes, and every n-gram's distinct hash (masked ones a sentinel) in a table
+    behind a filter, with its n-gram starts, for the target side."""
 
     size: int
     mask: np.ndarray | None
-    anchors: np.ndarray
-    hashes: np.ndarray
-    bits: np.ndarray
-    keys: np.ndarray
-    slots: np.ndarray
-    first: np.ndarray
-    count: np.ndarray
-    order: np.ndarray
+    buffer: np.ndarray
 
 
 @attrs.define(eq=False)
@@ -167,23 +159,15 @@ def _grams(tokens: Tokens, size: int, mask: np.ndarray | None) -> _Grams:
     if cached is not None and cached.size == size and cached.mask is mask:
         return cached
     # The same sentinels as `find_seeds`: 0 for a masked source n-gram, 1 for a target one.
-    anchors, hashes, bits, keys, slots, first, count, order = _kernels.text_grams(
-        tokens.ids,
-        size,
-        _NO_MASK if mask is None else np.ascontiguousarray(mask, dtype=bool),
-        MAX_SEED_OCCURRENCES,
-    )
     cached = _Grams(
-        size=size,
-        mask=mask,
-        anchors=anchors,
-        hashes=hashes,
-        bits=bits,
-        keys=keys,
-        slots=slots,
-        first=first,
-        count=count,
-        order=order,
+        size,
+        mask,
+        _kernels.text_grams(
+            tokens.ids,
+            size,
+            _NO_MASK if mask is None else np.ascontiguousarray(mask, dtype=bool),
+            MAX_SEED_OCCURRENCES,
+        ),
     )
     record.grams = cached
     return cached
@@ -212,20 +196,11 @@ def _gram_tables(
     size: int,
     source_mask: np.ndarray | None,
     target_mask: np.ndarray | None,
-) -> tuple[np.ndarray, ...]:
-    """The two texts' n-gram tables as the seed kernels take them (`_kernels.match_grams`):
-    the source's anchors and hashes, then the target's lookup table."""
-    source = _grams(source_tokens, size, source_mask)
-    target = _grams(target_tokens, size, target_mask)
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two texts' n-gram buffers as the seed kernels take them (`_kernels.match_grams`)."""
     return (
-        source.anchors,
-        source.hashes,
-        target.bits,
-        target.keys,
-        target.slots,
-        target.first,
-        target.count,
-        target.order,
+        _grams(source_tokens, size, source_mask).buffer,
+        _grams(target_tokens, size, target_mask).buffer,
     )
 
 
@@ -703,6 +678,12 @@ def split_sentences_plain(text: str, tokens: Tokens) -> np.ndarray:
     return np.array(cut, dtype=np.int64)
 
 
+def _packed_part(index: int, doc: str) -> property:
+    """A `_Sentences` property: part `index` of its `packed` arrays (see `_unpacked`), made when
+    asked for."""
+    return property(lambda self: _unpacked(self.packed)[index], doc=doc)
+
+
 @attrs.frozen(eq=False)
 class _Sentences:
     """One text's sentences as bags of content stems (computed once per text, see `_sentences`).
@@ -710,32 +691,63 @@ class _Sentences:
     `starts`: each sentence's first word; `words`: the text's words; `word_stems`: each word's
     stem id (`_stem_ids`). `sentence`, `local`, `count`: one entry per distinct stem of each
     sentence (the sentence, the stem's index in `stems`, how often it occurs there), ordered by
-    stem; `stems`: the text's distinct content stems, sorted; `frequency`: in how many sentences
-    each occurs; `terms`: distinct stems per sentence. `sentence_local`, `sentence_count`:
-    `local` and `count` ordered by sentence, sentence k's entries at `offsets[k]:offsets[k +
-    1]`; stem k's entries are at `stem_offsets[k]:stem_offsets[k + 1]`. These arrays are views
-    of `packed`, which the compiled loops take (see `sentence_entries`).
+    stem; `stems`: the text's distinct content stems (`distinct` of them), sorted; `frequency`:
+    in how many sentences each occurs; `terms`: distinct stems per sentence. `sentence_local`,
+    `sentence_count`: `local` and `count` ordered by sentence, sentence k's entries at
+    `offsets[k]:offsets[k + 1]`; stem k's entries are at `stem_offsets[k]:stem_offsets[k + 1]`.
+    These arrays are views of `packed`, which the compiled loops take (see `sentence_entries`).
+    Only those a pair's Python steps read are kept (a text's arrays are freed out of cache, one
+    by one); the others are made when asked for (by the plain references).
     """
 
     starts: np.ndarray
     words: int
     word_stems: np.ndarray
     packed: np.ndarray
+    distinct: int
     terms: np.ndarray
     offsets: np.ndarray
-    stems: np.ndarray
-    frequency: np.ndarray
-    stem_offsets: np.ndarray
-    sentence: np.ndarray
-    local: np.ndarray
-    count: np.ndarray
     sentence_local: np.ndarray
     sentence_count: np.ndarray
 
+    @classmethod
+    def from_packed(
+        cls, starts: np.ndarray, words: int, word_stems: np.ndarray, packed: np.ndarray
+    ) -> _Sentences:
+        """The record of a text's sentence starts, words, stem ids and packed entries."""
+        terms, offsets, _, _, _, _, _, _, sentence_local, sentence_count = _unpacked(packed)
+        distinct = int(packed[1])
+        return cls(
+            starts,
+            words,
+            word_stems,
+            packed,
+            distinct,
+            terms,
+            offsets,
+            sentence_local,
+            sentence_count,
+        )
 
-# Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object.
+    stems = _packed_part(2, "The text's distinct content stems, sorted.")
+    frequency = _packed_part(3, "In how many sentences each distinct stem occurs.")
+    stem_offsets = _packed_part(4, "Where each stem's entries start (and the last ends).")
+    sentence = _packed_part(5, "Each entry's sentence.")
+    local = _packed_part(6, "Each entry's stem, as an index in `stems`.")
+    count = _packed_part(7, "How often each entry's stem occurs in its sentence.")
+
+
+# Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object:
+# (text, sentences) by `_text_key`.
 RECENT_TEXTS = 256
-_RECENT_TEXTS: dict[str, _Sentences] = {}
+_RECENT_TEXTS: dict[tuple[int, str, str], tuple[str, _Sentences]] = {}
+
+
+def _text_key(text: str) -> tuple[int, str, str]:
+    """A text's key in `_RECENT_TEXTS`: its length and ends (a whole text as the key would be
+    hashed, all of it, once for each new text object: about 4 us a news article). Texts with
+    one key are told apart by comparing them."""
+    return len(text), text[:32], text[-32:]
 
 
 def _sentences(text: str, tokens: Tokens) -> _Sentences:
@@ -744,10 +756,11 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     cached = record.sentences
     if cached is not None:
         return cached
-    cached = _RECENT_TEXTS.get(text)
-    if cached is not None and cached.words == len(tokens):
-        record.sentences = cached
-        return cached
+    key = _text_key(text)
+    recent = _RECENT_TEXTS.get(key)
+    if recent is not None and recent[1].words == len(tokens) and recent[0] == text:
+        record.sentences = recent[1]
+        return recent[1]
     cache = _STEM_CACHE
     # Sentences, stems and (when every stem was made) stem entries in one compiled pass.
     starts, stems, missing, packed = _align_kernels.text_sentences(
@@ -771,12 +784,12 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     if not len(packed):
         _add_stems(text, tokens, stems, missing)
         packed = sentence_entries(stems, starts)
-    cached = _Sentences(starts, len(tokens), stems, packed, *_unpacked(packed))
+    cached = _Sentences.from_packed(starts, len(tokens), stems, packed)
     record.sentences = cached
     # The same text comes back with new tokens in later `find_reuse` chunks: keep the latest.
     if len(_RECENT_TEXTS) >= RECENT_TEXTS:
         del _RECENT_TEXTS[next(iter(_RECENT_TEXTS))]
-    _RECENT_TEXTS[text] = cached
+    _RECENT_TEXTS[key] = text, cached
     return cached
 
 
@@ -928,8 +941,8 @@ def sentence_seeds(
     )
     return (
         seeds,
-        _SentenceSide(source, source_at, idf[: len(source.stems)]),
-        _SentenceSide(target, target_at, idf[len(source.stems) :]),
+        _SentenceSide(source, source_at, idf[: source.distinct]),
+        _SentenceSide(target, target_at, idf[source.distinct :]),
     )
 
 
@@ -1024,7 +1037,7 @@ def find_sentence_seeds(
     mostly of masked (boilerplate) words are no seeds."""
     source, source_boilerplate = _sentence_flags(source_text, source_tokens, source_mask)
     target, target_boilerplate = _sentence_flags(target_text, target_tokens, target_mask)
-    if len(source.stems) == 0 or len(target.stems) == 0:
+    if source.distinct == 0 or target.distinct == 0:
         return None
     return sentence_seeds(source, target, threshold, source_boilerplate, target_boilerplate)
 

@@ -684,6 +684,66 @@ def test_prepared_documents_keep_the_ones_needed_soonest(
     store.close()
 
 
+def test_documents_prepared_ahead_are_the_ones_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Documents prepared ahead are held apart (neither counted nor dropped) until their first
+    use, which takes the same objects; one held already, or ready, is not prepared again."""
+    docs = [Document(id=str(k), text=words(k, 10)) for k in range(4)]
+    store = TokenStore(len(docs), directory=str(tmp_path))
+    store.locate(0, store.write(0, [tokenize(document.text) for document in docs]))
+    monkeypatch.setattr(pipeline, "_DOCUMENTS", docs)
+    monkeypatch.setattr(pipeline, "_TOKENS", store)
+    monkeypatch.setattr(pipeline, "_MASK_RUNS", {1: boilerplate.mask_runs(np.arange(10) < 3)})
+    prepared = pipeline._PreparedDocuments(limit=10)
+    held = prepared.get(0, 1)
+    prepared.prepare([0, 1, 2, 1])
+    assert sorted(prepared.ready) == [1, 2] and list(prepared.entries) == [0]
+    ready = prepared.ready[1]
+    prepared.prepare([1])
+    assert prepared.ready[1] is ready and prepared.words == 10
+    assert prepared.get(1, 2) is ready and prepared.get(0, 3) is held
+    assert sorted(prepared.ready) == [2] and prepared.words == 20
+    prepared.release(1, 0)
+    assert sorted(prepared.entries) == [0, 1] and sorted(prepared.ready) == [2]
+    assert ready[2] is not None and ready[2].tolist() == [True] * 3 + [False] * 7
+    prepared.clear()
+    assert not prepared.ready and not prepared.entries
+    store.close()
+
+
+def test_a_chunk_gives_the_pairs_of_aligning_each_pair_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`_align_chunk` (documents prepared ahead and kept, pairs built at the chunk's end) gives
+    each pair with passages as `align_documents` gives it for that pair alone, in walk order."""
+    docs = [Document.from_record(item) for item in many_docs()[:12]]
+    tokens = [tokenize(document.text) for document in docs]
+    store = TokenStore(len(docs), directory=str(tmp_path))
+    store.locate(0, store.write(0, tokens))
+    settings = Settings()
+    monkeypatch.setattr(pipeline, "_DOCUMENTS", docs)
+    monkeypatch.setattr(pipeline, "_TOKENS", store)
+    monkeypatch.setattr(pipeline, "_MASK_RUNS", {})
+    monkeypatch.setattr(pipeline, "_SETTINGS", settings)
+    monkeypatch.setattr(pipeline, "_PREPARED", pipeline._PreparedDocuments(limit=100))
+    pairs = np.array([(a, b) for a in range(12) for b in range(a + 1, 12)], dtype=np.int64)
+    order = pipeline.locality_order(pairs)
+    found = [
+        found
+        for chunk in pipeline._walks(pairs, order, 16)[0]
+        for found in pipeline._align_chunk(chunk)
+    ]
+    expected = []
+    for number in order.tolist():
+        a, b = pairs[number].tolist()
+        pair = pipeline.align_documents(docs[a], tokens[a], docs[b], tokens[b], settings)
+        if pair is not None:
+            expected.append((number, pair))
+    assert len(expected) >= 18 and found == expected
+    store.close()
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.sampled_from(["a", "bb", "ccc", "  ", ", "]), max_size=30),

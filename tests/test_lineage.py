@@ -427,6 +427,34 @@ def test_orient_pair_without_dates_follows_the_credit() -> None:
     assert (source.id, target.id, direction) == ("w", "c", "text")
 
 
+# Publication strings: dates, times of day in UTC and at other offsets, none.
+_PUBLISHED = st.one_of(
+    st.none(),
+    st.sampled_from(["2024-01-01", "2024-01-02", "2023-12-31"]),
+    st.builds(
+        "2024-01-{:02d}T{:02d}:{:02d}:00{}".format,
+        st.integers(1, 2),
+        st.integers(0, 23),
+        st.sampled_from([0, 30]),
+        st.sampled_from(["Z", "+00:00", "+05:30", "-08:00", ".000001Z"]),
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PUBLISHED, _PUBLISHED)
+def test_earlier_is_the_sign_of_the_hours_between(first: str | None, second: str | None) -> None:
+    """The document published first, found by comparing times (dates where either has none),
+    is the one `_hours_between` puts first, and none where it finds no hours between them."""
+    from wiretrace.lineage import _earlier, _hours_between
+
+    a = Document(id="a", text="x", published=first)
+    b = Document(id="b", text="x", published=second)
+    hours = _hours_between(a, b)
+    expected = None if hours is None or hours == 0 else a if hours > 0 else b
+    assert _earlier(a, b) is expected
+
+
 def test_orient_pair_without_dates_puts_the_update_last() -> None:
     """Undated versions of one outlet's story: the one marked as an update came later."""
     body = "The council approved the new budget on Monday after a long debate. " * 3
@@ -661,6 +689,30 @@ def test_credits_of_a_document_are_find_credit(
     members = lineage._Members({"d": Document(id="d", text=text)}, {"d": [(0, len(text))]})
     assert members._credits("d", name) == (find_credit(text, [name]) is not None)
     assert members._credits("d", name) == (_find_credit_plain(text, [name]) is not None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(CREDIT_MARKED_WORDS), max_size=50),
+    st.lists(
+        st.sampled_from([*CREDIT_NAMES, "Press\u2019", "\u212aansas", "Kansas", "é", "By"]),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["", "{}", "{}\u2019s", "by {}", "({})", "\u201c{}\u201d reported", "{} said"]),
+    st.integers(0, 50),
+)
+def test_credit_in_the_lowered_text_is_find_credit(
+    words: list[str], names: list[str], mention: str, at: int
+) -> None:
+    """The names a text credits, those of ASCII looked for in its lowered form where it is of
+    ASCII and marks (as orienting a pair looks for its outlets), are the ones `find_credit` and
+    the plain search find, first one first."""
+    from wiretrace.lineage import _find_credit_lowered
+
+    text = " ".join([*words[:at], mention.format(names[-1]), *words[at:]])
+    assert _find_credit_lowered(text, names) == find_credit(text, names)
+    assert _find_credit_lowered(text, names) == _find_credit_plain(text, names)
 
 
 CREDIT_SEARCH_WORDS = [
@@ -1109,6 +1161,27 @@ def test_find_clusters_is_the_plain_union_find(pairs: list[wiretrace.Pair]) -> N
 def test_passage_kind_is_the_share_of_the_quote_spans(text: str, start: int, length: int) -> None:
     """The compiled share of a passage inside quotation marks (and the regex's, for a text
     outside the Basic Multilingual Plane) types it as all the quote spans around it do."""
+    from wiretrace.lineage import _passage_kind_plain, passage_kind
+    from wiretrace.models import Passage
+
+    start %= len(text) + 1
+    end = min(start + length, len(text))
+    passage = Passage(start, end, 0, 0, 1.0, 1, 1, 1)
+    assert passage_kind(text, passage) == _passage_kind_plain(text, passage)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _LINED_QUOTED_TEXTS | _LINED_QUOTED_TEXTS.map(lambda text: text + "\U0001f600"),
+    st.integers(0, 25000),
+    st.integers(0, 2500),
+)
+def test_passage_kind_over_its_lines_is_the_share_of_the_quote_spans(
+    text: str, start: int, length: int
+) -> None:
+    """Scanning only the lines of a passage (its window cut at the line breaks around it)
+    types it as all the quote spans of its whole window do, wherever the marks and line breaks
+    are, for passages of a few characters to more than the window's reach."""
     from wiretrace.lineage import _passage_kind_plain, passage_kind
     from wiretrace.models import Passage
 

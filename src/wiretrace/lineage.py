@@ -243,17 +243,28 @@ def _credits_outlet(document: Document, other: Document) -> bool:
     opening that abbreviates the outlet's name ("(NWP)" for Northwind Press)."""
     if not other.outlet or _same_outlet(document, other):
         return False
-    if find_credit(document.text, outlet_names(other.outlet)):
+    if _find_credit_lowered(document.text, outlet_names(other.outlet)):
         return True
     return any(_acronym_names(a, other.outlet) for a in _ACRONYM.findall(document.text[:400]))
 
 
 def _earlier(first: Document, second: Document) -> Document | None:
-    """The document published first, or None when the dates are missing or cannot tell."""
-    hours = _hours_between(first, second)
-    if hours is None or hours == 0:
+    """The document published first, or None when the dates are missing or cannot tell: the
+    sign of `_hours_between`, told by comparing the two times (or days) instead of subtracting
+    them (tests compare the two)."""
+    first_time, second_time = first.published_at, second.published_at
+    if first_time is None or second_time is None:
         return None
-    return first if hours > 0 else second
+    if first.published_has_time and second.published_has_time:
+        if first_time == second_time:
+            return None
+        return first if first_time < second_time else second
+    # Both times are UTC (see `Document.published_at`): their `_day`s compare as their dates,
+    # which take a fraction of the time to make.
+    first_day, second_day = first_time.date(), second_time.date()
+    if first_day == second_day:
+        return None
+    return first if first_day < second_day else second
 
 
 def _hours_between(first: Document, second: Document) -> float | None:
@@ -315,14 +326,18 @@ def _share_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> flo
 
 def passage_kind(source_text: str, passage: Passage) -> PassageKind:
     """ "quote" when the passage is mostly inside quotation marks in its source, else "narration"."""
-    offset = max(0, passage.source_start - 1500)
-    start, end = passage.source_start - offset, passage.source_end - offset
-    if end <= start:
+    if passage.source_end <= passage.source_start:
         return "narration"
     # `_share_inside` of the `quote_spans` of the text around the passage, the spans taken in
     # order only up to the first that starts past the passage (none after it overlaps it): by
-    # a compiled loop over the text's code points (the regex took 2% of the align stage).
-    window = source_text[offset : passage.source_end + 1500]
+    # a compiled loop over the text's code points (the regex took 2% of the align stage). Of
+    # the window, only the lines of the passage: no span crosses a line break, so the spans
+    # over them are the same, and the window's code points take a fraction of the time.
+    offset = max(0, passage.source_start - 1500)
+    opens_after = max(offset, source_text.rfind("\n", offset, passage.source_start) + 1)
+    stop = source_text.find("\n", passage.source_end, passage.source_end + 1500)
+    window = source_text[opens_after : passage.source_end + 1500 if stop < 0 else stop]
+    start, end = passage.source_start - opens_after, passage.source_end - opens_after
     points = _code_points(window)
     if points is not None:
         inside = int(_lineage_kernels.quote_inside(points, _word_characters(), start, end))
@@ -999,6 +1014,28 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     is not credited by every story about that city.
     """
     return _find_credit(text, _casefold(text), names)
+
+
+def _find_credit_lowered(text: str, names: Iterable[str]) -> str | None:
+    """`find_credit(text, names)`, a name of ASCII looked for in the text's `_plain_lowered`
+    form where it has one (see `_credited_at`, `_Members._credits`): made several times faster
+    than the casefold of a text with marks, which was most of orienting a pair by its credits."""
+    plain = _plain_lowered(text)
+    folded = None
+    for name in names:
+        key = name.casefold()
+        if plain is not None and key.isascii():
+            form = plain
+        else:
+            form = folded = _casefold(text) if folded is None else folded
+        position = form.find(key)  # cheap test first: most texts never name it
+        if (
+            position >= 0
+            and _may_credit(text, name)
+            and _credited_at(text, form, len(form) == len(text), name, key, position)
+        ):
+            return name
+    return None
 
 
 def _casefold(text: str) -> str:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
-from wiretrace.corpus import Corpus, documents_by_id, headers
+from wiretrace.corpus import Corpus, documents_by_id, headers, metadata, text_by_id
 from wiretrace.errors import InputError, WorkspaceError
 from wiretrace.ingest import load_documents
 from wiretrace.models import Document
@@ -61,6 +61,10 @@ def test_lengths_headers_and_openings_are_those_of_the_documents(
                 id=f"d{position}", text="", outlet="o", title=f"t{position}"
             )
             assert corpus.prefix(position, chars) == document.text[:chars]
+            assert corpus.text(position) == corpus.text(position - len(documents))
+            assert corpus.text(position) == document.text
+        with pytest.raises(IndexError):
+            corpus.text(len(documents))
 
 
 @settings(max_examples=50, deadline=None)
@@ -77,6 +81,29 @@ def test_headers_of_a_range_are_those_of_the_list(
     )
     with Corpus.collect(documents) as corpus:
         assert list(headers(corpus, start, stop)) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=6), st.integers(-8, 8), st.integers(-8, 8) | st.none())
+def test_metadata_and_texts_by_id_are_those_of_the_documents(
+    texts: list[str], start: int, stop: int | None
+) -> None:
+    """`metadata(documents, start, stop)` gives the fields and text lengths of the documents
+    slicing gives, and `text_by_id` each one's text, for a corpus and for a list alike."""
+    documents = [
+        Document(id=f"d{k}", text=text, outlet="o" if k % 2 else None, title=text, url="u")
+        for k, text in enumerate(texts)
+    ]
+    expected = [
+        (d.id, d.outlet, d.published, d.title, d.url, len(d.text)) for d in documents[start:stop]
+    ]
+    assert list(metadata(documents, start, stop)) == expected
+    assert [text_by_id(documents_by_id(documents), d.id) for d in documents] == texts
+    with Corpus.collect(documents) as corpus:
+        assert list(metadata(corpus, start, stop)) == expected
+        assert [text_by_id(corpus.by_id(), d.id) for d in documents] == texts
+        with pytest.raises(KeyError):
+            text_by_id(corpus.by_id(), "missing")
 
 
 def test_a_repeated_id_names_both_positions() -> None:

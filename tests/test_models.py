@@ -79,3 +79,8 @@ def test_aligned_pairs_pickle_to_equal_pairs(texts: tuple[str, str]) -> None:
     equal."""
     pairs = compare(*texts).pairs
     assert pickle.loads(pickle.dumps(pairs, pickle.HIGHEST_PROTOCOL)) == pairs
+
+
+def test_a_bool_is_not_an_offset() -> None:
+    with pytest.raises(TypeError, match="source_start must be an integer"):
+        Edit("equal", True, 1, 0, 1, "a", "a")

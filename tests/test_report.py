@@ -10,9 +10,23 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wiretrace
 from wiretrace import BoilerplateSpan, Report, Skipped, compare, render_json, render_text
+from wiretrace.corpus import Corpus
+from wiretrace.models import (
+    ClusterMember,
+    Document,
+    Edit,
+    LineageEdge,
+    Mutation,
+    Pair,
+    Passage,
+    ReuseCluster,
+)
+from wiretrace.report import report_to_dict
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -311,6 +325,152 @@ def test_json_made_by_worker_processes_is_the_same(
         assert len(section) > 2 * items_per_task
     assert "".join(report_json.iter_json(report, jobs=2)) == rendered
     assert report_json._RENDERING is None
+
+
+def plain_json(report: Report) -> str:
+    """The reference writer of `render_json`'s text: `report_to_dict` with each top-level key
+    on a line and each item of a top-level list on a line, each item by `json.dumps`."""
+    lines = []
+    for key, value in report_to_dict(report).items():
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(json.dumps(item, ensure_ascii=False) for item in value)
+            lines.append(f'  "{key}": [\n    {items}\n  ]')
+        else:
+            lines.append(f'  "{key}": {json.dumps(value, ensure_ascii=False)}')
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+OFFSET = st.integers(0, 30)
+SCORE = st.floats(0.0, 1.0)
+
+
+@st.composite
+def made_up_reports(draw: st.DrawFn) -> Report:
+    """A report of made-up records with any texts and values: its pairs, clusters and spans
+    name its documents (a cluster's versions get the update marker version_label finds)."""
+    documents = [
+        Document(
+            id=draw(ANY_TEXT) + f"#{k}",
+            text=draw(st.sampled_from(["", "UPDATE 2-", "(Adds quote) "])) + draw(ANY_TEXT),
+            outlet=draw(st.none() | ANY_TEXT),
+            published=draw(st.none() | st.just("2020-01-02")),
+            title=draw(st.none() | ANY_TEXT),
+            url=draw(st.none() | ANY_TEXT),
+        )
+        for k in range(draw(st.integers(1, 4)))
+    ]
+    ids = st.sampled_from([document.id for document in documents])
+
+    def spans() -> st.SearchStrategy[tuple[int, int]]:
+        return st.tuples(OFFSET, OFFSET).map(lambda ends: (min(ends), max(ends)))
+
+    def edit() -> Edit:
+        (source_start, source_end), (target_start, target_end) = draw(spans()), draw(spans())
+        op = draw(st.sampled_from(["replace", "insert", "delete"]))
+        text = (draw(ANY_TEXT), draw(ANY_TEXT))
+        return Edit(op, source_start, source_end, target_start, target_end, *text)
+
+    def passage() -> Passage:
+        (source_start, source_end), (target_start, target_end) = draw(spans()), draw(spans())
+        words = draw(st.lists(st.integers(0, 99), min_size=3, max_size=3))
+        return Passage(
+            source_start,
+            source_end,
+            target_start,
+            target_end,
+            draw(SCORE),
+            *words,
+            edits=[edit() for _ in range(draw(st.integers(0, 3)))],
+            kind=draw(st.sampled_from(["narration", "quote", "summary"])),
+        )
+
+    pairs = [
+        Pair(
+            draw(ids),
+            draw(ids),
+            draw(st.sampled_from(["published", "text", "unknown"])),
+            draw(SCORE),
+            draw(SCORE),
+            draw(SCORE),
+            [passage() for _ in range(draw(st.integers(0, 3)))],
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    mutation = st.builds(
+        Mutation, st.sampled_from(["substitution", "quote"]), ANY_TEXT, ANY_TEXT, *[OFFSET] * 4
+    )
+    edges = st.lists(
+        st.builds(
+            LineageEdge,
+            ids,
+            ids,
+            SCORE,
+            st.lists(mutation, max_size=3),
+            st.booleans(),
+            st.none() | ANY_TEXT,
+        ),
+        max_size=3,
+    )
+    clusters = [
+        ReuseCluster(
+            id=draw(ANY_TEXT),
+            kind=draw(st.sampled_from(["narration", "quote", "summary"])),
+            members=draw(st.lists(st.builds(ClusterMember, ids, OFFSET, OFFSET), max_size=3)),
+            root=draw(ids),
+            edges=draw(edges),
+            roots=draw(st.lists(ids, max_size=2)),
+            versions=draw(st.lists(ids, max_size=3)),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    boilerplate = draw(
+        st.lists(st.builds(BoilerplateSpan, ids, st.just(0), OFFSET, ANY_TEXT), max_size=4)
+    )
+    return Report(documents=documents, pairs=pairs, clusters=clusters, boilerplate=boilerplate)
+
+
+@settings(max_examples=150)
+@given(made_up_reports(), st.booleans())
+def test_json_is_that_of_the_json_module(report: Report, in_a_corpus: bool) -> None:
+    """The JSON of the documents, pairs, clusters, credits and boilerplate, written directly, is
+    the json module's text of their dicts, for any texts and values (the documents in a list or
+    in a corpus, their texts read back from disk)."""
+    if not in_a_corpus:
+        assert render_json(report) == plain_json(report)
+        return
+    with Corpus.collect(report.documents) as corpus:
+        report = attrs.evolve(report, documents=corpus)
+        assert render_json(report) == plain_json(report)
+
+
+def test_json_of_a_field_of_another_type_is_that_of_the_json_module(
+    demo_report: Report,
+) -> None:
+    """A record given an id that is not a str (records do not check their types) is written
+    as the json module writes its dict, in every section and with worker processes too."""
+    from wiretrace.report import json as report_json
+
+    cluster = demo_report.clusters[0]
+    edge = attrs.evolve(cluster.edges[0], parent=7, credit=8)
+    odd = (
+        attrs.evolve(cluster, root=4, edges=(edge, *cluster.edges[1:])),
+        attrs.evolve(cluster, id=5),
+    )
+    pair = attrs.evolve(demo_report.pairs[0], direction=6)
+    report = attrs.evolve(
+        demo_report,
+        pairs=(*demo_report.pairs, pair),
+        clusters=(*demo_report.clusters, *odd),
+        boilerplate=(BoilerplateSpan(document=3, start=0, end=1, text="x"),),
+    )
+    rendered = render_json(report)
+    assert rendered == plain_json(report)
+    for written in ('"direction": 6', '"parent": 7', '"credit": 8', '"id": 5', '"document": 3'):
+        assert written in rendered
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_json, "ITEMS_PER_TASK", 1)
+        assert "".join(report_json.iter_json(report, jobs=2)) == rendered
 
 
 def test_json_without_indent_is_one_line(pair_report: Report) -> None:

@@ -139,13 +139,16 @@ class Corpus(Sequence[Document]):
         return len(self._meta)
 
     def _read_document(self, position: int) -> Document:
+        return self._with_text(position, self._read_text(position))
+
+    def _read_text(self, position: int) -> str:
         assert self._offsets is not None, "the corpus is still being collected"
         start, end = int(self._offsets[position]), int(self._offsets[position + 1])
         if self._file.closed:
             raise ValueError("the corpus is closed")
         # pread: no shared file position, so forked worker processes read side by side.
         data = os.pread(self._file.fileno(), end - start, start) if end > start else b""
-        return self._with_text(position, data.decode(*_ENCODING))
+        return data.decode(*_ENCODING)
 
     def _with_text(self, position: int, text: str) -> Document:
         """The document at `position` from what memory holds of it, with `text`."""
@@ -155,8 +158,9 @@ class Corpus(Sequence[Document]):
         )
 
     def text(self, position: int) -> str:
-        """The text of the document at `position`."""
-        return self[position].text
+        """The text of the document at `position`, read without making the document (its
+        fields were checked when it was added)."""
+        return self._read_text(self._index(position))
 
     def length(self, position: int) -> int:
         """The length in characters of the text at `position` (known without reading it)."""
@@ -185,11 +189,16 @@ class Corpus(Sequence[Document]):
     def __getitem__(self, position: int | slice) -> Document | list[Document]:
         if isinstance(position, slice):
             return [self[k] for k in range(*position.indices(len(self)))]
+        return self._document(self._index(position))
+
+    def _index(self, position: int) -> int:
+        """`position` counted from the start (a negative one from the end); IndexError when out
+        of range."""
         if position < 0:
             position += len(self)
         if not 0 <= position < len(self):
             raise IndexError(position)
-        return self._document(position)
+        return position
 
     def __iter__(self) -> Iterator[Document]:
         for position in range(len(self)):
@@ -240,6 +249,39 @@ def documents_by_id(documents: Sequence[Document]) -> Mapping[str, Document]:
     if isinstance(documents, Corpus):
         return documents.by_id()
     return {document.id: document for document in documents}
+
+
+def text_by_id(documents: Mapping[str, Document], document_id: str) -> str:
+    """The text of the document with this id in `documents_by_id`'s mapping: a corpus's is read
+    without making the document."""
+    if isinstance(documents, _ById):
+        corpus = documents._corpus
+        return corpus.text(corpus.position(document_id))
+    return documents[document_id].text
+
+
+def metadata(
+    documents: Sequence[Document], start: int = 0, stop: int | None = None
+) -> Iterator[tuple[str, str | None, str | None, str | None, str | None, int]]:
+    """Each document's id, outlet, published, title and url, and its text's length (of
+    positions `start` to `stop`, by default all): a corpus's as memory holds them, neither text
+    read nor document made."""
+    positions = range(len(documents))[start:stop]
+    if isinstance(documents, Corpus):
+        meta, lengths = documents._meta, documents._lengths
+        for position in positions:
+            yield (*meta[position], lengths[position])
+    else:
+        for position in positions:
+            document = documents[position]
+            yield (
+                document.id,
+                document.outlet,
+                document.published,
+                document.title,
+                document.url,
+                len(document.text),
+            )
 
 
 def headers(

@@ -27,6 +27,10 @@ MutationType = Literal[
 
 
 def _non_negative(instance: Any, attribute: attrs.Attribute, value: int) -> None:
+    # A bool is an int to Python but not a count or an offset (the JSON report would write it
+    # as neither).
+    if isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be an integer, got {value}")
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value}")
 

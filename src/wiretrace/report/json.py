@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 from wiretrace._workers import in_order
 from wiretrace.config import Settings
-from wiretrace.corpus import documents_by_id, headers
+from wiretrace.corpus import documents_by_id, headers, metadata, text_by_id
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
     BoilerplateSpan,
     Document,
     Edit,
+    LineageEdge,
     Mutation,
     Notice,
     Pair,
@@ -127,7 +128,7 @@ def _passage_texts(
             target.add((passage.target_start, passage.target_end))
     texts = {}
     for document, wanted in spans.items():
-        text = documents[document].text
+        text = text_by_id(documents, document)
         for start, end in wanted:
             texts[document, start, end] = text[start:end]
     return texts
@@ -189,18 +190,26 @@ def cluster_to_dict(cluster: ReuseCluster, documents: Mapping[str, Document]) ->
 
 def credits_to_list(report: Report) -> list[dict[str, Any]]:
     """For each document that took text from another: whether it credits that source."""
-    return [
-        {
-            "document": edge.child,
-            "source": edge.parent,
-            "cluster": cluster.id,
-            "origin": cluster.root,
-            "credited": edge.credited,
-            "credit": edge.credit,
-        }
-        for cluster in report.clusters
-        for edge in cluster.edges
-    ]
+    return list(_credit_dicts(report.clusters))
+
+
+def _credit_dicts(clusters: Iterable[ReuseCluster]) -> Iterator[dict[str, Any]]:
+    """`credits_to_list` of these clusters, one by one."""
+    for cluster in clusters:
+        for edge in cluster.edges:
+            yield _credit_dict(cluster, edge)
+
+
+def _credit_dict(cluster: ReuseCluster, edge: LineageEdge) -> dict[str, Any]:
+    """Whether the child of one edge of the cluster credits its parent."""
+    return {
+        "document": edge.child,
+        "source": edge.parent,
+        "cluster": cluster.id,
+        "origin": cluster.root,
+        "credited": edge.credited,
+        "credit": edge.credit,
+    }
 
 
 def boilerplate_to_dict(span: BoilerplateSpan) -> dict[str, Any]:
@@ -243,7 +252,7 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
     )
     yield "pairs", _pairs_to_dicts(report.pairs, documents)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
-    yield "credits", credits_to_list(report)
+    yield "credits", _credit_dicts(report.clusters)
     yield "boilerplate", (boilerplate_to_dict(span) for span in report.boilerplate)
     yield "skipped", (skipped_to_dict(item) for item in report.skipped)
     yield "notices", (notice_to_dict(item) for item in report.notices)
@@ -277,49 +286,79 @@ def iter_json(report: Report, *, indent: int = 2, jobs: int | None = 1) -> Itera
     or data. With `jobs` above 1 (None: all cores), worker processes make the pieces of the
     long lists (see `_parallel_pieces`); the text is the same."""
     pad = " " * indent
+    separator = f",\n{pad}{pad}"
     workers = Settings(jobs=jobs).workers
-    yield "{\n"
-    for number, (key, value) in enumerate(_top_level(report)):
-        head = f"{',' + chr(10) if number else ''}{pad}{_encode(key)}: "
-        separator = f",\n{pad}{pad}"
-        if workers > 1 and key in _PARALLEL_SECTIONS:
-            section = getattr(report, key)
-            if len(section) > ITEMS_PER_TASK:
-                yield f"{head}[\n{pad}{pad}"
-                for task, encoded in enumerate(_parallel_pieces(report, key, separator, workers)):
-                    yield separator + encoded if task else encoded
-                yield f"\n{pad}]"
+    parallel = {
+        key: len(range(0, len(getattr(report, key)), ITEMS_PER_TASK))
+        for key in _PARALLEL_SECTIONS
+        if workers > 1 and len(getattr(report, key)) > ITEMS_PER_TASK
+    }
+    # One pool of workers for all the sections, started when the first is reached: they work
+    # ahead on the next section while this process writes one out.
+    made = _parallel_pieces(report, parallel, separator, workers)
+    documents = documents_by_id(report.documents)
+    try:
+        yield "{\n"
+        for number, (key, value) in enumerate(_top_level(report)):
+            head = f"{',' + chr(10) if number else ''}{pad}{_encode(key)}: "
+            pieces: Iterator[str]
+            if key in parallel:
+                pieces = islice(made, parallel[key])
+            elif key in _JSON_SECTIONS:
+                pieces = _pieces(_items_json(report, key, documents), separator)
+            elif isinstance(value, (list, Iterator)):
+                pieces = _pieces(map(_encode, value), separator)
+            else:
+                yield head + _encode(value)
                 continue
-        if isinstance(value, (list, Iterator)):
-            items = iter(value)
-            first = next(items, _END)
-            if first is _END:
+            first = next(pieces, None)
+            if first is None:
                 yield head + "[]"
                 continue
-            yield f"{head}[\n{pad}{pad}{_encode(first)}"
-            while piece := list(islice(items, ITEMS_PER_PIECE)):
-                yield separator + separator.join(map(_encode, piece))
+            # Pieces are given as they are (a worker's is a few megabytes), not copied into
+            # one string with their separator.
+            yield f"{head}[\n{pad}{pad}"
+            yield first
+            for piece in pieces:
+                yield separator
+                yield piece
             yield f"\n{pad}]"
-        else:
-            yield head + _encode(value)
-    yield "\n}\n"
+        yield "\n}\n"
+    finally:
+        made.close()
 
 
-# The report's lists whose items worker processes make into JSON, and how many items a task.
+def _pieces(items: Iterator[str], separator: str) -> Iterator[str]:
+    """The items' JSON, ITEMS_PER_PIECE at a time joined by `separator`."""
+    while piece := list(islice(items, ITEMS_PER_PIECE)):
+        yield separator.join(piece)
+
+
+# The report's lists whose items `_items_json` makes into JSON, and those of them that worker
+# processes make with several jobs, ITEMS_PER_TASK items a task.
+_JSON_SECTIONS = ("documents", "pairs", "clusters", "credits", "boilerplate")
 _PARALLEL_SECTIONS = ("documents", "pairs", "clusters", "boilerplate")
 ITEMS_PER_TASK = 1024
 # The report being rendered, shared with the worker processes forked for it.
 _RENDERING: tuple[Report, Mapping[str, Document], str] | None = None
 
 
-def _parallel_pieces(report: Report, key: str, separator: str, workers: int) -> Iterator[str]:
-    """The JSON of the items of `report.<key>` (see _PARALLEL_SECTIONS), ITEMS_PER_TASK at a time,
-    joined by `separator`, made in `workers` forked worker processes and given in order."""
+def _parallel_pieces(
+    report: Report, tasks: Mapping[str, int], separator: str, workers: int
+) -> Generator[str, None, None]:
+    """The JSON of the items of `report.<key>` for each key of `tasks` (of _PARALLEL_SECTIONS,
+    in their order), ITEMS_PER_TASK at a time (`tasks[key]` pieces) joined by `separator`, made
+    in `workers` forked worker processes and given in order."""
     global _RENDERING
-    tasks = [(key, start) for start in range(0, len(getattr(report, key)), ITEMS_PER_TASK)]
+    if not tasks:
+        return
     _RENDERING = (report, documents_by_id(report.documents), separator)
     try:
-        yield from in_order(_encoded_items, tasks, workers)
+        yield from in_order(
+            _encoded_items,
+            [(key, task * ITEMS_PER_TASK) for key, count in tasks.items() for task in range(count)],
+            workers,
+        )
     finally:
         _RENDERING = None
 
@@ -329,20 +368,213 @@ def _encoded_items(task: tuple[str, int]) -> str:
     assert _RENDERING is not None
     report, documents, separator = _RENDERING
     key, start = task
-    stop = start + ITEMS_PER_TASK
-    items: Iterable[dict[str, Any]]
+    return separator.join(_items_json(report, key, documents, start, start + ITEMS_PER_TASK))
+
+
+def _items_json(
+    report: Report,
+    key: str,
+    documents: Mapping[str, Document],
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[str]:
+    """The JSON of each item of `report.<key>` (one of _JSON_SECTIONS) from `start` to `stop`:
+    `_encode` of its `*_to_dict` (of `credits_to_list`'s items for "credits")."""
     if key == "documents":
-        items = (document_to_dict(*header) for header in headers(report.documents, start, stop))
-    elif key == "pairs":
-        items = _pairs_to_dicts(report.pairs[start:stop], documents)
-    elif key == "clusters":
-        items = (cluster_to_dict(cluster, documents) for cluster in report.clusters[start:stop])
-    else:
-        items = map(boilerplate_to_dict, report.boilerplate[start:stop])
-    return separator.join(map(_encode, items))
+        return (_document_json(*fields) for fields in metadata(report.documents, start, stop))
+    if key == "pairs":
+        return _pairs_json(report.pairs[start:stop], documents)
+    if key == "clusters":
+        return _clusters_json(report.clusters[start:stop], documents)
+    if key == "credits":
+        return _credits_json(report.clusters[start:stop])
+    return (
+        _exactly(_boilerplate_json, boilerplate_to_dict, span)
+        for span in report.boilerplate[start:stop]
+    )
 
 
-_END = object()
+def _pairs_json(pairs: Sequence[Pair], documents: Mapping[str, Document]) -> Iterator[str]:
+    """`_pairs_to_dicts` as JSON, pair by pair."""
+    for first in range(0, len(pairs), PAIRS_PER_READ):
+        some = pairs[first : first + PAIRS_PER_READ]
+        texts = _passage_texts(some, documents)
+        for pair in some:
+            yield _exactly(_pair_json, _pair_dict, pair, texts)
+
+
+# The JSON of the long lists' items is written here with f-strings, the text `_encode` gives
+# for their dicts (the json module's separators, texts not ASCII-escaped by `_string`, its C
+# function) in a third of the time: its C encoder writes every key of every dict afresh, and
+# each call costs ~2 us more. An int field is written by `format`, as the encoder writes an int;
+# so is a score, rounded as in the dicts (a float in [0, 1], never NaN, or an int). A str field
+# holding another type makes `_string` raise TypeError: that item is then made by the encoder
+# (`_exactly`).
+_string = json.encoder.encode_basestring
+
+
+def _exactly(to_json: Callable[..., str], to_dict: Callable[..., Any], *fields: Any) -> str:
+    """`to_json(*fields)`, or `_encode(to_dict(*fields))` where a field is of another type than
+    the record says (TypeError): the text is that of `to_dict` always."""
+    try:
+        return to_json(*fields)
+    except TypeError:
+        return _encode(to_dict(*fields))
+
+
+def _optional(value: str | None) -> str:
+    """An optional str field's JSON."""
+    return "null" if value is None else _string(value)
+
+
+def _boolean(value: bool) -> str:
+    """A bool field's JSON."""
+    if value is True:
+        return "true"
+    return "false" if value is False else _encode(value)
+
+
+def _document_json(
+    document_id: str,
+    outlet: str | None,
+    published: str | None,
+    title: str | None,
+    url: str | None,
+    length: int,
+) -> str:
+    """`document_to_dict` as JSON, from a document's `metadata` (str or None: Document
+    converts them so)."""
+    return (
+        f'{{"id": {_string(document_id)}, "outlet": {_optional(outlet)}, '
+        f'"published": {_optional(published)}, "title": {_optional(title)}, '
+        f'"url": {_optional(url)}, "length": {length}}}'
+    )
+
+
+def _edit_json(edit: Edit) -> str:
+    """`edit_to_dict` as JSON."""
+    return (
+        f'{{"op": {_string(edit.op)}, "source_start": {edit.source_start}, '
+        f'"source_end": {edit.source_end}, "target_start": {edit.target_start}, '
+        f'"target_end": {edit.target_end}, "source_text": {_string(edit.source_text)}, '
+        f'"target_text": {_string(edit.target_text)}}}'
+    )
+
+
+def _passage_json(passage: Passage, source_text: str, target_text: str) -> str:
+    """`_passage_dict` as JSON."""
+    return (
+        f'{{"source_start": {passage.source_start}, "source_end": {passage.source_end}, '
+        f'"target_start": {passage.target_start}, "target_end": {passage.target_end}, '
+        f'"similarity": {round(passage.similarity, 4)}, "kind": {_string(passage.kind)}, '
+        f'"matched_words": {passage.matched_words}, "source_words": {passage.source_words}, '
+        f'"target_words": {passage.target_words}, "source_text": {_string(source_text)}, '
+        f'"target_text": {_string(target_text)}, '
+        f'"edits": [{", ".join(map(_edit_json, passage.edits))}]}}'
+    )
+
+
+def _pair_json(pair: Pair, texts: Mapping[tuple[str, int, int], str]) -> str:
+    """`_pair_dict` as JSON."""
+    source, target = pair.source, pair.target
+    passages = ", ".join(
+        [
+            _passage_json(
+                p,
+                texts[source, p.source_start, p.source_end],
+                texts[target, p.target_start, p.target_end],
+            )
+            for p in pair.passages
+        ]
+    )
+    return (
+        f'{{"source": {_string(source)}, "target": {_string(target)}, '
+        f'"direction": {_string(pair.direction)}, "similarity": {round(pair.similarity, 4)}, '
+        f'"source_coverage": {round(pair.source_coverage, 4)}, '
+        f'"target_coverage": {round(pair.target_coverage, 4)}, "passages": [{passages}]}}'
+    )
+
+
+def _mutation_json(mutation: Mutation) -> str:
+    """`mutation_to_dict` as JSON."""
+    return (
+        f'{{"type": {_string(mutation.type)}, "source_text": {_string(mutation.source_text)}, '
+        f'"target_text": {_string(mutation.target_text)}, '
+        f'"source_start": {mutation.source_start}, "source_end": {mutation.source_end}, '
+        f'"target_start": {mutation.target_start}, "target_end": {mutation.target_end}}}'
+    )
+
+
+def _clusters_json(
+    clusters: Sequence[ReuseCluster], documents: Mapping[str, Document]
+) -> Iterator[str]:
+    """`cluster_to_dict` of each cluster as JSON, the version label of a document found once
+    (a document is a version in several clusters, and finding its label reads its text)."""
+    wanted = dict.fromkeys(doc for cluster in clusters for doc in cluster.versions)
+    labels = {doc: version_label(documents[doc]) for doc in wanted}
+    for cluster in clusters:
+        try:
+            yield _cluster_json(cluster, labels)
+        except TypeError:  # see `_exactly`
+            yield _encode(cluster_to_dict(cluster, documents))
+
+
+def _cluster_json(cluster: ReuseCluster, labels: Mapping[str, str | None]) -> str:
+    """`cluster_to_dict` as JSON, given the `version_label` of each of its versions."""
+    taken = taken_versions(cluster)
+    members = ", ".join(
+        [
+            f'{{"document": {_string(m.document)}, "start": {m.start}, "end": {m.end}}}'
+            for m in cluster.members
+        ]
+    )
+    versions = ", ".join(
+        [
+            f'{{"document": {_string(doc)}, "label": {_optional(labels[doc])}}}'
+            for doc in cluster.versions
+        ]
+    )
+    edges = ", ".join(
+        [
+            f'{{"parent": {_string(edge.parent)}, "child": {_string(edge.child)}, '
+            f'"confidence": {round(edge.confidence, 4)}, "credited": {_boolean(edge.credited)}, '
+            f'"credit": {_optional(edge.credit)}, "version": {_optional(taken[edge.child])}, '
+            f'"mutations": [{", ".join(map(_mutation_json, edge.mutations))}]}}'
+            for edge in cluster.edges
+        ]
+    )
+    return (
+        f'{{"id": {_string(cluster.id)}, "kind": {_string(cluster.kind)}, '
+        f'"members": [{members}], "root": {_string(cluster.root)}, '
+        f'"roots": [{", ".join(map(_string, cluster.roots))}], "versions": [{versions}], '
+        f'"edges": [{edges}]}}'
+    )
+
+
+def _credits_json(clusters: Sequence[ReuseCluster]) -> Iterator[str]:
+    """`credits_to_list` of these clusters, each item as JSON."""
+    for cluster in clusters:
+        for edge in cluster.edges:
+            yield _exactly(_credit_json, _credit_dict, cluster, edge)
+
+
+def _credit_json(cluster: ReuseCluster, edge: LineageEdge) -> str:
+    """`_credit_dict` as JSON."""
+    return (
+        f'{{"document": {_string(edge.child)}, "source": {_string(edge.parent)}, '
+        f'"cluster": {_string(cluster.id)}, "origin": {_string(cluster.root)}, '
+        f'"credited": {_boolean(edge.credited)}, "credit": {_optional(edge.credit)}}}'
+    )
+
+
+def _boilerplate_json(span: BoilerplateSpan) -> str:
+    """`boilerplate_to_dict` as JSON."""
+    return (
+        f'{{"document": {_string(span.document)}, "start": {span.start}, "end": {span.end}, '
+        f'"text": {_string(span.text)}}}'
+    )
+
+
 # `json.dumps(value, ensure_ascii=False)`, with one encoder for every value (the report's data
 # is made afresh for each item, so it holds no cycles to check for).
 _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode

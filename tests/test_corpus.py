@@ -9,13 +9,12 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
-from wiretrace.corpus import Corpus, documents_by_id, headers, metadata, text_by_id
+from wiretrace.corpus import Corpus, documents_by_id, metadata, text_by_id
 from wiretrace.errors import InputError, WorkspaceError
 from wiretrace.ingest import load_documents
 from wiretrace.models import Document
@@ -65,22 +64,6 @@ def test_lengths_headers_and_openings_are_those_of_the_documents(
             assert corpus.text(position) == document.text
         with pytest.raises(IndexError):
             corpus.text(len(documents))
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(TEXTS, min_size=1, max_size=6), st.integers(-8, 8), st.integers(-8, 8) | st.none())
-def test_headers_of_a_range_are_those_of_the_list(
-    texts: list[str], start: int, stop: int | None
-) -> None:
-    """`headers(documents, start, stop)` gives what slicing the documents gives, with their
-    lengths, for a corpus (texts left on disk) and for a list alike."""
-    documents = [Document(id=f"d{k}", text=text, outlet="o") for k, text in enumerate(texts)]
-    expected = [(attrs.evolve(d, text=""), len(d.text)) for d in documents[start:stop]]
-    assert [(d, len(d.text)) for d in documents[start:stop]] == list(
-        headers(documents, start, stop)
-    )
-    with Corpus.collect(documents) as corpus:
-        assert list(headers(corpus, start, stop)) == expected
 
 
 @settings(max_examples=50, deadline=None)

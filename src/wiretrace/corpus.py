@@ -260,9 +260,13 @@ def text_by_id(documents: Mapping[str, Document], document_id: str) -> str:
     return documents[document_id].text
 
 
+# A document's id, outlet, published, title and url, and its text's length.
+Metadata = tuple[str, str | None, str | None, str | None, str | None, int]
+
+
 def metadata(
     documents: Sequence[Document], start: int = 0, stop: int | None = None
-) -> Iterator[tuple[str, str | None, str | None, str | None, str | None, int]]:
+) -> Iterator[Metadata]:
     """Each document's id, outlet, published, title and url, and its text's length (of
     positions `start` to `stop`, by default all): a corpus's as memory holds them, neither text
     read nor document made."""
@@ -284,23 +288,8 @@ def metadata(
             )
 
 
-def headers(
-    documents: Sequence[Document], start: int = 0, stop: int | None = None
-) -> Iterator[tuple[Document, int]]:
-    """Each document (of positions `start` to `stop`, by default all) with its text's length;
-    a corpus's come without their texts (text ""), none read from disk."""
-    positions = range(len(documents))[start:stop]
-    if isinstance(documents, Corpus):
-        for position in positions:
-            yield documents.header(position), documents.length(position)
-    else:
-        for position in positions:
-            document = documents[position]
-            yield document, len(document.text)
-
-
 def openings(documents: Sequence[Document], chars: int) -> Iterator[tuple[Document, str]]:
-    """Each document (a corpus's without its text, see `headers`) with its first `chars`
+    """Each document (a corpus's without its text, see `Corpus.header`) with its first `chars`
     characters: of a corpus, only those are read."""
     if isinstance(documents, Corpus):
         for position in range(len(documents)):

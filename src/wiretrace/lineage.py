@@ -34,7 +34,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import TypeVar, overload
@@ -1013,29 +1013,32 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     multi-word outlet name counts anywhere. A bare mention does not: an outlet named after a city
     is not credited by every story about that city.
     """
-    return _find_credit(text, _casefold(text), names)
+    folded = _casefold(text)
+    return next((name for name in names if _credits_name(text, None, lambda: folded, name)), None)
 
 
 def _find_credit_lowered(text: str, names: Iterable[str]) -> str | None:
     """`find_credit(text, names)`, a name of ASCII looked for in the text's `_plain_lowered`
-    form where it has one (see `_credited_at`, `_Members._credits`): made several times faster
-    than the casefold of a text with marks, which was most of orienting a pair by its credits."""
+    form where it has one (see `_credits_name`): made several times faster than the casefold
+    of a text with marks, which was most of orienting a pair by its credits."""
     plain = _plain_lowered(text)
-    folded = None
-    for name in names:
-        key = name.casefold()
-        if plain is not None and key.isascii():
-            form = plain
-        else:
-            form = folded = _casefold(text) if folded is None else folded
-        position = form.find(key)  # cheap test first: most texts never name it
-        if (
-            position >= 0
-            and _may_credit(text, name)
-            and _credited_at(text, form, len(form) == len(text), name, key, position)
-        ):
-            return name
-    return None
+    folded = cache(lambda: _casefold(text))
+    return next((name for name in names if _credits_name(text, plain, folded, name)), None)
+
+
+def _credits_name(text: str, plain: str | None, folded: Callable[[], str], name: str) -> bool:
+    """Whether `text` credits `name` (see `find_credit`): a name of ASCII is looked for in the
+    text's `_plain_lowered` form `plain` where it has one (None: none), made and searched
+    several times faster than a casefold of the whole text (see `_credited_at`); another in
+    its casefold, `folded()`."""
+    key = name.casefold()
+    form = plain if plain is not None and key.isascii() else folded()
+    position = form.find(key)  # cheap test first: most texts never name it
+    return (
+        position >= 0
+        and _may_credit(text, name)
+        and _credited_at(text, form, len(form) == len(text), name, key, position)
+    )
 
 
 def _casefold(text: str) -> str:
@@ -1075,21 +1078,6 @@ def _fold_table() -> np.ndarray:
         ord(folded) if len(folded) == 1 and ord(folded) < 0x10000 else 0 for folded in folds
     ]
     return table
-
-
-def _find_credit(text: str, folded: str, names: Iterable[str]) -> str | None:
-    """`find_credit` with the text's casefolded form given (a document's, folded once)."""
-    aligned = len(folded) == len(text)  # casefolding kept every offset (no "ß" -> "ss")
-    for name in names:
-        key = name.casefold()
-        position = folded.find(key)  # cheap test first: most texts never name it
-        if (
-            position >= 0
-            and _may_credit(text, name)
-            and _credited_at(text, folded, aligned, name, key, position)
-        ):
-            return name
-    return None
 
 
 def _credited_at(text: str, folded: str, aligned: bool, name: str, key: str, position: int) -> bool:
@@ -1489,22 +1477,19 @@ class _Members:
     def _credits(self, doc: str, name: str) -> bool:
         """Whether the document credits `name` (see `find_credit`)."""
         text = self.by_id[doc].text
-        key = name.casefold()
-        # Most texts are of ASCII and a few marks (curly quotes, dashes): a name of ASCII is
-        # looked for in their `_plain_lowered` form, made and searched several times faster than
-        # a casefold of the whole text (see `_credited_at`). Made for this cluster only: kept
-        # for the next few, it was found again for one document in thirty, and hashing a text
-        # read again to look it up costs half as much as making it.
+        # Most texts are of ASCII and a few marks (curly quotes, dashes): see `_credits_name`.
+        # The plain form is made for this cluster only: kept for the next few, it was found again
+        # for one document in thirty, and hashing a text read again to look it up costs half as
+        # much as making it.
         if doc not in self._plain:
             self._plain[doc] = _plain_lowered(text)
-        plain = self._plain[doc]
-        folded = plain if plain is not None and key.isascii() else self._folded.get(doc)
-        if folded is None:
-            folded = self._folded[doc] = _casefold_recent(text)
-        position = folded.find(key)  # cheap test first: most texts never name it
-        if position < 0 or not _may_credit(text, name):
-            return False
-        return _credited_at(text, folded, len(folded) == len(text), name, key, position)
+
+        def folded() -> str:
+            if doc not in self._folded:
+                self._folded[doc] = _casefold_recent(text)
+            return self._folded[doc]
+
+        return _credits_name(text, self._plain[doc], folded, name)
 
     def text_words(self, doc: str) -> int:
         """The document's `_count_regex_words`, remembered for the run (a document is in

@@ -10,7 +10,7 @@ from typing import Any
 
 from wiretrace._workers import in_order
 from wiretrace.config import Settings
-from wiretrace.corpus import documents_by_id, headers, metadata, text_by_id
+from wiretrace.corpus import Metadata, documents_by_id, metadata, text_by_id
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
     BoilerplateSpan,
@@ -39,13 +39,28 @@ ITEMS_PER_PIECE = 256
 def document_to_dict(document: Document, length: int | None = None) -> dict[str, Any]:
     """A document's metadata (not its text) as the report lists it; `length` is its text's
     length, when known without the text."""
+    return _document_dict(
+        (
+            document.id,
+            document.outlet,
+            document.published,
+            document.title,
+            document.url,
+            len(document.text) if length is None else length,
+        )
+    )
+
+
+def _document_dict(fields: Metadata) -> dict[str, Any]:
+    """`document_to_dict` from a document's `metadata`."""
+    document_id, outlet, published, title, url, length = fields
     return {
-        "id": document.id,
-        "outlet": document.outlet,
-        "published": document.published,
-        "title": document.title,
-        "url": document.url,
-        "length": len(document.text) if length is None else length,
+        "id": document_id,
+        "outlet": outlet,
+        "published": published,
+        "title": title,
+        "url": url,
+        "length": length,
     }
 
 
@@ -248,7 +263,7 @@ def _top_level(report: Report) -> Iterator[tuple[str, Any]]:
     yield "settings", report.settings.to_dict() if report.settings is not None else None
     yield (
         "documents",
-        (document_to_dict(document, length) for document, length in headers(report.documents)),
+        map(_document_dict, metadata(report.documents)),
     )
     yield "pairs", _pairs_to_dicts(report.pairs, documents)
     yield "clusters", (cluster_to_dict(cluster, documents) for cluster in report.clusters)
@@ -381,7 +396,7 @@ def _items_json(
     """The JSON of each item of `report.<key>` (one of _JSON_SECTIONS) from `start` to `stop`:
     `_encode` of its `*_to_dict` (of `credits_to_list`'s items for "credits")."""
     if key == "documents":
-        return (_document_json(*fields) for fields in metadata(report.documents, start, stop))
+        return map(_document_json, metadata(report.documents, start, stop))
     if key == "pairs":
         return _pairs_json(report.pairs[start:stop], documents)
     if key == "clusters":
@@ -434,16 +449,10 @@ def _boolean(value: bool) -> str:
     return "false" if value is False else _encode(value)
 
 
-def _document_json(
-    document_id: str,
-    outlet: str | None,
-    published: str | None,
-    title: str | None,
-    url: str | None,
-    length: int,
-) -> str:
+def _document_json(fields: Metadata) -> str:
     """`document_to_dict` as JSON, from a document's `metadata` (str or None: Document
     converts them so)."""
+    document_id, outlet, published, title, url, length = fields
     return (
         f'{{"id": {_string(document_id)}, "outlet": {_optional(outlet)}, '
         f'"published": {_optional(published)}, "title": {_optional(title)}, '

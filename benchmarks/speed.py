@@ -15,7 +15,9 @@ temporary folder and deleted). Three parts:
    query, threshold 0.5), which finds near-duplicate whole articles only. Both run as separate
    processes on the same input file; peak memory is the largest sum of the proportional set size
    (PSS, which counts pages shared by forked workers once) over the process and its children,
-   sampled every 0.5 s.
+   sampled every 0.5 s. Run in `--rounds` rounds (default 3), the two taking turns to go first;
+   the median of the rounds' ratios is the result (one round's ratio moves by a tenth from run
+   to run on a shared machine).
 3. scaling: the full report on the first 1k, 5k, 20k and all 37.5k AllSides articles and on all
    of ../shared/data/news (~90k), with time and peak memory.
 4. memory: the full report on corpora of made-up text (random words, no reuse) of growing size
@@ -41,6 +43,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -294,24 +297,53 @@ def wiretrace_report(inputs: list[Path], folder: Path) -> tuple[float, float, in
     return seconds, peak, data["summary"]["documents"], data["summary"]["pairs"]
 
 
-def report(size: int, folder: Path) -> list[str]:
+def report(size: int, folder: Path, rounds: int) -> list[str]:
+    """The report part: `rounds` side-by-side rounds of the baseline and wiretrace, in turn
+    first (so a drift of the machine's speed during the run does not favour either), and the
+    median of the rounds' ratios (a single round's ratio moved by 0.1 from run to run on these
+    shared machines)."""
     subset = write_subset(ALLSIDES, size, folder)
-    base_seconds, base_peak, out = run_measured(
-        [sys.executable, __file__, "--baseline", str(subset)]
+    baseline_command = [sys.executable, __file__, "--baseline", str(subset)]
+    runs = []
+    for number in range(rounds):
+        if number % 2:
+            ours = wiretrace_report([subset], folder)
+            base = run_measured(baseline_command)
+        else:
+            base = run_measured(baseline_command)
+            ours = wiretrace_report([subset], folder)
+        runs.append((base, ours))
+    ratios = [ours[0] / base[0] for base, ours in runs]
+    base_seconds = statistics.median(base[0] for base, _ in runs)
+    base_peak = max(base[1] for base, _ in runs)
+    ours_seconds = statistics.median(ours[0] for _, ours in runs)
+    ours_peak = max(ours[1] for _, ours in runs)
+    candidates = {int(base[2].strip()) for base, _ in runs}
+    documents = {ours[2] for _, ours in runs}
+    found = {ours[3] for _, ours in runs}
+    if len(candidates) != 1 or len(documents) != 1 or len(found) != 1:
+        raise SystemExit(f"rounds disagree: {candidates} {documents} {found}")
+    articles = documents.pop()
+    each = ", ".join(
+        f"{base[0]:.1f} s / {ours[0]:.1f} s = {ratio:.2f}"
+        for (base, ours), ratio in zip(runs, ratios, strict=True)
     )
-    ours = wiretrace_report([subset], folder)
     return [
         f"### Full report on the first {size:,} AllSides articles against datasketch candidates-only",
+        "",
+        f"Medians of {rounds} side-by-side rounds; peak memory is the largest of the rounds.",
         "",
         "| run | articles | seconds | articles/s | peak memory MiB | found | time vs baseline |",
         "|---|---:|---:|---:|---:|---|---:|",
         f"| datasketch MinHash + MinHashLSH (5-grams, {NUM_PERM} perm, threshold "
         f"{BASELINE_THRESHOLD}): candidates only | {size:,} | {base_seconds:.1f} | "
-        f"{size / base_seconds:,.0f} | {base_peak:,.0f} | {int(out.strip()):,} candidate pairs "
+        f"{size / base_seconds:,.0f} | {base_peak:,.0f} | {candidates.pop():,} candidate pairs "
         "| 1.00 |",
         f"| `wiretrace report --format json`: candidates, passages, alignment, lineage, JSON | "
-        f"{ours[2]:,} | {ours[0]:.1f} | {ours[2] / ours[0]:,.0f} | {ours[1]:,.0f} | "
-        f"{ours[3]:,} pairs with passages | {ours[0] / base_seconds:.2f} |",
+        f"{articles:,} | {ours_seconds:.1f} | {articles / ours_seconds:,.0f} | {ours_peak:,.0f} | "
+        f"{found.pop():,} pairs with passages | {statistics.median(ratios):.2f} |",
+        "",
+        f"Rounds (baseline / wiretrace = ratio): {each}.",
     ]
 
 
@@ -460,6 +492,12 @@ def main() -> int:
     parser.add_argument("--signature-articles", type=int, default=20000)
     parser.add_argument("--report-articles", type=int, default=20000)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="side-by-side rounds of the report part (the median ratio is reported)",
+    )
+    parser.add_argument(
         "--sizes",
         default="1000,5000,20000,all,news",
         help="runs of the scaling curve: first N AllSides articles, 'all' of AllSides, "
@@ -480,7 +518,7 @@ def main() -> int:
         if "signatures" in parts:
             print("\n".join(signatures(args.signature_articles)), "\n", flush=True)
         if "report" in parts:
-            print("\n".join(report(args.report_articles, folder)), "\n", flush=True)
+            print("\n".join(report(args.report_articles, folder, args.rounds)), "\n", flush=True)
         if "scaling" in parts:
             sizes = [size for size in re.split(r"[,\s]+", args.sizes) if size]
             print("\n".join(scaling(sizes, folder)), "\n", flush=True)

@@ -302,34 +302,33 @@ def test_compiled_name_marks_are_the_numpy_ones(text: str) -> None:
 @given(st.one_of(_NAME_TEXT, articles(max_paragraphs=1)), st.booleans())
 def test_a_side_is_made_with_the_numpy_name_marks(text: str, writable_points: bool) -> None:
     """A text's side, made with the name marks its compiled loop makes (numpy's when a word
-    starts past the basic plane), is the side made with numpy's name marks given, bit for bit;
-    and the compiled name marks of a text's code points are numpy's, read-only or not."""
+    starts past the basic plane), is the side made with numpy's name marks given, bit for bit
+    (rated alike); and the compiled name marks of a text's code points are numpy's, read-only
+    or not."""
     tokens = tokenize(text)
     stems = np.require(align._stem_ids(text, tokens), np.int64, ["C", "W"])
     side = summary._text_side(text, tokens, stems)
-    words, word_at, word_slots, zipfs = summary._ZIPF.word_zipfs(
-        tokens.ids, lambda k: text[tokens.starts[k] : tokens.ends[k]]
-    )
     points = code_points(text).copy() if writable_points else code_points(text)
     plain = summary.name_marks_plain(text, tokens)
-    *given, _, _, decided = summary._summary_kernels.text_side(
-        words,
-        word_at,
-        word_slots,
+    kernels = summary._summary_kernels
+    *given, missing, _, decided = kernels.text_side(
+        np.require(tokens.ids, np.uint64, ["C", "W"]),
         stems,
-        zipfs,
         points,
         tokens.starts,
         tokens.ends,
         summary._basic_upper(),
         summary._OPENERS,
         plain,
+        summary._ZIPF.table,
         summary.RARITY_CAP,
         summary.TOP_NAMES,
     )
     assert decided
-    assert [part.tobytes() for part in side] == [part.tobytes() for part in given]
-    marks, decided = summary._summary_kernels.name_marks(
+    assert len(missing) == 0  # the side made first put its words in the table
+    rated = kernels.rate_side(*given, summary._ZIPF.table, summary.RARITY_CAP)[0]
+    assert [part.tobytes() for part in side] == [part.tobytes() for part in (*given[:2], rated)]
+    marks, decided = kernels.name_marks(
         points, tokens.starts, tokens.ends, summary._basic_upper(), summary._OPENERS
     )
     if decided:
@@ -375,25 +374,35 @@ def _let_go_only_under_the_floor(
 ) -> None:
     """The compiled loop given a floor lets the pair go (before its costliest measures) only
     when the score of its `whole` measures is under that floor, and otherwise makes the same
-    measures."""
+    measures. With a target side not rated yet it lets go of no pair the rated side keeps, and
+    stops (UNRATED) short of every pair the rated side makes whole."""
+    kernels = summary._summary_kernels
     sides = summary._text_side(*source), summary._text_side(*target)
+    text, tokens, stems = target
+    unrated = summary._side_entry(text, Tokens(tokens.starts, tokens.ends, tokens.ids), stems)[1]
     score = summary._SUMMARY_BIAS + float(summary._WEIGHTS @ whole)
     for floor in (score - 1.0, score - 1e-6, score + 1e-6, score + 0.5, score + 3.0, score + 30.0):
-        features, made = summary._summary_kernels.pair_features(
-            *sides[0],
-            *sides[1],
-            summary.SUMMARY_WINDOW,
-            summary.NAME_PRIOR,
-            summary.CONTEXT_RADIUS,
-            summary.CONTEXT_AGREEMENT,
-            summary._WEIGHTS,
-            summary._SUMMARY_BIAS,
-            floor,
+        (features, made), (_, made_unrated) = (
+            kernels.pair_features(
+                *sides[0],
+                *target_side,
+                summary.SUMMARY_WINDOW,
+                summary.NAME_PRIOR,
+                summary.CONTEXT_RADIUS,
+                summary.CONTEXT_AGREEMENT,
+                summary._WEIGHTS,
+                summary._SUMMARY_BIAS,
+                floor,
+            )
+            for target_side in (sides[1], unrated)
         )
-        if made:
+        if made == kernels.WHOLE:
             assert features.tobytes() == whole.tobytes()
+            assert made_unrated == kernels.UNRATED
         else:
+            assert made == kernels.LET_GO
             assert score < floor + 1e-12
+            assert made_unrated != kernels.WHOLE
 
 
 @settings(PROPERTY, max_examples=60)
@@ -545,7 +554,7 @@ def _plain_side(text: str, tokens: Tokens, stems: np.ndarray) -> dict[str, list]
 _SIDE_PARTS, _ID_PARTS, _REAL_PARTS = (
     sorted(names.split(), key=lambda name: getattr(summary._summary_kernels, f"_{name}"))
     for names in (
-        "WORD_AT STEM_AT PAIR_AT WORD_USES WORD_NAME WORD_SLOTS STEM_SLOTS PAIR_SLOTS COUNTS "
+        "WORD_AT STEM_AT PAIR_AT WORD_USES WORD_NAME STEM_SLOTS PAIR_SLOTS COUNTS "
         "NAME_WORD USES USE_STARTS USED_AT TOP NAME_SLOTS STEMMED_WORD STEMMED_STEM STEMMED_FIRST",
         "WORDS VOCABULARY PAIRS NAMES",
         "RARITY NAME_RARITY",
@@ -553,7 +562,6 @@ _SIDE_PARTS, _ID_PARTS, _REAL_PARTS = (
 )
 # Each table of a side, with the id part it numbers.
 _SIDE_TABLES = {
-    "WORD_SLOTS": "WORDS",
     "STEM_SLOTS": "VOCABULARY",
     "PAIR_SLOTS": "PAIRS",
     "NAME_SLOTS": "NAMES",
@@ -620,6 +628,41 @@ def test_a_side_keeps_the_numpy_rarities_and_coverage(text: str, read_only: bool
             assert rarity.tobytes() == plain.tobytes()
             assert side_coverage == coverage
             assert len(rarity) == 0 or np.shares_memory(rarity, reals)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.one_of(articles(max_paragraphs=2), _NAME_TEXT, st.text(max_size=200)),
+    st.randoms(use_true_random=False),
+)
+def test_a_side_not_rated_yet_is_the_rated_side_but_its_words_rarities(
+    text: str, rng: random.Random
+) -> None:
+    """A text's side as first made (`_side_entry`, its coverage not known) holds the rated
+    side's parts bit for bit, its names' rarities included, all but its words' rarities (an
+    empty part); rated, it is the rated side: whether its words are in the table yet or not."""
+    kernels = summary._summary_kernels
+    for sample in (text, TRICKY, ENGLISH):
+        _, tokens, stems = _masked(sample, rng, read_only=rng.random() < 0.3)
+        rated = summary._text_side(sample, tokens, stems)
+        for table in (summary._ZipfTable(), summary._ZIPF):
+            kept, summary._ZIPF = summary._ZIPF, table
+            try:
+                fresh = Tokens(tokens.starts, tokens.ends, tokens.ids)
+                stored, (indices, ids, reals), covered = summary._side_entry(sample, fresh, stems)
+                assert stored is stems and covered is None
+                assert indices.tobytes() == rated[0].tobytes()
+                assert ids.tobytes() == rated[1].tobytes()
+                parts = [reals[int(reals[part]) : int(reals[part + 1])] for part in range(2)]
+                rated_parts = [rated[2][int(rated[2][p]) : int(rated[2][p + 1])] for p in range(2)]
+                assert len(parts[kernels._RARITY]) == 0
+                assert parts[kernels._NAME_RARITY].tobytes() == (
+                    rated_parts[kernels._NAME_RARITY].tobytes()
+                )
+                assert summary._text_side(sample, fresh, stems)[2].tobytes() == rated[2].tobytes()
+                assert summary._SIDES[fresh][2] is not None
+            finally:
+                summary._ZIPF = kept
 
 
 def test_find_summary_scores_the_pairs_summary_applies_to() -> None:

@@ -8,10 +8,11 @@ operations, sorts and set operations. Every measure made here is numpy's bit for
 sum of rarities added in another order (it may differ in its last bits): for a pair that comes
 near the threshold, numpy adds it again from the terms `other_stems` gives, and
 `summary_window` finds the pair's target window. A text's word rarities (`rarities`, and those
-a side is made with) are numpy's bit for bit. A text's words are numbered and their background
-frequencies looked up once (`word_zipfs`) for both its side and its rarities; its name marks are
-made with its side (`text_side`), from its code points as `shingle.code_points` gives them (one
-byte each for an ASCII text).
+a side is rated with) are numpy's bit for bit. A side is made (`text_side`) with its name marks,
+from the text's code points as `shingle.code_points` gives them (one byte each for an ASCII
+text), and only its names' words looked up in the background: most pairs are let go on the
+measures it gives, and only a side in a pair that may reach the threshold is rated
+(`rate_side`: each word looked up, for its rarity and the text's background coverage).
 
 A text's side is three arrays, its indices (int32), ids (int64) and reals, each a header of
 offsets followed by the parts named below (`_part`): three arrays cross into compiled code much
@@ -36,7 +37,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # A side's index parts (int32). Per word: its distinct word, its content stem (-1: none), its
 # pair of content stems with the next word (-1: none; the last word has none). Per distinct word
 # (in order of first use, as all distinct values): its uses and name (-1: none); the tables
-# (`_index`) of the words, stems and pairs; per content stem: its uses; per name: its word, its
+# (`_index`) of the stems and pairs; per content stem: its uses; per name: its word, its
 # uses as a name, and its uses' words (name j's at USED_AT[USE_STARTS[j]:USE_STARTS[j + 1]]);
 # the most used names and a table of the names; per distinct word with a content stem (a word
 # masked in one place and not in another has it once): its word, stem and first use. The parts
@@ -48,7 +49,6 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
     _PAIR_AT,
     _WORD_USES,
     _WORD_NAME,
-    _WORD_SLOTS,
     _STEM_SLOTS,
     _PAIR_SLOTS,
     _COUNTS,
@@ -61,7 +61,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
     _STEMMED_WORD,
     _STEMMED_STEM,
     _STEMMED_FIRST,
-) = range(18)
+) = range(17)
 # Its id parts (int64): the distinct words' ids, content stems' ids and pairs' hashes (int64
 # bits), and the names' word ids.
 _WORDS, _VOCABULARY, _PAIRS, _NAMES = range(4)
@@ -89,20 +89,17 @@ _POINTS = [
     for readonly in (False, True)
 ]
 _NAME_MARKS = [(points, _I64, _I64, _BOOL, _BOOL) for points in _POINTS]
-_WORD_ZIPFS = [(types.uint64[::1], _ZIPF_TABLE)]
 _TEXT_SIDE = [
     (
+        types.uint64[::1],
         _I64,
-        _I32,
-        _I32,
-        _I64,
-        _F64,
         points,
         _I64,
         _I64,
         _BOOL,
         _BOOL,
         _BOOL,
+        _ZIPF_TABLE,
         types.float64,
         types.int64,
     )
@@ -123,6 +120,8 @@ _PAIR_FEATURES = [
     )
 ]
 _PAIR_PARTS = [(_I32, _I64, _I32, _I64)]
+_NAME_RARITIES = [(_F64, _I64, _F64, types.float64)]
+_RATE_SIDE = [(*_SIDE, _ZIPF_TABLE, types.float64)]
 _SUMMARY_WINDOW = [(_I32, _I64, _I32, _I64, types.int64)]
 _RARITIES = [(types.uint64[::1], _ZIPF_TABLE, types.float64)]
 
@@ -161,13 +160,6 @@ def _index(slots, values, key):
 
 
 @_compiled()
-def _number(values):
-    """(distinct, at): the distinct values in order of first use, and each value's among them."""
-    distinct, at, _ = _numbered(values)
-    return distinct, at
-
-
-@_compiled()
 def _probe(slots, values, key):
     """The slot of `key` in a table of indices in `values` (each slot an index, -1: free; linear
     probing from `_home`): the one holding it, or the free one where it goes."""
@@ -179,10 +171,9 @@ def _probe(slots, values, key):
 
 
 @_compiled()
-def _numbered(values):
-    """(distinct, at, slots): `_number`'s, with its table of the distinct values (each slot an
-    index in `distinct`, -1: free; as `_index` reads them), at most half full; numbers and
-    slots in 32 bits, as a side keeps them."""
+def _number(values):
+    """(distinct, at): the distinct values in order of first use, and each value's number among
+    them (in 32 bits, as a side keeps them)."""
     size = 4
     while size < 2 * len(values):
         size *= 2
@@ -197,7 +188,7 @@ def _numbered(values):
             distinct[found] = values[k]
             found += 1
         at[k] = slots[slot]
-    return distinct[:found].copy(), at, slots
+    return distinct[:found].copy(), at
 
 
 # The Zipf frequencies' table (summary._ZipfTable): open addressing (linear probing, a word id's
@@ -302,8 +293,15 @@ def _rarity_into(rarity, word_at, zipfs, cap):
         zipf = zipfs[word_at[k]]
         lettered += not np.isnan(zipf)
         listed += zipf > 0
-        rarity[k] = cap - zipf if cap - zipf > 0.0 else 0.0  # 0 for NaN too
+        rarity[k] = _rarity_of(zipf, cap)
     return lettered, listed
+
+
+@_compiled()
+def _rarity_of(zipf, cap):
+    """The rarity of a word of Zipf frequency `zipf`: `cap` minus it, 0 when that is not above
+    0 (NaN too)."""
+    return cap - zipf if cap - zipf > 0.0 else 0.0
 
 
 @_compiled(_NAME_MARKS)
@@ -338,44 +336,84 @@ def _name_marks(points, starts, ends, upper, openers):
     return marks, True
 
 
-@_compiled(_WORD_ZIPFS)
-def word_zipfs(ids, table):
-    """(words, word_at, word_slots, zipfs, missing, firsts): a text's distinct word ids (in
-    order of first use), each word's among them and the slots of a table of them (`_numbered`),
-    with `rarities`' Zipf frequencies of the distinct words from the Zipf table; `missing` holds
-    the distinct words the table does not hold (their frequencies for the caller to fill) and
-    `firsts` each one's first word."""
-    words, word_at, word_slots = _numbered(ids.view(np.int64))
-    zipfs, missing = _zipfs(words, table)
-    firsts = _firsts(word_at, len(words), missing) if len(missing) else missing
-    return words, word_at, word_slots, zipfs, missing, firsts
-
-
 @_compiled(_TEXT_SIDE)
-def text_side(
-    words, word_at, word_slots, stems, zipfs, points, starts, ends, upper, openers, marks, cap, top
-):
-    """(indices, ids, reals, lettered, listed, decided): one text's side of a pair as
-    `pair_features` takes it (the parts named above), from its distinct words, each word's among
-    them and their table's slots (`word_zipfs`), stem ids (-1: none), each distinct word's Zipf
-    frequency, its name marks (summary.name_marks; when none are given, an empty array, made
-    here as `name_marks` makes them from the text's code points and words' starts and ends) and
-    how many most used names to keep (the first used first among equals); with `rarities`'
-    measures (the rarities, `cap` as there, are the side's `_RARITY` part).
+def text_side(ids, stems, points, starts, ends, upper, openers, marks, table, cap, top):
+    """(indices, ids, reals, missing, firsts, decided): one text's side of a pair as
+    `pair_features` takes it (the parts named above), not rated yet (`rate_side`: its `_RARITY`
+    part empty), from its word ids, stem ids (-1: none), name marks (summary.name_marks; when
+    none are given, an empty array, made here as `name_marks` makes them from the text's code
+    points and words' starts and ends) and how many most used names to keep (the first used
+    first among equals). Its names' rarities (`cap` as in `rarities`) are looked up in the Zipf
+    table; `missing` holds the names whose word it does not hold (their rarities left for
+    `name_rarities`) and `firsts` each one's word's first use, for the caller to add.
 
     No side is made (empty arrays) when the name marks are not decided here (`decided` False:
     the caller gives them)."""
-    if len(marks) != len(word_at):
+    nothing = np.zeros(0, dtype=np.int64)
+    if len(marks) != len(ids):
         marks, decided = _name_marks(points, starts, ends, upper, openers)
         if not decided:
-            return np.zeros(0, dtype=np.int32), words[:0], zipfs[:0], 0, 0, False
-    return (*_side(words, word_at, word_slots, stems, marks, zipfs, cap, top), True)
+            return np.zeros(0, dtype=np.int32), nothing, np.zeros(0), nothing, nothing, False
+    words, word_at = _number(ids.view(np.int64))
+    indices, side_ids, reals = _side(words, word_at, stems, marks, top)
+    names, name_word = _part(side_ids, _NAMES), _part(indices, _NAME_WORD)
+    name_rarity = _part(reals, _NAME_RARITY)
+    missing = np.empty(len(names), dtype=np.int64)
+    zipf = np.empty(1, dtype=np.float64)
+    bits = zipf.view(np.uint64)
+    found = 0
+    for name in range(len(names)):
+        slot = _zipf_slot(table, np.uint64(names[name]))
+        if table[slot, 1] != FREE:
+            bits[0] = table[slot, 1]
+            name_rarity[name] = _rarity_of(zipf[0], cap)
+        else:
+            missing[found] = name
+            found += 1
+    missing = missing[:found]
+    words_missing = np.empty(found, dtype=np.int64)
+    for k in range(found):
+        words_missing[k] = name_word[missing[k]]
+    firsts = _firsts(word_at, len(words), words_missing) if found else nothing
+    return indices, side_ids, reals, missing, firsts, True
+
+
+@_compiled(_NAME_RARITIES)
+def name_rarities(reals, names, zipfs, cap):
+    """Write the rarities of a side's names `names` into its reals, from their words' Zipf
+    frequencies `zipfs` (`cap` as in `rarities`)."""
+    name_rarity = _part(reals, _NAME_RARITY)
+    for k in range(len(names)):
+        name_rarity[names[k]] = _rarity_of(zipfs[k], cap)
+
+
+@_compiled(_RATE_SIDE)
+def rate_side(indices, ids, reals, table, cap):
+    """(reals, lettered, listed, missing): a side's reals with its `_RARITY` part (each word's
+    rarity, `cap` as in `rarities`), from its words' Zipf frequencies in the Zipf table, and
+    `rarities`' measures; `missing` holds the first use of each word the table does not hold
+    (nothing else is then meant), for the caller to add."""
+    words, word_at = _part(ids, _WORDS), _part(indices, _WORD_AT)
+    zipfs, missing = _zipfs(words, table)
+    if len(missing):
+        return reals, 0, 0, _firsts(word_at, len(words), missing)
+    count = len(word_at)
+    name_rarity = _part(reals, _NAME_RARITY)
+    rated = np.empty(_NAME_RARITY + 2 + count + len(name_rarity), dtype=np.float64)
+    rated[_RARITY] = _NAME_RARITY + 2
+    rated[_NAME_RARITY] = _NAME_RARITY + 2 + count
+    rated[_NAME_RARITY + 1] = len(rated)
+    lettered, listed = _rarity_into(
+        rated[_NAME_RARITY + 2 : _NAME_RARITY + 2 + count], word_at, zipfs, cap
+    )
+    _copy_into(rated, _NAME_RARITY + 2 + count, name_rarity)
+    return rated, lettered, listed, missing
 
 
 @_compiled()
-def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
-    """`text_side`'s side and measures, from its distinct words, each word's among them and
-    their table's slots, stem ids, name marks and each distinct word's Zipf frequency."""
+def _side(words, word_at, stems, marks, top):
+    """`text_side`'s side (its names' rarities not written yet), from its distinct words, each
+    word's among them, stem ids and name marks."""
     count = len(stems)
     # How many content words, pairs of content stems and name uses there are: each table's
     # size (a pass of its own: counted without a branch).
@@ -400,13 +438,12 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
         header
         + 3 * count  # per word
         + 2 * len(words)  # per distinct word
-        + len(word_slots)
         + size
         + pair_size
         + 4 * contents  # counts, and the three parts per distinct (word, stem)
         + (4 * marked + 1)  # names' words, uses, use starts and uses' words
         + min(top, marked)
-        + (4 * marked + 4)  # the names' table (`_numbered`'s size: under 4 slots a name)
+        + (4 * marked + 4)  # the names' table (at most half full: under 4 slots a name)
     )
     indices = np.empty(bound, dtype=np.int32)
     at = header
@@ -416,7 +453,6 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
         (_PAIR_AT, count),
         (_WORD_USES, len(words)),
         (_WORD_NAME, len(words)),
-        (_WORD_SLOTS, len(word_slots)),
         (_STEM_SLOTS, size),
         (_PAIR_SLOTS, pair_size),
     ):
@@ -424,7 +460,6 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
         at += length
     indices[_COUNTS] = at
     _copy_into(indices, indices[_WORD_AT], word_at)
-    _copy_into(indices, indices[_WORD_SLOTS], word_slots)
     stem_at = indices[indices[_STEM_AT] : indices[_STEM_AT] + count]
     pair_at = indices[indices[_PAIR_AT] : indices[_PAIR_AT] + count]
     word_uses = indices[indices[_WORD_USES] : indices[_WORD_USES] + len(words)]
@@ -455,16 +490,10 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
     pairs_known = 0
     name_word = np.empty(marked, dtype=np.int32)
     uses = np.zeros(marked, dtype=np.int32)
-    name_rarity = np.empty(marked, dtype=np.float64)
     # Each name use's word and name, in order.
     use_word = np.empty(marked, dtype=np.int32)
     use_name = np.empty(marked, dtype=np.int32)
     named = used = 0
-    reals = np.empty(_NAME_RARITY + 2 + count + marked, dtype=np.float64)
-    reals[_RARITY] = _NAME_RARITY + 2
-    reals[_NAME_RARITY] = _NAME_RARITY + 2 + count
-    rarity = reals[_NAME_RARITY + 2 : _NAME_RARITY + 2 + count]
-    lettered, listed = _rarity_into(rarity, word_at, zipfs, cap)
     last = np.int64(-1)  # the previous word's stem id (-1: none)
     for k in range(count):
         word = word_at[k]
@@ -504,7 +533,6 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
             if name < 0:
                 name = word_name[word] = named
                 name_word[named] = word
-                name_rarity[named] = rarity[k]
                 named += 1
             uses[name] += 1
             use_word[used], use_name[used] = k, name
@@ -554,7 +582,7 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
         taken[best] = True
         indices[at] = best
         at += 1
-    # The names' table (as `_numbered` makes one: the names are distinct words).
+    # The names' table (at most half full, as `_index` reads it: the names are distinct words).
     indices[_NAME_SLOTS] = at
     name_size = 4
     while name_size < 2 * named:
@@ -574,8 +602,10 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
     indices[_STEMMED_FIRST] = at
     end = _copy_into(indices, at, stemmed_first[:stemmed])
     indices[_STEMMED_FIRST + 1] = end
-    _copy_into(reals, _NAME_RARITY + 2 + count, name_rarity[:named])
-    reals[_NAME_RARITY + 1] = len(reals) - marked + named
+    # Not rated: no rarity part, the names' rarities for `text_side` to write.
+    reals = np.empty(_NAME_RARITY + 2 + named, dtype=np.float64)
+    reals[_RARITY] = reals[_NAME_RARITY] = _NAME_RARITY + 2
+    reals[_NAME_RARITY + 1] = len(reals)
     ids = np.empty(_NAMES + 2 + len(words) + known + pairs_known + named, dtype=np.int64)
     at = _NAMES + 2
     ids[_WORDS] = at
@@ -588,7 +618,7 @@ def _side(words, word_at, word_slots, stems, marks, zipfs, cap, top):
     for name in range(named):
         ids[at + name] = words[name_word[name]]
     ids[_NAMES + 1] = at + named
-    return indices[:end], ids, reals[: len(reals) - marked + named], lettered, listed
+    return indices[:end], ids, reals
 
 
 @_compiled()
@@ -635,23 +665,29 @@ def _other_stems(side, named, vocabulary_size):
 
 
 @_compiled()
+def _named(side, ids, other, other_ids):
+    """Whether each distinct word of a text is a name in it or in the other text (looked up in
+    the other text's table of names). Only a word with a content stem is looked up, the only
+    words asked about: another is told only whether it is a name in this text."""
+    named = _part(side, _WORD_NAME) >= 0
+    words, stemmed = _part(ids, _WORDS), _part(side, _STEMMED_WORD)
+    other_names, other_slots = _part(other_ids, _NAMES), _part(other, _NAME_SLOTS)
+    if len(other_names):
+        for k in range(len(stemmed)):
+            word = stemmed[k]
+            if not named[word] and _index(other_slots, other_names, words[word]) >= 0:
+                named[word] = True
+    return named
+
+
+@_compiled()
 def _others(source, source_ids, target, target_ids):
     """(source_named, target_named, source_other, target_other, target_first): whether each
-    distinct word of either text is a name in either text, whether each content stem of either
-    is one of its other content stems (`_other_stems`), and the first word of each of the
-    target's."""
-    source_names, target_names = _part(source_ids, _NAMES), _part(target_ids, _NAMES)
-    source_words, target_words = _part(source_ids, _WORDS), _part(target_ids, _WORDS)
-    source_named = _part(source, _WORD_NAME) >= 0
-    target_named = _part(target, _WORD_NAME) >= 0
-    for m in range(len(target_names)):
-        word = _index(_part(source, _WORD_SLOTS), source_words, target_names[m])
-        if word >= 0:
-            source_named[word] = True
-    for k in range(len(source_names)):
-        word = _index(_part(target, _WORD_SLOTS), target_words, source_names[k])
-        if word >= 0:
-            target_named[word] = True
+    distinct word of either text with a content stem is a name in either text (`_named`),
+    whether each content stem of either is one of its other content stems (`_other_stems`), and
+    the first word of each of the target's."""
+    source_named = _named(source, source_ids, target, target_ids)
+    target_named = _named(target, target_ids, source, source_ids)
     source_other = _other_stems(source, source_named, len(_part(source_ids, _VOCABULARY)))[0]
     target_other, target_first = _other_stems(
         target, target_named, len(_part(target_ids, _VOCABULARY))
@@ -749,6 +785,10 @@ def summary_window(source, source_ids, target, target_ids, window):
     return (first, last + width) if first >= 0 else (start, start)
 
 
+# What `pair_features` made of a pair.
+LET_GO, WHOLE, UNRATED = 0, 1, 2
+
+
 @_compiled()
 def _score(features, weights, bias):
     """The model's linear score of `features` (`weights`, `bias`: the model's)."""
@@ -780,13 +820,16 @@ def pair_features(
     bias,
     floor,
 ):
-    """(features, whole): summary.summary_features' measures of a pair (in SUMMARY_FEATURES
+    """(features, made): summary.summary_features' measures of a pair (in SUMMARY_FEATURES
     order) from the two texts' sides (`text_side`); `window`, `prior`, `radius` and `agreement`
-    are SUMMARY_WINDOW, NAME_PRIOR, CONTEXT_RADIUS and CONTEXT_AGREEMENT.
+    are SUMMARY_WINDOW, NAME_PRIOR, CONTEXT_RADIUS and CONTEXT_AGREEMENT. `made` is WHOLE when
+    all are made.
 
     The costliest measures are made last: as soon as the model's score (`weights`, `bias`),
-    added here, cannot reach `floor` whatever they turn out to be, the pair is let go (`whole`
-    False; the measures not made yet hold values as high as the score can take from them).
+    added here, cannot reach `floor` whatever they turn out to be, the pair is let go (`made`
+    LET_GO; the measures not made yet hold values as high as the score can take from them).
+    A target side not rated yet (`rate_side`) gives all but its rarities' measures: a pair
+    that may reach `floor` then stops there (`made` UNRATED).
     """
     features = np.empty(14, dtype=np.float64)
     source_vocabulary, target_vocabulary = (
@@ -883,29 +926,36 @@ def pair_features(
     features[9] = _favoured(weights[9], 0.0, np.log1p(names))
     features[13] = _favoured(weights[13], 0.0, 1.0)
     if _score(features, weights, bias) < floor:
-        return features, False
+        return features, LET_GO
 
     # The other content stems (looked up only now: most pairs are let go before), and how rare
-    # the target's are (at each one's first word).
+    # the target's are (at each one's first word; only once rated: most pairs are let go on
+    # the other measures).
     source_named, target_named, source_other, target_other, target_first = _others(
         source, source_ids, target, target_ids
     )
-    target_rarity = _part(target_reals, _RARITY)
     others = other_shared = 0
+    for m in range(len(target_vocabulary)):
+        if target_other[m]:
+            others += 1
+            other_shared += target_match[m] >= 0 and source_other[target_match[m]]
+    features[8] = name_share - other_shared / max(1, others)
+    if _score(features, weights, bias) < floor:
+        return features, LET_GO
+    target_rarity = _part(target_reals, _RARITY)
+    if len(target_rarity) != count:
+        return features, UNRATED
     shared_rarity = total_rarity = 0.0
     for m in range(len(target_vocabulary)):
         if not target_other[m]:
             continue
         rarity = target_rarity[target_first[m]]
-        others += 1
         total_rarity += rarity
         if target_match[m] >= 0 and source_other[target_match[m]]:
-            other_shared += 1
             shared_rarity += rarity
-    features[8] = name_share - other_shared / max(1, others)
     features[13] = shared_rarity / max(1e-9, total_rarity)
     if _score(features, weights, bias) < floor:
-        return features, False
+        return features, LET_GO
 
     # Shared names whose contexts (the other stems within `radius` words of their uses as names)
     # in the two texts share `agreement` stems: each name's target context stems are stamped
@@ -940,4 +990,4 @@ def pair_features(
                     common += 1
         agreeing += common >= agreement
     features[9] = np.log1p(agreeing)
-    return features, True
+    return features, WHOLE

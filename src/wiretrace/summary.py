@@ -136,22 +136,6 @@ class _ZipfTable:
             # Once added, asked again (adding may have started the table afresh).
             self._add(ids, missing, word)
 
-    def word_zipfs(
-        self, ids: np.ndarray, word: Callable[[int], str]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(words, word_at, word_slots, zipfs): the distinct word ids of `ids` in order of first
-        use, each word's among them, a table of them (`_summary_kernels._numbered`'s slots), and
-        each distinct word's Zipf frequency (as `lookup` gives it), by a compiled loop
-        (`_summary_kernels.word_zipfs`); `word` as in `lookup`."""
-        if self.added < 0:
-            self._start()
-        words, word_at, word_slots, zipfs, missing, firsts = _summary_kernels.word_zipfs(
-            writable(ids, np.uint64), self.table
-        )
-        if len(missing):
-            zipfs[missing] = self._add(ids, firsts, word)
-        return words, word_at, word_slots, zipfs
-
     def _add(self, ids: np.ndarray, firsts: np.ndarray, word: Callable[[int], str]) -> np.ndarray:
         """Add the words at `firsts` (distinct ids the table does not hold) with their Zipf
         frequencies, which are returned."""
@@ -285,12 +269,13 @@ _NAME_TABLES: weakref.WeakKeyDictionary[
     Tokens, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 ] = weakref.WeakKeyDictionary()
 # Each text's rarities (see `_rarities`), kept while its tokens live (the rarities of a text
-# with a side are its side's).
+# with a rated side are its side's).
 _RARITIES: weakref.WeakKeyDictionary[Tokens, tuple[np.ndarray, float]] = weakref.WeakKeyDictionary()
-# Each text's side for the compiled measures (see `_text_side`), kept while its tokens live,
-# with the stems array it was made from and whether the background covers the text.
+# Each text's side for the compiled measures (see `_side_entry`), kept while its tokens live,
+# with the stems array it was made from and whether the background covers the text (None: not
+# rated yet).
 _SIDES: weakref.WeakKeyDictionary[
-    Tokens, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool]
+    Tokens, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool | None]
 ] = weakref.WeakKeyDictionary()
 
 SUMMARY_FEATURES = (
@@ -484,10 +469,8 @@ def _text_side(
     text: str, tokens: Tokens, stems: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One text's side of a pair for the compiled measures (`_summary_kernels.text_side`),
-    cached by tokens while the same stems array comes back. Made with the text's rarities and
-    background coverage (`_rarities`, which keeps them): the words are numbered and looked up
-    once for both; its name marks are made with it."""
-    return _side_entry(text, tokens, stems)[1]
+    rated (`_rated_entry`), cached by tokens while the same stems array comes back."""
+    return _rated_entry(text, tokens, stems)[1]
 
 
 def _covered_side(
@@ -495,53 +478,78 @@ def _covered_side(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """`_text_side`, or None when the background does not cover the text (BACKGROUND_COVERAGE,
     as `summary_applies` tells): both from one look-up, as a pair needs them."""
-    _, side, covered = _side_entry(text, tokens, stems)
+    _, side, covered = _rated_entry(text, tokens, stems)
     return side if covered else None
 
 
 def _side_entry(
     text: str, tokens: Tokens, stems: np.ndarray
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool]:
-    """The text's entry in `_SIDES` for these stems, made when it has none."""
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool | None]:
+    """The text's entry in `_SIDES` for these stems: (stems, side, whether the background
+    covers the text), made when it has none, not rated then (None for the coverage): only its
+    names' words are looked up in the background, the rest only for a pair that may reach the
+    threshold on its other measures (`_rated_entry`)."""
     cached = _SIDES.get(tokens)
     if cached is not None and cached[0] is stems:
         return cached
+    if _ZIPF.added < 0:
+        _ZIPF._start()
     starts, ends = tokens.starts, tokens.ends
-    words, word_at, word_slots, zipfs = _ZIPF.word_zipfs(
-        tokens.ids, lambda k: text[starts[k] : ends[k]]
-    )
     given = (
-        words,
-        word_at,
-        word_slots,
+        writable(tokens.ids, np.uint64),
         writable(stems, np.int64),
-        zipfs,
         code_points(text),
         writable(starts, np.int64),
         writable(ends, np.int64),
         _basic_upper(),
         _OPENERS,
     )
-    indices, side_ids, reals, lettered, listed, decided = _summary_kernels.text_side(
-        *given, _NO_MARKS, RARITY_CAP, TOP_NAMES
+    indices, side_ids, reals, missing, firsts, decided = _summary_kernels.text_side(
+        *given, _NO_MARKS, _ZIPF.table, RARITY_CAP, TOP_NAMES
     )
     if not decided:  # a word starts past the basic plane: numpy decides the name marks
-        indices, side_ids, reals, lettered, listed, _ = _summary_kernels.text_side(
-            *given, name_marks_plain(text, tokens), RARITY_CAP, TOP_NAMES
+        indices, side_ids, reals, missing, firsts, _ = _summary_kernels.text_side(
+            *given, name_marks_plain(text, tokens), _ZIPF.table, RARITY_CAP, TOP_NAMES
         )
+    if len(missing):
+        zipfs = _ZIPF._add(tokens.ids, firsts, lambda k: text[starts[k] : ends[k]])
+        _summary_kernels.name_rarities(reals, missing, zipfs, RARITY_CAP)
+    cached = _SIDES[tokens] = (stems, (indices, side_ids, reals), None)
+    return cached
+
+
+def _rated_entry(
+    text: str, tokens: Tokens, stems: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], bool]:
+    """`_side_entry`, rated (`_summary_kernels.rate_side`: its words' rarities, and whether the
+    background covers the text) when it was not. Made with the text's rarities and background
+    coverage (`_rarities`, which keeps them): the words are looked up once for both."""
+    _, side, covered = _side_entry(text, tokens, stems)
+    if covered is not None:
+        return stems, side, covered
+    indices, side_ids, reals = side
+    starts, ends = tokens.starts, tokens.ends
+    while True:
+        rated, lettered, listed, missing = _summary_kernels.rate_side(
+            indices, side_ids, reals, _ZIPF.table, RARITY_CAP
+        )
+        if len(missing) == 0:
+            break
+        # Once added, asked again (adding may have started the table afresh).
+        _ZIPF._add(tokens.ids, missing, lambda k: text[starts[k] : ends[k]])
     rarities = _RARITIES.get(tokens)
     if rarities is None:
         # The side's rarities: the text keeps them once.
-        rarity = reals[
-            int(reals[_summary_kernels._RARITY]) : int(reals[_summary_kernels._RARITY + 1])
+        rarity = rated[
+            int(rated[_summary_kernels._RARITY]) : int(rated[_summary_kernels._RARITY + 1])
         ]
         rarities = _RARITIES[tokens] = (rarity, listed / lettered if lettered else 0.0)
-    cached = _SIDES[tokens] = (
+    rated_entry = _SIDES[tokens] = (
         stems,
-        (indices, side_ids, reals),
+        (indices, side_ids, rated),
         rarities[1] >= BACKGROUND_COVERAGE,
     )
-    return cached
+    return rated_entry
 
 
 def _compiled_features(
@@ -563,9 +571,10 @@ def _compiled_features(
 
 def _pair_features(
     source_side: tuple[np.ndarray, ...], target_side: tuple[np.ndarray, ...], floor: float
-) -> tuple[np.ndarray, bool]:
-    """`_summary_kernels.pair_features` of two sides (see `_text_side`): (the measures, whether
-    all were made); it stops early when the model's score cannot reach `floor`."""
+) -> tuple[np.ndarray, int]:
+    """`_summary_kernels.pair_features` of two sides (see `_side_entry`): (the measures, what
+    was made: LET_GO, WHOLE or UNRATED); it stops early when the model's score cannot reach
+    `floor`, or before the rarities' measures when the target side is not rated."""
     return _summary_kernels.pair_features(
         *source_side,
         *target_side,
@@ -858,23 +867,34 @@ def find_summary(
     to its first and last shared pair; the source range runs from the first to the last source
     word sharing a content stem with that range.
     """
-    # `summary_applies`, with each text's coverage found as its side is made (the source's
-    # first: the target's side is not made when the source is not scored).
     if min(len(source_tokens), len(target_tokens)) < MIN_SUMMARY_WORDS:
         return None
+    floor = _logit(threshold) - _BOUND_MARGIN
+    # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
+    # numpy's cost (most before their costliest measures are made: the loop's own sum of the
+    # score, in another order again, is held to a floor one more margin under), and before
+    # most of their words are looked up in the background (the sides not rated yet). The
+    # others' measures are made numpy's bit for bit for the probability reported.
+    compiled, made = _pair_features(
+        _side_entry(source_text, source_tokens, source_stems)[1],
+        _side_entry(target_text, target_tokens, target_stems)[1],
+        floor - 2 * _COMPILED_MARGIN,
+    )
+    if made == _summary_kernels.LET_GO:
+        return None
+    # `summary_applies`, with each text's coverage found as its side is rated.
     source_side = _covered_side(source_text, source_tokens, source_stems)
     if source_side is None:
         return None
     target_side = _covered_side(target_text, target_tokens, target_stems)
     if target_side is None:
         return None
-    floor = _logit(threshold) - _BOUND_MARGIN
-    # Most pairs are far under the threshold: their compiled measures tell so at a fraction of
-    # numpy's cost (most before their costliest measures are made: the loop's own sum of the
-    # score, in another order again, is held to a floor one more margin under). The others'
-    # measures are made numpy's bit for bit for the probability reported.
-    compiled, whole = _pair_features(source_side, target_side, floor - 2 * _COMPILED_MARGIN)
-    if not whole or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN:
+    if made == _summary_kernels.UNRATED:
+        compiled, made = _pair_features(source_side, target_side, floor - 2 * _COMPILED_MARGIN)
+    if (
+        made != _summary_kernels.WHOLE
+        or _SUMMARY_BIAS + float(_WEIGHTS @ compiled) < floor - _COMPILED_MARGIN
+    ):
         return None
     probability = summary_probability(_exact_features(source_side, target_side, compiled))
     if probability < threshold:

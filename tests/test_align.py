@@ -556,9 +556,10 @@ def test_compiled_sentences_of_a_text_equal_the_numpy_ones(text: str) -> None:
     plain = align.sentence_entries_plain(align._stem_ids_plain(text, tokens), starts)
     assert sentences.starts.tolist() == starts.tolist()
     assert sentences.packed.tolist() == plain.tolist()
-    unpacked = [getattr(sentences, name) for name in ("terms", "offsets", "stems", "frequency")]
+    names = ("terms", "offsets", "stems", "frequency", "sentence_local", "sentence_count")
+    unpacked = [getattr(sentences, name) for name in names]
     assert [part.tolist() for part in unpacked] == [
-        part.tolist() for part in align._unpacked(plain)[:4]
+        part.tolist() for part in [*align._unpacked(plain)[:4], *align._unpacked(plain)[6:]]
     ]
     # The layout is spelled out twice (the compiled callers' `_unpack`, and Python's
     # `_unpacked`, three times faster to call from Python): the two must agree.
@@ -1053,6 +1054,35 @@ def test_compiled_sentence_entries_of_spread_stems_equal_the_numpy_ones(
     fast = align.sentence_entries(values, starts.astype(np.int64))
     plain = align.sentence_entries_plain(values, starts.astype(np.int64))
     assert fast.tolist() == plain.tolist()
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(-1, 6), max_size=120),
+    st.lists(st.integers(1, 12), max_size=20),
+)
+def test_entries_by_stem_are_each_stems_sentences_in_order(
+    stems: list[int], lengths: list[int]
+) -> None:
+    """The entries by stem, which are not packed (`_Sentences.local`, `count`, `sentence`), are
+    each distinct content stem's sentences in order, with how often it occurs in each, as
+    counting the words one by one gives them."""
+    starts = np.cumsum([0, *lengths])
+    starts = starts[starts < max(len(stems), 1)] if stems else np.zeros(0, dtype=np.int64)
+    values = np.array(stems, dtype=np.int64)
+    packed = align.sentence_entries(values, starts.astype(np.int64))
+    sentences = align._Sentences.from_packed(starts, len(stems), values, packed)
+    owners = np.searchsorted(starts, np.arange(len(stems)), "right") - 1
+    occurrences: dict[tuple[int, int], int] = {}
+    for stem, owner in zip(stems, owners.tolist(), strict=True):
+        if stem >= 0:
+            occurrences[stem, owner] = occurrences.get((stem, owner), 0) + 1
+    distinct = sorted({stem for stem, _ in occurrences})
+    expected = sorted(occurrences.items())
+    assert sentences.local.tolist() == [distinct.index(stem) for (stem, _), _ in expected]
+    assert sentences.sentence.tolist() == [owner for (_, owner), _ in expected]
+    assert sentences.count.tolist() == [count for _, count in expected]
+    assert sentences.stems.tolist() == distinct
 
 
 @REUSE_PROPERTY

@@ -180,6 +180,34 @@ def test_a_texts_gram_filter_lets_each_of_its_grams_through(
 
 @PROPERTY
 @given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=4),
+    st.integers(1, 6),
+    st.booleans(),
+    st.integers(0, 3),
+)
+def test_a_text_shorter_than_its_grams_is_one_gram(
+    values: list[int], size: int, masked: bool, most: int
+) -> None:
+    """A text of fewer words than `size` has the one n-gram `shingle_hashes` makes of all its
+    words (none when it has no words), never masked (it is not `size` masked words), and an
+    anchor when `most` allows one."""
+    ids = np.array(values, dtype=np.uint64)
+    if len(ids) >= size:
+        return
+    mask = np.full(len(ids) if masked else 0, True)
+    anchors, hashes, _, _, keys, first, order = _kernels._gram_parts(
+        _kernels.text_grams(ids, size, mask, most)
+    )
+    grams = _kernels.shingle_hashes(ids, size).tolist()
+    assert keys.tolist() == grams
+    assert order.tolist() == list(range(len(grams)))
+    assert first.tolist() == ([0, 1] if grams else [0])
+    assert anchors.tolist() == ([0] if grams and most >= 1 else [])
+    assert hashes.tolist() == (grams if grams and most >= 1 else [])
+
+
+@PROPERTY
+@given(
     st.lists(st.integers(0, 6), min_size=1, max_size=300),
     st.integers(1, 3),
     st.lists(st.booleans(), max_size=300),

@@ -153,44 +153,48 @@ def _stem_ids(
 @_compiled()
 def _unpack(packed):
     """The arrays packed by `sentence_entries` (views): (terms, offsets, stems, frequency,
-    stem_offsets, sentence, local, count, sentence_local, sentence_count)."""
+    stem_offsets, sentence, sentence_local, sentence_count), all int32 but the stems."""
     sentences, stems, entries = packed[0], packed[1], packed[2]
-    terms = 3
-    offsets = terms + sentences
-    distinct = offsets + sentences + 1
-    frequency = distinct + stems
+    small = packed[3 + stems :].view(np.int32)
+    offsets = sentences
+    frequency = offsets + sentences + 1
     stem_offsets = frequency + stems
     sentence = stem_offsets + stems + 1
-    local = sentence + entries
-    count = local + entries
-    sentence_local = count + entries
+    sentence_local = sentence + entries
     sentence_count = sentence_local + entries
     return (
-        packed[terms:offsets],
-        packed[offsets:distinct],
-        packed[distinct:frequency],
-        packed[frequency:stem_offsets],
-        packed[stem_offsets:sentence],
-        packed[sentence:local],
-        packed[local:count],
-        packed[count:sentence_local],
-        packed[sentence_local:sentence_count],
-        packed[sentence_count : sentence_count + entries],
+        small[:offsets],
+        small[offsets:frequency],
+        packed[3 : 3 + stems],
+        small[frequency:stem_offsets],
+        small[stem_offsets:sentence],
+        small[sentence:sentence_local],
+        small[sentence_local:sentence_count],
+        small[sentence_count : sentence_count + entries],
     )
 
 
 @_compiled(_SENTENCE_ENTRIES)
 def sentence_entries(stems, starts):
     """align.sentence_entries_plain without a general sort: one entry per distinct content stem
-    (stem id >= 0) of each sentence (sentences start at the word indices `starts`), ordered by
-    stem, then sentence, packed in one array (see align.sentence_entries). The content words are
-    placed by the top bits of their stems (stem ids are hashes, spread evenly over 63 bits, so
-    each place holds about one stem), in text order, then sorted by insertion, which has little
-    left to move and keeps each stem's words in text order (so in sentence order)."""
-    sentences = len(starts)
+    (stem id >= 0) of each sentence (sentences start at the word indices `starts`, the first at
+    0), ordered by stem, then sentence, packed in one array (see align.sentence_entries). The
+    content words are gathered with their sentences (without a branch: which words are function
+    words is unpredictable), then placed by the top bits of their stems (stem ids are hashes,
+    spread evenly over 63 bits, so each place holds about one stem), in text order, then sorted
+    by insertion, which has little left to move and keeps each stem's words in text order (so
+    in sentence order). The entries by sentence are written as the entries by stem are found,
+    each sentence's from its offset on."""
+    sentences, words = len(starts), len(stems)
+    gathered = np.empty(words, dtype=np.int64)
+    gathered_sentence = np.empty(words, dtype=np.int64)
     kept = 0
-    for k in range(len(stems)):
-        kept += stems[k] >= 0
+    for owner in range(sentences):
+        last = starts[owner + 1] if owner + 1 < sentences else words
+        for k in range(starts[owner], last):
+            stem = stems[k]
+            gathered[kept], gathered_sentence[kept] = stem, owner
+            kept += stem >= 0
     places = 1
     while places < kept:
         places *= 2
@@ -198,22 +202,16 @@ def sentence_entries(stems, starts):
     while (1 << (63 - shift)) < places:
         shift -= 1
     placed = np.zeros(places + 1, dtype=np.int64)
-    for k in range(len(stems)):
-        if stems[k] >= 0:
-            placed[(stems[k] >> shift) + 1] += 1
+    for k in range(kept):
+        placed[(gathered[k] >> shift) + 1] += 1
     for place in range(places):
         placed[place + 1] += placed[place]
     value = np.empty(kept, dtype=np.int64)  # the content words' stems and sentences, by place
     owners = np.empty(kept, dtype=np.int64)
-    owner = -1
-    for k in range(len(stems)):
-        while owner + 1 < sentences and starts[owner + 1] <= k:
-            owner += 1
-        if stems[k] < 0:
-            continue
-        place = stems[k] >> shift
+    for k in range(kept):
+        place = gathered[k] >> shift
         at = placed[place]
-        value[at], owners[at] = stems[k], owner
+        value[at], owners[at] = gathered[k], gathered_sentence[k]
         placed[place] = at + 1
     for k in range(1, kept):
         item, item_owner = value[k], owners[k]
@@ -222,50 +220,53 @@ def sentence_entries(stems, starts):
             value[m], owners[m] = value[m - 1], owners[m - 1]
             m -= 1
         value[m], owners[m] = item, item_owner
+    # Counted first (the parts' places depend on the counts), with each sentence's terms.
+    terms = np.zeros(sentences, dtype=np.int64)
     found = entries = 0
     for k in range(kept):
-        if k == 0 or value[k] != value[k - 1]:
-            found += 1
+        new_stem = k == 0 or value[k] != value[k - 1]
+        if new_stem or owners[k] != owners[k - 1]:
+            found += new_stem
             entries += 1
-        elif owners[k] != owners[k - 1]:
-            entries += 1
-    packed = np.zeros(3 + 2 * sentences + 3 * found + 2 + 5 * entries, dtype=np.int64)
+            terms[owners[k]] += 1
+    packed = np.empty(3 + found + (2 * sentences + 2 * found + 3 * entries + 3) // 2, np.int64)
     packed[0], packed[1], packed[2] = sentences, found, entries
+    packed[-1] = 0  # (the int32 parts may leave its second half unused)
     (
-        terms,
+        terms_out,
         offsets,
         stems_out,
         frequency,
         stem_offsets,
         sentence,
-        local,
-        count,
         sentence_local,
         sentence_count,
     ) = _unpack(packed)
+    terms_out[:] = terms
+    frequency[:] = 0
+    offsets[0] = stem_offsets[0] = 0
+    for k in range(sentences):
+        offsets[k + 1] = offsets[k] + terms[k]
+    # Each sentence's next entry (stems come in order, so each sentence's entries do too).
+    filled = offsets[:-1].copy()
     stem = -1
-    entry = 0
+    entry = slot = 0
     for k in range(kept):
         if k == 0 or value[k] != value[k - 1]:
             stem += 1
             stems_out[stem] = value[k]
         elif owners[k] == owners[k - 1]:
-            count[entry - 1] += 1
+            sentence_count[slot] += 1
             continue
-        sentence[entry], local[entry], count[entry] = owners[k], stem, 1
-        terms[owners[k]] += 1
+        owner = owners[k]
+        slot = filled[owner]
+        filled[owner] = slot + 1
+        sentence_local[slot], sentence_count[slot] = stem, 1
+        sentence[entry] = owner
         frequency[stem] += 1
         entry += 1
-    for k in range(sentences):
-        offsets[k + 1] = offsets[k] + terms[k]
     for k in range(found):
         stem_offsets[k + 1] = stem_offsets[k] + frequency[k]
-    # Entries by sentence (a counting sort: stable, so each sentence's entries stay by stem).
-    filled = offsets[:-1].copy()
-    for k in range(entries):
-        slot = filled[sentence[k]]
-        sentence_local[slot], sentence_count[slot] = local[k], count[k]
-        filled[sentence[k]] = slot + 1
     return packed
 
 
@@ -318,11 +319,11 @@ def _shared_stems(source, target, idf_table, source_shared, target_shared):
     target; `idf` holds the idf of the source's stems, then of the target's (`idf_table` at a
     stem's frequency in both texts). How many shared stems each sentence has is added to
     `source_shared` and `target_shared` (from the shared stems' entries: far fewer than all)."""
-    _, _, source_stems, source_frequency, source_stem_offsets, source_sentence, _, _, _, _ = (
-        _unpack(source)
+    _, _, source_stems, source_frequency, source_stem_offsets, source_sentence, _, _ = _unpack(
+        source
     )
-    _, _, target_stems, target_frequency, target_stem_offsets, target_sentence, _, _, _, _ = (
-        _unpack(target)
+    _, _, target_stems, target_frequency, target_stem_offsets, target_sentence, _, _ = _unpack(
+        target
     )
     sources, targets = len(source_stems), len(target_stems)
     source_at = np.full(sources, -1, dtype=np.int64)
@@ -428,8 +429,6 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
         _,
         _,
         _,
-        _,
-        _,
         source_by_sentence,
         source_by_sentence_count,
     ) = _unpack(source)
@@ -440,8 +439,6 @@ def sentence_seeds(source, source_boilerplate, target, target_boilerplate, idf_t
         _,
         target_stem_offsets,
         target_sentence,
-        _,
-        _,
         target_by_sentence,
         target_by_sentence_count,
     ) = _unpack(target)

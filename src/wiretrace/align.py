@@ -695,9 +695,11 @@ class _Sentences:
     in how many sentences each occurs; `terms`: distinct stems per sentence. `sentence_local`,
     `sentence_count`: `local` and `count` ordered by sentence, sentence k's entries at
     `offsets[k]:offsets[k + 1]`; stem k's entries are at `stem_offsets[k]:stem_offsets[k + 1]`.
-    These arrays are views of `packed`, which the compiled loops take (see `sentence_entries`).
-    Only those a pair's Python steps read are kept (a text's arrays are freed out of cache, one
-    by one); the others are made when asked for (by the plain references).
+    These arrays, all int32 but the stems, are views of `packed`, which the compiled loops take
+    (see `sentence_entries`), but `sentence`, `local` and `count`, which only the plain
+    references read: those are made (int64) from the others when asked for. Only those a pair's
+    Python steps read are kept (a text's arrays are freed out of cache, one by one); the others
+    are made when asked for.
     """
 
     starts: np.ndarray
@@ -715,8 +717,14 @@ class _Sentences:
         cls, starts: np.ndarray, words: int, word_stems: np.ndarray, packed: np.ndarray
     ) -> _Sentences:
         """The record of a text's sentence starts, words, stem ids and packed entries."""
-        terms, offsets, _, _, _, _, _, _, sentence_local, sentence_count = _unpacked(packed)
-        distinct = int(packed[1])
+        sentences, distinct, entries = packed[:3].tolist()
+        # Only the parts kept, at `_unpacked`'s bounds (the last two end the array, but for an
+        # unused last int32): half the time of unpacking them all.
+        small = packed[3 + distinct :].view(np.int32)
+        end = 2 * sentences + 2 * distinct + 3 * entries + 2
+        terms, offsets = small[:sentences], small[sentences : 2 * sentences + 1]
+        sentence_local = small[end - 2 * entries : end - entries]
+        sentence_count = small[end - entries : end]
         return cls(
             starts,
             words,
@@ -732,9 +740,23 @@ class _Sentences:
     stems = _packed_part(2, "The text's distinct content stems, sorted.")
     frequency = _packed_part(3, "In how many sentences each distinct stem occurs.")
     stem_offsets = _packed_part(4, "Where each stem's entries start (and the last ends).")
-    sentence = _packed_part(5, "Each entry's sentence.")
-    local = _packed_part(6, "Each entry's stem, as an index in `stems`.")
-    count = _packed_part(7, "How often each entry's stem occurs in its sentence.")
+
+    @property
+    def sentence(self) -> np.ndarray:
+        """Each entry's sentence (int64: the plain references multiply it by the number of
+        sentences)."""
+        return _unpacked(self.packed)[5].astype(np.int64)
+
+    @property
+    def local(self) -> np.ndarray:
+        """Each entry's stem, as an index in `stems`."""
+        return np.repeat(np.arange(self.distinct, dtype=np.int64), self.frequency)
+
+    @property
+    def count(self) -> np.ndarray:
+        """How often each entry's stem occurs in its sentence."""
+        # The entries by sentence, stably ordered by stem, are the entries by stem.
+        return self.sentence_count[np.argsort(self.sentence_local, kind="stable")]
 
 
 # Texts whose sentence data is kept by text (oldest dropped first), besides by tokens object:
@@ -796,9 +818,10 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
 def sentence_entries(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """`_Sentences`' stem entries from each word's stem id (-1: a function word) and the
     sentences' first words, packed in one int64 array: the numbers of sentences, distinct stems
-    and entries, then terms, offsets, stems, frequency, stem_offsets, sentence, local, count,
-    sentence_local and sentence_count (see `_unpacked`). Exactly `sentence_entries_plain`'s,
-    computed by a compiled loop."""
+    and entries, the stems, then as int32 (half the memory: a text's arrays are kept while its
+    pairs come) terms, offsets, frequency, stem_offsets, sentence, sentence_local and
+    sentence_count, the last int32 unused and 0 when they are odd in number (see `_unpacked`).
+    Exactly `sentence_entries_plain`'s, computed by a compiled loop."""
     return _align_kernels.sentence_entries(
         np.ascontiguousarray(stems, dtype=np.int64), np.ascontiguousarray(starts, dtype=np.int64)
     )
@@ -809,27 +832,23 @@ def _unpacked(packed: np.ndarray) -> list[np.ndarray]:
     loops' `_align_kernels._unpack` (tested to agree), which takes three times as long to call
     from Python."""
     sentences, stems, entries = packed[:3].tolist()
+    small = packed[3 + stems :].view(np.int32)
     # The bounds of the parts in order (spelled out: a loop over their lengths took twice as long).
-    a = 3 + sentences
+    a = sentences
     b = a + sentences + 1
     c = b + stems
-    d = c + stems
-    e = d + stems + 1
+    d = c + stems + 1
+    e = d + entries
     f = e + entries
-    g = f + entries
-    h = g + entries
-    i = h + entries
     return [
-        packed[3:a],
-        packed[a:b],
-        packed[b:c],
-        packed[c:d],
-        packed[d:e],
-        packed[e:f],
-        packed[f:g],
-        packed[g:h],
-        packed[h:i],
-        packed[i : i + entries],
+        small[:a],
+        small[a:b],
+        packed[3 : 3 + stems],
+        small[b:c],
+        small[c:d],
+        small[d:e],
+        small[e:f],
+        small[f : f + entries],
     ]
 
 
@@ -852,20 +871,20 @@ def sentence_entries_plain(stems: np.ndarray, starts: np.ndarray) -> np.ndarray:
     terms = np.bincount(sentence, minlength=len(starts))
     by_sentence = np.argsort(sentence, kind="stable")
     frequency = np.bincount(local, minlength=int(new_stem.sum()))
-    parts = [
-        [len(starts), len(frequency), len(sentence)],
+    small = [
         terms,
         np.concatenate([[0], np.cumsum(terms)]),
-        ordered[new_stem],
         frequency,
         np.concatenate([[0], np.cumsum(frequency)]),
         sentence,
-        local,
-        count,
         local[by_sentence],
         count[by_sentence],
     ]
-    return np.concatenate([np.asarray(part, dtype=np.int64) for part in parts])
+    small_parts = np.concatenate([np.asarray(part, dtype=np.int32) for part in small])
+    if len(small_parts) % 2:
+        small_parts = np.append(small_parts, np.int32(0))
+    header = np.array([len(starts), len(frequency), len(sentence)], dtype=np.int64)
+    return np.concatenate([header, ordered[new_stem], small_parts.view(np.int64)])
 
 
 class _SentenceSide:

@@ -563,9 +563,16 @@ def text_grams(ids, size, mask, most):
     has far fewer than 2**31 words), and the table holds numbers only (the hashes are in `keys`
     once each). Each part has room for one per n-gram, at places known before the n-grams are
     counted; the room left unused is never touched."""
-    # The n-grams are hashed as `shingle_hashes` hashes them, each where it is numbered.
-    width = min(size, len(ids))
-    count = len(ids) - width + 1 if len(ids) else 0
+    hashes = shingle_hashes(ids, size)
+    count = len(hashes)
+    masked = np.zeros(count, dtype=np.bool_)
+    masked_total = 0
+    run = 0
+    for k in range(len(mask)):
+        run = run + 1 if mask[k] else 0
+        if run >= size and k - size + 1 < count:
+            masked[k - size + 1] = True
+            masked_total += 1
     table = 2
     while table < 2 * count:
         table *= 2
@@ -585,27 +592,10 @@ def text_grams(ids, size, mask, most):
     bits[:] = 0
     slots[:] = -1
     uses = np.zeros(count, dtype=np.int32)
-    # Each n-gram's hash number, bitwise inverted for a masked n-gram.
     which = np.empty(count, dtype=np.int32)
     found = 0
-    masked_total = 0
-    # The masked words that end at the n-gram's last word (the n-gram is masked when they are
-    # `size` or more).
-    run = 0
-    for k in range(min(size - 1, len(mask))):
-        run = run + 1 if mask[k] else 0
     for k in range(count):
-        last = k + size - 1
-        if last < len(mask):
-            run = run + 1 if mask[last] else 0
-        masked = last < len(mask) and run >= size
-        if masked:
-            key = np.uint64(1)
-            masked_total += 1
-        else:
-            key = np.uint64(0)
-            for m in range(k, k + width):
-                key = _mix64(key * _HASH_BASE + ids[m])
+        key = np.uint64(1) if masked[k] else hashes[k]
         slot = np.int64(key & np.uint64(table - 1))
         number = slots[slot]
         while number >= 0 and keys[number] != key:
@@ -618,7 +608,7 @@ def text_grams(ids, size, mask, most):
             found += 1
             word, pattern = _filter_bits(key, words)
             bits[word] |= pattern
-        which[k] = ~number if masked else number
+        which[k] = number
         uses[number] += 1
     first[0] = 0
     for m in range(found):
@@ -627,23 +617,19 @@ def text_grams(ids, size, mask, most):
     usable = 0
     for k in range(count):
         m = which[k]
-        if m < 0:
-            m = ~m
-            order[filled[m]] = k
-            filled[m] += 1
-            continue
         order[filled[m]] = k
         filled[m] += 1
+        if masked[k]:
+            continue
         # Counted among the source hashes: masked n-grams are 0 there, not 1.
-        key = keys[m]
         occurrences = uses[m]
-        if key == np.uint64(1):
+        if hashes[k] == np.uint64(1):
             occurrences -= masked_total
-        elif key == np.uint64(0):
+        elif hashes[k] == np.uint64(0):
             occurrences += masked_total
         if occurrences <= most:
             anchors[usable] = k
-            anchor_hashes[usable] = key
+            anchor_hashes[usable] = hashes[k]
             usable += 1
     grams[0], grams[1], grams[2], grams[3] = usable, table, found, count
     return grams

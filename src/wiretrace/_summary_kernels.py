@@ -358,23 +358,13 @@ def text_side(ids, stems, points, starts, ends, upper, openers, marks, table, ca
     indices, side_ids, reals = _side(words, word_at, stems, marks, top)
     names, name_word = _part(side_ids, _NAMES), _part(indices, _NAME_WORD)
     name_rarity = _part(reals, _NAME_RARITY)
-    missing = np.empty(len(names), dtype=np.int64)
-    zipf = np.empty(1, dtype=np.float64)
-    bits = zipf.view(np.uint64)
-    found = 0
+    zipfs, missing = _zipfs(names, table)
     for name in range(len(names)):
-        slot = _zipf_slot(table, np.uint64(names[name]))
-        if table[slot, 1] != FREE:
-            bits[0] = table[slot, 1]
-            name_rarity[name] = _rarity_of(zipf[0], cap)
-        else:
-            missing[found] = name
-            found += 1
-    missing = missing[:found]
-    words_missing = np.empty(found, dtype=np.int64)
-    for k in range(found):
-        words_missing[k] = name_word[missing[k]]
-    firsts = _firsts(word_at, len(words), words_missing) if found else nothing
+        # (The missing names' frequencies are not set: `name_rarities` writes theirs again.)
+        name_rarity[name] = _rarity_of(zipfs[name], cap)
+    if not len(missing):
+        return indices, side_ids, reals, missing, nothing, True
+    firsts = _firsts(word_at, len(words), name_word[missing].astype(np.int64))
     return indices, side_ids, reals, missing, firsts, True
 
 

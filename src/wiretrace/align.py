@@ -717,14 +717,8 @@ class _Sentences:
         cls, starts: np.ndarray, words: int, word_stems: np.ndarray, packed: np.ndarray
     ) -> _Sentences:
         """The record of a text's sentence starts, words, stem ids and packed entries."""
-        sentences, distinct, entries = packed[:3].tolist()
-        # Only the parts kept, at `_unpacked`'s bounds (the last two end the array, but for an
-        # unused last int32): half the time of unpacking them all.
-        small = packed[3 + distinct :].view(np.int32)
-        end = 2 * sentences + 2 * distinct + 3 * entries + 2
-        terms, offsets = small[:sentences], small[sentences : 2 * sentences + 1]
-        sentence_local = small[end - 2 * entries : end - entries]
-        sentence_count = small[end - entries : end]
+        terms, offsets, _, _, _, _, sentence_local, sentence_count = _unpacked(packed)
+        distinct = int(packed[1])
         return cls(
             starts,
             words,

@@ -7,6 +7,7 @@ import functools
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -509,6 +510,16 @@ def _stop_cleanly_on_terminate() -> None:
         raise SystemExit(128 + number)
 
     signal.signal(signal.SIGTERM, terminated)
+    # Python finds its temporary folder (on first use) by writing a probe file there and deleting
+    # it: a SIGTERM between the two left the file behind. Found now, with SIGTERM held back until
+    # the probe is gone (where signals can be held back: POSIX).
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        tempfile.gettempdir()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _exit_now(code: str | int | None) -> NoReturn:

@@ -540,10 +540,14 @@ def test_the_command_ends_with_its_status_and_all_its_output(
         assert completed.stdout == CliRunner().invoke(cli, arguments).stdout
 
 
-def test_a_terminated_run_stops_cleanly_leaving_no_temporary_files(tmp_path: Path) -> None:
-    """SIGTERM to `wiretrace report` in the middle of a run (`kill`, a job scheduler's stop)
-    ends it with status 143 through its clean-up: its temporary files are gone and no worker
-    process is left."""
+@pytest.mark.parametrize("when", ["first file", "mid-run"])
+def test_a_terminated_run_stops_cleanly_leaving_no_temporary_files(
+    tmp_path: Path, when: str
+) -> None:
+    """SIGTERM to `wiretrace report` (`kill`, a job scheduler's stop) ends it with status 143
+    through its clean-up: its temporary files are gone and no worker process is left. Sent as
+    soon as anything appears in its temporary folder (Python's own probe file comes first), and
+    in the middle of the run: once its working folder exists and its worker processes run."""
     import random
     import signal
     import time
@@ -563,8 +567,16 @@ def test_a_terminated_run_stops_cleanly_leaving_no_temporary_files(tmp_path: Pat
         command, env={**os.environ, "TMPDIR": str(work)}, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 120
-    while not any(work.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+
+    def started() -> bool:
+        if when == "first file":
+            return any(work.iterdir())
+        return any(entry.name.startswith("wiretrace-") for entry in work.iterdir())
+
+    while not started() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
+    if when == "mid-run":
+        time.sleep(0.5)  # the workers forked and at work
     assert process.poll() is None, "the run ended before it could be stopped"
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=120)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from shared_data import shared_data
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.ingest import FieldMap, Loaded, fields, load_documents, read_inputs, readers
+from wiretrace.ingest.decode import Decoder
 from wiretrace.ingest.fields import document_from_mapping, normalize_date
 from wiretrace.models import Document, Skipped
 
@@ -541,6 +542,46 @@ def test_json_value_that_is_not_an_object_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="holds a JSON array, not an object"):
         load_documents(path)
+
+
+def _line_read(line: str) -> list[object]:
+    """What the JSON Lines reader makes of one line (line 3 of a.jsonl), errors as messages."""
+    context = readers._Context(FieldMap(), Decoder.for_encoding("utf-8"), 1000)
+    read = readers._record_from_json(line, None, Path("a.jsonl"), "a.jsonl", 3, context)
+    return [str(item) if isinstance(item, InputError) else item for item in read]
+
+
+_JSON_RECORDS = st.dictionaries(
+    st.sampled_from(["id", "text", "title", "n"]), st.text(max_size=8) | st.integers()
+).map(json.dumps)
+
+
+@given(
+    record=_JSON_RECORDS,
+    cut=st.integers(min_value=0, max_value=80),
+    ending=st.sampled_from(["", "\n", "\r\n", "\r", "\n\r\n", " \n"]),
+)
+def test_a_json_line_reads_as_it_does_without_its_line_ending(
+    record: str, cut: int, ending: str
+) -> None:
+    """A line is parsed as it is (its line ending being JSON whitespace) and gives the record
+    or the error (the same column: not past the end) of the line without its ending, valid or
+    cut short anywhere."""
+    line = record[:cut] + ending
+
+    assert _line_read(line) == _line_read(line.rstrip("\r\n"))
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t", "\u3000", "\x1c\x0b", "\r"])
+def test_jsonl_lines_of_any_whitespace_are_blank(tmp_path: Path, blank: str) -> None:
+    """A line of whitespace (as str.isspace has it) is passed over and still counted."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(f'{blank}\n{{"id": "1", "text": "one"}}\n{blank}\n{{"id": "2"}}\n'.encode())
+
+    with pytest.raises(InputError) as raised:
+        load_documents(path)
+
+    assert raised.value.line == 4
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:

@@ -373,7 +373,8 @@ def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
                 if decode_error is not None:
                     records += 1
                     yield decode_error
-                elif text.strip():
+                # isspace, where strip would copy the line (a few KB) only to look at it.
+                elif text and not text.isspace():
                     records += 1
                     yield from _record_from_json(text, raw, path, given, number, context)
             if records == 0:
@@ -389,16 +390,21 @@ def _record_from_json(
 ) -> Iterator[_Read]:
     """The record of a line `text`; `raw` is its UTF-8 bytes when it was read as UTF-8."""
     try:
-        # Without its line ending, an error at the end of the line is not put on the next one.
-        value = json.loads(text.rstrip("\r\n"))
-    except json.JSONDecodeError as error:
-        yield InputError(
-            f"is not valid JSON ({error.msg} at column {error.pos + 1})", input=given, line=line
-        )
-        return
-    except (ValueError, RecursionError) as error:
-        yield InputError(f"is not valid JSON ({_one_line(error)})", input=given, line=line)
-        return
+        # A line ending is JSON whitespace: a line gives the value it gives without one, and
+        # is parsed as it is (no copy of it made) unless it is not valid.
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        try:
+            # Without its line ending, an error at the end of the line is not put on the next.
+            value = json.loads(text.rstrip("\r\n"))
+        except json.JSONDecodeError as error:
+            yield InputError(
+                f"is not valid JSON ({error.msg} at column {error.pos + 1})", input=given, line=line
+            )
+            return
+        except (ValueError, RecursionError) as error:
+            yield InputError(f"is not valid JSON ({_one_line(error)})", input=given, line=line)
+            return
     if not isinstance(value, dict):
         yield InputError(
             f"holds a JSON {_json_type(value)}, not an object; "

@@ -1253,3 +1253,51 @@ def test_alignment_with_too_few_common_words_is_left_untraced(
         assert alignment.matched == traced.matched
     else:
         assert alignment == traced
+
+
+def _id_tokens(ids: list[int]) -> Tokens:
+    """Tokens of one-character words with these ids."""
+    starts = np.arange(len(ids), dtype=np.int64) * 2
+    return Tokens(starts=starts, ends=starts + 1, ids=np.array(ids, dtype=np.uint64))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 3), max_size=40),
+    st.lists(st.integers(0, 3), max_size=40),
+    st.integers(1, 12),
+    st.randoms(use_true_random=False),
+)
+def test_word_alignment_equals_the_plain_steps(
+    source_ids: list[int], target_ids: list[int], least: int, rng: random.Random
+) -> None:
+    """`_align_words` (rapidfuzz's opcodes folded, trimmed, moved and counted in one pass) gives
+    the alignment of `_align_words_plain` (`_word_opcodes`, then trimmed), on word ranges of few
+    distinct words (many runs of inserts and deletes to fold)."""
+    source, target = _id_tokens(source_ids), _id_tokens(target_ids)
+    a = rng.randint(0, len(source_ids))
+    c = rng.randint(0, len(target_ids))
+    whole = ((0, len(source_ids)), (0, len(target_ids)))
+    part = ((a, rng.randint(a, len(source_ids))), (c, rng.randint(c, len(target_ids))))
+    for ranges in (whole, part):
+        for given_least in (1, least):
+            assert align._align_words(source, target, *ranges, given_least) == (
+                align._align_words_plain(source, target, *ranges, given_least)
+            )
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.integers(1, 40))
+def test_word_alignment_of_reused_text_equals_the_plain_steps(
+    pair: tuple[str, str], least: int
+) -> None:
+    """`_align_words` gives the alignment of `_align_words_plain` on reused text, and so the
+    same passage and edits."""
+    source, target = (tokenize(text) for text in pair)
+    ranges = ((0, len(source)), (0, len(target)))
+    for given_least in (1, least):
+        alignment = align._align_words(source, target, *ranges, given_least)
+        assert alignment == align._align_words_plain(source, target, *ranges, given_least)
+    if alignment is not None and alignment.opcodes:
+        passage = align._passage(pair[0], source, pair[1], target, alignment)
+        assert replay_edits(pair[0], passage) == pair[1][passage.target_start : passage.target_end]

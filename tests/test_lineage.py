@@ -1355,3 +1355,16 @@ def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.Monkey
     assert len(alone) >= 2
     assert infer_lineage(report.documents, report.pairs, jobs=2) == alone
     assert any(edge.credit == "NWP" for cluster in alone for edge in cluster.edges)
+
+
+@pytest.mark.parametrize(
+    "outlet", ["Northwind Press", "The New York Times", "Fox News", "Интерфакс", "AP", ""]
+)
+def test_remembered_outlet_names_are_outlet_names(outlet: str) -> None:
+    """Orienting a pair takes an outlet's names from `_outlet_names`, which remembers them:
+    the names `outlet_names` gives, in its order."""
+    from wiretrace.lineage import _outlet_names, outlet_names
+
+    names = _outlet_names(outlet)
+    assert names == tuple(outlet_names(outlet))
+    assert _outlet_names(outlet) == names  # asked again: remembered

@@ -905,3 +905,17 @@ def test_worker_processes_reuse_freed_memory() -> None:
         worker = pool.submit(_faults_of_fresh_arrays, 1).result()
     assert tuned * 3 < plain
     assert worker * 3 < plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="ab .,'-\u00e9", max_size=80),
+    st.tuples(st.integers(-2, 85), st.integers(-2, 85)),
+)
+def test_coverage_of_one_span_is_that_of_the_span_given_twice(
+    text: str, span: tuple[int, int]
+) -> None:
+    """One span's coverage (two searches) is what the way for several spans (all searched at
+    once, their runs' union counted) finds for it given twice."""
+    tokens = tokenize(text)
+    assert pipeline._coverage(tokens, [span]) == pipeline._coverage(tokens, [span, span])

@@ -365,7 +365,55 @@ def _align_words(
     """Align one word range pair, trimmed to its first and last common word (None: they share
     no word). Ranges with fewer than `least` words in common are not traced: only their
     `matched` count is given (the words of their longest common subsequence, which no alignment
-    exceeds), with no opcodes and the ranges as given."""
+    exceeds), with no opcodes and the ranges as given.
+
+    The alignment of `_align_words_plain`, rapidfuzz's opcodes folded, trimmed, moved and
+    counted in one pass instead of four."""
+    (a, b), (c, d) = source_range, target_range
+    source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
+    if least > 1:
+        common = LCSseq.similarity(source, target)
+        if common == 0:
+            return None
+        if common < least:
+            return _Alignment([], a, b, c, d, common)
+    found = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(source, target).as_list())
+    first, last = 0, len(found)
+    while first < last and found[first][0] != "equal":
+        first += 1
+    while last > first and found[last - 1][0] != "equal":
+        last -= 1
+    if first == last:
+        return None
+    # Folding only joins the changes between two equal runs, which trimming keeps whole.
+    i0, j0 = found[first][1], found[first][3]
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    matched = 0
+    changed = False  # whether the latest opcode kept is an insert, delete or replace
+    for tag, i1, i2, j1, j2 in found[first:last]:
+        if tag == "equal":
+            matched += i2 - i1
+            opcodes.append((tag, i1 - i0, i2 - i0, j1 - j0, j2 - j0))
+            changed = False
+        elif changed and tag != "replace":
+            _, a1, _, b1, _ = opcodes[-1]
+            opcodes[-1] = ("replace", a1, i2 - i0, b1, j2 - j0)
+        else:
+            opcodes.append((tag, i1 - i0, i2 - i0, j1 - j0, j2 - j0))
+            changed = True
+    i9, j9 = found[last - 1][2], found[last - 1][4]
+    return _Alignment(opcodes, a + i0, a + i9, c + j0, c + j9, matched)
+
+
+def _align_words_plain(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    source_range: tuple[int, int],
+    target_range: tuple[int, int],
+    least: int = 1,
+) -> _Alignment | None:
+    """`_align_words` step by step (`_word_opcodes`, then trimmed): the reference it is tested
+    against."""
     (a, b), (c, d) = source_range, target_range
     source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
     if least > 1:

@@ -549,21 +549,30 @@ def _spread(
             pool.shutdown(cancel_futures=True)
 
 
-def _coverage(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> float:
+def _coverage(tokens: Tokens, spans: Sequence[tuple[int, int]]) -> float:
     """Share of a text's words that lie inside the given character spans."""
-    if len(tokens) == 0:
+    words = len(tokens.ids)
+    if words == 0 or not spans:
         return 0.0
     # Tokens are in order and apart: those inside a span are a run of words; count the runs'
-    # union.
+    # union. Most pairs have one passage (one run); the others' spans are searched at once.
+    if len(spans) == 1:
+        ((start, end),) = spans
+        first = int(tokens.starts.searchsorted(start))
+        return max(0, int(tokens.ends.searchsorted(end, "right")) - first) / words
+    starts, ends = zip(*spans, strict=True)
     runs = sorted(
-        (int(tokens.starts.searchsorted(start)), int(tokens.ends.searchsorted(end, "right")))
-        for start, end in spans
+        zip(
+            tokens.starts.searchsorted(starts).tolist(),
+            tokens.ends.searchsorted(ends, "right").tolist(),
+            strict=True,
+        )
     )
     inside = reach = 0
     for first, after in runs:
         inside += max(0, after - max(first, reach))
         reach = max(reach, after)
-    return inside / len(tokens)
+    return inside / words
 
 
 def build_pair(
@@ -576,8 +585,8 @@ def build_pair(
     orient: bool = True,
 ) -> Pair:
     """A Pair from passages aligned first -> second, oriented source -> target."""
-    first_coverage = _coverage(first_tokens, ((p.source_start, p.source_end) for p in passages))
-    second_coverage = _coverage(second_tokens, ((p.target_start, p.target_end) for p in passages))
+    first_coverage = _coverage(first_tokens, [(p.source_start, p.source_end) for p in passages])
+    second_coverage = _coverage(second_tokens, [(p.target_start, p.target_end) for p in passages])
     matched = sum(p.matched_words for p in passages)
     total = len(first_tokens) + len(second_tokens)
     similarity = min(1.0, 2.0 * matched / total) if total else 0.0

@@ -18,9 +18,13 @@ from wiretrace.boilerplate import (
     find_boilerplate,
     frequent,
     frequent_plain,
+    mask_flat,
     mask_many,
     mask_runs,
+    run_spans,
     salted,
+    span_bounds,
+    split_runs,
 )
 from wiretrace.pipeline import read_tokens
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
@@ -320,3 +324,62 @@ def test_spans_are_the_runs_found_word_by_word(mask: list[bool], min_words: int)
     spans = boilerplate_spans(document, tokens, np.array(mask), min_words)
     assert [(s.start, s.end, s.text) for s in spans] == expected
     assert all(type(s.start) is int and type(s.end) is int for s in spans)
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=30),
+            st.sampled_from([None, "One", "Two"]),
+        ),
+        max_size=8,
+    ),
+    st.integers(1, 4),
+    st.integers(1, 6),
+    st.randoms(use_true_random=False),
+)
+def test_spans_of_many_documents_are_those_of_each_alone(
+    filtered: bool,
+    documents: list[tuple[list[str], str | None]],
+    shingle_size: int,
+    min_words: int,
+    rng: random.Random,
+) -> None:
+    """`mask_flat`'s runs, split by `split_runs`, are `mask_many`'s; `span_bounds` over all the
+    documents at once lists the spans `run_spans` finds in each document alone, in order."""
+    texts = [" ".join(words) for words, _ in documents]
+    tokens = [tokenize(text) for text in texts]
+    outlets = [outlet for _, outlet in documents]
+    every = [
+        salted(shingle_hashes(t.ids, shingle_size), outlet)
+        for t, outlet in zip(tokens, outlets, strict=True)
+    ]
+    pool = np.concatenate([np.zeros(0, dtype=np.uint64), *every]).tolist()
+    boilerplate = np.unique(np.array(rng.sample(pool, len(pool) // 2), dtype=np.uint64))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
+        ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
+        offsets = np.cumsum([0, *(len(t) for t in tokens)])
+        values, value_offsets, runs, run_offsets = mask_flat(
+            ids, offsets, outlets, boilerplate, shingle_size
+        )
+        many = mask_many(tokens, outlets, boilerplate, shingle_size)
+    assert values.tolist() == many[0].tolist()
+    assert value_offsets.tolist() == many[1].tolist()
+    split = split_runs(runs, run_offsets)
+    assert [None if r is None else r.tolist() for r in split] == [
+        None if r is None else r.tolist() for r in many[2]
+    ]
+    expected = [
+        (k, span.start, span.end)
+        for k, (text, t, document_runs) in enumerate(zip(texts, tokens, split, strict=True))
+        if document_runs is not None
+        for span in run_spans(wiretrace.Document(f"d{k}", text), t, document_runs, min_words)
+    ]
+    starts = np.concatenate([np.zeros(0, dtype=np.int64), *(t.starts for t in tokens)])
+    ends = np.concatenate([np.zeros(0, dtype=np.int64), *(t.ends for t in tokens)])
+    numbers, firsts, lasts = span_bounds(starts, ends, offsets, runs, run_offsets, min_words)
+    assert list(zip(numbers, firsts, lasts, strict=True)) == expected
+    assert all(type(v) is int for v in numbers + firsts + lasts)

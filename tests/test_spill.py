@@ -333,3 +333,33 @@ def test_partitions_hold_at_most_max_keys_each() -> None:
     assert partitions_for(DEFAULT_PARTITIONS * MAX_KEYS + 1) == 2 * DEFAULT_PARTITIONS
     assert partitions_for(64 * MAX_KEYS) == 64
     assert partitions_for(10 * MAX_PARTITIONS * MAX_KEYS) == MAX_PARTITIONS
+
+
+@PROPERTY
+@given(
+    st.lists(st.text(alphabet="ab é—\n", max_size=40), min_size=1, max_size=8),
+    st.sampled_from([2**31, 1]),
+    st.data(),
+)
+def test_a_chunk_read_flat_is_its_documents_one_after_the_other(
+    texts: list[str], short_offsets: int, data: st.DataObject
+) -> None:
+    """`read_flat` of the first documents of a chunk gives each one's tokens (as `read` does,
+    document by document) one after the other, with 4- or 8-byte offsets on disk, empty texts
+    included."""
+    expected = [tokenize(text) for text in texts]
+    documents = data.draw(st.integers(0, len(texts)))
+    with pytest.MonkeyPatch.context() as patch, TokenStore(len(texts)) as store:
+        patch.setattr("wiretrace.spill._SHORT_OFFSETS", short_offsets)
+        store.locate(0, store.write(0, expected))
+        ids, starts, ends, offsets = store.read_flat(0, documents)
+        one_by_one = [store.read(number) for number in range(documents)]
+    assert offsets.tolist() == [0, *np.cumsum([len(t) for t in one_by_one]).tolist()]
+    for name, got in (("ids", ids), ("starts", starts), ("ends", ends)):
+        assert got.dtype == getattr(expected[0], name).dtype
+        want = [getattr(t, name) for t in one_by_one]
+        assert got.tolist() == np.concatenate([got[:0], *want]).tolist()
+        assert (
+            got.tolist()
+            == np.concatenate([got[:0], *(getattr(t, name) for t in expected[:documents])]).tolist()
+        )

@@ -6,7 +6,8 @@ others again (its on-disk cache is kept per source file). `boilerplate.mask_many
 caller of the first, tested against `boilerplate_mask` and `mask_runs` document by document;
 `index.lsh.bucket_pairs` of the second, tested against `bucket_pairs_plain`. The spill that
 carries the keys between the two (`spill.Spill.add`) orders them by partition here too
-(`partition_scatter`, tested against a stable argsort).
+(`partition_scatter`, tested against a stable argsort), and the token store's chunks are taken
+apart for the first here (`unpack_tokens`, tested against reading document by document).
 """
 
 from __future__ import annotations
@@ -158,6 +159,47 @@ def mask_many(ids, offsets, salts, table, shift, zero, bits, bits_shift, size):
         value_offsets[document + 1] = kept
         run_offsets[document + 1] = found
     return values[:kept].copy(), value_offsets, runs[:found].copy(), run_offsets
+
+
+_UNPACK_TOKENS = [(types.uint32[::1], types.int64[::1], types.int64[::1], types.int64)]
+
+
+@_compiled(_UNPACK_TOKENS)
+def unpack_tokens(words, firsts, counts, width):
+    """spill.TokenStore.read_flat: the tokens of a chunk file, given as its 32-bit words
+    (`words`, in the machine's order) with document k's `counts[k]` tokens from word
+    `firsts[k]` (their ids, two words each, low word first, then their starts and their ends,
+    `width` words each, low word first): (ids, starts, ends, offsets), every document's
+    tokens one after the other, document k's from offsets[k] to offsets[k + 1]."""
+    documents = len(counts)
+    offsets = np.zeros(documents + 1, dtype=np.int64)
+    for k in range(documents):
+        offsets[k + 1] = offsets[k] + counts[k]
+    total = offsets[documents]
+    ids = np.empty(total, dtype=np.uint64)
+    starts = np.empty(total, dtype=np.int64)
+    ends = np.empty(total, dtype=np.int64)
+    high = np.uint64(32)
+    for k in range(documents):
+        at, count, out = firsts[k], counts[k], offsets[k]
+        for j in range(count):
+            ids[out + j] = np.uint64(words[at + 2 * j]) | (np.uint64(words[at + 2 * j + 1]) << high)
+        at += 2 * count
+        if width == 1:
+            # Offsets below 2**31 (see spill._SHORT_OFFSETS): a word each.
+            for j in range(count):
+                starts[out + j] = np.int64(words[at + j])
+                ends[out + j] = np.int64(words[at + count + j])
+        else:
+            for j in range(count):
+                starts[out + j] = np.int64(
+                    np.uint64(words[at + 2 * j]) | (np.uint64(words[at + 2 * j + 1]) << high)
+                )
+                ends[out + j] = np.int64(
+                    np.uint64(words[at + 2 * (count + j)])
+                    | (np.uint64(words[at + 2 * (count + j) + 1]) << high)
+                )
+    return ids, starts, ends, offsets
 
 
 # Owners as the spill keeps them (int32) or as int64.

@@ -177,14 +177,32 @@ def mask_many(
     (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`
     behind a filter of bits).
     """
-    table, shift, zero, bits, bits_shift = _set_table(boilerplate)
     ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
     offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in tokens], out=offsets[1:])
+    values, value_offsets, runs, run_offsets = mask_flat(
+        ids, offsets, outlets, boilerplate, shingle_size
+    )
+    return values, value_offsets, split_runs(runs, run_offsets)
+
+
+def mask_flat(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    outlets: Sequence[str | None],
+    boilerplate: np.ndarray,
+    shingle_size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`mask_many` of documents given as their token ids one after the other (`ids`, uint64;
+    document k's from offsets[k] to offsets[k + 1]), with the runs of every document in one
+    array: (values, value offsets, runs, run offsets), document k's runs being
+    runs[run_offsets[k]:run_offsets[k + 1]] (see `split_runs`). One array of runs is sent
+    between processes many times faster than an array per document."""
+    table, shift, zero, bits, bits_shift = _set_table(boilerplate)
     salts = np.array([outlet_salt(outlet) for outlet in outlets], dtype=np.uint64)
     values, value_offsets, runs, run_offsets = _sketch_kernels.mask_many(
-        ids,
-        offsets,
+        np.require(ids, np.uint64, ["C", "W"]),
+        np.require(offsets, np.int64, ["C", "W"]),
         salts,
         table,
         shift,
@@ -193,12 +211,13 @@ def mask_many(
         bits_shift,
         int(shingle_size),
     )
-    bounds = run_offsets.tolist()
-    return (
-        values,
-        value_offsets,
-        [runs[a:b] if b > a else None for a, b in itertools.pairwise(bounds)],
-    )
+    return values, value_offsets, runs, run_offsets
+
+
+def split_runs(runs: np.ndarray, run_offsets: np.ndarray) -> list[np.ndarray | None]:
+    """Each document's runs from `mask_flat`'s (runs, run offsets): a view of `runs`, or None
+    when it has none."""
+    return [runs[a:b] if b > a else None for a, b in itertools.pairwise(run_offsets.tolist())]
 
 
 def mask_runs(words: np.ndarray) -> np.ndarray:
@@ -232,3 +251,29 @@ def run_spans(
             start, end = int(starts[first]), int(ends[after - 1])
             spans.append(BoilerplateSpan(document.id, start, end, text[start:end]))
     return spans
+
+
+def span_bounds(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    offsets: np.ndarray,
+    runs: np.ndarray,
+    run_offsets: np.ndarray,
+    min_words: int = 1,
+) -> tuple[list[int], list[int], list[int]]:
+    """`run_spans` of many documents at once, as numbers: (the number of each span's document,
+    the span's start, its end), for the runs of at least `min_words` words of `mask_flat`'s
+    (runs, run offsets), in order. The documents' token `starts` and `ends` are one after the
+    other, document k's from offsets[k] to offsets[k + 1]. The spans are picked by array
+    operations over all the documents together (most runs are too short to list): only the
+    listed ones are left for Python to make."""
+    listed = np.flatnonzero(runs[:, 1] - runs[:, 0] >= min_words)
+    if len(listed) == 0:
+        return [], [], []
+    owners = np.repeat(np.arange(len(offsets) - 1), np.diff(run_offsets))[listed]
+    at = offsets[owners]
+    return (
+        owners.tolist(),
+        starts[at + runs[listed, 0]].tolist(),
+        ends[at + runs[listed, 1] - 1].tolist(),
+    )

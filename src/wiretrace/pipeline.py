@@ -25,13 +25,14 @@ from wiretrace.align import SHORT_TEXT_WORDS, align_pair, align_short_texts, tex
 from wiretrace.boilerplate import (
     frequent,
     listed_words,
+    mask_flat,
     mask_from_runs,
-    mask_many,
-    run_spans,
     salted,
+    span_bounds,
+    split_runs,
 )
 from wiretrace.config import Settings
-from wiretrace.corpus import Corpus
+from wiretrace.corpus import Corpus, metadata
 from wiretrace.errors import InputError
 from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_counts
 from wiretrace.ingest import (
@@ -117,26 +118,32 @@ def _read_tokens(text: str, outlet: str | None, settings: Settings) -> tuple[Tok
 
 
 def sketch_many(
-    documents: Sequence[Document],
-    tokens: Sequence[Tokens],
+    outlets: Sequence[str | None],
+    ids: np.ndarray,
+    offsets: np.ndarray,
     settings: Settings,
     boilerplate: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
-    """Stage 2 for many documents at once: (keys, owners, runs). `keys` are the LSH bucket keys
-    of every document's windows (a key may repeat within a document), `owners` the position in
-    `documents` of each key's document, and `runs[k]` document k's boilerplate words as
-    `mask_runs` (None when it has none)."""
+    first: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stage 2 for many documents at once, given their outlets and their token ids one after
+    the other (document k's from offsets[k] to offsets[k + 1]): (keys, owners, runs, run
+    offsets). `keys` are the LSH bucket keys of every document's windows (a key may repeat
+    within a document), `owners` the number of each key's document (int32, the first document
+    numbered `first`), and runs[run_offsets[k]:run_offsets[k + 1]] document k's boilerplate
+    words as `mask_runs` (see `boilerplate.mask_flat`)."""
     bands, rows = lsh_bands(settings.threshold, settings.num_perm)
     if boilerplate is None:
         boilerplate = np.zeros(0, dtype=np.uint64)
-    values, offsets, runs = mask_many(
-        tokens, [document.outlet for document in documents], boilerplate, settings.shingle_size
+    values, value_offsets, runs, run_offsets = mask_flat(
+        ids, offsets, outlets, boilerplate, settings.shingle_size
     )
     signatures, windows, _ = compute_window_signatures_flat(
-        values, offsets, settings.window_size, settings.num_perm, settings.seed
+        values, value_offsets, settings.window_size, settings.num_perm, settings.seed
     )
     keys = band_keys(signatures, bands, rows).ravel()
-    return keys, np.repeat(windows, bands), runs
+    # Numbered and narrowed a window at a time, before each is repeated for its bands.
+    owners = np.repeat((windows + first).astype(np.int32), bands)
+    return keys, owners, runs, run_offsets
 
 
 def sketch_tokens(
@@ -148,8 +155,9 @@ def sketch_tokens(
     Two documents are candidates when they share `settings.min_hits` keys; keys are stable across
     processes and machines for the same settings.
     """
-    keys, _, runs = sketch_many([document], [tokens], settings, boilerplate)
-    return keys, None if runs[0] is None else mask_from_runs(runs[0], len(tokens))
+    offsets = np.array([0, len(tokens)], dtype=np.int64)
+    keys, _, runs, _ = sketch_many([document.outlet], tokens.ids, offsets, settings, boilerplate)
+    return keys, mask_from_runs(runs, len(tokens)) if len(runs) else None
 
 
 def align_documents(
@@ -254,25 +262,32 @@ def _count_tasks(corpus: Corpus, more: Iterator[Document]) -> Iterator[_CountTas
 
 def _sketch_chunk(
     bounds: tuple[int, int],
-) -> tuple[list[BoilerplateSpan], dict[int, np.ndarray]]:
+) -> tuple[list[tuple[str, int, int, str]], np.ndarray, np.ndarray]:
     """Add the chunk's LSH keys with their owners to the spill; return the boilerplate spans of
-    its documents (the sketch stage sees every document once, with its boilerplate mask), and
-    the masks themselves as runs (see `mask_runs`) by document number, for the align stage."""
-    assert _SETTINGS is not None and _SPILLED is not None
-    documents = _DOCUMENTS[bounds[0] : bounds[1]]
-    assert _TOKENS is not None
-    tokens = _TOKENS.read_chunk(bounds[0], len(documents))
-    keys, owners, runs = sketch_many(documents, tokens, _SETTINGS, _BOILERPLATE)
-    _SPILLED.add(keys, owners=(owners + bounds[0]).astype(np.int32))
-    listed = listed_words(_SETTINGS.shingle_size)
-    spans, kept = [], {}
-    for k, (document, document_tokens, document_runs) in enumerate(
-        zip(documents, tokens, runs, strict=True)
-    ):
-        if document_runs is not None:
-            kept[bounds[0] + k] = document_runs
-            spans.extend(run_spans(document, document_tokens, document_runs, listed))
-    return spans, kept
+    its documents (the sketch stage sees every document once, with its boilerplate mask) as the
+    fields of `BoilerplateSpan`s, and the masks themselves as `mask_flat`'s (runs, run offsets),
+    for the align stage. Plain tuples and two arrays come back from a worker process several
+    times faster than records and an array per document."""
+    assert _SETTINGS is not None and _SPILLED is not None and _TOKENS is not None
+    assert isinstance(_DOCUMENTS, Corpus)
+    start, stop = bounds
+    # What memory holds of each document; the texts are read only when there are spans to list.
+    known = list(metadata(_DOCUMENTS, start, stop))
+    names, outlets = [meta[0] for meta in known], [meta[1] for meta in known]
+    ids, starts, ends, offsets = _TOKENS.read_flat(start, stop - start)
+    keys, owners, runs, run_offsets = sketch_many(
+        outlets, ids, offsets, _SETTINGS, _BOILERPLATE, start
+    )
+    _SPILLED.add(keys, owners=owners)
+    numbers, span_starts, span_ends = span_bounds(
+        starts, ends, offsets, runs, run_offsets, listed_words(_SETTINGS.shingle_size)
+    )
+    texts = _DOCUMENTS.read_texts(_DOCUMENTS.byte_offsets(start, stop)) if numbers else []
+    spans = [
+        (names[k], first, end, texts[k][first:end])
+        for k, first, end in zip(numbers, span_starts, span_ends, strict=True)
+    ]
+    return spans, runs, run_offsets
 
 
 class _PreparedDocuments:
@@ -722,11 +737,17 @@ def _find_reuse(
         partitions = spill_partitions or partitions_for(expected)
         with Spill({"owners": np.dtype(np.int32)}, partitions=partitions) as buckets:
             _SPILLED = buckets
-            for spans, runs in _run(
+            sketched = _run(
                 _sketch_chunk, bounds, workers, "sketch", len(docs), progress, sizes, ahead
-            ):
-                boilerplate.extend(spans)
-                _MASK_RUNS.update(runs)
+            )
+            for (start, _), (spans, runs, run_offsets) in zip(bounds, sketched, strict=True):
+                boilerplate.extend(
+                    BoilerplateSpan(document, first, end, text)
+                    for document, first, end, text in spans
+                )
+                for k, document_runs in enumerate(split_runs(runs, run_offsets)):
+                    if document_runs is not None:
+                        _MASK_RUNS[start + k] = document_runs
             counted = [part for parts in _by_partition(_pairs_in, workers) for part in parts]
         candidates = merge_pair_counts(counted, settings.min_hits, scale)
         del counted

@@ -159,11 +159,17 @@ class Spill:
             name: np.asarray(columns[name], dtype=dtype) for name, dtype in self.columns.items()
         }
         arrays, bounds = self._partitioned(keys, given)
+        # Byte views of the arrays, cut for each partition (a memoryview's slice costs a small
+        # part of an array's).
+        views = [
+            (np.ascontiguousarray(values).data.cast("B"), values.itemsize)
+            for values in arrays.values()
+        ]
         pieces = [
-            np.ascontiguousarray(values[start:end]).data.cast("B")
+            view[start * width : end * width]
             for start, end in itertools.pairwise(bounds.tolist())
             if start < end
-            for values in arrays.values()
+            for view, width in views
         ]
         try:
             if self._files is None:
@@ -461,10 +467,22 @@ class TokenStore:
         return handle
 
     def read_chunk(self, first: int, documents: int) -> list[Tokens]:
-        """The tokens of documents first .. first + documents - 1, written as one chunk."""
+        """The tokens of documents first .. first + documents - 1, written as one chunk (each
+        document's arrays are views of `read_flat`'s)."""
+        ids, starts, ends, offsets = self.read_flat(first, documents)
+        return [
+            Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
+            for a, b in itertools.pairwise(offsets.tolist())
+        ]
+
+    def read_flat(
+        self, first: int, documents: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The tokens of documents first .. first + documents - 1, written as one chunk, one
+        after the other: (ids, starts, ends, offsets), document k's tokens from offsets[k] to
+        offsets[k + 1]. One read, then one compiled pass (`_sketch_kernels.unpack_tokens`)
+        takes the columns out of each document's part (no array made per document)."""
         path = self._path(first)
-        # One read into a buffer of our own: the ids are views of it (no copy), and each
-        # document's offsets (starts, then ends, side by side) are widened by one conversion.
         data = np.empty(path.stat().st_size, dtype=np.uint8)
         with open(path, "rb", buffering=0) as handle:
             done = 0
@@ -473,15 +491,12 @@ class TokenStore:
                 if not got:
                     raise OSError(f"token store: short read of {path}")
                 done += got
-        offsets = np.dtype(f"<i{self._widths[first]}")
-        tokens = []
-        for at, count in zip(
-            self._byte[first : first + documents].tolist(),
-            self._count[first : first + documents].tolist(),
-            strict=True,
-        ):
-            ids = data[at : at + 8 * count].view("<u8").astype(np.uint64, copy=False)
-            both = data[at + 8 * count : at + (8 + 2 * offsets.itemsize) * count].view(offsets)
-            both = both.astype(np.int64)
-            tokens.append(Tokens(starts=both[:count], ends=both[count:], ids=ids))
-        return tokens
+        # Every part of the file is a whole number of little-endian 32-bit words: ids of 8
+        # bytes, offsets of 4 or 8, so documents of 8 + 2 * width bytes a token.
+        words = data.view("<u4").astype(np.uint32, copy=False)
+        return _sketch_kernels.unpack_tokens(
+            words,
+            self._byte[first : first + documents] // 4,
+            self._count[first : first + documents],
+            self._widths[first] // 4,
+        )

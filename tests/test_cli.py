@@ -596,3 +596,23 @@ def _command_line(process: Path) -> bytes:
         return (process / "cmdline").read_bytes()
     except OSError:  # gone meanwhile
         return b""
+
+
+def test_the_command_loads_numba_without_scipy_linalg_which_still_imports_after() -> None:
+    """`_load_numba` sets numba up without its look for a BLAS (an import of scipy.linalg, a
+    third of a second): the compiled loops run, and scipy.linalg imports as usual after."""
+    code = (
+        "import sys\n"
+        "from wiretrace import cli, shingle\n"
+        "cli._load_numba()\n"
+        "tokens = shingle.tokenize('Reuters said on Monday')\n"
+        "assert tokens.ids.tolist() == shingle.tokenize_plain('Reuters said on Monday').ids.tolist()\n"
+        "assert 'scipy.linalg' not in sys.modules\n"
+        "import scipy.linalg.cython_blas\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"

@@ -207,6 +207,28 @@ def _emit(report: Report, output_format: str, output: str) -> None:
         )
 
 
+_BLAS = "scipy.linalg.cython_blas"
+
+
+def _load_numba() -> None:
+    """Load numba's compiler (wiretrace's compiled loops run on it) without the look for a BLAS
+    it takes on the way: it imports scipy.linalg (about 0.3 s, scipy being installed with
+    datasketch) to know whether it can compile linear algebra, and wiretrace's loops do none.
+    Only the command does this, in its own process; a program that imports wiretrace keeps
+    numba as numba sets itself up. scipy.linalg imports as usual afterwards."""
+    if _BLAS in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    # A None in sys.modules makes that import raise ImportError: numba then records "no BLAS".
+    sys.modules[_BLAS] = None  # type: ignore[assignment]
+    try:
+        import numba.np.arraymath  # noqa: F401
+    except ImportError:  # a numba that needs it after all: loaded as it wants
+        del sys.modules[_BLAS]
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        sys.modules.pop(_BLAS, None)
+
+
 def _library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     """Library errors become a one-line message and exit status 1, never a traceback."""
 
@@ -253,6 +275,7 @@ def compare(
     Example:
         wiretrace compare wire.txt copy.txt --format json -o pair.json
     """
+    _load_numba()
     report = wiretrace.compare_files(source, target, encoding=encoding, settings=_settings(options))
     _emit(report, output_format, output)
 
@@ -295,6 +318,8 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
         from wiretrace import spark
 
         find_reuse_in = functools.partial(spark.find_reuse_in, master=master)
+    else:
+        _load_numba()
     with _progress(sys.stderr.isatty()) as progress:
         result = find_reuse_in(
             inputs,
@@ -335,6 +360,7 @@ def demo(output_format: str, output: str | None, jobs: int | None) -> None:
     Example:
         wiretrace demo --format json -o demo.json
     """
+    _load_numba()
     result = wiretrace.find_reuse_in([str(wiretrace.demo_corpus_path())], jobs=jobs)
     if output is None:
         output = DEMO_HTML if output_format == "html" else "-"
@@ -395,6 +421,7 @@ def index_add(
     """
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     reading = {k: options.pop(k) for k in ("on_error", "encoding", "max_document_chars")}
+    _load_numba()
     with (
         _progress(sys.stderr.isatty()) as progress,
         wiretrace.Index.open(index_location, **options) as index,
@@ -476,6 +503,7 @@ def trace(
     Example:
         wiretrace trace new-article.txt --index news.db --since 2019-11-01 --format json
     """
+    _load_numba()
     inputs: list[Any] = list(articles)
     if "-" in articles:
         with click.open_file("-", encoding=encoding) as stdin:

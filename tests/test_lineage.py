@@ -7,6 +7,9 @@ import random
 import re
 import string
 import sys
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -1334,15 +1337,10 @@ def test_has_words_counts_as_the_word_list(text: str, count: int) -> None:
     assert lineage._has_words(text, count) == (len(lineage._words(text)) >= count)
 
 
-def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Worker processes forked while the agency acronyms are still being found get them with
-    their tasks: they credit the agency by its acronym as one process does."""
-    from wiretrace import lineage
-
-    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
-    rng = random.Random(7)
+def _agency_stories(rng: random.Random, stories: int) -> list[Document]:
+    """Each story by Northwind Press ("LONDON (NWP) -") and two copies crediting "(NWP)"."""
     documents = []
-    for story in range(6):
+    for story in range(stories):
         body = _article(rng, 8)
         documents.append(
             Document(id=f"w{story}", text=f"LONDON (NWP) - {body}", outlet="Northwind Press")
@@ -1350,11 +1348,122 @@ def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.Monkey
         for copy in range(2):
             text = f"(NWP) {body} Our own closing words, number {copy}."
             documents.append(Document(id=f"c{story}{copy}", text=text, outlet=f"Copy {copy}"))
+    return documents
+
+
+def test_lineage_in_workers_knows_the_agency_acronyms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes forked while the agency acronyms are still being found get them with
+    their tasks: they credit the agency by its acronym as one process does."""
+    from wiretrace import lineage
+
+    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
+    documents = _agency_stories(random.Random(7), 6)
     report = wiretrace.find_reuse(documents, jobs=1)
     alone = infer_lineage(report.documents, report.pairs, jobs=1)
     assert len(alone) >= 2
     assert infer_lineage(report.documents, report.pairs, jobs=2) == alone
     assert any(edge.credit == "NWP" for cluster in alone for edge in cluster.edges)
+
+
+def test_lineage_in_workers_by_runs_of_inherited_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clusters found before the workers fork, handed out a run at a time by where it starts
+    (one cluster a run here), and agency acronyms read from the corpus's openings in shares, one
+    per worker: the clusters and pairs of one process, in its order."""
+    from wiretrace import lineage
+    from wiretrace.corpus import Corpus
+
+    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
+    monkeypatch.setattr(lineage, "CHUNK_CLUSTERS", 1)
+    documents = _agency_stories(random.Random(11), 5)
+    report = wiretrace.find_reuse(documents, jobs=1)
+    pairs = list(report.pairs)
+    alone = lineage.infer_lineage_and_directions(documents, pairs, jobs=1)
+    assert len(alone[0]) >= 3
+    with Corpus.collect(documents) as corpus:
+        assert lineage.infer_lineage_and_directions(corpus, pairs, jobs=2) == alone
+        assert lineage.infer_lineage_and_directions(corpus, pairs, jobs=3) == alone
+
+
+class _LaterFuture(Future[Any]):
+    """A task's future that is never done before its output is asked for: then it runs."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__()
+        self._call = call
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            self.set_result(self._call())
+        return super().result(timeout)
+
+
+class _HerePool(Executor):
+    """Runs the tasks submitted in this process: at once (`later` False), or only when their
+    outputs are asked for, in the order asked."""
+
+    def __init__(self, later: bool) -> None:
+        self.later = later
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = _LaterFuture(lambda: fn(*args, **kwargs))
+        if not self.later:
+            future.result()
+        return future
+
+
+@pytest.mark.parametrize("later", [False, True])
+@pytest.mark.parametrize("chunk", [1, 2, 16])
+def test_lineage_in_runs_keeps_the_task_order(
+    monkeypatch: pytest.MonkeyPatch, later: bool, chunk: int
+) -> None:
+    """Runs of clusters handed out by where they start, of any length (the last one shorter),
+    made as they are sent or only when their outputs are taken: the clusters and pairs are one
+    process's, in its order."""
+    from wiretrace import lineage
+
+    monkeypatch.setattr(lineage, "PARALLEL_CLUSTERS", 2)
+    monkeypatch.setattr(lineage, "CHUNK_CLUSTERS", chunk)
+    rng = random.Random(13)
+    documents = []
+    for story in range(7):
+        body = _article(rng, 6)
+        documents.append(Document(id=f"s{story}", text=f"(NWP) {body}", outlet="Northwind Press"))
+        for copy in range(story % 3 + 1):
+            text = f"{body} Closing words of copy {copy}."
+            documents.append(Document(id=f"s{story}c{copy}", text=text, outlet=f"Copy {copy}"))
+    pairs = list(wiretrace.find_reuse(documents, jobs=1).pairs)
+    alone = lineage.infer_lineage_and_directions(documents, pairs, jobs=1)
+    assert len(alone[0]) >= 5
+    monkeypatch.setattr(lineage, "worker_pool", lambda workers: _HerePool(later))
+    for jobs in (2, 3):
+        assert lineage.infer_lineage_and_directions(documents, pairs, jobs=jobs) == alone
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 45])
+def test_opening_acronyms_in_shares_are_the_whole_ones(parts: int) -> None:
+    """The openings' acronyms of the shares of a run's documents, one after the other, are the
+    whole run's (in a corpus and in memory), and so give the same owners in the same order."""
+    from wiretrace.corpus import Corpus
+    from wiretrace.lineage import _acronym_owners, _opening_acronyms, _owners_of, _shares
+
+    rng = random.Random(parts)
+    documents = []
+    for k in range(40):
+        acronym = rng.choice(["NWP", "AP", "ÉFE", "XYZ", "Zed"])
+        opening = rng.choice([f"LONDON ({acronym}) - ", "", f"({acronym}) (AP) ", "é’ "])
+        outlet = rng.choice(["Northwind Press", "Associated Press", "Zed News", None, ""])
+        documents.append(Document(id=f"d{k}", text=opening + _article(rng, 2), outlet=outlet))
+    shares = _shares(len(documents), parts)
+    assert [start for start, _ in shares[1:]] == [end for _, end in shares[:-1]]
+    assert (shares[0][0], shares[-1][1]) == (0, len(documents))
+    whole = list(_opening_acronyms(documents, 0, len(documents)))
+    with Corpus.collect(documents) as corpus:
+        for source in (documents, corpus):
+            found = [item for share in shares for item in _opening_acronyms(source, *share)]
+            assert found == whole
+            owners = _owners_of(found)
+            assert list(owners.items()) == list(_acronym_owners(documents).items())
+    assert whole
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from operator import attrgetter
 from typing import TypeVar, overload
 
@@ -394,6 +394,9 @@ class _UnionFind:
 
 # A passage's spans: source start and end, target start and end.
 _PASSAGE_BOUNDS = attrgetter("source_start", "source_end", "target_start", "target_end")
+_PASSAGES = attrgetter("passages")
+_SOURCE = attrgetter("source")
+_TARGET = attrgetter("target")
 
 
 def find_clusters(
@@ -408,26 +411,35 @@ def find_clusters(
     # Every passage's two spans (items 2k and 2k + 1), then by arrays: the runs of overlapping
     # spans in each document, the clusters those runs and the passages linking them make, and
     # each cluster's spans merged. Span by span (`_find_clusters_plain`) it took 0.6 s at 20k
-    # articles, in the parent before any worker starts; this takes a fifth of that.
-    documents: dict[str, int] = {}
-    owners: list[tuple[int, int]] = []
-    sides: list[int] = []
-    bounds: list[int] = []
-    for pair_index, pair in enumerate(pairs):
-        passages = pair.passages
-        source = documents.setdefault(pair.source, len(documents))
-        target = documents.setdefault(pair.target, len(documents))
-        sides += (source, target) * len(passages)
-        bounds += chain.from_iterable(map(_PASSAGE_BOUNDS, passages))
-        owners += [(pair_index, passage_index) for passage_index in range(len(passages))]
-    if not owners:
+    # articles, in the parent before any worker starts; this takes a sixth of that. (Spans and
+    # ids are read by C loops over all the passages at once: a Python loop over the pairs, each
+    # document numbered as it came, took 0.04 s more.)
+    groups = list(map(_PASSAGES, pairs))
+    counts = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    total = int(counts.sum())
+    if not total:
         return []
-    names = sorted(documents)
+    sources = list(map(_SOURCE, pairs))
+    targets = list(map(_TARGET, pairs))
     # Documents numbered in the order of their ids (the order of a cluster's spans).
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[[documents[name] for name in names]] = np.arange(len(names))
-    doc = rank[np.array(sides, dtype=np.int64)]
-    starts, ends = np.array(bounds, dtype=np.int64).reshape(-1, 2).T
+    names = sorted(set(sources).union(targets))
+    number = {name: k for k, name in enumerate(names)}
+    ends_of_pairs = np.array(
+        [list(map(number.__getitem__, sources)), list(map(number.__getitem__, targets))],
+        dtype=np.int64,
+    ).T
+    doc = np.repeat(ends_of_pairs, counts, axis=0).reshape(-1)
+    bounds = chain.from_iterable(map(_PASSAGE_BOUNDS, chain.from_iterable(groups)))
+    starts, ends = np.fromiter(bounds, dtype=np.int64, count=4 * total).reshape(-1, 2).T
+    # Each passage's (pair index, passage index).
+    pair_of = np.repeat(np.arange(len(groups)), counts)
+    owners = list(
+        zip(
+            pair_of.tolist(),
+            (np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)).tolist(),
+            strict=True,
+        )
+    )
     # A span joins the run of the spans before it in its document (by start, then end) when it
     # starts before the furthest end among them.
     order = np.lexsort((ends, starts, doc))
@@ -969,8 +981,13 @@ def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
     uses it in most of its own documents' openings (copies carry the agency's acronym too, but
     the agency carries it in every one of its documents).
     """
+    return _owners_of(_opening_acronyms(documents, 0, len(documents)))
+
+
+def _owners_of(found: Iterable[tuple[str, list[str]]]) -> dict[str, str]:
+    """`_acronym_owners` of the documents' `_opening_acronyms` (`found`, in document order)."""
     uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for outlet, acronyms in _opening_acronyms(documents):
+    for outlet, acronyms in found:
         # In order (a set's order changes with the run's string hashes, and so would the order
         # of an outlet's acronyms among its names, and the name a credit is found by).
         for acronym in dict.fromkeys(acronyms):
@@ -987,19 +1004,21 @@ def _acronym_owners(documents: Sequence[Document]) -> dict[str, str]:
     return owners
 
 
-def _opening_acronyms(documents: Sequence[Document]) -> Iterator[tuple[str, list[str]]]:
-    """The outlet of each document with an outlet and agency acronyms in its opening (its first
-    400 characters, see `openings`), and those acronyms, in order. Of a corpus, only the openings
-    are read, and only the documents with acronyms in theirs are made (most have none: making
-    every document took most of the time here)."""
+def _opening_acronyms(
+    documents: Sequence[Document], start: int, end: int
+) -> Iterator[tuple[str, list[str]]]:
+    """The outlet of each document (from position `start` to `end`) with an outlet and agency
+    acronyms in its opening (its first 400 characters, see `openings`), and those acronyms, in
+    order. Of a corpus, only the openings are read, and only the documents with acronyms in
+    theirs are made (most have none: making every document took most of the time here)."""
     if not isinstance(documents, Corpus):
-        for doc, opening in openings(documents, 400):
+        for doc, opening in islice(openings(documents, 400), start, end):
             if doc.outlet:
                 found = _ACRONYM.findall(opening)
                 if found:
                     yield doc.outlet, found
         return
-    for position in range(len(documents)):
+    for position in range(start, end):
         found = _ACRONYM.findall(documents.prefix(position, 400))
         if found:
             outlet = documents.header(position).outlet
@@ -1559,8 +1578,13 @@ _STATE: (
     ]
     | None
 ) = None
+# The clusters' tasks, found before the worker processes fork: they inherit them and are sent
+# where a run of CHUNK_CLUSTERS of them starts (pickling the tasks took the parent's time).
+_TASKS: Sequence[_Task] = ()
 # Clusters are spread over worker processes when there are at least this many.
 PARALLEL_CLUSTERS = 64
+# Clusters per worker's task.
+CHUNK_CLUSTERS = 16
 
 
 def infer_lineage(
@@ -1585,8 +1609,8 @@ def infer_lineage_and_directions(
     one document is above the other and turning any hop between them round would cost the tree
     more than LINEAGE_DIRECTION_MARGIN. Other pairs are returned as given.
     """
-    global _STATE
-    # The agency acronyms are added once found (in a worker process, where there are several).
+    global _STATE, _TASKS
+    # The agency acronyms are added once found (in the worker processes, where there are some).
     _STATE = (documents_by_id(documents), pairs, {}, {}, {}, {}, {}, {}, {}, documents)
     # No cyclic garbage collection while the trees are built (in the workers too, which inherit
     # the setting): the stage makes little garbage, none of it cyclic, and every full collection
@@ -1597,32 +1621,35 @@ def infer_lineage_and_directions(
     # A pair in several clusters takes the order its clearest tree gives.
     upper: dict[int, tuple[float, str]] = {}
     try:
-        # Workers wherever there may be PARALLEL_CLUSTERS clusters (never more than pairs): they
-        # are forked before the clusters are found.
-        if jobs > 1 and len(pairs) >= PARALLEL_CLUSTERS:
+        # The clusters are found before any worker forks: found after, while a worker read the
+        # openings, every pair this process read was copied from the workers' pages first (it
+        # took twice as long).
+        tasks = _tasks(pairs)
+        if jobs > 1 and len(tasks) >= PARALLEL_CLUSTERS:
             # The compiled loops, their tables and the credit regexes, loaded once for all workers.
             load_compiled()
+            _TASKS = tasks
             with worker_pool(jobs) as pool:
-                # A worker reads every document's opening for the agency acronyms while this
-                # process finds the clusters (one after the other, they kept the workers idle).
-                owners = pool.submit(_run_acronym_owners)
-                tasks = _tasks(pairs)
-                _STATE[2].update(owners.result())
-                if len(tasks) >= PARALLEL_CLUSTERS:
-                    # Each cluster built as its tree comes, while the workers make the next ones
-                    # (built after the last, they kept the parent alone for a tenth of the stage).
-                    lineages: Iterable[tuple[_Lineage, dict[int, tuple[float, str]]]] = pool.map(
-                        _cluster_lineage_given, tasks, repeat(_STATE[2]), chunksize=16
+                # Each worker reads the openings of a share of the documents for the agency
+                # acronyms (in document order, as one process would).
+                found = pool.map(_run_opening_acronyms, _shares(len(documents), jobs))
+                _STATE[2].update(_owners_of(chain.from_iterable(found)))
+                # Each cluster built as its tree comes, while the workers make the next ones
+                # (built after the last, they kept the parent alone for a tenth of the stage).
+                lineages = chain.from_iterable(
+                    pool.map(
+                        _cluster_lineages,
+                        range(0, len(tasks), CHUNK_CLUSTERS),
+                        repeat(_STATE[2]),
                     )
-                else:
-                    lineages = map(_cluster_lineage, tasks)
+                )
                 _take_lineages(tasks, lineages, clusters, upper)
         else:
-            tasks = _tasks(pairs)
             _STATE[2].update(_acronym_owners(documents))
             _take_lineages(tasks, map(_cluster_lineage, tasks), clusters, upper)
     finally:
         _STATE = None
+        _TASKS = ()
         _casefold_recent.cache_clear()
         if collecting:
             gc.enable()
@@ -1642,21 +1669,27 @@ def _tasks(pairs: Sequence[Pair]) -> list[_Task]:
     ]
 
 
-def _run_acronym_owners() -> dict[str, str]:
-    """`_acronym_owners` of the run's documents (in a worker process)."""
+def _shares(count: int, parts: int) -> list[tuple[int, int]]:
+    """`count` positions cut into `parts` runs [start, end) of about equal length, in order."""
+    return [(count * k // parts, count * (k + 1) // parts) for k in range(parts)]
+
+
+def _run_opening_acronyms(share: tuple[int, int]) -> list[tuple[str, list[str]]]:
+    """`_opening_acronyms` of a share [start, end) of the run's documents (in a worker)."""
     assert _STATE is not None
-    return _acronym_owners(_STATE[9])
+    return list(_opening_acronyms(_STATE[9], *share))
 
 
-def _cluster_lineage_given(
-    task: _Task, acronyms: dict[str, str]
-) -> tuple[_Lineage, dict[int, tuple[float, str]]]:
-    """`_cluster_lineage` in a worker process forked before the agency acronyms were found: they
-    come with every task, and the first one a worker takes sets its own (in their order)."""
+def _cluster_lineages(
+    start: int, acronyms: dict[str, str]
+) -> list[tuple[_Lineage, dict[int, tuple[float, str]]]]:
+    """`_cluster_lineage` of the CHUNK_CLUSTERS tasks from `start` (of `_TASKS`), in a worker
+    process forked before the agency acronyms were found: they come with every call, and the
+    first one a worker takes sets its own (in their order)."""
     assert _STATE is not None
     if len(_STATE[2]) != len(acronyms):
         _STATE[2].update(acronyms)
-    return _cluster_lineage(task)
+    return [_cluster_lineage(task) for task in _TASKS[start : start + CHUNK_CLUSTERS]]
 
 
 def _take_lineages(

@@ -19,7 +19,6 @@ from wiretrace.boilerplate import (
     frequent,
     frequent_plain,
     mask_flat,
-    mask_many,
     mask_runs,
     run_spans,
     salted,
@@ -27,7 +26,7 @@ from wiretrace.boilerplate import (
     split_runs,
 )
 from wiretrace.pipeline import read_tokens
-from wiretrace.shingle import hash32, shingle_hashes, tokenize
+from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 
 VOCABULARY = _build_vocabulary()
 
@@ -73,9 +72,10 @@ def test_many_documents_are_masked_as_one_by_one(
     extra: list[int],
     rng: random.Random,
 ) -> None:
-    """`mask_many` (one compiled pass over many documents) gives each document's unmasked
-    shingle hashes and boilerplate runs exactly as `boilerplate_mask` and `mask_runs` do on it
-    alone, with and without the filter of top bits, for texts shorter than a shingle too."""
+    """`mask_flat` (one compiled pass over many documents), its runs split by `split_runs`, gives
+    each document's unmasked shingle hashes and boilerplate runs exactly as `boilerplate_mask`
+    and `mask_runs` do on it alone, with and without the filter of top bits, for texts shorter
+    than a shingle too."""
     tokens = [tokenize(" ".join(words)) for words, _ in documents]
     outlets = [outlet for _, outlet in documents]
     every = [
@@ -87,7 +87,10 @@ def test_many_documents_are_masked_as_one_by_one(
     boilerplate = np.unique(np.array(chosen, dtype=np.uint64))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
-        values, offsets, runs = mask_many(tokens, outlets, boilerplate, shingle_size)
+        values, offsets, flat_runs, run_offsets = mask_flat(
+            *_end_to_end(tokens), outlets, boilerplate, shingle_size
+        )
+        runs = split_runs(flat_runs, run_offsets)
         for k, (t, hashes) in enumerate(zip(tokens, every, strict=True)):
             shingles, words = boilerplate_mask(hashes, boilerplate, t, shingle_size)
             unsalted = shingle_hashes(t.ids, shingle_size)
@@ -347,8 +350,8 @@ def test_spans_of_many_documents_are_those_of_each_alone(
     min_words: int,
     rng: random.Random,
 ) -> None:
-    """`mask_flat`'s runs, split by `split_runs`, are `mask_many`'s; `span_bounds` over all the
-    documents at once lists the spans `run_spans` finds in each document alone, in order."""
+    """`span_bounds` over all the documents at once lists the spans `run_spans` finds in each
+    document alone (its runs from `mask_flat`, split by `split_runs`), in order."""
     texts = [" ".join(words) for words, _ in documents]
     tokens = [tokenize(text) for text in texts]
     outlets = [outlet for _, outlet in documents]
@@ -360,18 +363,9 @@ def test_spans_of_many_documents_are_those_of_each_alone(
     boilerplate = np.unique(np.array(rng.sample(pool, len(pool) // 2), dtype=np.uint64))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("wiretrace.boilerplate._FILTER_FROM", 0 if filtered else 1 << 30)
-        ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
-        offsets = np.cumsum([0, *(len(t) for t in tokens)])
-        values, value_offsets, runs, run_offsets = mask_flat(
-            ids, offsets, outlets, boilerplate, shingle_size
-        )
-        many = mask_many(tokens, outlets, boilerplate, shingle_size)
-    assert values.tolist() == many[0].tolist()
-    assert value_offsets.tolist() == many[1].tolist()
+        ids, offsets = _end_to_end(tokens)
+        _, _, runs, run_offsets = mask_flat(ids, offsets, outlets, boilerplate, shingle_size)
     split = split_runs(runs, run_offsets)
-    assert [None if r is None else r.tolist() for r in split] == [
-        None if r is None else r.tolist() for r in many[2]
-    ]
     expected = [
         (k, span.start, span.end)
         for k, (text, t, document_runs) in enumerate(zip(texts, tokens, split, strict=True))
@@ -383,3 +377,9 @@ def test_spans_of_many_documents_are_those_of_each_alone(
     numbers, firsts, lasts = span_bounds(starts, ends, offsets, runs, run_offsets, min_words)
     assert list(zip(numbers, firsts, lasts, strict=True)) == expected
     assert all(type(v) is int for v in numbers + firsts + lasts)
+
+
+def _end_to_end(tokens: list[Tokens]) -> tuple[np.ndarray, np.ndarray]:
+    """The documents' token ids one after the other, and where each document's start."""
+    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
+    return ids, np.cumsum([0, *(len(t) for t in tokens)]).astype(np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import wiretrace
 from strategies import PROPERTY
 from wiretrace import WorkspaceError, _sketch_kernels
-from wiretrace.shingle import tokenize
+from wiretrace.shingle import Tokens, tokenize
 from wiretrace.spill import Spill, TokenStore
 
 keys = st.lists(st.integers(0, 2**64 - 1), max_size=200)
@@ -226,7 +227,7 @@ def test_tokens_are_read_back_as_written_by_forked_workers(
         for (first, _), where in zip(chunks, written, strict=True):
             store.locate(first, where)
         read = [store.read(number) for number in range(len(texts))]
-        by_chunk = [t for first, end in chunks for t in store.read_chunk(first, end - first)]
+        by_chunk = [t for first, end in chunks for t in _read_flat(store, first, end - first)]
         # Workers forked while this process holds chunk files open read with handles of their
         # own (in reverse: every chunk is opened again, and with one kept open, closed again).
         monkeypatch.setattr("wiretrace.spill._OPEN_CHUNKS", 1)
@@ -363,3 +364,12 @@ def test_a_chunk_read_flat_is_its_documents_one_after_the_other(
             got.tolist()
             == np.concatenate([got[:0], *(getattr(t, name) for t in expected[:documents])]).tolist()
         )
+
+
+def _read_flat(store: TokenStore, first: int, documents: int) -> list[Tokens]:
+    """`read_flat`'s tokens of a chunk's documents, document by document."""
+    ids, starts, ends, offsets = store.read_flat(first, documents)
+    return [
+        Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
+        for a, b in itertools.pairwise(offsets.tolist())
+    ]

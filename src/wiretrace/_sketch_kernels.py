@@ -2,7 +2,7 @@
 documents at once, boilerplate left out; the pairs of documents sharing LSH buckets.
 
 Kept apart from `_kernels` so that changing one stage's kernels does not make numba compile the
-others again (its on-disk cache is kept per source file). `boilerplate.mask_many` is the one
+others again (its on-disk cache is kept per source file). `boilerplate.mask_flat` is the one
 caller of the first, tested against `boilerplate_mask` and `mask_runs` document by document;
 `index.lsh.bucket_pairs` of the second, tested against `bucket_pairs_plain`. The spill that
 carries the keys between the two (`spill.Spill.add`) orders them by partition here too
@@ -118,7 +118,7 @@ def _in_table(value, table, shift, zero):
 
 @_compiled(_MASK_MANY)
 def mask_many(ids, offsets, salts, table, shift, zero, bits, bits_shift, size):
-    """boilerplate.mask_many: each document's shingles (document k's token ids are
+    """boilerplate.mask_flat: each document's shingles (document k's token ids are
     ids[offsets[k]:offsets[k + 1]]) salted with salts[k] and looked up in the boilerplate's
     `set_table` (table, shift, zero), those its `set_filter` (bits, bits_shift) lets pass (most
     shingles are not boilerplate: one bit tells, where the table's probes are a few

@@ -355,6 +355,23 @@ class _Alignment(NamedTuple):
         return min(1.0, 2.0 * self.matched / words)
 
 
+def _untraced(common: int, ranges: tuple[int, int, int, int]) -> _Alignment | None:
+    """What `_align_words` gives a range pair (a, b, c, d) with `common` words in common, fewer
+    than it traces: None when they share none, else their `matched` count alone (no opcodes,
+    the ranges as given)."""
+    return None if common == 0 else _Alignment([], *ranges, common)
+
+
+def _equal_ends(opcodes: list[tuple[str, int, int, int, int]]) -> tuple[int, int]:
+    """The first equal opcode and one past the last (equal to each other: none)."""
+    first, last = 0, len(opcodes)
+    while first < last and opcodes[first][0] != "equal":
+        first += 1
+    while last > first and opcodes[last - 1][0] != "equal":
+        last -= 1
+    return first, last
+
+
 def _align_words(
     source_tokens: Tokens,
     target_tokens: Tokens,
@@ -371,18 +388,10 @@ def _align_words(
     counted in one pass instead of four."""
     (a, b), (c, d) = source_range, target_range
     source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
-    if least > 1:
-        common = LCSseq.similarity(source, target)
-        if common == 0:
-            return None
-        if common < least:
-            return _Alignment([], a, b, c, d, common)
+    if least > 1 and (common := LCSseq.similarity(source, target)) < least:
+        return _untraced(common, (a, b, c, d))
     found = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(source, target).as_list())
-    first, last = 0, len(found)
-    while first < last and found[first][0] != "equal":
-        first += 1
-    while last > first and found[last - 1][0] != "equal":
-        last -= 1
+    first, last = _equal_ends(found)
     if first == last:
         return None
     # Folding only joins the changes between two equal runs, which trimming keeps whole.
@@ -416,18 +425,10 @@ def _align_words_plain(
     against."""
     (a, b), (c, d) = source_range, target_range
     source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
-    if least > 1:
-        common = LCSseq.similarity(source, target)
-        if common == 0:
-            return None
-        if common < least:
-            return _Alignment([], a, b, c, d, common)
+    if least > 1 and (common := LCSseq.similarity(source, target)) < least:
+        return _untraced(common, (a, b, c, d))
     opcodes = _word_opcodes(source, target)
-    first, last = 0, len(opcodes)
-    while first < last and opcodes[first][0] != "equal":
-        first += 1
-    while last > first and opcodes[last - 1][0] != "equal":
-        last -= 1
+    first, last = _equal_ends(opcodes)
     if first == last:
         return None
     i0, j0 = opcodes[first][1], opcodes[first][3]

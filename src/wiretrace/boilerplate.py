@@ -162,30 +162,6 @@ def _set_table(
     return _TABLE[1]
 
 
-def mask_many(
-    tokens: Sequence[Tokens],
-    outlets: Sequence[str | None],
-    boilerplate: np.ndarray,
-    shingle_size: int,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
-    """The sketch stage's view of many documents at once: (the 32-bit hashes (`hash32`) of their
-    shingles that are not boilerplate, concatenated; where each document's start, len(tokens) + 1
-    offsets; each document's boilerplate words as `mask_runs`, None when it has none).
-
-    Document by document this is `boilerplate_mask` on the outlet-`salted` shingle hashes, then
-    `mask_runs` of its word mask, in one compiled pass over all the documents
-    (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`
-    behind a filter of bits).
-    """
-    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *(t.ids for t in tokens)])
-    offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in tokens], out=offsets[1:])
-    values, value_offsets, runs, run_offsets = mask_flat(
-        ids, offsets, outlets, boilerplate, shingle_size
-    )
-    return values, value_offsets, split_runs(runs, run_offsets)
-
-
 def mask_flat(
     ids: np.ndarray,
     offsets: np.ndarray,
@@ -193,11 +169,19 @@ def mask_flat(
     boilerplate: np.ndarray,
     shingle_size: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`mask_many` of documents given as their token ids one after the other (`ids`, uint64;
-    document k's from offsets[k] to offsets[k + 1]), with the runs of every document in one
-    array: (values, value offsets, runs, run offsets), document k's runs being
-    runs[run_offsets[k]:run_offsets[k + 1]] (see `split_runs`). One array of runs is sent
-    between processes many times faster than an array per document."""
+    """The sketch stage's view of many documents at once, given as their token ids one after
+    the other (`ids`, uint64; document k's from offsets[k] to offsets[k + 1]): (the 32-bit hashes
+    (`hash32`) of their shingles that are not boilerplate, concatenated; where each document's
+    start, len(offsets) values; every document's boilerplate words as `mask_runs`, one after the
+    other; where each document's runs start, len(offsets) values). Document k's runs are
+    runs[run_offsets[k]:run_offsets[k + 1]] (see `split_runs`): one array of runs is sent between
+    processes many times faster than an array per document.
+
+    Document by document this is `boilerplate_mask` on the outlet-`salted` shingle hashes, then
+    `mask_runs` of its word mask, in one compiled pass over all the documents
+    (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`
+    behind a filter of bits).
+    """
     table, shift, zero, bits, bits_shift = _set_table(boilerplate)
     salts = np.array([outlet_salt(outlet) for outlet in outlets], dtype=np.uint64)
     values, value_offsets, runs, run_offsets = _sketch_kernels.mask_many(

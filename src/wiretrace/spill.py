@@ -466,15 +466,6 @@ class TokenStore:
             os.close(self._open.popitem(last=False)[1])
         return handle
 
-    def read_chunk(self, first: int, documents: int) -> list[Tokens]:
-        """The tokens of documents first .. first + documents - 1, written as one chunk (each
-        document's arrays are views of `read_flat`'s)."""
-        ids, starts, ends, offsets = self.read_flat(first, documents)
-        return [
-            Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
-            for a, b in itertools.pairwise(offsets.tolist())
-        ]
-
     def read_flat(
         self, first: int, documents: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

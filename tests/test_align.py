@@ -491,6 +491,7 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
     """Stem ids (compiled, or cached and hashed in batches) equal token_id of each word's first
     letters."""
     saved, align._STEM_CACHE = align._STEM_CACHE, cache
+    saved_recent = align._RECENT_STEMS
     text = (
         "Governments governed the governing body; o'neil rock' Straße ÉCOLE 3.5 and the of "
         "ﬁnancière Ǆemal İstanbul Σοφία μΜ ſtraße Ωμέγα ΟΔΟΣ café cafe\u0301s سلام 東京"
@@ -498,6 +499,8 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
     try:
         for _ in range(3):
             align._RECENT_TEXTS.clear()
+            # No recent words: each round stems or looks up every word in the cache again.
+            align._RECENT_STEMS = align._recent_stems(1 << 14)
             tokens = tokenize(text)
             stems = align._stem_ids(text, tokens).tolist()
             for k, value in enumerate(stems):
@@ -506,6 +509,36 @@ def test_stem_ids_match_the_word_by_word_reference(cache: align._StemCache) -> N
                 assert value == expected, normal
     finally:
         align._STEM_CACHE = saved
+        align._RECENT_STEMS = saved_recent
+
+
+@PROPERTY
+@given(
+    st.lists(st.one_of(articles(), st.text(max_size=200)), min_size=1, max_size=4),
+    st.sampled_from([2, 4, 1 << 14]),
+)
+def test_recent_stems_give_the_word_by_word_stems(texts: list[str], slots: int) -> None:
+    """Stem ids found through the table of recent words, text after text and again, are the
+    word-by-word reference's, whatever the table's size (two slots: words of one slot replace
+    each other all the time)."""
+    saved = align._RECENT_STEMS
+    align._RECENT_STEMS = align._recent_stems(slots)
+    try:
+        for text in [*texts, *texts]:
+            align._RECENT_TEXTS.clear()
+            tokens = tokenize(text)
+            stems = align._stem_ids(text, tokens).tolist()
+            assert stems == align._stem_ids_plain(text, tokens).tolist()
+    finally:
+        align._RECENT_STEMS = saved
+
+
+def test_recent_stems_start_with_no_word() -> None:
+    """An empty slot's key is another slot's, so no word id is found in an empty table."""
+    for slots in (2, 8):
+        table = align._recent_stems(slots)
+        keys = table[0::2]
+        assert ((keys & np.uint64(slots - 1)) != np.arange(slots, dtype=np.uint64)).all()
 
 
 @PROPERTY

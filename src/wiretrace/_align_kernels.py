@@ -24,6 +24,7 @@ from wiretrace._kernels import (
 _I64, _U64, _F64, _BOOL = types.int64[::1], types.uint64[::1], types.float64[::1], types.bool_[::1]
 _TEXT_SENTENCES = [
     (points, types.uint8[::1], _I64, _I64, _U64, _U64, _U64, _U64, types.int64, _U64, _I64, _BOOL)
+    + (_U64,)
     + (types.int64,) * 3
     for points in _array(types.uint8) + _array(types.uint32)
 ]
@@ -96,6 +97,7 @@ def _stem_ids(
     keys,
     values,
     filled,
+    recent,
     letters,
 ):
     """(stem ids, missing) of the words of a text (align._stem_ids): -1 for a stop word (its id
@@ -107,15 +109,28 @@ def _stem_ids(
     here as the tokenizer hashes a word (`stem_codes`: each character's code normalized twice,
     as token_id normalizes the normalized stem again, 0 where either is not simple); else the
     stem id the table (`keys`, `values`, `filled`) holds for the word id, and `missing` marks
-    the words not in it (their stem ids are still to be made)."""
+    the words not in it (their stem ids are still to be made).
+
+    A word's stem id depends on its id alone (the id hashes the normalized word, the stem is
+    made from it), so the stem ids found are also kept in `recent` (align._RECENT_STEMS: word id
+    and stem id side by side at the slot of the id's low bits, the last word seen there kept),
+    which is looked in first: most words of a text are common words met in earlier texts, and
+    one load of a slot takes fewer unpredictable branches than the stop table and the stem."""
     out = np.empty(len(ids), dtype=np.int64)
     missing = np.zeros(len(ids), dtype=np.bool_)
     stop_mask = np.uint64(len(stop_keys) - 1)
+    recent_mask = np.uint64(len(recent) // 2 - 1)
+    recent_stems = recent.view(np.int64)
     for k in range(len(ids)):
         word = ids[k]
+        at = 2 * np.int64(word & recent_mask)
+        if recent[at] == word:
+            out[k] = recent_stems[at + 1]
+            continue
         slot = ((word * np.uint64(STOP_MULTIPLIER)) >> np.uint64(stop_shift)) & stop_mask
         if stop_keys[np.int64(slot)] == word:
-            out[k] = -1
+            out[k] = recent_stems[at + 1] = -1
+            recent[at] = word
             continue
         start, end = token_starts[k], token_ends[k]
         stem_end = min(end, start + letters)
@@ -140,11 +155,15 @@ def _stem_ids(
                     break
         if simple:
             length = np.uint64(stem_end - start)
-            out[k] = np.int64(_mix64(total + length * _LENGTH_SALT) >> np.uint64(1))
+            out[k] = recent_stems[at + 1] = np.int64(
+                _mix64(total + length * _LENGTH_SALT) >> np.uint64(1)
+            )
+            recent[at] = word
             continue
         slot = _slot(keys, filled, word)
         if filled[slot]:
-            out[k] = values[slot]
+            out[k] = recent_stems[at + 1] = values[slot]
+            recent[at] = word
         else:
             missing[k] = True
     return out, missing
@@ -284,6 +303,7 @@ def text_sentences(
     keys,
     values,
     filled,
+    recent,
     letters,
     min_words,
     max_words,
@@ -305,6 +325,7 @@ def text_sentences(
         keys,
         values,
         filled,
+        recent,
         letters,
     )
     if missing.any():

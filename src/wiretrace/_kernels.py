@@ -367,12 +367,12 @@ def shingle_hashes(ids, size):
         return np.zeros(0, dtype=np.uint64)
     size = min(size, count)
     width = count - size + 1
-    out = np.empty(width, dtype=np.uint64)
-    for start in range(width):
-        value = np.uint64(0)
-        for k in range(size):
-            value = _mix64(value * _HASH_BASE + ids[start + k])
-        out[start] = value
+    out = np.zeros(width, dtype=np.uint64)
+    # One word of every run at a time: the runs' hashes are then independent steps the compiler
+    # vectorizes (a run's own steps are a chain of multiplications, each waiting for the last).
+    for k in range(size):
+        for start in range(width):
+            out[start] = _mix64(out[start] * _HASH_BASE + ids[start + k])
     return out
 
 

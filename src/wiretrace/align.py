@@ -544,6 +544,20 @@ _STEM_CACHE = _StemCache()
 _STOPWORD_IDS = np.unique(np.array([token_id(word) for word in STOPWORDS], dtype=np.uint64))
 
 
+def _recent_stems(slots: int) -> np.ndarray:
+    """An empty table of the last stem ids found (`_align_kernels._stem_ids`), of `slots` slots
+    (a power of two, two at least) for the low bits of word ids: slot k holds a word id and its
+    stem id side by side (the stem id's bits as uint64); an empty slot holds k ^ 1, the low bits
+    of another slot, so no word looked for at slot k matches it."""
+    table = np.zeros(2 * slots, dtype=np.uint64)
+    table[0::2] = np.arange(slots, dtype=np.uint64) ^ np.uint64(1)
+    return table
+
+
+# 16,384 slots (256 KB): the common words of the news corpora, met again in most texts.
+_RECENT_STEMS = _recent_stems(1 << 14)
+
+
 def _stop_table(ids: np.ndarray) -> tuple[np.ndarray, int]:
     """(keys, shift): a table of the distinct word `ids` (one at least) for the compiled loop,
     each id alone at its slot (the bits from `shift` up of the id times
@@ -594,7 +608,8 @@ def _stem_ids(text: str, tokens: Tokens) -> np.ndarray:
     word whose characters each normalize to one character on their own (the tokenizer's simple
     characters: nearly every word of the news corpora) is stemmed and hashed by the compiled
     pass, as the tokenizer would hash its stem; other words are looked up in a cache and, when
-    new, hashed together (`_add_stems`). The ids of `_stem_ids_plain`.
+    new, hashed together (`_add_stems`). Each word found is kept in a table of recent words
+    (`_RECENT_STEMS`), looked in first. The ids of `_stem_ids_plain`.
     """
     return _sentences(text, tokens).word_stems
 
@@ -840,6 +855,7 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
         cache.keys,
         cache.values,
         cache.filled,
+        _RECENT_STEMS,
         STEM_LETTERS,
         MIN_SENTENCE_WORDS,
         MAX_SENTENCE_WORDS,

@@ -72,15 +72,19 @@ _STRETCH_TOKENS = [
 
 @_compiled(_STRETCH_TOKENS)
 def stretch_tokens(points, classes, offset):
-    """The starts and ends of the tokens of a stretch of a text (`points`, its code points; see
-    `_kernels.token_bounds`), each moved by `offset` (where the stretch starts in the text), and
-    whether all of its code points are of the Basic Multilingual Plane: where one is not, no
-    tokens (the plain tokenizer finds them)."""
+    """The starts and then the ends of the tokens of a stretch of a text (`points`, its code
+    points; see `_kernels.token_bounds`), each moved by `offset` (where the stretch starts in
+    the text), in one array (one array handed to Python costs less than two); None where a code
+    point is outside the Basic Multilingual Plane (the plain tokenizer finds those tokens)."""
     kinds = np.empty(len(points), dtype=np.uint8)
     for at in range(len(points)):
         point = points[at]
         if point >= 0x10000:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), False
+            return None
         kinds[at] = classes[point]
     starts, ends, found = _token_spans(kinds)
-    return starts[:found] + offset, ends[:found] + offset, True
+    out = np.empty(2 * found, dtype=np.int64)
+    for k in range(found):
+        out[k] = starts[k] + offset
+        out[found + k] = ends[k] + offset
+    return out

@@ -1046,7 +1046,25 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     is not credited by every story about that city.
     """
     folded = _casefold(text)
-    return next((name for name in names if _credits_name(text, None, lambda: folded, name)), None)
+    aligned = len(folded) == len(text)
+    # `_credits_name` for each name, inlined: most texts are a hop's short changes, searched for
+    # a few dozen names (an outlet's, its acronyms), and a call for each took longer than the
+    # searches.
+    for name, key in _name_keys(tuple(names)):
+        position = folded.find(key)
+        if (
+            position >= 0
+            and _may_credit(text, name)
+            and _credited_at(text, folded, aligned, name, key, position)
+        ):
+            return name
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _name_keys(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each name with its casefold (a hop's changes are all searched for the same names)."""
+    return tuple((name, name.casefold()) for name in names)
 
 
 def _find_credit_lowered(text: str, names: Iterable[str]) -> str | None:
@@ -1377,13 +1395,13 @@ def _stretch_bounds(text: str, low: int, high: int) -> tuple[array[int], array[i
         # By one compiled call, which also tells whether the stretch is of the Basic
         # Multilingual Plane, and places the tokens in the text (a quarter of the time here
         # went to that check and to moving them, by numpy, around the tokenizer's call).
-        starts, ends, plain = _lineage_kernels.stretch_tokens(
-            code_points(stretch), char_tables()[0], first
-        )
-        if plain:
+        bounds = _lineage_kernels.stretch_tokens(code_points(stretch), char_tables()[0], first)
+        if bounds is not None:
             # Kept as arrays of machine integers: a list of them all cost more than all the
-            # rest here.
-            return _int_array(starts), _int_array(ends), first, last
+            # rest here. (Both from the kernel's one array: two arrays handed back cost more.)
+            raw = bounds.tobytes()
+            half = len(raw) // 2
+            return array("q", raw[:half]), array("q", raw[half:]), first, last
     # (A stretch longer than a block, or with a code point outside the plane: rare.)
     tokens = tokenize(stretch)
     return _int_array(tokens.starts + first), _int_array(tokens.ends + first), first, last
@@ -2241,6 +2259,9 @@ def _pair_costs(
     target_gaps = texts.gaps(
         target, tuple(sorted((p.target_start, p.target_end) for p in passages))
     )
+    if not source_gaps and not target_gaps:
+        # (Two pairs in three: their passages cover all their cluster text, and leave no gap.)
+        return forward, backward
     # The words both sides have at either end of a gap, the same either way round.
     shared_ends = {
         gap: common_ends(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -589,6 +591,38 @@ def test_a_terminated_run_stops_cleanly_leaving_no_temporary_files(
         if entry.name.isdigit() and str(corpus).encode() in _command_line(entry)
     ]
     assert still == []
+
+
+def test_a_stop_that_comes_during_a_callback_from_c_still_ends_the_command() -> None:
+    """SIGTERM handled while Python code runs in a callback from C (as numba compiling a kernel
+    calls back through ctypes, where an exception is printed as ignored and dropped) still ends
+    the command with status 143, once out of the callback, with nothing printed about it."""
+    script = textwrap.dedent(
+        """
+        import ctypes, os, signal, sys, time
+        from wiretrace import cli
+        cli._stop_cleanly_on_terminate()
+
+        @ctypes.CFUNCTYPE(None)
+        def callback():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(200):  # the handler runs in here
+                time.sleep(0.001)
+
+        try:
+            callback()
+            time.sleep(5)
+            print("went on")
+        except SystemExit as done:
+            cli._exit_now(done.code)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "went on" not in done.stdout
+    assert done.stderr == ""
 
 
 def _command_line(process: Path) -> bytes:

@@ -524,6 +524,12 @@ def main() -> None:
     _exit_now(0)
 
 
+class _Terminated(SystemExit):
+    """The command was sent SIGTERM: its status is 128 + the signal's number."""
+
+    code: int
+
+
 def _stop_cleanly_on_terminate() -> None:
     """Make SIGTERM (`kill`, a job scheduler's stop) end the command as Ctrl-C does, through its
     clean-up, so that a run's temporary files (several times its texts' size) are deleted; the
@@ -535,8 +541,32 @@ def _stop_cleanly_on_terminate() -> None:
             signal.signal(number, signal.SIG_DFL)
             os.kill(os.getpid(), number)
             return
-        raise SystemExit(128 + number)
+        raise _Terminated(128 + number)
 
+    # A signal's handler runs in whatever Python code the main thread runs next: that may be a
+    # callback from C (numba compiling a kernel calls back into Python through ctypes), which
+    # ends an exception there as "ignored" and goes on. The stop is then raised again a moment
+    # later, by a timer's signal (raised here, it would be ignored again), until it is raised
+    # where it can end the command.
+    ignored = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if (
+            isinstance(info.exc_value, _Terminated)
+            and os.getpid() == command
+            and hasattr(signal, "setitimer")
+        ):
+            status = info.exc_value.code
+
+            def again(_: int, __: object) -> None:
+                raise _Terminated(status)
+
+            signal.signal(signal.SIGALRM, again)
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        ignored(info)
+
+    sys.unraisablehook = unraisable
     signal.signal(signal.SIGTERM, terminated)
     # Python finds its temporary folder (on first use) by writing a probe file there and deleting
     # it: a SIGTERM between the two left the file behind. Found now, with SIGTERM held back until

@@ -700,9 +700,8 @@ def test_credits_of_a_document_are_find_credit(
     st.lists(st.sampled_from([*CREDIT_NAMES, "Press\u2019", "\u212aansas", "By"]), max_size=6),
 )
 def test_find_credit_of_any_names_is_the_plain_search(words: list[str], names: list[str]) -> None:
-    """`find_credit` (each name's casefold kept for the next text searched for the same names)
-    credits what searching every mention's window does, in texts with marks too, and takes its
-    names from any iterable (one read once as well)."""
+    """`find_credit` credits what searching every mention's window does, in texts with marks
+    too, and takes its names from any iterable (one read once as well)."""
     text = " ".join(words)
     expected = _find_credit_plain(text, names)
     assert find_credit(text, iter(names)) == expected

@@ -1046,25 +1046,7 @@ def find_credit(text: str, names: Iterable[str]) -> str | None:
     is not credited by every story about that city.
     """
     folded = _casefold(text)
-    aligned = len(folded) == len(text)
-    # `_credits_name` for each name, inlined: most texts are a hop's short changes, searched for
-    # a few dozen names (an outlet's, its acronyms), and a call for each took longer than the
-    # searches.
-    for name, key in _name_keys(tuple(names)):
-        position = folded.find(key)
-        if (
-            position >= 0
-            and _may_credit(text, name)
-            and _credited_at(text, folded, aligned, name, key, position)
-        ):
-            return name
-    return None
-
-
-@lru_cache(maxsize=1024)
-def _name_keys(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each name with its casefold (a hop's changes are all searched for the same names)."""
-    return tuple((name, name.casefold()) for name in names)
+    return next((name for name in names if _credits_name(text, None, lambda: folded, name)), None)
 
 
 def _find_credit_lowered(text: str, names: Iterable[str]) -> str | None:

@@ -1381,9 +1381,8 @@ def _stretch_bounds(text: str, low: int, high: int) -> tuple[array[int], array[i
         if bounds is not None:
             # Kept as arrays of machine integers: a list of them all cost more than all the
             # rest here. (Both from the kernel's one array: two arrays handed back cost more.)
-            raw = bounds.tobytes()
-            half = len(raw) // 2
-            return array("q", raw[:half]), array("q", raw[half:]), first, last
+            half = len(bounds) // 2
+            return _int_array(bounds[:half]), _int_array(bounds[half:]), first, last
     # (A stretch longer than a block, or with a code point outside the plane: rare.)
     tokens = tokenize(stretch)
     return _int_array(tokens.starts + first), _int_array(tokens.ends + first), first, last

@@ -625,6 +625,46 @@ def test_a_stop_that_comes_during_a_callback_from_c_still_ends_the_command() -> 
     assert done.stderr == ""
 
 
+def test_a_stop_while_a_workspace_is_being_made_deletes_it(tmp_path: Path) -> None:
+    """SIGTERM handled while the run's token store has made its temporary folder but has not yet
+    been handed to the code that closes it (the stop raised in its constructor) still ends the
+    command with 143 and leaves no temporary file: the stopped work's objects are freed before
+    the process ends, and the folder's finalizer deletes it."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"d{k}", "text": f"story {k} " * 30}) + "\n" for k in range(50)),
+        encoding="utf-8",
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys, time
+        from wiretrace import cli, spill
+        made = spill.TokenStore.__init__
+
+        def stopped_while_made(self, *args, **kwargs):
+            made(self, *args, **kwargs)
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs in here
+                time.sleep(0.001)
+
+        spill.TokenStore.__init__ = stopped_while_made
+        sys.argv = ["wiretrace", "report", {str(corpus)!r}, "--jobs", "1", "-o", os.devnull]
+        cli.main()
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(work)},
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert list(work.iterdir()) == []
+
+
 def _command_line(process: Path) -> bytes:
     try:
         return (process / "cmdline").read_bytes()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 import wiretrace
 from strategies import PROPERTY
-from wiretrace import WorkspaceError, _sketch_kernels
+from wiretrace import WorkspaceError, _sketch_kernels, spill
 from wiretrace.shingle import Tokens, tokenize
 from wiretrace.spill import Spill, TokenStore
 
@@ -373,3 +375,34 @@ def _read_flat(store: TokenStore, first: int, documents: int) -> list[Tokens]:
         Tokens(starts=starts[a:b], ends=ends[a:b], ids=ids[a:b])
         for a, b in itertools.pairwise(offsets.tolist())
     ]
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_while_a_workspace_folder_is_made_leaves_no_folder(
+    number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop signal that comes just after the run's temporary folder is created, before anything
+    owns it, is held back until the folder is owned, then ends the call as it would have: the
+    folder, freed with the call's result, is deleted."""
+
+    class Stopped(Exception):
+        pass
+
+    def stop(*_: object) -> None:
+        raise Stopped
+
+    made = tempfile.mkdtemp
+
+    def made_then_stopped(*args: object, **kwargs: object) -> str:
+        path = made(*args, **kwargs)  # type: ignore[call-overload]
+        signal.raise_signal(number)
+        return path
+
+    monkeypatch.setattr(tempfile, "mkdtemp", made_then_stopped)
+    previous = signal.signal(number, stop)
+    try:
+        with pytest.raises(Stopped):
+            spill._workspace(str(tmp_path))
+    finally:
+        signal.signal(number, previous)
+    assert list(tmp_path.iterdir()) == []

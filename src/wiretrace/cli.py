@@ -517,11 +517,16 @@ def trace(
 def main() -> None:
     """Entry point of the `wiretrace` console script."""
     _stop_cleanly_on_terminate()
+    code: str | int | None = 0
     try:
         cli(prog_name="wiretrace")
     except SystemExit as done:
-        _exit_now(done.code)
-    _exit_now(0)
+        code = done.code
+    # Out of the handler, the exception and its traceback are gone, and with them the frames of
+    # the work it stopped: what they held is freed now and its finalizers run (a workspace that a
+    # SIGTERM caught half made, not yet handed to the code that closes it, deletes its files),
+    # before the process ends without the interpreter's teardown.
+    _exit_now(code)
 
 
 class _Terminated(SystemExit):

@@ -14,12 +14,14 @@ from __future__ import annotations
 import itertools
 import os
 import resource
+import signal
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -53,6 +55,34 @@ def partitions_for(keys: int) -> int:
     return partitions
 
 
+# The signals whose handlers end a run (the command's SIGTERM, Ctrl-C's SIGINT).
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _workspace(directory: str | None) -> tempfile.TemporaryDirectory[str]:
+    """A new temporary folder for a run's files, in `directory` (None: the system's).
+
+    Made with the stop signals' handlers held back (in the main thread, where they run): one
+    that ran between the folder's creation and its finalizer's left the folder behind. A stop
+    that came meanwhile is raised again once the folder is owned; from then on it is deleted
+    when it is closed or freed."""
+    held: list[int] = []
+    handlers: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in _STOPS:
+            if signal.getsignal(number) is not None:  # (None: set outside Python, kept)
+                handlers[number] = signal.signal(number, lambda number, _: held.append(number))
+    try:
+        return tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
+    except OSError as error:
+        raise workspace_error(error, directory or tempfile.gettempdir()) from None
+    finally:
+        for stop, handler in handlers.items():
+            signal.signal(stop, handler)
+        for came in held:
+            signal.raise_signal(came)
+
+
 class Spill:
     """uint64 keys, each with optional extra columns, partitioned by the keys' top bits on disk.
 
@@ -82,10 +112,7 @@ class Spill:
         self._bits = partitions.bit_length() - 1
         # The bytes of one key with its values of every column.
         self._row_bytes = 8 + sum(dtype.itemsize for dtype in self.columns.values())
-        try:
-            self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
-        except OSError as error:
-            raise workspace_error(error, directory or tempfile.gettempdir()) from None
+        self._directory = _workspace(directory)
         # This process's open files (rows, index); a forked worker finds its parent's here and
         # opens its own.
         self._files: tuple[BinaryIO, BinaryIO] | None = None
@@ -354,10 +381,7 @@ class TokenStore:
     """
 
     def __init__(self, documents: int, *, directory: str | None = None) -> None:
-        try:
-            self._directory = tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
-        except OSError as error:
-            raise workspace_error(error, directory or tempfile.gettempdir()) from None
+        self._directory = _workspace(directory)
         # Per document: the first document of its chunk (-1: not written yet), where it starts
         # in the chunk's file, its words; per chunk: the byte width of its offsets.
         self._chunk = np.full(documents, -1, dtype=np.int64)

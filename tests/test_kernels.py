@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,6 +132,84 @@ def test_load_kernels_compiles_every_declared_signature() -> None:
     for kernel in _kernels._KERNELS:
         assert sorted(map(str, kernel.signatures)) == sorted(map(str, kernel.declared))
         assert not kernel._can_compile
+
+
+_STAGE_KERNELS = """
+import numpy as np
+from numba import types
+
+from wiretrace._kernels import _compiled
+
+
+@_compiled([(types.int64[::1],)])
+def total(values):
+    return values.sum() + {shift}
+"""
+
+_CACHE_RUN = """
+import sys
+
+import numpy as np
+
+sys.path.insert(0, {folder!r})
+from wiretrace import _kernels
+
+_kernels._HELPERS = {helpers!r}
+import stage_kernels
+
+assert stage_kernels.total(np.arange(4, dtype=np.int64)) == {expected}
+kernel = stage_kernels.total
+print(sum(kernel._cache_hits.values()), sum(kernel._cache_misses.values()))
+"""
+
+
+def test_a_kernels_cached_code_is_used_while_its_file_and_the_helpers_file_are_unchanged(
+    tmp_path,
+) -> None:
+    """A stage's kernel cached on disk by one run is loaded by the next; after a change to the
+    helpers file it builds in (a stand-in for `_kernels.py`, as after a `git pull` that changed
+    only that file) or to its own file, it is compiled afresh, then loaded again."""
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("SHIFT = 1\n")
+    module = tmp_path / "stage_kernels.py"
+    module.write_text(_STAGE_KERNELS.format(shift=0))
+
+    def run(expected: int) -> tuple[int, int]:
+        code = _CACHE_RUN.format(folder=str(tmp_path), helpers=str(helpers), expected=expected)
+        hits, misses = _in_new_process(code).split()
+        return int(hits), int(misses)
+
+    assert run(6) == (0, 1)  # compiled and saved
+    assert run(6) == (1, 0)  # loaded
+    helpers.write_text("SHIFT = 2\n")
+    assert run(6) == (0, 1)
+    assert run(6) == (1, 0)
+    module.write_text(_STAGE_KERNELS.format(shift=1))
+    assert run(7) == (0, 1)
+    assert run(7) == (1, 0)
+
+
+def test_the_stage_kernel_modules_import_only_the_helpers_file_of_wiretrace() -> None:
+    """What `_kernels._KernelCache` relies on: the stages' kernel modules build in code of no
+    other wiretrace module than `_kernels` (whose changes their cached code is checked against)."""
+    folder = Path(_kernels.__file__).parent
+    modules = sorted(folder.glob("_*kernels.py"))
+    assert len(modules) > 1
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                if node.level:
+                    names = ["wiretrace.(relative)"]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name == "wiretrace" or name.startswith("wiretrace."):
+                    assert name == "wiretrace._kernels" or name.startswith("wiretrace._kernels."), (
+                        path.name,
+                        name,
+                    )
 
 
 @PROPERTY

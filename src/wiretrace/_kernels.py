@@ -11,21 +11,24 @@ in numba's user cache folder when that is read-only): the first run on a machine
 it uses, and a later run loads only what it uses.
 The stages' own kernel modules (`_sketch_kernels`, `_align_kernels`, `_summary_kernels`) reuse
 the small helpers here (`_compiled`, `_mix64`, `_slot`, `_sort_few`, the hash constants).
-numba's cache does not notice a change to a helper in another file: after changing one, delete
-the `__pycache__` folder's `*.nbi`/`*.nbc` files so that every module compiles afresh.
+numba keeps a kernel's cached code while the kernel's own file is unchanged; the stages' kernels
+also build in the helpers of this file, so theirs is kept while both files are unchanged
+(`_KernelCache`): after an edit or a `git pull` that changes a helper, each kernel compiles
+afresh instead of running its old copy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from numba import config, njit, types
-from numba.core import sigutils
+from numba.core import caching, sigutils
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
@@ -33,6 +36,59 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: each process compiles for itself
     fcntl = None  # type: ignore[assignment]
+
+
+# The file of the helpers that the stages' kernel modules import from here (and only from here:
+# `tests/test_kernels.py` checks), which their compiled code builds in.
+_HELPERS = os.path.abspath(__file__)
+
+
+@functools.cache
+def _file_digest(path: str, modified: float, size: int) -> bytes:
+    """The sha256 of a file's bytes, made again whenever its time or size changes."""
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).digest()
+
+
+def _helpers_stamp() -> bytes | None:
+    """The `_HELPERS` file's digest (None: it cannot be read)."""
+    try:
+        status = os.stat(_HELPERS)
+        return _file_digest(_HELPERS, status.st_mtime, status.st_size)
+    except OSError:
+        return None
+
+
+class _WithHelpers:
+    """A numba cache locator whose source stamp (what a cache index is valid for) is the
+    kernel's own file's and, for a kernel in another file, the helpers file's too."""
+
+    def get_source_stamp(self) -> Any:
+        own = super().get_source_stamp()  # type: ignore[misc]
+        py_file = getattr(self, "_py_file", None)
+        if py_file is None or os.path.abspath(py_file) == _HELPERS:
+            return own
+        return own, _helpers_stamp()
+
+
+class _KernelCacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes: list[type[Any]] = [
+        type(f"_WithHelpers{locator.__name__}", (_WithHelpers, locator), {})
+        for locator in caching.CompileResultCacheImpl._locator_classes
+    ]
+
+
+class _KernelCache(caching.FunctionCache):
+    """numba's on-disk cache of a function's machine code, valid while the function's file and
+    the helpers it builds in (`_WithHelpers`) are unchanged."""
+
+    _impl_class = _KernelCacheImpl
+
+
+def _enable_caching(dispatcher: Any) -> None:
+    """Cache `dispatcher`'s machine code on disk as `_KernelCache` does (RuntimeError: no
+    writable place found, as numba's own `enable_caching`)."""
+    dispatcher._cache = _KernelCache(dispatcher.py_func)
 
 
 class _Kernel(CPUDispatcher):
@@ -146,10 +202,16 @@ def kernel_loads() -> Iterator[Callable[[], Any]]:
 
 def _eager(signatures, function):
     """numba's njit (with `signatures`: all compiled now), cached on disk where it can be."""
-    try:
-        return njit(signatures, cache=True, nogil=True)(function)
-    except RuntimeError:  # "cannot cache function ...: no locator available"
+    if config.DISABLE_JIT:  # (njit gives back the function itself)
         return njit(signatures, nogil=True)(function)
+    dispatcher = njit(nogil=True)(function)
+    with contextlib.suppress(RuntimeError):  # "cannot cache function ...: no locator available"
+        _enable_caching(dispatcher)
+    if signatures is not None:
+        for signature in signatures:
+            dispatcher.compile(signature)
+        dispatcher.disable_compile()
+    return dispatcher
 
 
 def _compiled(signatures=None):
@@ -166,7 +228,7 @@ def _compiled(signatures=None):
         except (TypeError, AttributeError):  # pragma: no cover - a numba whose dispatcher differs
             return _eager(signatures, function)
         with contextlib.suppress(RuntimeError):  # no locator: compiled in memory
-            kernel.enable_caching()
+            _enable_caching(kernel)
         _KERNELS.append(kernel)
         return kernel
 

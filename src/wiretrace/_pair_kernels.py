@@ -5,8 +5,8 @@ sentence seeds can be lopsided enough to be a summary.
 
 They compute exactly what align.py's plain steps compute, and tests compare the two
 (`tests/test_align.py`). Compiled like `wiretrace._kernels` (for C-ordered writable arrays, the
-machine code cached on disk); they call `_kernels.match_grams` and `_kernels.cluster_seeds`, so
-after changing those, clear numba's cache as `_kernels` says.
+machine code cached on disk, and compiled afresh when `_kernels`, whose `match_grams` and
+`cluster_seeds` they call, changes).
 """
 
 from __future__ import annotations

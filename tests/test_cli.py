@@ -332,6 +332,65 @@ def test_output_file_equals_stdout_output(texts: Path) -> None:
     assert (texts / "pair.json").read_text(encoding="utf-8") == shown
 
 
+@pytest.mark.parametrize(
+    ("output", "says"),
+    [
+        ("", "is empty; give a file name, or - for standard output"),
+        ("missing/pair.json", "folder 'missing' does not exist; create it"),
+    ],
+)
+def test_an_output_path_no_report_can_be_written_to_is_refused_before_any_work(
+    texts: Path, output: str, says: str
+) -> None:
+    """-o with an empty name or in a folder that does not exist is a usage error (exit 2)
+    naming the option and what to do, before the texts are read."""
+    result = run("report", "missing.txt", "-o", output)
+    assert result.exit_code == 2
+    assert "Invalid value for '-o' / '--output'" in result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("output_format", ["json", "text", "html"])
+def test_a_report_that_cannot_be_written_names_where(texts: Path, output_format: str) -> None:
+    """A write that fails (a full disk: /dev/full) ends with exit 1 and one line naming the
+    output and why, for the file and for standard output alike."""
+    arguments = ["compare", "excerpt.txt", "full.txt", "--format", output_format]
+    result = run(*arguments, "-o", "/dev/full")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: /dev/full: cannot write the report (No space left on device); "
+    )
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run(
+            [sys.executable, "-m", "wiretrace", *arguments],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(
+        "Error: standard output: cannot write the report (No space left on device); "
+    )
+
+
+def test_a_closed_standard_output_is_an_error_not_a_traceback(texts: Path) -> None:
+    """Run with standard output closed (`>&-`), the command says so and exits 1; with -o the
+    report is written."""
+    command = f"{sys.executable} -m wiretrace compare excerpt.txt full.txt"
+    closed = subprocess.run(["sh", "-c", f"{command} >&-"], capture_output=True, text=True)
+    assert closed.returncode == 1
+    assert closed.stderr == (
+        "Error: standard output is closed; pass -o FILE to write the report to a file\n"
+    )
+    written = subprocess.run(
+        ["sh", "-c", f"{command} -o pair.txt >&-"], capture_output=True, text=True
+    )
+    assert written.returncode == 0, written.stderr
+    assert (texts / "pair.txt").read_text(encoding="utf-8").startswith("wiretrace:")
+
+
 def test_text_to_a_pipe_has_no_color(texts: Path) -> None:
     """The text report on a non-terminal stdout has no ANSI escapes."""
     assert "\x1b[" not in run("compare", "excerpt.txt", "full.txt").stdout

@@ -128,6 +128,40 @@ def test_index_stats_of_a_missing_index_fails(work: Path) -> None:
 # trace
 
 
+@pytest.mark.parametrize(
+    ("location", "says"),
+    [
+        ("", "'' does not name an index file (SQLite would keep nothing on disk)"),
+        (":memory:", "':memory:' does not name an index file"),
+        ("folder", "folder: is a folder; give the path of an index file (e.g. folder/news.db)"),
+        ("/dev/null", "/dev/null: is not a regular file; give the path of an index file"),
+        ("missing/news.db", "missing/news.db: folder 'missing' does not exist; create it"),
+    ],
+)
+@pytest.mark.parametrize("command", ["add", "stats", "trace"])
+def test_an_index_path_that_names_no_index_file_is_refused(
+    work: Path, location: str, says: str, command: str
+) -> None:
+    """An index path that cannot hold an index (empty, SQLite's in-memory name, a folder, a
+    device, a file in a missing folder) ends every index command with exit 1 and one line
+    saying what to give, and nothing is made (`index add ''` made a temporary database that
+    kept nothing, with exit 0)."""
+    if location == "/dev/null" and not os.path.exists("/dev/null"):
+        pytest.skip("needs /dev/null")
+    (work / "folder").mkdir()
+    before = sorted(path.name for path in work.rglob("*"))
+    if command == "add":
+        result = run("index", "add", location, "corpus.jsonl", "-j", "1")
+    elif command == "stats":
+        result = run("index", "stats", location)
+    else:
+        result = run("trace", "article.txt", "--index", location)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {says}")
+    assert "Traceback" not in result.output
+    assert sorted(path.name for path in work.rglob("*")) == before
+
+
 def test_trace_prints_the_report_with_sources(work: Path) -> None:
     """`trace --format json` gives the report contract, the wire as source of the article."""
     run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
@@ -151,6 +185,28 @@ def test_trace_reads_standard_input(work: Path) -> None:
     result = run("trace", "-", "--index", "news.db", "--format", "json", input=WIRE)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["sources"][0]["sources"][0]["share"] == 1.0
+
+
+def test_trace_reads_standard_input_as_a_text_file_is_read(work: Path) -> None:
+    """Standard input is decoded as a text file is: its byte-order mark wins, --encoding names
+    another encoding, bytes that do not decode are an error naming `-` (exit 1, no traceback),
+    and no text is reported as skipped ("empty")."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    arguments = ["trace", "-", "--index", "news.db", "--format", "json"]
+    result = CliRunner().invoke(cli, arguments, input=WIRE.encode("utf-16"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["sources"][0]["share"] == 1.0
+    accented = ("Café " + WIRE).encode("cp1252")
+    result = CliRunner().invoke(cli, arguments, input=accented)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: -: is not valid UTF-8 text (byte 0xe9 at offset 3);")
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, [*arguments, "--encoding", "cp1252"], input=accented)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"][0]["length"] == len("Café " + WIRE)
+    result = CliRunner().invoke(cli, arguments, input=b"  \n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == [{"input": "-", "line": None, "reason": "empty"}]
 
 
 def test_trace_text_lists_sources(work: Path) -> None:

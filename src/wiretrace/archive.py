@@ -436,7 +436,7 @@ class Index:
 
     def trace_files(
         self,
-        inputs: Iterable[str | os.PathLike[str] | Document],
+        inputs: Iterable[str | os.PathLike[str] | Document | Skipped],
         *,
         since: str | date | datetime | None = None,
         until: str | date | datetime | None = None,
@@ -444,12 +444,16 @@ class Index:
         on_error: str = "fail",
     ) -> Report:
         """`trace_all` the articles read from files (any input `wiretrace.ingest` reads; a
-        text file is one article, its id the path as given) and documents given as such."""
+        text file is one article, its id the path as given) and documents given as such; a
+        `Skipped` given (an input read elsewhere) is reported as skipped, in its place."""
         articles: list[Document] = []
         skipped: list[Skipped] = []
         for item in inputs:
             if isinstance(item, Document):
                 articles.append(item)
+                continue
+            if isinstance(item, Skipped):
+                skipped.append(item)
                 continue
             path = os.fspath(item)
             for read in read_inputs([path], on_error=on_error, encoding=encoding):  # type: ignore[arg-type]

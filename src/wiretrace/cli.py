@@ -17,8 +17,10 @@ import click
 from rich.console import Console
 
 import wiretrace
-from wiretrace.errors import WiretraceError
+from wiretrace.errors import EmptyInputError, WiretraceError
 from wiretrace.ingest.decode import DEFAULT_MAX_DOCUMENT_CHARS
+from wiretrace.ingest.readers import read_text_stream
+from wiretrace.models import Document, Skipped
 
 if TYPE_CHECKING:
     from wiretrace.models import Report
@@ -82,6 +84,7 @@ def _output_options(function: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(dir_okay=False, writable=True, allow_dash=True),
         default="-",
         show_default=True,
+        callback=_checked_output,
         help="Write the report to this file ('-': stdout).",
     )(function)
     return click.option(
@@ -169,7 +172,42 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield update
 
 
+def _checked_output(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    """The --output option's value, refused at once (before any work) when no report could be
+    written there: an empty name, or a file in a folder that does not exist."""
+    if value is None or value == "-":
+        return value
+    if not value:
+        raise click.BadParameter("is empty; give a file name, or - for standard output")
+    folder = Path(value).parent
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"folder {str(folder)!r} does not exist; create it, or give a path in an existing "
+            "folder"
+        )
+    return value
+
+
 def _emit(report: Report, output_format: str, output: str) -> None:
+    """Write the report to `output` ('-': standard output); a ClickException naming where when
+    it cannot be written."""
+    if output == "-" and sys.stdout is None:
+        raise click.ClickException(
+            "standard output is closed; pass -o FILE to write the report to a file"
+        )
+    try:
+        _write_report(report, output_format, output)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        where = "standard output" if output == "-" else output
+        raise click.ClickException(
+            f"{where}: cannot write the report ({error.strerror or error}); check that you may "
+            "write there, with room left on the disk"
+        ) from None
+
+
+def _write_report(report: Report, output_format: str, output: str) -> None:
     from wiretrace.report.html import format_size
     from wiretrace.report.json import iter_json
 
@@ -346,6 +384,7 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    callback=_checked_output,
     help=f"Write the report to this file ('-': stdout) [html: {DEMO_HTML}, else stdout].",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [all cores].")
@@ -506,8 +545,14 @@ def trace(
     _load_numba()
     inputs: list[Any] = list(articles)
     if "-" in articles:
-        with click.open_file("-", encoding=encoding) as stdin:
-            article = wiretrace.Document(id="-", text=stdin.read())
+        # Read as a text file is (its byte-order mark, --encoding, binary data, no text).
+        if sys.stdin is None:
+            raise click.ClickException("standard input is closed; give ARTICLE as a file")
+        article: Document | Skipped
+        try:
+            article = read_text_stream(sys.stdin.buffer, encoding=encoding)
+        except EmptyInputError as error:
+            article = Skipped(input=error.input, line=None, reason=error.reason)
         inputs = [article if name == "-" else name for name in articles]
     with wiretrace.Index.open(index_location, create=False, **options) as index:
         result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
@@ -600,6 +645,8 @@ def _exit_now(code: str | int | None) -> NoReturn:
         print(code, file=sys.stderr)
         status = 1
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`>&-`)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`| head`), or a closed stream

@@ -70,6 +70,33 @@ CREATE TABLE IF NOT EXISTS chunks (
 _COLUMNS = "number, id, outlet, published, title, url, text"
 
 
+def _check_index_path(path: str, *, create: bool) -> None:
+    """StoreError unless `path` can name an index file (an existing one, unless `create`)."""
+    if not path or path == ":memory:":
+        raise StoreError(
+            f"{path!r} does not name an index file (SQLite would keep nothing on disk); give a "
+            "file name such as news.db"
+        )
+    where = Path(path)
+    if where.is_dir():
+        raise StoreError(
+            f"{path}: is a folder; give the path of an index file (e.g. {where / 'news.db'})"
+        )
+    if where.exists() and not where.is_file():
+        raise StoreError(f"{path}: is not a regular file; give the path of an index file")
+    if where.exists():
+        return
+    if not where.parent.is_dir():
+        raise StoreError(
+            f"{path}: folder {str(where.parent)!r} does not exist; create it, or give a path in "
+            "an existing folder"
+        )
+    if not create:
+        raise StoreError(
+            f"{path}: no index here; build one with `wiretrace index add {path} INPUT...`"
+        )
+
+
 class SQLiteStore:
     """The index in a SQLite file at `path` (see the module docstring)."""
 
@@ -77,10 +104,7 @@ class SQLiteStore:
         self.location = path
         self._fences: dict[int, np.ndarray] = {}
         self._frequent: dict[int, np.ndarray] = {}
-        if not create and not Path(path).is_file():
-            raise StoreError(
-                f"{path}: no index here; build one with `wiretrace index add {path} INPUT...`"
-            )
+        _check_index_path(path, create=create)
         try:
             # isolation_level=None: transactions are begun and committed explicitly.
             self._connection = sqlite3.connect(
@@ -120,7 +144,13 @@ class SQLiteStore:
                 f"(tables: {', '.join(sorted(tables))}); give another file name"
             )
         if not tables:
-            self._connection.executescript(_SCHEMA)
+            try:
+                self._connection.executescript(_SCHEMA)
+            except sqlite3.DatabaseError as error:
+                raise StoreError(
+                    f"{path}: cannot make an index here ({error}); check that you may write to "
+                    "the file and its folder, with room left on the disk"
+                ) from None
 
     def read_meta(self) -> dict[str, str]:
         return dict(self._connection.execute("SELECT name, value FROM meta").fetchall())

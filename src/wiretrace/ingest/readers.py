@@ -323,6 +323,11 @@ def _read_text_file(path: Path, where: str, document_id: str, context: _Context)
     if isinstance(raw, InputError):
         yield raw
         return
+    yield from _text_article(raw, where, document_id, context)
+
+
+def _text_article(raw: bytes, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
+    """The document of a text file's bytes `raw` (read from `where`), or what is wrong with it."""
     decoder = _text_decoder(raw[:SNIFF_BYTES], context, where)
     if isinstance(decoder, InputError):
         yield decoder
@@ -672,3 +677,31 @@ def _decoded_text_lines(
         )
     finally:
         text_stream.detach()
+
+
+def read_text_stream(
+    stream: IO[bytes],
+    *,
+    input: str = "-",
+    document_id: str = "-",
+    encoding: str = "utf-8",
+    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
+) -> Document:
+    """The one text article a byte stream holds (standard input), read as a ``.txt`` file is:
+    decoded with `encoding` unless a byte-order mark says otherwise. `InputError` (named by
+    `input`) for bytes that are binary, do not decode or hold more than `max_document_chars`
+    characters; `EmptyInputError` for no text."""
+    context = _Context(FieldMap(), Decoder.for_encoding(encoding), max_document_chars)
+    cap = max_document_chars * MAX_BYTES_PER_CHAR
+    try:
+        raw = stream.read(cap + 1)
+    except OSError as error:
+        raise unreadable(error, input) from None
+    if len(raw) > cap:
+        raise InputError(too_large(f"more than {cap:,} bytes", max_document_chars), input=input)
+    for read in _text_article(raw, input, document_id, context):
+        if isinstance(read, InputError):
+            raise read
+        if isinstance(read, tuple):
+            return read[0]
+    raise AssertionError("a text article yields a document or an error")  # pragma: no cover

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Indel
 
 import wiretrace
 from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count, words
@@ -1317,6 +1320,82 @@ def test_word_alignment_equals_the_plain_steps(
             assert align._align_words(source, target, *ranges, given_least) == (
                 align._align_words_plain(source, target, *ranges, given_least)
             )
+
+
+def _checked_matches(opcodes: align.Opcodes, source: list[int], target: list[int]) -> int:
+    """How many words `opcodes` match, once checked to run over both lists in order, each
+    equal run equal and each insert or delete on one side only."""
+    i = j = matched = 0
+    for tag, i1, i2, j1, j2 in opcodes:
+        assert (i1, j1) == (i, j) and i1 <= i2 and j1 <= j2
+        if tag == "equal":
+            assert source[i1:i2] == target[j1:j2] and i2 > i1
+            matched += i2 - i1
+        else:
+            assert (tag, i1 == i2, j1 == j2) in (("insert", True, False), ("delete", False, True))
+        i, j = i2, j2
+    assert (i, j) == (len(source), len(target))
+    tags = [opcode[0] for opcode in opcodes]
+    assert all(a != b for a, b in zip(tags, tags[1:], strict=False))  # runs joined
+    return matched
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 60), max_size=120),
+    st.lists(st.tuples(st.integers(0, 120), st.integers(-1, 60)), max_size=12),
+    st.integers(1, 400),
+)
+def test_word_lists_too_long_to_align_whole_are_aligned_piecewise_and_soundly(
+    source: list[int], changes: list[tuple[int, int]], cells: int
+) -> None:
+    """Lists whose product of lengths is over MAX_ALIGN_CELLS are aligned a piece at a time
+    between anchors: the opcodes still run over both lists in order, each run sound and joined
+    with its neighbours; under the limit they are rapidfuzz's own."""
+    target = list(source)
+    for at, word in changes:  # -1: delete a word, else insert one
+        at = min(at, len(target))
+        if word < 0:
+            del target[at : at + 1]
+        else:
+            target.insert(at, word)
+    whole = Indel.opcodes(source, target).as_list()
+    previous = align.MAX_ALIGN_CELLS
+    try:
+        align.MAX_ALIGN_CELLS = cells
+        opcodes = align.indel_opcodes(source, target)
+    finally:
+        align.MAX_ALIGN_CELLS = previous
+    matched = _checked_matches(opcodes, source, target)
+    assert matched <= (len(source) + len(target) - Indel.distance(source, target)) // 2
+    if len(source) * len(target) <= cells:
+        assert opcodes == whole
+
+
+def test_two_long_texts_are_aligned_in_bounded_memory() -> None:
+    """Two near-identical texts of 100,000 words, changed at both ends, align in one passage
+    matching every shared word, and the process's peak memory stays far under the 1.25 GB that
+    aligning them whole takes (a bit per pair of words: 5 GB at 200,000)."""
+    code = (
+        "import random, resource\n"
+        "from wiretrace.align import align_pair\n"
+        "from wiretrace.config import Settings\n"
+        "from wiretrace.shingle import tokenize\n"
+        "rng = random.Random(7)\n"
+        "vocabulary = [''.join(rng.choices('abcdefghijklmnop', k=6)) for _ in range(20000)]\n"
+        "words = [rng.choice(vocabulary) for _ in range(100000)]\n"
+        "source = ' '.join(['Lead.'] + words)\n"
+        "target = ' '.join(words[:50000] + ['inserted'] + words[50000:] + ['End.'])\n"
+        "passages = align_pair(source, tokenize(source), target, tokenize(target), Settings())\n"
+        "print(len(passages), passages[0].matched_words,\n"
+        "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    count, matched, peak_mib = map(int, completed.stdout.split())
+    assert (count, matched) == (1, 100_000)
+    assert peak_mib < 800
 
 
 @REUSE_PROPERTY

@@ -12,9 +12,11 @@ This is the only module that knows rapidfuzz; rapidfuzz's 0-100 scores never lea
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import weakref
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -265,10 +267,91 @@ def _covered(positions: np.ndarray, size: int) -> int:
     return int(gaps.sum() + (ends[-1] - unique[-1]))
 
 
-def _word_opcodes(source: list[int], target: list[int]) -> list[tuple[str, int, int, int, int]]:
+# Word lists are aligned whole while the product of their lengths is at most this: rapidfuzz's
+# opcodes keep a bit for each pair of words (128 MiB here, two lists of 32,768 words; 5 GB for two
+# texts of 200,000 words). Longer ones are aligned a piece at a time (`_piecewise_opcodes`).
+MAX_ALIGN_CELLS = 1 << 30
+
+Opcodes = list[tuple[str, int, int, int, int]]
+
+
+def indel_opcodes(source: list[int], target: list[int]) -> Opcodes:
+    """rapidfuzz's Indel opcodes of two word-id lists (equal, insert and delete runs, in order);
+    lists too long to align whole (MAX_ALIGN_CELLS) are aligned between anchors."""
+    if len(source) * len(target) > MAX_ALIGN_CELLS:
+        return _piecewise_opcodes(source, target)
+    return cast(Opcodes, Indel.opcodes(source, target).as_list())
+
+
+# Anchors of a piecewise alignment are runs of this many words found once in each list.
+ANCHOR_WORDS = 4
+
+
+def _anchors(source: list[int], target: list[int]) -> list[tuple[int, int]]:
+    """Word positions (i, j) to align two long lists through: where a run of ANCHOR_WORDS words
+    found once in each list starts, the longest chain of them in the same order in both (as
+    patience diff chooses its anchors, there from single lines)."""
+    size = ANCHOR_WORDS
+    source_runs = list(zip(*(source[k:] for k in range(size)), strict=False))
+    target_runs = list(zip(*(target[k:] for k in range(size)), strict=False))
+    once = {run for run, count in Counter(source_runs).items() if count == 1}
+    once &= {run for run, count in Counter(target_runs).items() if count == 1}
+    where = {run: j for j, run in enumerate(target_runs) if run in once}
+    pairs = [(i, where[run]) for i, run in enumerate(source_runs) if run in once]
+    # Longest increasing run of target positions, by patience sorting.
+    tops: list[int] = []  # the smallest last target position of a run of each length
+    ends: list[int] = []  # the pair ending that run
+    previous = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        length = bisect.bisect_left(tops, j)
+        if length == len(tops):
+            tops.append(j)
+            ends.append(k)
+        else:
+            tops[length], ends[length] = j, k
+        previous[k] = ends[length - 1] if length else -1
+    chain = []
+    k = ends[-1] if ends else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = previous[k]
+    return chain[::-1]
+
+
+def _piecewise_opcodes(source: list[int], target: list[int]) -> Opcodes:
+    """`indel_opcodes` of lists too long to align whole: cut at anchors (`_anchors`) into pieces
+    small enough, each aligned whole. (A piece with no anchor left is aligned whole however
+    large: texts that share no word used once in each.)"""
+    anchors = _anchors(source, target)
+    pieces: list[tuple[int, int, int, int]] = []
+    pending = [(0, len(source), 0, len(target), 0, len(anchors))]
+    while pending:
+        a, b, c, d, low, high = pending.pop()
+        if (b - a) * (d - c) <= MAX_ALIGN_CELLS or low == high:
+            pieces.append((a, b, c, d))
+            continue
+        # The anchor nearest the middle of the source piece starts the second half.
+        middle = bisect.bisect_left(anchors, ((a + b) // 2, -1), low, high)
+        middle = min(middle, high - 1)
+        i, j = anchors[middle]
+        pending.append((i, b, j, d, middle + 1, high))
+        pending.append((a, i, c, j, low, middle))
+    opcodes: Opcodes = []
+    for a, b, c, d in sorted(pieces):
+        piece = cast(Opcodes, Indel.opcodes(source[a:b], target[c:d]).as_list())
+        for tag, i1, i2, j1, j2 in piece:
+            if opcodes and opcodes[-1][0] == tag:
+                _, i0, _, j0, _ = opcodes[-1]
+                opcodes[-1] = (tag, i0, a + i2, j0, c + j2)
+            else:
+                opcodes.append((tag, a + i1, a + i2, c + j1, c + j2))
+    return opcodes
+
+
+def _word_opcodes(source: list[int], target: list[int]) -> Opcodes:
     """LCS opcodes between two word-id lists, adjacent delete+insert folded into replace."""
-    merged: list[tuple[str, int, int, int, int]] = []
-    opcodes = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(source, target).as_list())
+    merged: Opcodes = []
+    opcodes = indel_opcodes(source, target)
     for tag, i1, i2, j1, j2 in opcodes:
         if (
             merged
@@ -390,7 +473,7 @@ def _align_words(
     source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
     if least > 1 and (common := LCSseq.similarity(source, target)) < least:
         return _untraced(common, (a, b, c, d))
-    found = cast(list[tuple[str, int, int, int, int]], Indel.opcodes(source, target).as_list())
+    found = indel_opcodes(source, target)
     first, last = _equal_ends(found)
     if first == last:
         return None

@@ -125,6 +125,49 @@ def test_deeply_nested_json_line(cwd: Path) -> None:
     assert_skips_with("a.jsonl", {"input": "a.jsonl", "line": 1, "reason": reason})
 
 
+def test_csv_row_with_text_after_a_closing_quote_costs_only_its_row(cwd: Path) -> None:
+    """A row with text after its closing quote is bad; the rows after it are read."""
+    Path("a.csv").write_text('id,text\na,"quoted"junk after\nb,"Fine text."\nc,More text.\n')
+    reason = "is not valid CSV (',' expected after '\"'); check the quoting of this row"
+
+    assert_fails_with("a.csv", f"a.csv line 2: {reason}")
+    report = report_json("a.csv", "--on-error", "skip")
+    assert report["skipped"] == [{"input": "a.csv", "line": 2, "reason": reason}]
+    assert [doc["id"] for doc in report["documents"]] == ["b", "c"]
+
+
+UNCLOSED_QUOTE = (
+    'is not valid CSV (a quote opened in this row is never closed); close it, or double it ("") '
+    "where it is part of the text; the rest of the file (lines 2-4) was not read"
+)
+
+
+@pytest.mark.parametrize("options", [(), ("--max-document-chars", "10")])
+def test_csv_quote_never_closed_says_the_rest_was_not_read(
+    cwd: Path, options: tuple[str, ...]
+) -> None:
+    """A quote left open names the lines it swallowed, whatever the size limit, not the limit."""
+    Path("a.csv").write_text('id,text\na,"never closed\nb,A text of some words.\nc,More.\n')
+
+    assert_fails_with("a.csv", f"a.csv line 2: {UNCLOSED_QUOTE}", *options)
+    assert_skips_with("a.csv", {"input": "a.csv", "line": 2, "reason": UNCLOSED_QUOTE}, *options)
+
+
+def test_csv_row_over_the_limit_in_a_closed_quote_is_read_past(cwd: Path) -> None:
+    """A quoted field of many lines over the limit is too large; the rows after it are read."""
+    lines = "\n".join(letter * 30 for letter in "abc")
+    Path("a.csv").write_text(f'id,text\n1,"{lines}"\n2,Fine.\n')
+    reason = (
+        "is too large (a row of more than 60 characters, lines 2-4; the limit is 10 characters); "
+        "pass --max-document-chars to raise the limit"
+    )
+
+    report = report_json("a.csv", "--on-error", "skip", "--max-document-chars", "10")
+
+    assert report["skipped"] == [{"input": "a.csv", "line": 2, "reason": reason}]
+    assert [doc["id"] for doc in report["documents"]] == ["2"]
+
+
 def test_missing_text_field(cwd: Path) -> None:
     """A record without a text field lists its fields and suggests --text-field."""
     Path("a.csv").write_text("id,story\n1,A story.\n")

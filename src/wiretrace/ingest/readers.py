@@ -440,72 +440,165 @@ def _read_csv(path: Path, given: str, context: _Context) -> Iterator[_Read]:
         yield unreadable(error, given)
 
 
-class _StopFile(Exception):
-    """Raised inside the CSV reader's line source when the rest of the file cannot be read."""
+class _CsvLines:
+    """The lines of a CSV file for csv.reader, counted. It ends early, as if the file ended, at
+    a line too large to hold a document within the limit (`line_too_large` says why) or a row
+    of several lines that is (`row_too_large`)."""
+
+    def __init__(
+        self,
+        lines: Iterator[tuple[int, str, InputError | None, bytes | None]],
+        row_limit: int,
+    ) -> None:
+        self._lines = lines
+        self._row_limit = row_limit
+        self.number = 0
+        self.ended = False
+        self.line_too_large: str | None = None
+        self.row_too_large = False
+        self.decode_errors: list[InputError] = []
+        self._row_size = 0
+        self._row_quotes = 0
+
+    @property
+    def stopped(self) -> bool:
+        """Whether it ended early, at a line or a row too large."""
+        return self.line_too_large is not None or self.row_too_large
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        # csv needs plain strings; a line that does not decode is read with replacement
+        # characters so the row boundaries stay right, and its row is reported instead.
+        if self.stopped:
+            raise StopIteration
+        item = next(self._lines, None)
+        if item is None:
+            self.ended = True
+            raise StopIteration
+        self.number, text, decode_error, _ = item
+        if isinstance(decode_error, _LineTooLarge):
+            self.line_too_large = decode_error.reason
+            raise StopIteration
+        if decode_error is not None:
+            self.decode_errors.append(decode_error)
+        self._row_size += len(text)
+        self._row_quotes += text.count('"')
+        if self._row_size > self._row_limit:
+            # Only a quoted field spans lines: this row is a huge field or a quote left open.
+            self.row_too_large = True
+            raise StopIteration
+        return text
+
+    def start_row(self) -> None:
+        """Count the lines after the current one as a new row."""
+        self._row_size = self._row_quotes = 0
+
+    def close_quote(self) -> bool:
+        """Read past the rest of a row stopped inside a quoted field, holding none of it, up to
+        the line where its quotes balance (True: the row ends there) or the file's end (False)."""
+        self.row_too_large = False
+        self.decode_errors.clear()
+        quotes = self._row_quotes
+        while quotes % 2:
+            item = next(self._lines, None)
+            if item is None:
+                self.ended = True
+                return False
+            self.number, text, _, _ = item
+            quotes += text.count('"')
+        self.start_row()
+        return True
+
+    def read_to_end(self) -> None:
+        """Read past every line left, holding none, to count them."""
+        for item in self._lines:
+            self.number = item[0]
+        self.ended = True
+
+
+_UNCLOSED_QUOTE = (
+    "is not valid CSV (a quote opened in this row is never closed); close it, or double it "
+    '("") where it is part of the text'
+)
 
 
 def _csv_records(
     stream: IO[bytes], path: Path, given: str, context: _Context, decoder: Decoder
 ) -> Iterator[_Read]:
-    decode_errors: list[InputError] = []
     row_limit = context.max_chars * MAX_BYTES_PER_CHAR
-    row_size = 0
-
-    def lines() -> Iterator[str]:
-        # csv needs plain strings; a line that does not decode is read with replacement
-        # characters so the row boundaries stay right, and its row is reported instead.
-        nonlocal row_size
-        for _, text, decode_error, _ in _decoded_lines(stream, decoder, given, context):
-            if isinstance(decode_error, _LineTooLarge):
-                raise _StopFile(decode_error.reason)
-            if decode_error is not None:
-                decode_errors.append(decode_error)
-            row_size += len(text)
-            if row_size > row_limit:
-                # A row this long cannot hold a document within the limit; it is most often a
-                # quote left open, and the rows after it cannot be told apart.
-                raise _StopFile(
-                    too_large(f"a row of more than {row_limit:,} characters", context.max_chars)
-                )
-            yield text
-
-    # strict: a quote left open would otherwise swallow the rest of the file into one field.
-    reader = csv.reader(lines(), strict=True)
+    source = _CsvLines(_decoded_lines(stream, decoder, given, context), row_limit)
     header: list[str] | None = None
     row_start = 1
     rows = 0
-    try:
-        for row in reader:
-            line, row_start = row_start, reader.line_num + 1
-            row_size = 0
-            if decode_errors:
-                yield decode_errors[0]
-                decode_errors.clear()
+    while True:
+        # strict: a quote left open would otherwise swallow the rest of the file into one field.
+        reader = csv.reader(source, strict=True)
+        unclosed = False
+        try:
+            for row in reader:
+                line, row_start = row_start, source.number + 1
+                source.start_row()
+                if source.decode_errors:
+                    yield source.decode_errors[0]
+                    source.decode_errors.clear()
+                    if header is None:
+                        return
+                    rows += 1
+                    continue
+                if not row:
+                    continue
+                if header is None:
+                    header = row
+                    continue
+                rows += 1
+                if len(row) != len(header):
+                    yield InputError(
+                        f"has {len(row)} fields but the header row has {len(header)}; "
+                        "check the quoting and the delimiter (a comma)",
+                        input=given,
+                        line=line,
+                    )
+                    continue
+                yield from _document(
+                    dict(zip(header, row, strict=True)), path, given, line, context
+                )
+        except csv.Error as error:
+            if not source.stopped and not source.ended:
+                # A bad row that ends with its line (a quote closed, then more text): the rows
+                # after it start on lines of their own, as a lenient reader reads them.
+                rest = "" if header is not None else "; the rows below it were not read"
+                yield InputError(
+                    f"is not valid CSV ({_one_line(error)}); check the quoting of this row{rest}",
+                    input=given,
+                    line=row_start,
+                )
                 if header is None:
                     return
                 rows += 1
+                row_start = source.number + 1
+                source.start_row()
+                source.decode_errors.clear()
                 continue
-            if not row:
+            unclosed = True
+        if not unclosed and not source.stopped:
+            break
+        # The file ended inside a quoted field, or a line or a row is too large to be held.
+        rows += 1
+        reason = source.line_too_large or _UNCLOSED_QUOTE
+        if source.row_too_large:
+            if source.close_quote():
+                # The quoted field ends after all, too long to hold a document: the rows after
+                # it are read.
+                size = f"a row of more than {row_limit:,} characters, lines {row_start}-{source.number}"
+                yield InputError(too_large(size, context.max_chars), input=given, line=row_start)
+                row_start = source.number + 1
                 continue
-            if header is None:
-                header = row
-                continue
-            rows += 1
-            if len(row) != len(header):
-                yield InputError(
-                    f"has {len(row)} fields but the header row has {len(header)}; "
-                    "check the quoting and the delimiter (a comma)",
-                    input=given,
-                    line=line,
-                )
-                continue
-            yield from _document(dict(zip(header, row, strict=True)), path, given, line, context)
-    except _StopFile as stop:
-        yield InputError(str(stop), input=given, line=row_start)
-        return
-    except csv.Error as error:
+        elif source.line_too_large is not None:
+            source.read_to_end()
         yield InputError(
-            f"is not valid CSV ({_one_line(error)}); check the quoting of this row",
+            f"{reason}; the rest of the file (lines {row_start}-{source.number}) was not read",
             input=given,
             line=row_start,
         )

@@ -69,6 +69,45 @@ def test_folder_skips_hidden_files_and_folders(tmp_path: Path) -> None:
     assert [doc.id for doc in load_documents([tmp_path]).documents] == ["seen.txt"]
 
 
+def test_folder_follows_links_to_folders(tmp_path: Path) -> None:
+    """A link to a folder inside a folder is followed, its files named by the link's path."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.txt").write_text("ay", encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "c.txt").write_text("see", encoding="utf-8")
+    os.symlink(tmp_path / "real", tmp_path / "in" / "linked")
+
+    loaded = load_documents([tmp_path / "in"])
+
+    assert [doc.id for doc in loaded.documents] == ["c.txt", "linked/a.txt"]
+    assert (loaded.skipped, loaded.notices) == ((), ())
+
+
+def test_folder_reached_twice_is_read_once_with_a_notice(tmp_path: Path) -> None:
+    """A loop of links, or a second link to a folder, is passed over with a notice naming it."""
+    (tmp_path / "x" / "sub").mkdir(parents=True)
+    (tmp_path / "x" / "sub" / "b.txt").write_text("bee", encoding="utf-8")
+    os.symlink("..", tmp_path / "x" / "sub" / "loop")
+    os.symlink("sub", tmp_path / "x" / "zlink")
+    root = str(tmp_path / "x")
+
+    loaded = load_documents([root])
+
+    assert [doc.id for doc in loaded.documents] == ["sub/b.txt"]
+    assert [(notice.input, notice.message) for notice in loaded.notices] == [
+        (
+            os.path.join(root, "zlink"),
+            f"passed over: the same folder as {os.path.join(root, 'sub')}, which is read "
+            "already (links to folders are followed, and each folder is read once)",
+        ),
+        (
+            os.path.join(root, "sub", "loop"),
+            f"passed over: the same folder as {root}, which is read already "
+            "(links to folders are followed, and each folder is read once)",
+        ),
+    ]
+
+
 def test_single_text_file_id_is_its_name(tmp_path: Path) -> None:
     """A .txt file given directly is one document whose id is the file name."""
     path = tmp_path / "story.txt"

@@ -141,7 +141,8 @@ def read_inputs(
 
     A folder gives every such file below it, in path order; the id of a text file or web page
     is then its path relative to the folder. Hidden files and folders are passed over, other
-    files with names not listed above are passed over with a notice. Files are streamed; a line
+    files with names not listed above are passed over with a notice. Links to folders are
+    followed; a folder reached a second way (a loop of links) is passed over with a notice. Files are streamed; a line
     or a document is never read past `max_document_chars` characters (a larger one is an error).
 
     Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
@@ -245,9 +246,26 @@ def _read_folder(root: Path, given: str, context: _Context) -> Iterator[_Read]:
     walk_errors: list[OSError] = []
     relatives: list[str] = []
     passed_over: Counter[str] = Counter()
-    for folder, folder_names, file_names in os.walk(root, onerror=walk_errors.append):
-        folder_names[:] = [name for name in folder_names if not name.startswith(".")]
+    # Links to folders are followed; a folder reached a second way (a loop of links, or two
+    # links to one folder) is passed over, so nothing is read twice and no walk goes round.
+    first_reached = {_folder_key(root): given}
+    repeated: list[tuple[str, str]] = []
+    walk = os.walk(root, onerror=walk_errors.append, followlinks=True)
+    for folder, folder_names, file_names in walk:
         below = Path(folder).relative_to(root)
+        kept: list[str] = []
+        for name in sorted(folder_names):
+            if name.startswith("."):
+                continue
+            key = _folder_key(Path(folder, name))
+            where = os.path.join(given, *(below / name).parts)
+            if key in first_reached:
+                repeated.append((where, first_reached[key]))
+                continue
+            if key is not None:
+                first_reached[key] = where
+            kept.append(name)
+        folder_names[:] = kept
         for name in file_names:
             if name.startswith("."):
                 continue
@@ -260,9 +278,27 @@ def _read_folder(root: Path, given: str, context: _Context) -> Iterator[_Read]:
         yield unreadable(error, os.fspath(error.filename or given))
     if passed_over:
         yield Notice(input=given, line=None, message=_passed_over_message(passed_over))
+    for where, first in repeated:
+        yield Notice(
+            input=where,
+            line=None,
+            message=(
+                f"passed over: the same folder as {first}, which is read already "
+                "(links to folders are followed, and each folder is read once)"
+            ),
+        )
     for relative in sorted(relatives):
         where = os.path.join(given, *relative.split("/"))
         yield from _read_file(root / relative, where, relative, context)
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    """What tells a folder apart however it is reached (None if it cannot be looked at)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _passed_over_message(counts: Counter[str]) -> str:

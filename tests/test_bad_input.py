@@ -329,6 +329,46 @@ def test_utf16_with_byte_order_mark_is_read_without_encoding(cwd: Path) -> None:
     assert (report["summary"]["documents"], report["documents"][0]["length"]) == (1, 16)
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("a.jsonl", '{"id": "1", "text": "Un caf\u00e9."}\n'),
+        ("a.csv", "id,text\n1,Un caf\u00e9.\n"),
+    ],
+)
+def test_utf16_without_byte_order_mark_names_the_byte_order(
+    cwd: Path, name: str, data: str
+) -> None:
+    """--encoding utf-16 on lines without a byte-order mark asks for the byte order."""
+    Path(name).write_bytes(data.encode("utf-16-le"))
+    reason = (
+        "has no byte-order mark, which --encoding utf-16 needs to tell the byte order; "
+        "pass --encoding utf-16-le"
+    )
+
+    assert_fails_with(name, f"{name}: {reason}", "--encoding", "utf-16")
+    assert_skips_with(name, {"input": name, "line": None, "reason": reason}, "--encoding", "utf-16")
+    assert report_json(name, "--encoding", "utf-16-le")["summary"]["documents"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "nul"),
+    [("a.jsonl", "utf-16-le", 1), ("a.txt", "utf-16-be", 0), ("a.csv", "utf-32-le", 1)],
+)
+def test_utf16_without_byte_order_mark_is_not_called_binary(
+    cwd: Path, name: str, codec: str, nul: int
+) -> None:
+    """UTF-16 or UTF-32 text without a byte-order mark is named, with the --encoding to pass."""
+    text = '{"id": "1", "text": "A story."}\n' if name != "a.csv" else "id,text\n1,A story.\n"
+    Path(name).write_bytes(text.encode(codec))
+    reason = (
+        f"looks like {codec.upper()} text without a byte-order mark (a NUL byte at offset {nul}); "
+        f"pass --encoding {codec}"
+    )
+
+    assert_fails_with(name, f"{name}: {reason}")
+
+
 # A folder of every kind, in both modes
 
 

@@ -35,6 +35,9 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+# UTF-32 before UTF-16: ASCII text in UTF-32 reads as UTF-16 with NUL characters.
+_WIDE_CODECS = (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2))
+
 _MAGIC = (
     (b"\x1f\x8b", "gzip data"),
     (b"%PDF-", "a PDF document"),
@@ -135,6 +138,39 @@ def describe_binary(head: bytes, codec: str) -> str | None:
     except UnicodeDecodeError:
         return what
     return None
+
+
+def guess_wide_codec(head: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec with a byte order (``utf-16-le``, ...) that reads `head` as
+    text of mostly ASCII characters, for an input without a byte-order mark; None if none does.
+
+    Binary data read as UTF-16 gives letters of every script, almost never ASCII ones.
+    """
+    for codec, width in _WIDE_CODECS:
+        size = len(head) // width * width
+        if size < 4 * width:
+            continue
+        try:
+            text = head[:size].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        ascii_text = sum(" " <= char < "\x7f" or char in "\t\n\r" for char in text)
+        if "\x00" not in text and ascii_text >= 0.9 * len(text):
+            return codec
+    return None
+
+
+def bom_fix(decoder: Decoder, head: bytes) -> str | None:
+    """Why `decoder` cannot read an input that starts with `head` line by line, if it cannot:
+    the utf-16 and utf-32 codecs need a byte-order mark to know the byte order."""
+    if decoder.codec not in ("utf-16", "utf-32") or bom_codec(head) is not None:
+        return None
+    guess = guess_wide_codec(head)
+    fix = f"--encoding {guess}" if guess else f"--encoding {decoder.codec}-le or {decoder.codec}-be"
+    return (
+        f"has no byte-order mark, which --encoding {decoder.label} needs to tell the byte "
+        f"order; pass {fix}"
+    )
 
 
 def declared_charset(head: bytes, content_type: str | None = None) -> str | None:

@@ -24,7 +24,9 @@ from wiretrace.ingest.decode import (
     MAX_BYTES_PER_CHAR,
     SNIFF_BYTES,
     Decoder,
+    bom_fix,
     describe_binary,
+    guess_wide_codec,
     too_large,
     unreadable,
 )
@@ -344,13 +346,26 @@ def _read_bytes(path: Path, where: str, context: _Context) -> bytes | InputError
     return raw
 
 
-def _text_decoder(head: bytes, context: _Context, where: str) -> Decoder | InputError:
-    """The decoder for an input starting with `head`, or the error for a binary file."""
+def _text_decoder(
+    head: bytes, context: _Context, where: str, *, lines: bool = False
+) -> Decoder | InputError:
+    """The decoder for an input starting with `head`, or the error for a binary file (or, when
+    the input is read by `lines`, for a codec that cannot read it line by line)."""
     decoder = context.decoder.for_head(head)
     if decoder.splits_bytes:
         what = describe_binary(head, decoder.codec)
+        wide = guess_wide_codec(head) if what is not None else None
+        if wide is not None:
+            return InputError(
+                f"looks like {wide.upper()} text without a byte-order mark ({what}); "
+                f"pass --encoding {wide}",
+                input=where,
+            )
         if what is not None:
             return _binary_error(what, where)
+    problem = bom_fix(decoder, head) if lines else None
+    if problem is not None:
+        return InputError(problem, input=where)
     return decoder
 
 
@@ -405,7 +420,7 @@ def _read_html_file(path: Path, where: str, document_id: str, context: _Context)
 def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
     try:
         with _open_binary(path) as stream:
-            decoder = _text_decoder(_peek(stream), context, given)
+            decoder = _text_decoder(_peek(stream), context, given, lines=True)
             if isinstance(decoder, InputError):
                 yield decoder
                 return
@@ -465,7 +480,7 @@ def _read_csv(path: Path, given: str, context: _Context) -> Iterator[_Read]:
     csv.field_size_limit(_CSV_FIELD_SIZE_LIMIT)
     try:
         with _open_binary(path) as stream:
-            decoder = _text_decoder(_peek(stream), context, given)
+            decoder = _text_decoder(_peek(stream), context, given, lines=True)
             if isinstance(decoder, InputError):
                 yield decoder
                 return
@@ -804,6 +819,9 @@ def _decoded_text_lines(
             "",
             InputError(f"{decoder.describe(error)}; {ENCODING_FIX}", input=given, line=number + 1),
         )
+    except UnicodeError as error:  # a codec's own complaint, such as a missing byte-order mark
+        reason = f"cannot be read as {decoder.label} text ({_one_line(error)}); {ENCODING_FIX}"
+        yield number + 1, "", InputError(reason, input=given, line=number + 1)
     finally:
         text_stream.detach()
 

@@ -113,6 +113,23 @@ def test_malformed_json_line(cwd: Path) -> None:
     assert_skips_with("a.jsonl", {"input": "a.jsonl", "line": 2, "reason": reason})
 
 
+def test_json_error_ending_in_at_is_not_doubled(cwd: Path) -> None:
+    """A message that ends in "at" is followed by the column, not by a second "at"."""
+    Path("a.jsonl").write_text('{"id": "1", "text": "never closed}\n')
+    reason = "is not valid JSON (Unterminated string starting at column 21)"
+
+    assert_fails_with("a.jsonl", f"a.jsonl line 1: {reason}")
+
+
+def test_json_number_too_long_says_so(cwd: Path) -> None:
+    """A number of thousands of digits is named plainly, not by how Python's limit is raised."""
+    Path("a.jsonl").write_text('{"id": "1", "text": "A story.", "n": ' + "9" * 5000 + "}\n")
+    reason = "is not valid JSON (a number has more than 4,300 digits; write it as a string, or shorten it)"
+
+    assert_fails_with("a.jsonl", f"a.jsonl line 1: {reason}")
+    assert_skips_with("a.jsonl", {"input": "a.jsonl", "line": 1, "reason": reason})
+
+
 def test_deeply_nested_json_line(cwd: Path) -> None:
     """A line nested deeper than Python can parse is malformed JSON, not a crash."""
     Path("a.jsonl").write_text('{"id": "1", "text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")

@@ -428,6 +428,46 @@ def test_truncated_warc_gz_keeps_the_pages_before_the_damage(tmp_path: Path) -> 
     )
 
 
+def test_warc_gzipped_as_one_whole_file_says_how_to_fix_it(tmp_path: Path) -> None:
+    """A WARC gzipped whole, not record by record, is named so, with the command that fixes it."""
+    records = [("response", f"https://a.example/{n}", news_page([STORY]), {}) for n in range(3)]
+    plain = write_warc(tmp_path / "a.warc", records)
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+
+    loaded = load_documents(path, on_error="skip")
+
+    assert loaded.skipped == (
+        Skipped(
+            str(path),
+            None,
+            "is gzipped as one whole file, so it cannot be read after 1 record; a .warc.gz "
+            "needs each record gzipped on its own: fix it with `warcio recompress FILE "
+            "NEW_FILE`, or decompress it and pass the plain .warc file",
+        ),
+    )
+
+
+def test_warc_cut_inside_a_record_header_is_truncated(tmp_path: Path) -> None:
+    """A WARC that ends inside a record's headers is truncated, with no Python internals."""
+    records = [("response", f"https://a.example/{n}", news_page([STORY]), {}) for n in range(2)]
+    path = write_warc(tmp_path / "a.warc", records)
+    data = path.read_bytes()
+    path.write_bytes(data[: data.rindex(b"WARC-Target-URI") + len(b"WARC-Targ")])
+
+    loaded = load_documents(path, on_error="skip")
+
+    assert [doc.id for doc in loaded.documents] == ["https://a.example/0"]
+    assert loaded.skipped == (
+        Skipped(
+            str(path),
+            None,
+            "is truncated or damaged after 2 records (the next record's headers cannot be "
+            "read); check that it is complete",
+        ),
+    )
+
+
 def test_empty_warc_file_is_skipped_as_empty(tmp_path: Path) -> None:
     """A zero-byte .warc file is Skipped with reason 'empty'."""
     path = write_page(tmp_path / "a.warc", b"")

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -454,12 +455,16 @@ def _record_from_json(
             # Without its line ending, an error at the end of the line is not put on the next.
             value = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
+            # Some messages end in "at" already ("Unterminated string starting at").
+            at = "" if error.msg.endswith(" at") else " at"
             yield InputError(
-                f"is not valid JSON ({error.msg} at column {error.pos + 1})", input=given, line=line
+                f"is not valid JSON ({error.msg}{at} column {error.pos + 1})",
+                input=given,
+                line=line,
             )
             return
         except (ValueError, RecursionError) as error:
-            yield InputError(f"is not valid JSON ({_one_line(error)})", input=given, line=line)
+            yield InputError(f"is not valid JSON ({_json_problem(error)})", input=given, line=line)
             return
     if not isinstance(value, dict):
         yield InputError(
@@ -727,6 +732,17 @@ def _gzip_error(error: Exception, given: str) -> InputError:
 def _one_line(error: Exception) -> str:
     """An exception's message on one line."""
     return " ".join(str(error).split())
+
+
+def _json_problem(error: ValueError | RecursionError) -> str:
+    """What a parse error other than a syntax error says, in the user's words."""
+    if isinstance(error, ValueError) and "integer string conversion" in str(error):
+        # Python reads no integer of more digits, to keep reading fast.
+        return (
+            f"a number has more than {sys.get_int_max_str_digits():,} digits; "
+            "write it as a string, or shorten it"
+        )
+    return _one_line(error)
 
 
 def _json_type(value: object) -> str:

@@ -104,11 +104,7 @@ def _read_records(
         try:
             record = _quietly(lambda: next(records, None), warnings)
         except Exception as error:  # noqa: BLE001 - warcio raises anything on damaged input
-            yield InputError(
-                f"is not a valid WARC file after {count} records "
-                f"({type(error).__name__}: {shorten(str(error))}); check that it is complete",
-                input=given,
-            )
+            yield InputError(_damaged(error, count), input=given)
             break
         # warcio reads a record's remaining bytes when moving to the next one, and ends a file
         # that stops inside a record without complaint: the record's own length tells.
@@ -153,6 +149,26 @@ def _read_records(
                 f"{shorten(warnings[0], 120)}; some records may be damaged"
             ),
         )
+
+
+def _damaged(error: Exception, count: int) -> str:
+    """Why the records after the first `count` cannot be read, from warcio's error."""
+    after = f"after {count} record{'' if count == 1 else 's'}"
+    if "non-chunked gzip" in str(error):
+        return (
+            f"is gzipped as one whole file, so it cannot be read {after}; a .warc.gz needs each "
+            "record gzipped on its own: fix it with `warcio recompress FILE NEW_FILE`, or "
+            "decompress it and pass the plain .warc file"
+        )
+    if type(error).__name__ == "ArchiveLoadFailed":
+        return (
+            f"is not a valid WARC file {after} ({shorten(str(error))}); check that it is complete"
+        )
+    # Any other error is warcio tripping over a record cut short or malformed.
+    return (
+        f"is truncated or damaged {after} (the next record's headers cannot be read); "
+        "check that it is complete"
+    )
 
 
 def _leftover(path: Path, archive: Any, count: int) -> int:

@@ -247,6 +247,17 @@ def test_empty_documents_are_listed_in_both_modes(cwd: Path) -> None:
         assert report["summary"]["documents"] == 1
 
 
+def test_empty_folder_is_listed_in_both_modes(cwd: Path) -> None:
+    """A folder with no files is listed as 'empty', like an empty file, and never stops the run."""
+    Path("in").mkdir()
+    Path("a.txt").write_text("Some text.")
+
+    for mode in ("fail", "skip"):
+        report = report_json("in", "a.txt", "--on-error", mode)
+        assert report["skipped"] == [{"input": "in", "line": None, "reason": "empty"}]
+        assert report["summary"]["documents"] == 1
+
+
 def test_page_without_article_is_listed_in_both_modes(cwd: Path) -> None:
     """A web page with no article text is listed as skipped and never stops the run."""
     Path("index.html").write_text("<html><head><title>Index</title></head><body></body></html>")

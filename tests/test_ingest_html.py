@@ -286,6 +286,29 @@ def test_warc_date_is_used_only_when_the_page_has_none(tmp_path: Path) -> None:
     assert [doc.published for doc in docs] == ["2024-05-04", "2024-06-01T10:00:00Z"]
 
 
+def test_warc_date_that_cannot_be_parsed_gives_a_notice(tmp_path: Path) -> None:
+    """A page left undated because its WARC-Date cannot be parsed gets a notice saying so."""
+    undated = news_page([ROWING], published=None, site="Evening Star")
+    path = write_warc(
+        tmp_path / "a.warc",
+        [("response", "https://b.example/2", undated, {"date": "not-a-date"})],
+        warcinfo=False,
+    )
+
+    loaded = load_documents(path)
+
+    assert [doc.published for doc in loaded.documents] == [None]
+    assert loaded.notices == (
+        Notice(
+            str(path),
+            None,
+            "record https://b.example/2: WARC-Date 'not-a-date' cannot be parsed; the document "
+            "is read without a date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch "
+            "seconds)",
+        ),
+    )
+
+
 def test_warc_repeated_capture_of_a_page_is_counted_once_read(tmp_path: Path) -> None:
     """A second capture of a URI already read is passed over and counted."""
     page = news_page([STORY])

@@ -149,7 +149,8 @@ def read_inputs(
     or a document is never read past `max_document_chars` characters (a larger one is an error).
 
     Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
-    declared charset comes before `encoding`. Inputs with no text (reason "empty") or pages with
+    declared charset comes before `encoding`. Inputs with no text (reason "empty", also a folder
+    with no files) or pages with
     no article are always yielded as `Skipped` and never raise. Any other problem (a missing or
     unreadable file, a binary file, bytes that do not decode, a malformed line, a missing field,
     an id seen before, a document over the limit) raises `InputError` when `on_error` is
@@ -279,6 +280,9 @@ def _read_folder(root: Path, given: str, context: _Context) -> Iterator[_Read]:
                 passed_over[suffix if suffix else "without an extension"] += 1
     for error in walk_errors:
         yield unreadable(error, os.fspath(error.filename or given))
+    if not relatives and not passed_over and not walk_errors:
+        # Like an empty file: listed, never fatal. Files passed over have their notice.
+        yield EmptyInputError("empty", input=given)
     if passed_over:
         yield Notice(input=given, line=None, message=_passed_over_message(passed_over))
     for where, first in repeated:

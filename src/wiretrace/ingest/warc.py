@@ -17,7 +17,7 @@ import attrs
 
 from wiretrace.errors import EmptyInputError, InputError
 from wiretrace.ingest.decode import MAX_BYTES_PER_CHAR, Decoder, too_large, unreadable
-from wiretrace.ingest.fields import normalize_date, shorten
+from wiretrace.ingest.fields import UNPARSED_DATE, normalize_date, shorten
 from wiretrace.ingest.html import HTML_CONTENT_TYPES, read_page
 from wiretrace.models import Document, Notice
 
@@ -250,7 +250,8 @@ def _read_page_record(
     if _bytes_missing(record):
         yield _truncated_error(record, given)
         return
-    captured = normalize_date(record.rec_headers.get_header("WARC-Date"))
+    capture_date = record.rec_headers.get_header("WARC-Date")
+    captured = normalize_date(capture_date)
     try:
         document, notices = read_page(
             raw,
@@ -267,6 +268,9 @@ def _read_page_record(
         return
     for notice in notices:
         yield attrs.evolve(notice, message=f"record {uri}: {notice.message}")
+    if document.published is None and capture_date and captured is None:
+        message = f"record {uri}: WARC-Date {shorten(capture_date)} {UNPARSED_DATE}"
+        yield Notice(input=given, line=None, message=message)
     yield document, given, None
 
 

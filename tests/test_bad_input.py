@@ -104,6 +104,25 @@ def test_binary_file(cwd: Path, name: str, data: bytes, what: str) -> None:
     assert_skips_with(name, {"input": name, "line": None, "reason": reason})
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("a.jsonl", b'{"id": "1", "text": "One."}\n\x00\x01\n{"id": "3", "text": "Three."}\n'),
+        ("a.csv", b"id,text\n1,One.\n2,T\x00wo.\n3,Three.\n"),
+    ],
+)
+def test_nul_byte_near_the_start_costs_only_its_line(cwd: Path, name: str, data: bytes) -> None:
+    """A NUL byte after a first line of text is bad input on its line, not a binary file."""
+    Path(name).write_bytes(data)
+    line = 2 if name == "a.jsonl" else 3
+    reason = "holds a NUL byte, which text never holds; remove it"
+
+    assert_fails_with(name, f"{name} line {line}: {reason}")
+    report = report_json(name, "--on-error", "skip")
+    assert report["skipped"] == [{"input": name, "line": line, "reason": reason}]
+    assert [doc["id"] for doc in report["documents"]] == ["1", "3"]
+
+
 def test_malformed_json_line(cwd: Path) -> None:
     """A line that is not JSON names the line and the column."""
     Path("a.jsonl").write_text('{"id": "1", "text": "one"}\n{"id": "2", "text": \n')

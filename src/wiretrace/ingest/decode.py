@@ -54,6 +54,7 @@ _MAGIC = (
     (b"PAR1", "a Parquet file"),
 )
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
@@ -119,14 +120,18 @@ def bom_codec(head: bytes) -> str | None:
     return next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
 
 
-def describe_binary(head: bytes, codec: str) -> str | None:
+def describe_binary(head: bytes, codec: str, *, lines: bool = False) -> str | None:
     """What an input starting with `head` looks like when it is not text in `codec` (None when it
     may be text): a known file signature, or a NUL byte (which text never holds).
 
+    With `lines` (an input read line by line), a NUL byte after a first line that is plain
+    text is left to the reader, which rejects the line holding it and no other.
     Only meaningful for codecs where a newline is the byte 0x0a (not UTF-16 or UTF-32).
     """
     what = next((what for magic, what in _MAGIC if head.startswith(magic)), None)
     nul = head.find(b"\x00")
+    if lines and nul > 0 and _is_text_line(head[: head.find(b"\n", 0, nul) + 1], codec):
+        nul = -1
     if nul >= 0:
         return what or f"a NUL byte at offset {nul}"
     if what is None:
@@ -138,6 +143,15 @@ def describe_binary(head: bytes, codec: str) -> str | None:
     except UnicodeDecodeError:
         return what
     return None
+
+
+def _is_text_line(line: bytes, codec: str) -> bool:
+    """Whether `line` is a whole line of text in `codec`, without control characters."""
+    try:
+        text = line.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return text.endswith("\n") and not _CONTROL.search(text)
 
 
 def guess_wide_codec(head: bytes) -> str | None:

@@ -57,6 +57,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # The same in a line's UTF-8 bytes, where ASCII characters are their own bytes and no other
 # character's bytes are ASCII: searching the bytes finds the same escapes, about twice as fast.
 _SURROGATE_ESCAPE_UTF8 = re.compile(rb"\\u[dD][89a-fA-F]")
+_NUL_IN_LINE = "holds a NUL byte, which text never holds; remove it"
 # Read buffer of a file read line by line: a line of news in JSON Lines is larger than the
 # default (8 KiB), and a line across two buffers is read more slowly.
 _LINE_BUFFER = 1 << 18
@@ -358,7 +359,7 @@ def _text_decoder(
     the input is read by `lines`, for a codec that cannot read it line by line)."""
     decoder = context.decoder.for_head(head)
     if decoder.splits_bytes:
-        what = describe_binary(head, decoder.codec)
+        what = describe_binary(head, decoder.codec, lines=lines)
         wide = guess_wide_codec(head) if what is not None else None
         if wide is not None:
             return InputError(
@@ -459,6 +460,9 @@ def _record_from_json(
             # Without its line ending, an error at the end of the line is not put on the next.
             value = json.loads(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
+            if "\x00" in text:
+                yield InputError(_NUL_IN_LINE, input=given, line=line)
+                return
             # Some messages end in "at" already ("Unterminated string starting at").
             at = "" if error.msg.endswith(" at") else " at"
             yield InputError(
@@ -620,6 +624,9 @@ def _csv_records(
                         input=given,
                         line=line,
                     )
+                    continue
+                if any("\x00" in field for field in row):
+                    yield InputError(_NUL_IN_LINE, input=given, line=line)
                     continue
                 yield from _document(
                     dict(zip(header, row, strict=True)), path, given, line, context

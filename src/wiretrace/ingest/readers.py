@@ -146,13 +146,13 @@ def read_inputs(
     A folder gives every such file below it, in path order; the id of a text file or web page
     is then its path relative to the folder. Hidden files and folders are passed over, other
     files with names not listed above are passed over with a notice. Links to folders are
-    followed; a folder reached a second way (a loop of links) is passed over with a notice. Files are streamed; a line
-    or a document is never read past `max_document_chars` characters (a larger one is an error).
+    followed; a folder reached a second way (a loop of links) is passed over with a notice.
+    Files are streamed; a line or a document is never read past `max_document_chars`
+    characters (a larger one is an error).
 
     Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
     declared charset comes before `encoding`. Inputs with no text (reason "empty", also a folder
-    with no files) or pages with
-    no article are always yielded as `Skipped` and never raise. Any other problem (a missing or
+    with no files) or pages with no article are always yielded as `Skipped` and never raise. Any other problem (a missing or
     unreadable file, a binary file, bytes that do not decode, a malformed line, a missing field,
     an id seen before, a document over the limit) raises `InputError` when `on_error` is
     ``"fail"`` and is yielded as `Skipped` when it is ``"skip"``. An `on_error` other than these

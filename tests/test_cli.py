@@ -351,6 +351,19 @@ def test_an_output_path_no_report_can_be_written_to_is_refused_before_any_work(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "command", [["compare", "excerpt.txt", "full.txt"], ["report", "excerpt.txt", "full.txt"]]
+)
+def test_a_report_is_not_written_over_one_of_its_inputs(texts: Path, command: list[str]) -> None:
+    """-o naming one of the run's input files (here through another path to it) is a usage
+    error and the file is left as it was."""
+    before = (texts / "full.txt").read_bytes()
+    result = run(*command, "-o", str(texts / "." / "full.txt"))
+    assert result.exit_code == 2
+    assert "is an input of this run; writing the report there would replace it" in result.stderr
+    assert (texts / "full.txt").read_bytes() == before
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("output_format", ["json", "text", "html"])
 def test_a_report_that_cannot_be_written_names_where(texts: Path, output_format: str) -> None:

@@ -188,6 +188,20 @@ def _checked_output(_: click.Context, __: click.Parameter, value: str | None) ->
     return value
 
 
+def _not_an_input(output: str, inputs: tuple[str, ...]) -> None:
+    """UsageError when the report would be written over one of its input files."""
+    if output == "-" or not os.path.isfile(output):
+        return
+    for given in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.isfile(given) and os.path.samefile(given, output):
+                raise click.BadParameter(
+                    f"{output} is an input of this run; writing the report there would replace "
+                    "it: give another file name",
+                    param_hint="'-o' / '--output'",
+                )
+
+
 def _emit(report: Report, output_format: str, output: str) -> None:
     """Write the report to `output` ('-': standard output); a ClickException naming where when
     it cannot be written."""
@@ -313,6 +327,7 @@ def compare(
     Example:
         wiretrace compare wire.txt copy.txt --format json -o pair.json
     """
+    _not_an_input(output, (source, target))
     _load_numba()
     report = wiretrace.compare_files(source, target, encoding=encoding, settings=_settings(options))
     _emit(report, output_format, output)
@@ -349,6 +364,7 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
     Example:
         wiretrace report articles.jsonl.gz --format json -o report.json
     """
+    _not_an_input(output, inputs)
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     find_reuse_in: Callable[..., Report] = wiretrace.find_reuse_in
     master = options.pop("spark_master")
@@ -542,6 +558,7 @@ def trace(
     Example:
         wiretrace trace new-article.txt --index news.db --since 2019-11-01 --format json
     """
+    _not_an_input(output, articles)
     _load_numba()
     inputs: list[Any] = list(articles)
     if "-" in articles:

@@ -550,6 +550,32 @@ def test_text_with_color_has_ansi_escapes(pair_report: Report) -> None:
     assert ANSI.search(render_text(pair_report, color=True))
 
 
+@pytest.mark.parametrize("color", [False, True])
+def test_text_shows_control_characters_of_the_input_escaped(color: bool) -> None:
+    """Control characters in ids, outlets, texts and skipped inputs (a terminal would clear the
+    screen, set its title, move the cursor) are shown escaped (\\x1b), and a name stays on its
+    line; the report's own colours are kept."""
+    wire = (
+        "The regional water authority announced on Tuesday that the northern reservoir had "
+        "fallen to its lowest level in thirty years, prompting emergency restrictions \x1b[2J on "
+        "garden irrigation and car washing across four districts of the valley."
+    )
+    source = wiretrace.Document(id="evil\x1b[2J\nnewline\r", text=wire, outlet="Out\x1b]0;t\x07let")
+    target = wiretrace.Document(id="copy", text="Breaking: " + wire)
+    report = attrs.evolve(
+        compare(source, target),
+        skipped=(Skipped(input="bad\x1b[31m.txt", line=None, reason="empty"),),
+    )
+    rendered = render_text(report, color=color)
+    shown = ANSI.sub("", rendered) if color else rendered
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", shown)
+    assert "evil\\x1b[2J\\x0anewline\\x0d" in shown
+    assert "Out\\x1b]0;t\\x07let" in shown
+    assert "restrictions \\x1b[2J on" in shown
+    assert "bad\\x1b[31m.txt: empty" in shown
+    assert bool(ANSI.search(rendered)) == color
+
+
 def test_text_shows_passage_offsets_and_coverage(pair_report: Report) -> None:
     """Each passage line gives its offsets; each side its share reused."""
     rendered = render_text(pair_report)

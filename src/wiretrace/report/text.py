@@ -7,6 +7,7 @@ colour terminal), readable when piped to a file as well.
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -19,10 +20,37 @@ from rich.tree import Tree
 from wiretrace.corpus import documents_by_id
 from wiretrace.models import Document, Mutation, Pair, Passage, Report, ReuseCluster
 
+# Control characters (C0, DEL, C1), which a terminal would act on (moving the cursor, clearing
+# the screen, setting its title, ...): shown escaped, as \\x1b. Texts of the input may hold
+# them; only the text report's own colours (SGR sequences, when it is for a terminal) are kept.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def _label(text: str) -> str:
+    """A name (an id, an outlet, a path) on one line: every control character escaped."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _terminal_safe(output: str, color: bool) -> str:
+    """`output` with its control characters other than line ends and tabs escaped; with
+    `color`, the colour sequences the report's console made are kept."""
+    if not color:
+        return _CONTROL_BUT_LINES.sub(_escaped, output)
+    parts = _SGR.split(output)
+    return "".join(
+        part if k % 2 else _CONTROL_BUT_LINES.sub(_escaped, part) for k, part in enumerate(parts)
+    )
+
 
 def _describe(document: Document) -> str:
-    parts = [part for part in (document.outlet, document.published) if part]
-    return f"{document.id} ({', '.join(parts)})" if parts else document.id
+    parts = [_label(part) for part in (document.outlet, document.published) if part]
+    return f"{_label(document.id)} ({', '.join(parts)})" if parts else _label(document.id)
 
 
 def word_diff(source: Document, passage: Passage) -> Text:
@@ -50,9 +78,9 @@ def _pair_section(
     lines: list[RenderableType] = [
         Text.assemble(
             (f"Pair {number}: ", "bold"),
-            (pair.source, "bold cyan"),
+            (_label(pair.source), "bold cyan"),
             " -> ",
-            (pair.target, "bold cyan"),
+            (_label(pair.target), "bold cyan"),
             f"  similarity {pair.similarity:.2f}, direction: {pair.direction}",
         ),
         Text(f"  source  {_describe(source)}: {pair.source_coverage:.0%} of it reused"),
@@ -119,7 +147,7 @@ def _cluster_tree(cluster: ReuseCluster, documents: Mapping[str, Document]) -> T
 
     def add(node: Tree, document: str) -> None:
         for edge in sorted(children.get(document, []), key=lambda e: e.child):
-            credit = f", credits {edge.credit}" if edge.credit else ", no credit"
+            credit = f", credits {_label(edge.credit)}" if edge.credit else ", no credit"
             branch = node.add(
                 Text.assemble(
                     (_describe(documents[edge.child]), "cyan"),
@@ -144,7 +172,7 @@ def _boilerplate_section(report: Report, documents: Mapping[str, Document]) -> l
     """Boilerplate found, per outlet (most spans first): its count and its commonest texts."""
     by_outlet: dict[str, list[tuple[str, str]]] = {}
     for span in report.boilerplate:
-        outlet = documents[span.document].outlet or "(no outlet)"
+        outlet = _label(documents[span.document].outlet or "(no outlet)")
         by_outlet.setdefault(outlet, []).append((span.document, " ".join(span.text.split())))
     spans = len(report.boilerplate)
     lines = [
@@ -203,32 +231,33 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         for line in _boilerplate_section(report, documents):
             console.print(line)
     for trace in report.traces:
-        console.print(Text(f"Sources of {trace.article}:", style="bold"))
+        console.print(Text(f"Sources of {_label(trace.article)}:", style="bold"))
         for item in trace.sources:
-            outlet = f" ({item.outlet})" if item.outlet else ""
-            console.print(Text(f"  {item.share:6.1%}  {item.source}{outlet}"))
+            outlet = f" ({_label(item.outlet)})" if item.outlet else ""
+            console.print(Text(f"  {item.share:6.1%}  {_label(item.source)}{outlet}"))
         console.print(Text(f"  {trace.own_share:6.1%}  its own"))
         console.print()
     if report.skipped:
         console.print(Text("Skipped inputs:", style="bold yellow"))
         for skipped in report.skipped:
             where = (
-                f"{skipped.input} line {skipped.line}"
+                f"{_label(skipped.input)} line {skipped.line}"
                 if skipped.line is not None
-                else skipped.input
+                else _label(skipped.input)
             )
             console.print(Text(f"  {where}: {skipped.reason}"))
     if report.notices:
         console.print(Text("Notices:", style="bold"))
         for notice in report.notices[:MAX_NOTICES_SHOWN]:
-            where = (
-                f"{notice.input} line {notice.line}" if notice.line is not None else notice.input
+            where = _label(notice.input) + (
+                f" line {notice.line}" if notice.line is not None else ""
             )
             console.print(Text(f"  {where}: {notice.message}"))
         if len(report.notices) > MAX_NOTICES_SHOWN:
             more = len(report.notices) - MAX_NOTICES_SHOWN
             console.print(Text(f"  ... and {more} more (the JSON report lists them all)"))
-    return "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
+    shown = _terminal_safe(buffer.getvalue(), color)
+    return "".join(line.rstrip(" ") + "\n" for line in shown.splitlines())
 
 
 def render_stats_text(stats: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 import wiretrace
 from wiretrace.align import text_similarity
-from wiretrace.cli import cli
+from wiretrace.cli import DEMO_HTML, cli
 from wiretrace.report.html import format_size
 from wiretrace.shingle import tokenize
 
@@ -299,6 +299,74 @@ def test_bad_setting_value_exits_1_naming_the_setting(texts: Path) -> None:
     result = run("compare", "excerpt.txt", "full.txt", "--num-perm", "1")
     assert result.exit_code == 1
     assert result.stderr == "Error: num_perm must be >= 2, got 1\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--seed", "4294967296", "seed must be <= 4294967295"),
+        ("--seed", "-1", "seed must be >= 0"),
+        ("--num-perm", "10000000", "num_perm must be <= 2048"),
+        ("--max-gap", "99999999999999999999", "max_gap must be <= 1000000000"),
+        ("--min-length", "99999999999999999999", "min_length must be <= 1000000000"),
+        ("--window-size", "99999999999999999999", "window_size must be <= 1000000000"),
+        ("--shingle-size", "99999999999999999999", "shingle_size must be <= 1000000000"),
+        ("--seed-size", "99999999999999999999", "seed_size must be <= 1000000000"),
+        ("--boilerplate-docs", "99999999999999999999", "boilerplate_docs must be <= 1000000000"),
+    ],
+)
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_out_of_range_setting_exits_1_naming_the_setting(
+    texts: Path, command: str, option: str, value: str, message: str
+) -> None:
+    """A setting beyond its range (a seed of 2**32, 10 million permutations, a 20-digit count)
+    is refused with a one-line message showing the limit and the value."""
+    result = run(command, "excerpt.txt", "full.txt", option, value)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}, got {value}\n"
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "zlib", "undefined", "punycode"])
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_codec_that_is_no_text_encoding_exits_1(texts: Path, command: str, encoding: str) -> None:
+    """--encoding rot13 (or another codec that is not a text encoding of files) is refused with a
+    one-line message, as an unknown encoding is."""
+    result = run(command, "excerpt.txt", "full.txt", "--encoding", encoding)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {encoding!r} is not a text encoding; pass a Python codec name such as utf-8 or "
+        "cp1252\n"
+    )
+
+
+@pytest.mark.parametrize("field", ["id", "text", "outlet", "date", "title", "url"])
+def test_empty_field_name_exits_1_naming_the_field(texts: Path, field: str) -> None:
+    """--id-field '' (or another empty field name) is refused with a one-line message."""
+    result = run("report", "excerpt.txt", f"--{field}-field", "")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {field}_field must be a field name (a non-empty string), or None to recognise "
+        "the usual names; got ''\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        ("report", "--jobs", "99999999999999999999"),
+        ("report", "--max-document-chars", "99999999999999999999999"),
+        ("demo", "--jobs", "99999999999999999999"),
+    ],
+)
+def test_too_large_option_is_a_usage_error(
+    texts: Path, command: str, option: str, value: str
+) -> None:
+    """--jobs or --max-document-chars beyond its range exits 2 with click's message showing it."""
+    inputs = ["excerpt.txt"] if command == "report" else []
+    result = run(command, *inputs, option, value)
+    assert result.exit_code == 2
+    assert f"{value} is not in the range 1<=x<=" in result.stderr
+    assert not (texts / DEMO_HTML).exists()
 
 
 def test_bogus_format_is_a_usage_error(texts: Path) -> None:

@@ -112,6 +112,15 @@ def test_duplicate_ids_in_one_add_are_refused(location: str) -> None:
         index.add([Document("a", WIRE), Document("a", OWN)])
 
 
+@pytest.mark.parametrize("batch_size", [0, 10**9 + 1, 10**20])
+def test_batch_size_out_of_range_is_refused(tmp_path: Path, batch_size: int) -> None:
+    """A batch_size below 1 or above a billion raises ConfigError showing it, adding nothing."""
+    with Index.open(tmp_path / "i.db") as index:
+        with pytest.raises(ConfigError, match=rf"^batch_size must be .* got {batch_size}$"):
+            index.add([Document("a", WIRE)], batch_size=batch_size)
+        assert len(index) == 0
+
+
 def test_parallel_add_stores_the_same_keys(tmp_path: Path) -> None:
     """Keys computed by worker processes equal those computed in process."""
     docs = [Document(f"d{k}", words(k, 200)) for k in range(40)]
@@ -181,6 +190,23 @@ def test_other_tokenizer_version_is_refused(tmp_path: Path) -> None:
         connection.execute("UPDATE meta SET value = '0' WHERE name = 'tokens'")
     with pytest.raises(ConfigError, match="tokenizer version '0'.*build a new index"):
         Index.open(tmp_path / "i.db")
+
+
+def test_index_recording_an_invalid_seed_is_refused(tmp_path: Path) -> None:
+    """An index recording a seed of 2**32 (earlier versions made one) is refused with a message to
+    rebuild it, for adding and tracing alike."""
+    with Index.open(tmp_path / "i.db"):
+        pass
+    with sqlite3.connect(tmp_path / "i.db") as connection:
+        connection.execute("UPDATE meta SET value = '4294967296' WHERE name = 'seed'")
+    message = (
+        r"i\.db: the index was built with an invalid setting \(seed must be <= 4294967295, got "
+        r"4294967296\); its keys cannot be used, so build a new index from the same inputs$"
+    )
+    with pytest.raises(ConfigError, match=message):
+        Index.open(tmp_path / "i.db")
+    with pytest.raises(ConfigError, match=message):
+        Index.open(tmp_path / "i.db", create=False, seed=1)
 
 
 # Opening

@@ -39,7 +39,7 @@ def words(seed: int, count: int) -> str:
 WIRE = words(1, 100)
 
 
-def run(*args: str, input: str | None = None) -> Result:
+def run(*args: str, input: str | bytes | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), prog_name="wiretrace", input=input)
 
 
@@ -125,6 +125,64 @@ def test_index_stats_of_a_missing_index_fails(work: Path) -> None:
     assert "none.db: no index here; build one with `wiretrace index add none.db" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--seed", "4294967296"], "seed must be <= 4294967295, got 4294967296"),
+        (["--num-perm", "10000000"], "num_perm must be <= 2048, got 10000000"),
+        (
+            ["--encoding", "rot13"],
+            "'rot13' is not a text encoding; pass a Python codec name such as utf-8 or cp1252",
+        ),
+        (
+            ["--id-field", ""],
+            "id_field must be a field name (a non-empty string), or None to recognise the usual "
+            "names; got ''",
+        ),
+    ],
+)
+def test_index_add_with_a_bad_option_makes_no_index(
+    work: Path, options: list[str], message: str
+) -> None:
+    """A bad --seed, --num-perm, --encoding or field name exits 1 with a one-line message before
+    the index is made."""
+    result = run("index", "add", "news.db", "corpus.jsonl", "-j", "1", *options)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
+    assert not (work / "news.db").exists()
+
+
+def test_index_add_with_too_large_batch_size_makes_no_index(work: Path) -> None:
+    """--batch-size beyond a billion exits 2 with click's message before the index is made."""
+    result = run("index", "add", "news.db", "corpus.jsonl", "--batch-size", "99999999999999999999")
+    assert result.exit_code == 2
+    assert "99999999999999999999 is not in the range 1<=x<=1000000000" in result.stderr
+    assert not (work / "news.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["index", "add", "news.db", "corpus.jsonl", "-j", "1"],
+        ["trace", "article.txt", "--index", "news.db"],
+    ],
+)
+def test_index_recording_an_invalid_seed_exits_1_saying_to_rebuild(
+    work: Path, command: list[str]
+) -> None:
+    """An index recording a seed of 2**32 (earlier versions made one) ends `index add` and
+    `trace` with a one-line message to build a new index."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    with sqlite3.connect(work / "news.db") as connection:
+        connection.execute("UPDATE meta SET value = '4294967296' WHERE name = 'seed'")
+    result = run(*command)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: news.db: the index was built with an invalid setting (seed must be <= 4294967295, "
+        "got 4294967296); its keys cannot be used, so build a new index from the same inputs\n"
+    )
+
+
 # trace
 
 
@@ -207,6 +265,23 @@ def test_trace_reads_standard_input_as_a_text_file_is_read(work: Path) -> None:
     result = CliRunner().invoke(cli, arguments, input=b"  \n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["skipped"] == [{"input": "-", "line": None, "reason": "empty"}]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [("bogus", "unknown encoding 'bogus'"), ("rot13", "'rot13' is not a text encoding")],
+)
+def test_trace_standard_input_with_a_bad_encoding_exits_1(
+    work: Path, encoding: str, message: str
+) -> None:
+    """`trace -` with an unknown encoding, or a codec that is no text encoding, exits 1 with a
+    one-line message."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "-", "--index", "news.db", "--encoding", encoding, input=WIRE)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {message}; pass a Python codec name such as utf-8 or cp1252\n"
+    )
 
 
 def test_trace_text_lists_sources(work: Path) -> None:

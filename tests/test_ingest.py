@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from shared_data import shared_data
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.ingest import FieldMap, Loaded, fields, load_documents, read_inputs, readers
-from wiretrace.ingest.decode import Decoder
+from wiretrace.ingest.decode import MAX_MAX_DOCUMENT_CHARS, Decoder
 from wiretrace.ingest.fields import document_from_mapping, normalize_date
 from wiretrace.models import Document, Skipped
 
@@ -561,6 +562,55 @@ def test_unknown_encoding_is_a_config_error(tmp_path: Path) -> None:
     """An encoding Python does not know raises ConfigError before anything is read."""
     with pytest.raises(ConfigError, match="unknown encoding 'klingon'"):
         read_inputs([tmp_path], encoding="klingon")
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "rot13",
+        "base64",
+        "hex",
+        "zlib",
+        "bz2",
+        "uu_codec",
+        "quopri",
+        "undefined",
+        "punycode",
+        "idna",
+    ],
+)
+def test_codec_that_is_no_text_encoding_is_a_config_error(tmp_path: Path, encoding: str) -> None:
+    """A codec that is not a text encoding of files (rot13, zlib, punycode, ...) raises
+    ConfigError before anything is read, as an unknown encoding does."""
+    with pytest.raises(ConfigError, match=rf"^'{encoding}' is not a text encoding; pass a"):
+        read_inputs([tmp_path], encoding=encoding)
+
+
+@pytest.mark.parametrize("limit", [0, 10**12 + 1, 10**23])
+def test_document_limit_out_of_range_is_a_config_error(tmp_path: Path, limit: int) -> None:
+    """A max_document_chars below 1 or above a trillion raises ConfigError showing it."""
+    with pytest.raises(ConfigError, match=rf"max_document_chars .* got {limit}$"):
+        read_inputs([tmp_path], max_document_chars=limit)
+
+
+def test_highest_document_limit_reads_files(tmp_path: Path) -> None:
+    """With the highest max_document_chars, files are read as with the default (not in one read
+    of the limit's bytes, more memory than a machine has)."""
+    (tmp_path / "a.txt").write_text("A text file.", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,text\nb,A row.\n", encoding="utf-8")
+    write_jsonl(tmp_path / "c.jsonl", [{"id": "c", "text": "A line."}])
+
+    highest = load_documents(tmp_path, max_document_chars=MAX_MAX_DOCUMENT_CHARS)
+
+    assert highest == load_documents(tmp_path)
+    assert [doc.text for doc in highest.documents] == ["A text file.", "A row.", "A line."]
+
+
+@pytest.mark.parametrize("name", [field.name for field in attrs.fields(FieldMap)])
+def test_empty_field_name_is_a_config_error(name: str) -> None:
+    """An empty field name raises ConfigError (a ValueError) naming the field."""
+    with pytest.raises(ConfigError, match=rf"^{name} must be a field name .*; got ''$"):
+        FieldMap(**{name: ""})
 
 
 # Errors

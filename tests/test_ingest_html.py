@@ -14,6 +14,7 @@ from webpages import MAYOR, RESCUE, ROWING, STORY, news_page, request, write_war
 from wiretrace.cli import cli
 from wiretrace.errors import InputError
 from wiretrace.ingest import Article, extract_article, load_documents
+from wiretrace.ingest.decode import MAX_MAX_DOCUMENT_CHARS
 from wiretrace.models import Document, Notice, Skipped
 
 WARC_PASSED_OVER = (
@@ -247,6 +248,19 @@ def test_warc_html_responses_become_documents_with_their_uri_as_id(
         ("https://eveningstar.example/tram", "Evening Star", "2024-05-04T12:00:00Z"),
     ]
     assert STORY in docs[0].text and "Subscribe" not in docs[0].text
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_pages_are_read_with_the_highest_document_limit(tmp_path: Path, name: str) -> None:
+    """With the highest max_document_chars a web page and a WARC's pages are read as with the
+    default (not in one read of the limit's bytes, more memory than a machine has)."""
+    write_page(tmp_path / "page.html", news_page([STORY]))
+    crawl(tmp_path / name)
+
+    highest = load_documents(tmp_path, max_document_chars=MAX_MAX_DOCUMENT_CHARS)
+
+    assert highest == load_documents(tmp_path)
+    assert len(highest.documents) == 3
 
 
 def test_warc_other_records_are_counted_in_one_notice(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
-from wiretrace.config import Settings
+from wiretrace.config import MAX_NUM_PERM, Settings
 from wiretrace.index import band_keys, bucket_pairs, candidate_pairs, lsh, lsh_bands
 from wiretrace.index.lsh import KNOWN_BANDS, band_keys_plain, bucket_pairs_plain
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
@@ -171,6 +171,15 @@ def test_default_settings_have_known_bands() -> None:
 def test_bands_are_datasketchs_choice(threshold: float, num_perm: int) -> None:
     """lsh_bands chooses as datasketch's MinHashLSH does, in its table or not."""
     assert lsh_bands(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.3, 0.7)
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.4, 1.0])
+def test_bands_for_the_most_permutations_are_found(threshold: float) -> None:
+    """lsh_bands finds datasketch's choice for the largest num_perm (in seconds; 10 million
+    permutations never finished)."""
+    bands, rows = lsh_bands(threshold, MAX_NUM_PERM)
+    assert (bands, rows) == _optimal_param(threshold, MAX_NUM_PERM, 0.3, 0.7)
+    assert bands * rows <= MAX_NUM_PERM
 
 
 def test_lower_threshold_means_more_bands() -> None:

@@ -32,6 +32,7 @@ from wiretrace import (
     render_json,
     replay_edits,
 )
+from wiretrace.config import MAX_COUNT, MAX_NUM_PERM, MAX_SEED
 from wiretrace.shingle import tokenize
 from wiretrace.spill import TokenStore
 
@@ -452,12 +453,38 @@ def test_min_length_above_the_passage_length_removes_the_pair() -> None:
         {"min_similarity": 0},
         {"min_similarity": 1.01},
         {"jobs": 0},
+        {"jobs": 1025},
+        {"num_perm": 2049},
+        {"seed": 2**32},
+        {"shingle_size": 10**20},
+        {"window_size": 10**20},
+        {"boilerplate_docs": 10**20},
+        {"seed_size": 10**20},
+        {"max_gap": 10**20},
+        {"min_length": 10**20},
+        {"sentence_gap": 10**9 + 1},
+        {"summary_bigrams": 10**20},
     ],
 )
 def test_bad_setting_values_raise_config_error(options: dict[str, object]) -> None:
     """An out-of-range setting raises ConfigError naming the setting."""
     with pytest.raises(ConfigError, match=next(iter(options))):
         find_reuse(story_docs(), **options)
+
+
+def test_too_large_setting_error_shows_the_maximum() -> None:
+    """A setting over its maximum raises ConfigError showing the maximum and the value."""
+    with pytest.raises(ConfigError, match=r"^seed must be <= 4294967295, got 4294967296$"):
+        Settings(seed=2**32)
+
+
+def test_every_setting_at_its_maximum_runs() -> None:
+    """Each whole-number setting at its maximum runs (the compiled loops take it)."""
+    maxima = {field.name: MAX_COUNT for field in attrs.fields(Settings) if field.type == "int"}
+    maxima.update(num_perm=MAX_NUM_PERM, seed=MAX_SEED)
+    for name, value in maxima.items():
+        report = find_reuse(story_docs(), jobs=1, **{name: value})
+        assert getattr(report.settings, name) == value
 
 
 def test_wrongly_typed_setting_raises_config_error() -> None:

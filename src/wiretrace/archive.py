@@ -25,7 +25,7 @@ from wiretrace._arrays import distinct
 from wiretrace._workers import worker_pool
 from wiretrace.align import align_pair
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
-from wiretrace.config import Settings
+from wiretrace.config import MAX_COUNT, Settings
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
 from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
@@ -107,6 +107,14 @@ def _check_meta(
                 "from the same inputs"
             )
     stored: dict[str, Any] = {name: _stored_value(name, meta[name]) for name in INDEX_SETTINGS}
+    try:
+        checked = attrs.evolve(settings, **stored)
+    except ConfigError as error:
+        # Earlier versions recorded settings they could not use (a seed of 2**32 or more).
+        raise ConfigError(
+            f"{location}: the index was built with an invalid setting ({error}); its keys cannot "
+            "be used, so build a new index from the same inputs"
+        ) from None
     for name in INDEX_SETTINGS:
         asked = getattr(settings, name)
         if name in explicit and asked != stored[name]:
@@ -116,7 +124,7 @@ def _check_meta(
                 f"keys made with other settings never match, so nothing would be found. Leave out "
                 f"{option} to use the index's settings, or build a new index with {option} {asked}"
             )
-    return attrs.evolve(settings, **stored)
+    return checked
 
 
 def _document_sketch(item: tuple[Document, Settings]) -> tuple[np.ndarray, np.ndarray]:
@@ -284,8 +292,14 @@ class Index:
         batch_size: int,
         progress: AddProgress | None,
     ) -> AddResult:
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be >= 1, got {batch_size!r}")
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int)
+            or not 1 <= batch_size <= MAX_COUNT
+        ):
+            raise ConfigError(
+                f"batch_size must be a whole number from 1 to {MAX_COUNT}, got {batch_size!r}"
+            )
         counts = {"added": 0, "replaced": 0, "unchanged": 0, "read": 0}
         skipped: list[Skipped] = []
         notices: list[Notice] = []

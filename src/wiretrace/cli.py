@@ -17,8 +17,14 @@ import click
 from rich.console import Console
 
 import wiretrace
+from wiretrace.config import MAX_COUNT, MAX_JOBS
 from wiretrace.errors import EmptyInputError, WiretraceError
-from wiretrace.ingest.decode import DEFAULT_MAX_DOCUMENT_CHARS
+from wiretrace.ingest.decode import (
+    DEFAULT_MAX_DOCUMENT_CHARS,
+    MAX_MAX_DOCUMENT_CHARS,
+    Decoder,
+)
+from wiretrace.ingest.fields import FieldMap
 from wiretrace.ingest.readers import read_text_stream
 from wiretrace.models import Document, Skipped
 
@@ -33,6 +39,14 @@ FORMATS = ("text", "json")
 # A report (not index stats) can also be a self-contained web page or a spreadsheet table.
 REPORT_FORMATS = (*FORMATS, "html", "csv")
 DEMO_HTML = "wiretrace-demo.html"
+FIELD_OPTIONS = (
+    ("id", "the document id (JSONL/CSV)"),
+    ("text", "the article body (JSONL/CSV)"),
+    ("outlet", "the outlet name (JSONL/CSV)"),
+    ("date", "the publication date (JSONL/CSV)"),
+    ("title", "the title (JSONL/CSV)"),
+    ("url", "the URL (JSONL/CSV)"),
+)
 STAGE_LABELS = {
     "read": "Tokenizing documents",
     "sketch": "Sketching windows",
@@ -41,14 +55,30 @@ STAGE_LABELS = {
 }
 
 
+def _check_reading(context: click.Context, parameter: click.Parameter, value: str | None) -> Any:
+    """Check an --encoding or --*-field value as the readers will, when the option is parsed:
+    a bad one ends the command as a library error does, before anything (an index) is made."""
+    if value is not None:
+        try:
+            if parameter.name == "encoding":
+                Decoder.for_encoding(value)
+            else:
+                FieldMap(**{str(parameter.name): value})
+        except WiretraceError as error:
+            raise click.ClickException(str(error)) from None
+    return value
+
+
 def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The pipeline settings as options, each the kebab-case twin of a `Settings` field."""
     options = [
         click.option("--shingle-size", type=int, help="Words per shingle in the sketches [3]."),
         click.option("--window-size", type=int, help="Shingles per sketched window [16]."),
-        click.option("--num-perm", type=int, help="MinHash permutations per window [64]."),
+        click.option(
+            "--num-perm", type=int, help="MinHash permutations per window, at most 2048 [64]."
+        ),
         click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.4]."),
-        click.option("--seed", type=int, help="MinHash seed [1]."),
+        click.option("--seed", type=int, help="MinHash seed, 0 to 2**32 - 1 [1]."),
         click.option("--seed-size", type=int, help="Words per exact seed match [3]."),
         click.option(
             "--max-gap", type=int, help="Words between matches merged into one passage [12]."
@@ -99,21 +129,20 @@ def _output_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _input_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--id-field", help="Field holding the document id (JSONL/CSV)."),
-        click.option("--text-field", help="Field holding the article body (JSONL/CSV)."),
-        click.option("--outlet-field", help="Field holding the outlet name (JSONL/CSV)."),
-        click.option("--date-field", help="Field holding the publication date (JSONL/CSV)."),
-        click.option("--title-field", help="Field holding the title (JSONL/CSV)."),
-        click.option("--url-field", help="Field holding the URL (JSONL/CSV)."),
+        *(
+            click.option(f"--{name}-field", callback=_check_reading, help=f"Field holding {what}.")
+            for name, what in FIELD_OPTIONS
+        ),
         click.option(
             "--encoding",
             default="utf-8",
             show_default=True,
+            callback=_check_reading,
             help="Text encoding of the inputs (a web page's declared charset comes first).",
         ),
         click.option(
             "--max-document-chars",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=MAX_MAX_DOCUMENT_CHARS),
             default=DEFAULT_MAX_DOCUMENT_CHARS,
             show_default=True,
             help="Longest document read, in characters; a longer one is a bad input.",
@@ -126,7 +155,10 @@ def _input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="On bad input: stop with a message, or skip it and list it in the report.",
         ),
         click.option(
-            "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [all cores]."
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1, max=MAX_JOBS),
+            help="Worker processes [all cores].",
         ),
     ]
     for option in reversed(options):
@@ -314,7 +346,13 @@ def cli() -> None:
 @click.argument("target", type=click.Path(dir_okay=False, allow_dash=False))
 @_setting_options
 @_output_options
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of both files.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    callback=_check_reading,
+    help="Text encoding of both files.",
+)
 @_library_errors
 def compare(
     source: str, target: str, output_format: str, output: str, encoding: str, **options: Any
@@ -403,7 +441,9 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
     callback=_checked_output,
     help=f"Write the report to this file ('-': stdout) [html: {DEMO_HTML}, else stdout].",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [all cores].")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1, max=MAX_JOBS), help="Worker processes [all cores]."
+)
 @_library_errors
 def demo(output_format: str, output: str | None, jobs: int | None) -> None:
     """Run the report on the bundled demo corpus: one fictional wire story spreading.
@@ -427,9 +467,11 @@ def _index_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--shingle-size", type=int, help="Words per shingle in the sketches [3]."),
         click.option("--window-size", type=int, help="Shingles per sketched window [16]."),
-        click.option("--num-perm", type=int, help="MinHash permutations per window [64]."),
+        click.option(
+            "--num-perm", type=int, help="MinHash permutations per window, at most 2048 [64]."
+        ),
         click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.4]."),
-        click.option("--seed", type=int, help="MinHash seed [1]."),
+        click.option("--seed", type=int, help="MinHash seed, 0 to 2**32 - 1 [1]."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -455,7 +497,7 @@ def index_group() -> None:
 @_input_options
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_COUNT),
     default=1000,
     show_default=True,
     help="Documents per transaction; a stopped add keeps every finished batch.",
@@ -536,7 +578,13 @@ def index_stats(index_location: str, output_format: str) -> None:
 @click.option("--until", help="Only sources published on or before this ISO date (or time).")
 @_setting_options
 @_output_options
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of ARTICLE.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    callback=_check_reading,
+    help="Text encoding of ARTICLE.",
+)
 @_library_errors
 def trace(
     articles: tuple[str, ...],

@@ -10,15 +10,29 @@ import attrs
 
 from wiretrace.errors import ConfigError
 
+MAX_COUNT = 1_000_000_000
+"""The largest count setting (words, shingles, sentences, documents): above any document's or
+outlet's, and small enough that sums of settings fit the compiled loops' 64-bit integers."""
+MAX_NUM_PERM = 2048
+"""The most MinHash permutations per window (datasketch users take 64 to 512): choosing the LSH
+bands takes about 2 seconds for 2048 and ever longer beyond (10 million never finished), and each
+permutation costs every window's sketch."""
+MAX_SEED = 2**32 - 1
+"""The largest MinHash seed: datasketch draws its permutations with numpy's 32-bit seeds."""
+MAX_JOBS = 1024
+"""The most worker processes: more than any machine's cores; each is a forked process."""
 
-def _at_least(minimum: int):
-    """An integer setting of at least `minimum`."""
+
+def _at_least(minimum: int, maximum: int = MAX_COUNT):
+    """An integer setting of at least `minimum` and at most `maximum`."""
 
     def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{attribute.name} must be a whole number, got {value!r}")
         if value < minimum:
             raise ConfigError(f"{attribute.name} must be >= {minimum}, got {value!r}")
+        if value > maximum:
+            raise ConfigError(f"{attribute.name} must be <= {maximum}, got {value!r}")
 
     return check
 
@@ -39,9 +53,10 @@ class Settings:
     - `shingle_size`: words per shingle (word n-gram) hashed into the sketches.
     - `window_size`: shingles per sketched window; a reused passage about twice this long
       is found even inside two long, otherwise unrelated articles.
-    - `num_perm`: MinHash permutations per window.
+    - `num_perm`: MinHash permutations per window (at most `MAX_NUM_PERM`, 2048).
     - `threshold`: the window Jaccard similarity the LSH bands are tuned to catch.
-    - `seed`: MinHash seed (datasketch's meaning); signatures with the same seed interoperate.
+    - `seed`: MinHash seed (datasketch's meaning, 0 to 2**32 - 1); signatures with the same seed
+      interoperate.
     - `max_bucket`: LSH buckets holding more documents than this are treated as boilerplate
       and not expanded into pairs.
     - `min_hits`: a pair of documents becomes a candidate when their windows share at least this
@@ -76,14 +91,16 @@ class Settings:
 
     Running:
 
-    - `jobs`: worker processes (None: all cores).
+    - `jobs`: worker processes (None: all cores; at most `MAX_JOBS`, 1024).
+
+    The other whole-number settings are at most `MAX_COUNT` (a billion).
     """
 
     shingle_size: int = attrs.field(default=3, validator=_at_least(1))
     window_size: int = attrs.field(default=16, validator=_at_least(2))
-    num_perm: int = attrs.field(default=64, validator=_at_least(2))
+    num_perm: int = attrs.field(default=64, validator=_at_least(2, MAX_NUM_PERM))
     threshold: float = attrs.field(default=0.4, validator=_in_unit_interval)
-    seed: int = attrs.field(default=1, validator=_at_least(0))
+    seed: int = attrs.field(default=1, validator=_at_least(0, MAX_SEED))
     max_bucket: int = attrs.field(default=200, validator=_at_least(2))
     min_hits: int = attrs.field(default=2, validator=_at_least(1))
     boilerplate_docs: int = attrs.field(default=20, validator=_at_least(2))
@@ -103,7 +120,7 @@ class Settings:
     @jobs.validator
     def _check_jobs(self, attribute: attrs.Attribute, value: int | None) -> None:
         if value is not None:
-            _at_least(1)(self, attribute, value)
+            _at_least(1, MAX_JOBS)(self, attribute, value)
 
     @property
     def workers(self) -> int:

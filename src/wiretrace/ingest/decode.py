@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import IO
 
 import attrs
 
@@ -16,10 +17,17 @@ DEFAULT_MAX_DOCUMENT_CHARS = 50_000_000
 """The default limit of one document's length in characters (code points): 50 million, some
 10,000 news articles; a document over the limit is a bad input, read no further."""
 
+MAX_MAX_DOCUMENT_CHARS = 1_000_000_000_000
+"""The highest limit of one document's length: a trillion characters, more than any machine holds
+as one text (a limit's bytes, `MAX_BYTES_PER_CHAR` per character, must fit a read's size)."""
+
 # One character is stored in at most 4 bytes of UTF-8 and 6 of a JSON escape (\uXXXX), and at
 # most 2 characters of CSV (a doubled quote): a record stored in more bytes than this many per
 # allowed character cannot hold a document within the limit, so it is rejected unread.
 MAX_BYTES_PER_CHAR = 6
+
+# The most bytes read at once from an input that may be as large as the document limit allows.
+READ_PIECE = 1 << 24
 
 # How much of an input is looked at to recognise a binary file or a page's declared charset
 # (the HTML standard looks for <meta charset> in the first 1024 bytes; pages often exceed that).
@@ -55,6 +63,11 @@ _MAGIC = (
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Text encodings in name only, whose text is a domain name (punycode, idna) or nothing (undefined):
+# an article's bytes fail in them with errors that are not UnicodeDecodeError.
+_NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined"})
+
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
@@ -70,21 +83,27 @@ class Decoder:
 
     @classmethod
     def for_encoding(cls, encoding: str) -> Decoder:
-        """The decoder for a codec name; ConfigError if Python does not know it."""
+        """The decoder for a codec name; ConfigError if Python does not know it or it is not a
+        text encoding that files are written in."""
         try:
             name = codecs.lookup(encoding).name
         except LookupError:
             raise ConfigError(
                 f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or cp1252"
             ) from None
+        not_text = ConfigError(
+            f"{encoding!r} is not a text encoding; pass a Python codec name such as utf-8 or cp1252"
+        )
+        if name in _NOT_FILE_ENCODINGS:
+            raise not_text
+        try:
+            # str.encode takes text encodings only (not rot13, base64, zlib, ...).
+            newline = "\n".encode(name)
+        except LookupError:
+            raise not_text from None
         if name in ("utf-8", "utf-8-sig"):
             return cls(codec="utf-8", label="UTF-8", strip_bom=True, splits_bytes=True)
-        return cls(
-            codec=name,
-            label=encoding,
-            strip_bom=False,
-            splits_bytes="\n".encode(name) == b"\n",
-        )
+        return cls(codec=name, label=encoding, strip_bom=False, splits_bytes=newline == b"\n")
 
     def for_head(self, head: bytes) -> Decoder:
         """The decoder for an input that starts with `head`: a byte-order mark overrides this one."""
@@ -113,6 +132,17 @@ class Decoder:
         bad = error.object[error.start : error.start + 1].hex()
         where = f" at offset {offset + error.start}" if offset is not None else ""
         return f"is not valid {self.label} text (byte 0x{bad}{where})"
+
+
+def read_at_most(stream: IO[bytes], limit: int) -> bytes:
+    """Up to `limit` bytes of a binary stream, read a piece at a time: one read of `limit` bytes
+    would take that much memory at once, more than a machine has when the document limit is high.
+    """
+    pieces = []
+    while limit > 0 and (piece := stream.read(min(limit, READ_PIECE))):
+        pieces.append(piece)
+        limit -= len(piece)
+    return b"".join(pieces)
 
 
 def bom_codec(head: bytes) -> str | None:

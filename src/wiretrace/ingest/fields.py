@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from wiretrace.errors import EmptyInputError, InputError
+from wiretrace.errors import ConfigError, EmptyInputError, InputError
 from wiretrace.models import Document, Notice
 
 # Each tuple is in order of preference: when a record has several of these keys, the first one
@@ -55,7 +55,10 @@ _REPR.maxlevel = 2
 
 def _optional_field_name(instance: Any, attribute: attrs.Attribute, value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or not value):
-        raise ValueError(f"{attribute.name} must be a non-empty string or None, got {value!r}")
+        raise ConfigError(
+            f"{attribute.name} must be a field name (a non-empty string), or None to recognise the "
+            f"usual names; got {value!r}"
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -23,11 +23,13 @@ from wiretrace.ingest.decode import (
     DEFAULT_MAX_DOCUMENT_CHARS,
     ENCODING_FIX,
     MAX_BYTES_PER_CHAR,
+    MAX_MAX_DOCUMENT_CHARS,
     SNIFF_BYTES,
     Decoder,
     bom_fix,
     describe_binary,
     guess_wide_codec,
+    read_at_most,
     too_large,
     unreadable,
 )
@@ -156,18 +158,20 @@ def read_inputs(
     unreadable file, a binary file, bytes that do not decode, a malformed line, a missing field,
     an id seen before, a document over the limit) raises `InputError` when `on_error` is
     ``"fail"`` and is yielded as `Skipped` when it is ``"skip"``. An `on_error` other than these
-    raises ValueError, and an unknown `encoding` or a `max_document_chars` below 1 raises
-    `ConfigError`, both from the call itself, before anything is read.
+    raises ValueError, and an unknown `encoding` or a `max_document_chars` outside 1 to
+    `MAX_MAX_DOCUMENT_CHARS` raises `ConfigError`, both from the call itself, before anything is
+    read.
     """
     if on_error not in ("fail", "skip"):
         raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
     if (
         isinstance(max_document_chars, bool)
         or not isinstance(max_document_chars, int)
-        or max_document_chars < 1
+        or not 1 <= max_document_chars <= MAX_MAX_DOCUMENT_CHARS
     ):
         raise ConfigError(
-            f"max_document_chars must be a whole number >= 1, got {max_document_chars!r}"
+            f"max_document_chars must be a whole number from 1 to {MAX_MAX_DOCUMENT_CHARS}, "
+            f"got {max_document_chars!r}"
         )
     context = _Context(field_map, Decoder.for_encoding(encoding), max_document_chars)
     if isinstance(inputs, str | os.PathLike):
@@ -344,7 +348,7 @@ def _read_bytes(path: Path, where: str, context: _Context) -> bytes | InputError
             size = os.fstat(stream.fileno()).st_size
             if size > cap:
                 return InputError(too_large(f"{size:,} bytes", context.max_chars), input=where)
-            raw = stream.read(cap + 1)
+            raw = read_at_most(stream, cap + 1)
     except OSError as error:
         return unreadable(error, where)
     if len(raw) > cap:
@@ -868,7 +872,7 @@ def read_text_stream(
     context = _Context(FieldMap(), Decoder.for_encoding(encoding), max_document_chars)
     cap = max_document_chars * MAX_BYTES_PER_CHAR
     try:
-        raw = stream.read(cap + 1)
+        raw = read_at_most(stream, cap + 1)
     except OSError as error:
         raise unreadable(error, input) from None
     if len(raw) > cap:

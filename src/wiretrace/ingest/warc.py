@@ -16,7 +16,13 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from wiretrace.errors import EmptyInputError, InputError
-from wiretrace.ingest.decode import MAX_BYTES_PER_CHAR, Decoder, too_large, unreadable
+from wiretrace.ingest.decode import (
+    MAX_BYTES_PER_CHAR,
+    Decoder,
+    read_at_most,
+    too_large,
+    unreadable,
+)
 from wiretrace.ingest.fields import UNPARSED_DATE, normalize_date, shorten
 from wiretrace.ingest.html import HTML_CONTENT_TYPES, read_page
 from wiretrace.models import Document, Notice
@@ -238,7 +244,7 @@ def _read_page_record(
         return
     try:
         # content_stream() undoes chunking and Content-Encoding, so a page can grow here.
-        raw = _quietly(lambda: record.content_stream().read(cap + 1), warnings)
+        raw = _quietly(lambda: read_at_most(record.content_stream(), cap + 1), warnings)
     except Exception as error:  # noqa: BLE001 - warcio raises anything on damaged input
         yield _record_error(
             uri, f"cannot be read ({type(error).__name__}: {shorten(str(error))})", given

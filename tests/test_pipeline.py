@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import platform
 import random
 import resource
+import signal
 import sys
+import time
 from pathlib import Path
 
 import attrs
@@ -946,3 +950,87 @@ def test_coverage_of_one_span_is_that_of_the_span_given_twice(
     once, their runs' union counted) finds for it given twice."""
     tokens = tokenize(text)
     assert pipeline._coverage(tokens, [span]) == pipeline._coverage(tokens, [span, span])
+
+
+class _Stopped(Exception):
+    """What the test's stop signal handler raises (the command's raises `cli._Terminated`)."""
+
+
+def _stop(number: int, _: object) -> None:
+    raise _Stopped(number)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_while_a_pool_forks_its_workers_leaves_none_running(
+    monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    """A stop that comes just after a worker pool forked its workers, before the thread that
+    stops them at shutdown is started, ends the block with the stop itself (not a failed
+    shutdown), and no worker is left waiting for work (they were, for ever, holding the run's
+    deleted files and its caller's pipes)."""
+    from wiretrace import _workers
+
+    forked: list[multiprocessing.Process] = []
+    previous = signal.signal(number, _stop)
+    try:
+        with pytest.raises(_Stopped), _workers.worker_pool(2) as pool:
+            launch = pool._launch_processes  # type: ignore[attr-defined]
+
+            def launched_then_stopped() -> None:
+                launch()
+                forked.extend(pool._processes.values())  # type: ignore[attr-defined]
+                signal.raise_signal(number)
+
+            monkeypatch.setattr(pool, "_launch_processes", launched_then_stopped)
+            pool.submit(abs, -1)
+    finally:
+        signal.signal(number, previous)
+    assert len(forked) == 2
+    for process in forked:
+        process.join(timeout=30)
+        assert not process.is_alive()
+
+
+_ABANDONED_POOL = """
+import os, sys, time
+from wiretrace._workers import worker_pool
+pool = worker_pool(2)
+pool.submit(time.sleep, 60)
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+os._exit(0)  # gone without a shutdown, as when killed
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers end with their parent on Linux")
+def test_workers_end_with_the_process_that_forked_them(tmp_path: Path) -> None:
+    """Worker processes are killed when the process that forked them ends without shutting
+    its pool down (killed, or ended at once): none is left running, busy or idle."""
+    import subprocess
+
+    # To a file: workers left running would hold a pipe open, and the run would not end.
+    with open(tmp_path / "pids", "w+", encoding="ascii") as pids:
+        subprocess.run([sys.executable, "-c", _ABANDONED_POOL], stdout=pids, check=True)
+        pids.seek(0)
+        workers = [int(pid) for pid in pids.read().split()]
+    assert len(workers) == 2
+    alive = workers
+    try:
+        for _ in range(300):
+            alive = [pid for pid in alive if _running(pid)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert alive == []
+    finally:
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

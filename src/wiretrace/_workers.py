@@ -7,7 +7,10 @@ import ctypes
 import gc
 import itertools
 import multiprocessing
+import os
 import platform
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,13 +45,68 @@ def keep_freed_memory() -> None:
     mallopt(_M_TRIM_THRESHOLD, KEPT_FREE)
 
 
+# The signals whose handlers end a run (the command's SIGTERM, Ctrl-C's SIGINT, and the timer
+# that raises again a stop dropped in a callback: see `cli._stop_cleanly_on_terminate`).
+_STOPS = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Hold back the stop signals' Python handlers (in the main thread, where they run) while
+    the block runs, for a step that a stop must not cut in two; a stop that came meanwhile is
+    raised again when the block ends. (A SIGALRM handler is held only when it is a Python one.)"""
+    held: list[int] = []
+    handlers: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in _STOPS:
+            handler = signal.getsignal(number)
+            # None: set outside Python, kept; SIGALRM's default is not a stop of the run's.
+            if handler is None or (number == signal.SIGALRM and not callable(handler)):
+                continue
+            handlers[number] = signal.signal(number, lambda number, _: held.append(number))
+    try:
+        yield
+    finally:
+        for stop, handler in handlers.items():
+            signal.signal(stop, handler)
+        for came in held:
+            signal.raise_signal(came)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(parent: int) -> None:
+    """What each worker process does first: it is killed when the process that forked it ends,
+    however that ends (Linux; elsewhere the pool's own shutdown stops it), and keeps freed memory
+    for reuse (`keep_freed_memory`)."""
+    if platform.system() == "Linux":
+        with contextlib.suppress(OSError, AttributeError):
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            # (The parent may have ended before the call: then nothing would kill this one.)
+            if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0 and os.getppid() != parent:
+                os._exit(1)
+    keep_freed_memory()
+
+
+class _Pool(ProcessPoolExecutor):
+    def _start_executor_manager_thread(self) -> None:
+        # Forks the workers, then starts the thread that stops them at shutdown: a stop raised
+        # in between left workers that nothing stopped (they waited for work for ever, holding
+        # the run's deleted files and its caller's pipes), or made the shutdown fail.
+        with stops_held():
+            super()._start_executor_manager_thread()  # type: ignore[misc]
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """`workers` forked worker processes (they inherit this process's module state), each
-    keeping freed memory for reuse (`keep_freed_memory`)."""
-    return ProcessPoolExecutor(
+    """`workers` forked worker processes (they inherit this process's module state), forked
+    with the stop signals held back (`stops_held`), each ending with this process and keeping
+    freed memory for reuse (`_start_worker`)."""
+    return _Pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=keep_freed_memory,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     )
 
 

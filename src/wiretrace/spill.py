@@ -14,18 +14,17 @@ from __future__ import annotations
 import itertools
 import os
 import resource
-import signal
 import tempfile
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 
 from wiretrace import _sketch_kernels
+from wiretrace._workers import stops_held
 from wiretrace.errors import workspace_error
 from wiretrace.shingle import Tokens
 
@@ -55,10 +54,6 @@ def partitions_for(keys: int) -> int:
     return partitions
 
 
-# The signals whose handlers end a run (the command's SIGTERM, Ctrl-C's SIGINT).
-_STOPS = (signal.SIGTERM, signal.SIGINT)
-
-
 def _workspace(directory: str | None) -> tempfile.TemporaryDirectory[str]:
     """A new temporary folder for a run's files, in `directory` (None: the system's).
 
@@ -66,21 +61,11 @@ def _workspace(directory: str | None) -> tempfile.TemporaryDirectory[str]:
     that ran between the folder's creation and its finalizer's left the folder behind. A stop
     that came meanwhile is raised again once the folder is owned; from then on it is deleted
     when it is closed or freed."""
-    held: list[int] = []
-    handlers: dict[signal.Signals, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for number in _STOPS:
-            if signal.getsignal(number) is not None:  # (None: set outside Python, kept)
-                handlers[number] = signal.signal(number, lambda number, _: held.append(number))
-    try:
-        return tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
-    except OSError as error:
-        raise workspace_error(error, directory or tempfile.gettempdir()) from None
-    finally:
-        for stop, handler in handlers.items():
-            signal.signal(stop, handler)
-        for came in held:
-            signal.raise_signal(came)
+    with stops_held():
+        try:
+            return tempfile.TemporaryDirectory(prefix="wiretrace-", dir=directory)
+        except OSError as error:
+            raise workspace_error(error, directory or tempfile.gettempdir()) from None
 
 
 class Spill:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import json
 import os
@@ -844,3 +845,43 @@ def test_real_corpus_loads_with_default_field_names(corpus: str, tmp_path: Path)
         assert sum(doc.published is not None for doc in docs) > 0.8 * len(docs)
     else:
         assert all(doc.published is None for doc in docs)
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_files_whose_lines_end_in_a_lone_cr_are_read_line_by_line(
+    tmp_path: Path, gzipped: bool
+) -> None:
+    """CSV and JSON Lines files with old Mac line ends (a lone CR, as Excel's "CSV (Macintosh)"
+    writes) give one record per line, as with LF or CRLF (the whole file was one bad line)."""
+    rows = [{"id": f"r{k}", "text": f"article number {k} with a few words"} for k in range(3)]
+    csv_text = "id,text\r" + "".join(f"{row['id']},{row['text']}\r" for row in rows)
+    jsonl_text = "\r".join(json.dumps(row) for row in rows)  # (no line end at the very end)
+    for name, text in (("mac.csv", csv_text), ("mac.jsonl", jsonl_text)):
+        path = tmp_path / name
+        if gzipped and name.endswith(".jsonl"):
+            path = tmp_path / (name + ".gz")
+            path.write_bytes(gzip.compress(text.encode("utf-8")))
+        else:
+            path.write_bytes(text.encode("utf-8"))
+        loaded = load_documents(path)
+        assert [(d.id, d.text) for d in loaded.documents] == [
+            (row["id"], row["text"]) for row in rows
+        ]
+        assert loaded.skipped == ()
+
+
+@given(st.binary(max_size=80).map(lambda data: data.replace(b"\n", b"\r")), st.integers(1, 12))
+def test_lone_cr_lines_are_split_and_over_long_ones_read_past(data: bytes, max_bytes: int) -> None:
+    """`_cr_byte_lines` gives each CR-ended line with its CR (the last one without, if the file
+    does not end in CR) and its length, None for a line over `max_bytes`, whatever the size of
+    the blocks it reads."""
+    parts = data.split(b"\r")
+    lines = [part + b"\r" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    expected = [(line if len(line) <= max_bytes else None, len(line)) for line in lines]
+    for block in (1, 3, 7, 1 << 20):
+        original = readers._SKIP_CHUNK
+        readers._SKIP_CHUNK = block
+        try:
+            assert list(readers._cr_byte_lines(io.BytesIO(data), max_bytes)) == expected
+        finally:
+            readers._SKIP_CHUNK = original

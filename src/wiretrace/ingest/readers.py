@@ -792,7 +792,11 @@ def _decoded_lines(
         return
     utf8 = decoder.codec == "utf-8"
     offset = 0
-    for number, (raw, size) in enumerate(_byte_lines(stream, max_bytes), start=1):
+    head = _peek(stream)
+    # Lines that end in a lone CR (old Mac files, "CSV (Macintosh)") are split there.
+    old_mac = b"\r" in head and b"\n" not in head
+    lines = _cr_byte_lines(stream, max_bytes) if old_mac else _byte_lines(stream, max_bytes)
+    for number, (raw, size) in enumerate(lines, start=1):
         start, offset = offset, offset + size
         if raw is None:
             reason = too_large(f"a line of {size:,} bytes", context.max_chars)
@@ -804,6 +808,30 @@ def _decoded_lines(
             yield number, raw.decode(decoder.codec, errors="replace"), error, None
             continue
         yield number, text, None, raw if utf8 else None
+
+
+def _cr_byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
+    """`_byte_lines` of a stream whose lines end in a lone CR: each line with its CR."""
+    pending = b""
+    skipping = 0  # bytes of an over-long line read past so far (0: none)
+    while True:
+        block = stream.read(_SKIP_CHUNK)
+        pending += block
+        while (end := pending.find(b"\r")) >= 0 or (not block and pending):
+            size = end + 1 if end >= 0 else len(pending)
+            line, pending = pending[:size], pending[size:]
+            if skipping or len(line) > max_bytes:
+                yield None, skipping + len(line)
+                skipping = 0
+            else:
+                yield line, len(line)
+        if not block:
+            if skipping:  # the last line, over-long and with no CR
+                yield None, skipping
+            return
+        if len(pending) > max_bytes:  # an over-long line: read past, never held whole
+            skipping += len(pending)
+            pending = b""
 
 
 def _byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:

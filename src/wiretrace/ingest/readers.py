@@ -817,14 +817,16 @@ def _cr_byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | 
     while True:
         block = stream.read(_SKIP_CHUNK)
         pending += block
-        while (end := pending.find(b"\r")) >= 0 or (not block and pending):
-            size = end + 1 if end >= 0 else len(pending)
-            line, pending = pending[:size], pending[size:]
-            if skipping or len(line) > max_bytes:
-                yield None, skipping + len(line)
+        start = 0  # (the block's lines are sliced from it once each, not it from them)
+        while (end := pending.find(b"\r", start)) >= 0 or (not block and start < len(pending)):
+            stop = end + 1 if end >= 0 else len(pending)
+            if skipping or stop - start > max_bytes:
+                yield None, skipping + stop - start
                 skipping = 0
             else:
-                yield line, len(line)
+                yield pending[start:stop], stop - start
+            start = stop
+        pending = pending[start:]
         if not block:
             if skipping:  # the last line, over-long and with no CR
                 yield None, skipping

@@ -10,12 +10,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
 import wiretrace
 from strategies import LATIN, PROPERTY, articles, mutate_text, reused_pairs, word_count, words
@@ -1371,6 +1372,72 @@ def test_word_lists_too_long_to_align_whole_are_aligned_piecewise_and_soundly(
     assert matched <= (len(source) + len(target) - Indel.distance(source, target)) // 2
     if len(source) * len(target) <= cells:
         assert opcodes == whole
+
+
+class _RecordingIndel:
+    """Stands in for rapidfuzz's Indel in `wiretrace.align`, keeping the size (product of the
+    lengths) of every pair of lists it aligns."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def opcodes(self, source: list[int], target: list[int]) -> object:
+        self.sizes.append(len(source) * len(target))
+        return Indel.opcodes(source, target)
+
+
+@PROPERTY
+@given(st.integers(2, 9), st.integers(6, 30), st.integers(0, 3), st.integers(20, 400))
+def test_repetitive_lists_too_long_to_align_whole_are_still_cut_into_small_pieces(
+    period: int, repeats: int, shift: int, cells: int
+) -> None:
+    """Lists made of one short run of words repeated, with no run of words found once in
+    either: no piece aligned is larger than MAX_ALIGN_CELLS (it used to be aligned whole, a bit
+    per pair of words), and the opcodes are still sound."""
+    source = list(range(period)) * repeats
+    target = source[shift:] + [period + 1] + source[:shift]
+    recording = _RecordingIndel()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(align, "MAX_ALIGN_CELLS", cells)
+        patch.setattr(align, "Indel", recording)
+        opcodes = align.indel_opcodes(source, target)
+    assert max(recording.sizes) <= cells
+    matched = _checked_matches(opcodes, source, target)
+    assert matched <= (len(source) + len(target) - Indel.distance(source, target)) // 2
+
+
+class _CountingLCSseq:
+    """Stands in for rapidfuzz's LCSseq in `wiretrace.align`, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def similarity(self, source: list[int], target: list[int]) -> int:
+        self.calls += 1
+        return cast(int, LCSseq.similarity(source, target))
+
+
+@REUSE_PROPERTY
+@given(reused_pairs(max_rate=0.6), st.integers(1, 40), st.integers(1, 2000))
+def test_word_ranges_too_long_to_align_whole_are_aligned_as_the_plain_steps_do(
+    pair: tuple[str, str], least: int, cells: int
+) -> None:
+    """Over MAX_ALIGN_CELLS, `_align_words` aligns the lists before it counts their common
+    words (a count taking time in the product of their lengths: 30 s for two texts of 200,000
+    words), and counts them only when the alignment matches fewer than `least` words (a
+    piecewise alignment may match fewer than the lists have in common); its alignment is still
+    `_align_words_plain`'s."""
+    source, target = (tokenize(text) for text in pair)
+    ranges = ((0, len(source)), (0, len(target)))
+    counting = _CountingLCSseq()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(align, "MAX_ALIGN_CELLS", cells)
+        expected = align._align_words_plain(source, target, *ranges, least)
+        patch.setattr(align, "LCSseq", counting)
+        alignment = align._align_words(source, target, *ranges, least)
+    assert alignment == expected
+    if len(source) * len(target) > cells and alignment is not None and alignment.opcodes:
+        assert counting.calls == (alignment.matched < least)
 
 
 _LONG_ALIGNMENT = """

@@ -320,22 +320,37 @@ def _anchors(source: list[int], target: list[int]) -> list[tuple[int, int]]:
 
 def _piecewise_opcodes(source: list[int], target: list[int]) -> Opcodes:
     """`indel_opcodes` of lists too long to align whole: cut at anchors (`_anchors`) into pieces
-    small enough, each aligned whole. (A piece with no anchor left is aligned whole however
-    large: texts that share no word used once in each.)"""
-    anchors = _anchors(source, target)
+    small enough, each aligned whole. A piece still too large with no anchor left is cut at the
+    anchors of its own words (runs found once in each side of the piece), and failing those in
+    the middle of both sides (repetitive text: the alignment stays sound, if perhaps not the
+    longest, and its memory bounded)."""
     pieces: list[tuple[int, int, int, int]] = []
-    pending = [(0, len(source), 0, len(target), 0, len(anchors))]
+    anchors = _anchors(source, target)
+    # Each piece: its words, its anchors (anchors[low:high]) and the size (words on both sides)
+    # of the piece they were found in: a piece's own are looked for only when it is smaller, so
+    # every step makes a piece smaller or uses up an anchor.
+    pending = [
+        (0, len(source), 0, len(target), anchors, 0, len(anchors), len(source) + len(target))
+    ]
     while pending:
-        a, b, c, d, low, high = pending.pop()
-        if (b - a) * (d - c) <= MAX_ALIGN_CELLS or low == high:
+        a, b, c, d, anchors, low, high, found_in = pending.pop()
+        if (b - a) * (d - c) <= MAX_ALIGN_CELLS:
             pieces.append((a, b, c, d))
+            continue
+        if low == high and (b - a) + (d - c) < found_in:
+            anchors = [(a + i, c + j) for i, j in _anchors(source[a:b], target[c:d])]
+            low, high, found_in = 0, len(anchors), (b - a) + (d - c)
+        if low == high:
+            i, j = (a + b) // 2, (c + d) // 2
+            pending.append((i, b, j, d, anchors, 0, 0, found_in))
+            pending.append((a, i, c, j, anchors, 0, 0, found_in))
             continue
         # The anchor nearest the middle of the source piece starts the second half.
         middle = bisect.bisect_left(anchors, ((a + b) // 2, -1), low, high)
         middle = min(middle, high - 1)
         i, j = anchors[middle]
-        pending.append((i, b, j, d, middle + 1, high))
-        pending.append((a, i, c, j, low, middle))
+        pending.append((i, b, j, d, anchors, middle + 1, high, found_in))
+        pending.append((a, i, c, j, anchors, low, middle, found_in))
     opcodes: Opcodes = []
     for a, b, c, d in sorted(pieces):
         piece = cast(Opcodes, Indel.opcodes(source[a:b], target[c:d]).as_list())
@@ -471,9 +486,20 @@ def _align_words(
     counted in one pass instead of four."""
     (a, b), (c, d) = source_range, target_range
     source, target = source_tokens.ids[a:b].tolist(), target_tokens.ids[c:d].tolist()
-    if least > 1 and (common := LCSseq.similarity(source, target)) < least:
+    # Counting the common words takes time in the product of the lengths: lists too long to
+    # align whole (aligned piecewise, in about linear time) are counted only when their
+    # alignment matches fewer than `least` words (it matches no more than they have in common).
+    long = len(source) * len(target) > MAX_ALIGN_CELLS
+    if least > 1 and not long and (common := LCSseq.similarity(source, target)) < least:
         return _untraced(common, (a, b, c, d))
     found = indel_opcodes(source, target)
+    if (
+        least > 1
+        and long
+        and sum(i2 - i1 for tag, i1, i2, _, _ in found if tag == "equal") < least
+        and (common := LCSseq.similarity(source, target)) < least
+    ):
+        return _untraced(common, (a, b, c, d))
     first, last = _equal_ends(found)
     if first == last:
         return None

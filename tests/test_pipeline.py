@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import resource
 import signal
 import sys
@@ -533,6 +534,44 @@ def test_non_integer_setting_raises_config_error(options: dict[str, object]) -> 
     """A float where an integer setting is expected raises ConfigError."""
     with pytest.raises(ConfigError):
         find_reuse(story_docs(), jobs=1, **options)
+
+
+def test_numpy_numbers_are_taken_as_the_settings_they_are() -> None:
+    """numpy integers and floats (values read from arrays) are taken as ints and floats."""
+    settings = Settings(num_perm=np.int64(64), seed=np.uint32(1), jobs=np.int32(1))
+    assert settings == Settings(num_perm=64, seed=1, jobs=1)
+    assert type(settings.num_perm) is int and type(settings.jobs) is int
+    assert Settings(threshold=np.float32(0.5)).threshold == 0.5
+    assert type(Settings(threshold=np.float32(0.5)).threshold) is float
+
+
+@pytest.mark.parametrize("value", [np.bool_(True), np.float64(64.0)])
+def test_numpy_bools_and_floats_are_not_whole_number_settings(value: object) -> None:
+    """A numpy bool or float where a whole number is expected raises ConfigError showing it."""
+    message = f"num_perm must be a whole number, got {value!r}"
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        Settings(num_perm=value)
+
+
+@pytest.mark.parametrize("run", [find_reuse, lambda docs, **k: compare(*docs[:2], **k)])
+@pytest.mark.parametrize("settings", ["fast", {"num_perm": 32}, 5])
+def test_a_settings_argument_that_is_not_settings_raises_config_error(run, settings) -> None:
+    """settings= given something other than a Settings raises ConfigError naming it."""
+    with pytest.raises(ConfigError, match=r"^settings must be a wiretrace\.Settings, got "):
+        run(story_docs(), settings=settings)
+
+
+@pytest.mark.parametrize("options", ["num_perm=32", [("num_perm", 32)]])
+def test_settings_options_that_are_not_a_mapping_raise_config_error(options: object) -> None:
+    """Settings.from_options given options that are not a mapping raises ConfigError."""
+    with pytest.raises(ConfigError, match=r"^settings options must be a mapping"):
+        Settings.from_options(options)  # type: ignore[arg-type]
+
+
+def test_an_unknown_setting_name_that_is_not_a_string_is_listed() -> None:
+    """A setting name that is not a string is listed among the unknown ones."""
+    with pytest.raises(ConfigError, match=r"^unknown setting\(s\) 1; known settings: "):
+        Settings.from_options({1: 2})  # type: ignore[dict-item]
 
 
 def test_keyword_settings_next_to_a_settings_record_are_not_ignored() -> None:

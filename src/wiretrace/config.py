@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+import operator
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -23,18 +25,51 @@ MAX_JOBS = 1024
 """The most worker processes: more than any machine's cores; each is a forked process."""
 
 
+def whole_number(name: str, value: Any, minimum: int, maximum: int = MAX_COUNT) -> int:
+    """`value` as an int when it is a whole number (a Python or numpy integer, not a bool) from
+    `minimum` to `maximum`; else a ConfigError naming `name` and showing the value.
+
+    The one check of whole-number settings and arguments: `Settings` checks its fields with it,
+    and functions that take a few of them as arguments (`pipeline.minhash_signatures`) too.
+    """
+    # numpy integers (from arrays, pandas) are whole numbers; bools and floats are not.
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    number = operator.index(value)
+    if number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value!r}")
+    if number > maximum:
+        raise ConfigError(f"{name} must be <= {maximum}, got {value!r}")
+    return number
+
+
+def _as_int(value: Any) -> Any:
+    """attrs converter: a numpy integer as the int it is (the JSON report and an index's
+    metadata write ints); anything else as given, for the validator to judge."""
+    if isinstance(value, int) or not hasattr(type(value), "__index__"):
+        return value
+    return operator.index(value)
+
+
+def _as_float(value: Any) -> Any:
+    """attrs converter: a numpy float or integer as a Python float; anything else as given."""
+    if isinstance(value, bool | int | float) or not isinstance(value, numbers.Real):
+        return value
+    return float(value)
+
+
 def _at_least(minimum: int, maximum: int = MAX_COUNT):
     """An integer setting of at least `minimum` and at most `maximum`."""
 
     def check(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{attribute.name} must be a whole number, got {value!r}")
-        if value < minimum:
-            raise ConfigError(f"{attribute.name} must be >= {minimum}, got {value!r}")
-        if value > maximum:
-            raise ConfigError(f"{attribute.name} must be <= {maximum}, got {value!r}")
+        whole_number(attribute.name, value, minimum, maximum)
 
     return check
+
+
+def _count(default: int, minimum: int, maximum: int = MAX_COUNT) -> Any:
+    """A whole-number setting field from `minimum` to `maximum`."""
+    return attrs.field(default=default, converter=_as_int, validator=_at_least(minimum, maximum))
 
 
 def _in_unit_interval(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -42,6 +77,11 @@ def _in_unit_interval(instance: Any, attribute: attrs.Attribute, value: Any) -> 
         raise ConfigError(f"{attribute.name} must be a number in (0, 1], got {value!r}")
     if not 0.0 < value <= 1.0:
         raise ConfigError(f"{attribute.name} must be in (0, 1], got {value!r}")
+
+
+def _fraction(default: float) -> Any:
+    """A setting field that is a number in (0, 1]."""
+    return attrs.field(default=default, converter=_as_float, validator=_in_unit_interval)
 
 
 @attrs.frozen(kw_only=True)
@@ -93,29 +133,32 @@ class Settings:
 
     - `jobs`: worker processes (None: all cores; at most `MAX_JOBS`, 1024).
 
-    The other whole-number settings are at most `MAX_COUNT` (a billion).
+    The other whole-number settings are at most `MAX_COUNT` (a billion). Whole numbers are
+    Python or numpy integers (not bools or floats: ``2.0`` is refused), kept as ints; the
+    fractions are any real numbers, numpy's too, kept as floats. A value out of range or of
+    another type raises ConfigError naming the setting and showing the value.
     """
 
-    shingle_size: int = attrs.field(default=3, validator=_at_least(1))
-    window_size: int = attrs.field(default=16, validator=_at_least(2))
-    num_perm: int = attrs.field(default=64, validator=_at_least(2, MAX_NUM_PERM))
-    threshold: float = attrs.field(default=0.4, validator=_in_unit_interval)
-    seed: int = attrs.field(default=1, validator=_at_least(0, MAX_SEED))
-    max_bucket: int = attrs.field(default=200, validator=_at_least(2))
-    min_hits: int = attrs.field(default=2, validator=_at_least(1))
-    boilerplate_docs: int = attrs.field(default=20, validator=_at_least(2))
-    seed_size: int = attrs.field(default=3, validator=_at_least(1))
-    max_gap: int = attrs.field(default=12, validator=_at_least(0))
-    min_length: int = attrs.field(default=15, validator=_at_least(1))
-    min_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
-    sentence_similarity: float = attrs.field(default=0.35, validator=_in_unit_interval)
-    sentence_gap: int = attrs.field(default=4, validator=_at_least(0))
-    summary_gap: int = attrs.field(default=24, validator=_at_least(0))
-    passage_similarity: float = attrs.field(default=0.34, validator=_in_unit_interval)
-    summary_bigrams: int = attrs.field(default=0, validator=_at_least(0))
-    summary_probability: float = attrs.field(default=0.55, validator=_in_unit_interval)
-    short_similarity: float = attrs.field(default=0.5, validator=_in_unit_interval)
-    jobs: int | None = attrs.field(default=None)
+    shingle_size: int = _count(3, 1)
+    window_size: int = _count(16, 2)
+    num_perm: int = _count(64, 2, MAX_NUM_PERM)
+    threshold: float = _fraction(0.4)
+    seed: int = _count(1, 0, MAX_SEED)
+    max_bucket: int = _count(200, 2)
+    min_hits: int = _count(2, 1)
+    boilerplate_docs: int = _count(20, 2)
+    seed_size: int = _count(3, 1)
+    max_gap: int = _count(12, 0)
+    min_length: int = _count(15, 1)
+    min_similarity: float = _fraction(0.5)
+    sentence_similarity: float = _fraction(0.35)
+    sentence_gap: int = _count(4, 0)
+    summary_gap: int = _count(24, 0)
+    passage_similarity: float = _fraction(0.34)
+    summary_bigrams: int = _count(0, 0)
+    summary_probability: float = _fraction(0.55)
+    short_similarity: float = _fraction(0.5)
+    jobs: int | None = attrs.field(default=None, converter=attrs.converters.optional(_as_int))
 
     @jobs.validator
     def _check_jobs(self, attribute: attrs.Attribute, value: int | None) -> None:
@@ -138,11 +181,22 @@ class Settings:
         """Settings from keyword options (over `base`, if given, else the defaults).
 
         Unknown names raise ConfigError listing the known ones. None values mean "keep the
-        default", so CLI options can be passed straight through.
+        default", so CLI options can be passed straight through. `options` that are not a
+        mapping, and a `base` that is not a Settings, raise ConfigError too.
         """
+        if options is not None and not isinstance(options, Mapping):
+            raise ConfigError(
+                "settings options must be a mapping of setting names to values, got "
+                f"{type(options).__name__} {options!r}"
+            )
+        if base is not None and not isinstance(base, Settings):
+            raise ConfigError(
+                f"settings must be a wiretrace.Settings, got {type(base).__name__} {base!r}; "
+                "make one with wiretrace.Settings(...), or pass the settings as keyword arguments"
+            )
         merged = {**(options or {}), **overrides}
         known = {field.name for field in attrs.fields(cls)}
-        unknown = sorted(set(merged) - known)
+        unknown = sorted(map(str, set(merged) - known))
         if unknown:
             raise ConfigError(
                 f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}"

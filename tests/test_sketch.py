@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash
@@ -9,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strategies import PROPERTY, articles
-from wiretrace import minhash_signatures
+from wiretrace import ConfigError, InputError, minhash_signatures
 from wiretrace.shingle import hash32, shingle_hashes, tokenize
 from wiretrace.sketch import (
     EMPTY,
@@ -241,3 +243,55 @@ def test_signatures_of_texts_do_not_depend_on_the_number_of_workers() -> None:
     one = minhash_signatures(texts, jobs=1)
     assert np.array_equal(one, minhash_signatures(texts, jobs=2))
     assert len({row.tobytes() for row in one}) == 600
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("shingle_size", 0, "shingle_size must be >= 1, got 0"),
+        ("shingle_size", -1, "shingle_size must be >= 1, got -1"),
+        ("shingle_size", 1.5, "shingle_size must be a whole number, got 1.5"),
+        ("shingle_size", "3", "shingle_size must be a whole number, got '3'"),
+        ("shingle_size", 10**12, "shingle_size must be <= 1000000000, got 1000000000000"),
+        ("num_perm", 0, "num_perm must be >= 1, got 0"),
+        ("num_perm", -1, "num_perm must be >= 1, got -1"),
+        ("num_perm", 2**32, "num_perm must be <= 2048, got 4294967296"),
+        ("num_perm", None, "num_perm must be a whole number, got None"),
+        ("seed", -1, "seed must be >= 0, got -1"),
+        ("seed", 2**32, "seed must be <= 4294967295, got 4294967296"),
+        ("seed", None, "seed must be a whole number, got None"),
+        ("seed", 1.0, "seed must be a whole number, got 1.0"),
+        ("seed", True, "seed must be a whole number, got True"),
+    ],
+)
+def test_signatures_of_texts_refuse_bad_options(option: str, value: object, message: str) -> None:
+    """A shingle_size, num_perm or seed out of range or not a whole number raises ConfigError
+    naming it and showing the value (before: garbage signatures, a wrapped seed, a hang, or
+    numpy's and numba's errors)."""
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        minhash_signatures(["the bridge over the river"], jobs=1, **{option: value})
+
+
+def test_signatures_of_texts_take_numpy_integers_and_any_iterable() -> None:
+    """numpy integer options and texts given as an iterator give the same signatures."""
+    texts = ["the bridge over the river closed", "after the storm the river rose"]
+    plain = minhash_signatures(texts, shingle_size=2, num_perm=16, seed=7, jobs=1)
+    given = minhash_signatures(
+        iter(texts), shingle_size=np.int64(2), num_perm=np.int32(16), seed=np.uint32(7), jobs=1
+    )
+    assert given.tobytes() == plain.tobytes()
+
+
+@pytest.mark.parametrize("texts", ["one text", b"one text", None, {"a": "one text"}, 5])
+def test_signatures_of_texts_refuse_what_is_not_a_list_of_texts(texts: object) -> None:
+    """One str (before: a signature per character), bytes, a mapping, None or a number given as
+    the texts raises TypeError naming `texts`."""
+    with pytest.raises(TypeError, match=r"^texts must be a list of texts \(str\), got "):
+        minhash_signatures(texts, jobs=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("item", [b"bytes", None, 1])
+def test_signatures_of_texts_refuse_an_item_that_is_not_a_str(item: object) -> None:
+    """A text that is not a str raises InputError naming its position."""
+    with pytest.raises(InputError, match=r"^texts\[1\]: expected a str, got "):
+        minhash_signatures(["a text", item], jobs=1)  # type: ignore[list-item]

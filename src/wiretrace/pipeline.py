@@ -31,7 +31,7 @@ from wiretrace.boilerplate import (
     span_bounds,
     split_runs,
 )
-from wiretrace.config import Settings
+from wiretrace.config import MAX_NUM_PERM, MAX_SEED, Settings, whole_number
 from wiretrace.corpus import Corpus, metadata
 from wiretrace.errors import InputError
 from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_counts
@@ -191,8 +191,29 @@ def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
     return compute_signatures(hashes, num_perm, seed)
 
 
+def check_many(values: Any, name: str, expected: str) -> Iterable[Any]:
+    """`values` when it is a collection of items (a list, a tuple, an iterator, a generator...);
+    TypeError naming `name` and saying what is `expected` for one value where many are (a str,
+    bytes), a mapping (its keys are not the items) or None."""
+    if values is None:
+        raise TypeError(f"{name} must be {expected}, got None")
+    if isinstance(values, str | bytes | bytearray | Mapping):
+        kind = type(values).__name__
+        hint = "; put one in a list" if isinstance(values, str | bytes | bytearray) else ""
+        raise TypeError(f"{name} must be {expected}, got a {kind} {_shown(values)}{hint}")
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be {expected}, got {type(values).__name__} {values!r}")
+    return values
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message shows it: its repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
 def minhash_signatures(
-    texts: Sequence[str],
+    texts: Iterable[str],
     *,
     shingle_size: int = 3,
     num_perm: int = 64,
@@ -206,9 +227,28 @@ def minhash_signatures(
     shingle_size))`); `sketch.to_datasketch(row, seed)` makes it a LeanMinHash for datasketch's
     LSH and storage. Texts are split over `jobs` worker processes (default: all cores), in chunks
     whose signatures are computed at once; the result does not depend on `jobs`.
+
+    `texts` is a list (or any iterable) of str; `shingle_size` is 1 to `config.MAX_COUNT` (a
+    billion) words, `num_perm` 1 to `config.MAX_NUM_PERM` (2048), `seed` 0 to 2**32 - 1 (numpy
+    integers are taken too) and `jobs` as in `Settings`. Other values raise ConfigError naming
+    the argument; texts given as one str, a mapping or None raise TypeError, and an item that is
+    not a str raises InputError naming it (``texts[3]``).
     """
     global _TEXTS, _SIGNATURE_OPTIONS
+    shingle_size = whole_number("shingle_size", shingle_size, 1)
+    num_perm = whole_number("num_perm", num_perm, 1, MAX_NUM_PERM)
+    seed = whole_number("seed", seed, 0, MAX_SEED)
     workers = Settings(jobs=jobs).workers
+    texts = check_many(texts, "texts", "a list of texts (str)")
+    if not isinstance(texts, Sequence):
+        texts = list(texts)
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            decode = "; decode bytes to str first" if isinstance(text, bytes | bytearray) else ""
+            raise InputError(
+                f"expected a str, got {type(text).__name__} {_shown(text)}{decode}",
+                input=f"texts[{position}]",
+            )
     chunk = 256
     bounds = [(k, min(k + chunk, len(texts))) for k in range(0, len(texts), chunk)]
     _TEXTS, _SIGNATURE_OPTIONS = texts, (shingle_size, num_perm, seed)

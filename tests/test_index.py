@@ -121,6 +121,52 @@ def test_batch_size_out_of_range_is_refused(tmp_path: Path, batch_size: int) -> 
         assert len(index) == 0
 
 
+@pytest.mark.parametrize("call", ["add", "trace_all"])
+def test_documents_that_are_not_a_list_are_refused(tmp_path: Path, call: str) -> None:
+    """add and trace_all given one text or None raise TypeError naming the argument (before:
+    an error per character, or Python's "'NoneType' object is not iterable")."""
+    with Index.open(tmp_path / "i.db") as index:
+        for documents in (WIRE, None):
+            with pytest.raises(TypeError, match=r"^(documents|articles) must be a list of "):
+                getattr(index, call)(documents)
+        assert len(index) == 0
+
+
+@pytest.mark.parametrize("call", ["add_from", "trace_files"])
+def test_inputs_that_are_not_a_list_of_paths_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    """add_from and trace_files given one path as a str (before: each character read as a path,
+    "/" the whole file system) or a None input raise TypeError naming them."""
+    (tmp_path / "a.txt").write_text(WIRE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with Index.open(tmp_path / "i.db") as index:
+        with pytest.raises(TypeError, match=r"^inputs must be a list of paths, got a str "):
+            getattr(index, call)("a.txt")
+        with pytest.raises(TypeError, match=r"^inputs\[0\] must be a path .* got NoneType None$"):
+            getattr(index, call)([None])
+        assert len(index) == 0
+
+
+def test_bad_arguments_of_an_index_raise_clear_errors(tmp_path: Path) -> None:
+    """A trace of bytes, a numpy batch size, an id that is not a str, a negative top, fields
+    that are not a mapping and a progress that cannot be called raise errors naming them
+    (before: 'documents[0]', a refused np.int64, sqlite3's errors, AttributeError, TypeError)."""
+    with Index.open(tmp_path / "i.db", jobs=1) as index:
+        assert index.add([Document("a", WIRE)], batch_size=np.int64(5)).added == 1
+        with pytest.raises(InputError, match=r"^article: expected a str, a wiretrace\.Document"):
+            index.trace(WIRE.encode())  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"^document_id must be a str, got list \['a'\]$"):
+            index.get(["a"])  # type: ignore[arg-type]
+        with pytest.raises(ConfigError, match=r"^top must be >= 0, got -1$"):
+            index.stats(top=-1)
+        with pytest.raises(ConfigError, match=r"^fields must be a mapping of field options"):
+            index.add_from([], fields="text")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"^progress must be a function"):
+            index.add([Document("b", OWN)], progress=3)  # type: ignore[arg-type]
+        assert len(index) == 1
+
+
 def test_parallel_add_stores_the_same_keys(tmp_path: Path) -> None:
     """Keys computed by worker processes equal those computed in process."""
     docs = [Document(f"d{k}", words(k, 200)) for k in range(40)]

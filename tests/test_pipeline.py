@@ -119,6 +119,104 @@ def test_record_without_text_raises_input_error_naming_its_position() -> None:
         find_reuse([{"id": "a", "text": STORY}, {"id": "b", "body_text": STORY}], jobs=1)
 
 
+@pytest.mark.parametrize("documents", [STORY, STORY.encode(), None, {"story": STORY}, 5])
+def test_documents_that_are_not_a_list_raise_type_error(documents: object) -> None:
+    """One text, bytes, a mapping (its keys are not documents), None or a number given as the
+    documents raises TypeError naming `documents` (before: an error per character, or
+    Python's "'NoneType' object is not iterable")."""
+    with pytest.raises(
+        TypeError, match=r"^documents must be a list of wiretrace\.Documents or dicts"
+    ):
+        find_reuse(documents, jobs=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("skipped", "bad.txt", r"^skipped must be a list of wiretrace\.Skipped records, got a str"),
+        ("skipped", [1], r"^skipped\[0\] must be a wiretrace\.Skipped, got int 1$"),
+        ("notices", [None], r"^notices\[0\] must be a wiretrace\.Notice, got NoneType None$"),
+        ("progress", "bar", r"^progress must be a function progress\(stage, done, total\)"),
+    ],
+)
+def test_find_reuse_refuses_bad_records_and_progress(
+    option: str, value: object, message: str
+) -> None:
+    """A skipped or notices item of another type (before: carried into the report, where the
+    renderers failed on it) and a progress that cannot be called (before: a TypeError once the
+    run had begun) raise TypeError naming them."""
+    with pytest.raises(TypeError, match=message):
+        find_reuse(story_docs(), jobs=1, **{option: value})
+
+
+@pytest.mark.parametrize(
+    ("partitions", "message"),
+    [
+        (0, "spill_partitions must be >= 1, got 0"),
+        (3, "spill_partitions must be a power of two (1, 2, 4, ... 256), got 3"),
+        (2**40, "spill_partitions must be <= 256, got 1099511627776"),
+        (1.5, "spill_partitions must be a whole number, got 1.5"),
+    ],
+)
+def test_spill_partitions_out_of_range_raise_config_error(partitions: object, message: str) -> None:
+    """spill_partitions of 0 (before: taken as None), 3 (a ValueError once the run had begun),
+    2**40 (MemoryError) or 1.5 raise ConfigError before any work."""
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        find_reuse(story_docs(), jobs=1, spill_partitions=partitions)
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (STORY.encode(), "source: expected a str, a wiretrace.Document or a dict, got bytes"),
+        (None, "source: expected a str, a wiretrace.Document or a dict, got NoneType"),
+        ({"id": "a"}, "source: field 'text' is missing"),
+    ],
+)
+def test_compare_names_a_bad_text_as_source_or_target(item: object, message: str) -> None:
+    """compare given bytes, None or a dict without text raises InputError naming `source` (it
+    named documents[0] and left out that a str is taken)."""
+    with pytest.raises(InputError, match=f"^{re.escape(message)}"):
+        compare(item, STORY)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ("articles.jsonl", r"^inputs must be a list of paths, got a str 'articles\.jsonl'"),
+        (None, r"^inputs must be a list of paths, got None$"),
+        ([None], r"^inputs\[0\] must be a path \(a str or os\.PathLike\), got NoneType None$"),
+        ([3], r"^inputs\[0\] must be a path \(a str or os\.PathLike\), got int 3$"),
+    ],
+)
+def test_inputs_that_are_not_a_list_of_paths_raise_type_error(inputs: object, message: str) -> None:
+    """One path given as a str (before: read a character at a time as paths, "/" the whole
+    file system) and inputs that are not paths raise TypeError naming them."""
+    with pytest.raises(TypeError, match=message):
+        find_reuse_in(inputs, jobs=1)  # type: ignore[arg-type]
+
+
+def test_inputs_given_as_bytes_are_read_as_their_paths(tmp_path: Path) -> None:
+    """A path given as bytes is read as the path it names (before: "b'...': no such file")."""
+    (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
+    report = find_reuse_in([os.fsencode(tmp_path / "a.txt")], jobs=1)
+    assert [document.id for document in report.documents] == ["a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("text", r"^fields must be a mapping of field options \(id_field, text_field, "),
+        ({"text": "body"}, r"^unknown field option\(s\) text; known field options: id_field, "),
+    ],
+)
+def test_fields_that_are_not_field_options_raise_config_error(fields: object, message: str) -> None:
+    """fields given as a str or naming an unknown option raise ConfigError listing the options
+    (before: AttributeError, or TypeError from FieldMap's constructor)."""
+    with pytest.raises(ConfigError, match=message):
+        find_reuse_in([], fields=fields, jobs=1)  # type: ignore[arg-type]
+
+
 def test_wrong_item_type_raises_input_error() -> None:
     """An item that is neither a Document nor a dict raises InputError naming its type."""
     with pytest.raises(InputError, match=r"documents\[0\].*str"):

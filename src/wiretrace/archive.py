@@ -25,7 +25,7 @@ from wiretrace._arrays import distinct
 from wiretrace._workers import worker_pool
 from wiretrace.align import align_pair
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
-from wiretrace.config import MAX_COUNT, Settings
+from wiretrace.config import Settings, whole_number
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
 from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
@@ -43,7 +43,17 @@ from wiretrace.models import (
     Trace,
     parse_published,
 )
-from wiretrace.pipeline import as_document, build_pair, read_tokens, sketch_tokens
+from wiretrace.pipeline import (
+    as_article,
+    as_document,
+    build_pair,
+    check_many,
+    check_progress,
+    check_records,
+    input_path,
+    read_tokens,
+    sketch_tokens,
+)
 from wiretrace.shingle import TOKENS_VERSION, Tokens, shingle_hashes
 from wiretrace.sketch import SCHEME
 
@@ -238,7 +248,11 @@ class Index:
         return isinstance(document_id, str) and bool(self._store.lookup_ids([document_id]))
 
     def get(self, document_id: str) -> Document | None:
-        """The indexed document with this id, or None."""
+        """The indexed document with this id, or None; TypeError for an id that is not a str."""
+        if not isinstance(document_id, str):
+            raise TypeError(
+                f"document_id must be a str, got {type(document_id).__name__} {document_id!r}"
+            )
         return self._store.get(document_id)
 
     # Adding
@@ -254,8 +268,10 @@ class Index:
 
         A document whose id is indexed already replaces it when its content differs and is
         skipped when it is the same, so an interrupted add, run again, resumes. Documents are
-        written in transactions of `batch_size`; ids must be unique within one call.
+        written in transactions of `batch_size` (1 to `config.MAX_COUNT`, a billion); ids must be
+        unique within one call. Arguments are checked as in `find_reuse`.
         """
+        documents = check_many(documents, "documents", "a list of wiretrace.Documents or dicts")
         docs = (as_document(item, position) for position, item in enumerate(documents))
         return self._add_stream(docs, batch_size=batch_size, progress=progress)
 
@@ -272,12 +288,16 @@ class Index:
     ) -> AddResult:
         """`add` the documents read from files and folders (see `wiretrace.ingest`), streamed.
 
-        `fields`, `on_error` and `max_document_chars` are as in `find_reuse_in`; skipped inputs
-        are in the result.
+        `inputs`, `fields`, `on_error` and `max_document_chars` are as in `find_reuse_in`;
+        skipped inputs are in the result.
         """
-        field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+        field_map = FieldMap.from_fields(fields)
+        paths = [
+            input_path(path, f"inputs[{position}]")
+            for position, path in enumerate(check_many(inputs, "inputs", "a list of paths"))
+        ]
         stream = read_inputs(
-            [os.fspath(path) for path in inputs],
+            paths,
             field_map=field_map,
             on_error=on_error,  # type: ignore[arg-type]
             encoding=encoding,
@@ -292,14 +312,8 @@ class Index:
         batch_size: int,
         progress: AddProgress | None,
     ) -> AddResult:
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, int)
-            or not 1 <= batch_size <= MAX_COUNT
-        ):
-            raise ConfigError(
-                f"batch_size must be a whole number from 1 to {MAX_COUNT}, got {batch_size!r}"
-            )
+        batch_size = whole_number("batch_size", batch_size, 1)
+        check_progress(progress)
         counts = {"added": 0, "replaced": 0, "unchanged": 0, "read": 0}
         skipped: list[Skipped] = []
         notices: list[Notice] = []
@@ -404,10 +418,10 @@ class Index:
         passages and their edits; `target_coverage` is the share of the article's words taken
         from that source, and `Report.traces` sums it up per article. `since`/`until` (ISO
         dates or times; a bare `until` date covers its day) keep only sources published then.
-        A plain string gets the id "article".
+        A plain string gets the id "article"; anything else but a Document or a dict raises
+        InputError naming ``article``.
         """
-        document = Document(id="article", text=article) if isinstance(article, str) else article
-        return self.trace_all([document], since=since, until=until)
+        return self.trace_all([as_article(article, "article")], since=since, until=until)
 
     def trace_all(
         self,
@@ -417,10 +431,17 @@ class Index:
         until: str | date | datetime | None = None,
         skipped: Iterable[Skipped] = (),
     ) -> Report:
-        """`trace` several articles into one report (documents: the articles, then sources)."""
+        """`trace` several articles into one report (documents: the articles, then sources).
+
+        `articles` and `skipped` are checked as `documents` and `skipped` are in `find_reuse`.
+        """
         start = _to_seconds(since, "since", end=False)
         end = _to_seconds(until, "until", end=True)
-        docs = [as_document(item, position) for position, item in enumerate(articles)]
+        articles = check_many(articles, "articles", "a list of wiretrace.Documents or dicts")
+        skipped = check_records(skipped, "skipped", Skipped)
+        docs = [
+            as_document(item, position, name="articles") for position, item in enumerate(articles)
+        ]
         documents: dict[str, Document] = {doc.id: doc for doc in docs}
         pairs: list[Pair] = []
         traces: list[Trace] = []
@@ -459,17 +480,21 @@ class Index:
     ) -> Report:
         """`trace_all` the articles read from files (any input `wiretrace.ingest` reads; a
         text file is one article, its id the path as given) and documents given as such; a
-        `Skipped` given (an input read elsewhere) is reported as skipped, in its place."""
+        `Skipped` given (an input read elsewhere) is reported as skipped, in its place.
+
+        `inputs` given as one path (a str) or None, and an input that is none of these, raise
+        TypeError."""
         articles: list[Document] = []
         skipped: list[Skipped] = []
-        for item in inputs:
+        inputs = check_many(inputs, "inputs", "a list of paths")
+        for position, item in enumerate(inputs):
             if isinstance(item, Document):
                 articles.append(item)
                 continue
             if isinstance(item, Skipped):
                 skipped.append(item)
                 continue
-            path = os.fspath(item)
+            path = input_path(item, f"inputs[{position}]")
             for read in read_inputs([path], on_error=on_error, encoding=encoding):  # type: ignore[arg-type]
                 if isinstance(read, Skipped):
                     skipped.append(read)
@@ -633,8 +658,9 @@ class Index:
     # Stats
 
     def stats(self, *, top: int = _TOP_OUTLETS) -> dict[str, Any]:
-        """What the index holds, as plain data: documents, settings, size, dates, outlets."""
-        described = self._store.describe(top)
+        """What the index holds, as plain data: documents, settings, size, dates, outlets (the
+        `top` commonest, 0 to `config.MAX_COUNT`)."""
+        described = self._store.describe(whole_number("top", top, 0))
         meta = self._store.read_meta()
         return {
             "documents": self._store.count(),

@@ -33,7 +33,7 @@ from wiretrace.boilerplate import (
 )
 from wiretrace.config import MAX_NUM_PERM, MAX_SEED, Settings, whole_number
 from wiretrace.corpus import Corpus, metadata
-from wiretrace.errors import InputError
+from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_counts
 from wiretrace.ingest import (
     DEFAULT_MAX_DOCUMENT_CHARS,
@@ -42,6 +42,7 @@ from wiretrace.ingest import (
     read_inputs,
     sort_out,
 )
+from wiretrace.ingest.fields import shorten
 from wiretrace.lineage import (
     infer_lineage,
     infer_lineage_and_directions,
@@ -61,7 +62,7 @@ from wiretrace.models import (
 )
 from wiretrace.shingle import Tokens, hash32, shingle_hashes, tokenize
 from wiretrace.sketch import compute_signatures, compute_window_signatures_flat
-from wiretrace.spill import Spill, TokenStore, partitions_for
+from wiretrace.spill import MAX_PARTITIONS, Spill, TokenStore, partitions_for
 from wiretrace.summary import load_background
 
 Progress = Callable[[str, int, int], None]
@@ -90,19 +91,75 @@ _TOKENS: TokenStore | None = None
 _MASK_RUNS: dict[int, np.ndarray] = {}
 
 
-def as_document(item: Document | Mapping[str, Any], position: int) -> Document:
-    """A Document from a Document or a dict with the usual field names."""
+def as_document(
+    item: Document | Mapping[str, Any], position: int, *, name: str = "documents"
+) -> Document:
+    """A Document from a Document or a dict with the usual field names; InputError naming
+    ``documents[position]`` (`name` for another list's) for anything else."""
+    return _as_document(item, f"{name}[{position}]", "a wiretrace.Document or a dict")
+
+
+def _as_document(item: Any, where: str, expected: str) -> Document:
+    """`as_document` of an item the caller names `where` (``source``, ``documents[3]``)."""
     if isinstance(item, Document):
         return item
     if isinstance(item, Mapping):
         try:
             return Document.from_record(item)
         except InputError as error:
-            raise InputError(error.reason, input=f"documents[{position}]") from None
-    raise InputError(
-        f"expected a wiretrace.Document or a dict, got {type(item).__name__}",
-        input=f"documents[{position}]",
+            raise InputError(error.reason, input=where) from None
+    raise InputError(f"expected {expected}, got {type(item).__name__}", input=where)
+
+
+def as_article(item: str | Document | Mapping[str, Any], name: str) -> Document:
+    """A Document from a text (its id `name`), a Document or a dict; InputError naming `name`
+    for anything else."""
+    if isinstance(item, str):
+        return Document(id=name, text=item)
+    return _as_document(item, name, "a str, a wiretrace.Document or a dict")
+
+
+def input_path(item: Any, where: str) -> str:
+    """An input path given to the library (a str, bytes or os.PathLike) as a str; TypeError
+    naming `where` (``inputs[2]``) for anything else."""
+    if isinstance(item, str | bytes | os.PathLike):
+        return os.fsdecode(item)
+    raise TypeError(
+        f"{where} must be a path (a str or os.PathLike), got {type(item).__name__} {shorten(item)}"
     )
+
+
+def check_progress(progress: Any) -> None:
+    """TypeError unless `progress` is None or can be called."""
+    if progress is not None and not callable(progress):
+        raise TypeError(
+            "progress must be a function progress(stage, done, total), or None; got "
+            f"{type(progress).__name__} {shorten(progress)}"
+        )
+
+
+def check_records(values: Any, name: str, kind: type) -> tuple[Any, ...]:
+    """`values` (`skipped`, `notices`) as a tuple, each a `kind`; TypeError naming the first
+    that is not."""
+    records = tuple(check_many(values, name, f"a list of wiretrace.{kind.__name__} records"))
+    for position, record in enumerate(records):
+        if not isinstance(record, kind):
+            raise TypeError(
+                f"{name}[{position}] must be a wiretrace.{kind.__name__}, got "
+                f"{type(record).__name__} {shorten(record)}"
+            )
+    return records
+
+
+def _check_partitions(partitions: Any) -> None:
+    if partitions is None:
+        return
+    whole_number("spill_partitions", partitions, 1, MAX_PARTITIONS)
+    if partitions & (partitions - 1):
+        raise ConfigError(
+            f"spill_partitions must be a power of two (1, 2, 4, ... {MAX_PARTITIONS}), "
+            f"got {partitions!r}"
+        )
 
 
 def read_tokens(document: Document, settings: Settings) -> tuple[Tokens, np.ndarray]:
@@ -200,16 +257,10 @@ def check_many(values: Any, name: str, expected: str) -> Iterable[Any]:
     if isinstance(values, str | bytes | bytearray | Mapping):
         kind = type(values).__name__
         hint = "; put one in a list" if isinstance(values, str | bytes | bytearray) else ""
-        raise TypeError(f"{name} must be {expected}, got a {kind} {_shown(values)}{hint}")
+        raise TypeError(f"{name} must be {expected}, got a {kind} {shorten(values)}{hint}")
     if not isinstance(values, Iterable):
         raise TypeError(f"{name} must be {expected}, got {type(values).__name__} {values!r}")
     return values
-
-
-def _shown(value: Any) -> str:
-    """A value as an error message shows it: its repr, cut short."""
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def minhash_signatures(
@@ -246,7 +297,7 @@ def minhash_signatures(
         if not isinstance(text, str):
             decode = "; decode bytes to str first" if isinstance(text, bytes | bytearray) else ""
             raise InputError(
-                f"expected a str, got {type(text).__name__} {_shown(text)}{decode}",
+                f"expected a str, got {type(text).__name__} {shorten(text)}{decode}",
                 input=f"texts[{position}]",
             )
     chunk = 256
@@ -695,8 +746,19 @@ def find_reuse(
 
     While it runs, the objects alive are frozen for the garbage collector (`gc.freeze`; they are
     unfrozen when it returns or raises), unless the caller has frozen objects of its own.
+
+    Raises InputError for an item that is not a document (naming ``documents[k]``) and for a
+    duplicate id; TypeError for `documents` that are one str, a mapping or None, for a
+    `skipped` or `notices` item of another type and a `progress` that cannot be called;
+    ConfigError for a bad setting or a `spill_partitions` that is not a power of two from 1 to
+    `spill.MAX_PARTITIONS` (256).
     """
     settings = Settings.from_options(options, base=settings)
+    documents = check_many(documents, "documents", "a list of wiretrace.Documents or dicts")
+    skipped = check_records(skipped, "skipped", Skipped)
+    notices = check_records(notices, "notices", Notice)
+    check_progress(progress)
+    _check_partitions(spill_partitions)
     with spared_by_collector() as spare:
         return _find_reuse(documents, skipped, notices, progress, settings, spill_partitions, spare)
 
@@ -916,14 +978,11 @@ def compare(
 
     Plain strings get the ids "source" and "target" and keep the order given (direction
     "unknown"); documents with publication dates are oriented by them, as in `find_reuse`.
+    Anything else (bytes, None, a dict without "text") raises InputError naming ``source`` or
+    ``target``.
     """
     settings = Settings.from_options(options, base=settings)
-    first = (
-        Document(id="source", text=source) if isinstance(source, str) else as_document(source, 0)
-    )
-    second = (
-        Document(id="target", text=target) if isinstance(target, str) else as_document(target, 1)
-    )
+    first, second = as_article(source, "source"), as_article(target, "target")
     if first.id == second.id:
         second = Document(
             id=f"{second.id} (2)",
@@ -976,12 +1035,21 @@ def find_reuse_in(
     title_field, url_field); `on_error` is "fail" (raise InputError on the first bad input) or
     "skip" (list it in the report's `skipped`); a document longer than `max_document_chars`
     characters is a bad input. Notices about the inputs are carried into the report.
+
+    `inputs` given as one path (a str) or None raise TypeError, as does an input that is not a
+    path; other arguments are checked as in `find_reuse`, and `fields` with an unknown option
+    raise ConfigError.
     """
     settings = Settings.from_options(options, base=settings)
-    field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+    field_map = FieldMap.from_fields(fields)
+    check_progress(progress)
+    _check_partitions(spill_partitions)
     skipped: list[Skipped] = []
     notices: list[Notice] = []
-    paths = [str(path) for path in inputs]
+    paths = [
+        input_path(path, f"inputs[{position}]")
+        for position, path in enumerate(check_many(inputs, "inputs", "a list of paths"))
+    ]
     stream = read_inputs(
         paths,
         field_map=field_map,
@@ -1052,10 +1120,12 @@ def compare_files(
     settings: Settings | None = None,
     **options: Any,
 ) -> Report:
-    """`compare` two article files (.txt or .md), ids being their paths as given."""
+    """`compare` two article files (.txt or .md), ids being their paths as given (a path that is
+    not a str, bytes or os.PathLike raises TypeError)."""
+    source, target = input_path(source, "source"), input_path(target, "target")
     first, second = _read_one(source, encoding), _read_one(target, encoding)
-    first = attrs.evolve(first, id=str(source))
-    second = attrs.evolve(second, id=str(target))
+    first = attrs.evolve(first, id=source)
+    second = attrs.evolve(second, id=target)
     return compare(first, second, settings=Settings.from_options(options, base=settings))
 
 

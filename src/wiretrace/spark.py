@@ -701,7 +701,7 @@ def find_reuse_in(
     """
     settings = Settings.from_options(options, base=settings)
     _pyspark()
-    field_map = FieldMap(**{k: v for k, v in (fields or {}).items() if v is not None})
+    field_map = FieldMap.from_fields(fields)
     skipped: list[Skipped] = []
     notices: list[Notice] = []
     stream = read_inputs(

@@ -76,6 +76,29 @@ class FieldMap:
     title_field: str | None = attrs.field(default=None, validator=_optional_field_name)
     url_field: str | None = attrs.field(default=None, validator=_optional_field_name)
 
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str | None] | None) -> FieldMap:
+        """The field map of a library call's `fields` (None values: the usual names).
+
+        `fields` not a mapping, or naming an option FieldMap does not have, raises ConfigError
+        listing the options.
+        """
+        if fields is None:
+            return cls()
+        known = [field.name for field in attrs.fields(cls)]
+        if not isinstance(fields, Mapping):
+            raise ConfigError(
+                f"fields must be a mapping of field options ({', '.join(known)}) to field "
+                f"names, got {type(fields).__name__} {shorten(fields)}"
+            )
+        unknown = sorted(map(str, set(fields) - set(known)))
+        if unknown:
+            raise ConfigError(
+                f"unknown field option(s) {', '.join(unknown)}; known field options: "
+                f"{', '.join(known)}"
+            )
+        return cls(**{name: value for name, value in fields.items() if value is not None})
+
 
 def document_from_mapping(
     record: Mapping[str, Any],

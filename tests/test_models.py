@@ -13,7 +13,7 @@ from hypothesis import given
 
 from strategies import PROPERTY, reused_pairs
 from wiretrace import compare
-from wiretrace.models import Edit, Pair, Passage
+from wiretrace.models import Edit, Pair, Passage, replay_edits
 
 EDIT = Edit("replace", 4, 9, 4, 10, "sixty", "seventy")
 PASSAGE = Passage(
@@ -84,3 +84,39 @@ def test_aligned_pairs_pickle_to_equal_pairs(texts: tuple[str, str]) -> None:
 def test_a_bool_is_not_an_offset() -> None:
     with pytest.raises(TypeError, match="source_start must be an integer"):
         Edit("equal", True, 1, 0, 1, "a", "a")
+
+
+def test_replay_edits_refuses_a_source_text_too_short_for_the_passage() -> None:
+    """A source text shorter than the passage raises ValueError (before: the edits' words
+    without the source's, silently)."""
+    with pytest.raises(
+        ValueError, match=r"^source_text has 39 characters but the passage ends at 40;"
+    ):
+        replay_edits("x" * 39, PASSAGE)
+
+
+@pytest.mark.parametrize(
+    ("source_text", "passage", "message"),
+    [
+        (
+            None,
+            "passage",
+            r"^source_text must be a str \(the source document's text\), got NoneType$",
+        ),
+        (
+            b"text",
+            "passage",
+            r"^source_text must be a str \(the source document's text\), got bytes$",
+        ),
+        ("text", None, r"^passage must be a wiretrace\.Passage, got NoneType$"),
+    ],
+)
+def test_replay_edits_refuses_arguments_of_other_types(
+    source_text: object, passage: object, message: str
+) -> None:
+    """replay_edits given a text that is not a str or a passage that is not a Passage raises
+    TypeError naming it (before: TypeError or AttributeError from inside)."""
+    if passage == "passage":
+        passage = PASSAGE
+    with pytest.raises(TypeError, match=message):
+        replay_edits(source_text, passage)  # type: ignore[arg-type]

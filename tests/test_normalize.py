@@ -181,3 +181,11 @@ def test_whitespace_runs_collapse_to_one_space(text: str, expected: str) -> None
 def test_invisible_characters_are_dropped() -> None:
     """Soft hyphens, zero-width spaces and byte-order marks vanish from the normalized text."""
     assert normalize_text("\ufeffco\u00adop\u200beration").text == "cooperation"
+
+
+@pytest.mark.parametrize("text", [None, b"bytes", ["a"], 1])
+def test_normalize_text_refuses_what_is_not_a_str(text: object) -> None:
+    """A text that is not a str raises TypeError (before: an AttributeError from inside, or a
+    list's items normalized as if they were characters)."""
+    with pytest.raises(TypeError, match=rf"^text must be a str, got {type(text).__name__}$"):
+        normalize_text(text)  # type: ignore[arg-type]

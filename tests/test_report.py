@@ -14,7 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wiretrace
-from wiretrace import BoilerplateSpan, Report, Skipped, compare, render_json, render_text
+from wiretrace import (
+    BoilerplateSpan,
+    ConfigError,
+    Report,
+    Skipped,
+    compare,
+    render_csv,
+    render_html,
+    render_json,
+    render_text,
+)
 from wiretrace.corpus import Corpus
 from wiretrace.models import (
     ClusterMember,
@@ -611,3 +621,40 @@ def test_text_says_when_nothing_was_found() -> None:
 def test_text_lists_skipped_inputs(pair_report: Report) -> None:
     """Skipped inputs are listed with file, line and reason."""
     assert "feed.jsonl line 7: field 'text' is missing" in render_text(pair_report)
+
+
+@pytest.mark.parametrize("render", [render_text, render_json, render_csv, render_html])
+@pytest.mark.parametrize("report", ["report", None, {"pairs": []}])
+def test_renderers_refuse_what_is_not_a_report(render: Any, report: object) -> None:
+    """A renderer given something other than a Report raises TypeError naming itself (before:
+    AttributeError from deep inside)."""
+    with pytest.raises(TypeError, match=rf"^{render.__name__} takes a wiretrace\.Report "):
+        render(report)
+
+
+@pytest.mark.parametrize(
+    ("render", "option", "value", "message"),
+    [
+        (render_text, "width", 0, "width must be >= 1, got 0"),
+        (render_text, "width", -5, "width must be >= 1, got -5"),
+        (render_text, "width", "80", "width must be a whole number, got '80'"),
+        (render_json, "indent", -1, "indent must be >= 0, got -1"),
+        (render_json, "indent", "  ", "indent must be a whole number, got '  '"),
+        (render_json, "indent", 1.5, "indent must be a whole number, got 1.5"),
+    ],
+)
+def test_renderers_refuse_bad_options(
+    render: Any, option: str, value: object, message: str
+) -> None:
+    """A width below 1 (before: an empty rendering) or an indent that is negative (taken as 0)
+    or not a whole number (TypeError from inside) raises ConfigError naming it."""
+    report = compare("The river rose after the storm.", "The river rose after the storm.")
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        render(report, **{option: value})
+
+
+def test_the_html_title_must_be_text() -> None:
+    """render_html with a title that is not a str raises TypeError (before: 'None' as title)."""
+    report = compare("The river rose after the storm.", "The river rose after the storm.")
+    with pytest.raises(TypeError, match=r"^title must be a str, got NoneType None$"):
+        render_html(report, title=None)  # type: ignore[arg-type]

@@ -214,7 +214,23 @@ class Passage:
 
 
 def replay_edits(source_text: str, passage: Passage) -> str:
-    """Apply a passage's edits to its span of `source_text`; the result is the target span."""
+    """Apply a passage's edits to its span of `source_text`; the result is the target span.
+
+    `source_text` is the text of the passage's source document: a text that is not a str, or
+    too short to hold the passage, raises TypeError or ValueError (a shorter text would give
+    the edits' words without the source's), as does a `passage` that is not a Passage.
+    """
+    if not isinstance(source_text, str):
+        raise TypeError(
+            f"source_text must be a str (the source document's text), got {type(source_text).__name__}"
+        )
+    if not isinstance(passage, Passage):
+        raise TypeError(f"passage must be a wiretrace.Passage, got {type(passage).__name__}")
+    if len(source_text) < passage.source_end:
+        raise ValueError(
+            f"source_text has {len(source_text)} characters but the passage ends at "
+            f"{passage.source_end}; pass the text of the passage's source document"
+        )
     out: list[str] = []
     position = passage.source_start
     for edit in sorted(passage.edits, key=lambda e: (e.source_start, e.source_end)):
@@ -379,6 +395,16 @@ def _as_documents(documents: Iterable[Document]) -> Sequence[Document]:
     from wiretrace.corpus import Corpus
 
     return documents if isinstance(documents, Corpus) else tuple(documents)
+
+
+def check_report(report: Any, caller: str) -> Report:
+    """`report` when it is a Report; TypeError naming `caller` (a renderer) otherwise."""
+    if not isinstance(report, Report):
+        raise TypeError(
+            f"{caller} takes a wiretrace.Report (what compare, find_reuse and Index.trace "
+            f"return), got {type(report).__name__}"
+        )
+    return report
 
 
 @attrs.frozen

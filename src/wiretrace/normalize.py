@@ -88,7 +88,10 @@ class NormalizedText:
 
 
 def normalize_text(text: str) -> NormalizedText:
-    """Normalize `text` and keep the map back to it (see the module docstring)."""
+    """Normalize `text` and keep the map back to it (see the module docstring); TypeError for
+    a `text` that is not a str."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
     out: list[str] = []
     offsets: list[int] = []
     previous_space = True  # drop leading whitespace

@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from wiretrace.corpus import documents_by_id
-from wiretrace.models import Report
+from wiretrace.models import Report, check_report
 
 COLUMNS = (
     "source",
@@ -53,7 +53,9 @@ def render_csv(report: Report, *, bom: bool = False) -> str:
 
     With `bom`, the text starts with a byte-order mark: Excel then reads the file as UTF-8
     (without it, Excel assumes the system's legacy code page and garbles non-ASCII text).
+    Anything but a Report raises TypeError.
     """
+    check_report(report, "render_csv")
     documents = documents_by_id(report.documents)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -23,7 +23,15 @@ import numpy as np
 
 from wiretrace.corpus import documents_by_id
 from wiretrace.lineage import version_label
-from wiretrace.models import BoilerplateSpan, Document, Pair, Passage, Report, ReuseCluster
+from wiretrace.models import (
+    BoilerplateSpan,
+    Document,
+    Pair,
+    Passage,
+    Report,
+    ReuseCluster,
+    check_report,
+)
 from wiretrace.report.json import SCHEMA
 from wiretrace.shingle import TOKEN_PATTERN
 
@@ -525,7 +533,13 @@ def _settings_table(report: Report) -> str:
 
 
 def render_html(report: Report, *, title: str = "wiretrace report") -> str:
-    """The report as one self-contained HTML page: open it from disk, e-mail it, read it offline."""
+    """The report as one self-contained HTML page: open it from disk, e-mail it, read it offline.
+
+    `title` is the page's title (a str). Anything but a Report raises TypeError.
+    """
+    check_report(report, "render_html")
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__} {title!r}")
     from wiretrace import __version__
 
     style = _asset("report.css")

@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 from wiretrace._workers import in_order
-from wiretrace.config import Settings
+from wiretrace.config import Settings, whole_number
 from wiretrace.corpus import Metadata, documents_by_id, metadata, text_by_id
 from wiretrace.lineage import taken_versions, version_label
 from wiretrace.models import (
@@ -25,6 +25,7 @@ from wiretrace.models import (
     ReuseCluster,
     Skipped,
     Trace,
+    check_report,
 )
 
 SCHEMA = "wiretrace.report/1"
@@ -595,11 +596,14 @@ def render_json(report: Report, *, indent: int | None = 2) -> str:
     With `indent`, each top-level key is on its own line and each item of a top-level list
     (a document, a pair with its passages, a cluster, ...) on one line of its own, indented:
     readable, and written by the json module's C encoder (a fully indented dump of a large
-    report uses its pure-Python encoder, many times slower). `indent=None` gives one line.
+    report uses its pure-Python encoder, many times slower). `indent=None` gives one line;
+    else it is a whole number of spaces, 0 to `config.MAX_COUNT`. Anything but a Report raises
+    TypeError.
     """
+    check_report(report, "render_json")
     if indent is None:
         return _encode(report_to_dict(report)) + "\n"
-    return "".join(iter_json(report, indent=indent))
+    return "".join(iter_json(report, indent=whole_number("indent", indent, 0)))
 
 
 def render_stats_json(stats: Mapping[str, Any]) -> str:

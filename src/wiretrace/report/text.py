@@ -17,8 +17,17 @@ from rich.padding import Padding
 from rich.text import Text
 from rich.tree import Tree
 
+from wiretrace.config import whole_number
 from wiretrace.corpus import documents_by_id
-from wiretrace.models import Document, Mutation, Pair, Passage, Report, ReuseCluster
+from wiretrace.models import (
+    Document,
+    Mutation,
+    Pair,
+    Passage,
+    Report,
+    ReuseCluster,
+    check_report,
+)
 
 # Control characters (C0, DEL, C1), which a terminal would act on (moving the cursor, clearing
 # the screen, setting its title, ...): shown escaped, as \\x1b. Texts of the input may hold
@@ -201,7 +210,11 @@ def _boilerplate_section(report: Report, documents: Mapping[str, Document]) -> l
 
 
 def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
-    """The report as text for a terminal (`color`) or a file."""
+    """The report as text for a terminal (`color`) or a file, `width` columns wide (1 to
+    `config.MAX_COUNT`; None: the terminal's). Anything but a Report raises TypeError."""
+    check_report(report, "render_text")
+    if width is not None:
+        whole_number("width", width, 1)
     buffer = io.StringIO()
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False

@@ -12,7 +12,9 @@ import resource
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -227,6 +229,23 @@ def test_skipped_records_are_carried_into_the_report() -> None:
     """`skipped` passed to find_reuse appears unchanged in the report."""
     skipped = (Skipped(input="feed.jsonl", line=3, reason="empty"),)
     assert find_reuse(story_docs(), skipped=skipped, jobs=1).skipped == skipped
+
+
+def test_skipped_records_added_while_the_documents_are_read_are_kept() -> None:
+    """A `skipped` list that the documents' own reader adds to as it goes (as `find_reuse_in`'s
+    does) is carried into the report with what was added while reading; a record of another
+    type added then is still refused."""
+    skipped: list[Any] = []
+
+    def documents(extra: Any) -> Iterator[dict[str, str]]:
+        yield from story_docs()
+        skipped.append(extra)
+
+    late = Skipped(input="feed.jsonl", line=9, reason="not JSON")
+    assert find_reuse(documents(late), skipped=skipped, jobs=1).skipped == (late,)
+    skipped.clear()
+    with pytest.raises(TypeError, match=r"skipped\[0\] must be a wiretrace.Skipped"):
+        find_reuse(documents("not a record"), skipped=skipped, jobs=1)
 
 
 def test_find_reuse_in_reads_a_folder(tmp_path: Path) -> None:

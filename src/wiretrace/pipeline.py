@@ -138,10 +138,12 @@ def check_progress(progress: Any) -> None:
         )
 
 
-def check_records(values: Any, name: str, kind: type) -> tuple[Any, ...]:
-    """`values` (`skipped`, `notices`) as a tuple, each a `kind`; TypeError naming the first
-    that is not."""
-    records = tuple(check_many(values, name, f"a list of wiretrace.{kind.__name__} records"))
+def check_records(values: Any, name: str, kind: type) -> Sequence[Any]:
+    """`values` (`skipped`, `notices`), each a `kind`: a list as it is (its owner may add to it
+    while the documents are read, as `find_reuse_in` does: checked again before the report is
+    made), anything else as a tuple; TypeError naming the first that is not a `kind`."""
+    given = check_many(values, name, f"a list of wiretrace.{kind.__name__} records")
+    records = given if isinstance(given, list) else tuple(given)
     for position, record in enumerate(records):
         if not isinstance(record, kind):
             raise TypeError(
@@ -889,7 +891,12 @@ def _find_reuse(
         _DOCUMENTS, _SETTINGS, _SPILLED, _TOKENS = (), None, None, None
         _BOILERPLATE = np.zeros(0, dtype=np.uint64)
     return build_report(
-        docs, pairs, skipped=skipped, notices=notices, settings=settings, boilerplate=boilerplate
+        docs,
+        pairs,
+        skipped=check_records(skipped, "skipped", Skipped),
+        notices=check_records(notices, "notices", Notice),
+        settings=settings,
+        boilerplate=boilerplate,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sqlite3
@@ -549,3 +550,18 @@ def test_an_index_of_the_previous_format_is_refused(tmp_path: Path) -> None:
         )
     with pytest.raises(StoreError, match="older format.*build it again from the same inputs"):
         Index.open(path, create=False)
+
+
+def test_a_stored_date_that_is_no_date_reads_as_unknown(tmp_path: Path) -> None:
+    """An index made before Documents checked their dates may hold a `published` that is none
+    ("yesterday"): its document reads back with no date, as it did then, rather than failing
+    the read now that a Document refuses such a date."""
+    location = str(tmp_path / "index.db")
+    with Index.open(location, jobs=1) as index:
+        index.add(corpus())
+    with contextlib.closing(sqlite3.connect(location)) as connection, connection:
+        connection.execute("UPDATE documents SET published = 'yesterday' WHERE id = 'wire'")
+    with Index.open(location, create=False) as index:
+        wire = index.get("wire")
+        assert (wire.published, wire.text) == (None, WIRE)
+        assert [p.source for p in index.trace(WIRE).pairs if p.source == "wire"] == ["wire"]

@@ -6,14 +6,16 @@ import copy
 import copyreg
 import io
 import pickle
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 
 from strategies import PROPERTY, reused_pairs
 from wiretrace import compare
-from wiretrace.models import Edit, Pair, Passage, replay_edits
+from wiretrace.models import Document, Edit, Pair, Passage, replay_edits
 
 EDIT = Edit("replace", 4, 9, 4, 10, "sixty", "seventy")
 PASSAGE = Passage(
@@ -120,3 +122,83 @@ def test_replay_edits_refuses_arguments_of_other_types(
         passage = PASSAGE
     with pytest.raises(TypeError, match=message):
         replay_edits(source_text, passage)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept", "when"),
+    [
+        (datetime(2024, 3, 5, 9, 30, tzinfo=UTC), "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        (datetime(2024, 3, 5, 9, 30), "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        (
+            datetime(2024, 3, 5, 11, 30, tzinfo=timezone(timedelta(hours=2))),
+            "2024-03-05T09:30:00Z",
+            (2024, 3, 5, 9, 30),
+        ),
+        (date(2024, 3, 5), "2024-03-05", (2024, 3, 5, 0, 0)),
+        ("2024-03-05 09:30", "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        ("2024-03-05T11:30:00+02:00", "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        (1709631000, "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        ("2024-03-05", "2024-03-05", (2024, 3, 5, 0, 0)),
+        ("2024-03-05T09:30:00Z", "2024-03-05T09:30:00Z", (2024, 3, 5, 9, 30)),
+        ("  ", None, None),
+        (None, None, None),
+    ],
+)
+def test_a_document_keeps_its_publication_time_in_the_readers_form(
+    given: object, kept: str | None, when: tuple[int, ...] | None
+) -> None:
+    """A Document made in code keeps `published` as the readers do (a date, or a UTC time
+    ending in Z), however the date or time is given: before, a datetime was kept as its str
+    ("2024-03-05 09:30:00+00:00"), which `published_at` could not read, and epoch seconds were
+    read as a date in the year 1709."""
+    document = Document(id="a", text="Text.", published=given)
+    assert document.published == kept
+    expected = None if when is None else datetime(*when, tzinfo=UTC)  # type: ignore[misc]
+    assert document.published_at == expected
+
+
+def test_documents_given_datetimes_are_ordered_by_them() -> None:
+    """Publication times given as datetimes orient a pair (before, they were not read: the
+    direction came from the text alone)."""
+    story = (
+        "The port authority said on Tuesday that the northern terminal would close for repairs "
+        "for three weeks, moving container traffic to the southern docks while engineers "
+        "replace the cranes damaged in last month's storm. "
+    )
+    later = Document(
+        id="later", text=story + "Shipping firms warned of delays.", published=datetime(2024, 3, 6)
+    )
+    earlier = Document(id="earlier", text=story, published=datetime(2024, 3, 5, 8, 0))
+    (pair,) = compare(later, earlier).pairs
+    assert (pair.source, pair.target, pair.direction) == ("earlier", "later", "published")
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        ({"id": None}, TypeError, r"^a Document's id must be a str or an integer, got NoneType"),
+        ({"id": b"a"}, TypeError, r"^a Document's id must be a str or an integer, got bytes"),
+        ({"id": 1.5}, TypeError, r"^a Document's id must be a str or an integer, got float"),
+        ({"text": None}, TypeError, r"^a Document's text must be a str, got NoneType None$"),
+        ({"text": b"x"}, TypeError, r"got bytes b'x'; decode bytes to str first$"),
+        (
+            {"published": "yesterday"},
+            ValueError,
+            r"^a Document's published must be a date or time, got str 'yesterday': give an ISO",
+        ),
+    ],
+)
+def test_a_document_refuses_fields_it_cannot_keep(
+    fields: dict[str, object], error: type[Exception], message: str
+) -> None:
+    """A Document refuses an id or text of another type, and a publication date it cannot read,
+    naming the field (before: the ids "None" and "b'a'", attrs's message for the text, and a
+    date kept that `published_at` read as unknown)."""
+    with pytest.raises(error, match=message):
+        Document(**{"id": "a", "text": "Text.", **fields})  # type: ignore[arg-type]
+
+
+def test_a_document_id_given_as_a_whole_number_is_kept_as_its_str() -> None:
+    """Whole-number ids (as JSON records give them; numpy's too) are kept as their str."""
+    assert Document(id=7, text="x").id == "7"
+    assert Document(id=np.int64(7), text="x").id == "7"

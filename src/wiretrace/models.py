@@ -47,6 +47,51 @@ def _optional_str(value: Any) -> str | None:
     return text or None
 
 
+def _document_id(value: Any) -> str:
+    """attrs converter: a document id, a str or a whole number (as records give them) as a str;
+    TypeError for anything else (None or bytes would become the ids "None" and "b'...'")."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, bool):
+        try:
+            return str(operator.index(value))
+        except TypeError:
+            pass
+    raise TypeError(f"a Document's id must be a str or an integer, got {_shown(value)}")
+
+
+def _document_text(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, str):
+        decode = "; decode bytes to str first" if isinstance(value, bytes | bytearray) else ""
+        raise TypeError(f"a Document's text must be a str, got {_shown(value)}{decode}")
+
+
+def _published(value: Any) -> str | None:
+    """attrs converter: a publication date or time as the readers give it (``2019-11-01``, UTC
+    ``2019-11-01T12:00:46Z``: `ingest.fields.normalize_date`, which also takes a datetime, a
+    date and epoch seconds); None for None or a blank string. ValueError for anything else (a
+    datetime was kept as its str, which `published_at` could not read: no time, silently)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    from wiretrace.ingest.fields import normalize_date
+
+    normalized = normalize_date(value)
+    if normalized is None:
+        raise ValueError(
+            f"a Document's published must be a date or time, got {_shown(value)}: give an ISO "
+            "8601 date or time (2019-11-01, 2019-11-01T12:00:46Z), a datetime, a date or epoch "
+            "seconds, or None when unknown"
+        )
+    return normalized
+
+
+def _shown(value: Any) -> str:
+    """A value's type and a short repr, for a message."""
+    from wiretrace.ingest.fields import shorten
+
+    return f"{type(value).__name__} {shorten(value)}"
+
+
 def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
     """attrs converter: any iterable to a tuple (typed for mypy, unlike the `tuple` builtin)."""
     return tuple(values)
@@ -76,13 +121,16 @@ class Document:
     """One article: its id, its text exactly as read, and what is known of where it came from.
 
     `published` is an ISO 8601 string: a date (``2019-11-01``) or a UTC time
-    (``2019-11-01T12:00:46Z``); None when unknown.
+    (``2019-11-01T12:00:46Z``); None when unknown. It may be given as any date or time the
+    readers understand (a datetime, a date, epoch seconds, ISO 8601 with an offset, RFC 2822:
+    see `wiretrace.ingest.fields.normalize_date`) and is kept in that form; anything else
+    raises ValueError. `id` is a str, or a whole number kept as its str.
     """
 
-    id: str = attrs.field(converter=str)
-    text: str = attrs.field(validator=attrs.validators.instance_of(str), repr=False)
+    id: str = attrs.field(converter=_document_id)
+    text: str = attrs.field(validator=_document_text, repr=False)
     outlet: str | None = attrs.field(default=None, converter=_optional_str)
-    published: str | None = attrs.field(default=None, converter=_optional_str)
+    published: str | None = attrs.field(default=None, converter=_published)
     title: str | None = attrs.field(default=None, converter=_optional_str)
     url: str | None = attrs.field(default=None, converter=_optional_str)
 

@@ -34,6 +34,7 @@ from wiretrace.errors import MissingDependencyError, StoreError
 from wiretrace.index import runs as lsm
 from wiretrace.index.runs import COUNTS, POSTINGS
 from wiretrace.index.store import Entry, Removed, Stored, published_seconds
+from wiretrace.ingest.fields import normalize_date
 from wiretrace.models import Document
 
 try:
@@ -375,7 +376,9 @@ class RedisStore:
                 id=fields["id"],
                 text=fields["text"],
                 outlet=fields.get("outlet") or None,
-                published=fields.get("published") or None,
+                # An index made before Documents checked their dates may hold one that is
+                # none, which reads as unknown (as it did then).
+                published=normalize_date(fields.get("published")),
                 title=fields.get("title") or None,
                 url=fields.get("url") or None,
             )

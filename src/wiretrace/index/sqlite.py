@@ -27,6 +27,7 @@ from wiretrace.errors import StoreError
 from wiretrace.index import runs as lsm
 from wiretrace.index.runs import COUNTS, END, POSTINGS
 from wiretrace.index.store import Entry, Removed, Stored, published_seconds
+from wiretrace.ingest.fields import normalize_date
 from wiretrace.models import Document
 
 FORMAT_TABLES = {"meta", "documents", "removed", "runs", "chunks"}
@@ -545,6 +546,13 @@ class _Transaction:
 
 def _document(row: tuple[Any, ...]) -> Document:
     _, document_id, outlet, published, title, url, text = row
+    # Stored as a Document kept it; an index made before Documents checked their dates may hold
+    # one that is none, which reads as unknown (as it did then).
     return Document(
-        id=document_id, text=text, outlet=outlet, published=published, title=title, url=url
+        id=document_id,
+        text=text,
+        outlet=outlet,
+        published=normalize_date(published),
+        title=title,
+        url=url,
     )

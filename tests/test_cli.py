@@ -52,8 +52,8 @@ DEMO_EDGES = [
 ]
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), prog_name="wiretrace")
+def run(*args: str, input: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), prog_name="wiretrace", input=input)
 
 
 @pytest.fixture
@@ -531,6 +531,129 @@ def test_report_skips_empty_files_always(texts: Path) -> None:
 def test_report_needs_an_input() -> None:
     """`report` without inputs is a usage error."""
     assert run("report").exit_code == 2
+
+
+def test_report_reads_standard_input(texts: Path) -> None:
+    """INPUT `-` is standard input: one article, its id `-`, read in its place among the
+    inputs."""
+    arguments = ["report", "excerpt.txt", "-", "--format", "json", "--jobs", "1"]
+    result = run(*arguments, input=STORY + " " + EXTRA)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [doc["id"] for doc in data["documents"]] == ["excerpt.txt", "-"]
+    assert [(p["source"], p["target"]) for p in data["pairs"]] == [("-", "excerpt.txt")]
+
+
+def test_report_reads_standard_input_as_a_text_file_is_read(texts: Path) -> None:
+    """Standard input is decoded as a text file is: its byte-order mark wins, --encoding names
+    another encoding, bytes that do not decode are an error naming `-` (exit 1, no traceback)
+    or, with --on-error skip, listed as skipped; no text is skipped as "empty", and a text over
+    --max-document-chars is too large."""
+    arguments = ["report", "excerpt.txt", "-", "--format", "json", "--jobs", "1"]
+    text = "Café " + STORY
+    result = run(*arguments, input=text.encode("utf-16"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"][1] == {
+        "id": "-",
+        "outlet": None,
+        "published": None,
+        "title": None,
+        "url": None,
+        "length": len(text),
+    }
+    result = run(*arguments, input=text.encode("cp1252"))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: -: is not valid UTF-8 text (byte 0xe9 at offset 3); pass --encoding to name its "
+        "encoding (e.g. --encoding cp1252)\n"
+    )
+    result = run(*arguments, "--on-error", "skip", input=text.encode("cp1252"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == [
+        {
+            "input": "-",
+            "line": None,
+            "reason": "is not valid UTF-8 text (byte 0xe9 at offset 3); pass --encoding to name "
+            "its encoding (e.g. --encoding cp1252)",
+        }
+    ]
+    result = run(*arguments, "--encoding", "cp1252", input=text.encode("cp1252"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"][1]["length"] == len(text)
+    result = run(*arguments, input=b"  \n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == [{"input": "-", "line": None, "reason": "empty"}]
+    result = run("report", "-", "--max-document-chars", "100", input="word " * 100)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: -: is too large (500 characters; the limit is 100 characters); pass "
+        "--max-document-chars to raise the limit\n"
+    )
+
+
+def test_compare_reads_standard_input(texts: Path) -> None:
+    """SOURCE or TARGET `-` is standard input, its id `-`."""
+    result = run("compare", "-", "excerpt.txt", "--format", "json", input=STORY + " " + EXTRA)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [doc["id"] for doc in data["documents"]] == ["-", "excerpt.txt"]
+    assert [(p["source"], p["target"]) for p in data["pairs"]] == [("-", "excerpt.txt")]
+    result = run("compare", "excerpt.txt", "-", input=b"\xff\xfe")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: -: expected one article, found 0 (empty); compare takes two text files\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "argument"),
+    [
+        (["compare", "-", "-"], "'SOURCE' / 'TARGET'"),
+        (["report", "-", "excerpt.txt", "-"], "'INPUTS...'"),
+    ],
+)
+def test_standard_input_given_twice_is_a_usage_error(
+    texts: Path, command: list[str], argument: str
+) -> None:
+    """`-` given twice (standard input can be read only once) exits 2 naming the argument."""
+    result = run(*command, input=STORY)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for {argument}: - (standard input) is given more than once; it "
+        "can be read only once, so give it once (a file named - is ./-)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [["compare", "-", "excerpt.txt"], ["report", "-", "--jobs", "1"]]
+)
+def test_a_report_is_not_written_over_its_standard_input(texts: Path, command: list[str]) -> None:
+    """-o naming the file that standard input reads (`- < full.txt -o full.txt`) is a usage
+    error and the file is left as it was; -o elsewhere writes the report."""
+    before = (texts / "full.txt").read_bytes()
+
+    def run_reading_full_txt(output: str) -> subprocess.CompletedProcess[str]:
+        with open(texts / "full.txt", "rb") as stdin:
+            arguments = [sys.executable, "-m", "wiretrace", *command, "-o", output]
+            return subprocess.run(arguments, stdin=stdin, capture_output=True, text=True)
+
+    refused, written = run_reading_full_txt("./full.txt"), run_reading_full_txt("out.txt")
+    assert refused.returncode == 2
+    assert refused.stderr.endswith(
+        "Error: Invalid value for '-o' / '--output': ./full.txt is an input of this run "
+        "(standard input); writing the report there would replace it: give another file name\n"
+    )
+    assert (texts / "full.txt").read_bytes() == before
+    assert written.returncode == 0, written.stderr
+    assert (texts / "out.txt").read_text(encoding="utf-8").startswith("wiretrace:")
+
+
+def test_a_closed_standard_input_is_an_error_not_a_traceback(texts: Path) -> None:
+    """Run with standard input closed (`<&-`), `report -` says so and exits 1."""
+    command = f"{sys.executable} -m wiretrace report excerpt.txt - -j 1"
+    closed = subprocess.run(["sh", "-c", f"{command} <&-"], capture_output=True, text=True)
+    assert closed.returncode == 1
+    assert closed.stderr == "Error: standard input is closed; give a file instead of -\n"
 
 
 # demo

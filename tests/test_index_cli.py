@@ -284,6 +284,71 @@ def test_trace_standard_input_with_a_bad_encoding_exits_1(
     )
 
 
+def test_trace_standard_input_given_twice_is_a_usage_error(work: Path) -> None:
+    """ARTICLE `-` twice (standard input can be read only once) exits 2 naming the argument."""
+    run("index", "add", "news.db", "corpus.jsonl", "-j", "1")
+    result = run("trace", "-", "article.txt", "-", "--index", "news.db", input=WIRE)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for 'ARTICLES...': - (standard input) is given more than once; it "
+        "can be read only once, so give it once (a file named - is ./-)\n"
+    )
+
+
+def test_index_add_reads_standard_input(work: Path) -> None:
+    """`index add INDEX -` adds standard input as one article, its id `-`, read as a text file
+    is (--encoding; bad bytes an error naming `-`, or skipped with --on-error skip)."""
+    result = run("index", "add", "news.db", "corpus.jsonl", "-", "-j", "1", input=WIRE + " x")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "news.db: 21 added, 0 replaced, 0 unchanged, 0 skipped; 21 documents in the index\n"
+    )
+    with Index.open("news.db", create=False) as index:
+        assert index.get("-").text == WIRE + " x"
+    accented = ("Café " + WIRE).encode("cp1252")
+    result = run("index", "add", "news.db", "-", "-j", "1", input=accented)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: -: is not valid UTF-8 text (byte 0xe9 at offset 3);")
+    result = run("index", "add", "news.db", "-", "-j", "1", "--on-error", "skip", input=accented)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("skipped -: is not valid UTF-8 text (byte 0xe9 at offset 3);")
+    result = run("index", "add", "news.db", "-", "-j", "1", "--encoding", "cp1252", input=accented)
+    assert result.exit_code == 0, result.output
+    with Index.open("news.db", create=False) as index:
+        assert index.get("-").text == "Café " + WIRE
+
+
+def test_index_add_standard_input_given_twice_is_a_usage_error(work: Path) -> None:
+    """INPUTS `-` twice exits 2 naming the argument, before the index is made."""
+    result = run("index", "add", "news.db", "-", "corpus.jsonl", "-", input=WIRE)
+    assert result.exit_code == 2
+    assert "Invalid value for 'INPUTS...': - (standard input) is given more than once" in (
+        result.stderr
+    )
+    assert not (work / "news.db").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["index", "add", "-", "corpus.jsonl"],
+        ["index", "stats", "-"],
+        ["trace", "article.txt", "--index", "-"],
+    ],
+)
+def test_an_index_named_dash_is_a_usage_error(work: Path, command: list[str]) -> None:
+    """INDEX `-` (an index is never standard input or output) exits 2 saying what to give, and
+    nothing is made (`index add -` made a SQLite file named -)."""
+    before = sorted(path.name for path in work.iterdir())
+    result = run(*command, input=WIRE)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "- is not an index (an index cannot be read from standard input); give the path of a "
+        "SQLite file such as news.db (./- for a file named -) or redis://host:port/db\n"
+    )
+    assert sorted(path.name for path in work.iterdir()) == before
+
+
 def test_trace_text_lists_sources(work: Path) -> None:
     """The text report ends with each article's sources and its own share."""
     run("index", "add", "news.db", "corpus.jsonl", "-j", "1")

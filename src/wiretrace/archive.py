@@ -29,7 +29,7 @@ from wiretrace.config import Settings, whole_number
 from wiretrace.errors import ConfigError, InputError
 from wiretrace.index import lsh_bands
 from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
-from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs
+from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, Input, read_inputs
 from wiretrace.ingest.fields import normalize_date
 from wiretrace.lineage import orient_pair
 from wiretrace.models import (
@@ -277,7 +277,7 @@ class Index:
 
     def add_from(
         self,
-        inputs: Iterable[str | os.PathLike[str]],
+        inputs: Iterable[Input],
         *,
         fields: Mapping[str, str | None] | None = None,
         on_error: str = "fail",
@@ -286,7 +286,8 @@ class Index:
         batch_size: int = 1000,
         progress: AddProgress | None = None,
     ) -> AddResult:
-        """`add` the documents read from files and folders (see `wiretrace.ingest`), streamed.
+        """`add` the documents read from files and folders (and a `TextStream`, such as standard
+        input; see `wiretrace.ingest`), streamed.
 
         `inputs`, `fields`, `on_error` and `max_document_chars` are as in `find_reuse_in`;
         skipped inputs are in the result.
@@ -471,7 +472,7 @@ class Index:
 
     def trace_files(
         self,
-        inputs: Iterable[str | os.PathLike[str] | Document | Skipped],
+        inputs: Iterable[Input | Document | Skipped],
         *,
         since: str | date | datetime | None = None,
         until: str | date | datetime | None = None,
@@ -479,8 +480,9 @@ class Index:
         on_error: str = "fail",
     ) -> Report:
         """`trace_all` the articles read from files (any input `wiretrace.ingest` reads; a
-        text file is one article, its id the path as given) and documents given as such; a
-        `Skipped` given (an input read elsewhere) is reported as skipped, in its place.
+        text file is one article, its id the path as given; a `TextStream` one article, its id
+        the stream's name) and documents given as such; a `Skipped` given (an input read
+        elsewhere) is reported as skipped, in its place.
 
         `inputs` given as one path (a str) or None, and an input that is none of these, raise
         TypeError."""
@@ -499,7 +501,7 @@ class Index:
                 if isinstance(read, Skipped):
                     skipped.append(read)
                 elif isinstance(read, Document):
-                    single = path.lower().endswith((".txt", ".md"))
+                    single = isinstance(path, str) and path.lower().endswith((".txt", ".md"))
                     articles.append(attrs.evolve(read, id=path) if single else read)
         return self.trace_all(articles, since=since, until=until, skipped=skipped)
 

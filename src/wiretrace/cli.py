@@ -18,15 +18,14 @@ from rich.console import Console
 
 import wiretrace
 from wiretrace.config import MAX_COUNT, MAX_JOBS
-from wiretrace.errors import EmptyInputError, WiretraceError
+from wiretrace.errors import WiretraceError
 from wiretrace.ingest.decode import (
     DEFAULT_MAX_DOCUMENT_CHARS,
     MAX_MAX_DOCUMENT_CHARS,
     Decoder,
 )
 from wiretrace.ingest.fields import FieldMap
-from wiretrace.ingest.readers import read_text_stream
-from wiretrace.models import Document, Skipped
+from wiretrace.ingest.readers import TextStream
 
 if TYPE_CHECKING:
     from wiretrace.models import Report
@@ -221,17 +220,55 @@ def _checked_output(_: click.Context, __: click.Parameter, value: str | None) ->
 
 
 def _not_an_input(output: str, inputs: tuple[str, ...]) -> None:
-    """UsageError when the report would be written over one of its input files."""
+    """UsageError when the report would be written over one of its input files (standard input
+    too, when it is read from a file: `- < article.txt`)."""
     if output == "-" or not os.path.isfile(output):
         return
     for given in inputs:
-        with contextlib.suppress(OSError):
-            if os.path.isfile(given) and os.path.samefile(given, output):
+        # A standard input that is no file (a pipe, a terminal, a test's buffer) is none.
+        with contextlib.suppress(OSError, ValueError):
+            if given == "-":
+                same = sys.stdin is not None and os.path.samestat(
+                    os.fstat(sys.stdin.fileno()), os.stat(output)
+                )
+            else:
+                same = os.path.isfile(given) and os.path.samefile(given, output)
+            if same:
                 raise click.BadParameter(
-                    f"{output} is an input of this run; writing the report there would replace "
-                    "it: give another file name",
+                    f"{output} is an input of this run"
+                    + (" (standard input)" if given == "-" else "")
+                    + "; writing the report there would replace it: give another file name",
                     param_hint="'-o' / '--output'",
                 )
+
+
+def _standard_input(inputs: tuple[str, ...], argument: str) -> list[str | TextStream]:
+    """The inputs with `-` as standard input, which the library reads as a text file is (one
+    article, its id `-`). A UsageError when `-` is given twice (standard input can be read only
+    once), and an error when standard input is closed (`<&-`)."""
+    if "-" not in inputs:
+        return list(inputs)
+    if inputs.count("-") > 1:
+        raise click.BadParameter(
+            "- (standard input) is given more than once; it can be read only once, so give it "
+            "once (a file named - is ./-)",
+            param_hint=f"'{argument}'",
+        )
+    if sys.stdin is None:
+        raise click.ClickException("standard input is closed; give a file instead of -")
+    stream = TextStream(sys.stdin.buffer)
+    return [stream if given == "-" else given for given in inputs]
+
+
+def _index_location(_: click.Context, __: click.Parameter, value: str) -> str:
+    """The INDEX argument (or --index option), refused when it is `-`: an index is a file or a
+    server, never standard input or output."""
+    if value == "-":
+        raise click.BadParameter(
+            "- is not an index (an index cannot be read from standard input); give the path of "
+            "a SQLite file such as news.db (./- for a file named -) or redis://host:port/db"
+        )
+    return value
 
 
 def _emit(report: Report, output_format: str, output: str) -> None:
@@ -342,8 +379,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("source", type=click.Path(dir_okay=False, allow_dash=False))
-@click.argument("target", type=click.Path(dir_okay=False, allow_dash=False))
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("target", type=click.Path(dir_okay=False, allow_dash=True))
 @_setting_options
 @_output_options
 @click.option(
@@ -359,20 +396,22 @@ def compare(
 ) -> None:
     """Align two articles and show every reused passage and how it changed.
 
-    SOURCE and TARGET are text files (.txt, .md).
+    SOURCE and TARGET are text files (.txt, .md); either may be - for standard input (its id
+    is -).
 
     \b
     Example:
         wiretrace compare wire.txt copy.txt --format json -o pair.json
     """
     _not_an_input(output, (source, target))
+    first, second = _standard_input((source, target), "SOURCE' / 'TARGET")
     _load_numba()
-    report = wiretrace.compare_files(source, target, encoding=encoding, settings=_settings(options))
+    report = wiretrace.compare_files(first, second, encoding=encoding, settings=_settings(options))
     _emit(report, output_format, output)
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @_setting_options
 @_input_options
 @_output_options
@@ -396,13 +435,15 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
     INPUTS are folders (every supported file below), text (.txt, .md), web pages (.html, .htm),
     web archives (.warc, .warc.gz), JSON Lines (.jsonl, .ndjson, .jsonl.gz) or CSV files; field
     names are recognised (id, text/body/content, outlet/source/site_name/domain,
-    published/date/datetime) or named with the --*-field options.
+    published/date/datetime) or named with the --*-field options. An input - is standard
+    input, one article read as a text file is (its id is -).
 
     \b
     Example:
         wiretrace report articles.jsonl.gz --format json -o report.json
     """
     _not_an_input(output, inputs)
+    given = _standard_input(inputs, "INPUTS...")
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     find_reuse_in: Callable[..., Report] = wiretrace.find_reuse_in
     master = options.pop("spark_master")
@@ -414,7 +455,7 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
         _load_numba()
     with _progress(sys.stderr.isatty()) as progress:
         result = find_reuse_in(
-            inputs,
+            given,
             fields=fields,
             on_error=options.pop("on_error"),
             encoding=options.pop("encoding"),
@@ -491,8 +532,8 @@ def index_group() -> None:
 
 
 @index_group.command("add")
-@click.argument("index_location", metavar="INDEX")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=False))
+@click.argument("index_location", metavar="INDEX", callback=_index_location)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @_index_options
 @_input_options
 @click.option(
@@ -508,7 +549,7 @@ def index_add(
 ) -> None:
     """Add articles to a persistent index; run it again to resume a stopped add.
 
-    INPUTS are read as by `wiretrace report`. An id already in the index is replaced when its
+    INPUTS are read as by `wiretrace report` (- is standard input). An id already in the index is replaced when its
     content changed and skipped when it did not. A new index records the settings; later runs
     must use the same ones.
 
@@ -516,6 +557,7 @@ def index_add(
     Example:
         wiretrace index add news.db articles.jsonl.gz --on-error skip
     """
+    given = _standard_input(inputs, "INPUTS...")
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     reading = {k: options.pop(k) for k in ("on_error", "encoding", "max_document_chars")}
     _load_numba()
@@ -524,7 +566,7 @@ def index_add(
         wiretrace.Index.open(index_location, **options) as index,
     ):
         result = index.add_from(
-            inputs, fields=fields, batch_size=batch_size, progress=progress, **reading
+            given, fields=fields, batch_size=batch_size, progress=progress, **reading
         )
     for item in result.skipped:
         where = f"{item.input} line {item.line}" if item.line is not None else item.input
@@ -540,7 +582,7 @@ def index_add(
 
 
 @index_group.command("stats")
-@click.argument("index_location", metavar="INDEX")
+@click.argument("index_location", metavar="INDEX", callback=_index_location)
 @click.option(
     "--format",
     "output_format",
@@ -572,6 +614,7 @@ def index_stats(index_location: str, output_format: str) -> None:
     "index_location",
     required=True,
     metavar="INDEX",
+    callback=_index_location,
     help="The index to trace against: a SQLite file or redis://host:port/db.",
 )
 @click.option("--since", help="Only sources published on or after this ISO date or time.")
@@ -607,18 +650,8 @@ def trace(
         wiretrace trace new-article.txt --index news.db --since 2019-11-01 --format json
     """
     _not_an_input(output, articles)
+    inputs = _standard_input(articles, "ARTICLES...")
     _load_numba()
-    inputs: list[Any] = list(articles)
-    if "-" in articles:
-        # Read as a text file is (its byte-order mark, --encoding, binary data, no text).
-        if sys.stdin is None:
-            raise click.ClickException("standard input is closed; give ARTICLE as a file")
-        article: Document | Skipped
-        try:
-            article = read_text_stream(sys.stdin.buffer, encoding=encoding)
-        except EmptyInputError as error:
-            article = Skipped(input=error.input, line=None, reason=error.reason)
-        inputs = [article if name == "-" else name for name in articles]
     with wiretrace.Index.open(index_location, create=False, **options) as index:
         result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
     _emit(result, output_format, output)

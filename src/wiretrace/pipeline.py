@@ -38,6 +38,8 @@ from wiretrace.index import band_keys, bucket_pairs, lsh_bands, merge_pair_count
 from wiretrace.ingest import (
     DEFAULT_MAX_DOCUMENT_CHARS,
     FieldMap,
+    Input,
+    TextStream,
     load_documents,
     read_inputs,
     sort_out,
@@ -119,9 +121,11 @@ def as_article(item: str | Document | Mapping[str, Any], name: str) -> Document:
     return _as_document(item, name, "a str, a wiretrace.Document or a dict")
 
 
-def input_path(item: Any, where: str) -> str:
-    """An input path given to the library (a str, bytes or os.PathLike) as a str; TypeError
-    naming `where` (``inputs[2]``) for anything else."""
+def input_path(item: Any, where: str) -> Input:
+    """An input given to the library: a path (a str, bytes or os.PathLike) as a str, or a
+    `TextStream` as it is; TypeError naming `where` (``inputs[2]``) for anything else."""
+    if isinstance(item, TextStream):
+        return item
     if isinstance(item, str | bytes | os.PathLike):
         return os.fsdecode(item)
     raise TypeError(
@@ -1025,7 +1029,7 @@ def compare(
 
 
 def find_reuse_in(
-    inputs: Iterable[str | os.PathLike[str]],
+    inputs: Iterable[Input],
     *,
     fields: Mapping[str, str | None] | None = None,
     on_error: str = "fail",
@@ -1036,7 +1040,8 @@ def find_reuse_in(
     spill_partitions: int | None = None,
     **options: Any,
 ) -> Report:
-    """`find_reuse` over files and folders: read them (see `wiretrace.ingest`), then find reuse.
+    """`find_reuse` over files and folders (and a `TextStream`, such as standard input): read
+    them (see `wiretrace.ingest`), then find reuse.
 
     `fields` names the fields to read (keys id_field, text_field, outlet_field, date_field,
     title_field, url_field); `on_error` is "fail" (raise InputError on the first bad input) or
@@ -1085,18 +1090,20 @@ def find_reuse_in(
 _GZIP_RATIO = 2.5
 
 
-def _input_chars(paths: list[str]) -> int | None:
+def _input_chars(paths: list[Input]) -> int | None:
     """About how many characters of text the input files and folders hold, from their sizes
-    (None: one cannot be looked at now; reading will tell why)."""
+    (None: one cannot be looked at now, reading will tell why; or a stream's size is unknown)."""
     total = 0
     try:
         for path in paths:
+            if isinstance(path, TextStream):
+                return None
             if os.path.isdir(path):
                 files = [
                     os.path.join(top, name) for top, _, names in os.walk(path) for name in names
                 ]
             elif os.path.isfile(path):
-                files = [path]
+                files = [os.fspath(path)]
             else:
                 return None
             for name in files:
@@ -1107,32 +1114,34 @@ def _input_chars(paths: list[str]) -> int | None:
     return total
 
 
-def _read_one(path: str | os.PathLike[str], encoding: str) -> Document:
-    loaded = load_documents([str(path)], on_error="fail", encoding=encoding)
+def _read_one(given: Input, encoding: str) -> Document:
+    """The one article of a text file or stream, its id the path as given (or the stream's
+    name)."""
+    name = given.name if isinstance(given, TextStream) else str(given)
+    loaded = load_documents([given], on_error="fail", encoding=encoding)
     if len(loaded.documents) != 1:
         reason = loaded.skipped[0].reason if loaded.skipped else "no document"
         raise InputError(
             f"expected one article, found {len(loaded.documents)} ({reason}); "
             "compare takes two text files",
-            input=str(path),
+            input=name,
         )
-    return loaded.documents[0]
+    return attrs.evolve(loaded.documents[0], id=name)
 
 
 def compare_files(
-    source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
+    source: Input,
+    target: Input,
     *,
     encoding: str = "utf-8",
     settings: Settings | None = None,
     **options: Any,
 ) -> Report:
-    """`compare` two article files (.txt or .md), ids being their paths as given (a path that is
-    not a str, bytes or os.PathLike raises TypeError)."""
+    """`compare` two article files (.txt or .md) or a file and a `TextStream` (standard input),
+    ids being their paths as given (a stream's name); a path that is not a str, bytes or
+    os.PathLike raises TypeError."""
     source, target = input_path(source, "source"), input_path(target, "target")
     first, second = _read_one(source, encoding), _read_one(target, encoding)
-    first = attrs.evolve(first, id=source)
-    second = attrs.evolve(second, id=target)
     return compare(first, second, settings=Settings.from_options(options, base=settings))
 
 

@@ -31,7 +31,13 @@ from wiretrace.boilerplate import boilerplate_spans, listed_words
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError, MissingDependencyError
-from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, read_inputs, sort_out
+from wiretrace.ingest import (
+    DEFAULT_MAX_DOCUMENT_CHARS,
+    FieldMap,
+    Input,
+    read_inputs,
+    sort_out,
+)
 from wiretrace.ingest.fields import document_from_mapping
 from wiretrace.ingest.readers import OnError
 from wiretrace.models import BoilerplateSpan, Document, Edit, Notice, Pair, Passage, Report, Skipped
@@ -678,7 +684,7 @@ def _corpus_frame(spark: SparkSession, corpus: Corpus) -> DataFrame:
 
 
 def find_reuse_in(
-    inputs: Iterable[str | os.PathLike[str]],
+    inputs: Iterable[Input],
     *,
     master: str = DEFAULT_MASTER,
     fields: Mapping[str, str | None] | None = None,
@@ -705,7 +711,7 @@ def find_reuse_in(
     skipped: list[Skipped] = []
     notices: list[Notice] = []
     stream = read_inputs(
-        [str(path) for path in inputs],
+        list(inputs),
         field_map=field_map,
         on_error=on_error,
         encoding=encoding,

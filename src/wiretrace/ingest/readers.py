@@ -82,6 +82,18 @@ class Loaded:
 
 
 @attrs.frozen
+class TextStream:
+    """An input that is a byte stream holding one text article, such as standard input: read as
+    a ``.txt`` file is, `name` being its document id and naming it in messages (``"-"``)."""
+
+    stream: IO[bytes]
+    name: str = "-"
+
+
+Input = InputPath | TextStream
+
+
+@attrs.frozen
 class _Context:
     """What every reader of one run needs."""
 
@@ -91,7 +103,7 @@ class _Context:
 
 
 def load_documents(
-    inputs: InputPath | Iterable[InputPath],
+    inputs: Input | Iterable[Input],
     *,
     field_map: FieldMap = FieldMap(),  # noqa: B008 - FieldMap is frozen, sharing it is safe
     on_error: OnError = "fail",
@@ -127,7 +139,7 @@ def sort_out(
 
 
 def read_inputs(
-    inputs: InputPath | Iterable[InputPath],
+    inputs: Input | Iterable[Input],
     *,
     field_map: FieldMap = FieldMap(),  # noqa: B008 - FieldMap is frozen, sharing it is safe
     on_error: OnError = "fail",
@@ -145,11 +157,12 @@ def read_inputs(
     - ``.csv``: one document per row below the header row.
     - ``.warc``, ``.warc.gz``: one document per HTML page captured (see `wiretrace.ingest.warc`).
 
-    A folder gives every such file below it, in path order; the id of a text file or web page
-    is then its path relative to the folder. Hidden files and folders are passed over, other
-    files with names not listed above are passed over with a notice. Links to folders are
-    followed; a folder reached a second way (a loop of links) is passed over with a notice.
-    Files are streamed; a line or a document is never read past `max_document_chars`
+    A `TextStream` (standard input) is one document read as a ``.txt`` file is, its id the
+    stream's name. A folder gives every such file below it, in path order; the id of a text file
+    or web page is then its path relative to the folder. Hidden files and folders are passed
+    over, other files with names not listed above are passed over with a notice. Links to
+    folders are followed; a folder reached a second way (a loop of links) is passed over with a
+    notice. Files are streamed; a line or a document is never read past `max_document_chars`
     characters (a larger one is an error).
 
     Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
@@ -174,17 +187,22 @@ def read_inputs(
             f"got {max_document_chars!r}"
         )
     context = _Context(field_map, Decoder.for_encoding(encoding), max_document_chars)
-    if isinstance(inputs, str | os.PathLike):
+    if isinstance(inputs, str | os.PathLike | TextStream):
         inputs = [inputs]
     return _read_all(list(inputs), on_error, context)
 
 
 def _read_all(
-    inputs: list[InputPath], on_error: OnError, context: _Context
+    inputs: list[Input], on_error: OnError, context: _Context
 ) -> Iterator[Document | Skipped | Notice]:
     first_seen: dict[str, tuple[str, int | None]] = {}
     for given in inputs:
-        for item in _read_input(os.fspath(given), context):
+        if isinstance(given, TextStream):
+            raw = _read_stream_bytes(given.stream, given.name, context)
+            reads = _text_article(raw, given.name, given.name, context)
+        else:
+            reads = _read_input(os.fspath(given), context)
+        for item in reads:
             if isinstance(item, Notice):
                 yield item
                 continue
@@ -348,7 +366,17 @@ def _read_bytes(path: Path, where: str, context: _Context) -> bytes | InputError
             size = os.fstat(stream.fileno()).st_size
             if size > cap:
                 return InputError(too_large(f"{size:,} bytes", context.max_chars), input=where)
-            raw = read_at_most(stream, cap + 1)
+            return _read_stream_bytes(stream, where, context)
+    except OSError as error:
+        return unreadable(error, where)
+
+
+def _read_stream_bytes(stream: IO[bytes], where: str, context: _Context) -> bytes | InputError:
+    """A stream's bytes, unless they are too many to hold a document within the limit (then
+    only the limit's worth is read)."""
+    cap = context.max_chars * MAX_BYTES_PER_CHAR
+    try:
+        raw = read_at_most(stream, cap + 1)
     except OSError as error:
         return unreadable(error, where)
     if len(raw) > cap:
@@ -380,15 +408,17 @@ def _text_decoder(
 
 
 def _read_text_file(path: Path, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
-    raw = _read_bytes(path, where, context)
+    yield from _text_article(_read_bytes(path, where, context), where, document_id, context)
+
+
+def _text_article(
+    raw: bytes | InputError, where: str, document_id: str, context: _Context
+) -> Iterator[_Read]:
+    """The document of a text file's bytes `raw` (read from `where`), or what is wrong with it
+    (`raw` itself, when the bytes could not be read)."""
     if isinstance(raw, InputError):
         yield raw
         return
-    yield from _text_article(raw, where, document_id, context)
-
-
-def _text_article(raw: bytes, where: str, document_id: str, context: _Context) -> Iterator[_Read]:
-    """The document of a text file's bytes `raw` (read from `where`), or what is wrong with it."""
     decoder = _text_decoder(raw[:SNIFF_BYTES], context, where)
     if isinstance(decoder, InputError):
         yield decoder
@@ -885,31 +915,3 @@ def _decoded_text_lines(
         yield number + 1, "", InputError(reason, input=given, line=number + 1)
     finally:
         text_stream.detach()
-
-
-def read_text_stream(
-    stream: IO[bytes],
-    *,
-    input: str = "-",
-    document_id: str = "-",
-    encoding: str = "utf-8",
-    max_document_chars: int = DEFAULT_MAX_DOCUMENT_CHARS,
-) -> Document:
-    """The one text article a byte stream holds (standard input), read as a ``.txt`` file is:
-    decoded with `encoding` unless a byte-order mark says otherwise. `InputError` (named by
-    `input`) for bytes that are binary, do not decode or hold more than `max_document_chars`
-    characters; `EmptyInputError` for no text."""
-    context = _Context(FieldMap(), Decoder.for_encoding(encoding), max_document_chars)
-    cap = max_document_chars * MAX_BYTES_PER_CHAR
-    try:
-        raw = read_at_most(stream, cap + 1)
-    except OSError as error:
-        raise unreadable(error, input) from None
-    if len(raw) > cap:
-        raise InputError(too_large(f"more than {cap:,} bytes", max_document_chars), input=input)
-    for read in _text_article(raw, input, document_id, context):
-        if isinstance(read, InputError):
-            raise read
-        if isinstance(read, tuple):
-            return read[0]
-    raise AssertionError("a text article yields a document or an error")  # pragma: no cover

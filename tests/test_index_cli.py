@@ -220,6 +220,71 @@ def test_an_index_path_that_names_no_index_file_is_refused(
     assert sorted(path.name for path in work.rglob("*")) == before
 
 
+def _database(path: Path, *, wal: bool, damaged: bool = False) -> None:
+    """Another program's SQLite database at `path` (one table), in WAL or rollback mode; with
+    `damaged`, its first page past the header overwritten."""
+    connection = sqlite3.connect(path)
+    if wal:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.execute("INSERT INTO notes VALUES ('a note')")
+    connection.commit()
+    connection.close()
+    if damaged:
+        data = bytearray(path.read_bytes())
+        data[100:4096] = b"\xff" * (4096 - 100)
+        path.write_bytes(bytes(data))
+
+
+NO_INDEX_FILES = [
+    ("damaged WAL", "cannot be opened as a wiretrace index (database disk image is malformed)"),
+    ("text", "cannot be opened as a wiretrace index (file is not a database)"),
+    ("other WAL", "is a SQLite database but not a wiretrace index (tables: notes)"),
+    ("other rollback", "is a SQLite database but not a wiretrace index (tables: notes)"),
+    ("empty", "holds no index; build one with `wiretrace index add bad.db INPUT...`"),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "says"),
+    [
+        (command, kind, says)
+        for command in ("add", "stats", "trace")
+        for kind, says in NO_INDEX_FILES
+        if (command, kind) != ("add", "empty")  # index add makes its index in an empty file
+    ],
+)
+def test_a_file_that_is_no_index_is_refused_leaving_nothing_behind(
+    work: Path, command: str, kind: str, says: str
+) -> None:
+    """A file that is not an index (damaged, not SQLite, another program's database, empty for
+    the commands that only read an index) ends the command with exit 1 and one line, the file
+    unchanged and no file made next to it (its -wal and -shm files were left, and a database in
+    rollback mode turned to WAL mode; an empty file was made an index by stats and trace)."""
+    bad = work / "bad.db"
+    if kind == "text":
+        bad.write_text("not a database\n", encoding="utf-8")
+    elif kind == "empty":
+        bad.touch()
+    else:
+        _database(bad, wal=kind != "other rollback", damaged=kind == "damaged WAL")
+    before = bad.read_bytes()
+    names = sorted(path.name for path in work.iterdir())
+    if command == "add":
+        arguments = ["index", "add", "bad.db", "corpus.jsonl", "-j", "1"]
+    elif command == "stats":
+        arguments = ["index", "stats", "bad.db"]
+    else:
+        arguments = ["trace", "article.txt", "--index", "bad.db"]
+    # In a process of its own: the command ends without closing what it left open.
+    result = subprocess.run([*WIRE_COMMAND, *arguments], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: bad.db: {says}")
+    assert len(result.stderr.splitlines()) == 1
+    assert sorted(path.name for path in work.iterdir()) == names
+    assert bad.read_bytes() == before
+
+
 def test_trace_prints_the_report_with_sources(work: Path) -> None:
     """`trace --format json` gives the report contract, the wire as source of the article."""
     run("index", "add", "news.db", "corpus.jsonl", "-j", "1")

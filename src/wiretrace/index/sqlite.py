@@ -98,6 +98,13 @@ def _check_index_path(path: str, *, create: bool) -> None:
         )
 
 
+def _cannot_open(path: str, error: sqlite3.DatabaseError) -> str:
+    return (
+        f"{path}: cannot be opened as a wiretrace index ({error}); give the path of an index "
+        "made by `wiretrace index add`, or a new file name"
+    )
+
+
 class SQLiteStore:
     """The index in a SQLite file at `path` (see the module docstring)."""
 
@@ -111,17 +118,22 @@ class SQLiteStore:
             self._connection = sqlite3.connect(
                 path, timeout=60.0, isolation_level=None, check_same_thread=False
             )
-            # Pages of 16 KiB (for a new file): 8 chunks a page, and a quarter of the system
-            # calls to write a batch or a merge.
-            self._connection.execute("PRAGMA page_size=16384")
-            self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
-            # Merges write hundreds of megabytes in one transaction: give the WAL file back to
-            # the file system after each checkpoint instead of keeping it at its largest.
-            self._connection.execute("PRAGMA journal_size_limit=67108864")
-            self._connection.execute("PRAGMA cache_size=-65536")  # at most 64 MiB: mmap reads
-            self._connection.execute("PRAGMA mmap_size=17179869184")  # read pages by mmap
-            self._connection.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_cannot_open(path, error)) from None
+        try:
+            self._open(path, create=create)
+        except BaseException:
+            # The -wal and -shm files that SQLite made to read a file in WAL mode go when its
+            # last connection closes; the command may end without closing it, so here.
+            self._connection.close()
+            raise
+
+    def _open(self, path: str, *, create: bool) -> None:
+        """Check that the file is an index (or nothing yet, with `create`) before it is changed
+        in any way: another program's database is not turned to WAL mode, an empty file not
+        made an index by a command that only reads one. Then set the connection up, and make
+        the tables of a new index."""
+        try:
             tables = {
                 row[0]
                 for row in self._connection.execute(
@@ -129,10 +141,7 @@ class SQLiteStore:
                 )
             } - {"sqlite_sequence"}
         except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{path}: cannot be opened as a wiretrace index ({error}); give the path of an "
-                "index made by `wiretrace index add`, or a new file name"
-            ) from None
+            raise StoreError(_cannot_open(path, error)) from None
         if tables and "meta" in tables and not tables >= FORMAT_TABLES:
             raise StoreError(
                 f"{path}: is an index in an older format (wiretrace.index/1) that this wiretrace "
@@ -144,6 +153,24 @@ class SQLiteStore:
                 f"{path}: is a SQLite database but not a wiretrace index "
                 f"(tables: {', '.join(sorted(tables))}); give another file name"
             )
+        if not tables and not create:
+            raise StoreError(
+                f"{path}: holds no index; build one with `wiretrace index add {path} INPUT...`"
+            )
+        try:
+            # Pages of 16 KiB (for a new file): 8 chunks a page, and a quarter of the system
+            # calls to write a batch or a merge.
+            self._connection.execute("PRAGMA page_size=16384")
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            # Merges write hundreds of megabytes in one transaction: give the WAL file back to
+            # the file system after each checkpoint instead of keeping it at its largest.
+            self._connection.execute("PRAGMA journal_size_limit=67108864")
+            self._connection.execute("PRAGMA cache_size=-65536")  # at most 64 MiB: mmap reads
+            self._connection.execute("PRAGMA mmap_size=17179869184")  # read pages by mmap
+            self._connection.execute("PRAGMA busy_timeout=60000")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(_cannot_open(path, error)) from None
         if not tables:
             try:
                 self._connection.executescript(_SCHEMA)

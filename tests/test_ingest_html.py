@@ -539,6 +539,78 @@ def test_same_page_in_two_warcs_is_a_duplicate_naming_the_first(tmp_path: Path) 
     )
 
 
+def test_same_page_in_two_warcs_skipped_says_the_first_is_kept(tmp_path: Path) -> None:
+    """With --on-error skip, the later capture of a page is listed as skipped saying the first is
+    kept (it said to pass --on-error skip, as in fail mode)."""
+    first = crawl(tmp_path / "one.warc.gz")
+    second = crawl(tmp_path / "two.warc.gz")
+
+    result = CliRunner().invoke(
+        cli,
+        ["report", str(first), str(second), "--on-error", "skip", "--format", "json", "-j", "1"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["skipped"] == [
+        {
+            "input": str(second),
+            "line": None,
+            "reason": f"duplicate id {uri!r} (first seen in {first}); the same page was captured "
+            "in two archives; the first is kept",
+        }
+        for uri in ("https://harbourpost.example/bridge", "https://eveningstar.example/tram")
+    ]
+
+
+def response_record(number: int, uri: str, block: bytes) -> bytes:
+    """A WARC response record written by hand (warcio's writer leaves an empty
+    WARC-Target-URI header out, and gives a response HTTP headers of its own)."""
+    return (
+        (
+            f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
+            f"WARC-Date: 2024-05-04T10:00:00Z\r\n"
+            f"WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-{number:012d}>\r\n"
+            f"Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(block)}\r\n\r\n"
+        ).encode()
+        + block
+        + b"\r\n\r\n"
+    )
+
+
+def test_warc_responses_that_are_no_http_pages_are_counted_by_why(tmp_path: Path) -> None:
+    """A response with an empty WARC-Target-URI is counted as without a target URI, one with no
+    content as empty, one to an ftp URI as non-HTTP (the first two were counted as non-HTTP
+    responses)."""
+    page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + news_page([STORY]).encode()
+    path = tmp_path / "crawl.warc"
+    path.write_bytes(
+        response_record(1, "https://harbourpost.example/bridge", page)
+        + response_record(2, "", page)
+        + response_record(3, "https://harbourpost.example/empty", b"")
+        + response_record(4, "ftp://harbourpost.example/bridge.html", page)
+    )
+
+    result = CliRunner().invoke(cli, ["report", str(path), "--format", "json", "-j", "1"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [document["id"] for document in report["documents"]] == [
+        "https://harbourpost.example/bridge"
+    ]
+    assert report["notices"] == [
+        {
+            "input": str(path),
+            "line": None,
+            "message": WARC_PASSED_OVER.format(
+                total=3,
+                records=4,
+                details="1 empty response, 1 non-HTTP response, 1 without a target URI",
+            ),
+        }
+    ]
+
+
 # The command on saved news pages
 
 

@@ -211,7 +211,8 @@ def _read_all(
                 continue
             document, where, line = item
             if document.id in first_seen:
-                duplicate = _duplicate_error(document.id, first_seen[document.id], where, line)
+                first = first_seen[document.id]
+                duplicate = _duplicate_error(document.id, first, where, line, on_error)
                 yield _skip_or_raise(duplicate, on_error)
                 continue
             first_seen[document.id] = (where, line)
@@ -225,14 +226,23 @@ def _skip_or_raise(error: InputError, on_error: OnError) -> Skipped:
 
 
 def _duplicate_error(
-    document_id: str, first: tuple[str, int | None], where: str, line: int | None
+    document_id: str,
+    first: tuple[str, int | None],
+    where: str,
+    line: int | None,
+    on_error: OnError,
 ) -> InputError:
+    """The error for a document whose id was first seen at `first`; its advice fits the mode
+    (in skip mode the later capture of a page is skipped already)."""
     first_input, first_line = first
     seen = first_input + (f" line {first_line}" if first_line is not None else "")
     if line is not None:
         fix = "pass --id-field to choose another id field"
     elif where.lower().endswith(WARC_SUFFIXES):
-        fix = "the same page was captured in two archives; pass --on-error skip to keep the first"
+        keep = (
+            "pass --on-error skip to keep the first" if on_error == "fail" else "the first is kept"
+        )
+        fix = f"the same page was captured in two archives; {keep}"
     else:
         fix = "a file's id is its path below the folder given, so rename one of the files"
     return InputError(

@@ -34,6 +34,7 @@ _WARC_MAGIC = b"WARC/"
 _GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 _PAGE_TYPES = ("response", "resource")
+_HTTP_SCHEMES = ("http:", "https:")
 _TAIL_BYTES = 64
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
 _WARNING_START = re.compile(r"(?m)^\s*(?=WARNING)")
@@ -212,8 +213,13 @@ def _classify(record: Any) -> tuple[str | None, str | None, str | None]:
         return uri, None, record.rec_type
     if record.rec_type == "response":
         headers = record.http_headers
-        if headers is None:
+        # warcio reads the HTTP headers of a response only to an http(s) URI, with content.
+        if headers is None and not uri:
+            return uri, None, "without a target URI"
+        if headers is None and not uri.startswith(_HTTP_SCHEMES):
             return uri, None, "non-HTTP response"
+        if headers is None:
+            return uri, None, "empty response"
         status = headers.get_statuscode() or "?"
         if not status.startswith("2"):
             return uri, None, f"HTTP {status[:20]}"

@@ -870,6 +870,35 @@ def test_files_whose_lines_end_in_a_lone_cr_are_read_line_by_line(
         assert loaded.skipped == ()
 
 
+LONG_WORDS = " ".join(f"word{k}" for k in range(1_500))  # some 12 KiB
+
+
+@pytest.mark.parametrize("name", ["long.csv", "long.jsonl", "long.jsonl.gz"])
+def test_a_first_line_over_8_kib_holding_a_cr_keeps_its_lf_line_ends(
+    tmp_path: Path, name: str
+) -> None:
+    """A file whose lines end in LF, with a first line longer than the 8 KiB first read to tell
+    line ends and a lone CR in that line (in a CSV header's quoted field; JSON whitespace), is
+    read by its LF-ended lines (it was split at its CRs as an old Mac file: bad lines, no
+    record)."""
+    rows = [(f"r{k}", f"article number {k} with a few words") for k in range(3)]
+    if name.endswith(".csv"):
+        text = f'id,text,"where\rfrom",{LONG_WORDS.replace(" ", "_")}\n'
+        text += "".join(f"{id_},{body},desk,\n" for id_, body in rows)
+    else:
+        first = json.dumps({"id": "r0", "text": rows[0][1], "note": LONG_WORDS})
+        text = first.replace(', "note"', ',\r "note"') + "\n"
+        text += "".join(json.dumps({"id": id_, "text": body}) + "\n" for id_, body in rows[1:])
+    data = text.encode("utf-8")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+
+    loaded = load_documents(path)
+
+    assert [(d.id, d.text) for d in loaded.documents] == rows
+    assert loaded.skipped == ()
+
+
 @given(st.binary(max_size=80).map(lambda data: data.replace(b"\n", b"\r")), st.integers(1, 12))
 def test_lone_cr_lines_are_split_and_over_long_ones_read_past(data: bytes, max_bytes: int) -> None:
     """`_cr_byte_lines` gives each CR-ended line with its CR (the last one without, if the file

@@ -14,7 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, Any, Literal, cast
 
 import attrs
 
@@ -833,8 +833,14 @@ def _decoded_lines(
     utf8 = decoder.codec == "utf-8"
     offset = 0
     head = _peek(stream)
-    # Lines that end in a lone CR (old Mac files, "CSV (Macintosh)") are split there.
+    # Lines that end in a lone CR (old Mac files, "CSV (Macintosh)") are split there: a file
+    # with a CR and no LF in its first 8 KiB, and in its first MiB (a first line longer than
+    # 8 KiB holds a CR in a file whose lines end in LF: a CSV header's quoted field).
     old_mac = b"\r" in head and b"\n" not in head
+    if old_mac:
+        ahead = read_at_most(stream, _SKIP_CHUNK)
+        old_mac = b"\n" not in ahead
+        stream = io.BufferedReader(_Replayed(ahead, stream), buffer_size=_LINE_BUFFER)
     lines = _cr_byte_lines(stream, max_bytes) if old_mac else _byte_lines(stream, max_bytes)
     for number, (raw, size) in enumerate(lines, start=1):
         start, offset = offset, offset + size
@@ -848,6 +854,27 @@ def _decoded_lines(
             yield number, raw.decode(decoder.codec, errors="replace"), error, None
             continue
         yield number, text, None, raw if utf8 else None
+
+
+class _Replayed(io.RawIOBase):
+    """The bytes read `ahead` of a stream, then the rest of the `stream` (left open)."""
+
+    def __init__(self, ahead: bytes, stream: IO[bytes]) -> None:
+        self._ahead = memoryview(ahead)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._ahead:
+            size = min(len(buffer), len(self._ahead))
+            buffer[:size] = self._ahead[:size]
+            self._ahead = self._ahead[size:]
+            return size
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _cr_byte_lines(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:

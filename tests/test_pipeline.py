@@ -1190,3 +1190,12 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize("encoding", [None, 5, b"utf-8"])
+def test_an_encoding_that_is_no_name_is_refused(encoding: object, tmp_path: Path) -> None:
+    """find_reuse_in given an encoding that is not a codec name raises ConfigError saying what
+    to pass (before: TypeError from inside the codec lookup)."""
+    (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^encoding must be a codec name \(a str\) such as"):
+        find_reuse_in([tmp_path / "a.txt"], encoding=encoding, jobs=1)  # type: ignore[arg-type]

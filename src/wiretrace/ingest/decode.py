@@ -84,7 +84,12 @@ class Decoder:
     @classmethod
     def for_encoding(cls, encoding: str) -> Decoder:
         """The decoder for a codec name; ConfigError if Python does not know it or it is not a
-        text encoding that files are written in."""
+        text encoding that files are written in (or not a name at all)."""
+        if not isinstance(encoding, str):
+            raise ConfigError(
+                f"encoding must be a codec name (a str) such as utf-8 or cp1252, got "
+                f"{type(encoding).__name__} {encoding!r:.60}"
+            )
         try:
             name = codecs.lookup(encoding).name
         except LookupError:

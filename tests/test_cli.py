@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import os
 import signal
@@ -589,6 +592,75 @@ def test_report_reads_standard_input_as_a_text_file_is_read(texts: Path) -> None
         "Error: -: is too large (500 characters; the limit is 100 characters); pass "
         "--max-document-chars to raise the limit\n"
     )
+
+
+# Records read from standard input (--stdin-format).
+STREAMED = [
+    {"id": "wire-1", "text": STORY, "outlet": "Wire", "published": "2024-05-01T08:00:00Z"},
+    {"id": "paper-2", "text": STORY + " " + EXTRA, "outlet": "Paper"},
+    {"id": "other-3", "text": OTHER},
+]
+
+
+def _jsonl(records: list[dict[str, str]]) -> bytes:
+    return "".join(json.dumps(record) + "\n" for record in records).encode("utf-8")
+
+
+def _csv(records: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["id", "text", "outlet", "published"])
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("stream_format", "suffix", "encode"),
+    [
+        ("jsonl", ".jsonl", _jsonl),
+        ("jsonl", ".jsonl.gz", lambda records: gzip.compress(_jsonl(records))),
+        ("csv", ".csv", _csv),
+    ],
+)
+def test_report_reads_records_from_standard_input(
+    texts: Path, stream_format: str, suffix: str, encode: Any
+) -> None:
+    """With --stdin-format jsonl or csv, standard input is read as a JSON Lines or CSV file is
+    (gzipped or not): the report is the one of the same bytes given as a file (before: one
+    article, the records' text)."""
+    data = encode(STREAMED)
+    (texts / f"records{suffix}").write_bytes(data)
+    common = ["--format", "json", "--jobs", "1"]
+    from_file = run("report", f"records{suffix}", *common)
+    assert from_file.exit_code == 0, from_file.output
+    streamed = run("report", "-", "--stdin-format", stream_format, *common, input=data)
+    assert streamed.exit_code == 0, streamed.output
+    assert json.loads(streamed.stdout) == json.loads(from_file.stdout)
+    assert [doc["id"] for doc in json.loads(streamed.stdout)["documents"]] == [
+        "wire-1",
+        "paper-2",
+        "other-3",
+    ]
+
+
+def test_records_on_standard_input_are_checked_as_a_files_are(texts: Path) -> None:
+    """A bad record on standard input is an error naming `-` and its line (exit 1), or with
+    --on-error skip listed as skipped while the others are read."""
+    data = _jsonl(STREAMED[:2]) + b"not json\n"
+    arguments = ["report", "-", "--stdin-format", "jsonl", "--format", "json", "--jobs", "1"]
+    result = run(*arguments, input=data)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: - line 3: is not valid JSON (Expecting value at column 1)\n"
+    result = run(*arguments, "--on-error", "skip", input=data)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [doc["id"] for doc in report["documents"]] == ["wire-1", "paper-2"]
+    assert report["skipped"] == [
+        {"input": "-", "line": 3, "reason": "is not valid JSON (Expecting value at column 1)"}
+    ]
+    result = run(*arguments[:3], "xml", input=data)
+    assert result.exit_code == 2
+    assert "'xml' is not one of 'text', 'jsonl', 'csv'" in result.stderr
 
 
 def test_compare_reads_standard_input(texts: Path) -> None:

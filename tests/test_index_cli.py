@@ -3,6 +3,7 @@ querying while a writer adds."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -358,6 +359,28 @@ def test_trace_standard_input_given_twice_is_a_usage_error(work: Path) -> None:
         "Error: Invalid value for 'ARTICLES...': - (standard input) is given more than once; it "
         "can be read only once, so give it once (a file named - is ./-)\n"
     )
+
+
+def test_index_add_reads_records_from_standard_input(work: Path) -> None:
+    """`index add INDEX - --stdin-format jsonl` adds standard input's JSON Lines records, gzipped
+    or not, as from the same file (before: one article, the records' text)."""
+    data = (work / "corpus.jsonl").read_bytes()
+    result = run("index", "add", "piped.db", "-", "--stdin-format", "jsonl", "-j", "1", input=data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "piped.db: 20 added, 0 replaced, 0 unchanged, 0 skipped; 20 documents in the index\n"
+    )
+    packed = gzip.compress(data)
+    arguments = ("index", "add", "packed.db", "-", "--stdin-format", "jsonl", "-j", "1")
+    assert run(*arguments, input=packed).exit_code == 0
+    assert run("index", "add", "file.db", "corpus.jsonl", "-j", "1").exit_code == 0
+    ids = [json.loads(line)["id"] for line in data.splitlines()]
+    contents = []
+    for name in ("piped.db", "packed.db", "file.db"):
+        with Index.open(name, create=False) as index:
+            contents.append([index.get(document_id) for document_id in ids])
+    assert contents[0] == contents[1] == contents[2]
+    assert None not in contents[0]
 
 
 def test_index_add_reads_standard_input(work: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import multiprocessing
 import os
 import platform
@@ -40,6 +42,7 @@ from wiretrace import (
     replay_edits,
 )
 from wiretrace.config import MAX_COUNT, MAX_NUM_PERM, MAX_SEED
+from wiretrace.ingest import TextStream
 from wiretrace.shingle import tokenize
 from wiretrace.spill import TokenStore
 
@@ -1199,3 +1202,14 @@ def test_an_encoding_that_is_no_name_is_refused(encoding: object, tmp_path: Path
     (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^encoding must be a codec name \(a str\) such as"):
         find_reuse_in([tmp_path / "a.txt"], encoding=encoding, jobs=1)  # type: ignore[arg-type]
+
+
+def test_find_reuse_in_reads_records_from_a_stream() -> None:
+    """A TextStream with format "jsonl" is read as a JSON Lines file is (records, their ids);
+    a format it does not know raises ConfigError naming the formats."""
+    records = "".join(json.dumps(item) + "\n" for item in story_docs()).encode("utf-8")
+    streamed = find_reuse_in([TextStream(io.BytesIO(records), format="jsonl")], jobs=1)
+    assert streamed.documents == find_reuse(story_docs(), jobs=1).documents
+    assert streamed.pairs
+    with pytest.raises(ConfigError, match=r"^a stream's format must be one of text, jsonl, csv"):
+        TextStream(io.BytesIO(records), format="json")

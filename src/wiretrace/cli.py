@@ -25,7 +25,7 @@ from wiretrace.ingest.decode import (
     Decoder,
 )
 from wiretrace.ingest.fields import FieldMap
-from wiretrace.ingest.readers import TextStream
+from wiretrace.ingest.readers import STREAM_FORMATS, TextStream
 
 if TYPE_CHECKING:
     from wiretrace.models import Report
@@ -147,6 +147,14 @@ def _input_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Longest document read, in characters; a longer one is a bad input.",
         ),
         click.option(
+            "--stdin-format",
+            type=click.Choice(STREAM_FORMATS),
+            default="text",
+            show_default=True,
+            help="How an input - (standard input) is read: one text article, or JSON Lines or "
+            "CSV records (gzipped or not) as such a file is.",
+        ),
+        click.option(
             "--on-error",
             type=click.Choice(["fail", "skip"]),
             default="fail",
@@ -242,10 +250,13 @@ def _not_an_input(output: str, inputs: tuple[str, ...]) -> None:
                 )
 
 
-def _standard_input(inputs: tuple[str, ...], argument: str) -> list[str | TextStream]:
+def _standard_input(
+    inputs: tuple[str, ...], argument: str, stream_format: str = "text"
+) -> list[str | TextStream]:
     """The inputs with `-` as standard input, which the library reads as a text file is (one
-    article, its id `-`). A UsageError when `-` is given twice (standard input can be read only
-    once), and an error when standard input is closed (`<&-`)."""
+    article, its id `-`), or as a JSON Lines or CSV file is (`stream_format`). A UsageError
+    when `-` is given twice (standard input can be read only once), and an error when standard
+    input is closed (`<&-`)."""
     if "-" not in inputs:
         return list(inputs)
     if inputs.count("-") > 1:
@@ -256,7 +267,7 @@ def _standard_input(inputs: tuple[str, ...], argument: str) -> list[str | TextSt
         )
     if sys.stdin is None:
         raise click.ClickException("standard input is closed; give a file instead of -")
-    stream = TextStream(sys.stdin.buffer)
+    stream = TextStream(sys.stdin.buffer, format=stream_format)
     return [stream if given == "-" else given for given in inputs]
 
 
@@ -436,14 +447,16 @@ def report(inputs: tuple[str, ...], output_format: str, output: str, **options: 
     web archives (.warc, .warc.gz), JSON Lines (.jsonl, .ndjson, .jsonl.gz) or CSV files; field
     names are recognised (id, text/body/content, outlet/source/site_name/domain,
     published/date/datetime) or named with the --*-field options. An input - is standard
-    input, one article read as a text file is (its id is -).
+    input: one article read as a text file is (its id is -), or with --stdin-format jsonl or
+    csv records read as such a file is (`zcat news.jsonl.gz | wiretrace report -
+    --stdin-format jsonl`).
 
     \b
     Example:
         wiretrace report articles.jsonl.gz --format json -o report.json
     """
     _not_an_input(output, inputs)
-    given = _standard_input(inputs, "INPUTS...")
+    given = _standard_input(inputs, "INPUTS...", options.pop("stdin_format"))
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     find_reuse_in: Callable[..., Report] = wiretrace.find_reuse_in
     master = options.pop("spark_master")
@@ -557,7 +570,7 @@ def index_add(
     Example:
         wiretrace index add news.db articles.jsonl.gz --on-error skip
     """
-    given = _standard_input(inputs, "INPUTS...")
+    given = _standard_input(inputs, "INPUTS...", options.pop("stdin_format"))
     fields = {k: options.pop(k) for k in list(options) if k.endswith("_field")}
     reading = {k: options.pop(k) for k in ("on_error", "encoding", "max_document_chars")}
     _load_numba()

@@ -81,13 +81,27 @@ class Loaded:
     notices: tuple[Notice, ...] = ()
 
 
+# How a `TextStream` is read: as a text file (one article), a JSON Lines file or a CSV file.
+STREAM_FORMATS = ("text", "jsonl", "csv")
+
+
+def _stream_format(instance: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value not in STREAM_FORMATS:
+        raise ConfigError(
+            f"a stream's format must be one of {', '.join(STREAM_FORMATS)}, got {value!r}"
+        )
+
+
 @attrs.frozen
 class TextStream:
-    """An input that is a byte stream holding one text article, such as standard input: read as
-    a ``.txt`` file is, `name` being its document id and naming it in messages (``"-"``)."""
+    """An input that is a byte stream, such as standard input, `name` naming it in messages
+    (``"-"``). With `format` "text" it holds one article, read as a ``.txt`` file is, its id
+    `name`; with "jsonl" or "csv" it is read as a JSON Lines or CSV file is (gzipped too: its
+    first bytes tell), a document per line or row."""
 
     stream: IO[bytes]
     name: str = "-"
+    format: str = attrs.field(default="text", validator=_stream_format)
 
 
 Input = InputPath | TextStream
@@ -158,7 +172,7 @@ def read_inputs(
     - ``.warc``, ``.warc.gz``: one document per HTML page captured (see `wiretrace.ingest.warc`).
 
     A `TextStream` (standard input) is one document read as a ``.txt`` file is, its id the
-    stream's name. A folder gives every such file below it, in path order; the id of a text file
+    stream's name, or with its `format` "jsonl" or "csv" read as such a file is. A folder gives every such file below it, in path order; the id of a text file
     or web page is then its path relative to the folder. Hidden files and folders are passed
     over, other files with names not listed above are passed over with a notice. Links to
     folders are followed; a folder reached a second way (a loop of links) is passed over with a
@@ -198,8 +212,7 @@ def _read_all(
     first_seen: dict[str, tuple[str, int | None]] = {}
     for given in inputs:
         if isinstance(given, TextStream):
-            raw = _read_stream_bytes(given.stream, given.name, context)
-            reads = _text_article(raw, given.name, given.name, context)
+            reads = _read_text_stream(given, context)
         else:
             reads = _read_input(os.fspath(given), context)
         for item in reads:
@@ -467,28 +480,57 @@ def _read_html_file(path: Path, where: str, document_id: str, context: _Context)
     yield document, where, None
 
 
+def _read_text_stream(given: TextStream, context: _Context) -> Iterator[_Read]:
+    """A `TextStream`'s article (format "text"), or its records (see `TextStream`)."""
+    name = given.name
+    if given.format == "text":
+        raw = _read_stream_bytes(given.stream, name, context)
+        yield from _text_article(raw, name, name, context)
+        return
+    records = _jsonl_records if given.format == "jsonl" else _csv_stream_records
+    try:
+        stream = given.stream
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(cast(Any, stream), buffer_size=_LINE_BUFFER)
+        if _peek(stream).startswith(b"\x1f\x8b"):  # gzip's magic number
+            stream = cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
+            stream = io.BufferedReader(cast(Any, stream), buffer_size=_LINE_BUFFER)
+        # A record's id, when it has none, is the stream's name and its line (as a file's).
+        yield from records(stream, Path(name), name, context)
+    except _GZIP_ERRORS as error:
+        yield _gzip_error(error, name)
+    except OSError as error:
+        yield unreadable(error, name)
+
+
 def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:
     try:
         with _open_binary(path) as stream:
-            decoder = _text_decoder(_peek(stream), context, given, lines=True)
-            if isinstance(decoder, InputError):
-                yield decoder
-                return
-            records = 0
-            for number, text, decode_error, raw in _decoded_lines(stream, decoder, given, context):
-                if decode_error is not None:
-                    records += 1
-                    yield decode_error
-                # isspace, where strip would copy the line (a few KB) only to look at it.
-                elif text and not text.isspace():
-                    records += 1
-                    yield from _record_from_json(text, raw, path, given, number, context)
-            if records == 0:
-                yield EmptyInputError("empty", input=given)
+            yield from _jsonl_records(stream, path, given, context)
     except _GZIP_ERRORS as error:
         yield _gzip_error(error, given)
     except OSError as error:
         yield unreadable(error, given)
+
+
+def _jsonl_records(stream: IO[bytes], path: Path, given: str, context: _Context) -> Iterator[_Read]:
+    """The records of a JSON Lines stream, a line at a time (`path` names its records' ids when
+    they have none)."""
+    decoder = _text_decoder(_peek(stream), context, given, lines=True)
+    if isinstance(decoder, InputError):
+        yield decoder
+        return
+    records = 0
+    for number, text, decode_error, raw in _decoded_lines(stream, decoder, given, context):
+        if decode_error is not None:
+            records += 1
+            yield decode_error
+        # isspace, where strip would copy the line (a few KB) only to look at it.
+        elif text and not text.isspace():
+            records += 1
+            yield from _record_from_json(text, raw, path, given, number, context)
+    if records == 0:
+        yield EmptyInputError("empty", input=given)
 
 
 def _record_from_json(
@@ -534,18 +576,25 @@ def _record_from_json(
 
 
 def _read_csv(path: Path, given: str, context: _Context) -> Iterator[_Read]:
-    csv.field_size_limit(_CSV_FIELD_SIZE_LIMIT)
     try:
         with _open_binary(path) as stream:
-            decoder = _text_decoder(_peek(stream), context, given, lines=True)
-            if isinstance(decoder, InputError):
-                yield decoder
-                return
-            yield from _csv_records(stream, path, given, context, decoder)
+            yield from _csv_stream_records(stream, path, given, context)
     except _GZIP_ERRORS as error:
         yield _gzip_error(error, given)
     except OSError as error:
         yield unreadable(error, given)
+
+
+def _csv_stream_records(
+    stream: IO[bytes], path: Path, given: str, context: _Context
+) -> Iterator[_Read]:
+    """The records of a CSV stream, a row at a time."""
+    csv.field_size_limit(_CSV_FIELD_SIZE_LIMIT)
+    decoder = _text_decoder(_peek(stream), context, given, lines=True)
+    if isinstance(decoder, InputError):
+        yield decoder
+        return
+    yield from _csv_records(stream, path, given, context, decoder)
 
 
 class _CsvLines:

@@ -13,10 +13,15 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import hostile
 import wiretrace
+import wiretrace.report.html as html_report
+from strategies import LATIN, PROPERTY
 from wiretrace import BoilerplateSpan, Document, Pair, Passage, Report
+from wiretrace.corpus import Corpus
 from wiretrace.report.html import embed_json, format_size, safe_href, source_shares, utf16_offsets
 
 
@@ -288,6 +293,58 @@ def test_own_share_of_a_traced_article_matches_the_trace(tmp_path) -> None:
     documents = page_data(wiretrace.render_html(report))["documents"]
     (shown,) = [doc for doc in documents if doc["id"] == "article"]
     assert shown["own"] == pytest.approx(trace.own_share, abs=1e-4)
+
+
+@PROPERTY
+@given(
+    st.text(alphabet=st.sampled_from(list(LATIN + "0123456789.,:'’ 中文かな-\n📰𝐁é")), max_size=300)
+)
+def test_word_bounds_are_the_token_patterns(text: str) -> None:
+    """The words the page counts shares over are TOKEN_PATTERN's, found by the pipeline's
+    tokenizer (the reference: the pattern's matches one by one)."""
+    fast, plain = html_report._word_bounds(text), html_report._word_bounds_plain(text)
+    assert fast[0].tolist() == plain[0].tolist() and fast[1].tolist() == plain[1].tolist()
+
+
+@pytest.mark.parametrize(
+    "url", ["https://news.example/a\x7fb", "https://news.example/a\\b", "https://x.example/\x00"]
+)
+def test_safe_href_refuses_a_backslash_del_or_nul(url: str) -> None:
+    """A backslash, DEL or NUL in a URL keeps it from being a link."""
+    assert safe_href(url) is None
+
+
+def test_a_corpus_report_reads_each_text_once(tmp_path) -> None:
+    """The page reads each text it needs from a corpus's file once, and no other: those of the
+    documents in a pair (before: it made every document from the corpus several times over, the
+    one in no pair too, each text read from the file unless among the few the corpus keeps)."""
+    story = (
+        "The harbour board said on Monday that the old ferry pier will close for a year of "
+        "repairs, and that the morning boats will leave from the north quay until then. "
+    )
+    path = tmp_path / "news.jsonl"
+    rows = [
+        {"id": "wire", "text": story * 3},
+        {"id": "copy", "text": story * 3 + "Local traders were not asked."},
+        {"id": "alone", "text": "A quiet day at the market, with apples cheap and pears dear."},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    report = wiretrace.find_reuse_in([path], jobs=1)
+    assert isinstance(report.documents, Corpus)
+    read: list[int] = []
+    text, corpus_type = Corpus._read_text, type(report.documents)
+
+    def counted(corpus: Corpus, position: int) -> str:
+        read.append(position)
+        return text(corpus, position)
+
+    try:
+        corpus_type._read_text = counted  # type: ignore[method-assign]
+        page = wiretrace.render_html(report)
+    finally:
+        corpus_type._read_text = text  # type: ignore[method-assign]
+    assert sorted(read) == [0, 1]
+    assert "Local traders were not asked." in page
 
 
 def test_utf16_offsets_count_astral_characters_twice() -> None:

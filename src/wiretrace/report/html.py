@@ -12,6 +12,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from wiretrace.corpus import documents_by_id
+from wiretrace.corpus import Corpus, documents_by_id, metadata
 from wiretrace.lineage import version_label
 from wiretrace.models import (
     BoilerplateSpan,
@@ -31,9 +32,10 @@ from wiretrace.models import (
     Report,
     ReuseCluster,
     check_report,
+    parse_published,
 )
 from wiretrace.report.json import SCHEMA
-from wiretrace.shingle import TOKEN_PATTERN
+from wiretrace.shingle import TOKEN_PATTERN, tokenize
 
 TOP_ITEMS = 5
 MAX_LISTED = 100
@@ -55,9 +57,13 @@ MUTATION_LABELS = {
 }
 
 
+# Characters that no URL made a link may hold: controls, spaces, backslashes and DEL.
+_NOT_IN_LINKS = re.compile(r"[\x00-\x20\\\x7f]")
+
+
 def safe_href(url: str | None) -> str | None:
     """`url` when it is an absolute http(s) URL that may become a link, else None."""
-    if not url or any(ord(char) < 0x21 or char in "\\\x7f" for char in url):
+    if not url or _NOT_IN_LINKS.search(url) is not None:
         return None
     try:
         parts = urlsplit(url)
@@ -89,13 +95,27 @@ def _asset(name: str) -> str:
     return resources.files("wiretrace.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def _timestamp(document: Document) -> int | None:
-    moment = document.published_at
+def _timestamp(published: str | None) -> int | None:
+    moment = parse_published(published)
     return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def _text_at(documents: Sequence[Document], position: int) -> str:
+    """The text of the document at `position`; a corpus's read without making the document."""
+    if isinstance(documents, Corpus):
+        return documents.text(position)
+    return documents[position].text
 
 
 def _word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     """The start and end offsets of the text's words, as the pipeline's tokenizer finds them."""
+    tokens = tokenize(text)
+    return tokens.starts, tokens.ends
+
+
+def _word_bounds_plain(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """`_word_bounds` from TOKEN_PATTERN's matches one by one: the reference it is tested
+    against."""
     bounds = np.array(
         [offset for match in TOKEN_PATTERN.finditer(text) for offset in match.span()],
         dtype=np.int64,
@@ -113,9 +133,9 @@ def _inside(bounds: tuple[np.ndarray, np.ndarray], spans: Iterable[tuple[int, in
 
 
 def source_shares(
-    document: Document, pairs: Sequence[tuple[int, Pair]]
+    document: Document | str, pairs: Sequence[tuple[int, Pair]]
 ) -> tuple[list[tuple[int, float, float]], float]:
-    """How much of `document` comes from each source, and how much is its own.
+    """How much of `document` (or of a text) comes from each source, and how much is its own.
 
     `pairs` are the (index, pair) where the document is the target. Sources are taken largest
     coverage first; each gets the share of words it covers that no larger source covered, so the
@@ -123,7 +143,7 @@ def source_shares(
     """
     if not pairs:
         return [], 1.0
-    bounds = _word_bounds(document.text)
+    bounds = _word_bounds(document if isinstance(document, str) else document.text)
     if len(bounds[0]) == 0:
         return [], 1.0
     claimed = np.zeros(len(bounds[0]), dtype=bool)
@@ -137,10 +157,18 @@ def source_shares(
     return shares, 1.0 - float(claimed.mean())
 
 
+# A character outside the Basic Multilingual Plane: two UTF-16 code units.
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _same_offset(offset: int) -> int:
+    return offset
+
+
 def utf16_offsets(text: str) -> Callable[[int], int]:
     """A map from code point offsets into `text` to UTF-16 offsets (JavaScript string indices)."""
-    if not text or max(text) <= "\uffff":
-        return lambda offset: offset
+    if _ASTRAL.search(text) is None:
+        return _same_offset
     astral = np.fromiter((ord(char) > 0xFFFF for char in text), dtype=np.int64, count=len(text))
     before = np.concatenate(([0], np.cumsum(astral)))
     return lambda offset: offset + int(before[offset])
@@ -152,9 +180,12 @@ def _page_data(report: Report) -> dict[str, Any]:
     Offsets here are UTF-16 offsets, as JavaScript indexes strings; a passage whose offsets differ
     from the report's code point offsets also carries those (`cp`) to show them.
     """
-    js = {doc.id: utf16_offsets(doc.text) for doc in report.documents}
-    position = {doc.id: number for number, doc in enumerate(report.documents)}
-    outlets = sorted({doc.outlet for doc in report.documents if doc.outlet}, key=str.casefold)
+    # Each text is read once (a corpus's are on disk), and only when the page needs it: the
+    # documents in use and those with boilerplate spans.
+    meta = list(metadata(report.documents))
+    js: dict[str, Callable[[int], int]] = {}
+    position = {fields[0]: number for number, fields in enumerate(meta)}
+    outlets = sorted({fields[1] for fields in meta if fields[1]}, key=str.casefold)
     outlet_number = {name: number for number, name in enumerate(outlets)}
     as_target: dict[str, list[tuple[int, Pair]]] = {}
     for number, pair in enumerate(report.pairs):
@@ -173,28 +204,32 @@ def _page_data(report: Report) -> dict[str, Any]:
     boilerplate_texts: dict[str, int] = {}
 
     documents = []
-    for doc in report.documents:
-        shares, own = source_shares(doc, as_target.get(doc.id, []))
+    for at_position, (doc_id, outlet, published, title, url, length) in enumerate(meta):
+        text = ""
+        if doc_id in in_use or doc_id in boilerplate_of:
+            text = _text_at(report.documents, at_position)
+            js[doc_id] = utf16_offsets(text)
+        shares, own = source_shares(text, as_target.get(doc_id, []))
         # [start, end] in UTF-16, the text's number, and the code point offsets if they differ.
         boilerplate = []
-        for span in boilerplate_of.get(doc.id, []):
-            at = [js[doc.id](span.start), js[doc.id](span.end)]
+        for span in boilerplate_of.get(doc_id, []):
+            at = [js[doc_id](span.start), js[doc_id](span.end)]
             number = boilerplate_texts.setdefault(span.text, len(boilerplate_texts))
             cp = [span.start, span.end]
             boilerplate.append([*at, number, *(cp if cp != at else [])])
         documents.append(
             {
-                "id": doc.id,
-                "outlet": doc.outlet,
-                "o": outlet_number.get(doc.outlet, -1) if doc.outlet else -1,
-                "published": doc.published,
-                "time": _timestamp(doc),
-                "title": doc.title,
-                "url": doc.url,
-                "href": safe_href(doc.url),
-                "length": len(doc.text),
-                "text": doc.text if doc.id in in_use else None,
-                "best": round(best.get(doc.id, 0.0), 4),
+                "id": doc_id,
+                "outlet": outlet,
+                "o": outlet_number.get(outlet, -1) if outlet else -1,
+                "published": published,
+                "time": _timestamp(published),
+                "title": title,
+                "url": url,
+                "href": safe_href(url),
+                "length": length,
+                "text": text if doc_id in in_use else None,
+                "best": round(best.get(doc_id, 0.0), 4),
                 "sources": [[n, round(share, 4), round(cov, 4)] for n, share, cov in shares],
                 "own": round(own, 4),
                 **({"boilerplate": boilerplate} if boilerplate else {}),
@@ -311,27 +346,24 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True).replace("\x00", "\ufffd")
 
 
-def _when(document: Document) -> str:
-    moment = document.published_at
+def _when(published: str) -> str:
+    """A document's `published` as the page shows it (a date, or a UTC time to the minute)."""
+    moment = parse_published(published)
     if moment is None:
         return "undated"
-    return (
-        moment.strftime("%Y-%m-%d %H:%M UTC")
-        if document.published_has_time
-        else moment.date().isoformat()
-    )
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if "T" in published else moment.date().isoformat()
 
 
-def _time_span(dated: list[Document]) -> tuple[str, str]:
-    """How long the dated documents span, and from when to when."""
+def _time_span(dated: list[tuple[datetime, str]]) -> tuple[str, str]:
+    """How long the dated documents span, and from when to when (`dated`: each one's moment
+    and `published`, in document order)."""
     if not dated:
         return "no dates", ""
-    ordered = sorted(dated, key=lambda doc: doc.published_at or datetime.min)
-    first, last = ordered[0], ordered[-1]
-    assert first.published_at is not None and last.published_at is not None
-    hours = (last.published_at - first.published_at).total_seconds() / 3600
+    ordered = sorted(dated, key=lambda item: item[0])
+    (first, first_published), (last, last_published) = ordered[0], ordered[-1]
+    hours = (last - first).total_seconds() / 3600
     length = f"{hours:.0f} hours" if hours < 72 else f"{hours / 24:.0f} days"
-    return length, f"{_when(first)} to {_when(last)}"
+    return length, f"{_when(first_published)} to {_when(last_published)}"
 
 
 def _doc_link(number: int, document: Document) -> str:
@@ -354,9 +386,14 @@ def _cluster_text(cluster: ReuseCluster, documents: Mapping[str, Document]) -> s
 
 def _overview(report: Report) -> str:
     documents = documents_by_id(report.documents)
-    position = {doc.id: number for number, doc in enumerate(report.documents)}
-    outlets = {doc.outlet for doc in report.documents if doc.outlet}
-    dated = [doc for doc in report.documents if doc.published_at is not None]
+    meta = list(metadata(report.documents))
+    position = {fields[0]: number for number, fields in enumerate(meta)}
+    outlets = {fields[1] for fields in meta if fields[1]}
+    dated = [
+        (moment, published)
+        for published in (fields[2] for fields in meta)
+        if published is not None and (moment := parse_published(published)) is not None
+    ]
     undated = len(report.documents) - len(dated)
     targets = {pair.target for pair in report.pairs}
     passages = sum(len(pair.passages) for pair in report.pairs)
@@ -475,14 +512,15 @@ def _inputs_lists(report: Report) -> str:
 
 
 def _filters(report: Report) -> str:
-    outlets = sorted({doc.outlet for doc in report.documents if doc.outlet}, key=str.casefold)
+    meta = list(metadata(report.documents))
+    outlets = sorted({fields[1] for fields in meta if fields[1]}, key=str.casefold)
     options = ['<option value="all">all outlets</option>']
     options += [f'<option value="{n}">{_e(name)}</option>' for n, name in enumerate(outlets)]
-    if any(doc.outlet is None for doc in report.documents):
+    if any(fields[1] is None for fields in meta):
         options.append('<option value="-1">(no outlet)</option>')
     dates = sorted(
         moment.date().isoformat()
-        for moment in (doc.published_at for doc in report.documents)
+        for moment in (parse_published(fields[2]) for fields in meta)
         if moment is not None
     )
     bounds = f' min="{dates[0]}" max="{dates[-1]}"' if dates else ""

@@ -37,6 +37,7 @@ from wiretrace.models import (
     ReuseCluster,
 )
 from wiretrace.report import report_to_dict
+from wiretrace.report import text as text_report
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -658,3 +659,17 @@ def test_the_html_title_must_be_text() -> None:
     report = compare("The river rose after the storm.", "The river rose after the storm.")
     with pytest.raises(TypeError, match=r"^title must be a str, got NoneType None$"):
         render_html(report, title=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("width", [100, 23])
+def test_text_report_written_by_several_jobs_is_the_same(
+    demo_report: Report, color: bool, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several jobs, worker processes write the pairs' sections a few pairs at a time (here
+    4, so the demo's 55 pairs make 14 tasks): the text is the one written here, colours too."""
+    monkeypatch.setattr(text_report, "PAIRS_PER_TASK", 4)
+    alone = render_text(demo_report, color=color, width=width, jobs=1)
+    assert render_text(demo_report, color=color, width=width, jobs=2) == alone
+    headings = re.findall(r"^(?:\x1b\[[0-9;]*m)*Pair (\d+):", alone, re.MULTILINE)
+    assert headings == [str(number) for number in range(1, len(demo_report.pairs) + 1)]

@@ -325,7 +325,8 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
         # A CSV file starts with a byte-order mark so that Excel reads it as UTF-8.
         rendered = wiretrace.render_csv(report, bom=output != "-")
     else:
-        rendered = wiretrace.render_text(report, color=to_terminal)
+        jobs = report.settings.jobs if report.settings is not None else 1
+        rendered = wiretrace.render_text(report, color=to_terminal, jobs=jobs)
     if output == "-":
         click.echo(rendered, nl=False)
     else:

@@ -17,7 +17,8 @@ from rich.padding import Padding
 from rich.text import Text
 from rich.tree import Tree
 
-from wiretrace.config import whole_number
+from wiretrace._workers import in_order
+from wiretrace.config import Settings, whole_number
 from wiretrace.corpus import documents_by_id
 from wiretrace.models import (
     Document,
@@ -209,16 +210,61 @@ def _boilerplate_section(report: Report, documents: Mapping[str, Document]) -> l
     return lines
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+# Pairs whose sections one task writes, when several jobs write them.
+PAIRS_PER_TASK = 256
+# The report being written, its documents, colour and width: shared with the worker processes
+# forked to write its pairs' sections.
+_WRITING: tuple[Report, Mapping[str, Document], bool, int | None] | None = None
+
+
+def _console(buffer: io.StringIO, color: bool, width: int | None) -> Console:
+    # A height given, the console does not ask the terminal its size at every line.
+    return Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        height=_HEIGHT,
+        highlight=False,
+    )
+
+
+_HEIGHT = 25
+
+
+def _pair_sections(
+    report: Report, documents: Mapping[str, Document], color: bool, width: int | None, start: int
+) -> str:
+    """The sections of PAIRS_PER_TASK pairs from `start` (numbered from `start + 1`), as the
+    report's console writes them."""
+    buffer = io.StringIO()
+    console = _console(buffer, color, width)
+    for number, pair in enumerate(report.pairs[start : start + PAIRS_PER_TASK], start + 1):
+        for line in _pair_section(number, pair, documents):
+            console.print(line)
+    return buffer.getvalue()
+
+
+def _written_pairs(start: int) -> str:
+    """In a worker process: `_pair_sections` of the report being written."""
+    assert _WRITING is not None
+    return _pair_sections(*_WRITING, start)
+
+
+def render_text(
+    report: Report, *, color: bool = False, width: int = 100, jobs: int | None = 1
+) -> str:
     """The report as text for a terminal (`color`) or a file, `width` columns wide (1 to
-    `config.MAX_COUNT`; None: the terminal's). Anything but a Report raises TypeError."""
+    `config.MAX_COUNT`; None: the terminal's). Anything but a Report raises TypeError. With
+    `jobs` above 1 (None: all cores), worker processes write the pairs' sections; the text is
+    the same."""
+    global _WRITING
     check_report(report, "render_text")
     if width is not None:
         whole_number("width", width, 1)
+    workers = Settings(jobs=jobs).workers
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
-    )
+    console = _console(buffer, color, width)
     documents = documents_by_id(report.documents)
     passages = sum(len(pair.passages) for pair in report.pairs)
     console.print(
@@ -234,9 +280,13 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     for cluster in report.clusters:
         console.print(_cluster_tree(cluster, documents))
         console.print()
-    for number, pair in enumerate(report.pairs, 1):
-        for line in _pair_section(number, pair, documents):
-            console.print(line)
+    starts = range(0, len(report.pairs), PAIRS_PER_TASK)
+    _WRITING = (report, documents, color, width)
+    try:
+        for piece in in_order(_written_pairs, starts, workers):
+            buffer.write(piece)
+    finally:
+        _WRITING = None
     if not report.pairs:
         console.print("No reused passages found.")
         console.print()

@@ -565,3 +565,24 @@ def test_a_stored_date_that_is_no_date_reads_as_unknown(tmp_path: Path) -> None:
         wire = index.get("wire")
         assert (wire.published, wire.text) == (None, WIRE)
         assert [p.source for p in index.trace(WIRE).pairs if p.source == "wire"] == ["wire"]
+
+
+def test_a_closed_index_says_so(location: str) -> None:
+    """Using an index after `close()` raises StoreError saying it is closed (before: sqlite3's
+    ProgrammingError, or a Redis client that quietly connected again); closing it twice is
+    fine."""
+    index = Index.open(location, jobs=1)
+    index.add(corpus())
+    index.close()
+    index.close()
+    closed = r"^the index .+ is closed; open it again with Index.open to use it$"
+    for use in (
+        lambda: len(index),
+        lambda: index.get("wire"),
+        lambda: "wire" in index,
+        lambda: index.trace(WIRE),
+        lambda: index.add(corpus()),
+        lambda: index.stats(),
+    ):
+        with pytest.raises(StoreError, match=closed):
+            use()

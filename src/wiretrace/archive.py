@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -26,7 +26,7 @@ from wiretrace._workers import worker_pool
 from wiretrace.align import align_pair
 from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
 from wiretrace.config import Settings, whole_number
-from wiretrace.errors import ConfigError, InputError
+from wiretrace.errors import ConfigError, InputError, StoreError
 from wiretrace.index import lsh_bands
 from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, Input, read_inputs
@@ -188,6 +188,21 @@ def _inside(tokens: Tokens, spans: Iterable[tuple[int, int]]) -> np.ndarray:
     return inside
 
 
+class _ClosedStore:
+    """Stands in for the store of a closed index: any use of it raises StoreError."""
+
+    def __init__(self, location: str) -> None:
+        self._location = location
+
+    def close(self) -> None:
+        """Closing a closed index does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise StoreError(
+            f"the index {self._location} is closed; open it again with Index.open to use it"
+        )
+
+
 class Index:
     """A persistent index of documents to trace articles against (SQLite file or Redis server).
 
@@ -238,8 +253,10 @@ class Index:
         self.close()
 
     def close(self) -> None:
-        """Close the connection to the store."""
+        """Close the connection to the store; using the index after raises StoreError (closing
+        it again does nothing)."""
         self._store.close()
+        self._store = cast(Store, _ClosedStore(self.location))
 
     def __len__(self) -> int:
         return self._store.count()

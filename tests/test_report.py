@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -12,6 +13,9 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
+from rich.padding import Padding
+from rich.text import Text
 
 import wiretrace
 from wiretrace import (
@@ -673,3 +677,46 @@ def test_text_report_written_by_several_jobs_is_the_same(
     assert render_text(demo_report, color=color, width=width, jobs=2) == alone
     headings = re.findall(r"^(?:\x1b\[[0-9;]*m)*Pair (\d+):", alone, re.MULTILINE)
     assert headings == [str(number) for number in range(1, len(demo_report.pairs) + 1)]
+
+
+def _as_rich_writes(renderable: Any, width: int) -> list[str]:
+    """What a colourless console `width` wide writes for `renderable`, line by line, without
+    the trailing spaces the text report strips."""
+    buffer = io.StringIO()
+    Console(file=buffer, no_color=True, width=width, height=25, highlight=False).print(renderable)
+    return [line.rstrip(" ") for line in buffer.getvalue().split("\n")[:-1]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab cdéf\n-—“”.,\u00a0\u2003", "xyzxyzxyzxyz" * 3, "  "]), max_size=80
+    ).map("".join),
+    st.integers(10, 60),
+)
+def test_plain_text_lines_are_the_ones_rich_writes(text: str, width: int) -> None:
+    """The text report's own line wrapping (used where no colour is wanted) gives rich's lines,
+    indented or not, for any text of one-cell characters with spaces, other whitespace, long
+    words and line ends; texts it leaves to rich (tabs, wide characters) give None."""
+    lines = text_report._plain_lines(text, width)
+    assert lines is not None
+    assert [line.rstrip(" ") for line in lines] == _as_rich_writes(Text(text), width)
+    indented = text_report._plain_lines(text, width - 4, "    ")
+    assert (indented is None) == (not text.strip("\n"))
+    if indented is not None:
+        padded = Padding(Text(text), (0, 0, 0, 4), expand=False)
+        assert [line.rstrip(" ") for line in indented] == _as_rich_writes(padded, width)
+    others = ("tab\there", "wide 中文", "joined \u200d", "line\u2028separator", "even\u3000\u00ad")
+    for other in others:
+        assert text_report._plain_lines(text + other, width) is None
+
+
+@pytest.mark.parametrize("width", [100, 41, 10])
+def test_text_report_written_without_rich_is_the_same(
+    demo_report: Report, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without colour, the pairs' sections written by the report's own wrapping are the ones
+    rich writes (its console takes each section the plain writing leaves to it)."""
+    plain = render_text(demo_report, width=width, jobs=1)
+    monkeypatch.setattr(text_report, "_plain_section", lambda *_: None)
+    assert render_text(demo_report, width=width, jobs=1) == plain

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from rich._wrap import divide_line
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.text import Text
@@ -97,20 +99,21 @@ def _pair_section(
         Text(f"  target  {_describe(target)}: {pair.target_coverage:.0%} of it reused"),
     ]
     for index, passage in enumerate(pair.passages, 1):
-        found = " (summary: the source's names and terms, not its wording)"
-        lines.append(
-            Text(
-                f"  Passage {index}{found if passage.kind == 'summary' else ''}: "
-                f"source {passage.source_start}-{passage.source_end}, "
-                f"target {passage.target_start}-{passage.target_end}, "
-                f"similarity {passage.similarity:.2f}, {passage.matched_words} words matched, "
-                f"{len(passage.edits)} edits",
-                style="bold",
-            )
-        )
+        lines.append(Text(_passage_heading(index, passage), style="bold"))
         lines.append(Padding(word_diff(source, passage), (0, 0, 0, 4), expand=False))
     lines.append(Text(""))
     return lines
+
+
+def _passage_heading(index: int, passage: Passage) -> str:
+    found = " (summary: the source's names and terms, not its wording)"
+    return (
+        f"  Passage {index}{found if passage.kind == 'summary' else ''}: "
+        f"source {passage.source_start}-{passage.source_end}, "
+        f"target {passage.target_start}-{passage.target_end}, "
+        f"similarity {passage.similarity:.2f}, {passage.matched_words} words matched, "
+        f"{len(passage.edits)} edits"
+    )
 
 
 MUTATION_STYLES = {
@@ -210,7 +213,7 @@ def _boilerplate_section(report: Report, documents: Mapping[str, Document]) -> l
     return lines
 
 
-# Pairs whose sections one task writes, when several jobs write them.
+# Pairs (or clusters) whose sections one task writes, when several jobs write them.
 PAIRS_PER_TASK = 256
 # The report being written, its documents, colour and width: shared with the worker processes
 # forked to write its pairs' sections.
@@ -236,19 +239,94 @@ def _pair_sections(
     report: Report, documents: Mapping[str, Document], color: bool, width: int | None, start: int
 ) -> str:
     """The sections of PAIRS_PER_TASK pairs from `start` (numbered from `start + 1`), as the
-    report's console writes them."""
+    report's console writes them (without colour, as `_plain_section` writes them where it
+    can: the same lines but for their trailing spaces, which `render_text` strips)."""
     buffer = io.StringIO()
     console = _console(buffer, color, width)
+    plain = not color and console.width >= _PLAIN_WIDTH
     for number, pair in enumerate(report.pairs[start : start + PAIRS_PER_TASK], start + 1):
+        written = _plain_section(number, pair, documents, console.width) if plain else None
+        if written is not None:
+            buffer.write(written)
+            continue
         for line in _pair_section(number, pair, documents):
             console.print(line)
     return buffer.getvalue()
 
 
-def _written_pairs(start: int) -> str:
-    """In a worker process: `_pair_sections` of the report being written."""
+# Narrower consoles are left to rich (a passage's text is indented by 4).
+_PLAIN_WIDTH = 10
+# What `_plain_lines` leaves to rich: tabs and control characters (rich drops some, the report
+# escapes the rest).
+_NOT_PLAIN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain_lines(text: str, width: int, indent: str = "") -> list[str] | None:
+    """`text` as rich's console writes a Text of it `width` cells wide with no colour, each line
+    after `indent` (as a Padding indents), trailing spaces aside; None for a text it does not
+    write the same way (see _NOT_PLAIN; characters not one cell wide; an indented text of no
+    characters but line ends)."""
+    if _NOT_PLAIN.search(text) is not None or (indent and not text.strip("\n")):
+        return None  # (a Padding of no text but line ends is sized as rich sizes it)
+    lines = []
+    for paragraph in text.split("\n"):
+        if not all(cell_len(character) == 1 for character in set(paragraph)):
+            return None
+        # rich's own word wrap; a piece is longer than the width only by its trailing spaces,
+        # which rich crops.
+        bounds = [0, *divide_line(paragraph, width), len(paragraph)]
+        lines += [indent + paragraph[a:b][:width] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return lines
+
+
+def _plain_section(
+    number: int, pair: Pair, documents: Mapping[str, Document], width: int
+) -> str | None:
+    """`_pair_section` as the console writes it with no colour (see `_plain_lines`), or None
+    when a line of it is one `_plain_lines` leaves to rich."""
+    source, target = documents[pair.source], documents[pair.target]
+    texts: list[tuple[str, str]] = [
+        (
+            f"Pair {number}: {_label(pair.source)} -> {_label(pair.target)}  similarity "
+            f"{pair.similarity:.2f}, direction: {pair.direction}",
+            "",
+        ),
+        (f"  source  {_describe(source)}: {pair.source_coverage:.0%} of it reused", ""),
+        (f"  target  {_describe(target)}: {pair.target_coverage:.0%} of it reused", ""),
+    ]
+    for index, passage in enumerate(pair.passages, 1):
+        texts.append((_passage_heading(index, passage), ""))
+        texts.append((word_diff(source, passage).plain, "    "))
+    lines = []
+    for text, indent in texts:
+        wrapped = _plain_lines(text, width - len(indent), indent)
+        if wrapped is None:
+            return None
+        lines += wrapped
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _cluster_sections(
+    report: Report, documents: Mapping[str, Document], color: bool, width: int | None, start: int
+) -> str:
+    """The lineage trees of PAIRS_PER_TASK clusters from `start`, each with a blank line after
+    it, as the report's console writes them."""
+    buffer = io.StringIO()
+    console = _console(buffer, color, width)
+    for cluster in report.clusters[start : start + PAIRS_PER_TASK]:
+        console.print(_cluster_tree(cluster, documents))
+        console.print()
+    return buffer.getvalue()
+
+
+def _written(task: tuple[str, int]) -> str:
+    """In a worker process (or here): the clusters' or the pairs' sections of the report being
+    written, from a start."""
     assert _WRITING is not None
-    return _pair_sections(*_WRITING, start)
+    part, start = task
+    sections = _cluster_sections if part == "clusters" else _pair_sections
+    return sections(*_WRITING, start)
 
 
 def render_text(
@@ -277,13 +355,12 @@ def render_text(
         )
     )
     console.print()
-    for cluster in report.clusters:
-        console.print(_cluster_tree(cluster, documents))
-        console.print()
-    starts = range(0, len(report.pairs), PAIRS_PER_TASK)
+    # The clusters' trees, then the pairs' sections, a few hundred a task.
+    tasks = [("clusters", start) for start in range(0, len(report.clusters), PAIRS_PER_TASK)]
+    tasks += [("pairs", start) for start in range(0, len(report.pairs), PAIRS_PER_TASK)]
     _WRITING = (report, documents, color, width)
     try:
-        for piece in in_order(_written_pairs, starts, workers):
+        for piece in in_order(_written, tasks, workers):
             buffer.write(piece)
     finally:
         _WRITING = None

@@ -9,10 +9,9 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
-from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.padding import Padding
@@ -243,7 +242,7 @@ def _pair_sections(
     can: the same lines but for their trailing spaces, which `render_text` strips)."""
     buffer = io.StringIO()
     console = _console(buffer, color, width)
-    plain = not color and console.width >= _PLAIN_WIDTH
+    plain = not color and console.width >= _PLAIN_WIDTH and _DIVIDE_LINE is not None
     for number, pair in enumerate(report.pairs[start : start + PAIRS_PER_TASK], start + 1):
         written = _plain_section(number, pair, documents, console.width) if plain else None
         if written is not None:
@@ -253,6 +252,18 @@ def _pair_sections(
             console.print(line)
     return buffer.getvalue()
 
+
+def _rich_word_wrap() -> Callable[[str, int], list[int]] | None:
+    """rich's own word wrap (`divide_line`: where a line breaks), from a private module of
+    rich's; None where it has none (then rich's console writes every line)."""
+    try:
+        from rich._wrap import divide_line
+    except ImportError:  # pragma: no cover - depends on rich's version
+        return None
+    return cast(Callable[[str, int], list[int]], divide_line)
+
+
+_DIVIDE_LINE = _rich_word_wrap()
 
 # Narrower consoles are left to rich (a passage's text is indented by 4).
 _PLAIN_WIDTH = 10
@@ -274,7 +285,8 @@ def _plain_lines(text: str, width: int, indent: str = "") -> list[str] | None:
             return None
         # rich's own word wrap; a piece is longer than the width only by its trailing spaces,
         # which rich crops.
-        bounds = [0, *divide_line(paragraph, width), len(paragraph)]
+        assert _DIVIDE_LINE is not None
+        bounds = [0, *_DIVIDE_LINE(paragraph, width), len(paragraph)]
         lines += [indent + paragraph[a:b][:width] for a, b in zip(bounds, bounds[1:], strict=False)]
     return lines
 

@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -1025,3 +1026,17 @@ def test_the_command_loads_numba_without_scipy_linalg_which_still_imports_after(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
+
+
+def test_an_html_report_written_to_a_file_is_the_rendered_page(tmp_path: Path) -> None:
+    """`--format html -o FILE` writes the page a piece at a time (never held whole): the file
+    is `render_html`'s page byte for byte, and states its own size."""
+    corpus = str(wiretrace.demo_corpus_path())
+    output = tmp_path / "report.html"
+    result = run("report", corpus, "--format", "html", "-o", str(output), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Report written to {output} (")
+    page = wiretrace.render_html(wiretrace.find_reuse_in([corpus], jobs=1))
+    assert output.read_bytes() == page.encode("utf-8")
+    shown = re.search(r'id="file-size">([\d,]+) bytes', page)
+    assert shown is not None and int(shown.group(1).replace(",", "")) == output.stat().st_size

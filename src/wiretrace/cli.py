@@ -302,19 +302,22 @@ def _emit(report: Report, output_format: str, output: str) -> None:
 
 
 def _write_report(report: Report, output_format: str, output: str) -> None:
-    from wiretrace.report.html import format_size
+    from wiretrace.report.html import format_size, iter_html
     from wiretrace.report.json import iter_json
 
     to_terminal = output == "-" and sys.stdout.isatty()
-    if output_format == "json" and output != "-":
-        # Written as it is made: a large report is never held whole as JSON text.
+    if output_format in ("json", "html") and output != "-":
+        # Written as it is made: a large report is never held whole as JSON or HTML text.
         with open(output, "w", encoding="utf-8", newline="") as stream:
             jobs = report.settings.jobs if report.settings is not None else 1
-            for piece in iter_json(report, jobs=jobs):
+            pieces = iter_json(report, jobs=jobs) if output_format == "json" else iter_html(report)
+            for piece in pieces:
                 stream.write(piece)
-        size = Path(output).stat().st_size
+        where = f"{output} ({format_size(Path(output).stat().st_size)})"
+        if output_format == "html":
+            where += f"; open it in a web browser: {Path(output).resolve().as_uri()}"
         Console(stderr=True, soft_wrap=True).print(
-            f"Report written to {output} ({format_size(size)})", highlight=False, markup=False
+            f"Report written to {where}", highlight=False, markup=False
         )
         return
     if output_format == "json":
@@ -332,11 +335,8 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
     else:
         data = rendered.encode("utf-8")
         Path(output).write_bytes(data)
-        where = f"{output} ({format_size(len(data))})"
-        if output_format == "html":
-            where += f"; open it in a web browser: {Path(output).resolve().as_uri()}"
         Console(stderr=True, soft_wrap=True).print(
-            f"Report written to {where}", highlight=False, markup=False
+            f"Report written to {output} ({format_size(len(data))})", highlight=False, markup=False
         )
 
 

@@ -14,7 +14,7 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -40,8 +40,6 @@ from wiretrace.shingle import TOKEN_PATTERN, tokenize
 TOP_ITEMS = 5
 MAX_LISTED = 100
 SNIPPET_CHARS = 240
-# The footer states the file's own size; this marks the spot until the size is known.
-_SIZE_MARK = "\x00size\x00"
 
 MUTATION_LABELS = {
     "number": ("NUM", "number changed"),
@@ -174,8 +172,10 @@ def utf16_offsets(text: str) -> Callable[[int], int]:
     return lambda offset: offset + int(before[offset])
 
 
-def _page_data(report: Report) -> dict[str, Any]:
-    """What the page's script renders: documents (texts once), pairs and clusters by index.
+def _page_data(report: Report) -> list[str]:
+    """What the page's script renders: documents (texts once), pairs and clusters by index, as
+    pieces of `embed_json` of one object (its items made one at a time: the page's data are never
+    held whole as data, only as JSON).
 
     Offsets here are UTF-16 offsets, as JavaScript indexes strings; a passage whose offsets differ
     from the report's code point offsets also carries those (`cp`) to show them.
@@ -218,22 +218,24 @@ def _page_data(report: Report) -> dict[str, Any]:
             cp = [span.start, span.end]
             boilerplate.append([*at, number, *(cp if cp != at else [])])
         documents.append(
-            {
-                "id": doc_id,
-                "outlet": outlet,
-                "o": outlet_number.get(outlet, -1) if outlet else -1,
-                "published": published,
-                "time": _timestamp(published),
-                "title": title,
-                "url": url,
-                "href": safe_href(url),
-                "length": length,
-                "text": text if doc_id in in_use else None,
-                "best": round(best.get(doc_id, 0.0), 4),
-                "sources": [[n, round(share, 4), round(cov, 4)] for n, share, cov in shares],
-                "own": round(own, 4),
-                **({"boilerplate": boilerplate} if boilerplate else {}),
-            }
+            embed_json(
+                {
+                    "id": doc_id,
+                    "outlet": outlet,
+                    "o": outlet_number.get(outlet, -1) if outlet else -1,
+                    "published": published,
+                    "time": _timestamp(published),
+                    "title": title,
+                    "url": url,
+                    "href": safe_href(url),
+                    "length": length,
+                    "text": text if doc_id in in_use else None,
+                    "best": round(best.get(doc_id, 0.0), 4),
+                    "sources": [[n, round(share, 4), round(cov, 4)] for n, share, cov in shares],
+                    "own": round(own, 4),
+                    **({"boilerplate": boilerplate} if boilerplate else {}),
+                }
+            )
         )
     edge_of: dict[int, list[int]] = {}
     clusters = []
@@ -265,20 +267,23 @@ def _page_data(report: Report) -> dict[str, Any]:
                 }
             )
         clusters.append(
-            {
-                "id": cluster.id,
-                "kind": cluster.kind,
-                "root": position[cluster.root],
-                "roots": [position[root] for root in cluster.roots],
-                "versions": [
-                    [position[doc], version_label(report.document(doc))] for doc in cluster.versions
-                ],
-                "members": [
-                    [position[m.document], js[m.document](m.start), js[m.document](m.end)]
-                    for m in cluster.members
-                ],
-                "edges": edges,
-            }
+            embed_json(
+                {
+                    "id": cluster.id,
+                    "kind": cluster.kind,
+                    "root": position[cluster.root],
+                    "roots": [position[root] for root in cluster.roots],
+                    "versions": [
+                        [position[doc], version_label(report.document(doc))]
+                        for doc in cluster.versions
+                    ],
+                    "members": [
+                        [position[m.document], js[m.document](m.start), js[m.document](m.end)]
+                        for m in cluster.members
+                    ],
+                    "edges": edges,
+                }
+            )
         )
     pairs = []
     for number, pair in enumerate(report.pairs):
@@ -288,26 +293,44 @@ def _page_data(report: Report) -> dict[str, Any]:
         )
         source, target = js[pair.source], js[pair.target]
         pairs.append(
-            {
-                "s": position[pair.source],
-                "t": position[pair.target],
-                "direction": pair.direction,
-                "similarity": round(pair.similarity, 4),
-                "source_coverage": round(pair.source_coverage, 4),
-                "target_coverage": round(pair.target_coverage, 4),
-                "edge": hop,
-                "reversed": reversed_hop,
-                "passages": [_passage_data(p, source, target) for p in pair.passages],
-            }
+            embed_json(
+                {
+                    "s": position[pair.source],
+                    "t": position[pair.target],
+                    "direction": pair.direction,
+                    "similarity": round(pair.similarity, 4),
+                    "source_coverage": round(pair.source_coverage, 4),
+                    "target_coverage": round(pair.target_coverage, 4),
+                    "edge": hop,
+                    "reversed": reversed_hop,
+                    "passages": [_passage_data(p, source, target) for p in pair.passages],
+                }
+            )
         )
-    return {
-        "outlets": outlets,
-        "documents": documents,
-        "pairs": pairs,
-        "clusters": clusters,
-        "boilerplate": list(boilerplate_texts),
-        "mutationLabels": {name: list(labels) for name, labels in MUTATION_LABELS.items()},
-    }
+    labels = {name: list(labels) for name, labels in MUTATION_LABELS.items()}
+    # json.dumps of the object these items make, as its separators join them.
+    return [
+        '{"outlets":',
+        embed_json(outlets),
+        ',"documents":[',
+        *_joined(documents),
+        '],"pairs":[',
+        *_joined(pairs),
+        '],"clusters":[',
+        *_joined(clusters),
+        '],"boilerplate":',
+        embed_json(list(boilerplate_texts)),
+        ',"mutationLabels":',
+        embed_json(labels),
+        "}",
+    ]
+
+
+def _joined(items: list[str], size: int = 256) -> Iterator[str]:
+    """The items joined by commas, `size` at a time (each piece but the first led by its
+    comma)."""
+    for start in range(0, len(items), size):
+        yield ("," if start else "") + ",".join(items[start : start + size])
 
 
 def _passage_data(
@@ -575,6 +598,12 @@ def render_html(report: Report, *, title: str = "wiretrace report") -> str:
 
     `title` is the page's title (a str). Anything but a Report raises TypeError.
     """
+    return "".join(iter_html(report, title=title))
+
+
+def iter_html(report: Report, *, title: str = "wiretrace report") -> Iterator[str]:
+    """The pieces of `render_html(report, title=title)`: write them to a file as they come and
+    the page is never held whole (its data are held as JSON, a few hundred items a piece)."""
     check_report(report, "render_html")
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, got {type(title).__name__} {title!r}")
@@ -598,7 +627,7 @@ def render_html(report: Report, *, title: str = "wiretrace report") -> str:
             (len(report.clusters), "cluster"),
         )
     )
-    page = (
+    head = (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">'
@@ -631,15 +660,23 @@ def render_html(report: Report, *, title: str = "wiretrace report") -> str:
         '<p class="muted">Open a pair to read its passages side by side, source on the left.</p>'
         '<div id="pair-list" class="list"></div></section>'
         "</main>\n"
-        f'<footer><p>This file: <span id="file-size">{_SIZE_MARK}</span>. It is self-contained '
-        "and fetches nothing: it works offline and when e-mailed.</p>"
-        f"<p>Made by wiretrace {_e(__version__)} (data as in the JSON report "
-        f"{_e(SCHEMA)}).</p>{_settings_table(report)}</footer>\n"
-        f'<script type="application/json" id="wiretrace-data">{embed_json(_page_data(report))}'
-        "</script>\n"
-        f"<script>{script}</script>\n</body></html>\n"
+        '<footer><p>This file: <span id="file-size">'
     )
-    return _with_size(page)
+    # The footer states the file's size, which the data after it count in.
+    footer = (
+        "</span>. It is self-contained and fetches nothing: it works offline and when e-mailed."
+        f"</p><p>Made by wiretrace {_e(__version__)} (data as in the JSON report "
+        f"{_e(SCHEMA)}).</p>{_settings_table(report)}</footer>\n"
+        '<script type="application/json" id="wiretrace-data">'
+    )
+    data = _page_data(report)
+    end = f"</script>\n<script>{script}</script>\n</body></html>\n"
+    size = sum(len(piece.encode("utf-8")) for piece in (head, footer, *data, end))
+    yield head
+    yield _size_text(size)
+    yield footer
+    yield from data
+    yield end
 
 
 def format_size(size: int) -> str:
@@ -654,9 +691,9 @@ def format_size(size: int) -> str:
     return f"{value / 1000:.1f} GB"
 
 
-def _with_size(page: str) -> str:
-    """The page with its own size (UTF-8 bytes) written in; the written size changes the size."""
-    base = len(page.encode("utf-8")) - len(_SIZE_MARK.encode("utf-8"))
+def _size_text(base: int) -> str:
+    """The file size a page states, given the size (UTF-8 bytes) of all of it but that text:
+    the written size changes the size."""
     size = base
     for _ in range(5):
         shown = f"{size:,} bytes ({format_size(size)})" if size >= 1000 else format_size(size)
@@ -664,5 +701,4 @@ def _with_size(page: str) -> str:
         if total == size:
             break
         size = total
-    head, _, tail = page.rpartition(_SIZE_MARK)
-    return head + shown + tail
+    return shown

@@ -1040,3 +1040,25 @@ def test_an_html_report_written_to_a_file_is_the_rendered_page(tmp_path: Path) -
     assert output.read_bytes() == page.encode("utf-8")
     shown = re.search(r'id="file-size">([\d,]+) bytes', page)
     assert shown is not None and int(shown.group(1).replace(",", "")) == output.stat().st_size
+
+
+def test_records_read_as_one_text_get_a_notice(texts: Path) -> None:
+    """JSON Lines piped in without --stdin-format are read as one article, as documented, with a
+    notice saying how to read the records; a text that merely starts with a brace gets none."""
+    arguments = ["report", "excerpt.txt", "-", "--format", "json", "--jobs", "1"]
+    result = run(*arguments, input=_jsonl(STREAMED))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [doc["id"] for doc in report["documents"]] == ["excerpt.txt", "-"]
+    assert report["notices"] == [
+        {
+            "input": "-",
+            "line": None,
+            "message": "read as one text article, though it looks like JSON Lines (its first "
+            "line is a JSON object); to read its records, pass --stdin-format jsonl (report, "
+            "index add)",
+        }
+    ]
+    result = run(*arguments, input="{Editor's note} " + STORY)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notices"] == []

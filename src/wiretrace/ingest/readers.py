@@ -485,6 +485,8 @@ def _read_text_stream(given: TextStream, context: _Context) -> Iterator[_Read]:
     name = given.name
     if given.format == "text":
         raw = _read_stream_bytes(given.stream, name, context)
+        if not isinstance(raw, InputError) and _looks_like_records(raw):
+            yield Notice(input=name, line=None, message=_RECORDS_AS_TEXT)
         yield from _text_article(raw, name, name, context)
         return
     records = _jsonl_records if given.format == "jsonl" else _csv_stream_records
@@ -501,6 +503,24 @@ def _read_text_stream(given: TextStream, context: _Context) -> Iterator[_Read]:
         yield _gzip_error(error, name)
     except OSError as error:
         yield unreadable(error, name)
+
+
+_RECORDS_AS_TEXT = (
+    "read as one text article, though it looks like JSON Lines (its first line is a JSON "
+    "object); to read its records, pass --stdin-format jsonl (report, index add)"
+)
+
+
+def _looks_like_records(raw: bytes) -> bool:
+    """Whether a stream read as one text starts with a line holding a JSON object (as JSON
+    Lines do), which a user piping records in may not have meant as one article."""
+    head = raw[:_SKIP_CHUNK].lstrip()
+    if not head.startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(head.split(b"\n", 1)[0]), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _read_jsonl(path: Path, given: str, context: _Context) -> Iterator[_Read]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -66,33 +67,14 @@ def _document_text(instance: Any, attribute: attrs.Attribute, value: Any) -> Non
         raise TypeError(f"a Document's text must be a str, got {_shown(value)}{decode}")
 
 
-# Dates given as strings, each with its normalized form (at most this many kept).
-_KNOWN_DATES: dict[str, str] = {}
-_KNOWN_DATES_KEPT = 1 << 16
-
-
 def _published(value: Any) -> str | None:
     """attrs converter: a publication date or time as the readers give it (``2019-11-01``, UTC
     ``2019-11-01T12:00:46Z``: `ingest.fields.normalize_date`, which also takes a datetime, a
     date and epoch seconds); None for None or a blank string. ValueError for anything else (a
     datetime was kept as its str, which `published_at` could not read: no time, silently)."""
-    if value is None:
+    if value is None or (type(value) is str and not value.strip()):
         return None
-    if type(value) is str:
-        # A run makes each of its documents again whenever it reads one back (a few times
-        # each), with the date it was given: those seen are looked up, not normalized again.
-        known = _KNOWN_DATES.get(value)
-        if known is not None:
-            return known
-        if not value.strip():
-            return None
-    from wiretrace.ingest.fields import normalize_date
-
-    normalized = normalize_date(value)
-    if normalized is not None and type(value) is str:
-        if len(_KNOWN_DATES) >= _KNOWN_DATES_KEPT:
-            _KNOWN_DATES.clear()
-        _KNOWN_DATES[value] = normalized
+    normalized = _normalize_date()(value)
     if normalized is None:
         raise ValueError(
             f"a Document's published must be a date or time, got {_shown(value)}: give an ISO "
@@ -100,6 +82,15 @@ def _published(value: Any) -> str | None:
             "seconds, or None when unknown"
         )
     return normalized
+
+
+@functools.cache
+def _normalize_date() -> Callable[[Any], str | None]:
+    """`ingest.fields.normalize_date`, imported once it is first needed (that module imports
+    this one; an import in the converter would cost more than the normalizing)."""
+    from wiretrace.ingest.fields import normalize_date
+
+    return normalize_date
 
 
 def _shown(value: Any) -> str:

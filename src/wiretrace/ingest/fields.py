@@ -295,6 +295,8 @@ def normalize_date(value: Any) -> str | None:
     (``Fri, 01 Nov 2019 12:00:46 +0000``), US ``M/D/YY`` and ``MM/DD/YYYY``, and epoch
     seconds (a number, or a string of 9 to 11 digits). Anything else gives None.
     """
+    if type(value) is str:  # (most often, and cached)
+        return _normalize_date_text(value)
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from wiretrace.corpus import Corpus, documents_by_id, metadata
+from wiretrace.corpus import documents_by_id, metadata, text_by_id
 from wiretrace.lineage import version_label
 from wiretrace.models import (
     BoilerplateSpan,
@@ -96,13 +96,6 @@ def _asset(name: str) -> str:
 def _timestamp(published: str | None) -> int | None:
     moment = parse_published(published)
     return int(moment.timestamp() * 1000) if moment is not None else None
-
-
-def _text_at(documents: Sequence[Document], position: int) -> str:
-    """The text of the document at `position`; a corpus's read without making the document."""
-    if isinstance(documents, Corpus):
-        return documents.text(position)
-    return documents[position].text
 
 
 def _word_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +176,7 @@ def _page_data(report: Report) -> list[str]:
     # Each text is read once (a corpus's are on disk), and only when the page needs it: the
     # documents in use and those with boilerplate spans.
     meta = list(metadata(report.documents))
+    by_id = documents_by_id(report.documents)
     js: dict[str, Callable[[int], int]] = {}
     position = {fields[0]: number for number, fields in enumerate(meta)}
     outlets = sorted({fields[1] for fields in meta if fields[1]}, key=str.casefold)
@@ -204,10 +198,10 @@ def _page_data(report: Report) -> list[str]:
     boilerplate_texts: dict[str, int] = {}
 
     documents = []
-    for at_position, (doc_id, outlet, published, title, url, length) in enumerate(meta):
+    for doc_id, outlet, published, title, url, length in meta:
         text = ""
         if doc_id in in_use or doc_id in boilerplate_of:
-            text = _text_at(report.documents, at_position)
+            text = text_by_id(by_id, doc_id)
             js[doc_id] = utf16_offsets(text)
         shares, own = source_shares(text, as_target.get(doc_id, []))
         # [start, end] in UTF-16, the text's number, and the code point offsets if they differ.

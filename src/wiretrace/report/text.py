@@ -98,21 +98,20 @@ def _pair_section(
         Text(f"  target  {_describe(target)}: {pair.target_coverage:.0%} of it reused"),
     ]
     for index, passage in enumerate(pair.passages, 1):
-        lines.append(Text(_passage_heading(index, passage), style="bold"))
+        found = " (summary: the source's names and terms, not its wording)"
+        lines.append(
+            Text(
+                f"  Passage {index}{found if passage.kind == 'summary' else ''}: "
+                f"source {passage.source_start}-{passage.source_end}, "
+                f"target {passage.target_start}-{passage.target_end}, "
+                f"similarity {passage.similarity:.2f}, {passage.matched_words} words matched, "
+                f"{len(passage.edits)} edits",
+                style="bold",
+            )
+        )
         lines.append(Padding(word_diff(source, passage), (0, 0, 0, 4), expand=False))
     lines.append(Text(""))
     return lines
-
-
-def _passage_heading(index: int, passage: Passage) -> str:
-    found = " (summary: the source's names and terms, not its wording)"
-    return (
-        f"  Passage {index}{found if passage.kind == 'summary' else ''}: "
-        f"source {passage.source_start}-{passage.source_end}, "
-        f"target {passage.target_start}-{passage.target_end}, "
-        f"similarity {passage.similarity:.2f}, {passage.matched_words} words matched, "
-        f"{len(passage.edits)} edits"
-    )
 
 
 MUTATION_STYLES = {
@@ -219,8 +218,11 @@ PAIRS_PER_TASK = 256
 _WRITING: tuple[Report, Mapping[str, Document], bool, int | None] | None = None
 
 
+# The console's height: given, it does not ask the terminal its size at every line.
+_HEIGHT = 25
+
+
 def _console(buffer: io.StringIO, color: bool, width: int | None) -> Console:
-    # A height given, the console does not ask the terminal its size at every line.
     return Console(
         file=buffer,
         force_terminal=color,
@@ -229,28 +231,6 @@ def _console(buffer: io.StringIO, color: bool, width: int | None) -> Console:
         height=_HEIGHT,
         highlight=False,
     )
-
-
-_HEIGHT = 25
-
-
-def _pair_sections(
-    report: Report, documents: Mapping[str, Document], color: bool, width: int | None, start: int
-) -> str:
-    """The sections of PAIRS_PER_TASK pairs from `start` (numbered from `start + 1`), as the
-    report's console writes them (without colour, as `_plain_section` writes them where it
-    can: the same lines but for their trailing spaces, which `render_text` strips)."""
-    buffer = io.StringIO()
-    console = _console(buffer, color, width)
-    plain = not color and console.width >= _PLAIN_WIDTH and _DIVIDE_LINE is not None
-    for number, pair in enumerate(report.pairs[start : start + PAIRS_PER_TASK], start + 1):
-        written = _plain_section(number, pair, documents, console.width) if plain else None
-        if written is not None:
-            buffer.write(written)
-            continue
-        for line in _pair_section(number, pair, documents):
-            console.print(line)
-    return buffer.getvalue()
 
 
 def _rich_word_wrap() -> Callable[[str, int], list[int]] | None:
@@ -294,51 +274,54 @@ def _plain_lines(text: str, width: int, indent: str = "") -> list[str] | None:
 def _plain_section(
     number: int, pair: Pair, documents: Mapping[str, Document], width: int
 ) -> str | None:
-    """`_pair_section` as the console writes it with no colour (see `_plain_lines`), or None
-    when a line of it is one `_plain_lines` leaves to rich."""
-    source, target = documents[pair.source], documents[pair.target]
-    texts: list[tuple[str, str]] = [
-        (
-            f"Pair {number}: {_label(pair.source)} -> {_label(pair.target)}  similarity "
-            f"{pair.similarity:.2f}, direction: {pair.direction}",
-            "",
-        ),
-        (f"  source  {_describe(source)}: {pair.source_coverage:.0%} of it reused", ""),
-        (f"  target  {_describe(target)}: {pair.target_coverage:.0%} of it reused", ""),
-    ]
-    for index, passage in enumerate(pair.passages, 1):
-        texts.append((_passage_heading(index, passage), ""))
-        texts.append((word_diff(source, passage).plain, "    "))
+    """`_pair_section`'s lines as the console writes them with no colour (see `_plain_lines`),
+    or None when a line of it is one `_plain_lines` leaves to rich."""
     lines = []
-    for text, indent in texts:
-        wrapped = _plain_lines(text, width - len(indent), indent)
+    for item in _pair_section(number, pair, documents):
+        text, indent = (
+            (item.renderable, " " * item.left) if isinstance(item, Padding) else (item, "")
+        )
+        wrapped = _plain_lines(cast(Text, text).plain, width - len(indent), indent)
         if wrapped is None:
             return None
         lines += wrapped
-    lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def _cluster_sections(
-    report: Report, documents: Mapping[str, Document], color: bool, width: int | None, start: int
+def _sections(
+    report: Report,
+    documents: Mapping[str, Document],
+    color: bool,
+    width: int | None,
+    task: tuple[str, int],
 ) -> str:
-    """The lineage trees of PAIRS_PER_TASK clusters from `start`, each with a blank line after
-    it, as the report's console writes them."""
+    """As the report's console writes them: the lineage trees of PAIRS_PER_TASK clusters from a
+    start (each with a blank line after it), or the sections of as many pairs (numbered from
+    the start + 1; without colour, as `_plain_section` writes them where it can: the same lines
+    but for their trailing spaces, which `render_text` strips)."""
+    part, start = task
     buffer = io.StringIO()
     console = _console(buffer, color, width)
-    for cluster in report.clusters[start : start + PAIRS_PER_TASK]:
-        console.print(_cluster_tree(cluster, documents))
-        console.print()
+    if part == "clusters":
+        for cluster in report.clusters[start : start + PAIRS_PER_TASK]:
+            console.print(_cluster_tree(cluster, documents))
+            console.print()
+        return buffer.getvalue()
+    plain = not color and console.width >= _PLAIN_WIDTH and _DIVIDE_LINE is not None
+    for number, pair in enumerate(report.pairs[start : start + PAIRS_PER_TASK], start + 1):
+        written = _plain_section(number, pair, documents, console.width) if plain else None
+        if written is not None:
+            buffer.write(written)
+            continue
+        for line in _pair_section(number, pair, documents):
+            console.print(line)
     return buffer.getvalue()
 
 
 def _written(task: tuple[str, int]) -> str:
-    """In a worker process (or here): the clusters' or the pairs' sections of the report being
-    written, from a start."""
+    """In a worker process (or here): `_sections` of the report being written."""
     assert _WRITING is not None
-    part, start = task
-    sections = _cluster_sections if part == "clusters" else _pair_sections
-    return sections(*_WRITING, start)
+    return _sections(*_WRITING, task)
 
 
 def render_text(

@@ -306,10 +306,10 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
     from wiretrace.report.json import iter_json
 
     to_terminal = output == "-" and sys.stdout.isatty()
+    jobs = report.settings.jobs if report.settings is not None else 1
     if output_format in ("json", "html") and output != "-":
         # Written as it is made: a large report is never held whole as JSON or HTML text.
         with open(output, "w", encoding="utf-8", newline="") as stream:
-            jobs = report.settings.jobs if report.settings is not None else 1
             pieces = iter_json(report, jobs=jobs) if output_format == "json" else iter_html(report)
             for piece in pieces:
                 stream.write(piece)
@@ -328,7 +328,6 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
         # A CSV file starts with a byte-order mark so that Excel reads it as UTF-8.
         rendered = wiretrace.render_csv(report, bom=output != "-")
     else:
-        jobs = report.settings.jobs if report.settings is not None else 1
         rendered = wiretrace.render_text(report, color=to_terminal, jobs=jobs)
     if output == "-":
         click.echo(rendered, nl=False)
@@ -563,9 +562,9 @@ def index_add(
 ) -> None:
     """Add articles to a persistent index; run it again to resume a stopped add.
 
-    INPUTS are read as by `wiretrace report` (- is standard input). An id already in the index is replaced when its
-    content changed and skipped when it did not. A new index records the settings; later runs
-    must use the same ones.
+    INPUTS are read as by `wiretrace report` (- is standard input). An id already in the index
+    is replaced when its content changed and skipped when it did not. A new index records the
+    settings; later runs must use the same ones.
 
     \b
     Example:

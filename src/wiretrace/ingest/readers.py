@@ -172,19 +172,21 @@ def read_inputs(
     - ``.warc``, ``.warc.gz``: one document per HTML page captured (see `wiretrace.ingest.warc`).
 
     A `TextStream` (standard input) is one document read as a ``.txt`` file is, its id the
-    stream's name, or with its `format` "jsonl" or "csv" read as such a file is. A folder gives every such file below it, in path order; the id of a text file
-    or web page is then its path relative to the folder. Hidden files and folders are passed
-    over, other files with names not listed above are passed over with a notice. Links to
-    folders are followed; a folder reached a second way (a loop of links) is passed over with a
-    notice. Files are streamed; a line or a document is never read past `max_document_chars`
-    characters (a larger one is an error).
+    stream's name, or with its `format` "jsonl" or "csv" read as such a file is. A folder gives
+    every such file below it, in path order; the id of a text file or web page is then its path
+    relative to the folder. Hidden files and folders are passed over, other files with names
+    not listed above are passed over with a notice. Links to folders are followed; a folder
+    reached a second way (a loop of links) is passed over with a notice. Files are streamed; a
+    line or a document is never read past `max_document_chars` characters (a larger one is an
+    error).
 
     Text is decoded with `encoding`, unless a byte-order mark says otherwise; a web page's
     declared charset comes before `encoding`. Inputs with no text (reason "empty", also a folder
-    with no files) or pages with no article are always yielded as `Skipped` and never raise. Any other problem (a missing or
-    unreadable file, a binary file, bytes that do not decode, a malformed line, a missing field,
-    an id seen before, a document over the limit) raises `InputError` when `on_error` is
-    ``"fail"`` and is yielded as `Skipped` when it is ``"skip"``. An `on_error` other than these
+    with no files) or pages with no article are always yielded as `Skipped` and never raise.
+    Any other problem (a missing or unreadable file, a binary file, bytes that do not decode, a
+    malformed line, a missing field, an id seen before, a document over the limit) raises
+    `InputError` when `on_error` is ``"fail"`` and is yielded as `Skipped` when it is
+    ``"skip"``. An `on_error` other than these
     raises ValueError, and an unknown `encoding` or a `max_document_chars` outside 1 to
     `MAX_MAX_DOCUMENT_CHARS` raises `ConfigError`, both from the call itself, before anything is
     read.

@@ -1501,3 +1501,37 @@ def test_word_alignment_of_reused_text_equals_the_plain_steps(
     if alignment is not None and alignment.opcodes:
         passage = align._passage(pair[0], source, pair[1], target, alignment)
         assert replay_edits(pair[0], passage) == pair[1][passage.target_start : passage.target_end]
+
+
+_TOKENS_AT_EXIT = """
+import numba
+
+import wiretrace.align
+from wiretrace.align import align_pair
+from wiretrace.config import Settings
+from wiretrace.shingle import tokenize
+
+text = "The minister said on Tuesday that the new bridge would open in May next year. " * 4
+other = text.replace("Tuesday", "Monday")
+KEPT = [(text, tokenize(text)), (other, tokenize(other))]
+print(len(align_pair(KEPT[0][0], KEPT[0][1], KEPT[1][0], KEPT[1][1], Settings())))
+
+
+@numba.njit
+def kept_globals(value):  # numba keeps this script's globals (KEPT) past wiretrace's
+    return value
+
+
+kept_globals(1)
+"""
+
+
+def test_tokens_kept_until_exit_leave_no_errors() -> None:
+    """Tokens a caller keeps until the interpreter exits can be freed after the modules'
+    globals (here a compiled function of the caller keeps its globals alive): dropping their
+    prepared records then must not fail (it printed an ignored AttributeError per text)."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _TOKENS_AT_EXIT], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "1"
+    assert completed.stderr == ""

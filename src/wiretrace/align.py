@@ -145,10 +145,12 @@ def _prepared(tokens: Tokens) -> _Prepared:
 
 def _forget(key: int) -> Callable[[weakref.ref[Tokens]], None]:
     """The callback that drops the record of the tokens whose id is `key` once they are gone
-    (before the id can be another object's)."""
+    (before the id can be another object's). The callback holds the dict itself: tokens that
+    outlive the module's globals (freed at interpreter exit) still find it."""
+    prepared = _PREPARED
 
     def drop(_: weakref.ref[Tokens]) -> None:
-        _PREPARED.pop(key, None)
+        prepared.pop(key, None)
 
     return drop
 

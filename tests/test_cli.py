@@ -664,6 +664,26 @@ def test_records_on_standard_input_are_checked_as_a_files_are(texts: Path) -> No
     assert "'xml' is not one of 'text', 'jsonl', 'csv'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["report", "excerpt.txt", "other.txt"], ["index", "add", "news.db", "excerpt.txt"]],
+)
+@pytest.mark.parametrize("stream_format", ["jsonl", "text"])
+def test_stdin_format_without_standard_input_is_a_usage_error(
+    texts: Path, command: list[str], stream_format: str
+) -> None:
+    """--stdin-format given when no input is - exits 2 saying it applies only to - (it was
+    ignored: files named in its place were read by their own names), and nothing is made."""
+    result = run(*command, "--stdin-format", stream_format, "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--stdin-format': applies only to an input - (standard "
+        "input), and no input is -; leave it out, or give - to read standard input\n"
+    )
+    assert not (texts / "news.db").exists()
+
+
 def test_compare_reads_standard_input(texts: Path) -> None:
     """SOURCE or TARGET `-` is standard input, its id `-`."""
     result = run("compare", "-", "excerpt.txt", "--format", "json", input=STORY + " " + EXTRA)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
 import wiretrace
@@ -256,8 +257,16 @@ def _standard_input(
     """The inputs with `-` as standard input, which the library reads as a text file is (one
     article, its id `-`), or as a JSON Lines or CSV file is (`stream_format`). A UsageError
     when `-` is given twice (standard input can be read only once), and an error when standard
-    input is closed (`<&-`)."""
+    input is closed (`<&-`). A UsageError, too, when the command's --stdin-format is given and
+    no input is `-`: it would be ignored."""
     if "-" not in inputs:
+        given = click.get_current_context().get_parameter_source("stdin_format")
+        if given not in (None, ParameterSource.DEFAULT):
+            raise click.BadParameter(
+                "applies only to an input - (standard input), and no input is -; leave it out, "
+                "or give - to read standard input",
+                param_hint="'--stdin-format'",
+            )
         return list(inputs)
     if inputs.count("-") > 1:
         raise click.BadParameter(

@@ -499,8 +499,8 @@ def test_warc_cut_inside_a_record_header_is_truncated(tmp_path: Path) -> None:
         Skipped(
             str(path),
             None,
-            "is truncated or damaged after 2 records (the next record's headers cannot be "
-            "read); check that it is complete",
+            "is truncated or damaged after 2 records (a record without its WARC-Type or "
+            "Content-Length header); check that it is complete",
         ),
     )
 
@@ -609,6 +609,44 @@ def test_warc_responses_that_are_no_http_pages_are_counted_by_why(tmp_path: Path
             ),
         }
     ]
+
+
+@pytest.mark.parametrize("on_error", ["fail", "skip"])
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_warc_records_without_a_target_uri_header_are_passed_over(
+    tmp_path: Path, name: str, on_error: str
+) -> None:
+    """A response or request record with no WARC-Target-URI header at all is counted as without a
+    target URI, as one with an empty URI is, and the records after it are read (warcio failed
+    on it: the file was reported damaged there and the rest of it lost)."""
+    path = write_warc(
+        tmp_path / name,
+        [
+            ("response", "https://harbourpost.example/bridge", news_page([STORY]), {}),
+            request(""),
+            ("response", "", news_page([RESCUE]), {}),
+            ("response", "https://eveningstar.example/rowing", news_page([ROWING]), {}),
+        ],
+    )
+    data = path.read_bytes()
+    assert (gzip.decompress(data) if name.endswith(".gz") else data).count(b"Target-URI") == 2
+
+    loaded = load_documents(path, on_error=on_error)
+
+    assert [document.id for document in loaded.documents] == [
+        "https://harbourpost.example/bridge",
+        "https://eveningstar.example/rowing",
+    ]
+    assert loaded.skipped == ()
+    assert loaded.notices == (
+        Notice(
+            str(path),
+            None,
+            WARC_PASSED_OVER.format(
+                total=3, records=5, details="1 request, 1 warcinfo, 1 without a target URI"
+            ),
+        ),
+    )
 
 
 # The command on saved news pages

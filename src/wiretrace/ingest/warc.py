@@ -101,9 +101,7 @@ def _read_records(
     passed_over: Counter[str] = Counter()
     seen: set[str] = set()
     warnings: list[str] = []
-    from warcio.archiveiterator import ArchiveIterator  # imported when first needed
-
-    archive = ArchiveIterator(stream)
+    archive = _archive(stream)
     records = _quietly(lambda: iter(archive), warnings)
     count = 0
     previous: Any = None
@@ -156,6 +154,24 @@ def _read_records(
                 f"{shorten(warnings[0], 120)}; some records may be damaged"
             ),
         )
+
+
+def _archive(stream: IO[bytes]) -> Any:
+    """warcio's iterator over the records of `stream`, reading a record with no WARC-Target-URI
+    header as one with an empty URI: warcio's own loader fails on it (it looks for an http(s)
+    scheme in None), ending the file there."""
+    from warcio.archiveiterator import ArchiveIterator  # imported when first needed
+
+    archive = ArchiveIterator(stream)
+    load_http_headers = archive.loader.load_http_headers
+
+    def load_http_headers_of_any_uri(
+        record_type: str, uri: str | None, record_stream: Any, length: int | None
+    ) -> Any:
+        return load_http_headers(record_type, uri or "", record_stream, length)
+
+    archive.loader.load_http_headers = load_http_headers_of_any_uri
+    return archive
 
 
 def _damaged(error: Exception, count: int) -> str:

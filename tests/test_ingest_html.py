@@ -18,8 +18,8 @@ from wiretrace.ingest.decode import MAX_MAX_DOCUMENT_CHARS
 from wiretrace.models import Document, Notice, Skipped
 
 WARC_PASSED_OVER = (
-    "passed over {total} of its {records} records, which are not HTML pages: {details}; "
-    "only HTML responses with a 2xx status become documents"
+    "passed over {total} of its {records} records: {details}; only HTML responses with a 2xx "
+    "status become documents"
 )
 
 
@@ -277,7 +277,8 @@ def test_warc_other_records_are_counted_in_one_notice(tmp_path: Path) -> None:
             WARC_PASSED_OVER.format(
                 total=5,
                 records=7,
-                details="2 request, 1 HTTP 404, 1 image/png, 1 warcinfo",
+                details="3 of other record types (2 request, 1 warcinfo), 1 not HTML "
+                "(image/png), 1 with a non-2xx status (HTTP 404)",
             ),
         ),
     )
@@ -339,7 +340,7 @@ def test_warc_repeated_capture_of_a_page_is_counted_once_read(tmp_path: Path) ->
 
     assert [doc.id for doc in loaded.documents] == ["https://a.example/1"]
     assert loaded.notices[0].message == WARC_PASSED_OVER.format(
-        total=1, records=2, details="1 repeated capture of a page"
+        total=1, records=2, details="1 repeating a page already read"
     )
 
 
@@ -605,7 +606,7 @@ def test_warc_responses_that_are_no_http_pages_are_counted_by_why(tmp_path: Path
             "message": WARC_PASSED_OVER.format(
                 total=3,
                 records=4,
-                details="1 empty response, 1 non-HTTP response, 1 without a target URI",
+                details="1 to a non-HTTP URI, 1 with no content, 1 without a target URI",
             ),
         }
     ]
@@ -643,7 +644,9 @@ def test_warc_records_without_a_target_uri_header_are_passed_over(
             str(path),
             None,
             WARC_PASSED_OVER.format(
-                total=3, records=5, details="1 request, 1 warcinfo, 1 without a target URI"
+                total=3,
+                records=5,
+                details="2 of other record types (1 request, 1 warcinfo), 1 without a target URI",
             ),
         ),
     )

@@ -38,6 +38,9 @@ _HTTP_SCHEMES = ("http:", "https:")
 _TAIL_BYTES = 64
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")
 _WARNING_START = re.compile(r"(?m)^\s*(?=WARNING)")
+# Why a record is passed over: what it is (counted in the notice), and a detail, "" for none.
+_Reason = tuple[str, str]
+_NO_URI: _Reason = ("without a target URI", "")
 
 
 def read_warc(
@@ -98,7 +101,7 @@ def _check_start(stream: IO[bytes]) -> str | None:
 def _read_records(
     stream: IO[bytes], path: Path, given: str, decoder: Decoder, max_chars: int
 ) -> Iterator[tuple[Document, str, None] | InputError | Notice]:
-    passed_over: Counter[str] = Counter()
+    passed_over: Counter[_Reason] = Counter()
     seen: set[str] = set()
     warnings: list[str] = []
     archive = _archive(stream)
@@ -136,9 +139,9 @@ def _read_records(
         count += 1
         uri, content_type, why_not = _classify(record)
         if why_not is None and uri in seen:
-            why_not = "repeated capture of a page"
+            why_not = ("repeating a page already read", "")
         if why_not is not None or uri is None:
-            passed_over[why_not or "without a target URI"] += 1
+            passed_over[why_not or _NO_URI] += 1
             previous = record
             continue
         seen.add(uri)
@@ -222,31 +225,31 @@ def _truncated_error(record: Any, given: str) -> InputError:
     )
 
 
-def _classify(record: Any) -> tuple[str | None, str | None, str | None]:
+def _classify(record: Any) -> tuple[str | None, str | None, _Reason | None]:
     """(target URI, content type, why the record is not a page: None when it is one)."""
     uri = record.rec_headers.get_header("WARC-Target-URI")
     if record.rec_type not in _PAGE_TYPES:
-        return uri, None, record.rec_type
+        return uri, None, ("of other record types", record.rec_type)
     if record.rec_type == "response":
         headers = record.http_headers
         # warcio reads the HTTP headers of a response only to an http(s) URI, with content.
         if headers is None and not uri:
-            return uri, None, "without a target URI"
+            return uri, None, _NO_URI
         if headers is None and not uri.startswith(_HTTP_SCHEMES):
-            return uri, None, "non-HTTP response"
+            return uri, None, ("to a non-HTTP URI", "")
         if headers is None:
-            return uri, None, "empty response"
+            return uri, None, ("with no content", "")
         status = headers.get_statuscode() or "?"
         if not status.startswith("2"):
-            return uri, None, f"HTTP {status[:20]}"
+            return uri, None, ("with a non-2xx status", f"HTTP {status[:20]}")
         content_type = headers.get_header("Content-Type")
     else:
         content_type = record.rec_headers.get_header("Content-Type")
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime not in HTML_CONTENT_TYPES:
-        return uri, content_type, (mime or "no content type")
+        return uri, content_type, ("not HTML", mime or "no content type")
     if not uri:
-        return None, content_type, "without a target URI"
+        return None, content_type, _NO_URI
     return uri, content_type, None
 
 
@@ -308,15 +311,30 @@ def _record_error(
     return kind(f"record {uri}: {reason}", input=given)
 
 
-def _passed_over_message(counts: Counter[str], records: int) -> str:
-    total = sum(counts.values())
-    details = ", ".join(
-        f"{number} {why}" for why, number in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
+def _passed_over_message(counts: Counter[_Reason], records: int) -> str:
+    """The notice counting the records passed over by why, most first: "3 of other record types
+    (2 request, 1 warcinfo), 1 not HTML (image/png)"."""
+    reasons: dict[str, Counter[str]] = {}
+    for (why, detail), number in counts.items():
+        reasons.setdefault(why, Counter())[detail] += number
+    parts = []
+    for why, details in sorted(reasons.items(), key=lambda kv: (-kv[1].total(), kv[0])):
+        part = f"{details.total()} {why}"
+        if len(details) == 1 and "" not in details:
+            part += f" ({next(iter(details))})"
+        elif len(details) > 1:
+            part += f" ({_counted(details)})"
+        parts.append(part)
     return (
-        f"passed over {total} of its {records} records, which are not HTML pages: {details}; "
-        "only HTML responses with a 2xx status become documents"
+        f"passed over {sum(counts.values())} of its {records} records: {', '.join(parts)}; only "
+        "HTML responses with a 2xx status become documents"
     )
+
+
+def _counted(counts: Counter[str]) -> str:
+    """The counts, most first: "2 request, 1 warcinfo"."""
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{number} {what}" for what, number in ordered)
 
 
 def _quietly(call: Callable[[], _T], warnings: list[str]) -> _T:

@@ -798,6 +798,51 @@ def test_duplicate_id_is_skipped_with_where_it_was_first_seen(tmp_path: Path) ->
     )
 
 
+def test_duplicate_id_of_standard_input_read_as_an_article_says_to_give_a_file(
+    tmp_path: Path,
+) -> None:
+    """A stream read as one article (standard input, id -) whose id was seen before is skipped
+    saying to give the article as a file (it said to rename one of the files)."""
+    records = write_jsonl(tmp_path / "a.jsonl", [{"id": "-", "text": "one"}])
+    piped = readers.TextStream(io.BytesIO(b"an article piped in"))
+
+    loaded = load_documents([records, piped], on_error="skip")
+
+    assert [doc.text for doc in loaded.documents] == ["one"]
+    assert loaded.skipped == (
+        Skipped(
+            "-",
+            None,
+            f"duplicate id '-' (first seen in {records} line 1); an article read from a stream "
+            "has the stream's name as its id; save it to a file and give the file instead (its "
+            "id is then its path)",
+        ),
+    )
+
+
+def test_duplicate_id_of_a_file_after_a_piped_record_names_both_fixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose id a record on standard input had is skipped saying to rename the file or
+    choose another id field for the records (it said to rename one of the files)."""
+    monkeypatch.chdir(tmp_path)
+    Path("story.txt").write_text("two", encoding="utf-8")
+    piped = readers.TextStream(io.BytesIO(b'{"id": "story.txt", "text": "one"}\n'), format="jsonl")
+
+    loaded = load_documents([piped, "story.txt"], on_error="skip")
+
+    assert [doc.text for doc in loaded.documents] == ["one"]
+    assert loaded.skipped == (
+        Skipped(
+            "story.txt",
+            None,
+            "duplicate id 'story.txt' (first seen in - line 1); a file's id is its path below "
+            "the folder given: rename the file, or pass --id-field to choose another id field "
+            "for the records",
+        ),
+    )
+
+
 def test_duplicate_id_raises_in_fail_mode(tmp_path: Path) -> None:
     """In fail mode a duplicate id raises InputError at the later record."""
     path = write_jsonl(tmp_path / "a.jsonl", [{"id": 1, "text": "one"}, {"id": "1", "text": "1"}])

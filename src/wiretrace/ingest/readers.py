@@ -227,7 +227,9 @@ def _read_all(
             document, where, line = item
             if document.id in first_seen:
                 first = first_seen[document.id]
-                duplicate = _duplicate_error(document.id, first, where, line, on_error)
+                duplicate = _duplicate_error(
+                    document.id, first, where, line, on_error, isinstance(given, TextStream)
+                )
                 yield _skip_or_raise(duplicate, on_error)
                 continue
             first_seen[document.id] = (where, line)
@@ -246,18 +248,30 @@ def _duplicate_error(
     where: str,
     line: int | None,
     on_error: OnError,
+    from_stream: bool,
 ) -> InputError:
     """The error for a document whose id was first seen at `first`; its advice fits the mode
-    (in skip mode the later capture of a page is skipped already)."""
+    (in skip mode the later capture of a page is skipped already) and where the two were read
+    (a record, a stream read as one article, a file)."""
     first_input, first_line = first
     seen = first_input + (f" line {first_line}" if first_line is not None else "")
     if line is not None:
         fix = "pass --id-field to choose another id field"
+    elif from_stream:
+        fix = (
+            "an article read from a stream has the stream's name as its id; save it to a file "
+            "and give the file instead (its id is then its path)"
+        )
     elif where.lower().endswith(WARC_SUFFIXES):
         keep = (
             "pass --on-error skip to keep the first" if on_error == "fail" else "the first is kept"
         )
         fix = f"the same page was captured in two archives; {keep}"
+    elif first_line is not None:
+        fix = (
+            "a file's id is its path below the folder given: rename the file, or pass "
+            "--id-field to choose another id field for the records"
+        )
     else:
         fix = "a file's id is its path below the folder given, so rename one of the files"
     return InputError(

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -105,6 +106,76 @@ def test_out_of_range_and_missing_ids() -> None:
         with pytest.raises(KeyError):
             corpus.by_id()["b"]
         assert "a" in corpus.by_id() and "b" not in corpus.by_id()
+
+
+def test_appending_what_is_not_a_document_is_a_type_error() -> None:
+    """`append` of something other than a Document raises TypeError naming its position (it
+    failed with AttributeError: 'str' object has no attribute 'id')."""
+    with Corpus() as corpus:
+        corpus.append(Document(id="a", text="x"))
+        for value, shown in [("text", "str 'text'"), ({"id": "b"}, "dict {'id': 'b'}")]:
+            with pytest.raises(TypeError) as caught:
+                corpus.append(value)  # type: ignore[arg-type]
+            assert str(caught.value) == f"documents[1] must be a wiretrace.Document, got {shown}"
+        assert len(corpus) == 1
+
+
+def test_a_corpus_position_that_is_no_whole_number_is_a_type_error() -> None:
+    """A position that is not a whole number (a str, a float, a bool, None) raises TypeError
+    showing it, an id saying how to look it up (a str failed with "'<' not supported")."""
+    with Corpus.collect([Document(id="a", text="x")]) as corpus:
+        with pytest.raises(TypeError) as caught:
+            corpus["a"]  # type: ignore[call-overload]
+        assert str(caught.value) == (
+            "corpus[...] takes a whole number or a slice, got str 'a'; to find a document by "
+            "id, use corpus.by_id()['a']"
+        )
+        for value, shown in [(1.0, "float 1.0"), (True, "bool True"), (None, "NoneType None")]:
+            with pytest.raises(TypeError, match=f"a whole number or a slice, got {shown}$"):
+                corpus[value]  # type: ignore[call-overload]
+            with pytest.raises(TypeError, match=f"^a position must be a whole number, got {shown}"):
+                corpus.text(value)  # type: ignore[arg-type]
+        assert corpus[np.int64(0)] == corpus[-1] == Document(id="a", text="x")
+
+
+@pytest.mark.parametrize("position", [1, -2])
+def test_a_corpus_position_out_of_range_says_how_many_documents_it_holds(position: int) -> None:
+    """A position out of range, by index, text, length or header, raises IndexError showing it
+    and the corpus's size (it showed -1 for -2, or numpy's or a list's own message)."""
+    with Corpus.collect([Document(id="a", text="x")]) as corpus:
+        for read in (corpus.__getitem__, corpus.text, corpus.length, corpus.header):
+            with pytest.raises(IndexError) as caught:
+                read(position)
+            assert str(caught.value) == (
+                f"position {position} is out of range: the corpus holds 1 document"
+            )
+
+
+def test_a_corpus_being_collected_cannot_be_read_yet() -> None:
+    """Reading a document before `seal` (a negative index too) raises ValueError saying to seal
+    it first (it failed an assertion)."""
+    with Corpus() as corpus:
+        corpus.append(Document(id="a", text="x"))
+        for read in (corpus.__getitem__, corpus.text, lambda k: corpus.prefix(k, 1)):
+            for position in (0, -1):
+                with pytest.raises(ValueError) as caught:
+                    read(position)
+                assert str(caught.value) == (
+                    "the corpus is still being collected: call its seal() before reading its "
+                    "documents (Corpus.collect does)"
+                )
+
+
+def test_a_sealed_or_closed_corpus_takes_no_more_documents() -> None:
+    """`append` after `seal` or `close` raises ValueError (it was taken after seal, the corpus
+    then failing to read it, and failed with "write to closed file" after close)."""
+    corpus = Corpus.collect([Document(id="a", text="x")])
+    with pytest.raises(ValueError, match="^the corpus is sealed: no document can be added"):
+        corpus.append(Document(id="b", text="y"))
+    assert len(corpus) == 1
+    corpus.close()
+    with pytest.raises(ValueError, match="^the corpus is closed$"):
+        corpus.append(Document(id="b", text="y"))
 
 
 def test_a_closed_corpus_cannot_be_read() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import operator
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +21,7 @@ from typing import Any, overload
 import numpy as np
 
 from wiretrace.errors import InputError, workspace_error
+from wiretrace.ingest.fields import shorten
 from wiretrace.models import Document
 
 _ENCODING = ("utf-8", "surrogatepass")  # a str read with errors="surrogateescape" round-trips
@@ -69,8 +71,21 @@ class Corpus(Sequence[Document]):
 
     def append(self, document: Document) -> None:
         """Add a document to a corpus being collected (see `seal`). A repeated id raises
-        InputError naming both positions ("documents[k]")."""
+        InputError naming both positions ("documents[k]"), something other than a Document
+        TypeError, and a corpus sealed or closed ValueError."""
         position = len(self._meta)
+        if not isinstance(document, Document):
+            raise TypeError(
+                f"documents[{position}] must be a wiretrace.Document, got "
+                f"{type(document).__name__} {shorten(document)}"
+            )
+        if self._file.closed:
+            raise ValueError("the corpus is closed")
+        if self._offsets is not None:
+            raise ValueError(
+                "the corpus is sealed: no document can be added after its seal(); collect "
+                "them all first"
+            )
         first = self._positions.get(document.id)
         if first is not None:
             raise InputError(
@@ -142,13 +157,22 @@ class Corpus(Sequence[Document]):
         return self._with_text(position, self._read_text(position))
 
     def _read_text(self, position: int) -> str:
-        assert self._offsets is not None, "the corpus is still being collected"
-        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
-        if self._file.closed:
-            raise ValueError("the corpus is closed")
+        start, end = self._span(position)
         # pread: no shared file position, so forked worker processes read side by side.
         data = os.pread(self._file.fileno(), end - start, start) if end > start else b""
         return data.decode(*_ENCODING)
+
+    def _span(self, position: int) -> tuple[int, int]:
+        """Where the text at `position` (counted from the start) is in the texts' file; a
+        ValueError when it cannot be read (yet, or any longer)."""
+        if self._offsets is None:
+            raise ValueError(
+                "the corpus is still being collected: call its seal() before reading its "
+                "documents (Corpus.collect does)"
+            )
+        if self._file.closed:
+            raise ValueError("the corpus is closed")
+        return int(self._offsets[position]), int(self._offsets[position + 1])
 
     def _with_text(self, position: int, text: str) -> Document:
         """The document at `position` from what memory holds of it, with `text`."""
@@ -164,16 +188,15 @@ class Corpus(Sequence[Document]):
 
     def length(self, position: int) -> int:
         """The length in characters of the text at `position` (known without reading it)."""
-        return self._lengths[position]
+        return self._lengths[self._index(position)]
 
     def header(self, position: int) -> Document:
         """The document at `position` without its text (text ""): what memory holds of it."""
-        return self._with_text(position, "")
+        return self._with_text(self._index(position), "")
 
     def prefix(self, position: int, chars: int) -> str:
         """The first `chars` characters of the text at `position`, reading only those."""
-        assert self._offsets is not None, "the corpus is still being collected"
-        start, end = int(self._offsets[position]), int(self._offsets[position + 1])
+        start, end = self._span(self._index(position))
         data = os.pread(self._file.fileno(), min(end - start, 4 * chars), start)
         # A UTF-8 character is at most 4 bytes: the bytes read hold the characters wanted; a
         # character cut at the end of them is left out.
@@ -189,16 +212,27 @@ class Corpus(Sequence[Document]):
     def __getitem__(self, position: int | slice) -> Document | list[Document]:
         if isinstance(position, slice):
             return [self[k] for k in range(*position.indices(len(self)))]
-        return self._document(self._index(position))
+        return self._document(self._index(position, "corpus[...] takes a whole number or a slice"))
 
-    def _index(self, position: int) -> int:
-        """`position` counted from the start (a negative one from the end); IndexError when out
-        of range."""
-        if position < 0:
-            position += len(self)
-        if not 0 <= position < len(self):
-            raise IndexError(position)
-        return position
+    def _index(self, position: Any, wanted: str = "a position must be a whole number") -> int:
+        """`position` counted from the start (a negative one from the end); TypeError saying
+        what is `wanted` when it is not a whole number (a numpy integer is one, a bool is not),
+        IndexError when out of range."""
+        if isinstance(position, bool) or not hasattr(type(position), "__index__"):
+            hint = (
+                f"; to find a document by id, use corpus.by_id()[{position!r}]"
+                if isinstance(position, str)
+                else ""
+            )
+            raise TypeError(f"{wanted}, got {type(position).__name__} {shorten(position)}{hint}")
+        index = operator.index(position)
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(
+                f"position {index} is out of range: the corpus holds {size} "
+                f"document{'' if size == 1 else 's'}"
+            )
+        return index + size if index < 0 else index
 
     def __iter__(self) -> Iterator[Document]:
         for position in range(len(self)):

@@ -383,6 +383,25 @@ def test_bad_dates_are_refused(filled: str) -> None:
         index.trace(WIRE, since="last week")
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(5, "int 5"), (2019, "int 2019"), (1.5e9, "float 1500000000.0"), (True, "bool True")],
+)
+@pytest.mark.parametrize("bound", ["since", "until"])
+def test_a_time_window_bound_that_is_a_number_is_a_type_error(
+    filled: str, bound: str, value: object, shown: str
+) -> None:
+    """A bound given as a number raises TypeError saying what to give (5 and 2019 were taken as
+    seconds after 1970, a window that kept every source)."""
+    with Index.open(filled) as index, pytest.raises(TypeError) as caught:
+        index.trace(WIRE, **{bound: value})  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"{bound} must be a date or time: an ISO 8601 str (2019-11-01, 2019-11-01T12:00:00Z), a "
+        f"date or a datetime, got {shown}; for epoch seconds, give "
+        "datetime.fromtimestamp(seconds, timezone.utc)"
+    )
+
+
 def test_direction_is_published_when_the_source_is_older(filled: str) -> None:
     """A dated article after its source gets direction "published", else "unknown"."""
     with Index.open(filled) as index:

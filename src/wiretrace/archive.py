@@ -30,7 +30,7 @@ from wiretrace.errors import ConfigError, InputError, StoreError
 from wiretrace.index import lsh_bands
 from wiretrace.index.store import Entry, Removed, Store, content_hash, open_store
 from wiretrace.ingest import DEFAULT_MAX_DOCUMENT_CHARS, FieldMap, Input, read_inputs
-from wiretrace.ingest.fields import normalize_date
+from wiretrace.ingest.fields import normalize_date, shorten
 from wiretrace.lineage import orient_pair
 from wiretrace.models import (
     BoilerplateSpan,
@@ -158,9 +158,20 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _to_seconds(value: str | date | datetime | None, option: str, *, end: bool) -> float | None:
-    """A --since/--until bound as POSIX seconds; a bare date --until covers its whole day."""
+    """A --since/--until bound as POSIX seconds; a bare date --until covers its whole day.
+
+    A bound of another type than documented is a TypeError: normalize_date would read a number
+    as epoch seconds, so that 2019 (a year) was a moment of 1970 and kept every source.
+    """
     if value is None:
         return None
+    if not isinstance(value, str | date):
+        raise TypeError(
+            f"{option} must be a date or time: an ISO 8601 str (2019-11-01, "
+            f"2019-11-01T12:00:00Z), a date or a datetime, got {type(value).__name__} "
+            f"{shorten(value)}; for epoch seconds, give datetime.fromtimestamp(seconds, "
+            "timezone.utc)"
+        )
     normalized = normalize_date(value)
     moment = parse_published(normalized)
     if normalized is None or moment is None:
@@ -435,7 +446,9 @@ class Index:
         Each pair has an indexed document as `source` and the article as `target`, with the
         passages and their edits; `target_coverage` is the share of the article's words taken
         from that source, and `Report.traces` sums it up per article. `since`/`until` (ISO
-        dates or times; a bare `until` date covers its day) keep only sources published then.
+        dates or times as str, dates or datetimes; a bare `until` date covers its day) keep only
+        sources published then; a bound that is not a date raises ConfigError, one of another
+        type (a number) TypeError.
         A plain string gets the id "article"; anything else but a Document or a dict raises
         InputError naming ``article``.
         """

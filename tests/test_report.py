@@ -646,16 +646,26 @@ def test_renderers_refuse_what_is_not_a_report(render: Any, report: object) -> N
         (render_json, "indent", -1, "indent must be >= 0, got -1"),
         (render_json, "indent", "  ", "indent must be a whole number, got '  '"),
         (render_json, "indent", 1.5, "indent must be a whole number, got 1.5"),
+        (render_json, "indent", 33, "indent must be <= 32, got 33"),
+        (render_json, "indent", 10**9, "indent must be <= 32, got 1000000000"),
     ],
 )
 def test_renderers_refuse_bad_options(
     render: Any, option: str, value: object, message: str
 ) -> None:
-    """A width below 1 (before: an empty rendering) or an indent that is negative (taken as 0)
-    or not a whole number (TypeError from inside) raises ConfigError naming it."""
+    """A width below 1 (before: an empty rendering) or an indent that is negative (taken as 0),
+    not a whole number (TypeError from inside) or over 32 spaces (a billion made lines of
+    gigabytes) raises ConfigError naming it."""
     report = compare("The river rose after the storm.", "The river rose after the storm.")
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
         render(report, **{option: value})
+
+
+def test_json_pieces_refuse_an_indent_over_the_cap() -> None:
+    """`iter_json` checks its indent as `render_json` does (it took any, a negative one as 0)."""
+    report = compare("The river rose after the storm.", "The river rose after the storm.")
+    with pytest.raises(ConfigError, match=r"^indent must be <= 32, got 33$"):
+        next(wiretrace.report.json.iter_json(report, indent=33))
 
 
 def test_the_html_title_must_be_text() -> None:

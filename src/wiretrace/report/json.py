@@ -29,6 +29,8 @@ from wiretrace.models import (
 )
 
 SCHEMA = "wiretrace.report/1"
+MAX_INDENT = 32
+"""The widest indent of `render_json`, in spaces: each list item's line starts with two."""
 # Pairs whose passage texts are read together: each of their documents is read once, not once
 # for every pair it is in (a corpus keeps only its latest few texts), and no more than these
 # pairs' passage texts are held at once.
@@ -300,8 +302,9 @@ def iter_json(report: Report, *, indent: int = 2, jobs: int | None = 1) -> Itera
     """The pieces of `render_json(report, indent=indent)`, made a few hundred list items at a
     time: write them to a file as they come and a large report is never held whole as JSON text
     or data. With `jobs` above 1 (None: all cores), worker processes make the pieces of the
-    long lists (see `_parallel_pieces`); the text is the same."""
-    pad = " " * indent
+    long lists (see `_parallel_pieces`); the text is the same. `indent` is checked as
+    `render_json` checks it, when the first piece is made."""
+    pad = " " * whole_number("indent", indent, 0, MAX_INDENT)
     separator = f",\n{pad}{pad}"
     workers = Settings(jobs=jobs).workers
     parallel = {
@@ -597,13 +600,13 @@ def render_json(report: Report, *, indent: int | None = 2) -> str:
     (a document, a pair with its passages, a cluster, ...) on one line of its own, indented:
     readable, and written by the json module's C encoder (a fully indented dump of a large
     report uses its pure-Python encoder, many times slower). `indent=None` gives one line;
-    else it is a whole number of spaces, 0 to `config.MAX_COUNT`. Anything but a Report raises
-    TypeError.
+    else it is a whole number of spaces, 0 to `MAX_INDENT` (32); another value raises
+    ConfigError. Anything but a Report raises TypeError.
     """
     check_report(report, "render_json")
     if indent is None:
         return _encode(report_to_dict(report)) + "\n"
-    return "".join(iter_json(report, indent=whole_number("indent", indent, 0)))
+    return "".join(iter_json(report, indent=indent))
 
 
 def render_stats_json(stats: Mapping[str, Any]) -> str:

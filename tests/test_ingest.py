@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -591,6 +592,29 @@ def test_codec_that_is_no_text_encoding_is_a_config_error(tmp_path: Path, encodi
 def test_document_limit_out_of_range_is_a_config_error(tmp_path: Path, limit: int) -> None:
     """A max_document_chars below 1 or above a trillion raises ConfigError showing it."""
     with pytest.raises(ConfigError, match=rf"max_document_chars .* got {limit}$"):
+        read_inputs([tmp_path], max_document_chars=limit)
+
+
+@pytest.mark.parametrize("limit", [np.int64(12), np.uint16(12), np.int32(12)])
+def test_document_limit_may_be_a_numpy_integer(tmp_path: Path, limit: Any) -> None:
+    """A max_document_chars that is a numpy integer is taken as the whole number it is, as
+    Settings takes one (it raised ConfigError "must be a whole number")."""
+    (tmp_path / "a.txt").write_text("A text file.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("A longer text file.", encoding="utf-8")
+
+    loaded = load_documents(tmp_path, on_error="skip", max_document_chars=limit)
+
+    assert loaded == load_documents(tmp_path, on_error="skip", max_document_chars=12)
+    assert [doc.id for doc in loaded.documents] == ["a.txt"]
+    assert [item.input for item in loaded.skipped] == [str(tmp_path / "b.txt")]
+
+
+@pytest.mark.parametrize("limit", [True, 12.0, "12", None])
+def test_document_limit_that_is_no_whole_number_is_a_config_error(
+    tmp_path: Path, limit: Any
+) -> None:
+    """A max_document_chars that is a bool, a float, a str or None raises ConfigError showing it."""
+    with pytest.raises(ConfigError, match=r"^max_document_chars must be a whole number, got "):
         read_inputs([tmp_path], max_document_chars=limit)
 
 

@@ -18,6 +18,7 @@ from typing import IO, Any, Literal, cast
 
 import attrs
 
+from wiretrace.config import whole_number
 from wiretrace.errors import ConfigError, EmptyInputError, InputError
 from wiretrace.ingest.decode import (
     DEFAULT_MAX_DOCUMENT_CHARS,
@@ -193,15 +194,9 @@ def read_inputs(
     """
     if on_error not in ("fail", "skip"):
         raise ValueError(f"on_error must be 'fail' or 'skip', got {on_error!r}")
-    if (
-        isinstance(max_document_chars, bool)
-        or not isinstance(max_document_chars, int)
-        or not 1 <= max_document_chars <= MAX_MAX_DOCUMENT_CHARS
-    ):
-        raise ConfigError(
-            f"max_document_chars must be a whole number from 1 to {MAX_MAX_DOCUMENT_CHARS}, "
-            f"got {max_document_chars!r}"
-        )
+    max_document_chars = whole_number(
+        "max_document_chars", max_document_chars, 1, MAX_MAX_DOCUMENT_CHARS
+    )
     context = _Context(field_map, Decoder.for_encoding(encoding), max_document_chars)
     if isinstance(inputs, str | os.PathLike | TextStream):
         inputs = [inputs]

@@ -540,6 +540,34 @@ def test_same_page_in_two_warcs_is_a_duplicate_naming_the_first(tmp_path: Path) 
     )
 
 
+def test_page_with_the_id_of_a_record_read_before_is_no_capture_in_two_archives(
+    tmp_path: Path,
+) -> None:
+    """A WARC page whose URI a JSON Lines record had as its id is skipped saying to choose
+    another id field for the records (it said the page was captured in two archives)."""
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        json.dumps({"id": "https://harbourpost.example/bridge", "text": STORY}) + "\n",
+        encoding="utf-8",
+    )
+    archive = crawl(tmp_path / "crawl.warc.gz")
+
+    loaded = load_documents([records, archive], on_error="skip")
+
+    assert [doc.id for doc in loaded.documents] == [
+        "https://harbourpost.example/bridge",
+        "https://eveningstar.example/tram",
+    ]
+    assert loaded.skipped == (
+        Skipped(
+            str(archive),
+            None,
+            f"duplicate id 'https://harbourpost.example/bridge' (first seen in {records} line 1); "
+            "a page's id is its URI: pass --id-field to choose another id field for the records",
+        ),
+    )
+
+
 def test_same_page_in_two_warcs_skipped_says_the_first_is_kept(tmp_path: Path) -> None:
     """With --on-error skip, the later capture of a page is listed as skipped saying the first is
     kept (it said to pass --on-error skip, as in fail mode)."""

@@ -247,9 +247,10 @@ def _duplicate_error(
 ) -> InputError:
     """The error for a document whose id was first seen at `first`; its advice fits the mode
     (in skip mode the later capture of a page is skipped already) and where the two were read
-    (a record, a stream read as one article, a file)."""
+    (a record, a stream read as one article, a page of an archive, a file)."""
     first_input, first_line = first
     seen = first_input + (f" line {first_line}" if first_line is not None else "")
+    page = where.lower().endswith(WARC_SUFFIXES)
     if line is not None:
         fix = "pass --id-field to choose another id field"
     elif from_stream:
@@ -257,16 +258,18 @@ def _duplicate_error(
             "an article read from a stream has the stream's name as its id; save it to a file "
             "and give the file instead (its id is then its path)"
         )
-    elif where.lower().endswith(WARC_SUFFIXES):
+    elif first_line is not None:
+        # The first was a record, whose id field can be another.
+        named = (
+            "a page's id is its URI" if page else "a file's id is its path below the folder given"
+        )
+        rename = "" if page else "rename the file, or "
+        fix = f"{named}: {rename}pass --id-field to choose another id field for the records"
+    elif page:
         keep = (
             "pass --on-error skip to keep the first" if on_error == "fail" else "the first is kept"
         )
         fix = f"the same page was captured in two archives; {keep}"
-    elif first_line is not None:
-        fix = (
-            "a file's id is its path below the folder given: rename the file, or pass "
-            "--id-field to choose another id field for the records"
-        )
     else:
         fix = "a file's id is its path below the folder given, so rename one of the files"
     return InputError(

@@ -85,7 +85,8 @@ COST_DROP = 1.2
 COST_DROP_WORD = 0.002
 COST_SHARED_WORD = 0.06
 # Changes copies make on their own all the time (the parent's opening, a dateline or an update
-# note, dropped; its end trimmed) cost COST_COMMON, plus COST_DROP_WORD a word:
+# note, dropped; its end trimmed; see `_dropped_whole`) cost COST_COMMON, plus COST_DROP_WORD a
+# word:
 # two copies that both made one are as likely siblings as copy and copy of copy (the change is
 # weak evidence of shared ancestry), and as the child lacking text is cheap and the child having
 # text its parent lacks is not, the fuller text is the likelier origin.
@@ -2251,11 +2252,27 @@ def _pair_costs(
         )
         for gap in source_gaps.keys() & target_gaps.keys()
     }
+    target_span = (min(p.target_start for p in passages), max(p.target_end for p in passages))
+    source_span = (min(p.source_start for p in passages), max(p.source_end for p in passages))
     forward = _gap_cost(
-        forward, len(passages), texts, target, target_gaps, source_gaps, shared_ends
+        forward,
+        len(passages),
+        texts,
+        (target, source),
+        target_span,
+        target_gaps,
+        source_gaps,
+        shared_ends,
     )
     backward = _gap_cost(
-        backward, len(passages), texts, source, source_gaps, target_gaps, shared_ends
+        backward,
+        len(passages),
+        texts,
+        (source, target),
+        source_span,
+        source_gaps,
+        target_gaps,
+        shared_ends,
     )
     return forward, backward
 
@@ -2312,7 +2329,8 @@ def _gap_cost(
     cost: float,
     passages: int,
     texts: _Members,
-    child: str,
+    child_parent: tuple[str, str],
+    child_span: tuple[int, int],
     child_gaps: dict[int, tuple[array[int], array[int]]],
     parent_gaps: dict[int, tuple[array[int], array[int]]],
     shared_ends: dict[int, tuple[int, int]],
@@ -2324,15 +2342,27 @@ def _gap_cost(
     words, by gap, where both have some) are text the alignment left out, not a change.
     Text the parent alone has, the child dropped; text the child alone has is its own addition,
     one event; cluster text the child has and this parent lacks came from elsewhere: every word of
-    it counts (COST_SHARED_WORD)."""
+    it counts (COST_SHARED_WORD). `child_span`: where the passages start and end in the
+    child."""
+    child, parent = child_parent
     for gap in child_gaps.keys() | parent_gaps.keys():
         new_starts = child_gaps.get(gap, _NO_WORDS)[0]
-        old_starts = parent_gaps.get(gap, _NO_WORDS)[0]
+        old_starts, old_ends = parent_gaps.get(gap, _NO_WORDS)
         head, tail = shared_ends.get(gap, (0, 0))
         old, new = len(old_starts) - head - tail, len(new_starts) - head - tail
         if old and not new and gap in (0, passages):
-            # The parent's opening (a dateline, an update note) or its end, dropped.
-            cost += COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
+            opening = gap == 0
+            if _dropped_whole(
+                texts.by_id[parent].text,
+                old_ends[len(old_ends) - tail - 1] if opening else old_starts[head],
+                texts.by_id[child].text,
+                child_span[0] if opening else child_span[1],
+                opening,
+            ):
+                # The parent's opening (a dateline, an update note) or its end, dropped.
+                cost += COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
+            else:
+                cost += _event_cost(old, 0)
         elif old:
             cost += _event_cost(old, 0)
         if new:
@@ -2344,6 +2374,40 @@ def _gap_cost(
                 )
             cost += _event_cost(0, new) + COST_SHARED_WORD * shared
     return cost
+
+
+# What cuts an opening or an end from the text that follows or comes before it: the end of a
+# sentence (also in CJK and Arabic script) or a line, or a dateline's dash, colon or closing
+# bracket ("LONDON (Reuters) -").
+_BOUNDARY = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4\n\r\u2014\u2013\-:|)\]]")
+_NOT_WORDS = re.compile(r"\W*")
+
+
+def _dropped_whole(parent: str, at: int, child: str, kept: int, opening: bool) -> bool:
+    """Whether the child dropped the parent's opening that ends at `at` (else its end, from
+    `at`) as copies drop a dateline, an update note or closing paragraphs: unless the opening
+    runs into the parent's next word with no `_BOUNDARY` between them (a word or two before a
+    sentence's first, else after its last) while the child's text starts at its passages'
+    start `kept` (else ends at their end). That is a word or two added or dropped, an edit
+    like any other: taken for a dropped opening (COST_COMMON), one word a copy put before its
+    parent's first made the copy the likelier origin, outweighing an hour's lead. (Words
+    before the passages in the child, even the same ones, leave the drop as it was: the
+    alignment often starts a passage a word late.)"""
+    if opening:
+        if _NOT_WORDS.fullmatch(child, 0, kept) is None:
+            return True
+        end = at
+        while end < len(parent) and not (parent[end].isalnum() or parent[end] == "_"):
+            end += 1  # (what \W matches)
+        between = parent[at:end]
+    else:
+        if _NOT_WORDS.fullmatch(child, kept) is None:
+            return True
+        start = at
+        while start > 0 and not (parent[start - 1].isalnum() or parent[start - 1] == "_"):
+            start -= 1  # (what \W matches)
+        between = parent[start:at]
+    return _BOUNDARY.search(between) is not None
 
 
 class _Words(Sequence[str]):

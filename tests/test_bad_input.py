@@ -501,7 +501,7 @@ def test_mixed_folder_notices(mixed: Path) -> None:
         "published date 'someday' in field 'date' cannot be parsed; the document is read without "
         "a date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds)",
         "passed over 2 of its 3 records: 2 of other record types (1 request, 1 warcinfo); only "
-        "HTML responses with a 2xx status become documents",
+        "HTML responses with a 2xx status and HTML resource records become documents",
     ]
 
 

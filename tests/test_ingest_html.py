@@ -19,7 +19,7 @@ from wiretrace.models import Document, Notice, Skipped
 
 WARC_PASSED_OVER = (
     "passed over {total} of its {records} records: {details}; only HTML responses with a 2xx "
-    "status become documents"
+    "status and HTML resource records become documents"
 )
 
 

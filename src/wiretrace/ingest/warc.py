@@ -327,7 +327,7 @@ def _passed_over_message(counts: Counter[_Reason], records: int) -> str:
         parts.append(part)
     return (
         f"passed over {sum(counts.values())} of its {records} records: {', '.join(parts)}; only "
-        "HTML responses with a 2xx status become documents"
+        "HTML responses with a 2xx status and HTML resource records become documents"
     )
 
 

@@ -31,7 +31,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -122,6 +122,8 @@ ROOT_SHARE = 0.4
 ROOT_EVENT_SHARE = 0.5
 # A change of at least this many words that adds or removes whole sentences is typed as such.
 SENTENCE_WORDS = 8
+# Edits of a moved sentence with at most this many words between them are one (see `_moves`).
+MOVE_JOIN_WORDS = 2
 CONFIDENCE_SHARPNESS = 1.0
 # Candidate parents per child kept for the tree (the best by score).
 MAX_CANDIDATE_PARENTS = 8
@@ -2254,8 +2256,11 @@ def _pair_costs(
     }
     target_span = (min(p.target_start for p in passages), max(p.target_end for p in passages))
     source_span = (min(p.source_start for p in passages), max(p.source_end for p in passages))
+    moved, forward_fix, backward_fix = _moves(
+        passages, (source, target), texts, (source_gaps, target_gaps), shared_ends
+    )
     forward = _gap_cost(
-        forward,
+        forward + forward_fix,
         len(passages),
         texts,
         (target, source),
@@ -2263,9 +2268,10 @@ def _pair_costs(
         target_gaps,
         source_gaps,
         shared_ends,
+        moved,
     )
     backward = _gap_cost(
-        backward,
+        backward + backward_fix,
         len(passages),
         texts,
         (source, target),
@@ -2273,6 +2279,7 @@ def _pair_costs(
         source_gaps,
         target_gaps,
         shared_ends,
+        moved,
     )
     return forward, backward
 
@@ -2321,6 +2328,95 @@ def _edit_costs_plain(
     return forward, backward
 
 
+def _moves(
+    passages: Sequence[Passage],
+    docs: tuple[str, str],
+    texts: _Members,
+    gaps: tuple[dict[int, tuple[array[int], array[int]]], dict[int, tuple[array[int], array[int]]]],
+    shared_ends: dict[int, tuple[int, int]],
+) -> tuple[frozenset[tuple[str, int]], float, float]:
+    """Sentences one copy moved to its opening or its end: (the (document, gap) of each, what to
+    add to the forward and to the backward cost).
+
+    A sentence moved to a copy's start is text of that copy's opening gap which the other copy
+    lacks there, and, inside a passage, an edit that has it on the other side only. Counted as
+    it comes (an opening or end the other side lacks, `_gap_cost`, and a sentence the edit adds
+    or drops, `_edit_costs`), it is two changes, which cost more one way round than the other (an
+    opening dropped is cheap): the copy that moved it looked like the origin. A gap's own words
+    (SENTENCE_WORDS at least, the other side having none there) and a one-sided edit of the
+    other side (SENTENCE_WORDS at least), four in five of whose words (casefolded, counted with
+    repeats) are the gap's and half of the gap's the edit's, are one move: one event, the cost
+    of the sentence added, either way round."""
+    moved: set[tuple[str, int]] = set()
+    forward = backward = 0.0
+    ends = {0, len(passages)}
+    for side, doc in enumerate(docs):
+        other = 1 - side
+        own_gaps, other_gaps = gaps[side], gaps[other]
+        for gap in ends & own_gaps.keys():
+            head, tail = shared_ends.get(gap, (0, 0))
+            starts, stops = own_gaps[gap]
+            if len(other_gaps.get(gap, _NO_WORDS)[0]) - head - tail > 0:
+                continue
+            words = _casefolded(texts.by_id[doc].text, starts, stops, head, len(starts) - tail)
+            if sum(words.values()) < SENTENCE_WORDS:
+                continue
+            found = _moved_edit(passages, docs, side, texts, words)
+            if found is None:
+                continue
+            moved.add((doc, gap))
+            move = _event_cost(0, sum(words.values()))
+            forward += move - sum(_event_cost(old, new) for old, new in found)
+            backward += move - sum(_event_cost(new, old) for old, new in found)
+    return frozenset(moved), forward, backward
+
+
+def _casefolded(
+    text: str, starts: Sequence[int], ends: Sequence[int], first: int, last: int
+) -> Counter[str]:
+    """The casefolded words first..last - 1 of the text's words at `starts`/`ends`, counted."""
+    return Counter(text[starts[k] : ends[k]].casefold() for k in range(first, last))
+
+
+def _moved_edit(
+    passages: Sequence[Passage],
+    docs: tuple[str, str],
+    side: int,
+    texts: _Members,
+    words: Counter[str],
+) -> list[tuple[int, int]] | None:
+    """The (source words, target words) of each edit of the passages' first run of edits that
+    has, on the side other than `side` (0: source), the `words` of a gap of `side`'s document
+    (see `_moves`), else None. A run is one edit or several with at most MOVE_JOIN_WORDS words
+    between each and the next on the other side (the alignment splits a dropped sentence where
+    a word of it happens to match)."""
+    other = docs[1 - side]
+    for passage in passages:
+        runs: list[list[tuple[int, int, int, int]]] = []
+        last = -1
+        for edit in passage.edits:
+            spans = ((edit.source_start, edit.source_end), (edit.target_start, edit.target_end))
+            start, end = spans[1 - side]
+            mine = texts.count_between(docs[side], *spans[side])
+            theirs = texts.count_between(other, start, end)
+            if runs and texts.count_between(other, last, start) <= MOVE_JOIN_WORDS:
+                runs[-1].append((start, end, mine, theirs))
+            else:
+                runs.append([(start, end, mine, theirs)])
+            last = max(last, end)
+        for run in runs:
+            mine = sum(item[2] for item in run)
+            theirs = sum(item[3] for item in run)
+            if theirs < SENTENCE_WORDS or 4 * mine > theirs:
+                continue
+            starts, ends = texts.words_between(other, run[0][0], run[-1][1])
+            found = _casefolded(texts.by_id[other].text, starts, ends, 0, len(starts))
+            shared = sum((found & words).values())
+            if 5 * shared >= 4 * sum(found.values()) and 2 * shared >= sum(words.values()):
+                return [(item[2], item[3]) if side == 0 else (item[3], item[2]) for item in run]
+    return None
+
+
 # The words of a gap one side lacks (never changed).
 _NO_WORDS: tuple[array[int], array[int]] = (array("q"), array("q"))
 
@@ -2334,6 +2430,7 @@ def _gap_cost(
     child_gaps: dict[int, tuple[array[int], array[int]]],
     parent_gaps: dict[int, tuple[array[int], array[int]]],
     shared_ends: dict[int, tuple[int, int]],
+    moved: frozenset[tuple[str, int]] = frozenset(),
 ) -> float:
     """`cost` plus the cost of the text outside the `passages` passages, gap by gap (before the
     first passage, between two, after the last), that one side has and the other lacks.
@@ -2343,13 +2440,18 @@ def _gap_cost(
     Text the parent alone has, the child dropped; text the child alone has is its own addition,
     one event; cluster text the child has and this parent lacks came from elsewhere: every word of
     it counts (COST_SHARED_WORD). `child_span`: where the passages start and end in the
-    child."""
+    child. A side's own words of a gap in `moved` (document, gap) are a moved sentence, counted
+    by `_moves`."""
     child, parent = child_parent
     for gap in child_gaps.keys() | parent_gaps.keys():
         new_starts = child_gaps.get(gap, _NO_WORDS)[0]
         old_starts, old_ends = parent_gaps.get(gap, _NO_WORDS)
         head, tail = shared_ends.get(gap, (0, 0))
         old, new = len(old_starts) - head - tail, len(new_starts) - head - tail
+        if (parent, gap) in moved:
+            old = 0
+        if (child, gap) in moved:
+            new = 0
         if old and not new and gap in (0, passages):
             opening = gap == 0
             if _dropped_whole(

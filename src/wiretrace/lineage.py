@@ -85,7 +85,7 @@ COST_DROP = 1.2
 COST_DROP_WORD = 0.002
 COST_SHARED_WORD = 0.06
 # Changes copies make on their own all the time (the parent's opening, a dateline or an update
-# note, dropped; its end trimmed; see `_dropped_whole`) cost COST_COMMON, plus COST_DROP_WORD a
+# note, dropped; its end trimmed; see `_dropped_cost`) cost COST_COMMON, plus COST_DROP_WORD a
 # word:
 # two copies that both made one are as likely siblings as copy and copy of copy (the change is
 # weak evidence of shared ancestry), and as the child lacking text is cheap and the child having
@@ -2454,17 +2454,19 @@ def _gap_cost(
             new = 0
         if old and not new and gap in (0, passages):
             opening = gap == 0
-            if _dropped_whole(
+            cost += _dropped_cost(
                 texts.by_id[parent].text,
-                old_ends[len(old_ends) - tail - 1] if opening else old_starts[head],
+                list(
+                    zip(
+                        old_starts[head : len(old_starts) - tail],
+                        old_ends[head : len(old_ends) - tail],
+                        strict=True,
+                    )
+                ),
                 texts.by_id[child].text,
                 child_span[0] if opening else child_span[1],
                 opening,
-            ):
-                # The parent's opening (a dateline, an update note) or its end, dropped.
-                cost += COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
-            else:
-                cost += _event_cost(old, 0)
+            )
         elif old:
             cost += _event_cost(old, 0)
         if new:
@@ -2482,34 +2484,48 @@ def _gap_cost(
 # sentence (also in CJK and Arabic script) or a line, or a dateline's dash, colon or closing
 # bracket ("LONDON (Reuters) -").
 _BOUNDARY = re.compile(r"[.!?\u2026\u3002\uff01\uff1f\u061f\u06d4\n\r\u2014\u2013\-:|)\]]")
-_NOT_WORDS = re.compile(r"\W*")
+# How far beyond its passages a child's own words are looked at (`_dropped_cost`).
+_OWN_CHARS = 400
 
 
-def _dropped_whole(parent: str, at: int, child: str, kept: int, opening: bool) -> bool:
-    """Whether the child dropped the parent's opening that ends at `at` (else its end, from
-    `at`) as copies drop a dateline, an update note or closing paragraphs: unless the opening
-    runs into the parent's next word with no `_BOUNDARY` between them (a word or two before a
-    sentence's first, else after its last) while the child's text starts at its passages'
-    start `kept` (else ends at their end). That is a word or two added or dropped, an edit
-    like any other: taken for a dropped opening (COST_COMMON), one word a copy put before its
-    parent's first made the copy the likelier origin, outweighing an hour's lead. (Words
-    before the passages in the child, even the same ones, leave the drop as it was: the
-    alignment often starts a passage a word late.)"""
+def _dropped_cost(
+    parent: str, words: Sequence[tuple[int, int]], child: str, kept: int, opening: bool
+) -> float:
+    """The cost of the parent's opening (its `words`, (start, end) in order, ending where its
+    passages start) or its end (from where they end) that the child lacks, its passages
+    starting (else ending) at `kept`.
+
+    Copies drop a dateline, an update note or closing paragraphs all the time: that costs
+    COST_COMMON (plus COST_DROP_WORD a word), where the dropped text is cut from the rest at a
+    `_BOUNDARY` (a word or two before a sentence's first, else after its last, is an edit like
+    any other: one word a copy put before its parent's first made the copy the likelier
+    origin), or where the child's text goes on beyond its passages: the same words (the
+    alignment often starts a passage a word late) or text of its own, SENTENCE_WORDS or more
+    words. Fewer words of its own there, the child replaced the parent's: an edit (before, the
+    words of the copy outside its cluster text were not counted, and the change cost more one
+    way round than the other)."""
+    old = len(words)
+    common = COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
+    window = child[max(0, kept - _OWN_CHARS) : kept] if opening else child[kept : kept + _OWN_CHARS]
+    own = [match.group().casefold() for match in TOKEN_PATTERN.finditer(window)]
+    if own:
+        dropped = [parent[start:end].casefold() for start, end in words]
+        near = min(len(own), old)
+        same = own[-near:] == dropped[-near:] if opening else own[:near] == dropped[:near]
+        if same or len(own) >= SENTENCE_WORDS or old >= SENTENCE_WORDS:
+            return common
+        return _event_cost(old, len(own))
     if opening:
-        if _NOT_WORDS.fullmatch(child, 0, kept) is None:
-            return True
-        end = at
+        end = words[-1][1]
         while end < len(parent) and not (parent[end].isalnum() or parent[end] == "_"):
             end += 1  # (what \W matches)
-        between = parent[at:end]
+        between = parent[words[-1][1] : end]
     else:
-        if _NOT_WORDS.fullmatch(child, kept) is None:
-            return True
-        start = at
+        start = words[0][0]
         while start > 0 and not (parent[start - 1].isalnum() or parent[start - 1] == "_"):
             start -= 1  # (what \W matches)
-        between = parent[start:at]
-    return _BOUNDARY.search(between) is not None
+        between = parent[start : words[0][0]]
+    return common if _BOUNDARY.search(between) else _event_cost(old, 0)
 
 
 class _Words(Sequence[str]):

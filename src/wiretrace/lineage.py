@@ -2236,7 +2236,8 @@ def _pair_costs(
     """The text's cost of "target copied source" and of "source copied target", given the
     pair's passages of the cluster (oriented source -> target): parsimony over the change events
     between the two copies of the cluster's text (see COST_EDIT)."""
-    forward, backward = _edit_costs(passages, source, target, texts)
+    counts: list[tuple[int, int]] = []
+    forward, backward = _edit_costs(passages, source, target, texts, counts)
     source_gaps = texts.gaps(
         source, tuple(sorted((p.source_start, p.source_end) for p in passages))
     )
@@ -2257,7 +2258,7 @@ def _pair_costs(
     target_span = (min(p.target_start for p in passages), max(p.target_end for p in passages))
     source_span = (min(p.source_start for p in passages), max(p.source_end for p in passages))
     moved, forward_fix, backward_fix = _moves(
-        passages, (source, target), texts, (source_gaps, target_gaps), shared_ends
+        passages, counts, (source, target), texts, (source_gaps, target_gaps), shared_ends
     )
     forward = _gap_cost(
         forward + forward_fix,
@@ -2285,12 +2286,16 @@ def _pair_costs(
 
 
 def _edit_costs(
-    passages: Sequence[Passage], source: str, target: str, texts: _Members
+    passages: Sequence[Passage],
+    source: str,
+    target: str,
+    texts: _Members,
+    counts: list[tuple[int, int]] | None = None,
 ) -> tuple[float, float]:
     """The cost of the passages' edits (see `_event_cost`), forward (source -> target) and
     backward: `_edit_costs_plain`, each side's words counted from the tokens of one stretch of
     its text that holds all the passages, and so their edits (looked up once per pair, not per
-    edit side)."""
+    edit side). Each edit's (source words, target words), in order, are added to `counts`."""
     forward = backward = 0.0
     if not any(passage.edits for passage in passages):
         return forward, backward
@@ -2311,6 +2316,8 @@ def _edit_costs(
             )
             forward += _event_cost(old, new)
             backward += _event_cost(new, old)
+            if counts is not None:
+                counts.append((old, new))
     return forward, backward
 
 
@@ -2330,6 +2337,7 @@ def _edit_costs_plain(
 
 def _moves(
     passages: Sequence[Passage],
+    counts: Sequence[tuple[int, int]],
     docs: tuple[str, str],
     texts: _Members,
     gaps: tuple[dict[int, tuple[array[int], array[int]]], dict[int, tuple[array[int], array[int]]]],
@@ -2346,7 +2354,8 @@ def _moves(
     (SENTENCE_WORDS at least, the other side having none there) and a one-sided edit of the
     other side (SENTENCE_WORDS at least), four in five of whose words (casefolded, counted with
     repeats) are the gap's and half of the gap's the edit's, are one move: one event, the cost
-    of the sentence added, either way round."""
+    of the sentence added, either way round. `counts`: the (source words, target words) of each
+    edit of the passages, in order (none when the passages have no edits)."""
     moved: set[tuple[str, int]] = set()
     forward = backward = 0.0
     ends = {0, len(passages)}
@@ -2356,16 +2365,25 @@ def _moves(
         for gap in ends & own_gaps.keys():
             head, tail = shared_ends.get(gap, (0, 0))
             starts, stops = own_gaps[gap]
-            if len(other_gaps.get(gap, _NO_WORDS)[0]) - head - tail > 0:
+            if len(starts) - head - tail < SENTENCE_WORDS or (
+                len(other_gaps.get(gap, _NO_WORDS)[0]) - head - tail > 0
+            ):
                 continue
-            words = _casefolded(texts.by_id[doc].text, starts, stops, head, len(starts) - tail)
-            if sum(words.values()) < SENTENCE_WORDS:
+            # (A run of edits has four times the words on the other side only if one has.)
+            if not any(count[other] and 4 * count[side] <= count[other] for count in counts):
                 continue
-            found = _moved_edit(passages, docs, side, texts, words)
+            found = _moved_edit(
+                passages,
+                counts,
+                docs,
+                side,
+                texts,
+                (texts.by_id[doc].text, starts, stops, head, len(starts) - tail),
+            )
             if found is None:
                 continue
             moved.add((doc, gap))
-            move = _event_cost(0, sum(words.values()))
+            move = _event_cost(0, len(starts) - head - tail)
             forward += move - sum(_event_cost(old, new) for old, new in found)
             backward += move - sum(_event_cost(new, old) for old, new in found)
     return frozenset(moved), forward, backward
@@ -2380,40 +2398,53 @@ def _casefolded(
 
 def _moved_edit(
     passages: Sequence[Passage],
+    counts: Sequence[tuple[int, int]],
     docs: tuple[str, str],
     side: int,
     texts: _Members,
-    words: Counter[str],
+    gap: tuple[str, Sequence[int], Sequence[int], int, int],
 ) -> list[tuple[int, int]] | None:
     """The (source words, target words) of each edit of the passages' first run of edits that
-    has, on the side other than `side` (0: source), the `words` of a gap of `side`'s document
-    (see `_moves`), else None. A run is one edit or several with at most MOVE_JOIN_WORDS words
-    between each and the next on the other side (the alignment splits a dropped sentence where
-    a word of it happens to match)."""
+    has, on the side other than `side` (0: source), the words of a gap of `side`'s document
+    (`gap`: its text, its words' starts and ends, the first and last + 1 of them; see
+    `_moves`), else None. A run is one edit with words on the other side or several, with at
+    most MOVE_JOIN_WORDS words between each and the next there (the alignment splits a dropped
+    sentence where a word of it happens to match). `counts`: each edit's (source words, target
+    words)."""
     other = docs[1 - side]
+    runs: list[list[tuple[int, int, tuple[int, int]]]] = []
+    place = 0
     for passage in passages:
-        runs: list[list[tuple[int, int, int, int]]] = []
-        last = -1
+        last = None
         for edit in passage.edits:
+            count = counts[place]
+            place += 1
+            if not count[1 - side]:
+                last = None
+                continue
             spans = ((edit.source_start, edit.source_end), (edit.target_start, edit.target_end))
             start, end = spans[1 - side]
-            mine = texts.count_between(docs[side], *spans[side])
-            theirs = texts.count_between(other, start, end)
-            if runs and texts.count_between(other, last, start) <= MOVE_JOIN_WORDS:
-                runs[-1].append((start, end, mine, theirs))
+            if last is not None and texts.count_between(other, last, start) <= MOVE_JOIN_WORDS:
+                runs[-1].append((start, end, count))
             else:
-                runs.append([(start, end, mine, theirs)])
-            last = max(last, end)
-        for run in runs:
-            mine = sum(item[2] for item in run)
-            theirs = sum(item[3] for item in run)
-            if theirs < SENTENCE_WORDS or 4 * mine > theirs:
-                continue
-            starts, ends = texts.words_between(other, run[0][0], run[-1][1])
-            found = _casefolded(texts.by_id[other].text, starts, ends, 0, len(starts))
-            shared = sum((found & words).values())
-            if 5 * shared >= 4 * sum(found.values()) and 2 * shared >= sum(words.values()):
-                return [(item[2], item[3]) if side == 0 else (item[3], item[2]) for item in run]
+                runs.append([(start, end, count)])
+            last = end
+    words: Counter[str] | None = None
+    size = gap[4] - gap[3]
+    for run in runs:
+        mine = sum(item[2][side] for item in run)
+        theirs = sum(item[2][1 - side] for item in run)
+        if theirs < SENTENCE_WORDS or 4 * mine > theirs:
+            continue
+        starts, ends = texts.words_between(other, run[0][0], run[-1][1])
+        if 2 * len(starts) < size:  # (too few to hold half the gap's words)
+            continue
+        if words is None:
+            words = _casefolded(*gap)
+        found = _casefolded(texts.by_id[other].text, starts, ends, 0, len(starts))
+        shared = sum((found & words).values())
+        if 5 * shared >= 4 * sum(found.values()) and 2 * shared >= size:
+            return [item[2] for item in run]
     return None
 
 
@@ -2456,13 +2487,7 @@ def _gap_cost(
             opening = gap == 0
             cost += _dropped_cost(
                 texts.by_id[parent].text,
-                list(
-                    zip(
-                        old_starts[head : len(old_starts) - tail],
-                        old_ends[head : len(old_ends) - tail],
-                        strict=True,
-                    )
-                ),
+                (old_starts, old_ends, head, len(old_starts) - tail),
                 texts.by_id[child].text,
                 child_span[0] if opening else child_span[1],
                 opening,
@@ -2489,11 +2514,15 @@ _OWN_CHARS = 400
 
 
 def _dropped_cost(
-    parent: str, words: Sequence[tuple[int, int]], child: str, kept: int, opening: bool
+    parent: str,
+    words: tuple[Sequence[int], Sequence[int], int, int],
+    child: str,
+    kept: int,
+    opening: bool,
 ) -> float:
-    """The cost of the parent's opening (its `words`, (start, end) in order, ending where its
-    passages start) or its end (from where they end) that the child lacks, its passages
-    starting (else ending) at `kept`.
+    """The cost of the parent's opening (`words`: starts, ends, first, last: its words first to
+    last - 1, ending where its passages start) or its end (from where they end) that the child
+    lacks, its passages starting (else ending) at `kept`.
 
     Copies drop a dateline, an update note or closing paragraphs all the time: that costs
     COST_COMMON (plus COST_DROP_WORD a word), where the dropped text is cut from the rest at a
@@ -2504,27 +2533,33 @@ def _dropped_cost(
     words. Fewer words of its own there, the child replaced the parent's: an edit (before, the
     words of the copy outside its cluster text were not counted, and the change cost more one
     way round than the other)."""
-    old = len(words)
+    starts, ends, first, last = words
+    old = last - first
     common = COST_COMMON + COST_DROP_WORD * min(old, EVENT_WORDS)
     window = child[max(0, kept - _OWN_CHARS) : kept] if opening else child[kept : kept + _OWN_CHARS]
-    own = [match.group().casefold() for match in TOKEN_PATTERN.finditer(window)]
-    if own:
-        dropped = [parent[start:end].casefold() for start, end in words]
+    if TOKEN_PATTERN.search(window) is not None:
+        if old >= SENTENCE_WORDS:
+            return common
+        own = TOKEN_PATTERN.findall(window)
+        if len(own) >= SENTENCE_WORDS:
+            return common
         near = min(len(own), old)
-        same = own[-near:] == dropped[-near:] if opening else own[:near] == dropped[:near]
-        if same or len(own) >= SENTENCE_WORDS or old >= SENTENCE_WORDS:
+        mine = own[len(own) - near :] if opening else own[:near]
+        places = range(last - near, last) if opening else range(first, first + near)
+        dropped = [parent[starts[k] : ends[k]] for k in places]
+        if [word.casefold() for word in mine] == [word.casefold() for word in dropped]:
             return common
         return _event_cost(old, len(own))
     if opening:
-        end = words[-1][1]
+        end = ends[last - 1]
         while end < len(parent) and not (parent[end].isalnum() or parent[end] == "_"):
             end += 1  # (what \W matches)
-        between = parent[words[-1][1] : end]
+        between = parent[ends[last - 1] : end]
     else:
-        start = words[0][0]
+        start = starts[first]
         while start > 0 and not (parent[start - 1].isalnum() or parent[start - 1] == "_"):
             start -= 1  # (what \W matches)
-        between = parent[start : words[0][0]]
+        between = parent[start : starts[first]]
     return common if _BOUNDARY.search(between) else _event_cost(old, 0)
 
 

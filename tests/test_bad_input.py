@@ -499,7 +499,7 @@ def test_mixed_folder_notices(mixed: Path) -> None:
     assert [item["message"] for item in report["notices"]] == [
         f"passed over 1 file it does not read (1 .pdf); {READS}",
         "published date 'someday' in field 'date' cannot be parsed; the document is read without "
-        "a date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds)",
+        "a date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds or milliseconds)",
         "passed over 2 of its 3 records: 2 of other record types (1 request, 1 warcinfo); only "
         "HTML responses with a 2xx status and HTML resource records become documents",
     ]

@@ -96,7 +96,7 @@ def test_html_page_date_that_cannot_be_parsed_is_a_notice(tmp_path: Path) -> Non
             str(path),
             None,
             "published date 'the other day' cannot be parsed; the document is read without a "
-            "date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds)",
+            "date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds or milliseconds)",
         ),
     )
 
@@ -319,7 +319,7 @@ def test_warc_date_that_cannot_be_parsed_gives_a_notice(tmp_path: Path) -> None:
             None,
             "record https://b.example/2: WARC-Date 'not-a-date' cannot be parsed; the document "
             "is read without a date (dates are read in ISO 8601, RFC 2822, M/D/YY or epoch "
-            "seconds)",
+            "seconds or milliseconds)",
         ),
     )
 

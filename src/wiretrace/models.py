@@ -79,7 +79,7 @@ def _published(value: Any) -> str | None:
         raise ValueError(
             f"a Document's published must be a date or time, got {_shown(value)}: give an ISO "
             "8601 date or time (2019-11-01, 2019-11-01T12:00:46Z), a datetime, a date or epoch "
-            "seconds, or None when unknown"
+            "seconds (from 1973) or milliseconds, or None when unknown"
         )
     return normalized
 

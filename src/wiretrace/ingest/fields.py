@@ -44,7 +44,7 @@ URL_ALIASES: tuple[str, ...] = ("url", "link", "source_url")
 _MAX_FIELDS_SHOWN = 20
 UNPARSED_DATE = (
     "cannot be parsed; the document is read without a date "
-    "(dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds)"
+    "(dates are read in ISO 8601, RFC 2822, M/D/YY or epoch seconds or milliseconds)"
 )
 
 # reprlib keeps a shown value short without building the repr of a huge or deeply nested one.
@@ -285,15 +285,22 @@ def shorten(value: Any, limit: int = 60) -> str:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
-_EPOCH = re.compile(r"\d{9,11}(?:\.\d+)?")
+_EPOCH = re.compile(r"\d{9,13}(?:\.\d+)?")
+# Epoch seconds from March 1973 (nine digits) up to the year 5138 (twelve digits); epoch
+# milliseconds from there up to 10**13 (the year 2286).
+_EPOCH_SECONDS = (1e8, 1e11)
+_EPOCH_MILLISECONDS = (1e11, 1e13)
 
 
 def normalize_date(value: Any) -> str | None:
     """A publication date or time as ``YYYY-MM-DD`` or UTC ``YYYY-MM-DDTHH:MM:SSZ``; else None.
 
     Understands ISO 8601 dates and datetimes (naive times are taken as UTC), RFC 2822
-    (``Fri, 01 Nov 2019 12:00:46 +0000``), US ``M/D/YY`` and ``MM/DD/YYYY``, and epoch
-    seconds (a number, or a string of 9 to 11 digits). Anything else gives None.
+    (``Fri, 01 Nov 2019 12:00:46 +0000``), US ``M/D/YY`` and ``MM/DD/YYYY``, epoch seconds (a
+    number, or a string of digits, from 10**8 up to 10**11: March 1973 to the year 5138) and
+    epoch milliseconds (from 10**11 up to 10**13, 12 or 13 digits: JavaScript's timestamps).
+    Anything else gives None: a number such as 2019 (a year, not a moment of 1970) or 20191101
+    is no date.
     """
     if type(value) is str:  # (most often, and cached)
         return _normalize_date_text(value)
@@ -304,7 +311,7 @@ def normalize_date(value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float):
-        return _from_epoch(value)
+        return _from_epoch_number(value)
     if not isinstance(value, str):
         return None
     return _normalize_date_text(value)
@@ -318,7 +325,7 @@ def _normalize_date_text(value: str) -> str | None:
     if not text:
         return None
     if _EPOCH.fullmatch(text):
-        return _from_epoch(float(text))
+        return _from_epoch_number(float(text))
     if _ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text).isoformat()
@@ -347,6 +354,15 @@ def _format_datetime(moment: datetime) -> str | None:
         return None
     # isoformat, not strftime: strftime("%Y") drops the leading zeros of years before 1000.
     return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def _from_epoch_number(number: float) -> str | None:
+    """The moment of epoch seconds or milliseconds in their ranges (see `normalize_date`)."""
+    if _EPOCH_SECONDS[0] <= number < _EPOCH_SECONDS[1]:
+        return _from_epoch(number)
+    if _EPOCH_MILLISECONDS[0] <= number < _EPOCH_MILLISECONDS[1]:
+        return _from_epoch(number / 1000)
+    return None
 
 
 def _from_epoch(seconds: float) -> str | None:

@@ -314,6 +314,50 @@ def test_a_word_replaced_at_either_end_is_one_edit(seed: int, at_start: bool) ->
     assert _parents(wiretrace.find_reuse(docs, jobs=1)) == {"copy": "wire", "recopy": "copy"}
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_text_file_with_an_agency_dateline_is_the_origin_of_a_copy_crediting_the_agency(
+    seed: int,
+) -> None:
+    """Two text files (no outlets, no dates): the agency's dispatch, opening with its dateline,
+    and an article that re-tells it with paragraphs of its own and credits the agency. The
+    dispatch is the origin and the pair's source (the fuller text was taken for the origin)."""
+    rng = random.Random(seed)
+    body = _article(rng, 8)
+    wire = f"MOSCOW, Dec 1 (Northdesk) - {body}"
+    retold = (
+        f"{_article(rng, 4)}\n\n{body} The statement was carried by Northdesk.\n\n"
+        f"{_article(rng, 10)}"
+    )
+    report = wiretrace.find_reuse(
+        [Document(id="wire.txt", text=wire), Document(id="retold.txt", text=retold)], jobs=1
+    )
+    assert _parents(report) == {"retold.txt": "wire.txt"}
+    ((pair),) = report.pairs
+    assert (pair.source, pair.direction) == ("wire.txt", "text")
+
+
+@pytest.mark.parametrize(
+    ("opening", "agency"),
+    [
+        ("MOSCOW, Dec 1 (Interfax) - The", "Interfax"),
+        ("WASHINGTON (AP) \u2014 The", "AP"),
+        ("LOS ANGELES, Nov. 3 (AFP) \u2013 The", "AFP"),
+        ("ST. PETERSBURG (RIA Novosti) - The", "RIA Novosti"),
+        (
+            "\u041c\u041e\u0421\u041a\u0412\u0410, 1 \u0434\u0435\u043a (\u0422\u0410\u0421\u0421) - \u0422",
+            "\u0422\u0410\u0421\u0421",
+        ),
+        ("The minister (AP) - said", None),
+        ("Speaking (today) - the", None),
+        ("LONDON - The (AP) said", None),
+    ],
+)
+def test_dateline_agency(opening: str, agency: str | None) -> None:
+    """The agency an opening dateline names: an upper-case place, perhaps a date, the agency in
+    brackets, a dash."""
+    assert wiretrace.lineage._dateline_agency(opening) == agency
+
+
 def test_inherited_edits_outweigh_a_small_clock_error() -> None:
     """C carries B's edits and is stamped before B (clock error): C's parent is still B."""
     rng = random.Random(7)

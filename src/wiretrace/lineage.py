@@ -244,8 +244,12 @@ def _names_itself(document: Document) -> bool:
 
 def _credits_outlet(document: Document, other: Document) -> bool:
     """Whether `document` credits `other`'s outlet: by name, or by an agency acronym in its
-    opening that abbreviates the outlet's name ("(NWP)" for Northwind Press)."""
-    if not other.outlet or _same_outlet(document, other):
+    opening that abbreviates the outlet's name ("(NWP)" for Northwind Press). `other` of no
+    known outlet goes by the agency its opening dateline names, if any (see `_names_of`)."""
+    if not other.outlet:
+        agency = _dateline_agency(other.text)
+        return agency is not None and _find_credit_lowered(document.text, (agency,)) is not None
+    if _same_outlet(document, other):
         return False
     if _find_credit_lowered(document.text, _outlet_names(other.outlet)):
         return True
@@ -1745,10 +1749,32 @@ def _turned(pair: Pair, source: str) -> Pair:
     )
 
 
+# A dateline naming its agency: "MOSCOW, Dec 1 (Interfax) -", "WASHINGTON (AP) —".
+_DATELINE = re.compile(
+    r"\s*(?P<city>[^\W\d_](?:[^\W\d_]|[ .'-])*?)(?:,[^()\n]{1,40})?\s*"
+    r"\(\s*(?P<agency>[^\W\d_]{2,12}(?: [^\W\d_]{2,12})?)\s*\)\s*[-\u2013\u2014]"
+)
+
+
+def _dateline_agency(text: str) -> str | None:
+    """The agency named by the dateline that opens the text (an upper-case place, perhaps a
+    date, the agency in brackets, a dash), else None."""
+    dateline = _DATELINE.match(text, 0, 200)
+    if dateline is None or not dateline["city"].isupper() or not dateline["agency"][0].isupper():
+        return None
+    return dateline["agency"]
+
+
 def _names_of(document: Document) -> list[str]:
-    """The names a text may credit `document`'s outlet by, its agency acronyms included."""
+    """The names a text may credit `document`'s outlet by, its agency acronyms included. A
+    document of no known outlet (a text file) whose opening is an agency's dateline ("MOSCOW,
+    Dec 1 (Interfax) -") is that agency's dispatch, or a copy of it as sent: it goes by the
+    agency's name (a text crediting Interfax took from it)."""
     assert _STATE is not None
     acronyms, cache = _STATE[2], _STATE[3]
+    if not document.outlet:
+        agency = _dateline_agency(document.text)
+        return [] if agency is None else [agency]
     if document.outlet not in cache:
         cache[document.outlet] = outlet_names(document.outlet) + [
             acronym for acronym, owner in acronyms.items() if owner == document.outlet

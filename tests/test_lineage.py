@@ -314,26 +314,30 @@ def test_a_word_replaced_at_either_end_is_one_edit(seed: int, at_start: bool) ->
     assert _parents(wiretrace.find_reuse(docs, jobs=1)) == {"copy": "wire", "recopy": "copy"}
 
 
+@pytest.mark.parametrize("intro", [False, True])
 @pytest.mark.parametrize("seed", range(4))
 def test_a_text_file_with_an_agency_dateline_is_the_origin_of_a_copy_crediting_the_agency(
-    seed: int,
+    seed: int, intro: bool
 ) -> None:
     """Two text files (no outlets, no dates): the agency's dispatch, opening with its dateline,
-    and an article that re-tells it with paragraphs of its own and credits the agency. The
-    dispatch is the origin and the pair's source (the fuller text was taken for the origin)."""
+    and an article that re-tells it with paragraphs of its own (after it, or also before it)
+    and credits the agency. The dispatch is the origin and the pair's source (the fuller text
+    was taken for the origin); a re-telling that starts with the dispatch's text dropped its
+    dateline, a change (though most of the re-telling is its own text)."""
     rng = random.Random(seed)
     body = _article(rng, 8)
     wire = f"MOSCOW, Dec 1 (Northdesk) - {body}"
-    retold = (
-        f"{_article(rng, 4)}\n\n{body} The statement was carried by Northdesk.\n\n"
-        f"{_article(rng, 10)}"
-    )
+    before = f"{_article(rng, 4)}\n\n" if intro else ""
+    retold = f"{before}{body} The statement was carried by Northdesk.\n\n{_article(rng, 10)}"
     report = wiretrace.find_reuse(
         [Document(id="wire.txt", text=wire), Document(id="retold.txt", text=retold)], jobs=1
     )
     assert _parents(report) == {"retold.txt": "wire.txt"}
     ((pair),) = report.pairs
     assert (pair.source, pair.direction) == ("wire.txt", "text")
+    ((edge,),) = [cluster.edges for cluster in report.clusters]
+    changes = {(m.type, m.source_text, m.target_text) for m in edge.mutations}
+    assert (("attribution", "MOSCOW, Dec 1 (Northdesk) - ", "") in changes) is not intro
 
 
 @pytest.mark.parametrize(

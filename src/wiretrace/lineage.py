@@ -905,11 +905,20 @@ def _hop_changes(
     names: Sequence[str],
     whole: bool,
 ) -> list[_Change]:
-    """`hop_mutations` as plain tuples (see `_Change`), of the passages' `_Spans`."""
+    """`hop_mutations` as plain tuples (see `_Change`), of the passages' `_Spans`.
+
+    Not `whole` (the cluster's text is less than half of the child: a re-telling, or a text
+    that took a passage), the text before the first passage and after the last is the child's
+    own, not changes; but an opening or ending of the parent's up to EVENT_WORDS words that the
+    child simply lacks there (its text starts with the first passage, or ends with the last) is
+    a change too: the dropped dateline or credit line of an embellished re-telling."""
     ordered = sorted(passages, key=lambda p: (p[0], p[2]))
     mutations: list[_Change] = []
-    if whole and ordered:
-        mutations += _changes(parent, child, (0, ordered[0][0]), (0, ordered[0][2]), names)
+    if not ordered:
+        return mutations
+    opening = (0, ordered[0][0]), (0, ordered[0][2])
+    if whole or _dropped_end(parent.text, child.text, *opening):
+        mutations += _changes(parent, child, *opening, names)
     for index, (_, source_end, _, target_end, edits) in enumerate(ordered):
         for edit_source_start, edit_source_end, edit_target_start, edit_target_end in edits:
             mutations += _changes(
@@ -929,15 +938,25 @@ def _hop_changes(
                     (target_end, following[2]),
                     names,
                 )
-    if whole and ordered:
-        mutations += _changes(
-            parent,
-            child,
-            (ordered[-1][1], len(parent.text)),
-            (max(p[3] for p in ordered), len(child.text)),
-            names,
-        )
+    ending = (ordered[-1][1], len(parent.text)), (max(p[3] for p in ordered), len(child.text))
+    if whole or _dropped_end(parent.text, child.text, *ending):
+        mutations += _changes(parent, child, *ending, names)
     return mutations
+
+
+def _dropped_end(
+    parent: str, child: str, parent_span: tuple[int, int], child_span: tuple[int, int]
+) -> bool:
+    """Whether the child has no words in `child_span` (before its first passage, or after its
+    last) and the parent has 1 to EVENT_WORDS words in `parent_span` there."""
+    if _WORD.search(child, *child_span) is not None:
+        return False
+    words = 0
+    for _ in _WORD.finditer(parent, *parent_span):
+        words += 1
+        if words > EVENT_WORDS:
+            return False
+    return words > 0
 
 
 # --- credit -----------------------------------------------------------------------------------

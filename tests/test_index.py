@@ -411,6 +411,21 @@ def test_direction_is_published_when_the_source_is_older(filled: str) -> None:
     assert {pair.direction for pair in undated.pairs} == {"unknown"}
 
 
+@pytest.mark.parametrize("outlet", [None, "Northdesk"])
+def test_direction_is_text_when_the_article_credits_the_source(
+    location: str, outlet: str | None
+) -> None:
+    """An undated article that credits a source's outlet, or the agency whose dateline opens a
+    source of no known outlet (a text file), gets direction "text" from it (it was "unknown")."""
+    dispatch = f"WASHINGTON (Northdesk) - {WIRE}" if outlet is None else WIRE
+    with Index.open(location, jobs=1) as index:
+        index.add([Document("dispatch", dispatch, outlet=outlet), Document("own", OWN)])
+        credited = index.trace(Document("new", f"{WIRE} Northdesk reported the figures."))
+        silent = index.trace(Document("new", WIRE))
+    assert [(pair.source, pair.direction) for pair in credited.pairs] == [("dispatch", "text")]
+    assert [(pair.source, pair.direction) for pair in silent.pairs] == [("dispatch", "unknown")]
+
+
 def test_trace_all_puts_articles_then_sources_in_one_report(filled: str) -> None:
     """Several articles give one report: the articles first, then each source once."""
     with Index.open(filled) as index:

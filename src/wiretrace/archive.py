@@ -444,7 +444,8 @@ class Index:
         """The report of the indexed documents `article` reuses (a text, Document or dict).
 
         Each pair has an indexed document as `source` and the article as `target`, with the
-        passages and their edits; `target_coverage` is the share of the article's words taken
+        passages and their edits (direction "published" where dates say the source came first,
+        "text" where the article credits the source's outlet or agency, else "unknown"); `target_coverage` is the share of the article's words taken
         from that source, and `Report.traces` sums it up per article. `since`/`until` (ISO
         dates or times as str, dates or datetimes; a bare `until` date covers its day) keep only
         sources published then; a bound that is not a date raises ConfigError, one of another
@@ -598,9 +599,11 @@ class Index:
             if not passages:
                 continue
             pair = build_pair(source, source_tokens, article, tokens, passages, orient=False)
+            # Dates, else credit or an update marker (the coverages do not count here): the
+            # direction they give is kept where it agrees with source -> article.
             origin, _, direction = orient_pair(source, article, 0.0, 0.0)
-            if direction == "published" and origin is source:
-                pair = attrs.evolve(pair, direction="published")
+            if direction != "unknown" and origin is source:
+                pair = attrs.evolve(pair, direction=direction)
             found.append((source, pair))
             spans[source.id] = boilerplate_spans(
                 source, source_tokens, mask, listed_words(settings.shingle_size)

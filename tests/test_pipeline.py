@@ -1213,3 +1213,20 @@ def test_find_reuse_in_reads_records_from_a_stream() -> None:
     assert streamed.pairs
     with pytest.raises(ConfigError, match=r"^a stream's format must be one of text, jsonl, csv"):
         TextStream(io.BytesIO(records), format="json")
+
+
+@pytest.mark.parametrize("times", [13, 40])
+def test_two_copies_of_a_repeated_sentence_are_one_passage(times: int) -> None:
+    """Two copies of a text made of one sentence repeated more than MAX_SEED_OCCURRENCES times:
+    few or no n-grams anchor a seed and no sentence stands out, yet they are one passage, the
+    whole text (they shared none, or, at 13 times, a passage of the middle)."""
+    text = "The committee met again on Monday and agreed to review the budget. " * times
+    report = wiretrace.find_reuse(
+        [Document(id="a", text=text), Document(id="b", text=text)], jobs=1
+    )
+    ((pair),) = report.pairs
+    ((passage),) = pair.passages
+    end = len(text.rstrip(". "))
+    assert (passage.source_start, passage.source_end) == (0, end)
+    assert (passage.target_start, passage.target_end) == (0, end)
+    assert passage.similarity == 1.0 and not passage.edits

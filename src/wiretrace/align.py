@@ -589,6 +589,20 @@ def _align_range(
     return _passage(source_text, source_tokens, target_text, target_tokens, alignment)
 
 
+def _whole_passage(
+    source_text: str, source_tokens: Tokens, target_text: str, target_tokens: Tokens
+) -> Passage | None:
+    """The two whole texts aligned as one passage (see `_align_range`)."""
+    return _align_range(
+        source_text,
+        source_tokens,
+        target_text,
+        target_tokens,
+        (0, len(source_tokens)),
+        (0, len(target_tokens)),
+    )
+
+
 def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
@@ -1637,6 +1651,12 @@ def align_pair(
     `source_mask`/`target_mask` mark boilerplate words (see `wiretrace.boilerplate`): they do not
     anchor passages, though a passage may still run through them.
     """
+    if _same_words(source_tokens, target_tokens, settings, source_mask, target_mask):
+        # Two copies of one text are one passage, the whole text: seeds would miss the n-grams
+        # found more than MAX_SEED_OCCURRENCES times (a text of one sentence repeated gave no
+        # passage, or one passage of its middle), and sentences all alike do not stand out.
+        whole = _whole_passage(source_text, source_tokens, target_text, target_tokens)
+        return () if whole is None else (whole,)
     passages: list[Passage] = []
     rejected: list[tuple[tuple[int, int], tuple[int, int]]] = []
     for a, b, c, d in _word_ranges(
@@ -1699,6 +1719,23 @@ def align_pair(
     if len(passages) < 2:
         return tuple(passages)  # (what the sorting below gives them)
     return tuple(sorted(_one_to_one(passages), key=lambda p: (p.source_start, p.target_start)))
+
+
+def _same_words(
+    source_tokens: Tokens,
+    target_tokens: Tokens,
+    settings: Settings,
+    source_mask: np.ndarray | None,
+    target_mask: np.ndarray | None,
+) -> bool:
+    """Whether the two texts are the same words, `min_length` at least, none of them masked
+    as boilerplate (boilerplate anchors no passage: those go the usual way)."""
+    words = len(source_tokens)
+    if words != len(target_tokens) or words < settings.min_length:
+        return False
+    if any(mask is not None and mask.any() for mask in (source_mask, target_mask)):
+        return False
+    return bool(np.array_equal(source_tokens.ids, target_tokens.ids))
 
 
 # Summaries keep few sentences and few n-grams of their source, but they keep its names and
@@ -1967,14 +2004,7 @@ def align_short_texts(
     similarity = text_similarity(source_text, source_tokens, target_text, target_tokens)
     if similarity < settings.short_similarity or similarity == 0.0:
         return ()
-    passage = _align_range(
-        source_text,
-        source_tokens,
-        target_text,
-        target_tokens,
-        (0, len(source_tokens)),
-        (0, len(target_tokens)),
-    )
+    passage = _whole_passage(source_text, source_tokens, target_text, target_tokens)
     if passage is None:
         return ()
     return (attrs.evolve(passage, similarity=similarity),)

@@ -348,8 +348,8 @@ def test_a_text_file_with_an_agency_dateline_is_the_origin_of_a_copy_crediting_t
         ("LOS ANGELES, Nov. 3 (AFP) \u2013 The", "AFP"),
         ("ST. PETERSBURG (RIA Novosti) - The", "RIA Novosti"),
         (
-            "\u041c\u041e\u0421\u041a\u0412\u0410, 1 \u0434\u0435\u043a (\u0422\u0410\u0421\u0421) - \u0422",
-            "\u0422\u0410\u0421\u0421",
+            "МОСКВА, 1 дек (ТАСС) - Т",
+            "ТАСС",
         ),
         ("The minister (AP) - said", None),
         ("Speaking (today) - the", None),

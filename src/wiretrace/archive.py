@@ -445,12 +445,12 @@ class Index:
 
         Each pair has an indexed document as `source` and the article as `target`, with the
         passages and their edits (direction "published" where dates say the source came first,
-        "text" where the article credits the source's outlet or agency, else "unknown"); `target_coverage` is the share of the article's words taken
-        from that source, and `Report.traces` sums it up per article. `since`/`until` (ISO
-        dates or times as str, dates or datetimes; a bare `until` date covers its day) keep only
-        sources published then; a bound that is not a date raises ConfigError, one of another
-        type (a number) TypeError.
-        A plain string gets the id "article"; anything else but a Document or a dict raises
+        "text" where the article credits the source's outlet or agency, else "unknown");
+        `target_coverage` is the share of the article's words taken from that source, and
+        `Report.traces` sums it up per article. `since`/`until` (ISO dates or times as str,
+        dates or datetimes; a bare `until` date covers its day) keep only sources published
+        then; a bound that is not a date raises ConfigError, one of another type (a number)
+        TypeError. A plain string gets the id "article"; anything else but a Document or a dict raises
         InputError naming ``article``.
         """
         return self.trace_all([as_article(article, "article")], since=since, until=until)

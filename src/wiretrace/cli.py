@@ -18,6 +18,7 @@ from click.core import ParameterSource
 from rich.console import Console
 
 import wiretrace
+from wiretrace import _warm
 from wiretrace.config import MAX_COUNT, MAX_JOBS
 from wiretrace.errors import WiretraceError
 from wiretrace.ingest.decode import (
@@ -356,7 +357,14 @@ def _load_numba() -> None:
     it takes on the way: it imports scipy.linalg (about 0.3 s, scipy being installed with
     datasketch) to know whether it can compile linear algebra, and wiretrace's loops do none.
     Only the command does this, in its own process; a program that imports wiretrace keeps
-    numba as numba sets itself up. scipy.linalg imports as usual afterwards."""
+    numba as numba sets itself up. scipy.linalg imports as usual afterwards. On a machine's
+    first run, the kernels start compiling on another core too (`_warm_kernels`)."""
+    _numba_without_blas()
+    _warm_kernels()
+
+
+def _numba_without_blas() -> None:
+    """Import numba's compiler without scipy.linalg (see `_load_numba`)."""
     if _BLAS in sys.modules or "numba.np.arraymath" in sys.modules:
         return
     # A None in sys.modules makes that import raise ImportError: numba then records "no BLAS".
@@ -368,6 +376,21 @@ def _load_numba() -> None:
         import numba.np.arraymath  # noqa: F401
     finally:
         sys.modules.pop(_BLAS, None)
+
+
+def _warm_kernels() -> None:
+    """On a machine's first run (kernels missing from the disk cache), have a helper process
+    compile them on another core while the command runs (`wiretrace._warm`), and say so on a
+    terminal; the helper stops when the command ends."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return
+    if context.with_resource(_warm.warming()) and sys.stderr.isatty():
+        click.echo(
+            "First run on this machine: compiling wiretrace's inner loops for it "
+            "(about half a minute, once; later runs load them).",
+            err=True,
+        )
 
 
 def _library_errors(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -107,3 +107,26 @@ def test_no_helper_where_numba_compiles_nothing(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(config, "DISABLE_JIT", True)
     assert _warm.missing() is False
+
+
+def test_usual_loads_load_each_listed_kernel_a_step_at_a_time() -> None:
+    """In a new process, taking every step of `usual_loads` leaves each listed kernel with its
+    listed signature and no other, and a second pass has no step left."""
+    code = textwrap.dedent(
+        """
+        from wiretrace import _warm
+        steps = 0
+        for load in _warm.usual_loads():
+            load(); steps += 1
+        assert next(_warm.usual_loads(), None) is None
+        listed = {}
+        for module, name, index in (*_warm.DEMO, *_warm.NEWS):
+            listed.setdefault((module, name), set()).add(index)
+        for key, kernel in _warm._kernels().items():
+            loaded = {k for k, declared in enumerate(kernel.declared) if declared in kernel.overloads}
+            assert loaded == listed.get(key, set()), (key, loaded)
+        print(steps)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(done.stdout) == len(_warm.DEMO) + len(_warm.NEWS)

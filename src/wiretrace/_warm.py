@@ -14,10 +14,11 @@ differently: the same kernels, compiled from the same code, are loaded from the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # The kernels (module, function, index of the declared signature) the demo compiles, in the
@@ -106,6 +107,15 @@ def _listed(entries: tuple[tuple[str, str, int], ...]) -> Iterator[tuple[Any, tu
         kernel = kernels.get((module, name))
         if kernel is not None and index < len(kernel.declared):
             yield kernel, kernel.declared[index]
+
+
+def usual_loads() -> Iterator[Callable[[], Any]]:
+    """A call that loads (or compiles) one listed kernel, the demo's then the others in the order
+    a run needs them, for each not loaded when its turn comes: for a process about to fork
+    workers that will call them (they inherit them, where each would load its own)."""
+    for kernel, declared in _listed((*DEMO, *NEWS)):
+        if declared not in kernel.overloads:
+            yield functools.partial(kernel.compile, declared)
 
 
 def _cached(kernel: Any, declared: tuple[Any, ...]) -> bool | None:

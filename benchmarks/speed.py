@@ -25,12 +25,15 @@ temporary folder and deleted). Three parts:
 5. stages: where the time of `wiretrace.find_reuse_in` goes on the first 20,000 AllSides
    articles (`--report-articles`), stage by stage, from the `progress` callback's first and last
    call of each stage, with the CPU of the process and its workers. Not in the default parts.
+6. first-run: `wiretrace demo` on a new machine (an empty kernel cache), with and without the
+   helper that compiles kernels on another core, in `--rounds` rounds. Not in the default parts.
 
     python benchmarks/speed.py                       # everything (~20 minutes on 2 cores)
     python benchmarks/speed.py --parts signatures    # one part
     python benchmarks/speed.py --parts scaling --sizes 1000,5000,news
     python benchmarks/speed.py --parts memory --text-mib 100,400
     python benchmarks/speed.py --parts stages        # where the time goes, stage by stage
+    python benchmarks/speed.py --parts first-run     # a new machine's first demo run
 """
 
 from __future__ import annotations
@@ -480,6 +483,52 @@ def stages(size: int, folder: Path) -> list[str]:
     return lines
 
 
+def first_run(rounds: int, folder: Path) -> list[str]:
+    """The first-run part: `wiretrace demo` with an empty kernel cache (a new NUMBA_CACHE_DIR
+    each time, as on a new machine), with the first-run helper (`wiretrace._warm`) and without
+    it (WIRETRACE_WARMING set, as in the helper itself: the command compiles alone, as before
+    session 22), taking turns to go first; then once more with the cache the last run left."""
+    runs: dict[str, list[float]] = {"without": [], "with": []}
+    for number in range(rounds):
+        order = ["without", "with"] if number % 2 == 0 else ["with", "without"]
+        for kind in order:
+            cache = folder / f"numba-{number}-{kind}"
+            env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+            env.pop("WIRETRACE_WARMING", None)
+            if kind == "without":
+                env["WIRETRACE_WARMING"] = "0"
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "wiretrace", "demo", "-o", str(folder / "demo.html")],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            runs[kind].append(time.perf_counter() - started)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "wiretrace", "demo", "-o", str(folder / "demo.html")],
+        env={**os.environ, "NUMBA_CACHE_DIR": str(cache)},
+        check=True,
+        capture_output=True,
+    )
+    warm = time.perf_counter() - started
+    each = lambda values: ", ".join(f"{value:.1f}" for value in values)  # noqa: E731
+    return [
+        "### First run: `wiretrace demo` with an empty kernel cache",
+        "",
+        f"Medians of {rounds} rounds, the two taking turns to go first.",
+        "",
+        "| run | seconds | rounds |",
+        "|---|---:|---|",
+        f"| compiling alone (no helper) | {statistics.median(runs['without']):.1f} | "
+        f"{each(runs['without'])} |",
+        f"| with the first-run helper on another core | {statistics.median(runs['with']):.1f} | "
+        f"{each(runs['with'])} |",
+        f"| the next run (kernels cached) | {warm:.1f} | |",
+    ]
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--baseline":
         baseline_main(sys.argv[2])
@@ -525,6 +574,8 @@ def main() -> int:
         if "memory" in parts:
             mibs = [int(size) for size in re.split(r"[,\s]+", args.text_mib) if size]
             print("\n".join(memory(mibs, folder)), "\n", flush=True)
+        if "first-run" in parts:
+            print("\n".join(first_run(args.rounds, folder)), "\n", flush=True)
         if "stages" in parts:
             print("\n".join(stages(args.report_articles, folder)), flush=True)
     print(f"\nload average at end {' '.join(f'{v:.1f}' for v in os.getloadavg())}")

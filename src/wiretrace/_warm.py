@@ -2,13 +2,14 @@
 
 A kernel is compiled (numba) the first time a process on the machine calls it, and its machine
 code is cached on disk for later runs (see `wiretrace._kernels`). A first run compiled every
-kernel it calls, one after another on one core: ~35 s of the demo's first ~40 s on these
-2-core machines. While a command runs on a machine whose cache misses any of the kernels listed
-here, a helper process (`python -m wiretrace._warm`) compiles them from the other end of the
-list, in the order a run last needs them; the command, compiling from the front as it goes,
-finds the ones the helper finished in the cache (a kernel's lock file makes either wait while
-the other compiles it). The helper is stopped when the command ends. Nothing is computed
-differently: the same kernels, compiled from the same code, are loaded from the same cache.
+kernel it calls, one after another on one core: ~35 s of the demo's first ~44 s on these
+2-core machines. While a command runs on a machine whose cache misses any of the demo's kernels,
+a helper process (`python -m wiretrace._warm`) compiles them from the other end of the order a
+run needs them in, then the others a run on news needs; the command, compiling from the front
+as it goes, finds the ones the helper finished in the cache (a kernel's lock file makes either
+wait while the other compiles it). The helper is stopped when the command ends; none is started
+where WIRETRACE_WARMING is set (as it is in the helper). Nothing is computed differently: the
+same kernels, compiled from the same code, are loaded from the same cache.
 """
 
 from __future__ import annotations
@@ -185,11 +186,13 @@ def _compile_listed() -> None:
 
 def _order(argv: list[str]) -> None:
     """Print the kernels a run of `wiretrace` with these arguments compiles or loads, in the order
-    it first needs them (for DEMO and NEWS): `NUMBA_CACHE_DIR=$(mktemp -d) python -m
-    wiretrace._warm --order demo` (with an empty cache: a kernel that another builds in is
-    compiled then, not loaded)."""
+    it first needs them (for DEMO and NEWS), with no helper: `NUMBA_CACHE_DIR=$(mktemp -d)
+    python -m wiretrace._warm --order demo -j 1` (one process: kernels that workers load are
+    not seen; an empty cache: a kernel that another builds in is compiled then, not loaded)."""
     from wiretrace import _kernels as kernels_module
     from wiretrace.cli import cli
+
+    os.environ[_HELPER] = "0"
 
     _kernels()
     first = kernels_module._Kernel.compile

@@ -151,6 +151,36 @@ def test_a_corpus_position_out_of_range_says_how_many_documents_it_holds(positio
             )
 
 
+@pytest.mark.parametrize(
+    ("documents", "shown"),
+    [(None, "NoneType None"), ("ab", "str 'ab'"), ({"a": 1}, "dict {'a': 1}"), (5, "int 5")],
+)
+def test_collecting_what_is_not_a_collection_of_documents_is_a_type_error(
+    documents: object, shown: str
+) -> None:
+    """None, a str, a mapping or a number to collect raises TypeError saying what is expected
+    (None failed with "'NoneType' object is not iterable", a str with "documents[0] must be a
+    wiretrace.Document, got str 'a'")."""
+    with pytest.raises(TypeError) as caught:
+        Corpus.collect(documents)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "documents must be an iterable of wiretrace.Document records (a list, a generator...), "
+        f"got {shown}"
+    )
+
+
+def test_the_position_of_an_unknown_id_says_so() -> None:
+    """An id the corpus does not hold raises KeyError saying so (it was a bare KeyError('b')),
+    an id that is no str TypeError."""
+    with Corpus.collect([Document(id="a", text="x")]) as corpus:
+        assert corpus.position("a") == 0
+        with pytest.raises(KeyError) as caught:
+            corpus.position("b")
+        assert caught.value.args == ("no document with id 'b' in the corpus",)
+        with pytest.raises(TypeError, match=r"^a document id is a str, got list \['a'\]$"):
+            corpus.position(["a"])  # type: ignore[arg-type]
+
+
 def test_a_corpus_being_collected_cannot_be_read_yet() -> None:
     """Reading a document before `seal` (a negative index too) raises ValueError saying to seal
     it first (it failed an assertion)."""

@@ -58,7 +58,17 @@ class Corpus(Sequence[Document]):
     @classmethod
     def collect(cls, documents: Iterable[Document], *, directory: str | None = None) -> Corpus:
         """A corpus of `documents`, read once, in order. A repeated id raises InputError naming
-        both positions ("documents[k]")."""
+        both positions ("documents[k]"); `documents` that are not a collection of them (None, a
+        str, a mapping, a number) TypeError."""
+        if (
+            documents is None
+            or isinstance(documents, str | bytes | bytearray | Mapping)
+            or not isinstance(documents, Iterable)
+        ):
+            raise TypeError(
+                "documents must be an iterable of wiretrace.Document records (a list, a "
+                f"generator...), got {type(documents).__name__} {shorten(documents)}"
+            )
         corpus = cls(directory)
         try:
             for document in documents:
@@ -239,8 +249,15 @@ class Corpus(Sequence[Document]):
             yield self[position]
 
     def position(self, document_id: str) -> int:
-        """The position of the document with this id (KeyError when there is none)."""
-        return self._positions[document_id]
+        """The position of the document with this id (KeyError, saying so, when there is none)."""
+        try:
+            return self._positions[document_id]
+        except KeyError:
+            raise KeyError(f"no document with id {shorten(document_id)} in the corpus") from None
+        except TypeError:  # an unhashable id
+            raise TypeError(
+                f"a document id is a str, got {type(document_id).__name__} {shorten(document_id)}"
+            ) from None
 
     def by_id(self) -> Mapping[str, Document]:
         """A mapping from id to document that reads each text only when it is looked up."""

@@ -2,14 +2,15 @@
 
 A kernel is compiled (numba) the first time a process on the machine calls it, and its machine
 code is cached on disk for later runs (see `wiretrace._kernels`). A first run compiled every
-kernel it calls, one after another on one core: ~35 s of the demo's first ~44 s on these
-2-core machines. While a command runs on a machine whose cache misses any of the demo's kernels,
-a helper process (`python -m wiretrace._warm`) compiles them from the other end of the order a
-run needs them in, then the others a run on news needs; the command, compiling from the front
-as it goes, finds the ones the helper finished in the cache (a kernel's lock file makes either
-wait while the other compiles it). The helper is stopped when the command ends; none is started
-where WIRETRACE_WARMING is set (as it is in the helper). Nothing is computed differently: the
-same kernels, compiled from the same code, are loaded from the same cache.
+kernel it calls, one after another on one core: ~35 s of the demo's first ~45 s on these
+2-core machines. While a command runs on a machine whose cache misses any kernel listed here
+(the demo's, then the others a run on news needs), a helper process (`python -m
+wiretrace._warm`) compiles them from the other end of each list (the order a run needs them
+in); the command, compiling from the front as it goes, finds the ones the helper finished in
+the cache (a kernel's lock file makes either wait while the other compiles it). The helper is
+stopped when the command ends; none is started where WIRETRACE_WARMING is set (as it is in the
+helper). Nothing is computed differently: the same kernels, compiled from the same code, are
+loaded from the same cache.
 """
 
 from __future__ import annotations
@@ -133,15 +134,17 @@ def _cached(kernel: Any, declared: tuple[Any, ...]) -> bool | None:
 
 
 def missing() -> bool:
-    """Whether the disk cache misses any of the demo's kernels (which every run on news needs
-    most of); False where there is no disk cache, or where numba compiles nothing
-    (NUMBA_DISABLE_JIT). Once a machine has them, no helper is started again."""
+    """Whether the disk cache misses any listed kernel (the demo's, or another a run on news
+    needs); False where there is no disk cache, or where numba compiles nothing
+    (NUMBA_DISABLE_JIT). Once a machine has them all, no helper is started again."""
     from numba import config
 
     if getattr(config, "DISABLE_JIT", False):
         return False
     try:
-        return any(_cached(kernel, declared) is False for kernel, declared in _listed(DEMO))
+        return any(
+            _cached(kernel, declared) is False for kernel, declared in _listed((*DEMO, *NEWS))
+        )
     except Exception:  # noqa: BLE001 - a numba whose cache differs: no helper, nothing lost
         return False
 
@@ -177,8 +180,9 @@ def _compile_listed() -> None:
     """The helper: compile (or find cached) each listed kernel in turn, while the command that
     started it runs."""
     parent = int(os.environ.get(_HELPER, "0") or 0)
-    # The demo's from its end (the command compiles from the front), then the others.
-    for kernel, declared in _listed((*reversed(DEMO), *NEWS)):
+    # From the end of each list (the command compiles from the front): the demo's, then the
+    # others.
+    for kernel, declared in _listed((*reversed(DEMO), *reversed(NEWS))):
         if parent and os.getppid() != parent:
             return  # the command is gone (killed before it could stop this)
         kernel.compile(declared)

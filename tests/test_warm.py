@@ -130,3 +130,14 @@ def test_usual_loads_load_each_listed_kernel_a_step_at_a_time() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(done.stdout) == len(_warm.DEMO) + len(_warm.NEWS)
+
+
+def test_no_helper_without_an_interpreter_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An embedded Python, whose sys.executable is empty, compiles as it goes (Popen of None
+    raised TypeError)."""
+    monkeypatch.setattr(_warm, "missing", lambda: True)
+    monkeypatch.setattr(subprocess, "Popen", _refused)
+    monkeypatch.setattr(sys, "executable", "")
+    monkeypatch.delenv(_warm._HELPER, raising=False)
+    with _warm.warming() as cold:
+        assert cold is True

@@ -157,10 +157,11 @@ def warming() -> Iterator[bool]:
     when the block ends."""
     cold = _HELPER not in os.environ and missing()
     helper = None
-    if cold and (os.cpu_count() or 1) > 1:
+    # (-P: the current folder does not come first on the helper's import path.)
+    if cold and (os.cpu_count() or 1) > 1 and sys.executable:
         try:
             helper = subprocess.Popen(
-                [sys.executable, "-m", "wiretrace._warm"],
+                [sys.executable, "-P", "-m", "wiretrace._warm"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -506,14 +506,17 @@ def first_run(rounds: int, folder: Path) -> list[str]:
             )
             runs[kind].append(time.perf_counter() - started)
     started = time.perf_counter()
-    subprocess.run(
+    subprocess.run(  # with the cache the last run left
         [sys.executable, "-m", "wiretrace", "demo", "-o", str(folder / "demo.html")],
         env={**os.environ, "NUMBA_CACHE_DIR": str(cache)},
         check=True,
         capture_output=True,
     )
     warm = time.perf_counter() - started
-    each = lambda values: ", ".join(f"{value:.1f}" for value in values)  # noqa: E731
+
+    def each(values: list[float]) -> str:
+        return ", ".join(f"{value:.1f}" for value in values)
+
     return [
         "### First run: `wiretrace demo` with an empty kernel cache",
         "",

@@ -153,7 +153,12 @@ def test_a_corpus_position_out_of_range_says_how_many_documents_it_holds(positio
 
 @pytest.mark.parametrize(
     ("documents", "shown"),
-    [(None, "NoneType None"), ("ab", "str 'ab'"), ({"a": 1}, "dict {'a': 1}"), (5, "int 5")],
+    [
+        (None, "None"),
+        ("ab", "a str 'ab'; put one in a list"),
+        ({"a": 1}, "a dict {'a': 1}"),
+        (5, "int 5"),
+    ],
 )
 def test_collecting_what_is_not_a_collection_of_documents_is_a_type_error(
     documents: object, shown: str
@@ -163,9 +168,8 @@ def test_collecting_what_is_not_a_collection_of_documents_is_a_type_error(
     wiretrace.Document, got str 'a'")."""
     with pytest.raises(TypeError) as caught:
         Corpus.collect(documents)  # type: ignore[arg-type]
-    assert str(caught.value) == (
-        "documents must be an iterable of wiretrace.Document records (a list, a generator...), "
-        f"got {shown}"
+    assert (
+        str(caught.value) == f"documents must be a list of wiretrace.Document records, got {shown}"
     )
 
 

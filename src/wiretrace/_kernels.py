@@ -23,7 +23,7 @@ import contextlib
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -191,13 +191,17 @@ def load_kernels() -> None:
         load()
 
 
-def kernel_loads() -> Iterator[Callable[[], Any]]:
+def kernel_loads(
+    signatures: Iterable[tuple[_Kernel, tuple[Any, ...]]] | None = None,
+) -> Iterator[Callable[[], Any]]:
     """`load_kernels` a step at a time: a call that loads one signature, for each one not loaded
-    when its turn comes (for a process that has other things to do between the steps)."""
-    for kernel in _KERNELS:
-        for declared in kernel.declared:
-            if declared not in kernel.overloads:
-                yield functools.partial(kernel.compile, declared)
+    when its turn comes (for a process that has other things to do between the steps); of the
+    (kernel, declared argument types) `signatures` given, in their order, or of every one."""
+    if signatures is None:
+        signatures = ((kernel, declared) for kernel in _KERNELS for declared in kernel.declared)
+    for kernel, declared in signatures:
+        if declared not in kernel.overloads:
+            yield functools.partial(kernel.compile, declared)
 
 
 def _eager(signatures, function):

@@ -16,7 +16,6 @@ loaded from the same cache.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import subprocess
 import sys
@@ -115,9 +114,9 @@ def usual_loads() -> Iterator[Callable[[], Any]]:
     """A call that loads (or compiles) one listed kernel, the demo's then the others in the order
     a run needs them, for each not loaded when its turn comes: for a process about to fork
     workers that will call them (they inherit them, where each would load its own)."""
-    for kernel, declared in _listed((*DEMO, *NEWS)):
-        if declared not in kernel.overloads:
-            yield functools.partial(kernel.compile, declared)
+    from wiretrace import _kernels
+
+    return _kernels.kernel_loads(_listed((*DEMO, *NEWS)))
 
 
 def _cached(kernel: Any, declared: tuple[Any, ...]) -> bool | None:

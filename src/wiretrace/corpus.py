@@ -21,7 +21,7 @@ from typing import Any, overload
 import numpy as np
 
 from wiretrace.errors import InputError, workspace_error
-from wiretrace.ingest.fields import shorten
+from wiretrace.ingest.fields import check_many, shorten
 from wiretrace.models import Document
 
 _ENCODING = ("utf-8", "surrogatepass")  # a str read with errors="surrogateescape" round-trips
@@ -60,15 +60,7 @@ class Corpus(Sequence[Document]):
         """A corpus of `documents`, read once, in order. A repeated id raises InputError naming
         both positions ("documents[k]"); `documents` that are not a collection of them (None, a
         str, a mapping, a number) TypeError."""
-        if (
-            documents is None
-            or isinstance(documents, str | bytes | bytearray | Mapping)
-            or not isinstance(documents, Iterable)
-        ):
-            raise TypeError(
-                "documents must be an iterable of wiretrace.Document records (a list, a "
-                f"generator...), got {type(documents).__name__} {shorten(documents)}"
-            )
+        documents = check_many(documents, "documents", "a list of wiretrace.Document records")
         corpus = cls(directory)
         try:
             for document in documents:

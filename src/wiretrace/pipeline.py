@@ -44,7 +44,7 @@ from wiretrace.ingest import (
     read_inputs,
     sort_out,
 )
-from wiretrace.ingest.fields import shorten
+from wiretrace.ingest.fields import check_many, shorten
 from wiretrace.lineage import (
     infer_lineage,
     infer_lineage_and_directions,
@@ -252,21 +252,6 @@ def _signature_chunk(bounds: tuple[int, int]) -> np.ndarray:
         for text in _TEXTS[bounds[0] : bounds[1]]
     ]
     return compute_signatures(hashes, num_perm, seed)
-
-
-def check_many(values: Any, name: str, expected: str) -> Iterable[Any]:
-    """`values` when it is a collection of items (a list, a tuple, an iterator, a generator...);
-    TypeError naming `name` and saying what is `expected` for one value where many are (a str,
-    bytes), a mapping (its keys are not the items) or None."""
-    if values is None:
-        raise TypeError(f"{name} must be {expected}, got None")
-    if isinstance(values, str | bytes | bytearray | Mapping):
-        kind = type(values).__name__
-        hint = "; put one in a list" if isinstance(values, str | bytes | bytearray) else ""
-        raise TypeError(f"{name} must be {expected}, got a {kind} {shorten(values)}{hint}")
-    if not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be {expected}, got {type(values).__name__} {values!r}")
-    return values
 
 
 def minhash_signatures(

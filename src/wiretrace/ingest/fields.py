@@ -7,7 +7,7 @@ import functools
 import math
 import re
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -383,3 +383,18 @@ def _from_us_date(month: str, day: str, year: str) -> str | None:
         return date(full_year, int(month), int(day)).isoformat()
     except ValueError:
         return None
+
+
+def check_many(values: Any, name: str, expected: str) -> Iterable[Any]:
+    """`values` when it is a collection of items (a list, a tuple, an iterator, a generator...);
+    TypeError naming `name` and saying what is `expected` for one value where many are (a str,
+    bytes), a mapping (its keys are not the items) or None."""
+    if values is None:
+        raise TypeError(f"{name} must be {expected}, got None")
+    if isinstance(values, str | bytes | bytearray | Mapping):
+        kind = type(values).__name__
+        hint = "; put one in a list" if isinstance(values, str | bytes | bytearray) else ""
+        raise TypeError(f"{name} must be {expected}, got a {kind} {shorten(values)}{hint}")
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be {expected}, got {type(values).__name__} {values!r}")
+    return values

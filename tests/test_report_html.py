@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -447,3 +448,79 @@ def test_nul_characters_do_not_reach_the_page() -> None:
     assert "a\ufffdsize\ufffd" in page
     shown = re.search(r'id="file-size">([\d,]+) bytes', page)
     assert shown is not None and int(shown.group(1).replace(",", "")) == len(page.encode())
+
+
+@pytest.mark.parametrize("items_per_task", [1, 2, 4])
+def test_page_made_by_worker_processes_is_the_same(
+    demo_report: Report, monkeypatch: pytest.MonkeyPatch, items_per_task: int
+) -> None:
+    """With several jobs, worker processes make the page data's documents, clusters and pairs a
+    few items a task (one task, or many, some shorter): the page is the one made in one
+    process, with texts outside the BMP (UTF-16 offsets) and boilerplate spans numbered as one
+    process numbers them."""
+    footers = ("Read more 📰 stories at the Harbour Post", "Subscribe to the Post")
+    hostile_report = hostile.hostile_report()
+    spans = tuple(
+        BoilerplateSpan(document.id, 0, 3, footers[k % 3 == 0])
+        for k, document in enumerate(demo_report.documents)
+    )
+    # The hostile corpus's three documents: split into tasks when a task is one item.
+    reports = [
+        (evolve(demo_report, clusters=demo_report.clusters * 9, boilerplate=spans), 2),
+        (evolve(hostile_report, clusters=hostile_report.clusters * 5), 2 / items_per_task),
+    ]
+    for report, tasks in reports:
+        alone = wiretrace.render_html(report)
+        monkeypatch.setattr(html_report, "ITEMS_PER_TASK", items_per_task)
+        for section in (report.documents, report.pairs, report.clusters):
+            assert len(section) > tasks * items_per_task
+        assert wiretrace.render_html(report, jobs=2) == alone
+        assert "".join(html_report.iter_html(report, jobs=2)) == alone
+        assert html_report._PAGE is None
+        monkeypatch.undo()
+
+
+def test_page_data_of_an_astral_text_made_by_workers_reads_no_other_text_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The workers that make the pairs and clusters know which texts hold characters outside
+    the BMP: they read those again for their UTF-16 offsets, no other (each made here, in one
+    process, is read once)."""
+    story = "The harbour board said on Monday that the old ferry pier will close for repairs. "
+    documents = [
+        Document("plain", story * 4),
+        Document("copy", story * 4 + "No comment."),
+        Document("emoji", "📰 " + story * 4),
+        Document("alone", "A quiet day at the market, with apples cheap and pears dear."),
+    ]
+    report = wiretrace.find_reuse(documents, jobs=1)
+    assert {side for pair in report.pairs for side in (pair.source, pair.target)} == {
+        "plain",
+        "copy",
+        "emoji",
+    }
+    page = html_report._page(report)
+    items, astral = html_report._documents_data(page, 0, len(documents))
+    assert astral == ["emoji"]
+    read: list[str] = []
+    monkeypatch.setattr(html_report, "text_by_id", lambda by_id, doc: read.append(doc) or "")
+    known = evolve(page, js={}, astral=set(astral))
+    assert known.offsets("plain") is html_report._same_offset
+    assert read == []
+    known.offsets("emoji")
+    known.offsets("emoji")
+    assert read == ["emoji"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain", "caf\u00e9", "a\U0001f4f0b", "x\ud800y", "\ud83d\udcf0", "\U0001d401" * 3],
+)
+def test_utf16_offsets_are_javascript_string_indices(text: str) -> None:
+    """Each code point offset maps to the index JavaScript gives that place of the string (lone
+    surrogates one unit each, as in a JavaScript string)."""
+    convert = utf16_offsets(text)
+    units = [len(char.encode("utf-16-le", "surrogatepass")) // 2 for char in text]
+    assert [convert(k) for k in range(len(text) + 1)] == [
+        sum(units[:k]) for k in range(len(text) + 1)
+    ]

@@ -320,7 +320,10 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
     if output_format in ("json", "html") and output != "-":
         # Written as it is made: a large report is never held whole as JSON or HTML text.
         with open(output, "w", encoding="utf-8", newline="") as stream:
-            pieces = iter_json(report, jobs=jobs) if output_format == "json" else iter_html(report)
+            if output_format == "json":
+                pieces = iter_json(report, jobs=jobs)
+            else:
+                pieces = iter_html(report, jobs=jobs)
             for piece in pieces:
                 stream.write(piece)
         where = f"{output} ({format_size(Path(output).stat().st_size)})"
@@ -333,7 +336,7 @@ def _write_report(report: Report, output_format: str, output: str) -> None:
     if output_format == "json":
         rendered = wiretrace.render_json(report)
     elif output_format == "html":
-        rendered = wiretrace.render_html(report)
+        rendered = wiretrace.render_html(report, jobs=jobs)
     elif output_format == "csv":
         # A CSV file starts with a byte-order mark so that Excel reads it as UTF-8.
         rendered = wiretrace.render_csv(report, bom=output != "-")

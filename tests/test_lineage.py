@@ -420,6 +420,21 @@ def test_shared_quote_is_not_copying() -> None:
         ("the bridge was closed", "the bridge was shut", "substitution"),
         ("the bridge was closed", "the old bridge was closed", "insertion"),
         ("the old bridge was closed", "the bridge was closed", "deletion"),
+        # A web address is not figures, a name or a sentence's words: a changed link is a
+        # substitution (before: "number" for its digits), a dropped one a deletion.
+        (
+            "see https://t.me/s/news/1204 first",
+            "see https://t.me/s/news/1207 first",
+            "substitution",
+        ),
+        (
+            "at www.example.org/2019/Report now",
+            "at www.example.org/2020/Report now",
+            "substitution",
+        ),
+        ("at https://vk.cc/Ab1 now", "at https://vk.cc/Cd2 now", "substitution"),
+        ("Subscribe: https://t.me/+Mud3sy2 today", "Subscribe: today", "deletion"),
+        ("killing 11 (https://x.io/1) people", "killing 17 (https://x.io/2) people", "number"),
     ],
 )
 def test_classify_change(old: str, new: str, expected: str) -> None:
@@ -442,6 +457,37 @@ def test_classify_change(old: str, new: str, expected: str) -> None:
     b = a + len(" ".join(old_words[head : len(old_words) - tail]))
     d = c + len(" ".join(new_words[head : len(new_words) - tail]))
     assert classify_change(source, target, (a, b), (c, d)) == expected
+
+
+def test_a_changed_link_is_one_change_not_one_per_piece() -> None:
+    """The word alignment splits a link into pieces (path parts, percent-escapes): a hop whose
+    child changed a link has one mutation for it, the whole link on both sides, a substitution
+    (before: a mutation per piece, "B1" -> "BA" typed number, "BC" -> "BB" name)."""
+    story = (
+        "The city council voted on Tuesday to close the old ferry pier for a year of repairs, "
+        "and the morning boats will leave from the north quay until the work is done, the "
+        "harbour master said after the meeting. Traders on the quay said they welcomed the "
+        "plan but asked for more parking near the new landing. "
+    )
+    old_link = "https://example.org/%D0%B1%D0%B8%D0%B1%D0%BB%D0%B8/42"
+    new_link = "https://example.org/%D0%BF%D0%B8%D0%BE%D0%BD%D0%B5/43"
+    parent = Document(
+        "parent", f"{story}Read more: [here]({old_link}). {story}", published="2024-05-01T10:00:00Z"
+    )
+    child = Document(
+        "child", f"{story}Read more: [here]({new_link}). {story}", published="2024-05-01T12:00:00Z"
+    )
+    report = wiretrace.find_reuse([parent, child], jobs=1)
+    (cluster,) = report.clusters
+    (edge,) = cluster.edges
+    assert (edge.parent, edge.child) == ("parent", "child")
+    links = [m for m in edge.mutations if "example.org" in m.source_text + m.target_text]
+    assert [(m.type, m.source_text, m.target_text) for m in links] == [
+        ("substitution", old_link, new_link)
+    ]
+    (link,) = links
+    assert parent.text[link.source_start : link.source_end] == old_link
+    assert child.text[link.target_start : link.target_end] == new_link
 
 
 def test_classify_sentence_added() -> None:
@@ -1611,3 +1657,39 @@ def test_remembered_outlet_names_are_outlet_names(outlet: str) -> None:
     names = _outlet_names(outlet)
     assert names == tuple(outlet_names(outlet))
     assert _outlet_names(outlet) == names  # asked again: remembered
+
+
+@pytest.mark.parametrize(
+    ("span", "widened"),
+    [
+        ((0, 3), (0, 3)),  # before the links
+        ((0, 6), (0, 10)),  # into the first
+        ((6, 7), (5, 10)),  # inside it
+        ((7, 7), (5, 10)),  # a point inside it
+        ((5, 5), (5, 5)),  # a point at its start: not inside
+        ((10, 10), (10, 10)),  # ... at its end
+        ((12, 15), (12, 15)),  # between the links
+        ((9, 21), (5, 30)),  # over the end of one and the start of the next
+        ((29, 35), (20, 35)),
+        ((0, 40), (0, 40)),
+    ],
+)
+def test_a_span_widened_to_the_links_it_touches(
+    span: tuple[int, int], widened: tuple[int, int]
+) -> None:
+    from wiretrace.lineage import _widened
+
+    assert _widened([(5, 10), (20, 30)], *span) == widened
+
+
+def test_links_end_before_a_sentence_end() -> None:
+    """A link is taken up to a space, quotation mark or bracket, without the sentence's end."""
+    from wiretrace.lineage import _links
+
+    text = 'See https://vk.com/wall-1_2%D0%B1, "www.example.org." and (http://x.io/a?b=1).'
+    assert [text[a:b] for a, b in _links(text)] == [
+        "https://vk.com/wall-1_2%D0%B1",
+        "www.example.org",
+        "http://x.io/a?b=1",
+    ]
+    assert _links("No address here, only www and http.") == []

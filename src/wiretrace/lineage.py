@@ -142,6 +142,9 @@ _QUOTED = re.compile(
 _OPENING_MARK = re.compile("[\"“„«‘']")
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+# A web address: a scheme or "www.", then up to a space, a quotation mark or a bracket; the
+# punctuation that ends a sentence after it is not part of it.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"'()\[\]{}«»“”‘’„]+(?<![.,;:!?…])", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?。！？…](?:[\"'”’»)\]]*)(?:\s|$)")
 _ATTRIBUTION = re.compile(
     r"\baccording to\b|\breport(?:ed|s|ing)?\b|\btold\b|\bquot(?:ed|ing)\b|\bcit(?:ed|ing)\b"
@@ -675,13 +678,17 @@ def classify_change(
     quote (inside quotation marks), attribution (a credit or "according to" changed, or an outlet
     credited by one of `names`), hedge ("reportedly", "allegedly", ...), number,
     name (capitalized words, not at a sentence start), sentence_added/sentence_removed (a shorter
-    sentence), else substitution/insertion/deletion.
+    sentence), else substitution/insertion/deletion. A web address is neither words of a
+    sentence nor figures nor a name: a changed link ("https://t.me/s/news/1204" ->
+    ".../1207") is a substitution, one added or dropped an insertion or deletion.
     """
     old = source_text[source_span[0] : source_span[1]]
     new = target_text[target_span[0] : target_span[1]]
+    # The two sides with their web addresses left out, for the sentence, number and name tests.
+    old_words, new_words = _without_links(old), _without_links(new)
     sides: tuple[tuple[str, str, MutationType], ...] = (
-        (new, old, "sentence_added"),
-        (old, new, "sentence_removed"),
+        (new_words, old, "sentence_added"),
+        (old_words, new, "sentence_removed"),
     )
     for added, removed, kind in sides:
         if not removed.strip() and _is_sentence(added, SENTENCE_WORDS):
@@ -692,13 +699,16 @@ def classify_change(
     ):
         return "quote"
     changed = f"{old}\n{new}"
-    lowered = _plain_lowered(changed)
+    # The words of a link's path ("/report/", "?via=") are no attribution or hedge (credits are
+    # looked for in the whole change, as before).
+    words = changed if old_words is old and new_words is new else f"{old_words}\n{new_words}"
+    lowered = _plain_lowered(words)
     # Where a change of ASCII and marks holds no core, it has neither an attribution nor a
     # hedge (see `_has_attribution`, `_has_core`): one search tells, for most changes (the two
     # checks took a fifth of typing a hop's changes).
     cores = lowered is None or _ASCII_CORES.search(lowered) is not None
     if (
-        (cores and _has_attribution(changed, lowered))
+        (cores and _has_attribution(words, lowered))
         or find_credit(changed, names)
         or _in_dateline_parens(source_text, *source_span)
         or _in_dateline_parens(target_text, *target_span)
@@ -708,21 +718,78 @@ def classify_change(
     # none, both sides have the same hedges, none.
     if (
         cores
-        and _has_core(changed, lowered, _HEDGE_CORES, _HEDGE_ASCII_CORES)
-        and _hedges(old) != _hedges(new)
+        and _has_core(words, lowered, _HEDGE_CORES, _HEDGE_ASCII_CORES)
+        and _hedges(old_words) != _hedges(new_words)
     ):
         return "hedge"
-    if _DIGITS.findall(old) != _DIGITS.findall(new):
+    if _DIGITS.findall(old_words) != _DIGITS.findall(new_words):
         return "number"
     if old.strip() and new.strip():
-        if _looks_like_name(old.strip(), source_text, source_span[0]) and _looks_like_name(
-            new.strip(), target_text, target_span[0]
+        if (
+            old_words == old
+            and new_words == new
+            and _looks_like_name(old.strip(), source_text, source_span[0])
+            and _looks_like_name(new.strip(), target_text, target_span[0])
         ):
             return "name"
         return "substitution"
     if new.strip():
-        return "sentence_added" if _is_sentence(new) else "insertion"
-    return "sentence_removed" if _is_sentence(old) else "deletion"
+        return "sentence_added" if _is_sentence(new_words) else "insertion"
+    return "sentence_removed" if _is_sentence(old_words) else "deletion"
+
+
+def _without_links(text: str) -> str:
+    """`text` with each web address in it (`_LINK`) made a space; `text` itself when it holds
+    none."""
+    if "://" not in text and "www." not in text.lower():
+        return text
+    return _LINK.sub(" ", text)
+
+
+def _links(text: str) -> list[tuple[int, int]]:
+    """The spans of the web addresses in `text` (`_LINK`), in order."""
+    if "://" not in text and "www." not in text.lower():
+        return []
+    return [match.span() for match in _LINK.finditer(text)]
+
+
+def _widened(links: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The span [start, end) widened to the whole of each of `links` (in order, disjoint) it
+    overlaps; an empty span to the link it lies strictly inside."""
+    # From the last link that starts at or before `start`, the only one that can hold it.
+    for link_start, link_end in links[max(0, bisect_right(links, (start, math.inf)) - 1) :]:
+        if start == end:
+            if link_start < start < link_end:
+                return link_start, link_end
+            if link_start >= start:
+                break
+        elif link_start >= end:
+            break
+        elif link_end > start:
+            start, end = min(start, link_start), max(end, link_end)
+    return start, end
+
+
+def _whole_links(
+    edits: Sequence[tuple[int, int, int, int]],
+    parent_links: Sequence[tuple[int, int]],
+    child_links: Sequence[tuple[int, int]],
+) -> list[tuple[int, int, int, int]]:
+    """A passage's edits (parent start, end, child start, end; in order) with each that touches
+    a web address widened to the whole address on that side, and edits that then overlap on
+    either side made one: the word alignment splits a changed link into its pieces (path parts,
+    percent-escapes such as "%D0%B1"), each of which was typed on its own ("B1" -> "BA", a
+    "number")."""
+    out: list[tuple[int, int, int, int]] = []
+    for a, b, c, d in edits:
+        a, b = _widened(parent_links, a, b)
+        c, d = _widened(child_links, c, d)
+        if out and (a < out[-1][1] or c < out[-1][3]):
+            pa, pb, pc, pd = out[-1]
+            out[-1] = (min(a, pa), max(b, pb), min(c, pc), max(d, pd))
+        else:
+            out.append((a, b, c, d))
+    return out
 
 
 def _has_attribution(changed: str, lowered: str | None) -> bool:
@@ -919,7 +986,10 @@ def _hop_changes(
     opening = (0, ordered[0][0]), (0, ordered[0][2])
     if whole or _dropped_end(parent.text, child.text, *opening):
         mutations += _changes(parent, child, *opening, names)
+    parent_links, child_links = _links(parent.text), _links(child.text)
     for index, (_, source_end, _, target_end, edits) in enumerate(ordered):
+        if parent_links or child_links:
+            edits = tuple(_whole_links(edits, parent_links, child_links))
         for edit_source_start, edit_source_end, edit_target_start, edit_target_end in edits:
             mutations += _changes(
                 parent,

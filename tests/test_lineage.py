@@ -12,7 +12,7 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import wiretrace
@@ -635,7 +635,7 @@ def test_orient_pair_without_dates_puts_the_update_last() -> None:
     assert (source.id, target.id) == ("v1", "v2")
 
 
-TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a1b2 ,. :"
+TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a1b2 ,. : %D0%b1F"
 
 
 @settings(deadline=None)  # the first example may load compiled code
@@ -646,6 +646,8 @@ TRICKY_TEXT = "ab 1,200 don't x'y 3.5. Co-op “q” ‘z’ éé\u0301 東京 a
     st.integers(0, 70),
     st.integers(0, 70),
 )
+@example("ab%D0 x", 3, 7, 0, 7)  # a percent-escape cut at the start: its digits are words
+@example("x %D0", 0, 4, 0, 5)  # ... and at the end
 def test_words_between_two_offsets_are_the_patterns(
     text: str, start: int, end: int, low: int, high: int
 ) -> None:

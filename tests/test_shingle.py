@@ -27,9 +27,10 @@ from wiretrace.shingle import (
 
 # Characters where the compiled tokenizer has to get an edge right: apostrophes and number
 # separators between (or not between) words and digits, combining marks, ligatures, characters
-# that case-fold to two, fullwidth forms, other scripts' digits, astral letters and ideographs.
+# that case-fold to two, fullwidth forms, other scripts' digits, astral letters and ideographs,
+# percent-escapes (hexadecimal digits after a "%").
 TRICKY = (
-    "'’.,:-_ \n\t0123456789aZéß\u0301\u0308\u0483ﬁİŉǅΐς"
+    "'’.,:-_ \n\t0123456789aZéß\u0301\u0308\u0483ﬁİŉǅΐς%%%AbF"
     "ＡＢ１２٣४ київΑθήναقاهرة\u064eहिन्दी東京タワー\U00020000\U0001d400\U0001f600"
 )
 
@@ -236,3 +237,23 @@ def test_hash32_folds_both_halves() -> None:
     hashes = np.array([0, 1, (5 << 32) | 3, (1 << 64) - 1], dtype=np.uint64)
     assert hash32(hashes).dtype == np.uint32
     assert hash32(hashes).tolist() == [0, 1, 6, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("%D0%B1%D1%8B", []),  # an encoded Cyrillic word: no tokens (was D, 0, B, 1, D, 1, 8, B)
+        ("q=%23%D0%B1text and 20%", ["q", "text", "and", "20"]),
+        ("a%41b", ["a", "b"]),
+        ("%DFabc", ["abc"]),  # the escape is %DF; abc follows it
+        ("%2520", ["20"]),  # "%25" then "20"
+        ("%%41 %4%41 %414", ["4", "4"]),  # escapes taken from the left
+        ("rose 5%, then 7% Again %At %Dz", ["rose", "5", "then", "7", "Again", "At", "Dz"]),
+    ],
+)
+def test_percent_escapes_make_no_tokens(text: str, expected: list[str]) -> None:
+    """The hexadecimal digits of a percent-escape (a byte of an encoded web address) are no
+    words: two links with Cyrillic words in them shared long runs of them (false passages)."""
+    assert token_texts(text) == expected
+    plain = tokenize_plain(text)
+    assert [text[a:b] for a, b in zip(plain.starts, plain.ends, strict=True)] == expected

@@ -294,6 +294,27 @@ def _fmix32(value):
 
 
 @_compiled()
+def _is_hex(point):
+    """Whether a code point is an ASCII hexadecimal digit."""
+    return (48 <= point <= 57) or (65 <= point <= 70) or (97 <= point <= 102)
+
+
+@_compiled()
+def _leave_out_escapes(points, kinds):
+    """Class the two hexadecimal digits of each percent-escape ("%D0", a byte of an encoded web
+    address) OTHER: no token holds them (shingle.TOKEN_PATTERN's escapes). An escape is "%"
+    and two hexadecimal digits, taken from the left as a regex scan takes them."""
+    at = 0
+    while at + 2 < len(points):
+        if points[at] == 37 and _is_hex(points[at + 1]) and _is_hex(points[at + 2]):
+            kinds[at + 1] = OTHER
+            kinds[at + 2] = OTHER
+            at += 3
+        else:
+            at += 1
+
+
+@_compiled()
 def _token_spans(kinds):
     """(starts, ends, found): the first `found` entries are the tokens' spans, from each
     character's class (see `tokenize`)."""
@@ -383,10 +404,14 @@ def tokenize(points, classes, codes, astral):
     """
     count = len(points)
     kinds = np.empty(count + 1, dtype=np.uint8)
+    percent = False
     for at in range(count):
         point = points[at]
         kinds[at] = classes[point] if point < 0x10000 else astral[at]
+        percent |= point == 37
     kinds[count] = OTHER
+    if percent:
+        _leave_out_escapes(points, kinds)
     starts = np.empty(count + 1, dtype=np.int64)
     ends = np.empty(count + 1, dtype=np.int64)
     sums = np.empty(count + 1, dtype=np.uint64)
@@ -1036,6 +1061,7 @@ def token_bounds(points, classes):
     kinds = np.empty(len(points), dtype=np.uint8)
     for at in range(len(points)):
         kinds[at] = classes[points[at]]
+    _leave_out_escapes(points, kinds)
     starts, ends, found = _token_spans(kinds)
     return starts[:found].copy(), ends[:found].copy()
 

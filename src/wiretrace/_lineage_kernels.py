@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import types
 
-from wiretrace._kernels import _compiled, _token_spans, next_quote
+from wiretrace._kernels import _compiled, _leave_out_escapes, _token_spans, next_quote
 
 _FOLD_UNITS = [(types.Array(types.uint16, 1, "C", readonly=True), types.uint16[::1])]
 
@@ -82,6 +82,7 @@ def stretch_tokens(points, classes, offset):
         if point >= 0x10000:
             return None
         kinds[at] = classes[point]
+    _leave_out_escapes(points, kinds)
     starts, ends, found = _token_spans(kinds)
     out = np.empty(2 * found, dtype=np.int64)
     for k in range(found):

@@ -1395,11 +1395,11 @@ def _words_between(
     """The starts and ends of the words TOKEN_PATTERN finds in text[start:end].
 
     Taken from the text's tokens (`starts`, `ends`: `shingle.tokenize` finds exactly
-    TOKEN_PATTERN's words) unless a word crosses `start` or `end`: the pattern finds a cut word's
-    piece then, so it runs on the stretch itself. Arrays like the tokens' (slices of them are
+    TOKEN_PATTERN's words) unless a word or a percent-escape crosses `start` or `end`: the
+    pattern finds a cut word's piece then, so it runs on the stretch itself. Arrays like the tokens' (slices of them are
     copies of memory: lists made an object of every offset, millions of them at 20k articles)."""
     first, last = _tokens_within(starts, ends, start, end)
-    if first < 0:
+    if first < 0 or _escape_cut(text, start, end):
         matches = list(TOKEN_PATTERN.finditer(text, start, end))
         return (
             array("q", [match.start() for match in matches]),
@@ -1415,9 +1415,18 @@ def _count_words_between(
     if start >= end:
         return 0
     first, last = _tokens_within(starts, ends, start, end)
-    if first < 0:
+    if first < 0 or _escape_cut(text, start, end):
         return len(TOKEN_PATTERN.findall(text, start, end))
     return last - first
+
+
+def _escape_cut(text: str, start: int, end: int) -> bool:
+    """Whether a percent-escape ("%D0", whose digits are no token in the whole text) may be cut
+    at `start` or `end`: a "%" in the two characters before either. The pattern then finds the
+    cut escape's digits as words, as for a cut word."""
+    return (
+        text.find("%", max(0, start - 2), start) >= 0 or text.find("%", max(0, end - 2), end) >= 0
+    )
 
 
 def _tokens_within(starts: array[int], ends: array[int], start: int, end: int) -> tuple[int, int]:

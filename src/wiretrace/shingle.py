@@ -3,13 +3,16 @@
 Tokens are found in the ORIGINAL text (so their offsets need no mapping) and each token is
 normalized with `normalize.normalize_word` before it is hashed. Words of any alphabetic script
 are tokens; CJK ideographs and kana are one token per character; numbers keep their inner
-separators ("1,200", "3.5").
+separators ("1,200", "3.5"). The hexadecimal digits of a percent-escape ("%D0%B1", the bytes of
+an encoded web address) are no tokens.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import attrs
@@ -32,15 +35,52 @@ _LETTER = rf"[^\W\d_{_CJK}]"
 # A run of letters with combining marks inside it, written as an unrolled loop (letters, then
 # marks followed by more letters) so the common case is one character-class run: fast.
 _WORD = rf"{_LETTER}+(?:[{_MARKS}]+{_LETTER}*)*"
-TOKEN_PATTERN = re.compile(
+_TOKEN = (
     rf"[{_CJK}]"  # one CJK ideograph or kana
     rf"|\d+(?:[.,:]\d+)*"  # a number with inner separators
     rf"|{_WORD}(?:['\u2019]{_WORD})*"  # a word, with inner apostrophes
 )
+_TOKENS = re.compile(_TOKEN)
+# A percent-escape ("%D0": a byte of an encoded web address) is matched first and left out: its
+# digits and letters are no words ("%D0%B1%D1%8B" made the tokens D, 0, B, 1, D, 1, 8, B, which
+# any two texts with a Cyrillic word in a link shared: long false passages).
+_TOKENS_OR_ESCAPES = re.compile(rf"%[0-9A-Fa-f]{{2}}|{_TOKEN}")
+
+
+class TokenPattern:
+    """The pattern of the tokens `tokenize` finds, with the methods of a compiled regex that the
+    package uses (`finditer`, `findall`, `search`; `pos` and `endpos` as theirs): a CJK
+    character, a number with inner separators, or a word with inner apostrophes, not inside a
+    percent-escape (an escape is "%" and two hexadecimal digits, taken from the left)."""
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        if text.find("%", pos, endpos) < 0:
+            return _TOKENS.finditer(text, pos, endpos)
+        return (
+            match
+            for match in _TOKENS_OR_ESCAPES.finditer(text, pos, endpos)
+            if text[match.start()] != "%"
+        )
+
+    def findall(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list[str]:
+        if text.find("%", pos, endpos) < 0:
+            return _TOKENS.findall(text, pos, endpos)
+        return [match.group() for match in self.finditer(text, pos, endpos)]
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if text.find("%", pos, endpos) < 0:
+            return _TOKENS.search(text, pos, endpos)
+        return next(self.finditer(text, pos, endpos), None)
+
+
+TOKEN_PATTERN = TokenPattern()
 
 # Persistent indexes record this and refuse to mix keys of different versions: bump it whenever
 # tokenize, normalize_word or shingle_hashes give different values for the same text.
-TOKENS_VERSION = 2
+# 3: no tokens inside percent-escapes.
+TOKENS_VERSION = 3
 
 _ID_CACHE: dict[str, int] = {}
 _ID_CACHE_LIMIT = 2_000_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -28,9 +29,10 @@ from wiretrace.shingle import (
 # Characters where the compiled tokenizer has to get an edge right: apostrophes and number
 # separators between (or not between) words and digits, combining marks, ligatures, characters
 # that case-fold to two, fullwidth forms, other scripts' digits, astral letters and ideographs,
-# percent-escapes (hexadecimal digits after a "%").
+# percent-escapes (hexadecimal digits after a "%"), Tamil and Malayalam vowel signs and viramas,
+# the zero-width joiner and non-joiner.
 TRICKY = (
-    "'’.,:-_ \n\t0123456789aZéß\u0301\u0308\u0483ﬁİŉǅΐς%%%AbF"
+    "'’.,:-_ \n\t0123456789aZéß\u0301\u0308\u0483ﬁİŉǅΐς%%%AbFதொமைന്\u200d\u200c"
     "ＡＢ１２٣४ київΑθήναقاهرة\u064eहिन्दी東京タワー\U00020000\U0001d400\U0001f600"
 )
 
@@ -257,3 +259,45 @@ def test_percent_escapes_make_no_tokens(text: str, expected: list[str]) -> None:
     assert token_texts(text) == expected
     plain = tokenize_plain(text)
     assert [text[a:b] for a, b in zip(plain.starts, plain.ends, strict=True)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Tamil and Malayalam vowel signs and viramas (before: pieces of a letter or two)
+        ("தொடர்பான மறுஆய்வு மனுக்களை", ["தொடர்பான", "மறுஆய்வு", "மனுக்களை"]),
+        ("മുഖ്യമന്ത്രി ഫഡ്നാവിസ്", ["മുഖ്യമന്ത്രി", "ഫഡ്നാവിസ്"]),
+        # a Malayalam chillu written with the zero-width joiner; a Persian word with the
+        # zero-width non-joiner
+        ("നിര്\u200dത്തി", ["നിര്\u200dത്തി"]),
+        ("می\u200cخواهم", ["می\u200cخواهم"]),
+        # Gujarati, Telugu, Kannada, Sinhala, Myanmar
+        ("ગુજરાતી తెలుగు ಕನ್ನಡ සිංහල မြန်မာ", ["ગુજરાતી", "తెలుగు", "ಕನ್ನಡ", "සිංහල", "မြန်မာ"]),
+        # a joiner or mark outside a word belongs to none ("⚡️": a variation selector)
+        ("\u200d ⚡\ufe0f a", ["a"]),
+    ],
+)
+def test_combining_marks_and_joiners_stay_inside_words(text: str, expected: list[str]) -> None:
+    """Every combining mark (and the zero-width joiner and non-joiner) goes on a word: the vowel
+    signs of Indic scripts were missing, so unrelated Tamil or Malayalam texts shared runs of
+    their pieces (36 of 36 Malayalam pairs of the Telegram contest's corpus)."""
+    assert token_texts(text) == expected
+    plain = tokenize_plain(text)
+    assert [text[a:b] for a, b in zip(plain.starts, plain.ends, strict=True)] == expected
+
+
+def test_combining_marks_are_unicodes() -> None:
+    """The marks written in `wiretrace._marks` are each a combining mark (Mn, Mc, Me) for this
+    Python too, and, on the Unicode version they were made from, all of them."""
+    import unicodedata
+
+    from wiretrace import _marks
+
+    marks = [char for char in _marks.COMBINING_MARKS if char != "-"]
+    assert len(marks) > 250
+    ranges = re.findall(r"(.)-(.)|(.)", _marks.COMBINING_MARKS, re.DOTALL)
+    for first, last, single in ranges:
+        for point in range(ord(first or single), ord(last or single) + 1):
+            assert unicodedata.category(chr(point)).startswith("M"), hex(point)
+    if unicodedata.unidata_version == "14.0.0":
+        assert _marks._ranges() == _marks.COMBINING_MARKS

@@ -20,16 +20,14 @@ import numpy as np
 
 from wiretrace import _kernels
 from wiretrace._arrays import distinct
+from wiretrace._marks import COMBINING_MARKS
 from wiretrace.normalize import normalize_word
 
-# Combining marks that belong inside words (Latin/Greek/Cyrillic diacritics, Hebrew and Arabic
-# vowel points, Indic vowel signs) -- Python's \w does not include them.
-_MARKS = (
-    "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
-    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
-    "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963\u0981-\u0983\u09bc-\u09d7"
-    "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
-)
+# Combining marks belong inside words (the vowel signs of Indic scripts, diacritics, Hebrew and
+# Arabic points: Python's \w has none of them), and so do the zero-width joiner and non-joiner
+# (Malayalam's chillu letters, Persian words). Without the vowel signs of Tamil or Malayalam, a
+# word was cut into pieces of a letter or two, which unrelated texts shared.
+_MARKS = COMBINING_MARKS + "\u200c\u200d"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _LETTER = rf"[^\W\d_{_CJK}]"
 # A run of letters with combining marks inside it, written as an unrolled loop (letters, then
@@ -79,7 +77,8 @@ TOKEN_PATTERN = TokenPattern()
 
 # Persistent indexes record this and refuse to mix keys of different versions: bump it whenever
 # tokenize, normalize_word or shingle_hashes give different values for the same text.
-# 3: no tokens inside percent-escapes.
+# 3: no tokens inside percent-escapes; every combining mark (and the zero-width joiners) inside
+# words.
 TOKENS_VERSION = 3
 
 _ID_CACHE: dict[str, int] = {}

@@ -698,10 +698,11 @@ def classify_change(
         not new.strip() or _inside_quote(target_text, *target_span)
     ):
         return "quote"
+    linked = old_words != old or new_words != new
     changed = f"{old}\n{new}"
     # The words of a link's path ("/report/", "?via=") are no attribution or hedge (credits are
     # looked for in the whole change, as before).
-    words = changed if old_words is old and new_words is new else f"{old_words}\n{new_words}"
+    words = f"{old_words}\n{new_words}" if linked else changed
     lowered = _plain_lowered(words)
     # Where a change of ASCII and marks holds no core, it has neither an attribution nor a
     # hedge (see `_has_attribution`, `_has_core`): one search tells, for most changes (the two
@@ -726,8 +727,7 @@ def classify_change(
         return "number"
     if old.strip() and new.strip():
         if (
-            old_words == old
-            and new_words == new
+            not linked
             and _looks_like_name(old.strip(), source_text, source_span[0])
             and _looks_like_name(new.strip(), target_text, target_span[0])
         ):
@@ -738,19 +738,20 @@ def classify_change(
     return "sentence_removed" if _is_sentence(old_words) else "deletion"
 
 
+def _may_hold_link(text: str) -> bool:
+    """Whether `text` may hold a web address (`_LINK`): most texts are told by two searches."""
+    return "://" in text or "www." in text.lower()
+
+
 def _without_links(text: str) -> str:
     """`text` with each web address in it (`_LINK`) made a space; `text` itself when it holds
     none."""
-    if "://" not in text and "www." not in text.lower():
-        return text
-    return _LINK.sub(" ", text)
+    return _LINK.sub(" ", text) if _may_hold_link(text) else text
 
 
 def _links(text: str) -> list[tuple[int, int]]:
     """The spans of the web addresses in `text` (`_LINK`), in order."""
-    if "://" not in text and "www." not in text.lower():
-        return []
-    return [match.span() for match in _LINK.finditer(text)]
+    return [match.span() for match in _LINK.finditer(text)] if _may_hold_link(text) else []
 
 
 def _widened(links: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:

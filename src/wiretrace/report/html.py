@@ -403,8 +403,11 @@ def _page_data(
     global _PAGE
     page = _page(report)
     workers = Settings(jobs=jobs).workers
-    sections = {"documents": len(page.meta), "clusters": len(report.clusters)}
-    sections["pairs"] = len(report.pairs)
+    sections = {
+        "documents": len(page.meta),
+        "clusters": len(report.clusters),
+        "pairs": len(report.pairs),
+    }
     made: dict[str, list[str]] = {key: [] for key in sections}
     _PAGE = page
     try:

@@ -972,8 +972,10 @@ def _hop_changes(
     passages: Sequence[_Spans],
     names: Sequence[str],
     whole: bool,
+    links: tuple[Sequence[tuple[int, int]], Sequence[tuple[int, int]]] | None = None,
 ) -> list[_Change]:
-    """`hop_mutations` as plain tuples (see `_Change`), of the passages' `_Spans`.
+    """`hop_mutations` as plain tuples (see `_Change`), of the passages' `_Spans`; `links` are
+    the parent's and the child's `_links` (found here when None).
 
     Not `whole` (the cluster's text is less than half of the child: a re-telling, or a text
     that took a passage), the text before the first passage and after the last is the child's
@@ -987,7 +989,9 @@ def _hop_changes(
     opening = (0, ordered[0][0]), (0, ordered[0][2])
     if whole or _dropped_end(parent.text, child.text, *opening):
         mutations += _changes(parent, child, *opening, names)
-    parent_links, child_links = _links(parent.text), _links(child.text)
+    parent_links, child_links = (
+        (_links(parent.text), _links(child.text)) if links is None else links
+    )
     for index, (_, source_end, _, target_end, edits) in enumerate(ordered):
         if parent_links or child_links:
             edits = tuple(_whole_links(edits, parent_links, child_links))
@@ -1652,6 +1656,12 @@ class _Members:
         assert _STATE is not None
         return _remembered(_STATE[8], doc, lambda: _version_rank(self.by_id[doc]))
 
+    def links(self, doc: str) -> list[tuple[int, int]]:
+        """The spans of the document's web addresses (`_links`), remembered for the run: hops
+        looked for them in both texts each time, a tenth of the stage's time."""
+        assert _STATE is not None
+        return _remembered(_STATE[10], doc, lambda: _links(self.by_id[doc].text))
+
 
 _Value = TypeVar("_Value")
 
@@ -1667,7 +1677,8 @@ def _remembered(kept: dict[str, _Value], doc: str, make: Callable[[], _Value]) -
 # Shared with forked worker processes while `infer_lineage` runs: (documents by id, pairs,
 # agency acronyms and their outlets, and caches each process fills for itself: each outlet's
 # names, the credits found in a document (for a list of names, and for one name), a document's
-# `_count_regex_words`, its `_moment` and its `_version_rank`; and the documents).
+# `_count_regex_words`, its `_moment` and its `_version_rank`; the documents; and each
+# document's `_links`).
 _STATE: (
     tuple[
         Mapping[str, Document],
@@ -1680,6 +1691,7 @@ _STATE: (
         dict[str, _Moment],
         dict[str, int],
         Sequence[Document],
+        dict[str, list[tuple[int, int]]],
     ]
     | None
 ) = None
@@ -1716,7 +1728,7 @@ def infer_lineage_and_directions(
     """
     global _STATE, _TASKS
     # The agency acronyms are added once found (in the worker processes, where there are some).
-    _STATE = (documents_by_id(documents), pairs, {}, {}, {}, {}, {}, {}, {}, documents)
+    _STATE = (documents_by_id(documents), pairs, {}, {}, {}, {}, {}, {}, {}, documents, {})
     # No cyclic garbage collection while the trees are built (in the workers too, which inherit
     # the setting): the stage makes little garbage, none of it cyclic, and every full collection
     # walked the run's documents and pairs again (a seventh of the stage's time).
@@ -2037,7 +2049,14 @@ def _cluster_lineage(task: _Task) -> tuple[_Lineage, dict[int, tuple[float, str]
         origin = _origin(tree, child, root_node)
         credit_names = list(dict.fromkeys(names_of(parent_doc) + names_of(by_id[origin])))
         whole = counts[child] >= 0.5 * max(1, texts.text_words(child))
-        changes = _hop_changes(parent_doc, child_doc, passages, credit_names, whole)
+        changes = _hop_changes(
+            parent_doc,
+            child_doc,
+            passages,
+            credit_names,
+            whole,
+            (texts.links(parent), texts.links(child)),
+        )
         credit = texts.credit_in(child, credit_names)
         confidence = _confidence(scores[child], parent, margins[child])
         edges.append((parent, child, confidence, tuple(changes), credit))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 _BESIDE_CHECKOUT = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -20,3 +22,13 @@ def shared_data() -> Path:
         if candidate.is_dir():
             return candidate
     return _BESIDE_CHECKOUT
+
+
+def needed(path: Path) -> None:
+    """Go on when the shared data file `path` is there; else skip the test saying where to put
+    the data, or fail it under CI=true, where the data must be present."""
+    if path.is_file():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{path} is missing; CI needs the shared news data")
+    pytest.skip(f"{path} is absent; put the shared data in {shared_data()} to run this test")

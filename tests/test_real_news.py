@@ -7,26 +7,14 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
-from pathlib import Path
-
-import pytest
 
 import wiretrace
-from shared_data import shared_data
+from shared_data import needed, shared_data
 
 TELEGRAM = shared_data() / "news" / "ru-telegram" / "posts.jsonl.gz"
 # A run of percent-escapes: the bytes of an encoded web address.
 ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _needed(path: Path) -> None:
-    if path.is_file():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{path} is missing; CI needs the shared news data")
-    pytest.skip(f"{path} is absent; put the shared data in {shared_data()} to run this test")
 
 
 def _escaped_share(text: str, start: int, end: int) -> float:
@@ -39,7 +27,7 @@ def test_links_with_encoded_words_make_no_reuse() -> None:
     percent-escapes): no passage found between them is mostly escapes on both sides. Before,
     the escapes' hexadecimal digits were words, and every two such posts shared long runs of
     them (1,857 false pairs of the 22,099 posts)."""
-    _needed(TELEGRAM)
+    needed(TELEGRAM)
     documents = []
     with gzip.open(TELEGRAM, "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -80,7 +68,7 @@ def test_tamil_and_malayalam_passages_hold_whole_words() -> None:
     under 0.1, passages cut inside words)."""
     import unicodedata
 
-    _needed(TGCONTEST)
+    needed(TGCONTEST)
     documents = []
     with gzip.open(TGCONTEST, "rt", encoding="utf-8") as lines:
         for line in lines:

@@ -262,6 +262,23 @@ def test_outlet_boilerplate_makes_no_pairs(
     assert not [p for p in from_spark.pairs if {p.source, p.target} <= harbour]
 
 
+def test_an_outlets_own_boilerplate_is_the_local_engines(spark: Any) -> None:
+    """With `own_boilerplate_docs`, Spark counts which outlets hold each shingle as the local
+    engine does: the Harbour footer (three articles, below boilerplate_docs) is boilerplate, the
+    story other outlets carry is not, and the report renders to the local engine's JSON."""
+    settings = Settings(own_boilerplate_docs=3, jobs=1)
+    docs = synthetic_corpus()
+    local = wiretrace.find_reuse(docs, settings=settings)
+    engine = spark_engine()
+    from_spark = engine.collect_report(
+        engine.find_reuse(frame_of(spark, docs), settings=settings), docs
+    )
+    harbour = {doc.id for doc in docs if doc.outlet == "Harbour Post"}
+    assert {span.document for span in local.boilerplate} == harbour
+    assert len(local.pairs) >= 4
+    assert render_json(from_spark) == render_json(local)
+
+
 def test_clusters_are_the_connected_components_of_the_pairs(
     synthetic: tuple[wiretrace.Report, wiretrace.Report, Any],
 ) -> None:

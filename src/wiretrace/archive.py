@@ -242,6 +242,12 @@ class Index:
         explicitly differs. Without `create`, a missing index raises StoreError.
         """
         resolved = Settings.from_options(options, base=settings)
+        if resolved.own_boilerplate_docs:
+            raise ConfigError(
+                f"own_boilerplate_docs={resolved.own_boilerplate_docs}: the index does not tell "
+                "an outlet's own boilerplate yet (it counts shingles per outlet, not which "
+                "outlets hold them); leave it out (0) here, or use `wiretrace report`, which does"
+            )
         explicit = {name for name, value in options.items() if value is not None}
         if settings is not None:
             explicit |= set(INDEX_SETTINGS)

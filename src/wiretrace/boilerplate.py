@@ -49,6 +49,82 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     return frequent(np.concatenate([distinct(hashes) for hashes in per_document]), min_documents)
 
 
+# `own_boilerplate_docs`: an outlet's share of all the documents holding a shingle that makes it
+# the outlet's own (nine in ten), as a fraction of whole numbers (exact for any count).
+OWN_SHARE = (9, 10)
+
+
+def find_own_boilerplate(
+    per_document: Sequence[np.ndarray],
+    outlets: Sequence[str | None],
+    min_documents: int,
+    own_documents: int,
+) -> np.ndarray:
+    """The salted shingle hashes that are boilerplate (sorted, unique) with `own_boilerplate_docs`
+    (`own_documents`, 0: off) on: each outlet's shingles found in at least `min_documents` of its
+    documents, and those found in at least `own_documents` of them where its documents are
+    OWN_SHARE or more of all that hold the shingle (never those of documents without an outlet).
+
+    `per_document` holds each document's shingle hashes, unsalted (repeats within a document
+    count once); `outlets` each document's outlet. With `own_documents` 0 this is
+    `find_boilerplate` of the salted hashes.
+    """
+    if len(per_document) != len(outlets):
+        raise ValueError(f"{len(per_document)} documents' hashes but {len(outlets)} outlets")
+    hashes = [distinct(np.asarray(values, dtype=np.uint64)) for values in per_document]
+    salts = [
+        np.full(len(values), outlet_salt(o), dtype=np.uint64)
+        for values, o in zip(hashes, outlets, strict=True)
+    ]
+    return own_boilerplate(
+        np.concatenate([np.zeros(0, dtype=np.uint64), *hashes]),
+        np.concatenate([np.zeros(0, dtype=np.uint64), *salts]),
+        min_documents,
+        own_documents,
+    )
+
+
+def own_boilerplate(
+    keys: np.ndarray, salts: np.ndarray, min_documents: int, own_documents: int
+) -> np.ndarray:
+    """`find_own_boilerplate` of rows of (unsalted shingle hash, the `outlet_salt` of the
+    document holding it), a row per document and shingle: the salted boilerplate hashes, sorted
+    and unique. Only the shingles held by enough documents in all to pass either test are
+    sorted by outlet (found by `frequent`, a few in a hundred)."""
+    keys = np.require(keys, np.uint64, ["C"])
+    salts = np.require(salts, np.uint64, ["C"])
+    least = min(min_documents, own_documents) if own_documents else min_documents
+    held = frequent(keys, least)
+    if len(held) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
+    chosen = held[at] == keys
+    keys, salts = keys[chosen], salts[chosen]
+    order = np.lexsort((salts, keys))
+    keys, salts = keys[order], salts[order]
+    # Runs of one shingle in one outlet's documents, within runs of one shingle.
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (keys[1:] != keys[:-1]) | (salts[1:] != salts[:-1])
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(keys)))
+    group_keys, group_salts = keys[starts], salts[starts]
+    first = np.ones(len(starts), dtype=bool)
+    first[1:] = group_keys[1:] != group_keys[:-1]
+    key_starts = np.flatnonzero(first)
+    totals = np.repeat(
+        np.add.reduceat(counts, key_starts), np.diff(np.append(key_starts, len(starts)))
+    )
+    boilerplate = counts >= min_documents
+    if own_documents:
+        part, whole = OWN_SHARE
+        boilerplate |= (
+            (group_salts != outlet_salt(None))
+            & (counts >= own_documents)
+            & (counts * whole >= part * totals)
+        )
+    return np.unique(group_keys[boilerplate] ^ group_salts[boilerplate])
+
+
 def frequent(values: np.ndarray, min_count: int) -> np.ndarray:
     """The distinct values (uint64) occurring at least `min_count` times, sorted: numpy's sort,
     then a compiled count of the runs (`frequent_plain`, by np.unique, is the reference).

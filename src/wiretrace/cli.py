@@ -102,6 +102,12 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=int,
             help="Documents of one outlet that make its repeated text boilerplate [20].",
         ),
+        click.option(
+            "--own-boilerplate-docs",
+            type=int,
+            help="Documents of one outlet that make text only it carries (in nine in ten of the "
+            "documents holding it) its boilerplate; crawls of many sites: try 5; 0: off [0].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

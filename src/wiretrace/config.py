@@ -103,6 +103,12 @@ class Settings:
       many LSH buckets (one shared bucket is mostly chance; a reused passage gives several).
     - `boilerplate_docs`: a shingle found in this many documents of one outlet is that outlet's
       boilerplate (footers, newsletter blurbs, bios): it makes neither candidates nor passages.
+    - `own_boilerplate_docs`: a shingle found in this many documents of one outlet, where nine in
+      ten or more of all the documents holding it are that outlet's, is that outlet's boilerplate
+      too: text only the outlet carries, again and again (a site's footer, paywall notice or
+      photo gallery in a crawl with a few of its pages), not a story others carry. Documents of
+      no known outlet are never this boilerplate. 0: off; else at least 2 (3 to 5 for crawls,
+      see the README). The local engine only, for now: the Spark engine and the index refuse it.
 
     Alignment (seed-and-extend, then rapidfuzz on the words):
 
@@ -147,6 +153,7 @@ class Settings:
     max_bucket: int = _count(200, 2)
     min_hits: int = _count(2, 1)
     boilerplate_docs: int = _count(20, 2)
+    own_boilerplate_docs: int = attrs.field(default=0, converter=_as_int)
     seed_size: int = _count(3, 1)
     max_gap: int = _count(12, 0)
     min_length: int = _count(15, 1)
@@ -159,6 +166,15 @@ class Settings:
     summary_probability: float = _fraction(0.55)
     short_similarity: float = _fraction(0.5)
     jobs: int | None = attrs.field(default=None, converter=attrs.converters.optional(_as_int))
+
+    @own_boilerplate_docs.validator
+    def _check_own(self, attribute: attrs.Attribute, value: Any) -> None:
+        whole_number(attribute.name, value, 0)
+        if value == 1:
+            raise ConfigError(
+                f"{attribute.name} must be 0 (off) or >= 2, got 1: every text only one outlet "
+                "carries would be its boilerplate"
+            )
 
     @jobs.validator
     def _check_jobs(self, attribute: attrs.Attribute, value: int | None) -> None:

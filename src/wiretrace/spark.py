@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 
 from wiretrace._arrays import distinct
-from wiretrace.boilerplate import boilerplate_spans, listed_words
+from wiretrace.boilerplate import OWN_SHARE, boilerplate_spans, listed_words, outlet_salt
 from wiretrace.config import Settings
 from wiretrace.corpus import Corpus
 from wiretrace.errors import InputError, MissingDependencyError
@@ -325,9 +325,12 @@ def _check_documents(numbered: DataFrame, on_error: str) -> None:
         raise InputError(f"duplicate document id(s) {shown}; ids must be unique", input="documents")
 
 
-def _find_boilerplate(hashes: DataFrame, min_documents: int) -> np.ndarray:
-    """`boilerplate.find_boilerplate` as a distributed count: salted hashes in enough documents."""
+def _find_boilerplate(hashes: DataFrame, min_documents: int, own_documents: int = 0) -> np.ndarray:
+    """`boilerplate.find_boilerplate` as a distributed count: salted hashes in enough documents
+    (`boilerplate.find_own_boilerplate` with `own_documents`)."""
     functions = _pyspark()
+    if own_documents:
+        return _find_own_boilerplate(hashes, min_documents, own_documents)
     counted = (
         hashes.select(functions.explode("hashes").alias("hash"))
         .groupBy("hash")
@@ -336,6 +339,45 @@ def _find_boilerplate(hashes: DataFrame, min_documents: int) -> np.ndarray:
     )
     values = np.array([row.hash for row in counted.collect()], dtype=np.int64)
     return np.sort(values.view(np.uint64))
+
+
+def _find_own_boilerplate(hashes: DataFrame, min_documents: int, own_documents: int) -> np.ndarray:
+    """`boilerplate.find_own_boilerplate` as distributed counts: each shingle un-salted (its
+    outlet's salt, made here for each of the few distinct outlets, undone), counted per outlet
+    and in all."""
+    functions = _pyspark()
+    from pyspark.sql.window import Window
+
+    col = functions.col
+    outlets = [row.outlet for row in hashes.select("outlet").distinct().collect()]
+    salts = hashes.sparkSession.createDataFrame(
+        [(outlet, _as_signed(np.array([outlet_salt(outlet)]))[0]) for outlet in outlets],
+        "salt_outlet string, salt bigint",
+    )
+    rows = (
+        hashes.select("outlet", functions.explode("hashes").alias("hash"))
+        .join(functions.broadcast(salts), col("outlet").eqNullSafe(col("salt_outlet")))
+        .select(col("hash").bitwiseXOR(col("salt")).alias("key"), "salt")
+    )
+    part, whole = OWN_SHARE
+    none = _as_signed(np.array([outlet_salt(None)]))[0]
+    counted = (
+        rows.groupBy("key", "salt")
+        .count()
+        .withColumn("total", functions.sum("count").over(Window.partitionBy("key")))
+        .where(
+            (col("count") >= min_documents)
+            | (
+                (col("salt") != none)
+                & (col("count") >= own_documents)
+                & (col("count") * whole >= col("total") * part)
+            )
+        )
+    )
+    found = counted.select("key", "salt").collect()
+    keys = np.array([row.key for row in found], dtype=np.int64).view(np.uint64)
+    salt_values = np.array([row.salt for row in found], dtype=np.int64).view(np.uint64)
+    return np.unique(keys ^ salt_values)
 
 
 def _candidate_pairs(sketches: DataFrame, max_bucket: int, min_hits: int) -> DataFrame:
@@ -402,7 +444,9 @@ def find_reuse(
         _check_documents(numbered, on_error)
         read = numbered.where(col("problem").isNull())
         context.setJobDescription("wiretrace: find boilerplate")
-        boilerplate = context.broadcast(_find_boilerplate(read, settings.boilerplate_docs))
+        boilerplate = context.broadcast(
+            _find_boilerplate(read, settings.boilerplate_docs, settings.own_boilerplate_docs)
+        )
         cached.append(boilerplate)
         sketch = _udf(
             functools.partial(_sketch, settings=settings, boilerplate=boilerplate), _SKETCH

@@ -1,0 +1,243 @@
+"""An outlet's own boilerplate (`own_boilerplate_docs`): text only one outlet carries, in a few
+of its documents (a site's footer or paywall notice in a crawl holding a few of its pages), is
+its boilerplate too, below `boilerplate_docs`; text other outlets carry as well is not."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import wiretrace
+from shared_data import needed, shared_data
+from strategies import _build_vocabulary
+from test_boilerplate import BLURB, READ_MORE, blurb_corpus
+from wiretrace import ConfigError, Document
+from wiretrace.boilerplate import find_boilerplate, find_own_boilerplate, salted
+from wiretrace.cli import cli
+
+VOCABULARY = _build_vocabulary()
+TGCONTEST = shared_data() / "news" / "tgcontest" / "articles.jsonl.gz"
+
+
+def _own_plain(
+    per_document: list[np.ndarray], outlets: list[str | None], least: int, own: int
+) -> np.ndarray:
+    """`find_own_boilerplate` counted the obvious way, shingle by shingle."""
+    by_outlet: Counter[tuple[int, str]] = Counter()
+    everywhere: Counter[int] = Counter()
+    for values, outlet in zip(per_document, outlets, strict=True):
+        for value in {int(v) for v in values}:
+            # Outlets are told apart as the salt tells them: case folded, None as "".
+            by_outlet[value, (outlet or "").casefold()] += 1
+            everywhere[value] += 1
+    chosen = set()
+    for (value, outlet), count in by_outlet.items():
+        if count >= least or (
+            own and outlet and count >= own and count * 10 >= 9 * everywhere[value]
+        ):
+            chosen.add(int(salted(np.array([value], dtype=np.uint64), outlet or None)[0]))
+    return np.array(sorted(chosen), dtype=np.uint64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 40), max_size=25),
+            st.sampled_from(["Post", "post", "Wire", "Echo", None]),
+        ),
+        max_size=40,
+    ),
+    st.integers(2, 6),
+    st.sampled_from([0, 2, 3, 5]),
+)
+def test_own_boilerplate_is_the_plain_count(
+    documents: list[tuple[list[int], str | None]], least: int, own: int
+) -> None:
+    """The salted boilerplate hashes are those a plain count per outlet and in all gives."""
+    mixed = [
+        np.array(values, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) for values, _ in documents
+    ]
+    outlets = [outlet for _, outlet in documents]
+    found = find_own_boilerplate(mixed, outlets, least, own)
+    assert np.array_equal(found, _own_plain(mixed, outlets, least, own))
+    if own == 0:
+        expected = find_boilerplate(
+            [salted(v, o) for v, o in zip(mixed, outlets, strict=True)], least
+        )
+        assert np.array_equal(found, expected)
+
+
+def test_a_footer_only_its_outlet_carries_is_its_boilerplate() -> None:
+    """Four articles of one outlet share a newsletter blurb and a footer, below boilerplate_docs
+    (20): without `own_boilerplate_docs` they are paired on them; with it at 3 the two are
+    listed as boilerplate and only the wire story's re-run is a pair."""
+    plain = wiretrace.find_reuse(blurb_corpus(), jobs=1)
+    daily = {f"daily-{k}" for k in range(4)}
+    assert [p for p in plain.pairs if {p.source, p.target} <= daily]
+    assert plain.boilerplate == ()
+    report = wiretrace.find_reuse(blurb_corpus(), jobs=1, own_boilerplate_docs=3)
+    (pair,) = report.pairs
+    assert {pair.source, pair.target} == {"wire", "daily-2"}
+    assert Counter(span.text for span in report.boilerplate) == {BLURB: 4, READ_MORE: 4}
+    # The same spans as boilerplate_docs at 3 lists.
+    assert (
+        report.boilerplate
+        == wiretrace.find_reuse(blurb_corpus(), jobs=1, boilerplate_docs=3).boilerplate
+    )
+
+
+def _words(seed: int, count: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) for _ in range(count))
+
+
+STORY = _words(1, 90) + "."
+
+
+def _carriers(own_outlet: int, others: int) -> list[Document]:
+    """A story carried by `own_outlet` articles of The Daily Example and `others` of other
+    outlets, each around text of its own."""
+    docs = [
+        Document(
+            f"daily-{k}",
+            f"{_words(10 + k, 60)}. {STORY} {_words(40 + k, 60)}.",
+            outlet="The Daily Example",
+        )
+        for k in range(own_outlet)
+    ]
+    docs += [
+        Document(f"other-{k}", f"{_words(70 + k, 60)}. {STORY}", outlet=f"Other {k}")
+        for k in range(others)
+    ]
+    return docs
+
+
+@pytest.mark.parametrize(
+    ("own_outlet", "others", "masked"),
+    [(3, 1, False), (8, 1, False), (9, 1, True), (3, 0, True)],
+)
+def test_text_others_carry_too_is_not_an_outlets_own(
+    own_outlet: int, others: int, masked: bool
+) -> None:
+    """A story one outlet ran in several articles is its own boilerplate only where nine in ten
+    of the articles holding it are that outlet's: 3 of 4 and 8 of 9 are not (the story stays
+    reuse, with the other outlet too), 9 of 10 and 3 of 3 are."""
+    docs = _carriers(own_outlet, others)
+    report = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=3)
+    listed = {span.document for span in report.boilerplate if STORY[:40] in span.text}
+    if masked:
+        assert listed == {doc.id for doc in docs if doc.outlet == "The Daily Example"}
+        assert not [
+            p for p in report.pairs if p.source.startswith("daily") and p.target.startswith("daily")
+        ]
+    else:
+        assert listed == set()
+        assert report.pairs == wiretrace.find_reuse(docs, jobs=1).pairs
+        assert any("other-0" in (p.source, p.target) for p in report.pairs)
+
+
+def test_documents_of_no_known_outlet_have_no_own_boilerplate() -> None:
+    """Articles without an outlet are not one outlet: three sharing a story stay reuse."""
+    docs = [Document(doc.id, doc.text) for doc in _carriers(3, 0)]
+    report = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=2)
+    assert report.boilerplate == ()
+    assert len(report.pairs) == 3
+    assert report.pairs == wiretrace.find_reuse(docs, jobs=1).pairs
+
+
+def test_a_threshold_above_every_outlet_changes_nothing() -> None:
+    """Turned on at more documents than any outlet has, the report is the one without it."""
+    for docs in (blurb_corpus(), _carriers(9, 1)):
+        off = wiretrace.find_reuse(docs, jobs=1, boilerplate_docs=3)
+        on = wiretrace.find_reuse(docs, jobs=1, boilerplate_docs=3, own_boilerplate_docs=50)
+        assert (on.pairs, on.boilerplate, on.clusters) == (off.pairs, off.boilerplate, off.clusters)
+
+
+@pytest.mark.parametrize("value", [1, -1, True, 2.5])
+def test_own_boilerplate_docs_is_zero_or_at_least_two(value: object) -> None:
+    """1 would make all of an outlet's own text boilerplate; the others are not counts."""
+    with pytest.raises(ConfigError, match="own_boilerplate_docs"):
+        wiretrace.Settings(own_boilerplate_docs=value)
+
+
+def test_the_index_refuses_own_boilerplate(tmp_path: Path) -> None:
+    """The index does not count which outlets hold a shingle: it says so, before making a file."""
+    location = tmp_path / "index.db"
+    with pytest.raises(ConfigError, match="own_boilerplate_docs=3: the index"):
+        wiretrace.Index.open(location, own_boilerplate_docs=3)
+    assert not location.exists()
+
+
+def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
+    """`wiretrace report --own-boilerplate-docs 3` drops the pairs of the outlet's footer; 1 is
+    refused with the setting's message and no traceback."""
+    path = tmp_path / "daily.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) + "\n"
+            for d in blurb_corpus()
+        ),
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["report", str(path), "--format", "json", "-j", "1", "--own-boilerplate-docs", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [(p["source"], p["target"]) for p in found["pairs"]] in (
+        [("wire", "daily-2")],
+        [("daily-2", "wire")],
+    )
+    assert found["settings"]["own_boilerplate_docs"] == 3
+    refused = runner.invoke(cli, ["report", str(path), "--own-boilerplate-docs", "1"])
+    assert refused.exit_code != 0
+    assert "own_boilerplate_docs must be 0 (off) or >= 2" in refused.output
+    assert "Traceback" not in refused.output
+
+
+@pytest.mark.slow
+def test_sites_footers_in_a_crawl_are_boilerplate() -> None:
+    """The Telegram contest's 8,255 articles of 915 sites (a median of 3 each): without it, most
+    pairs are one site's pages sharing a footer, a paywall notice or a menu; with
+    `own_boilerplate_docs` at 5, fewer than half of those same-site pairs are left, and every
+    pair of two sites with similarity 0.5 or more is still found. The same pairs with one job
+    and with two."""
+    needed(TGCONTEST)
+    with gzip.open(TGCONTEST, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines if line.strip()]
+    documents = [
+        Document(
+            str(r["id"]), r["text"], outlet=r.get("site_name"), published=r.get("published_time")
+        )
+        for r in records
+        if (r.get("text") or "").strip()
+    ]
+    outlet = {doc.id: doc.outlet for doc in documents}
+
+    def same_site(pair: wiretrace.Pair) -> bool:
+        return outlet[pair.source] == outlet[pair.target]
+
+    before = wiretrace.find_reuse(documents, jobs=2)
+    after = wiretrace.find_reuse(documents, jobs=2, own_boilerplate_docs=5)
+    same_before = [p for p in before.pairs if same_site(p)]
+    same_after = [p for p in after.pairs if same_site(p)]
+    assert len(same_before) > len(before.pairs) / 2
+    assert len(same_after) < len(same_before) / 2
+    kept = {frozenset((p.source, p.target)) for p in after.pairs}
+    close = [p for p in before.pairs if not same_site(p) and p.similarity >= 0.5]
+    assert len(close) >= 50
+    assert all(frozenset((p.source, p.target)) in kept for p in close)
+    one_job = wiretrace.find_reuse(documents[:3000], jobs=1, own_boilerplate_docs=5)
+    two_jobs = wiretrace.find_reuse(documents[:3000], jobs=2, own_boilerplate_docs=5)
+    assert (one_job.pairs, one_job.boilerplate) == (two_jobs.pairs, two_jobs.boilerplate)

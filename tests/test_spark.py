@@ -420,6 +420,24 @@ def test_news_report_from_spark_equals_the_local_report(
 
 
 @pytest.mark.slow
+def test_news_own_boilerplate_from_spark_equals_the_local_report(
+    spark: Any, news_sample: Path
+) -> None:
+    """With `--own-boilerplate-docs 3` on real news from many sites, `report --engine spark`
+    prints the local engine's JSON report, and the setting finds boilerplate there."""
+    arguments = ["report", str(news_sample), "--on-error", "skip", "-j", "2", "--format", "json"]
+    arguments += ["--own-boilerplate-docs", "3"]
+    runner = CliRunner()
+    local = runner.invoke(cli, arguments)
+    on_spark = runner.invoke(cli, [*arguments, "--engine", "spark"])
+    assert local.exit_code == 0, local.output
+    assert on_spark.exit_code == 0, on_spark.output
+    assert on_spark.stdout == local.stdout
+    summary = json.loads(local.stdout)["summary"]
+    assert summary["pairs"] > 50 and summary["boilerplate"] > 100
+
+
+@pytest.mark.slow
 def test_news_pairs_from_a_json_dataframe_equal_the_local_pairs(
     spark: Any, news_sample: Path, news_local: wiretrace.Report
 ) -> None:

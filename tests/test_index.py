@@ -533,6 +533,82 @@ def test_trace_masks_outlet_boilerplate_like_report(location: str) -> None:
     ]
 
 
+def test_trace_masks_an_outlets_own_boilerplate_like_report(location: str) -> None:
+    """In an index made with `own_boilerplate_docs`, a footer only its outlet carries, in fewer
+    than `boilerplate_docs` of its documents, is masked in the article and in its source as
+    `find_reuse` masks it; traced without the setting, it is not."""
+    footer = words(50, 40)
+    news = words(7, 80)
+    docs = [
+        Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(4)
+    ]
+    docs.append(Document("source", news + " " + footer, outlet="Gazette"))
+    docs.append(Document("wire", news, outlet="Wire"))
+    article = Document("new", words(8, 40) + " " + news + " " + footer, outlet="gazette")
+    found = find_reuse([*docs, article], jobs=1, own_boilerplate_docs=3)
+    expected = {
+        pair.source if pair.target == "new" else pair.target: [
+            (p.target_start, p.target_end)
+            if pair.target == "new"
+            else (p.source_start, p.source_end)
+            for p in pair.passages
+        ]
+        for pair in found.pairs
+        if "new" in (pair.source, pair.target)
+    }
+    assert set(expected) == {"source", "wire"}
+    with Index.open(location, jobs=1, own_boilerplate_docs=3) as index:
+        index.add(docs, batch_size=2)
+        report = index.trace(article)
+    traced = {
+        pair.source: [(p.target_start, p.target_end) for p in pair.passages]
+        for pair in report.pairs
+    }
+    assert traced == expected
+    assert [(span.document, span.text) for span in report.boilerplate] == [
+        ("new", footer),
+        ("source", footer),
+    ]
+    # Opened without the setting, the same index traces with boilerplate_docs alone: the
+    # footer pairs the article with every Gazette document.
+    with Index.open(location) as index:
+        plain = index.trace(article)
+    assert {pair.source for pair in plain.pairs} >= {f"d{k}" for k in range(4)}
+    assert plain.boilerplate == ()
+
+
+def test_an_index_made_without_own_boilerplate_refuses_it(location: str) -> None:
+    """It counts each outlet's holders of a shingle, not all of them: asked for the setting, it
+    says to build a new index with it."""
+    with Index.open(location, jobs=1) as index:
+        index.add(corpus())
+    with pytest.raises(ConfigError, match="made without it"):
+        Index.open(location, own_boilerplate_docs=3)
+
+
+def test_own_boilerplate_counts_follow_replaced_documents(location: str) -> None:
+    """A footer stops being an outlet's own boilerplate when its documents drop it, and a story
+    other outlets carry too never is."""
+    footer = words(50, 40)
+    docs = [
+        Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(4)
+    ]
+    article = Document("new", words(8, 80) + " " + footer, outlet="Gazette")
+    with Index.open(location, jobs=1, own_boilerplate_docs=3) as index:
+        index.add(docs, batch_size=2)
+        assert index.trace(article).pairs == ()
+        # Two other outlets carry the footer too: 5 of 7 holders are no longer nine in ten.
+        index.add(
+            [Document(f"o{k}", words(200 + k, 80) + " " + footer, outlet=f"O{k}") for k in range(2)]
+        )
+        assert {pair.source for pair in index.trace(article).pairs} >= {"o0", "o1", "d0"}
+        index.add([Document(f"o{k}", words(200 + k, 80), outlet=f"O{k}") for k in range(2)])
+        assert index.trace(article).pairs == ()
+        index.add([Document(f"d{k}", words(100 + k, 80), outlet="Gazette") for k in range(3)])
+        sources = {pair.source for pair in index.trace(article).pairs}
+    assert sources == {"d3"}
+
+
 def test_replacing_documents_updates_the_shingle_counts(location: str) -> None:
     """A footer stops being boilerplate when enough of the outlet's documents drop it."""
     footer = words(50, 40)

@@ -170,12 +170,18 @@ def test_own_boilerplate_docs_is_zero_or_at_least_two(value: object) -> None:
         wiretrace.Settings(own_boilerplate_docs=value)
 
 
-def test_the_index_refuses_own_boilerplate(tmp_path: Path) -> None:
-    """The index does not count which outlets hold a shingle: it says so, before making a file."""
-    location = tmp_path / "index.db"
-    with pytest.raises(ConfigError, match="own_boilerplate_docs=3: the index"):
-        wiretrace.Index.open(location, own_boilerplate_docs=3)
-    assert not location.exists()
+def test_an_index_made_with_it_records_it(tmp_path: Path) -> None:
+    """A new index made with the setting counts shingles' holders in all (its metadata says
+    so); one made without refuses it later, before touching its file."""
+    with_totals, without = tmp_path / "with.db", tmp_path / "without.db"
+    with wiretrace.Index.open(with_totals, own_boilerplate_docs=3) as index:
+        assert index.stats()["settings"]["own_boilerplate"] is True
+    with wiretrace.Index.open(without) as index:
+        assert index.stats()["settings"]["own_boilerplate"] is False
+    before = without.read_bytes()
+    with pytest.raises(ConfigError, match="own_boilerplate_docs=3, but the index was made"):
+        wiretrace.Index.open(without, own_boilerplate_docs=3)
+    assert without.read_bytes() == before
 
 
 def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
@@ -204,6 +210,41 @@ def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
     assert refused.exit_code != 0
     assert "own_boilerplate_docs must be 0 (off) or >= 2" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_index_add_and_trace_take_own_boilerplate_docs(tmp_path: Path) -> None:
+    """`wiretrace index add --own-boilerplate-docs 3` makes an index that traces with it: an
+    article of the outlet sharing only its footer has no sources with the setting, and the
+    outlet's articles without it."""
+
+    def jsonl(path: Path, docs: list[Document]) -> str:
+        path.write_text(
+            "".join(
+                json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) + "\n" for d in docs
+            ),
+            encoding="utf-8",
+        )
+        return str(path)
+
+    docs = [d for d in blurb_corpus() if d.id != "daily-3"]
+    article = next(d for d in blurb_corpus() if d.id == "daily-3")
+    inputs, wanted = jsonl(tmp_path / "docs.jsonl", docs), jsonl(tmp_path / "new.jsonl", [article])
+    index = str(tmp_path / "index.db")
+    runner = CliRunner()
+    made = runner.invoke(
+        cli, ["index", "add", index, inputs, "-j", "1", "--own-boilerplate-docs", "3"]
+    )
+    assert made.exit_code == 0, made.output
+    traced = {}
+    for own in ("3", "0"):
+        result = runner.invoke(
+            cli,
+            ["trace", "--index", index, wanted, "--format", "json", "--own-boilerplate-docs", own],
+        )
+        assert result.exit_code == 0, result.output
+        traced[own] = {p["source"] for p in json.loads(result.stdout)["pairs"]}
+    assert traced["3"] == set()
+    assert traced["0"] == {"daily-0", "daily-1", "daily-2"}
 
 
 @pytest.mark.slow

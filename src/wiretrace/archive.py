@@ -24,7 +24,15 @@ import numpy as np
 from wiretrace._arrays import distinct
 from wiretrace._workers import worker_pool
 from wiretrace.align import align_pair
-from wiretrace.boilerplate import boilerplate_mask, boilerplate_spans, listed_words, salted
+from wiretrace.boilerplate import (
+    ALL_OUTLETS_SALT,
+    OWN_SHARE,
+    boilerplate_mask,
+    boilerplate_spans,
+    listed_words,
+    outlet_salt,
+    salted,
+)
 from wiretrace.config import Settings, whole_number
 from wiretrace.errors import ConfigError, InputError, StoreError
 from wiretrace.index import lsh_bands
@@ -137,13 +145,24 @@ def _check_meta(
     return checked
 
 
-def _document_sketch(item: tuple[Document, Settings]) -> tuple[np.ndarray, np.ndarray]:
+def _document_sketch(
+    item: tuple[Document, Settings] | tuple[Document, Settings, bool],
+) -> tuple[np.ndarray, np.ndarray]:
     """The unique bucket keys of one document (none masked: its outlet's boilerplate is not
-    known when it is added) and its unique outlet-salted shingle hashes (to count)."""
-    document, settings = item
+    known when it is added) and its unique outlet-salted shingle hashes (to count), with, when
+    the item's third value is True (an index that counts shingles' holders in all), the same
+    shingles salted with ALL_OUTLETS_SALT (sorted together)."""
+    document, settings = item[0], item[1]
     tokens, shingles = read_tokens(document, settings)
     keys, _ = sketch_tokens(document, tokens, settings)
+    if len(item) > 2 and item[2]:
+        shingles = np.union1d(shingles, _all_outlets(shingles, document.outlet))
     return distinct(keys), shingles
+
+
+def _all_outlets(hashes: np.ndarray, outlet: str | None) -> np.ndarray:
+    """Shingle hashes salted for `outlet` as the same shingles salted for every outlet at once."""
+    return hashes ^ outlet_salt(outlet) ^ ALL_OUTLETS_SALT
 
 
 def _document_keys(item: tuple[Document, Settings]) -> np.ndarray:
@@ -221,10 +240,12 @@ class Index:
     any number of readers, also while the writer adds.
     """
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, *, totals: bool = False) -> None:
         self._store = store
         self.settings = settings
         self.location = store.location
+        # Whether the store counts each shingle's holders in all too (`own_boilerplate_docs`).
+        self._totals = totals
 
     @classmethod
     def open(
@@ -240,14 +261,13 @@ class Index:
         A new index records the key-making settings (`INDEX_SETTINGS`) given as keyword options
         or in `settings`; an existing one uses its own, and raises ConfigError when one given
         explicitly differs. Without `create`, a missing index raises StoreError.
+
+        An index made with `own_boilerplate_docs` counts, besides each outlet's documents holding
+        a shingle, all the documents holding it, so that traces can tell an outlet's own
+        boilerplate (with any `own_boilerplate_docs`); one made without cannot, and raises
+        ConfigError when asked to.
         """
         resolved = Settings.from_options(options, base=settings)
-        if resolved.own_boilerplate_docs:
-            raise ConfigError(
-                f"own_boilerplate_docs={resolved.own_boilerplate_docs}: the index does not tell "
-                "an outlet's own boilerplate yet (it counts shingles per outlet, not which "
-                "outlets hold them); leave it out (0) here, or use `wiretrace report`, which does"
-            )
         explicit = {name for name, value in options.items() if value is not None}
         if settings is not None:
             explicit |= set(INDEX_SETTINGS)
@@ -256,12 +276,22 @@ class Index:
             meta = store.read_meta()
             if meta:
                 resolved = _check_meta(store.location, meta, resolved, explicit)
+                totals = meta.get("totals") == "1"
+                if resolved.own_boilerplate_docs and not totals:
+                    raise ConfigError(
+                        f"{store.location}: own_boilerplate_docs="
+                        f"{resolved.own_boilerplate_docs}, but the index was made without it, "
+                        "so it counts each outlet's documents holding a shingle, not all of "
+                        "them; leave it out (0), or build a new index with "
+                        "--own-boilerplate-docs from the same inputs"
+                    )
             else:
-                store.write_meta(index_meta(resolved))
+                totals = bool(resolved.own_boilerplate_docs)
+                store.write_meta({**index_meta(resolved), **({"totals": "1"} if totals else {})})
         except BaseException:
             store.close()
             raise
-        return cls(store, resolved)
+        return cls(store, resolved, totals=totals)
 
     def __enter__(self) -> Index:
         return self
@@ -413,7 +443,7 @@ class Index:
             todo.append((doc, digest))
             old_numbers.append(known.number if known is not None else None)
             counts["replaced" if known is not None else "added"] += 1
-        work = [(doc, self.settings) for doc, _ in todo]
+        work = [(doc, self.settings, self._totals) for doc, _ in todo]
         keys: Any
         if pool is not None and len(work) > 1:
             chunk = max(1, len(work) // (4 * self.settings.workers))
@@ -432,7 +462,7 @@ class Index:
         ]
         replaced = [number for number in old_numbers if number is not None]
         removed = [
-            Removed(number, *_document_sketch((old, self.settings)))
+            Removed(number, *_document_sketch((old, self.settings, self._totals)))
             for number, old in self._store.fetch(replaced)
         ]
         if entries or removed:
@@ -555,8 +585,10 @@ class Index:
         # bios find no candidates.
         stored = self._store.lookup_ids([article.id]).get(article.id)
         itself = 0 if stored is not None and stored.content_hash == content_hash(article) else 1
-        counts = self._store.shingle_counts(article_salted, settings.boilerplate_docs - 1) + itself
-        boilerplate = article_salted[counts >= settings.boilerplate_docs]
+        salts = np.full(len(article_salted), outlet_salt(article.outlet), dtype=np.uint64)
+        boilerplate = article_salted[
+            self._boilerplate(article_salted, salts, article_salted, article.outlet, itself)
+        ]
         keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
         keys = distinct(keys)
         # A bucket holds the article too: at most max_bucket documents in all.
@@ -579,7 +611,7 @@ class Index:
             return [], Trace(article=article.id, sources=(), own_share=1.0), spans
         read = [read_tokens(doc, settings)[0] for _, doc in sources]
         source_boilerplate = self._source_boilerplate(
-            tokens, article_salted, [doc for _, doc in sources], read, itself
+            tokens, article_salted, article.outlet, [doc for _, doc in sources], read, itself
         )
         if len(source_boilerplate):
             boilerplate = np.union1d(boilerplate, source_boilerplate)
@@ -621,6 +653,7 @@ class Index:
         self,
         tokens: Tokens,
         article_salted: np.ndarray,
+        article_outlet: str | None,
         sources: Sequence[Document],
         read: Sequence[Tokens],
         itself: int,
@@ -634,6 +667,7 @@ class Index:
         size = self.settings.shingle_size
         article_hashes = distinct(shingle_hashes(tokens.ids, size))
         wanted: list[np.ndarray] = []
+        wanted_salts: list[np.ndarray] = []
         for source, source_tokens in zip(sources, read, strict=True):
             hashes = shingle_hashes(source_tokens.ids, size)
             shared = np.isin(hashes, article_hashes)
@@ -644,26 +678,59 @@ class Index:
                 near[offset:] |= shared[:-offset]
                 near[:-offset] |= shared[offset:]
             wanted.append(salted(hashes[near], source.outlet))
+            wanted_salts.append(np.full(int(near.sum()), outlet_salt(source.outlet), np.uint64))
         if not wanted:
             return np.zeros(0, dtype=np.uint64)
-        hashes = distinct(np.concatenate(wanted))
-        counts = self._store.shingle_counts(hashes, self.settings.boilerplate_docs - 1)
+        hashes, first = np.unique(np.concatenate(wanted), return_index=True)
+        salts = np.concatenate(wanted_salts)[first]
+        return hashes[self._boilerplate(hashes, salts, article_salted, article_outlet, itself)]
+
+    def _boilerplate(
+        self,
+        hashes: np.ndarray,
+        salts: np.ndarray,
+        article_salted: np.ndarray,
+        article_outlet: str | None,
+        itself: int,
+    ) -> np.ndarray:
+        """Which of these outlet-salted shingle hashes (each salted with `salts`, its outlet's)
+        are boilerplate over the index and the article (counted when `itself` is 1 and it holds
+        the shingle: for that outlet, its `article_salted` for its `article_outlet`; in all, any
+        of them): held
+        by `boilerplate_docs` documents of the outlet, or with `own_boilerplate_docs` by that
+        many of them and nine in ten of all that hold it (see `boilerplate.own_boilerplate`)."""
+        settings = self.settings
+        own = settings.own_boilerplate_docs
+        least = min(settings.boilerplate_docs, own) if own else settings.boilerplate_docs
+        counts = self._store.shingle_counts(hashes, least - 1)
         counts += itself * np.isin(hashes, article_salted)
-        return hashes[counts >= self.settings.boilerplate_docs]
+        chosen = counts >= settings.boilerplate_docs
+        if own:
+            everyone = hashes ^ salts ^ ALL_OUTLETS_SALT
+            totals = self._store.shingle_counts(everyone, own - 1)
+            totals += itself * np.isin(everyone, _all_outlets(article_salted, article_outlet))
+            part, whole = OWN_SHARE
+            chosen |= (
+                (salts != outlet_salt(None)) & (counts >= own) & (counts * whole >= part * totals)
+            )
+        return chosen
 
     def _outlet_boilerplate(
         self, article: Document, keys: np.ndarray, numbers: np.ndarray
     ) -> np.ndarray:
         """Which postings to count as hits: not those of a bucket that holds `boilerplate_docs`
         documents of the posting's own outlet (a footer or bio that outlet repeats), counting
-        the article when it is of that outlet too. Buckets too small for that are not looked at.
+        the article when it is of that outlet too, nor, with `own_boilerplate_docs`, those of a
+        bucket that many of whose documents, and nine in ten of all, are of the posting's known
+        outlet. Buckets too small for that are not looked at.
         """
         useful = np.ones(len(keys), dtype=bool)
         if len(keys) == 0:
             return useful
         limit = self.settings.boilerplate_docs
+        mine = self.settings.own_boilerplate_docs
         _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
-        large = sizes[inverse] >= limit - 1
+        large = sizes[inverse] >= (min(limit, mine) if mine else limit) - 1
         if not large.any():
             return useful
         outlets = self._store.outlets(distinct(numbers[large]).tolist())
@@ -672,8 +739,15 @@ class Index:
         for position in np.flatnonzero(large).tolist():
             outlet = (outlets.get(int(numbers[position])) or "").casefold()
             groups.setdefault((int(keys[position]), outlet), []).append(position)
+        part, whole = OWN_SHARE
         for (_, outlet), positions in groups.items():
-            if len(positions) + (outlet == own) >= limit:
+            held = len(positions) + (outlet == own)
+            # With `own_boilerplate_docs`: that many of a known outlet's documents, nine in ten
+            # of the bucket's (the article holds every key looked up).
+            everyone = int(sizes[inverse[positions[0]]]) + 1
+            if held >= limit or (
+                mine and outlet and held >= mine and held * whole >= part * everyone
+            ):
                 useful[positions] = False
         return useful
 
@@ -714,6 +788,8 @@ class Index:
                 "tokens": int(meta["tokens"]),
                 "minhash": meta["minhash"],
                 "format": meta["format"],
+                # Whether it counts every shingle's holders in all (`own_boilerplate_docs`).
+                "own_boilerplate": meta.get("totals") == "1",
             },
             "bytes": described["bytes"],
             "published": {

@@ -49,6 +49,10 @@ def find_boilerplate(per_document: Sequence[np.ndarray], min_documents: int) -> 
     return frequent(np.concatenate([distinct(hashes) for hashes in per_document]), min_documents)
 
 
+# The salt of a shingle counted for every outlet at once (an index counts its holders in all
+# under it, for `own_boilerplate_docs`): no outlet's name hashes to it but by a 1 in 2**64 chance.
+ALL_OUTLETS_SALT = np.uint64(0x6A09E667F3BCC908)
+
 # `own_boilerplate_docs`: an outlet's share of all the documents holding a shingle that makes it
 # the outlet's own (nine in ten), as a fraction of whole numbers (exact for any count).
 OWN_SHARE = (9, 10)

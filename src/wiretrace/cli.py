@@ -567,6 +567,12 @@ def _index_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--threshold", type=float, help="Window Jaccard similarity to catch [0.4]."),
         click.option("--seed", type=int, help="MinHash seed, 0 to 2**32 - 1 [1]."),
+        click.option(
+            "--own-boilerplate-docs",
+            type=int,
+            help="Made with it, the index also counts every shingle's holders in all, so that "
+            "traces can use --own-boilerplate-docs; 0: off [0].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

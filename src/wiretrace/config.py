@@ -108,7 +108,8 @@ class Settings:
       too: text only the outlet carries, again and again (a site's footer, paywall notice or
       photo gallery in a crawl with a few of its pages), not a story others carry. Documents of
       no known outlet are never this boilerplate. 0: off; else at least 2 (5 for crawls, see
-      the README). The local and Spark engines tell it; the index does not yet, and refuses it.
+      the README). Both engines tell it, and so does an index made with it (one made without
+      refuses it).
 
     Alignment (seed-and-extend, then rapidfuzz on the words):
 

@@ -696,9 +696,9 @@ class Index:
         """Which of these outlet-salted shingle hashes (each salted with `salts`, its outlet's)
         are boilerplate over the index and the article (counted when `itself` is 1 and it holds
         the shingle: for that outlet, its `article_salted` for its `article_outlet`; in all, any
-        of them): held
-        by `boilerplate_docs` documents of the outlet, or with `own_boilerplate_docs` by that
-        many of them and nine in ten of all that hold it (see `boilerplate.own_boilerplate`)."""
+        of them): held by `boilerplate_docs` documents of the outlet, or with
+        `own_boilerplate_docs` by that many of them and nine in ten of all that hold it (see
+        `boilerplate.own_boilerplate`)."""
         settings = self.settings
         own = settings.own_boilerplate_docs
         least = min(settings.boilerplate_docs, own) if own else settings.boilerplate_docs

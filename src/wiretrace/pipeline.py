@@ -321,19 +321,17 @@ def _count_chunk(task: _CountTask) -> tuple[np.ndarray, int]:
     read = [
         _read_tokens(text, outlet, _SETTINGS) for text, outlet in zip(texts, outlets, strict=True)
     ]
+    keys = np.concatenate([np.zeros(0, dtype=np.uint64)] + [hashes for _, hashes in read])
     if _SETTINGS.own_boilerplate_docs:
-        # Each shingle as it is, with its document's outlet (as that outlet's salt): which
-        # outlets hold it decides `own_boilerplate_docs` (see `own_boilerplate`).
-        salts = [outlet_salt(outlet) for outlet in outlets]
-        _SPILLED.add(
-            np.concatenate(
-                [np.zeros(0, dtype=np.uint64)]
-                + [hashes ^ salt for (_, hashes), salt in zip(read, salts, strict=True)]
-            ),
-            salts=np.repeat(np.array(salts, dtype=np.uint64), [len(hashes) for _, hashes in read]),
+        # Each shingle as it is (its salt undone), with its document's outlet as that outlet's
+        # salt: which outlets hold it decides `own_boilerplate_docs` (see `own_boilerplate`).
+        salts = np.repeat(
+            np.array([outlet_salt(outlet) for outlet in outlets], dtype=np.uint64),
+            [len(hashes) for _, hashes in read],
         )
-        return _TOKENS.write(first, [tokens for tokens, _ in read])
-    _SPILLED.add(np.concatenate([np.zeros(0, dtype=np.uint64)] + [hashes for _, hashes in read]))
+        _SPILLED.add(keys ^ salts, salts=salts)
+    else:
+        _SPILLED.add(keys)
     return _TOKENS.write(first, [tokens for tokens, _ in read])
 
 
@@ -813,8 +811,8 @@ def _find_reuse(
         # About one distinct shingle per word, and a word per CHARS_PER_WORD characters.
         expected = expected_chars // CHARS_PER_WORD
         # With `own_boilerplate_docs`, each shingle comes with its document's outlet salt.
-        own = {"salts": np.dtype(np.uint64)} if settings.own_boilerplate_docs else None
-        with Spill(own, partitions=spill_partitions or partitions_for(expected)) as shingles:
+        columns = {"salts": np.dtype(np.uint64)} if settings.own_boilerplate_docs else None
+        with Spill(columns, partitions=spill_partitions or partitions_for(expected)) as shingles:
             _SPILLED = shingles
             done = 0
             # Outputs come in task order: each chunk's first document is the count so far.
@@ -831,7 +829,7 @@ def _find_reuse(
             _BOILERPLATE = np.concatenate(
                 [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, workers)
             )
-            if own:  # (salted, the partitions' hashes are in no order)
+            if columns:  # (salted, the partitions' hashes are in no order)
                 _BOILERPLATE = np.unique(_BOILERPLATE)
         bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
         sizes = [end - start for start, end in bounds]
@@ -939,23 +937,16 @@ def _frequent_in(partition: int) -> np.ndarray:
     """The salted shingle hashes of a partition of the counts held by `boilerplate_docs`
     documents (and, with `own_boilerplate_docs`, those `own_boilerplate` finds)."""
     assert _SPILLED is not None and _SETTINGS is not None
-    if _SETTINGS.own_boilerplate_docs:
-        # Keys as they are, with their outlets' salts: `own_boilerplate` of each piece.
-        return np.concatenate(
-            [np.zeros(0, dtype=np.uint64)]
-            + [
-                own_boilerplate(
-                    part["keys"],
-                    part["salts"],
-                    _SETTINGS.boilerplate_docs,
-                    _SETTINGS.own_boilerplate_docs,
-                )
-                for part in _SPILLED.read(partition)
-            ]
-        )
+    least, own = _SETTINGS.boilerplate_docs, _SETTINGS.own_boilerplate_docs
+
+    def found(part: dict[str, np.ndarray]) -> np.ndarray:
+        # With `own_boilerplate_docs` the keys are as they are, with their outlets' salts.
+        if own:
+            return own_boilerplate(part["keys"], part["salts"], least, own)
+        return frequent(part["keys"], least)
+
     return np.concatenate(
-        [np.zeros(0, dtype=np.uint64)]
-        + [frequent(part["keys"], _SETTINGS.boilerplate_docs) for part in _SPILLED.read(partition)]
+        [np.zeros(0, dtype=np.uint64)] + [found(part) for part in _SPILLED.read(partition)]
     )
 
 

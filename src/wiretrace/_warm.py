@@ -57,6 +57,7 @@ DEMO = (
 NEWS = (
     ("_kernels", "tokenize", 1),
     ("_align_kernels", "text_sentences", 1),
+    ("_kernels", "cluster_seeds", 1),
     ("_kernels", "validated_clusters", 0),
     ("_pair_kernels", "lopsided", 0),
     ("_summary_kernels", "zipf_insert", 0),

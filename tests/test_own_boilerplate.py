@@ -282,3 +282,109 @@ def test_sites_footers_in_a_crawl_are_boilerplate() -> None:
     one_job = wiretrace.find_reuse(documents[:3000], jobs=1, own_boilerplate_docs=5)
     two_jobs = wiretrace.find_reuse(documents[:3000], jobs=2, own_boilerplate_docs=5)
     assert (one_job.pairs, one_job.boilerplate) == (two_jobs.pairs, two_jobs.boilerplate)
+
+
+def _resends(count: int) -> list[Document]:
+    """One outlet's feed: a story sent `count` times (each sending with a line of its own, as an
+    update), and as many other articles with a footer only the outlet carries."""
+    footer = (
+        "Sign up for The Daily Example's morning briefing and never miss a story again. Our "
+        "reporters cover the city, the courts and the council every day of the week for you."
+    )
+    docs = [
+        Document(
+            f"sent-{k}",
+            f"{STORY} {_words(200 + k, 12)}.\n\n{footer}",
+            outlet="The Daily Example",
+        )
+        for k in range(count)
+    ]
+    docs += [
+        Document(f"page-{k}", f"{_words(300 + k, 120)}.\n\n{footer}", outlet="The Daily Example")
+        for k in range(count)
+    ]
+    return docs
+
+
+def test_a_story_sent_again_is_not_boilerplate_a_footer_is() -> None:
+    """A story one outlet sent five times is nearly all of each sending: with
+    `own_boilerplate_cover` (0.5 by default) it stays reuse between the sendings, while the
+    footer on the outlet's other pages is still its boilerplate (those pages make no pair). At
+    1.0 (no exception) the sendings are masked whole, as before the setting."""
+    docs = _resends(5)
+    sent = {doc.id for doc in docs if doc.id.startswith("sent")}
+    plain = wiretrace.find_reuse(docs, jobs=1)
+    # Without the setting, the outlet's pages are paired on the footer alone.
+    assert [p for p in plain.pairs if p.source.startswith("page") and p.target.startswith("page")]
+    report = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=3)
+    assert {frozenset((p.source, p.target)) for p in report.pairs} == {
+        frozenset((a, b)) for a in sent for b in sent if a < b
+    }
+    # The sendings' pairs are the story itself, as without the setting.
+    by_pair = {frozenset((p.source, p.target)): p for p in plain.pairs}
+    for pair in report.pairs:
+        assert pair.passages == by_pair[frozenset((pair.source, pair.target))].passages
+    listed = {span.document for span in report.boilerplate}
+    assert listed == {doc.id for doc in docs if doc.id.startswith("page")}
+    strict = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=3, own_boilerplate_cover=1.0)
+    assert strict.pairs == ()
+    assert {span.document for span in strict.boilerplate} == {doc.id for doc in docs}
+
+
+def test_the_cover_rule_is_the_same_with_any_jobs() -> None:
+    """Two worker processes give the one-process report with the cover rule."""
+    docs = _resends(6) + blurb_corpus()
+    one = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=3)
+    two = wiretrace.find_reuse(docs, jobs=2, own_boilerplate_docs=3, spill_partitions=4)
+    assert (one.pairs, one.boilerplate) == (two.pairs, two.boilerplate)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.integers(0, 12), max_size=40), st.sampled_from(["a", "b", None])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sets(st.integers(0, 12 * 13 * 13), max_size=60),
+    st.sets(st.integers(0, 12 * 13 * 13), max_size=60),
+    st.sampled_from([0.1, 0.3, 0.5, 0.9, 1.0]),
+)
+def test_mask_flat_with_a_fallback_is_the_plain_choice(
+    documents: list[tuple[list[int], str | None]],
+    held: set[int],
+    own: set[int],
+    cover: float,
+) -> None:
+    """`mask_flat` with a fallback set masks each document with the whole set, or, where that
+    covers more than `cover` of its words, with the fallback: the same as choosing document by
+    document with `boilerplate_mask`."""
+    from wiretrace.boilerplate import boilerplate_mask, mask_flat, mask_runs
+    from wiretrace.shingle import Tokens, shingle_hashes
+
+    size = 3
+    token_ids = [np.array(ids, dtype=np.uint64) + np.uint64(1) for ids, _ in documents]
+    outlets = [outlet for _, outlet in documents]
+    # The sets hold the salted hashes of shingles of the words 0-12 (as 3 digits base 13).
+    universe = {}
+    for outlet in ("a", "b", None):
+        for value in range(13**3):
+            words = np.array(
+                [value // 169 + 1, value // 13 % 13 + 1, value % 13 + 1], dtype=np.uint64
+            )
+            universe[outlet, value] = salted(shingle_hashes(words, size), outlet)[0]
+    fallback = np.unique(
+        np.array([universe[o, v] for o in ("a", "b", None) for v in held], dtype=np.uint64)
+    )
+    extra = np.array([universe[o, v] for o in ("a", "b") for v in own], dtype=np.uint64)
+    whole = np.union1d(fallback, extra)
+    offsets = np.concatenate(([0], np.cumsum([len(ids) for ids in token_ids]))).astype(np.int64)
+    ids = np.concatenate([np.zeros(0, dtype=np.uint64), *token_ids])
+    _, _, runs, run_offsets = mask_flat(ids, offsets, outlets, whole, size, fallback, cover)
+    for k, (values, outlet) in enumerate(zip(token_ids, outlets, strict=True)):
+        tokens = Tokens(np.zeros(len(values), np.int64), np.zeros(len(values), np.int64), values)
+        hashes = salted(shingle_hashes(values, size), outlet)
+        _, words = boilerplate_mask(hashes, whole, tokens, size)
+        if words.sum() > cover * len(values):
+            _, words = boilerplate_mask(hashes, fallback, tokens, size)
+        assert np.array_equal(runs[run_offsets[k] : run_offsets[k + 1]], mask_runs(words))

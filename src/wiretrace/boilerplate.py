@@ -93,14 +93,25 @@ def own_boilerplate(
 ) -> np.ndarray:
     """`find_own_boilerplate` of rows of (unsalted shingle hash, the `outlet_salt` of the
     document holding it), a row per document and shingle: the salted boilerplate hashes, sorted
-    and unique. Only the shingles held by enough documents in all to pass either test are
-    sorted by outlet (found by `frequent`, a few in a hundred)."""
+    and unique."""
+    held, own = own_boilerplate_parts(keys, salts, min_documents, own_documents)
+    return np.union1d(held, own)
+
+
+def own_boilerplate_parts(
+    keys: np.ndarray, salts: np.ndarray, min_documents: int, own_documents: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`own_boilerplate` in two parts, each sorted and unique, with nothing in both: the salted
+    hashes held by `min_documents` documents of their outlet (`find_boilerplate`'s), and those
+    that are boilerplate only by the `own_documents` rule (which `own_boilerplate_cover` may
+    leave unmasked in a document, see `mask_flat`). Only the shingles held by enough documents
+    in all to pass either test are sorted by outlet (found by `frequent`, a few in a hundred)."""
     keys = np.require(keys, np.uint64, ["C"])
     salts = np.require(salts, np.uint64, ["C"])
     least = min(min_documents, own_documents) if own_documents else min_documents
     held = frequent(keys, least)
     if len(held) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
     at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
     chosen = held[at] == keys
     keys, salts = keys[chosen], salts[chosen]
@@ -119,14 +130,19 @@ def own_boilerplate(
         np.add.reduceat(counts, key_starts), np.diff(np.append(key_starts, len(starts)))
     )
     boilerplate = counts >= min_documents
+    own = np.zeros(len(counts), dtype=bool)
     if own_documents:
         part, whole = OWN_SHARE
-        boilerplate |= (
-            (group_salts != outlet_salt(None))
+        own = (
+            ~boilerplate
+            & (group_salts != outlet_salt(None))
             & (counts >= own_documents)
             & (counts * whole >= part * totals)
         )
-    return np.unique(group_keys[boilerplate] ^ group_salts[boilerplate])
+    return (
+        np.unique(group_keys[boilerplate] ^ group_salts[boilerplate]),
+        np.unique(group_keys[own] ^ group_salts[own]),
+    )
 
 
 def frequent(values: np.ndarray, min_count: int) -> np.ndarray:
@@ -220,9 +236,11 @@ def boilerplate_spans(
     return run_spans(document, tokens, mask_runs(words), min_words)
 
 
-_TABLE: (
-    tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool, np.ndarray, np.uint64]] | None
-) = None
+# The tables of the last two boilerplate arrays used (a run with `own_boilerplate_cover` uses
+# two: with and without the outlets' own), newest first.
+_TABLES: list[
+    tuple[weakref.ref[np.ndarray], tuple[np.ndarray, np.uint64, bool, np.ndarray, np.uint64]]
+] = []
 
 
 def _set_table(
@@ -230,16 +248,18 @@ def _set_table(
 ) -> tuple[np.ndarray, np.uint64, bool, np.ndarray, np.uint64]:
     """The boilerplate hashes as `_sketch_kernels.set_table` (table, shift, zero) and
     `_sketch_kernels.set_filter` (bits, shift), made once per boilerplate array."""
-    global _TABLE
-    if _TABLE is None or _TABLE[0]() is not boilerplate:
-        values = np.require(boilerplate, np.uint64, ["C"])
-        table, shift, zero = _sketch_kernels.set_table(values)
-        bits, bits_shift = _sketch_kernels.set_filter(values)
-        _TABLE = (
-            weakref.ref(boilerplate),
-            (table, np.uint64(shift), bool(zero), bits, np.uint64(bits_shift)),
-        )
-    return _TABLE[1]
+    for position, (known, made) in enumerate(_TABLES):
+        if known() is boilerplate:
+            if position:
+                _TABLES.insert(0, _TABLES.pop(position))
+            return made
+    values = np.require(boilerplate, np.uint64, ["C"])
+    table, shift, zero = _sketch_kernels.set_table(values)
+    bits, bits_shift = _sketch_kernels.set_filter(values)
+    made = (table, np.uint64(shift), bool(zero), bits, np.uint64(bits_shift))
+    _TABLES.insert(0, (weakref.ref(boilerplate), made))
+    del _TABLES[2:]
+    return made
 
 
 def mask_flat(
@@ -248,6 +268,8 @@ def mask_flat(
     outlets: Sequence[str | None],
     boilerplate: np.ndarray,
     shingle_size: int,
+    fallback: np.ndarray | None = None,
+    cover: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The sketch stage's view of many documents at once, given as their token ids one after
     the other (`ids`, uint64; document k's from offsets[k] to offsets[k + 1]): (the 32-bit hashes
@@ -261,7 +283,69 @@ def mask_flat(
     `mask_runs` of its word mask, in one compiled pass over all the documents
     (`_sketch_kernels.mask_many`, which looks shingles up in a hash table of `boilerplate`
     behind a filter of bits).
+
+    With a `fallback` set (`boilerplate` without the outlets' own boilerplate, see
+    `own_boilerplate_parts`), a document whose boilerplate words are more than `cover` of its
+    words is masked with `fallback` instead (`own_boilerplate_cover`: a re-sent story is nearly
+    all text its outlet ran before, a footer a small part of a page).
     """
+    masked = _mask_flat(ids, offsets, outlets, boilerplate, shingle_size)
+    if fallback is None or cover >= 1.0 or len(masked[2]) == 0:
+        return masked
+    values, value_offsets, runs, run_offsets = masked
+    lengths = np.concatenate(([0], np.cumsum(runs[:, 1] - runs[:, 0], dtype=np.int64)))
+    covered = lengths[run_offsets[1:]] - lengths[run_offsets[:-1]]
+    over = np.flatnonzero(covered > cover * np.diff(offsets))
+    if len(over) == 0:
+        return masked
+    bounds = offsets.tolist()
+    redone = _mask_flat(
+        np.concatenate([ids[bounds[k] : bounds[k + 1]] for k in over.tolist()]),
+        np.concatenate(([0], np.cumsum(np.diff(offsets)[over]))),
+        [outlets[k] for k in over.tolist()],
+        fallback,
+        shingle_size,
+    )
+    return _spliced(masked, redone, over)
+
+
+def _spliced(
+    masked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    redone: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    documents: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`mask_flat`'s output with the given documents' values and runs taken from `redone`
+    (`mask_flat` of those documents alone, in the same order)."""
+    values, value_offsets, runs, run_offsets = masked
+    new_values, new_value_offsets, new_runs, new_run_offsets = redone
+    chosen = dict(zip(documents.tolist(), range(len(documents)), strict=True))
+    value_parts, run_parts = [], []
+    value_counts, run_counts = [], []
+    for k in range(len(value_offsets) - 1):
+        j = chosen.get(k)
+        if j is None:
+            value_parts.append(values[value_offsets[k] : value_offsets[k + 1]])
+            run_parts.append(runs[run_offsets[k] : run_offsets[k + 1]])
+        else:
+            value_parts.append(new_values[new_value_offsets[j] : new_value_offsets[j + 1]])
+            run_parts.append(new_runs[new_run_offsets[j] : new_run_offsets[j + 1]])
+        value_counts.append(len(value_parts[-1]))
+        run_counts.append(len(run_parts[-1]))
+    return (
+        np.concatenate(value_parts).astype(values.dtype, copy=False),
+        np.concatenate(([0], np.cumsum(value_counts))).astype(value_offsets.dtype),
+        np.concatenate(run_parts).astype(runs.dtype, copy=False).reshape(-1, 2),
+        np.concatenate(([0], np.cumsum(run_counts))).astype(run_offsets.dtype),
+    )
+
+
+def _mask_flat(
+    ids: np.ndarray,
+    offsets: np.ndarray,
+    outlets: Sequence[str | None],
+    boilerplate: np.ndarray,
+    shingle_size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     table, shift, zero, bits, bits_shift = _set_table(boilerplate)
     salts = np.array([outlet_salt(outlet) for outlet in outlets], dtype=np.uint64)
     values, value_offsets, runs, run_offsets = _sketch_kernels.mask_many(

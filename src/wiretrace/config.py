@@ -110,6 +110,11 @@ class Settings:
       no known outlet are never this boilerplate. 0: off; else at least 2 (5 for crawls, see
       the README). Both engines tell it, and so does an index made with it (one made without
       refuses it).
+    - `own_boilerplate_cover`: with `own_boilerplate_docs`, a document that text only its outlet
+      carries would cover more than this share of (a re-send or update of one story, a templated
+      report) keeps that text: only its `boilerplate_docs` boilerplate is masked. A footer covers
+      a small part of the page it is on; a story sent again is nearly all text its outlet ran
+      before. 1.0: no exception.
 
     Alignment (seed-and-extend, then rapidfuzz on the words):
 
@@ -155,6 +160,7 @@ class Settings:
     min_hits: int = _count(2, 1)
     boilerplate_docs: int = _count(20, 2)
     own_boilerplate_docs: int = attrs.field(default=0, converter=_as_int)
+    own_boilerplate_cover: float = _fraction(0.5)
     seed_size: int = _count(3, 1)
     max_gap: int = _count(12, 0)
     min_length: int = _count(15, 1)

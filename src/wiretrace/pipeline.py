@@ -28,7 +28,7 @@ from wiretrace.boilerplate import (
     mask_flat,
     mask_from_runs,
     outlet_salt,
-    own_boilerplate,
+    own_boilerplate_parts,
     salted,
     span_bounds,
     split_runs,
@@ -86,6 +86,8 @@ _LOAD_KERNELS_FROM = 2_000_000
 # Shared with forked worker processes (copy-on-write); set only while a pool runs.
 _DOCUMENTS: Sequence[Document] = ()
 _BOILERPLATE: np.ndarray = np.zeros(0, dtype=np.uint64)
+# With `own_boilerplate_docs`, `_BOILERPLATE` without the outlets' own (`own_boilerplate_cover`).
+_FALLBACK: np.ndarray | None = None
 _SETTINGS: Settings | None = None
 # The spill the current stage's workers add to, then read partitions of.
 _SPILLED: Spill | None = None
@@ -189,18 +191,26 @@ def sketch_many(
     settings: Settings,
     boilerplate: np.ndarray | None = None,
     first: int = 0,
+    fallback: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stage 2 for many documents at once, given their outlets and their token ids one after
     the other (document k's from offsets[k] to offsets[k + 1]): (keys, owners, runs, run
     offsets). `keys` are the LSH bucket keys of every document's windows (a key may repeat
     within a document), `owners` the number of each key's document (int32, the first document
     numbered `first`), and runs[run_offsets[k]:run_offsets[k + 1]] document k's boilerplate
-    words as `mask_runs` (see `boilerplate.mask_flat`)."""
+    words as `mask_runs` (see `boilerplate.mask_flat`; `fallback`: the boilerplate without the
+    outlets' own, for the documents it would cover more than `own_boilerplate_cover` of)."""
     bands, rows = lsh_bands(settings.threshold, settings.num_perm)
     if boilerplate is None:
         boilerplate = np.zeros(0, dtype=np.uint64)
     values, value_offsets, runs, run_offsets = mask_flat(
-        ids, offsets, outlets, boilerplate, settings.shingle_size
+        ids,
+        offsets,
+        outlets,
+        boilerplate,
+        settings.shingle_size,
+        fallback,
+        settings.own_boilerplate_cover,
     )
     signatures, windows, _ = compute_window_signatures_flat(
         values, value_offsets, settings.window_size, settings.num_perm, settings.seed
@@ -212,16 +222,23 @@ def sketch_many(
 
 
 def sketch_tokens(
-    document: Document, tokens: Tokens, settings: Settings, boilerplate: np.ndarray | None = None
+    document: Document,
+    tokens: Tokens,
+    settings: Settings,
+    boilerplate: np.ndarray | None = None,
+    fallback: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Stage 2 for one document: the LSH bucket keys of its windows (flat uint64 array, one per
-    window and band) and its boilerplate word mask (None when it has no boilerplate).
+    window and band) and its boilerplate word mask (None when it has no boilerplate);
+    `fallback` as for `sketch_many`.
 
     Two documents are candidates when they share `settings.min_hits` keys; keys are stable across
     processes and machines for the same settings.
     """
     offsets = np.array([0, len(tokens)], dtype=np.int64)
-    keys, _, runs, _ = sketch_many([document.outlet], tokens.ids, offsets, settings, boilerplate)
+    keys, _, runs, _ = sketch_many(
+        [document.outlet], tokens.ids, offsets, settings, boilerplate, 0, fallback
+    )
     return keys, mask_from_runs(runs, len(tokens)) if len(runs) else None
 
 
@@ -370,7 +387,7 @@ def _sketch_chunk(
     names, outlets = [meta[0] for meta in known], [meta[1] for meta in known]
     ids, starts, ends, offsets = _TOKENS.read_flat(start, stop - start)
     keys, owners, runs, run_offsets = sketch_many(
-        outlets, ids, offsets, _SETTINGS, _BOILERPLATE, start
+        outlets, ids, offsets, _SETTINGS, _BOILERPLATE, start, _FALLBACK
     )
     _SPILLED.add(keys, owners=owners)
     numbers, span_starts, span_ends = span_bounds(
@@ -780,7 +797,7 @@ def _find_reuse(
     (see `spared_by_collector`). `expected_chars`: about how many characters of text the
     documents hold, when known before they are read (then the first stage's workers tokenize
     them as they are read)."""
-    global _DOCUMENTS, _BOILERPLATE, _SETTINGS, _SPILLED, _TOKENS
+    global _DOCUMENTS, _BOILERPLATE, _FALLBACK, _SETTINGS, _SPILLED, _TOKENS
     # Texts go to a file as they are read (memory holds ids and metadata); the workers and the
     # report read them back from it.
     docs = Corpus()
@@ -826,11 +843,18 @@ def _find_reuse(
             spare()
             for load in loads:  # the ones the first stage left no time for
                 load()
+            frequent_parts = _by_partition(_frequent_in, workers)
             _BOILERPLATE = np.concatenate(
-                [np.zeros(0, dtype=np.uint64)] + _by_partition(_frequent_in, workers)
+                [np.zeros(0, dtype=np.uint64)] + [f[0] for f in frequent_parts]
             )
             if columns:  # (salted, the partitions' hashes are in no order)
-                _BOILERPLATE = np.unique(_BOILERPLATE)
+                held = np.unique(_BOILERPLATE)
+                own = np.unique(
+                    np.concatenate([np.zeros(0, dtype=np.uint64)] + [f[1] for f in frequent_parts])
+                )
+                _BOILERPLATE = np.union1d(held, own)
+                if len(own) and settings.own_boilerplate_cover < 1.0:
+                    _FALLBACK = held
         bounds = [(k, min(k + _CHUNK, len(docs))) for k in range(0, len(docs), _CHUNK)]
         sizes = [end - start for start, end in bounds]
         ahead: Iterator[Callable[[], Any]] = iter(())
@@ -896,7 +920,7 @@ def _find_reuse(
         if _TOKENS is not None:
             _TOKENS.close()
         _DOCUMENTS, _SETTINGS, _SPILLED, _TOKENS = (), None, None, None
-        _BOILERPLATE = np.zeros(0, dtype=np.uint64)
+        _BOILERPLATE, _FALLBACK = np.zeros(0, dtype=np.uint64), None
     return build_report(
         docs,
         pairs,
@@ -933,20 +957,23 @@ def _by_partition(function: Callable[[int], Any], workers: int) -> list[Any]:
     return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
 
 
-def _frequent_in(partition: int) -> np.ndarray:
+def _frequent_in(partition: int) -> tuple[np.ndarray, np.ndarray]:
     """The salted shingle hashes of a partition of the counts held by `boilerplate_docs`
-    documents (and, with `own_boilerplate_docs`, those `own_boilerplate` finds)."""
+    documents, and (with `own_boilerplate_docs`) the others `own_boilerplate_parts` finds."""
     assert _SPILLED is not None and _SETTINGS is not None
     least, own = _SETTINGS.boilerplate_docs, _SETTINGS.own_boilerplate_docs
+    empty = np.zeros(0, dtype=np.uint64)
 
-    def found(part: dict[str, np.ndarray]) -> np.ndarray:
+    def found(part: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         # With `own_boilerplate_docs` the keys are as they are, with their outlets' salts.
         if own:
-            return own_boilerplate(part["keys"], part["salts"], least, own)
-        return frequent(part["keys"], least)
+            return own_boilerplate_parts(part["keys"], part["salts"], least, own)
+        return frequent(part["keys"], least), empty
 
-    return np.concatenate(
-        [np.zeros(0, dtype=np.uint64)] + [found(part) for part in _SPILLED.read(partition)]
+    parts = [found(part) for part in _SPILLED.read(partition)]
+    return (
+        np.concatenate([empty] + [held for held, _ in parts]),
+        np.concatenate([empty] + [own for _, own in parts]),
     )
 
 

@@ -279,6 +279,25 @@ def test_an_outlets_own_boilerplate_is_the_local_engines(spark: Any) -> None:
     assert render_json(from_spark) == render_json(local)
 
 
+def test_the_own_boilerplate_cover_rule_is_the_local_engines(spark: Any) -> None:
+    """With `own_boilerplate_docs` and its cover rule, Spark masks as the local engine does: a
+    story one outlet sent five times stays reuse (it covers most of each sending), the footer on
+    the outlet's other pages is boilerplate, and the report renders to the local JSON."""
+    from test_own_boilerplate import _resends
+
+    settings = Settings(own_boilerplate_docs=3, jobs=1)
+    docs = _resends(5) + synthetic_corpus()
+    local = wiretrace.find_reuse(docs, settings=settings)
+    engine = spark_engine()
+    from_spark = engine.collect_report(
+        engine.find_reuse(frame_of(spark, docs), settings=settings), docs
+    )
+    sent = {doc.id for doc in docs if doc.id.startswith("sent-")}
+    assert len([p for p in local.pairs if {p.source, p.target} <= sent]) == 10
+    assert {span.document for span in local.boilerplate} >= {f"page-{k}" for k in range(5)}
+    assert render_json(from_spark) == render_json(local)
+
+
 def test_clusters_are_the_connected_components_of_the_pairs(
     synthetic: tuple[wiretrace.Report, wiretrace.Report, Any],
 ) -> None:

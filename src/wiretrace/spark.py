@@ -165,10 +165,12 @@ def _sketch(
     row: Any, settings: Settings, boilerplate: Any
 ) -> tuple[list[int], bytes | None, list[tuple[int, int, str]]]:
     """Stage 2: the document's distinct LSH keys, its boilerplate word mask (packed bits), and its
-    boilerplate spans."""
+    boilerplate spans. `boilerplate` is broadcast: the boilerplate set, and the set without the
+    outlets' own for `own_boilerplate_cover` (None without it)."""
     doc = _document(row)
     tokens = tokenize(doc.text)
-    keys, mask = sketch_tokens(doc, tokens, settings, boilerplate.value)
+    whole, fallback = boilerplate.value
+    keys, mask = sketch_tokens(doc, tokens, settings, whole, fallback)
     spans = [
         (span.start, span.end, span.text)
         for span in boilerplate_spans(doc, tokens, mask, listed_words(settings.shingle_size))
@@ -325,12 +327,18 @@ def _check_documents(numbered: DataFrame, on_error: str) -> None:
         raise InputError(f"duplicate document id(s) {shown}; ids must be unique", input="documents")
 
 
-def _find_boilerplate(hashes: DataFrame, min_documents: int, own_documents: int = 0) -> np.ndarray:
+def _find_boilerplate(
+    hashes: DataFrame, min_documents: int, own_documents: int = 0, cover: float = 1.0
+) -> tuple[np.ndarray, np.ndarray | None]:
     """`boilerplate.find_boilerplate` as a distributed count: salted hashes in enough documents
-    (`boilerplate.find_own_boilerplate` with `own_documents`)."""
+    (`boilerplate.find_own_boilerplate` with `own_documents`); and, for `own_boilerplate_cover`
+    (`cover` under 1), the set without the outlets' own (else None), as the local engine has
+    them."""
     functions = _pyspark()
     if own_documents:
-        return _find_own_boilerplate(hashes, min_documents, own_documents)
+        held, own = _find_own_boilerplate(hashes, min_documents, own_documents)
+        fallback = held if len(own) and cover < 1.0 else None
+        return np.union1d(held, own), fallback
     counted = (
         hashes.select(functions.explode("hashes").alias("hash"))
         .groupBy("hash")
@@ -338,11 +346,13 @@ def _find_boilerplate(hashes: DataFrame, min_documents: int, own_documents: int 
         .where(functions.col("count") >= min_documents)
     )
     values = np.array([row.hash for row in counted.collect()], dtype=np.int64)
-    return np.sort(values.view(np.uint64))
+    return np.sort(values.view(np.uint64)), None
 
 
-def _find_own_boilerplate(hashes: DataFrame, min_documents: int, own_documents: int) -> np.ndarray:
-    """`boilerplate.find_own_boilerplate` as distributed counts: each shingle un-salted (its
+def _find_own_boilerplate(
+    hashes: DataFrame, min_documents: int, own_documents: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`boilerplate.own_boilerplate_parts` as distributed counts: each shingle un-salted (its
     outlet's salt, made here for each of the few distinct outlets, undone), counted per outlet
     and in all."""
     functions = _pyspark()
@@ -374,10 +384,12 @@ def _find_own_boilerplate(hashes: DataFrame, min_documents: int, own_documents: 
             )
         )
     )
-    found = counted.select("key", "salt").collect()
+    found = counted.select("key", "salt", (col("count") >= min_documents).alias("held")).collect()
     keys = np.array([row.key for row in found], dtype=np.int64).view(np.uint64)
     salt_values = np.array([row.salt for row in found], dtype=np.int64).view(np.uint64)
-    return np.unique(keys ^ salt_values)
+    held = np.array([row.held for row in found], dtype=bool)
+    salted_keys = keys ^ salt_values
+    return np.unique(salted_keys[held]), np.unique(salted_keys[~held])
 
 
 def _candidate_pairs(sketches: DataFrame, max_bucket: int, min_hits: int) -> DataFrame:
@@ -445,7 +457,12 @@ def find_reuse(
         read = numbered.where(col("problem").isNull())
         context.setJobDescription("wiretrace: find boilerplate")
         boilerplate = context.broadcast(
-            _find_boilerplate(read, settings.boilerplate_docs, settings.own_boilerplate_docs)
+            _find_boilerplate(
+                read,
+                settings.boilerplate_docs,
+                settings.own_boilerplate_docs,
+                settings.own_boilerplate_cover,
+            )
         )
         cached.append(boilerplate)
         sketch = _udf(

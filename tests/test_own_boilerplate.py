@@ -388,3 +388,32 @@ def test_mask_flat_with_a_fallback_is_the_plain_choice(
         if words.sum() > cover * len(values):
             _, words = boilerplate_mask(hashes, fallback, tokens, size)
         assert np.array_equal(runs[run_offsets[k] : run_offsets[k + 1]], mask_runs(words))
+
+
+@pytest.mark.parametrize("cover", [0.5, 1.0])
+def test_traces_keep_a_story_sent_again_as_report_does(tmp_path: Path, cover: float) -> None:
+    """Traced against an index made with `own_boilerplate_docs`, a fifth sending of a story its
+    outlet sent four times finds the four, as `report` pairs them (the cover rule); the
+    outlet's page sharing only the footer finds none. At cover 1.0 neither finds any, as
+    `report` pairs none of them."""
+    docs = _resends(5)
+    kept = [d for d in docs if d.id not in ("sent-4", "page-4")]
+    options = {"own_boilerplate_docs": 3, "own_boilerplate_cover": cover, "jobs": 1}
+    report = wiretrace.find_reuse(docs, **options)
+
+    def partners(doc_id: str) -> set[str]:
+        return {
+            other
+            for p in report.pairs
+            for one, other in ((p.source, p.target), (p.target, p.source))
+            if one == doc_id and other in {d.id for d in kept}
+        }
+
+    with wiretrace.Index.open(tmp_path / "index.db", **options) as index:
+        index.add(kept)
+        for doc_id in ("sent-4", "page-4"):
+            article = next(d for d in docs if d.id == doc_id)
+            traced = index.trace(article)
+            assert {pair.source for pair in traced.pairs} == partners(doc_id)
+    assert partners("sent-4") == ({"sent-0", "sent-1", "sent-2", "sent-3"} if cover < 1 else set())
+    assert partners("page-4") == set()

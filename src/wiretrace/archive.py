@@ -586,14 +586,23 @@ class Index:
         stored = self._store.lookup_ids([article.id]).get(article.id)
         itself = 0 if stored is not None and stored.content_hash == content_hash(article) else 1
         salts = np.full(len(article_salted), outlet_salt(article.outlet), dtype=np.uint64)
-        boilerplate = article_salted[
-            self._boilerplate(article_salted, salts, article_salted, article.outlet, itself)
-        ]
-        keys, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
+        held, own = self._boilerplate_parts(
+            article_salted, salts, article_salted, article.outlet, itself
+        )
+        # `held`: the boilerplate without the outlets' own, for the documents their own would
+        # cover more than `own_boilerplate_cover` of (a story sent again: see `mask_flat`).
+        boilerplate, held = article_salted[held | own], article_salted[held]
+        cover_rule = bool(own.any()) and settings.own_boilerplate_cover < 1.0
+        article_over = cover_rule and self._covers(article, tokens, boilerplate)
+        keys, article_mask = sketch_tokens(
+            article, tokens, settings, held if article_over else boilerplate
+        )
         keys = distinct(keys)
         # A bucket holds the article too: at most max_bucket documents in all.
         found_keys, found_numbers = self._store.find(keys, settings.max_bucket - 1)
-        useful = self._outlet_boilerplate(article, found_keys, found_numbers)
+        useful = self._outlet_boilerplate(
+            article, found_keys, found_numbers, own_rule=not article_over
+        )
         found_keys, found_numbers = found_keys[useful], found_numbers[useful]
         numbers, hits = np.unique(found_numbers, return_counts=True)
         candidates = numbers[hits >= settings.min_hits]
@@ -610,12 +619,20 @@ class Index:
             }
             return [], Trace(article=article.id, sources=(), own_share=1.0), spans
         read = [read_tokens(doc, settings)[0] for _, doc in sources]
-        source_boilerplate = self._source_boilerplate(
+        source_boilerplate, source_held = self._source_boilerplate(
             tokens, article_salted, article.outlet, [doc for _, doc in sources], read, itself
         )
         if len(source_boilerplate):
             boilerplate = np.union1d(boilerplate, source_boilerplate)
-            _, article_mask = sketch_tokens(article, tokens, settings, boilerplate)
+            held = np.union1d(held, source_held)
+            _, article_mask = sketch_tokens(
+                article, tokens, settings, held if article_over else boilerplate
+            )
+        over = set()
+        if settings.own_boilerplate_docs and settings.own_boilerplate_cover < 1.0:
+            over = self._over_cover(
+                [doc for _, doc in sources], read, article_salted, article.outlet, itself
+            )
         found: list[tuple[Document, Pair]] = []
         spans = {
             article.id: boilerplate_spans(
@@ -623,11 +640,12 @@ class Index:
             )
         }
         for (number, source), source_tokens in zip(sources, read, strict=True):
-            mask = self._mask(source, source_tokens, boilerplate)
+            masking = held if source.id in over else boilerplate
+            mask = self._mask(source, source_tokens, masking)
             if mask is not None:
                 # Its stored keys include windows of its outlet's boilerplate: count only the
                 # keys it has without them, as find_reuse would.
-                kept, _ = sketch_tokens(source, source_tokens, settings, boilerplate)
+                kept, _ = sketch_tokens(source, source_tokens, settings, masking)
                 shared = np.intersect1d(found_keys[found_numbers == number], kept)
                 if len(shared) < settings.min_hits:
                     continue
@@ -657,8 +675,9 @@ class Index:
         sources: Sequence[Document],
         read: Sequence[Tokens],
         itself: int,
-    ) -> np.ndarray:
-        """The boilerplate of the sources' outlets near the text they share with the article.
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The boilerplate of the sources' outlets near the text they share with the article, and
+        the part of it held by `boilerplate_docs` documents (without the outlets' own).
 
         A mask only keeps a passage from being seeded, and a seed is text both hold: so only
         the shingles that overlap a shingle the article also has are looked up (with the
@@ -680,10 +699,63 @@ class Index:
             wanted.append(salted(hashes[near], source.outlet))
             wanted_salts.append(np.full(int(near.sum()), outlet_salt(source.outlet), np.uint64))
         if not wanted:
-            return np.zeros(0, dtype=np.uint64)
+            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
         hashes, first = np.unique(np.concatenate(wanted), return_index=True)
         salts = np.concatenate(wanted_salts)[first]
-        return hashes[self._boilerplate(hashes, salts, article_salted, article_outlet, itself)]
+        held, own = self._boilerplate_parts(hashes, salts, article_salted, article_outlet, itself)
+        return hashes[held | own], hashes[held]
+
+    def _over_cover(
+        self,
+        sources: Sequence[Document],
+        read: Sequence[Tokens],
+        article_salted: np.ndarray,
+        article_outlet: str | None,
+        itself: int,
+    ) -> set[str]:
+        """The ids of the sources their outlets' own boilerplate, with the rest, would cover more
+        than `own_boilerplate_cover` of (masked with `boilerplate_docs`' alone, as `mask_flat`
+        does): all their shingles are looked up (only those of a known outlet can have any)."""
+        size = self.settings.shingle_size
+        hashes = {
+            doc.id: salted(shingle_hashes(doc_tokens.ids, size), doc.outlet)
+            for doc, doc_tokens in zip(sources, read, strict=True)
+            if outlet_salt(doc.outlet) != outlet_salt(None)
+        }
+        if not hashes:
+            return set()
+        salts = [
+            np.full(len(hashes[doc.id]), outlet_salt(doc.outlet), dtype=np.uint64)
+            for doc in sources
+            if doc.id in hashes
+        ]
+        unique, first = np.unique(np.concatenate(list(hashes.values())), return_index=True)
+        held, own = self._boilerplate_parts(
+            unique, np.concatenate(salts)[first], article_salted, article_outlet, itself
+        )
+        if not own.any():
+            return set()
+        whole = unique[held | own]
+        return {
+            doc.id
+            for doc, doc_tokens in zip(sources, read, strict=True)
+            if doc.id in hashes and self._covers(doc, doc_tokens, whole, hashes[doc.id])
+        }
+
+    def _covers(
+        self,
+        document: Document,
+        tokens: Tokens,
+        boilerplate: np.ndarray,
+        hashes: np.ndarray | None = None,
+    ) -> bool:
+        """Whether `boilerplate` (with an outlet's own) covers more than `own_boilerplate_cover`
+        of the document's words (`hashes`: its salted shingle hashes, if made already)."""
+        size = self.settings.shingle_size
+        if hashes is None:
+            hashes = salted(shingle_hashes(tokens.ids, size), document.outlet)
+        _, words = boilerplate_mask(hashes, boilerplate, tokens, size)
+        return bool(words.sum() > self.settings.own_boilerplate_cover * len(tokens))
 
     def _boilerplate(
         self,
@@ -693,36 +765,56 @@ class Index:
         article_outlet: str | None,
         itself: int,
     ) -> np.ndarray:
+        """`_boilerplate_parts` as one mask."""
+        held, own = self._boilerplate_parts(hashes, salts, article_salted, article_outlet, itself)
+        return held | own
+
+    def _boilerplate_parts(
+        self,
+        hashes: np.ndarray,
+        salts: np.ndarray,
+        article_salted: np.ndarray,
+        article_outlet: str | None,
+        itself: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Which of these outlet-salted shingle hashes (each salted with `salts`, its outlet's)
         are boilerplate over the index and the article (counted when `itself` is 1 and it holds
         the shingle: for that outlet, its `article_salted` for its `article_outlet`; in all, any
         of them): held by `boilerplate_docs` documents of the outlet, or with
         `own_boilerplate_docs` by that many of them and nine in ten of all that hold it (see
-        `boilerplate.own_boilerplate`)."""
+        `boilerplate.own_boilerplate`): as two masks, held by `boilerplate_docs` documents and
+        only by the `own_boilerplate_docs` rule (see `boilerplate.own_boilerplate_parts`)."""
         settings = self.settings
         own = settings.own_boilerplate_docs
         least = min(settings.boilerplate_docs, own) if own else settings.boilerplate_docs
         counts = self._store.shingle_counts(hashes, least - 1)
         counts += itself * np.isin(hashes, article_salted)
-        chosen = counts >= settings.boilerplate_docs
+        held = counts >= settings.boilerplate_docs
+        mine = np.zeros(len(hashes), dtype=bool)
         if own:
             everyone = hashes ^ salts ^ ALL_OUTLETS_SALT
             totals = self._store.shingle_counts(everyone, own - 1)
             totals += itself * np.isin(everyone, _all_outlets(article_salted, article_outlet))
             part, whole = OWN_SHARE
-            chosen |= (
-                (salts != outlet_salt(None)) & (counts >= own) & (counts * whole >= part * totals)
+            mine = (
+                ~held
+                & (salts != outlet_salt(None))
+                & (counts >= own)
+                & (counts * whole >= part * totals)
             )
-        return chosen
+        return held, mine
 
     def _outlet_boilerplate(
-        self, article: Document, keys: np.ndarray, numbers: np.ndarray
+        self, article: Document, keys: np.ndarray, numbers: np.ndarray, *, own_rule: bool = True
     ) -> np.ndarray:
         """Which postings to count as hits: not those of a bucket that holds `boilerplate_docs`
         documents of the posting's own outlet (a footer or bio that outlet repeats), counting
         the article when it is of that outlet too, nor, with `own_boilerplate_docs`, those of a
         bucket that many of whose documents, and nine in ten of all, are of the posting's known
-        outlet. Buckets too small for that are not looked at.
+        outlet. Buckets too small for that are not looked at. Without `own_rule` (an article
+        its outlet's own boilerplate covers more than `own_boilerplate_cover` of), the second
+        test is left out for postings of the article's outlet: a story sent again is in buckets
+        of its outlet's sendings, which `find_reuse` keeps (they are not masked there).
         """
         useful = np.ones(len(keys), dtype=bool)
         if len(keys) == 0:
@@ -746,7 +838,11 @@ class Index:
             # of the bucket's (the article holds every key looked up).
             everyone = int(sizes[inverse[positions[0]]]) + 1
             if held >= limit or (
-                mine and outlet and held >= mine and held * whole >= part * everyone
+                mine
+                and outlet
+                and (own_rule or outlet != own)
+                and held >= mine
+                and held * whole >= part * everyone
             ):
                 useful[positions] = False
         return useful

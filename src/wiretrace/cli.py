@@ -108,6 +108,12 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Documents of one outlet that make text only it carries (in nine in ten of the "
             "documents holding it) its boilerplate; crawls of many sites: try 5; 0: off [0].",
         ),
+        click.option(
+            "--own-boilerplate-cover",
+            type=float,
+            help="With --own-boilerplate-docs: a document that text would cover more of (a "
+            "story sent again) keeps it; 1.0: no exception [0.5].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)

@@ -14,7 +14,7 @@ import pytest
 import wiretrace
 from redis_server import redis_index, redis_url  # noqa: F401 - fixtures
 from strategies import LATIN
-from wiretrace import ConfigError, Document, Index, InputError, StoreError, find_reuse
+from wiretrace import ConfigError, Document, Index, InputError, Settings, StoreError, find_reuse
 from wiretrace.archive import _document_keys
 from wiretrace.index.sqlite import SQLiteStore
 from wiretrace.ingest import load_documents
@@ -569,9 +569,9 @@ def test_trace_masks_an_outlets_own_boilerplate_like_report(location: str) -> No
         ("new", footer),
         ("source", footer),
     ]
-    # Opened without the setting, the same index traces with boilerplate_docs alone: the
+    # Opened with the setting off, the same index traces with boilerplate_docs alone: the
     # footer pairs the article with every Gazette document.
-    with Index.open(location) as index:
+    with Index.open(location, own_boilerplate_docs=0) as index:
         plain = index.trace(article)
     assert {pair.source for pair in plain.pairs} >= {f"d{k}" for k in range(4)}
     assert plain.boilerplate == ()
@@ -579,11 +579,19 @@ def test_trace_masks_an_outlets_own_boilerplate_like_report(location: str) -> No
 
 def test_an_index_made_without_own_boilerplate_refuses_it(location: str) -> None:
     """It counts each outlet's holders of a shingle, not all of them: asked for the setting, it
-    says to build a new index with it."""
-    with Index.open(location, jobs=1) as index:
+    says to build a new index with it; with the setting left at its default (on), it traces
+    without it, as it did when the default was off."""
+    with Index.open(location, jobs=1, own_boilerplate_docs=0) as index:
         index.add(corpus())
+        made = index.trace(corpus()[0]).pairs
     with pytest.raises(ConfigError, match="made without it"):
         Index.open(location, own_boilerplate_docs=3)
+    with Index.open(location, jobs=1) as index:
+        assert index.settings.own_boilerplate_docs == 0
+        assert index.stats()["settings"]["own_boilerplate"] is False
+        assert index.trace(corpus()[0]).pairs == made
+    with pytest.raises(ConfigError, match="made without it"):
+        Index.open(location, settings=Settings(own_boilerplate_docs=3))
 
 
 def test_own_boilerplate_counts_follow_replaced_documents(location: str) -> None:
@@ -616,7 +624,8 @@ def test_replacing_documents_updates_the_shingle_counts(location: str) -> None:
         Document(f"d{k}", words(100 + k, 80) + " " + footer, outlet="Gazette") for k in range(25)
     ]
     article = Document("new", words(8, 80) + " " + footer, outlet="Gazette")
-    with Index.open(location, jobs=1) as index:
+    # (boilerplate_docs alone: with own_boilerplate_docs the 15 left would still be its own.)
+    with Index.open(location, jobs=1, own_boilerplate_docs=0) as index:
         index.add(docs, batch_size=4)
         assert index.trace(article).pairs == ()
         index.add([Document(f"d{k}", words(100 + k, 80), outlet="Gazette") for k in range(10)])

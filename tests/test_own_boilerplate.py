@@ -176,8 +176,11 @@ def test_an_index_made_with_it_records_it(tmp_path: Path) -> None:
     with_totals, without = tmp_path / "with.db", tmp_path / "without.db"
     with wiretrace.Index.open(with_totals, own_boilerplate_docs=3) as index:
         assert index.stats()["settings"]["own_boilerplate"] is True
-    with wiretrace.Index.open(without) as index:
+    with wiretrace.Index.open(without, own_boilerplate_docs=0) as index:
         assert index.stats()["settings"]["own_boilerplate"] is False
+    # On by default: a new index made with the defaults counts them.
+    with wiretrace.Index.open(tmp_path / "default.db") as index:
+        assert index.stats()["settings"]["own_boilerplate"] is True
     before = without.read_bytes()
     with pytest.raises(ConfigError, match="own_boilerplate_docs=3, but the index was made"):
         wiretrace.Index.open(without, own_boilerplate_docs=3)
@@ -269,8 +272,9 @@ def test_sites_footers_in_a_crawl_are_boilerplate() -> None:
     def same_site(pair: wiretrace.Pair) -> bool:
         return outlet[pair.source] == outlet[pair.target]
 
-    before = wiretrace.find_reuse(documents, jobs=2)
-    after = wiretrace.find_reuse(documents, jobs=2, own_boilerplate_docs=5)
+    before = wiretrace.find_reuse(documents, jobs=2, own_boilerplate_docs=0)
+    after = wiretrace.find_reuse(documents, jobs=2)
+    assert after.settings.own_boilerplate_docs == 5
     same_before = [p for p in before.pairs if same_site(p)]
     same_after = [p for p in after.pairs if same_site(p)]
     assert len(same_before) > len(before.pairs) / 2
@@ -313,7 +317,7 @@ def test_a_story_sent_again_is_not_boilerplate_a_footer_is() -> None:
     1.0 (no exception) the sendings are masked whole, as before the setting."""
     docs = _resends(5)
     sent = {doc.id for doc in docs if doc.id.startswith("sent")}
-    plain = wiretrace.find_reuse(docs, jobs=1)
+    plain = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=0)
     # Without the setting, the outlet's pages are paired on the footer alone.
     assert [p for p in plain.pairs if p.source.startswith("page") and p.target.startswith("page")]
     report = wiretrace.find_reuse(docs, jobs=1, own_boilerplate_docs=3)

@@ -28,6 +28,7 @@ from typing import Any
 DEMO = (
     ("_kernels", "tokenize", 3),
     ("_kernels", "shingle_hashes", 0),
+    ("_sketch_kernels", "partition_scatter", 4),
     ("_sketch_kernels", "partition_scatter", 0),
     ("_sketch_kernels", "frequent_candidates", 0),
     ("_sketch_kernels", "frequent_sorted", 0),

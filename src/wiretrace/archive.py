@@ -68,6 +68,8 @@ from wiretrace.sketch import SCHEME
 FORMAT = "wiretrace.index/2"
 INDEX_SETTINGS = ("shingle_size", "window_size", "num_perm", "threshold", "seed")
 """The settings that make bucket keys: an index is built with one value of each, for good."""
+# The default of `own_boilerplate_docs`, which an index made without it traces with 0 instead.
+_DEFAULT_OWN = Settings().own_boilerplate_docs
 
 AddProgress = Callable[[str, int, Any], None]
 """progress(stage, done, total): "add" with documents read so far (total None: not known)."""
@@ -262,21 +264,27 @@ class Index:
         or in `settings`; an existing one uses its own, and raises ConfigError when one given
         explicitly differs. Without `create`, a missing index raises StoreError.
 
-        An index made with `own_boilerplate_docs` counts, besides each outlet's documents holding
-        a shingle, all the documents holding it, so that traces can tell an outlet's own
-        boilerplate (with any `own_boilerplate_docs`); one made without cannot, and raises
-        ConfigError when asked to.
+        An index made with `own_boilerplate_docs` (on by default) counts, besides each outlet's
+        documents holding a shingle, all the documents holding it, so that traces can tell an
+        outlet's own boilerplate (with any `own_boilerplate_docs`); one made without cannot: it
+        traces with `own_boilerplate_docs` 0 when the setting is left at its default, and raises
+        ConfigError when it is asked for.
         """
         resolved = Settings.from_options(options, base=settings)
         explicit = {name for name, value in options.items() if value is not None}
         if settings is not None:
             explicit |= set(INDEX_SETTINGS)
+            if settings.own_boilerplate_docs != _DEFAULT_OWN:
+                explicit.add("own_boilerplate_docs")
         store = open_store(location, create=create)
         try:
             meta = store.read_meta()
             if meta:
                 resolved = _check_meta(store.location, meta, resolved, explicit)
                 totals = meta.get("totals") == "1"
+                if not totals and "own_boilerplate_docs" not in explicit:
+                    # Made without the counts (with it off, as it was by default before).
+                    resolved = attrs.evolve(resolved, own_boilerplate_docs=0)
                 if resolved.own_boilerplate_docs and not totals:
                     raise ConfigError(
                         f"{store.location}: own_boilerplate_docs="

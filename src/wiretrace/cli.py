@@ -106,7 +106,7 @@ def _setting_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--own-boilerplate-docs",
             type=int,
             help="Documents of one outlet that make text only it carries (in nine in ten of the "
-            "documents holding it) its boilerplate; crawls of many sites: try 5; 0: off [0].",
+            "documents holding it) its boilerplate; 0: off [5].",
         ),
         click.option(
             "--own-boilerplate-cover",
@@ -577,7 +577,7 @@ def _index_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--own-boilerplate-docs",
             type=int,
             help="Made with it, the index also counts every shingle's holders in all, so that "
-            "traces can use --own-boilerplate-docs; 0: off [0].",
+            "traces can use --own-boilerplate-docs; 0: off [5].",
         ),
     ]
     for option in reversed(options):

@@ -107,9 +107,9 @@ class Settings:
       ten or more of all the documents holding it are that outlet's, is that outlet's boilerplate
       too: text only the outlet carries, again and again (a site's footer, paywall notice or
       photo gallery in a crawl with a few of its pages), not a story others carry. Documents of
-      no known outlet are never this boilerplate. 0: off; else at least 2 (5 for crawls, see
-      the README). Both engines tell it, and so does an index made with it (one made without
-      refuses it).
+      no known outlet are never this boilerplate. 0: off; else at least 2 (default 5, see the
+      README). Both engines tell it, and so does an index made with it (an index made without
+      it, before it was on by default, traces without it, and refuses it asked for).
     - `own_boilerplate_cover`: with `own_boilerplate_docs`, a document that text only its outlet
       carries would cover more than this share of (a re-send or update of one story, a templated
       report) keeps that text: only its `boilerplate_docs` boilerplate is masked. A footer covers
@@ -159,7 +159,7 @@ class Settings:
     max_bucket: int = _count(200, 2)
     min_hits: int = _count(2, 1)
     boilerplate_docs: int = _count(20, 2)
-    own_boilerplate_docs: int = attrs.field(default=0, converter=_as_int)
+    own_boilerplate_docs: int = attrs.field(default=5, converter=_as_int)
     own_boilerplate_cover: float = _fraction(0.5)
     seed_size: int = _count(3, 1)
     max_gap: int = _count(12, 0)

@@ -421,3 +421,38 @@ def test_traces_keep_a_story_sent_again_as_report_does(tmp_path: Path, cover: fl
             assert {pair.source for pair in traced.pairs} == partners(doc_id)
     assert partners("sent-4") == ({"sent-0", "sent-1", "sent-2", "sent-3"} if cover < 1 else set())
     assert partners("page-4") == set()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), max_size=300),
+    st.sets(st.integers(0, 40), max_size=30),
+    st.integers(1, 6),
+    st.sampled_from([0, 59]),
+)
+def test_the_counting_kernels_are_the_plain_counts(
+    values: list[int], wanted: set[int], least: int, top: int
+) -> None:
+    """`count_among` counts each wanted value as Counter does, and `frequent_rows` keeps every
+    place of every value found `least` times (all places of a value or none), also for values
+    sharing their top bits (as a spill partition's do)."""
+    from wiretrace import _sketch_kernels
+
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    high = np.uint64(top) << np.uint64(59) if top else np.uint64(0)
+    array = (np.array(values, dtype=np.uint64) * mix >> np.uint64(5 if top else 0)) | high
+    asked = np.unique(
+        (np.array(sorted(wanted), dtype=np.uint64) * mix >> np.uint64(5 if top else 0)) | high
+    )
+    counted = Counter(array.tolist())
+    assert _sketch_kernels.count_among(array, asked).tolist() == [
+        counted[v] for v in asked.tolist()
+    ]
+    rows = _sketch_kernels.frequent_rows(array, least)
+    assert list(rows) == sorted(rows)
+    kept = Counter(array[rows].tolist())
+    for value, count in counted.items():
+        if count >= least:
+            assert kept[value] == count
+        else:
+            assert kept[value] in (0, count)

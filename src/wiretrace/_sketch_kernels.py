@@ -44,6 +44,7 @@ _MASK_MANY = [
     ),
 ]
 _SET_TABLE = [(_U64,)]
+_COUNT_AMONG = [(_U64, _U64)]
 
 
 @_compiled(_SET_TABLE)
@@ -449,6 +450,58 @@ def frequent_candidates(values, min_count):
         kept[found] = value
         found += counts[np.int64((value * _MIX1) >> top)] >= least
     return kept[:found].copy()
+
+
+@_compiled(_FREQUENT)
+def frequent_rows(values, min_count):
+    """`frequent_candidates` as positions: where in `values` the values are that may occur at
+    least `min_count` times (every place of every one that does, and of a few that do not), in
+    order. All the places of one value are kept or none (they count in one entry)."""
+    count = len(values)
+    bits = 6
+    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * count:
+        bits += 1
+    counts = np.zeros(1 << bits, dtype=np.uint8)
+    top = np.uint64(64 - bits)
+    for k in range(count):
+        entry = np.int64((values[k] * _MIX1) >> top)
+        counts[entry] += counts[entry] < 255
+    least = min(min_count, 255)
+    kept = np.empty(count, dtype=np.int64)
+    found = 0
+    for k in range(count):
+        kept[found] = k
+        found += counts[np.int64((values[k] * _MIX1) >> top)] >= least
+    return kept[:found].copy()
+
+
+@_compiled(_COUNT_AMONG)
+def count_among(values, wanted):
+    """How many times each of `wanted` (distinct well-mixed 64-bit hashes) occurs in `values`:
+    one pass over `values`, each looked up in an open-addressing table of the positions of
+    `wanted` (at least twice as many slots; linear probing from the slot of the top bits of
+    value * _MIX1: a spill partition's values share their own top bits)."""
+    bits = 1
+    while (1 << bits) < 2 * len(wanted):
+        bits += 1
+    slots = np.full(1 << bits, -1, dtype=np.int64)
+    shift = np.uint64(64 - bits)
+    mask = (1 << bits) - 1
+    for k in range(len(wanted)):
+        slot = np.int64((wanted[k] * _MIX1) >> shift)
+        while slots[slot] >= 0:
+            slot = (slot + 1) & mask
+        slots[slot] = k
+    counts = np.zeros(len(wanted), dtype=np.int64)
+    for value in values:
+        slot = np.int64((value * _MIX1) >> shift)
+        while slots[slot] >= 0:
+            k = slots[slot]
+            if wanted[k] == value:
+                counts[k] += 1
+                break
+            slot = (slot + 1) & mask
+    return counts
 
 
 @_compiled(_FREQUENT)

@@ -30,6 +30,8 @@ DEMO = (
     ("_kernels", "shingle_hashes", 0),
     ("_sketch_kernels", "partition_scatter", 4),
     ("_sketch_kernels", "partition_scatter", 0),
+    ("_sketch_kernels", "frequent_rows", 0),
+    ("_sketch_kernels", "count_among", 0),
     ("_sketch_kernels", "frequent_candidates", 0),
     ("_sketch_kernels", "frequent_sorted", 0),
     ("_sketch_kernels", "unpack_tokens", 0),

@@ -104,41 +104,40 @@ def own_boilerplate_parts(
     """`own_boilerplate` in two parts, each sorted and unique, with nothing in both: the salted
     hashes held by `min_documents` documents of their outlet (`find_boilerplate`'s), and those
     that are boilerplate only by the `own_documents` rule (which `own_boilerplate_cover` may
-    leave unmasked in a document, see `mask_flat`). Only the shingles held by enough documents
-    in all to pass either test are sorted by outlet (found by `frequent`, a few in a hundred)."""
+    leave unmasked in a document, see `mask_flat`).
+
+    Either test needs `least` documents of one outlet (the smaller of the two numbers), so only
+    the rows a compiled table of counts of the outlet-salted hashes cannot rule out are sorted by
+    shingle and outlet (`_sketch_kernels.frequent_rows`: a few in a hundred; the few kept that
+    have fewer are counted here and fail). The holders in all of the shingles that may be an
+    outlet's own are counted over every row (`_sketch_kernels.count_among`)."""
     keys = np.require(keys, np.uint64, ["C"])
     salts = np.require(salts, np.uint64, ["C"])
+    empty = np.zeros(0, dtype=np.uint64)
     least = min(min_documents, own_documents) if own_documents else min_documents
-    held = frequent(keys, least)
-    if len(held) == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
-    at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
-    chosen = held[at] == keys
-    keys, salts = keys[chosen], salts[chosen]
-    order = np.lexsort((salts, keys))
-    keys, salts = keys[order], salts[order]
-    # Runs of one shingle in one outlet's documents, within runs of one shingle.
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = (keys[1:] != keys[:-1]) | (salts[1:] != salts[:-1])
+    rows = _sketch_kernels.frequent_rows(keys ^ salts, int(max(least, 1)))
+    if len(rows) == 0:
+        return empty, empty
+    chosen_keys, chosen_salts = keys[rows], salts[rows]
+    order = np.lexsort((chosen_salts, chosen_keys))
+    chosen_keys, chosen_salts = chosen_keys[order], chosen_salts[order]
+    # Runs of one shingle in one outlet's documents.
+    new = np.ones(len(chosen_keys), dtype=bool)
+    new[1:] = (chosen_keys[1:] != chosen_keys[:-1]) | (chosen_salts[1:] != chosen_salts[:-1])
     starts = np.flatnonzero(new)
-    counts = np.diff(np.append(starts, len(keys)))
-    group_keys, group_salts = keys[starts], salts[starts]
-    first = np.ones(len(starts), dtype=bool)
-    first[1:] = group_keys[1:] != group_keys[:-1]
-    key_starts = np.flatnonzero(first)
-    totals = np.repeat(
-        np.add.reduceat(counts, key_starts), np.diff(np.append(key_starts, len(starts)))
-    )
+    counts = np.diff(np.append(starts, len(chosen_keys)))
+    group_keys, group_salts = chosen_keys[starts], chosen_salts[starts]
     boilerplate = counts >= min_documents
     own = np.zeros(len(counts), dtype=bool)
     if own_documents:
-        part, whole = OWN_SHARE
-        own = (
-            ~boilerplate
-            & (group_salts != outlet_salt(None))
-            & (counts >= own_documents)
-            & (counts * whole >= part * totals)
+        maybe = np.flatnonzero(
+            ~boilerplate & (group_salts != outlet_salt(None)) & (counts >= own_documents)
         )
+        if len(maybe):
+            wanted, inverse = np.unique(group_keys[maybe], return_inverse=True)
+            totals = _sketch_kernels.count_among(keys, wanted)[inverse]
+            part, whole = OWN_SHARE
+            own[maybe] = counts[maybe] * whole >= part * totals
     return (
         np.unique(group_keys[boilerplate] ^ group_salts[boilerplate]),
         np.unique(group_keys[own] ^ group_salts[own]),

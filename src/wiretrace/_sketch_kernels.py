@@ -424,6 +424,22 @@ _FREQUENT = [(ordered, types.int64) for ordered in _array(types.uint64)]
 _COUNTS_MAX_BITS = 20
 
 
+@_compiled()
+def _entry_counts(values):
+    """The table `frequent_candidates` and `frequent_rows` keep values by, and its shift: each
+    value counted in its entry, the top bits of value * _MIX1, of about two counters per value
+    (at most 2**_COUNTS_MAX_BITS), a byte each, stopping at 255."""
+    bits = 6
+    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * len(values):
+        bits += 1
+    counts = np.zeros(1 << bits, dtype=np.uint8)
+    top = np.uint64(64 - bits)
+    for k in range(len(values)):
+        entry = np.int64((values[k] * _MIX1) >> top)
+        counts[entry] += counts[entry] < 255
+    return counts, top
+
+
 @_compiled(_FREQUENT)
 def frequent_candidates(values, min_count):
     """The values (well-mixed 64-bit hashes, in order) that may occur at least `min_count`
@@ -433,14 +449,7 @@ def frequent_candidates(values, min_count):
     kept is counted again after all (`frequent_sorted`); one left out cannot be frequent, as
     its entry counted it every time."""
     count = len(values)
-    bits = 6
-    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * count:
-        bits += 1
-    counts = np.zeros(1 << bits, dtype=np.uint8)
-    top = np.uint64(64 - bits)
-    for k in range(count):
-        entry = np.int64((values[k] * _MIX1) >> top)
-        counts[entry] += counts[entry] < 255
+    counts, top = _entry_counts(values)
     least = min(min_count, 255)
     kept = np.empty(count, dtype=np.uint64)
     found = 0
@@ -458,14 +467,7 @@ def frequent_rows(values, min_count):
     least `min_count` times (every place of every one that does, and of a few that do not), in
     order. All the places of one value are kept or none (they count in one entry)."""
     count = len(values)
-    bits = 6
-    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * count:
-        bits += 1
-    counts = np.zeros(1 << bits, dtype=np.uint8)
-    top = np.uint64(64 - bits)
-    for k in range(count):
-        entry = np.int64((values[k] * _MIX1) >> top)
-        counts[entry] += counts[entry] < 255
+    counts, top = _entry_counts(values)
     least = min(min_count, 255)
     kept = np.empty(count, dtype=np.int64)
     found = 0

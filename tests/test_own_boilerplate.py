@@ -215,6 +215,44 @@ def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
     assert "Traceback" not in refused.output
 
 
+def test_trace_on_an_index_made_without_it_says_so(tmp_path: Path) -> None:
+    """An index made with `--own-boilerplate-docs 0` (or by a wiretrace from before the setting
+    was on by default) traces without it, and `trace` says so on stderr, with what to do; asked
+    for the setting, it is refused with a message and no traceback."""
+    inputs = tmp_path / "docs.jsonl"
+    inputs.write_text(
+        "".join(
+            json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) + "\n"
+            for d in blurb_corpus()
+        ),
+        encoding="utf-8",
+    )
+    article = tmp_path / "new.txt"
+    article.write_text(blurb_corpus()[3].text, encoding="utf-8")
+    index = str(tmp_path / "old.db")
+    runner = CliRunner()
+    made = runner.invoke(
+        cli, ["index", "add", index, str(inputs), "-j", "1"] + ["--own-boilerplate-docs", "0"]
+    )
+    assert made.exit_code == 0, made.output
+    traced = runner.invoke(cli, ["trace", "--index", index, str(article), "--format", "json"])
+    assert traced.exit_code == 0, traced.output
+    assert "was made without counting each shingle's holders in all" in traced.stderr
+    assert "wiretrace index add" in traced.stderr
+    assert json.loads(traced.stdout)["settings"]["own_boilerplate_docs"] == 0
+    asked = runner.invoke(
+        cli, ["trace", "--index", index, str(article), "--own-boilerplate-docs", "5"]
+    )
+    assert asked.exit_code != 0
+    assert "but the index was made without it" in asked.stderr
+    assert "Traceback" not in asked.output
+    # Made with the defaults, it says nothing.
+    fresh = str(tmp_path / "new.db")
+    assert runner.invoke(cli, ["index", "add", fresh, str(inputs), "-j", "1"]).exit_code == 0
+    quiet = runner.invoke(cli, ["trace", "--index", fresh, str(article), "--format", "json"])
+    assert quiet.exit_code == 0 and "Note:" not in quiet.stderr
+
+
 def test_index_add_and_trace_take_own_boilerplate_docs(tmp_path: Path) -> None:
     """`wiretrace index add --own-boilerplate-docs 3` makes an index that traces with it: an
     article of the outlet sharing only its footer has no sources with the setting, and the

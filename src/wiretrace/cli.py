@@ -719,6 +719,20 @@ def trace(
     inputs = _standard_input(articles, "ARTICLES...")
     _load_numba()
     with wiretrace.Index.open(index_location, create=False, **options) as index:
+        if options.get("own_boilerplate_docs") is None and (
+            index.settings.own_boilerplate_docs != wiretrace.Settings().own_boilerplate_docs
+        ):
+            # An index made without the counts an outlet's own boilerplate needs.
+            Console(stderr=True, soft_wrap=True).print(
+                f"Note: {index_location} was made without counting each shingle's holders in "
+                "all, so it traces with --own-boilerplate-docs 0 (report uses "
+                f"{wiretrace.Settings().own_boilerplate_docs}): an outlet's footers and notices "
+                "found in fewer than --boilerplate-docs of its documents are not masked. Build a "
+                "new index with 'wiretrace index add' from the same inputs to trace as report "
+                "does.",
+                highlight=False,
+                markup=False,
+            )
         result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
     _emit(result, output_format, output)
 

@@ -187,10 +187,8 @@ def test_an_index_made_with_it_records_it(tmp_path: Path) -> None:
     assert without.read_bytes() == before
 
 
-def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
-    """`wiretrace report --own-boilerplate-docs 3` drops the pairs of the outlet's footer; 1 is
-    refused with the setting's message and no traceback."""
-    path = tmp_path / "daily.jsonl"
+def _blurb_jsonl(path: Path) -> Path:
+    """`blurb_corpus` written as JSONL records at `path`."""
     path.write_text(
         "".join(
             json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) + "\n"
@@ -198,6 +196,13 @@ def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
+    return path
+
+
+def test_report_takes_own_boilerplate_docs(tmp_path: Path) -> None:
+    """`wiretrace report --own-boilerplate-docs 3` drops the pairs of the outlet's footer; 1 is
+    refused with the setting's message and no traceback."""
+    path = _blurb_jsonl(tmp_path / "daily.jsonl")
     runner = CliRunner()
     result = runner.invoke(
         cli, ["report", str(path), "--format", "json", "-j", "1", "--own-boilerplate-docs", "3"]
@@ -219,14 +224,7 @@ def test_trace_on_an_index_made_without_it_says_so(tmp_path: Path) -> None:
     """An index made with `--own-boilerplate-docs 0` (or by a wiretrace from before the setting
     was on by default) traces without it, and `trace` says so on stderr, with what to do; asked
     for the setting, it is refused with a message and no traceback."""
-    inputs = tmp_path / "docs.jsonl"
-    inputs.write_text(
-        "".join(
-            json.dumps({"id": d.id, "text": d.text, "outlet": d.outlet}) + "\n"
-            for d in blurb_corpus()
-        ),
-        encoding="utf-8",
-    )
+    inputs = _blurb_jsonl(tmp_path / "docs.jsonl")
     article = tmp_path / "new.txt"
     article.write_text(blurb_corpus()[3].text, encoding="utf-8")
     index = str(tmp_path / "old.db")

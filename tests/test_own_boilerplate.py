@@ -233,6 +233,10 @@ def test_trace_on_an_index_made_without_it_says_so(tmp_path: Path) -> None:
         cli, ["index", "add", index, str(inputs), "-j", "1"] + ["--own-boilerplate-docs", "0"]
     )
     assert made.exit_code == 0, made.output
+    assert "Note:" not in made.stderr  # (asked for: no note)
+    again = runner.invoke(cli, ["index", "add", index, str(article), "-j", "1"])
+    assert again.exit_code == 0, again.output
+    assert "was made without counting each shingle's holders in all" in again.stderr
     traced = runner.invoke(cli, ["trace", "--index", index, str(article), "--format", "json"])
     assert traced.exit_code == 0, traced.output
     assert "was made without counting each shingle's holders in all" in traced.stderr

@@ -631,6 +631,7 @@ def index_add(
         _progress(sys.stderr.isatty()) as progress,
         wiretrace.Index.open(index_location, **options) as index,
     ):
+        _note_without_counts(index, index_location, options)
         result = index.add_from(
             given, fields=fields, batch_size=batch_size, progress=progress, **reading
         )
@@ -645,6 +646,28 @@ def index_add(
         f"{result.unchanged} unchanged, {len(result.skipped)} skipped; "
         f"{result.documents} documents in the index"
     )
+
+
+def _note_without_counts(
+    index: wiretrace.Index, index_location: str, options: dict[str, Any]
+) -> None:
+    """Say on stderr when an index made without the counts an outlet's own boilerplate needs
+    (by an earlier wiretrace, or with --own-boilerplate-docs 0) is used with the setting left at
+    its default: it then traces without it."""
+    default = wiretrace.Settings().own_boilerplate_docs
+    if (
+        options.get("own_boilerplate_docs") is None
+        and index.settings.own_boilerplate_docs != default
+    ):
+        Console(stderr=True, soft_wrap=True).print(
+            f"Note: {index_location} was made without counting each shingle's holders in all, "
+            f"so it traces with --own-boilerplate-docs 0 (report uses {default}): an outlet's "
+            "footers and notices found in fewer than --boilerplate-docs of its documents are not "
+            "masked. Build a new index with 'wiretrace index add' from the same inputs to trace "
+            "as report does.",
+            highlight=False,
+            markup=False,
+        )
 
 
 @index_group.command("stats")
@@ -719,20 +742,7 @@ def trace(
     inputs = _standard_input(articles, "ARTICLES...")
     _load_numba()
     with wiretrace.Index.open(index_location, create=False, **options) as index:
-        if options.get("own_boilerplate_docs") is None and (
-            index.settings.own_boilerplate_docs != wiretrace.Settings().own_boilerplate_docs
-        ):
-            # An index made without the counts an outlet's own boilerplate needs.
-            Console(stderr=True, soft_wrap=True).print(
-                f"Note: {index_location} was made without counting each shingle's holders in "
-                "all, so it traces with --own-boilerplate-docs 0 (report uses "
-                f"{wiretrace.Settings().own_boilerplate_docs}): an outlet's footers and notices "
-                "found in fewer than --boilerplate-docs of its documents are not masked. Build a "
-                "new index with 'wiretrace index add' from the same inputs to trace as report "
-                "does.",
-                highlight=False,
-                markup=False,
-            )
+        _note_without_counts(index, index_location, options)
         result = index.trace_files(inputs, since=since, until=until, encoding=encoding)
     _emit(result, output_format, output)
 

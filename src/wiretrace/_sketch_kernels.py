@@ -419,59 +419,34 @@ def partition_scatter(keys, shift, partitions, column):
 
 
 _FREQUENT = [(ordered, types.int64) for ordered in _array(types.uint64)]
-# `frequent_candidates`' table has at most 2**_COUNTS_MAX_BITS counters (a byte each: 1 MiB,
+# `frequent_rows`' table has at most 2**_COUNTS_MAX_BITS counters (a byte each: 1 MiB,
 # which stays in the processor's cache).
 _COUNTS_MAX_BITS = 20
 
 
-@_compiled()
-def _entry_counts(values):
-    """The table `frequent_candidates` and `frequent_rows` keep values by, and its shift: each
-    value counted in its entry, the top bits of value * _MIX1, of about two counters per value
-    (at most 2**_COUNTS_MAX_BITS), a byte each, stopping at 255."""
+@_compiled(_FREQUENT)
+def frequent_rows(values, min_count):
+    """Where in `values` (well-mixed 64-bit hashes) the values are that may occur at least
+    `min_count` times: every place of every one that does, and of a few that do not, in order.
+    Each value counts in its entry (the top bits of value * _MIX1) of a table of about two
+    counters per value, a byte each (they stop at 255); the places of the values whose entry
+    counted at least `min_count` (or 255) are kept. All the places of one value are kept or
+    none; a value kept is counted again after all (`frequent_sorted`, or a sort by outlet); one
+    left out cannot be frequent, as its entry counted it every time."""
+    count = len(values)
     bits = 6
-    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * len(values):
+    while bits < _COUNTS_MAX_BITS and (1 << bits) < 2 * count:
         bits += 1
     counts = np.zeros(1 << bits, dtype=np.uint8)
     top = np.uint64(64 - bits)
-    for k in range(len(values)):
+    for k in range(count):
         entry = np.int64((values[k] * _MIX1) >> top)
         counts[entry] += counts[entry] < 255
-    return counts, top
-
-
-@_compiled(_FREQUENT)
-def frequent_candidates(values, min_count):
-    """The values (well-mixed 64-bit hashes, in order) that may occur at least `min_count`
-    times: every one that does, and a few that do not. Each value counts in its entry (the top
-    bits of value * _MIX1) of a table of about two counters per value, a byte each (they stop
-    at 255); the values whose entry counted at least `min_count` (or 255) are kept. A value
-    kept is counted again after all (`frequent_sorted`); one left out cannot be frequent, as
-    its entry counted it every time."""
-    count = len(values)
-    counts, top = _entry_counts(values)
-    least = min(min_count, 255)
-    kept = np.empty(count, dtype=np.uint64)
-    found = 0
-    for k in range(count):
-        value = values[k]
-        # Every value is written; only a kept one moves the end on (no unpredictable branch).
-        kept[found] = value
-        found += counts[np.int64((value * _MIX1) >> top)] >= least
-    return kept[:found].copy()
-
-
-@_compiled(_FREQUENT)
-def frequent_rows(values, min_count):
-    """`frequent_candidates` as positions: where in `values` the values are that may occur at
-    least `min_count` times (every place of every one that does, and of a few that do not), in
-    order. All the places of one value are kept or none (they count in one entry)."""
-    count = len(values)
-    counts, top = _entry_counts(values)
     least = min(min_count, 255)
     kept = np.empty(count, dtype=np.int64)
     found = 0
     for k in range(count):
+        # Every place is written; only a kept one moves the end on (no unpredictable branch).
         kept[found] = k
         found += counts[np.int64((values[k] * _MIX1) >> top)] >= least
     return kept[:found].copy()

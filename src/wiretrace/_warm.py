@@ -32,7 +32,6 @@ DEMO = (
     ("_sketch_kernels", "partition_scatter", 0),
     ("_sketch_kernels", "frequent_rows", 0),
     ("_sketch_kernels", "count_among", 0),
-    ("_sketch_kernels", "frequent_candidates", 0),
     ("_sketch_kernels", "frequent_sorted", 0),
     ("_sketch_kernels", "unpack_tokens", 0),
     ("_sketch_kernels", "set_table", 0),

@@ -765,18 +765,6 @@ class Index:
         _, words = boilerplate_mask(hashes, boilerplate, tokens, size)
         return bool(words.sum() > self.settings.own_boilerplate_cover * len(tokens))
 
-    def _boilerplate(
-        self,
-        hashes: np.ndarray,
-        salts: np.ndarray,
-        article_salted: np.ndarray,
-        article_outlet: str | None,
-        itself: int,
-    ) -> np.ndarray:
-        """`_boilerplate_parts` as one mask."""
-        held, own = self._boilerplate_parts(hashes, salts, article_salted, article_outlet, itself)
-        return held | own
-
     def _boilerplate_parts(
         self,
         hashes: np.ndarray,

@@ -149,11 +149,11 @@ def frequent(values: np.ndarray, min_count: int) -> np.ndarray:
     then a compiled count of the runs (`frequent_plain`, by np.unique, is the reference).
 
     From `min_count` 2 on, only the values a compiled table of counts cannot rule out
-    (`_sketch_kernels.frequent_candidates`; a few in a hundred of a corpus's shingles) are
+    (`_sketch_kernels.frequent_rows`; a few in a hundred of a corpus's shingles) are
     sorted."""
     values = np.require(values, np.uint64, ["C"])
     if min_count >= 2:
-        values = _sketch_kernels.frequent_candidates(values, int(min_count))
+        values = values[_sketch_kernels.frequent_rows(values, int(min_count))]
     return _sketch_kernels.frequent_sorted(np.sort(values), int(min_count))
 
 

@@ -627,7 +627,7 @@ class Index:
             }
             return [], Trace(article=article.id, sources=(), own_share=1.0), spans
         read = [read_tokens(doc, settings)[0] for _, doc in sources]
-        source_boilerplate, source_held = self._source_boilerplate(
+        source_boilerplate, source_held, over = self._sources_boilerplate(
             tokens, article_salted, article.outlet, [doc for _, doc in sources], read, itself
         )
         if len(source_boilerplate):
@@ -635,11 +635,6 @@ class Index:
             held = np.union1d(held, source_held)
             _, article_mask = sketch_tokens(
                 article, tokens, settings, held if article_over else boilerplate
-            )
-        over = set()
-        if settings.own_boilerplate_docs and settings.own_boilerplate_cover < 1.0:
-            over = self._over_cover(
-                [doc for _, doc in sources], read, article_salted, article.outlet, itself
             )
         found: list[tuple[Document, Pair]] = []
         spans = {
@@ -675,7 +670,7 @@ class Index:
         found.sort(key=lambda item: (-item[1].target_coverage, -item[1].similarity, item[0].id))
         return found, self._summarize(article, tokens, found), spans
 
-    def _source_boilerplate(
+    def _sources_boilerplate(
         self,
         tokens: Tokens,
         article_salted: np.ndarray,
@@ -683,72 +678,65 @@ class Index:
         sources: Sequence[Document],
         read: Sequence[Tokens],
         itself: int,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The boilerplate of the sources' outlets near the text they share with the article, and
-        the part of it held by `boilerplate_docs` documents (without the outlets' own).
+    ) -> tuple[np.ndarray, np.ndarray, set[str]]:
+        """The boilerplate of the sources' outlets near the text they share with the article, the
+        part of it held by `boilerplate_docs` documents (without the outlets' own), and the ids
+        of the sources their outlets' own boilerplate, with the rest, would cover more than
+        `own_boilerplate_cover` of (masked with `boilerplate_docs`' alone, as `mask_flat` does).
 
-        A mask only keeps a passage from being seeded, and a seed is text both hold: so only
-        the shingles that overlap a shingle the article also has are looked up (with the
-        article counted when it is of the source's outlet).
+        A mask only keeps a passage from being seeded, and a seed is text both hold: so for the
+        masks only the shingles that overlap a shingle the article also has count (with the
+        article counted when it is of the source's outlet). The cover test needs all the
+        shingles of a source of a known outlet (only those can have an outlet's own): each
+        shingle is looked up once for both.
         """
-        size = self.settings.shingle_size
+        settings = self.settings
+        size = settings.shingle_size
+        cover_rule = bool(settings.own_boilerplate_docs) and settings.own_boilerplate_cover < 1.0
         article_hashes = distinct(shingle_hashes(tokens.ids, size))
-        wanted: list[np.ndarray] = []
-        wanted_salts: list[np.ndarray] = []
+        nears: list[np.ndarray] = []
+        wholes: dict[str, np.ndarray] = {}
+        looked: list[np.ndarray] = []
+        looked_salts: list[np.ndarray] = []
         for source, source_tokens in zip(sources, read, strict=True):
             hashes = shingle_hashes(source_tokens.ids, size)
+            salt = outlet_salt(source.outlet)
+            whole = salted(hashes, source.outlet)
             shared = np.isin(hashes, article_hashes)
-            if not shared.any():
+            if shared.any():
+                near = shared.copy()
+                for offset in range(1, size):
+                    near[offset:] |= shared[:-offset]
+                    near[:-offset] |= shared[offset:]
+                nears.append(whole[near])
+            if cover_rule and salt != outlet_salt(None):
+                wholes[source.id] = whole
+                looked.append(whole)
+            elif shared.any():
+                looked.append(nears[-1])
+            else:
                 continue
-            near = shared.copy()
-            for offset in range(1, size):
-                near[offset:] |= shared[:-offset]
-                near[:-offset] |= shared[offset:]
-            wanted.append(salted(hashes[near], source.outlet))
-            wanted_salts.append(np.full(int(near.sum()), outlet_salt(source.outlet), np.uint64))
-        if not wanted:
-            return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)
-        hashes, first = np.unique(np.concatenate(wanted), return_index=True)
-        salts = np.concatenate(wanted_salts)[first]
-        held, own = self._boilerplate_parts(hashes, salts, article_salted, article_outlet, itself)
-        return hashes[held | own], hashes[held]
-
-    def _over_cover(
-        self,
-        sources: Sequence[Document],
-        read: Sequence[Tokens],
-        article_salted: np.ndarray,
-        article_outlet: str | None,
-        itself: int,
-    ) -> set[str]:
-        """The ids of the sources their outlets' own boilerplate, with the rest, would cover more
-        than `own_boilerplate_cover` of (masked with `boilerplate_docs`' alone, as `mask_flat`
-        does): all their shingles are looked up (only those of a known outlet can have any)."""
-        size = self.settings.shingle_size
-        hashes = {
-            doc.id: salted(shingle_hashes(doc_tokens.ids, size), doc.outlet)
-            for doc, doc_tokens in zip(sources, read, strict=True)
-            if outlet_salt(doc.outlet) != outlet_salt(None)
-        }
-        if not hashes:
-            return set()
-        salts = [
-            np.full(len(hashes[doc.id]), outlet_salt(doc.outlet), dtype=np.uint64)
-            for doc in sources
-            if doc.id in hashes
-        ]
-        unique, first = np.unique(np.concatenate(list(hashes.values())), return_index=True)
+            looked_salts.append(np.full(len(looked[-1]), salt, dtype=np.uint64))
+        nothing = np.zeros(0, dtype=np.uint64)
+        if not looked:
+            return nothing, nothing, set()
+        unique, first = np.unique(np.concatenate(looked), return_index=True)
         held, own = self._boilerplate_parts(
-            unique, np.concatenate(salts)[first], article_salted, article_outlet, itself
+            unique, np.concatenate(looked_salts)[first], article_salted, article_outlet, itself
         )
-        if not own.any():
-            return set()
-        whole = unique[held | own]
-        return {
-            doc.id
-            for doc, doc_tokens in zip(sources, read, strict=True)
-            if doc.id in hashes and self._covers(doc, doc_tokens, whole, hashes[doc.id])
-        }
+        over: set[str] = set()
+        if wholes and own.any():
+            masked = unique[held | own]
+            over = {
+                doc.id
+                for doc, doc_tokens in zip(sources, read, strict=True)
+                if doc.id in wholes and self._covers(doc, doc_tokens, masked, wholes[doc.id])
+            }
+        if not nears:
+            return nothing, nothing, over
+        near_hashes = distinct(np.concatenate(nears))
+        at = np.searchsorted(unique, near_hashes)
+        return near_hashes[held[at] | own[at]], near_hashes[held[at]], over
 
     def _covers(
         self,

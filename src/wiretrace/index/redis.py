@@ -157,8 +157,8 @@ class RedisStore:
                 self._queue_chunks(pipe, run, 0, packed.chunks)
                 self._queue_listing(pipe, run, kind, packed.entries, packed.fences, packed.frequent)
         self._call(pipe.execute)
-        for kind in (POSTINGS, COUNTS):
-            self._compact(kind)
+        for kind, (keys, _) in ((POSTINGS, postings), (COUNTS, counts)):
+            self._compact(kind, len(keys) or None)
 
     def _queue_chunks(self, pipe: Any, run: int, position: int, chunks: Sequence[bytes]) -> None:
         for start in range(0, len(chunks), _FIELDS_PER_COMMAND):
@@ -206,9 +206,10 @@ class RedisStore:
                 found.append((int(run), int(entries)))
         return sorted(found)
 
-    def _compact(self, kind: int) -> None:
-        """Merge runs of `kind` as `runs.to_merge` says."""
-        while merging := lsm.to_merge(self._runs(kind)):
+    def _compact(self, kind: int, batch: int | None) -> None:
+        """Merge runs of `kind` as `runs.to_merge` says after a batch of `batch` entries (None:
+        none)."""
+        while merging := lsm.to_merge(self._runs(kind), batch):
             self._merge(kind, merging, whole=len(self._runs(kind)) == len(merging))
 
     def _merge(self, kind: int, runs: list[int], *, whole: bool) -> None:

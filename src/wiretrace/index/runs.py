@@ -11,9 +11,10 @@ A count run also keeps its *frequent* keys (counted at least `FREQUENT` times): 
 reads chunks only for the few shingles that are.
 
 Runs are merged, a slice of the key space at a time (bounded memory), so that a kind keeps at
-most `MAX_RUNS` runs and each entry is rewritten about log2(batches) times: writing is appending,
-never an insert into a structure that outgrew the memory. The stores (`sqlite`, `redis`) keep
-the blobs; this module knows what is in them.
+most `MAX_RUNS` runs, their sizes falling geometrically from the oldest (`to_merge`): writing is
+appending, never an insert into a structure that outgrew the memory, and an entry is rewritten
+about 1.5 * batches ** (1 / MAX_RUNS) times over the index's life (6 times in 89 batches, 16
+in 1,000). The stores (`sqlite`, `redis`) keep the blobs; this module knows what is in them.
 """
 
 from __future__ import annotations
@@ -162,16 +163,32 @@ def merge_slice(
     return all_keys, all_values
 
 
-def to_merge(runs: Sequence[tuple[int, int]]) -> list[int]:
-    """The runs to merge next, of (run, entries) oldest first: the newest two while the older
-    is no larger than the newer (so sizes halve from the oldest run on), or while there are
-    more than MAX_RUNS; none when neither holds."""
+def to_merge(runs: Sequence[tuple[int, int]], batch: int | None = None) -> list[int]:
+    """The runs to merge next, of (run, entries) oldest first: the newest two, or none.
+
+    `batch`: the entries the write just made added (None: no batch, only the run count is
+    kept). The runs are levels, as in a leveled log-structured merge tree: the k-th run from the
+    oldest may hold at most total / ratio ** k entries, with ratio = (total / batch) **
+    (1 / MAX_RUNS) (at least 2), so run sizes fall geometrically from the oldest. The newest
+    two are merged while a run is over its size or there are more than MAX_RUNS; merging the
+    newest into the next older one is a level spilling into the next. A batch's entries are
+    then rewritten about ratio / 2 times at each level: in all, about 1.5 * batches **
+    (1 / MAX_RUNS) times over the life of an index of equal batches. Merging the newest two
+    whenever the older was no larger (a binary counter, kept to MAX_RUNS by merging the newest
+    two) rewrote the third run with each batch once the index was large: 56 times in 1,000
+    batches, 215 in 5,000."""
     if len(runs) < 2:
         return []
-    (older_run, older), (newer_run, newer) = runs[-2], runs[-1]
-    if older > newer and len(runs) <= MAX_RUNS:
+    merge = [runs[-2][0], runs[-1][0]]
+    if len(runs) > MAX_RUNS:
+        return merge
+    if batch is None:
         return []
-    return [older_run, newer_run]
+    total = sum(entries for _, entries in runs)
+    ratio = max(2.0, (total / max(batch, 1)) ** (1 / MAX_RUNS))
+    if any(entries > total / ratio**k for k, (_, entries) in enumerate(runs) if k):
+        return merge
+    return []
 
 
 def batch_counts(

@@ -235,8 +235,8 @@ class SQLiteStore:
                 [entry.shingles for entry in entries], [gone.shingles for gone in removed]
             )
             self._write_run(COUNTS, hashes, counts)
-        for kind in (POSTINGS, COUNTS):
-            self._compact(kind)
+        for kind, batch in ((POSTINGS, len(keys)), (COUNTS, len(hashes))):
+            self._compact(kind, batch or None)
 
     def _write_run(self, kind: int, keys: np.ndarray, values: np.ndarray) -> None:
         """Store sorted `keys` and their `values` as a new run (inside a transaction)."""
@@ -246,9 +246,10 @@ class SQLiteStore:
         writer.append(keys, values)
         writer.finish()
 
-    def _compact(self, kind: int) -> None:
-        """Merge runs of `kind` as `runs.to_merge` says, each merge one transaction."""
-        while merging := lsm.to_merge(self._runs(kind)):
+    def _compact(self, kind: int, batch: int | None) -> None:
+        """Merge runs of `kind` as `runs.to_merge` says after a batch of `batch` entries (None:
+        none), each merge one transaction."""
+        while merging := lsm.to_merge(self._runs(kind), batch):
             with self._transaction():
                 self._merge(kind, merging, whole=len(self._runs(kind)) == len(merging))
 

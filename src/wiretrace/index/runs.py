@@ -13,7 +13,7 @@ reads chunks only for the few shingles that are.
 Runs are merged, a slice of the key space at a time (bounded memory), so that a kind keeps at
 most `MAX_RUNS` runs, their sizes falling geometrically from the oldest (`to_merge`): writing is
 appending, never an insert into a structure that outgrew the memory, and an entry is rewritten
-about 1.5 * batches ** (1 / MAX_RUNS) times over the index's life (6 times in 89 batches, 16
+about 1.5 * batches ** (1 / MAX_RUNS) times over the index's life (7.5 times in 89 batches, 16
 in 1,000). The stores (`sqlite`, `redis`) keep the blobs; this module knows what is in them.
 """
 

@@ -415,7 +415,7 @@ class Index:
                 # within one add, so this batch's lookups do not depend on that write).
                 prepared = self._prepare(docs, counts, pool)
                 if pending is not None:
-                    self._finish(*pending)
+                    self._finish(*pending, more=True)
                     if progress:
                         progress("add", counts["read"] - len(docs), None)
                 pending = prepared
@@ -423,6 +423,9 @@ class Index:
                 self._finish(*pending)
                 if progress:
                     progress("add", counts["read"], None)
+            # Runs merged back to at most MAX_RUNS (done by the last batch's write, unless it
+            # had nothing to write).
+            self._store.compact()
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -461,9 +464,15 @@ class Index:
         return todo, old_numbers, keys
 
     def _finish(
-        self, todo: list[tuple[Document, str]], old_numbers: list[int | None], keys: Any
+        self,
+        todo: list[tuple[Document, str]],
+        old_numbers: list[int | None],
+        keys: Any,
+        *,
+        more: bool = False,
     ) -> None:
-        """Write a prepared batch in one transaction, replacing the old versions it names."""
+        """Write a prepared batch in one transaction, replacing the old versions it names
+        (`more`: more batches of this add follow)."""
         entries = [
             Entry(doc, digest, doc_keys, shingles)
             for (doc, digest), (doc_keys, shingles) in zip(todo, keys, strict=True)
@@ -474,7 +483,7 @@ class Index:
             for number, old in self._store.fetch(replaced)
         ]
         if entries or removed:
-            self._store.write(entries, removed)
+            self._store.write(entries, removed, more=more)
 
     # Tracing
 

@@ -80,6 +80,7 @@ class RedisStore:
             )
         self._fences: dict[int, np.ndarray] = {}
         self._frequent: dict[int, np.ndarray] = {}
+        self._compaction = lsm.Compaction()
 
     def _name(self, suffix: str) -> str:
         return f"{self.prefix}:{suffix}"
@@ -112,7 +113,9 @@ class RedisStore:
             if digest is not None
         }
 
-    def write(self, entries: Sequence[Entry], removed: Sequence[Removed]) -> None:
+    def write(
+        self, entries: Sequence[Entry], removed: Sequence[Removed], *, more: bool = False
+    ) -> None:
         self._collect()
         first = self._call(self._client.incrby, self._name("next"), len(entries)) - len(entries)
         numbers = [first + offset + 1 for offset in range(len(entries))]
@@ -158,7 +161,11 @@ class RedisStore:
                 self._queue_listing(pipe, run, kind, packed.entries, packed.fences, packed.frequent)
         self._call(pipe.execute)
         for kind, (keys, _) in ((POSTINGS, postings), (COUNTS, counts)):
-            self._compact(kind, len(keys) or None)
+            self._compact(kind, len(keys) or None, more=more)
+
+    def compact(self) -> None:
+        for kind in (POSTINGS, COUNTS):
+            self._compact(kind, None)
 
     def _queue_chunks(self, pipe: Any, run: int, position: int, chunks: Sequence[bytes]) -> None:
         for start in range(0, len(chunks), _FIELDS_PER_COMMAND):
@@ -206,11 +213,13 @@ class RedisStore:
                 found.append((int(run), int(entries)))
         return sorted(found)
 
-    def _compact(self, kind: int, batch: int | None) -> None:
-        """Merge runs of `kind` as `runs.to_merge` says after a batch of `batch` entries (None:
-        none)."""
-        while merging := lsm.to_merge(self._runs(kind), batch):
-            self._merge(kind, merging, whole=len(self._runs(kind)) == len(merging))
+    def _compact(self, kind: int, batch: int | None, *, more: bool = False) -> None:
+        """Merge runs of `kind` after a batch (see `runs.Compaction.after_write`)."""
+        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge_now(kind, runs))
+        self._compaction.after_write(kind, batch, more, listed, merge)
+
+    def _merge_now(self, kind: int, runs: list[int]) -> None:
+        self._merge(kind, runs, whole=len(self._runs(kind)) == len(runs))
 
     def _merge(self, kind: int, runs: list[int], *, whole: bool) -> None:
         """Replace `runs` by one run of their entries (see `runs.merge_slice`)."""

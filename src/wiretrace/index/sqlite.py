@@ -112,6 +112,7 @@ class SQLiteStore:
         self.location = path
         self._fences: dict[int, np.ndarray] = {}
         self._frequent: dict[int, np.ndarray] = {}
+        self._compaction = lsm.Compaction()
         _check_index_path(path, create=create)
         try:
             # isolation_level=None: transactions are begun and committed explicitly.
@@ -205,7 +206,9 @@ class SQLiteStore:
 
     # Writing
 
-    def write(self, entries: Sequence[Entry], removed: Sequence[Removed]) -> None:
+    def write(
+        self, entries: Sequence[Entry], removed: Sequence[Removed], *, more: bool = False
+    ) -> None:
         execute = self._connection.execute
         with self._transaction():
             for gone in removed:
@@ -236,7 +239,11 @@ class SQLiteStore:
             )
             self._write_run(COUNTS, hashes, counts)
         for kind, batch in ((POSTINGS, len(keys)), (COUNTS, len(hashes))):
-            self._compact(kind, batch or None)
+            self._compact(kind, batch or None, more=more)
+
+    def compact(self) -> None:
+        for kind in (POSTINGS, COUNTS):
+            self._compact(kind, None)
 
     def _write_run(self, kind: int, keys: np.ndarray, values: np.ndarray) -> None:
         """Store sorted `keys` and their `values` as a new run (inside a transaction)."""
@@ -246,12 +253,14 @@ class SQLiteStore:
         writer.append(keys, values)
         writer.finish()
 
-    def _compact(self, kind: int, batch: int | None) -> None:
-        """Merge runs of `kind` as `runs.to_merge` says after a batch of `batch` entries (None:
-        none), each merge one transaction."""
-        while merging := lsm.to_merge(self._runs(kind), batch):
-            with self._transaction():
-                self._merge(kind, merging, whole=len(self._runs(kind)) == len(merging))
+    def _compact(self, kind: int, batch: int | None, *, more: bool = False) -> None:
+        """Merge runs of `kind` after a batch (see `runs.Compaction.after_write`)."""
+        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge_now(kind, runs))
+        self._compaction.after_write(kind, batch, more, listed, merge)
+
+    def _merge_now(self, kind: int, runs: list[int]) -> None:
+        with self._transaction():
+            self._merge(kind, runs, whole=len(self._runs(kind)) == len(runs))
 
     def _runs(self, kind: int) -> list[tuple[int, int]]:
         return self._connection.execute(

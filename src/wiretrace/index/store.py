@@ -93,12 +93,19 @@ class Store(Protocol):
         """The stored number and content hash of each of these ids that is in the index."""
         ...
 
-    def write(self, entries: Sequence[Entry], removed: Sequence[Removed]) -> None:
+    def write(
+        self, entries: Sequence[Entry], removed: Sequence[Removed], *, more: bool = False
+    ) -> None:
         """In one transaction: remove documents (with their keys and shingle counts), then add
-        `entries` (with theirs).
+        `entries` (with theirs). Then merge runs (`more`: more batches of the same add follow,
+        see `runs.adding_merges`; else see `runs.to_merge`).
 
         Either all of it is stored or none of it is, whenever the writer is stopped.
         """
+        ...
+
+    def compact(self) -> None:
+        """Merge runs until each kind has at most `runs.MAX_RUNS` (at the end of an add)."""
         ...
 
     def find(self, keys: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import random
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -744,6 +745,37 @@ def test_one_add_of_many_batches_rewrites_each_entry_a_few_times(
     assert all(len(runs) <= lsm.MAX_RUNS for runs in listed)
     kept = sum(entries for runs in listed for _, entries in runs)
     assert sum(packed) / kept < 8
+
+
+def test_an_add_stopped_midway_leaves_runs_the_next_add_merges(location: str) -> None:
+    """An add that stops with an error after 40 one-document batches keeps them, in more than
+    MAX_RUNS runs (merged four at a time while it went on); an add of the documents stored
+    (nothing to write) ends with at most MAX_RUNS runs of each kind, every document traced."""
+    from wiretrace.index import runs as lsm
+
+    docs = [Document(f"d{k}", words(k, 150)) for k in range(40)]
+
+    def stopping() -> Iterator[Document]:
+        yield from docs
+        raise RuntimeError("the input broke")
+
+    def runs_of_each_kind() -> list[int]:
+        store = open_store(location, create=False)
+        try:
+            return [len(store._runs(kind)) for kind in (lsm.POSTINGS, lsm.COUNTS)]  # type: ignore[attr-defined]
+        finally:
+            store.close()
+
+    with Index.open(location, jobs=1) as index, pytest.raises(RuntimeError):
+        index.add(stopping(), batch_size=1)
+    assert min(runs_of_each_kind()) > lsm.MAX_RUNS
+    with Index.open(location, jobs=1) as index:
+        # The batch sketched while the input broke was not written; the rest are unchanged, and
+        # an add with nothing to write still merges the runs.
+        result = index.add(docs[:39], batch_size=1)
+        assert (result.added, result.unchanged) == (0, 39)
+        assert [pair.source for pair in index.trace(docs[7].text + " More.").pairs] == ["d7"]
+    assert max(runs_of_each_kind()) <= lsm.MAX_RUNS
 
 
 def test_an_index_of_the_previous_format_is_refused(tmp_path: Path) -> None:

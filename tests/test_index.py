@@ -8,6 +8,7 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -48,6 +49,17 @@ def stored_postings(path: Path) -> list[tuple[int, str]]:
     finally:
         store.close()
     return sorted(zip(keys.tolist(), [ids[n].id for n in numbers.tolist()], strict=True))
+
+
+def runs_of_each_kind(location: str) -> list[list[tuple[int, int]]]:
+    """The runs of each kind (postings, counts) in an index: (run, entries), oldest first."""
+    from wiretrace.index import runs as lsm
+
+    store: Any = open_store(location, create=False)
+    try:
+        return [store._runs(kind) for kind in (lsm.POSTINGS, lsm.COUNTS)]
+    finally:
+        store.close()
 
 
 def corpus() -> list[Document]:
@@ -737,11 +749,7 @@ def test_one_add_of_many_batches_rewrites_each_entry_a_few_times(
     with Index.open(location, jobs=1) as index:
         index.add(docs, batch_size=1)
         assert [pair.source for pair in index.trace(docs[100].text + " More.").pairs] == ["d100"]
-    store = open_store(location, create=False)
-    try:
-        listed = [store._runs(kind) for kind in (lsm.POSTINGS, lsm.COUNTS)]  # type: ignore[attr-defined]
-    finally:
-        store.close()
+    listed = runs_of_each_kind(location)
     assert all(len(runs) <= lsm.MAX_RUNS for runs in listed)
     kept = sum(entries for runs in listed for _, entries in runs)
     assert sum(packed) / kept < 8
@@ -759,23 +767,16 @@ def test_an_add_stopped_midway_leaves_runs_the_next_add_merges(location: str) ->
         yield from docs
         raise RuntimeError("the input broke")
 
-    def runs_of_each_kind() -> list[int]:
-        store = open_store(location, create=False)
-        try:
-            return [len(store._runs(kind)) for kind in (lsm.POSTINGS, lsm.COUNTS)]  # type: ignore[attr-defined]
-        finally:
-            store.close()
-
     with Index.open(location, jobs=1) as index, pytest.raises(RuntimeError):
         index.add(stopping(), batch_size=1)
-    assert min(runs_of_each_kind()) > lsm.MAX_RUNS
+    assert min(map(len, runs_of_each_kind(location))) > lsm.MAX_RUNS
     with Index.open(location, jobs=1) as index:
         # The batch sketched while the input broke was not written; the rest are unchanged, and
         # an add with nothing to write still merges the runs.
         result = index.add(docs[:39], batch_size=1)
         assert (result.added, result.unchanged) == (0, 39)
         assert [pair.source for pair in index.trace(docs[7].text + " More.").pairs] == ["d7"]
-    assert max(runs_of_each_kind()) <= lsm.MAX_RUNS
+    assert max(map(len, runs_of_each_kind(location))) <= lsm.MAX_RUNS
 
 
 def test_an_index_of_the_previous_format_is_refused(tmp_path: Path) -> None:

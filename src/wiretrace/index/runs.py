@@ -11,10 +11,12 @@ A count run also keeps its *frequent* keys (counted at least `FREQUENT` times): 
 reads chunks only for the few shingles that are.
 
 Runs are merged, a slice of the key space at a time (bounded memory), so that a kind keeps at
-most `MAX_RUNS` runs, their sizes falling geometrically from the oldest (`to_merge`): writing is
-appending, never an insert into a structure that outgrew the memory, and an entry is rewritten
-about 1.5 * batches ** (1 / MAX_RUNS) times over the index's life (7.5 times in 89 batches, 16
-in 1,000). The stores (`sqlite`, `redis`) keep the blobs; this module knows what is in them.
+most `MAX_RUNS` runs between adds, their sizes falling geometrically from the oldest
+(`to_merge`): writing is appending, never an insert into a structure that outgrew the memory,
+and an entry is rewritten about 1.5 * batches ** (1 / MAX_RUNS) times over the index's life
+(7.5 times in 89 batches, 16 in 1,000). Within one add of many batches, its runs are merged
+FANOUT at a time (`adding_merges`), fewer rewrites still. The stores (`sqlite`, `redis`) keep
+the blobs; this module knows what is in them; `Compaction` says when they merge.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ MAX_RUNS = 3
 FANOUT = 4
 """While an add has more batches to write, its runs are merged this many at a time."""
 MAX_RUNS_ADDING = 30
-"""Runs of one kind kept at most while an add has more batches to write (an add of 4**9
-batches keeps at most 28: 3 of each size and the runs from before it)."""
+"""Runs of one kind kept at most while an add has more batches to write (an add of fewer than
+4**9 batches keeps at most 27 of its own, 3 of each size, beside at most 3 from before it)."""
 FREQUENT = 4
 """A count run lists its keys counted at least this often, to look up first."""
 POSTINGS, COUNTS = 0, 1
@@ -189,16 +191,16 @@ def to_merge(
     """The runs to merge next, of (run, entries) oldest first: the newest two, or none.
 
     `batch`: the entries the write just made added (None: no batch, only the run count is
-    kept to `max_runs`). The runs are levels, as in a leveled log-structured merge tree: the k-th run from the
-    oldest may hold at most total / ratio ** k entries, with ratio = (total / batch) **
-    (1 / MAX_RUNS) (at least 2), so run sizes fall geometrically from the oldest. The newest
-    two are merged while a run is over its size or there are more than MAX_RUNS; merging the
-    newest into the next older one is a level spilling into the next. A batch's entries are
-    then rewritten about ratio / 2 times at each level: in all, about 1.5 * batches **
-    (1 / MAX_RUNS) times over the life of an index of equal batches. Merging the newest two
-    whenever the older was no larger (a binary counter, kept to MAX_RUNS by merging the newest
-    two) rewrote the third run with each batch once the index was large: 56 times in 1,000
-    batches, 215 in 5,000."""
+    kept to `max_runs`). The runs are levels, as in a leveled log-structured merge tree: the
+    k-th run from the oldest may hold at most total / ratio ** k entries, with ratio = (total /
+    batch) ** (1 / MAX_RUNS) (at least 2), so run sizes fall geometrically from the oldest. The
+    newest two are merged while a run is over its size or there are more than `max_runs`;
+    merging the newest into the next older one is a level spilling into the next. A batch's
+    entries are then rewritten about ratio / 2 times at each level: in all, about 1.5 *
+    batches ** (1 / MAX_RUNS) times over the life of an index of equal batches. Merging the
+    newest two whenever the older was no larger (a binary counter, kept to MAX_RUNS by merging
+    the newest two) rewrote the third run with each batch once the index was large: 56 times
+    in 1,000 batches, 215 in 5,000."""
     if len(runs) < 2:
         return []
     merge = [runs[-2][0], runs[-1][0]]

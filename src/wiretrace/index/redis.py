@@ -215,14 +215,12 @@ class RedisStore:
 
     def _compact(self, kind: int, batch: int | None, *, more: bool = False) -> None:
         """Merge runs of `kind` after a batch (see `runs.Compaction.after_write`)."""
-        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge_now(kind, runs))
+        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge(kind, runs))
         self._compaction.after_write(kind, batch, more, listed, merge)
 
-    def _merge_now(self, kind: int, runs: list[int]) -> None:
-        self._merge(kind, runs, whole=len(self._runs(kind)) == len(runs))
-
-    def _merge(self, kind: int, runs: list[int], *, whole: bool) -> None:
+    def _merge(self, kind: int, runs: list[int]) -> None:
         """Replace `runs` by one run of their entries (see `runs.merge_slice`)."""
+        whole = len(self._runs(kind)) == len(runs)  # no other run holds a removed number
         removed = self._removed()
         fences = [self._fence(run) for run in runs]
         new = self._call(self._client.incr, self._name("run_next"))

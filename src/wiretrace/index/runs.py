@@ -236,11 +236,12 @@ class Compaction:
         one."""
         max_runs = MAX_RUNS
         if more:
-            self.adding[kind] += batch is not None
-            for _ in range(adding_merges(self.adding[kind]) if batch is not None else 0):
-                runs = listed()
-                if len(runs) >= FANOUT:
-                    merge([run for run, _ in runs[-FANOUT:]])
+            if batch is not None:
+                self.adding[kind] += 1
+                for _ in range(adding_merges(self.adding[kind])):
+                    runs = listed()
+                    if len(runs) >= FANOUT:
+                        merge([run for run, _ in runs[-FANOUT:]])
             max_runs, batch = MAX_RUNS_ADDING, None
         else:
             self.adding[kind] = 0

@@ -255,22 +255,23 @@ class SQLiteStore:
 
     def _compact(self, kind: int, batch: int | None, *, more: bool = False) -> None:
         """Merge runs of `kind` after a batch (see `runs.Compaction.after_write`)."""
-        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge_now(kind, runs))
+        listed, merge = (lambda: self._runs(kind)), (lambda runs: self._merge(kind, runs))
         self._compaction.after_write(kind, batch, more, listed, merge)
-
-    def _merge_now(self, kind: int, runs: list[int]) -> None:
-        with self._transaction():
-            self._merge(kind, runs, whole=len(self._runs(kind)) == len(runs))
 
     def _runs(self, kind: int) -> list[tuple[int, int]]:
         return self._connection.execute(
             "SELECT run, entries FROM runs WHERE kind = ? ORDER BY run", (kind,)
         ).fetchall()
 
-    def _merge(self, kind: int, runs: list[int], *, whole: bool) -> None:
-        """Replace `runs` by one run of their entries (inside a transaction; see
-        `runs.merge_slice`). `whole`: these are all the runs of `kind`, so no other run holds a
-        removed number."""
+    def _merge(self, kind: int, runs: list[int]) -> None:
+        """Replace `runs` by one run of their entries, in one transaction (see
+        `runs.merge_slice`)."""
+        with self._transaction():
+            self._merge_runs(kind, runs, whole=len(self._runs(kind)) == len(runs))
+
+    def _merge_runs(self, kind: int, runs: list[int], *, whole: bool) -> None:
+        """`_merge` inside its transaction. `whole`: these are all the runs of `kind`, so no
+        other run holds a removed number."""
         removed = self._removed()
         fences = [self._fence(run) for run in runs]
         bounds = lsm.slice_bounds(sum(len(fence) for fence in fences) * lsm.CHUNK)

@@ -1012,6 +1012,24 @@ def test_in_order_takes_idle_steps_here_while_workers_work() -> None:
     assert len(taken) + len(left) == 10_000  # none lost: the rest are left
 
 
+def test_in_order_queues_more_tasks_while_it_takes_an_idle_step() -> None:
+    """Before an idle step (which may take longer than AHEAD tasks), the workers are sent up to
+    IDLE_AHEAD tasks each: they went without work while a step of a tenth of a second ran."""
+    from wiretrace._workers import AHEAD, IDLE_AHEAD, in_order
+
+    drawn: list[int] = []
+    seen_at_step: list[int] = []
+
+    def tasks() -> Iterator[int]:
+        for k in range(200):
+            drawn.append(k)
+            yield k
+
+    steps = iter([lambda: seen_at_step.append(len(drawn))])
+    assert list(in_order(_slow_square, tasks(), 2, steps)) == [k * k for k in range(200)]
+    assert seen_at_step == [IDLE_AHEAD * 2] and IDLE_AHEAD > AHEAD
+
+
 def _pid_and_square(value: int) -> tuple[int, int]:
     import os
 

@@ -18,6 +18,9 @@ from typing import Any
 
 AHEAD = 3
 """Tasks in flight per worker process."""
+IDLE_AHEAD = 32
+"""Tasks in flight per worker process while the caller takes its `idle` steps (a step may take
+longer than AHEAD tasks: the workers waited for tasks while it ran)."""
 
 # glibc's allocator hands a freed block of over 128 KiB (numpy arrays of a few thousand words)
 # back to the system at once, and the free memory at the top of its heap soon after: the next
@@ -120,8 +123,8 @@ def in_order(
 ) -> Iterator[Any]:
     """`function` of each task, in task order as each is ready: in forked worker processes when
     there are several workers and tasks (they inherit the caller's module state), else here. At
-    most AHEAD tasks per worker are in flight, so finished outputs waiting to be consumed stay
-    few whatever the number of tasks; `tasks` is iterated as they are sent (the workers start
+    most AHEAD tasks per worker are in flight (IDLE_AHEAD while `idle` steps are taken), so
+    finished outputs waiting to be consumed stay few whatever the number of tasks; `tasks` is iterated as they are sent (the workers start
     while it still makes them).
 
     `idle`: short steps for this process to take while it waits for its workers (the workers,
@@ -147,6 +150,13 @@ def in_order(
         sending = len(pending) == AHEAD * workers
         while pending:
             while idle is not None and not pending[0].done():
+                # The workers' queue filled first: a step may take longer than AHEAD tasks.
+                while sending and len(pending) < IDLE_AHEAD * workers:
+                    task = next(queued, _NO_TASK)
+                    if task is _NO_TASK:
+                        sending = False
+                    else:
+                        pending.append(pool.submit(function, task))
                 step = next(idle, None)
                 if step is None:
                     idle = None

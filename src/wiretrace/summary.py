@@ -387,6 +387,9 @@ def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
+_PIECE = 16_384
+
+
 @cache
 def _frequencies() -> dict[str, float]:
     """The background's word frequencies: from `_background_cache` when it is kept, else from
@@ -396,7 +399,15 @@ def _frequencies() -> dict[str, float]:
     kept = _background_cache() if _background_cache.cache_info().currsize else None
     if kept is not None:
         words = kept["words"].tobytes().decode().split("\n")
-        return dict(zip(words, kept["frequencies"].tolist(), strict=True))
+        frequencies = kept["frequencies"].tolist()
+        found: dict[str, float] = {}
+        # In pieces of a few milliseconds: one call holds the interpreter's lock throughout,
+        # and a process waiting for its workers, which makes this then, feeds them from
+        # threads that need the lock (they went without tasks for a tenth of a second).
+        for start in range(0, max(len(words), len(frequencies)), _PIECE):
+            piece = slice(start, start + _PIECE)
+            found.update(zip(words[piece], frequencies[piece], strict=True))
+        return found
     import wordfreq
 
     return wordfreq.get_frequency_dict(BACKGROUND_LANGUAGE)

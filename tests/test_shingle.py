@@ -92,6 +92,28 @@ def test_tokenize_spans_are_the_scanners(text: str) -> None:
     assert ends.tolist() == bound_ends.tolist()
 
 
+def test_recent_code_points_keep_the_last_texts_asked_for() -> None:
+    """`recent_code_points` gives `code_points`' values, the same array again for a text asked
+    for among the last RECENT_POINTS (by object: an equal text made anew is encoded anew), read
+    only; older texts are dropped."""
+    from wiretrace.shingle import RECENT_POINTS, recent_code_points
+
+    texts = ["plain ascii", "curly “quotes”", "astral 😀 x", "рус"]
+    first = [recent_code_points(text) for text in texts]
+    for text, points in zip(texts, first, strict=True):
+        assert points.dtype == code_points(text).dtype
+        assert points.tolist() == code_points(text).tolist()
+        assert not points.flags.writeable
+    assert all(
+        recent_code_points(text) is points for text, points in zip(texts, first, strict=True)
+    )
+    again = "".join(["curly “quo", "tes”"])  # equal to texts[1], another object
+    assert recent_code_points(again) is not first[1]
+    for k in range(RECENT_POINTS):
+        recent_code_points(f"filler {k} —")
+    assert recent_code_points(texts[0]) is not first[0]
+
+
 def test_simple_characters_normalize_one_by_one_inside_words() -> None:
     """The table path's premise: for every pair of characters it hashes from the table, the
     normalized pair is the pair of normalized characters (so no context is lost)."""

@@ -32,7 +32,7 @@ from wiretrace.normalize import normalize_word
 from wiretrace.shingle import (
     Tokens,
     char_tables,
-    code_points,
+    recent_code_points,
     shingle_hashes,
     token_id,
     tokenize,
@@ -969,7 +969,7 @@ def _sentences(text: str, tokens: Tokens) -> _Sentences:
     cache = _STEM_CACHE
     # Sentences, stems and (when every stem was made) stem entries in one compiled pass.
     starts, stems, missing, packed = _align_kernels.text_sentences(
-        code_points(text),
+        recent_code_points(text),
         _MARK_KIND,
         tokens.starts,
         tokens.ends,

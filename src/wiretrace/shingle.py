@@ -291,6 +291,26 @@ def code_points(text: str) -> np.ndarray:
     return wide_code_points(text)
 
 
+# The code points of the texts asked for last (see `recent_code_points`): (text, points) by the
+# text's id (the text kept with them, so no other object takes its id meanwhile).
+RECENT_POINTS = 4
+_RECENT_POINTS: dict[int, tuple[str, np.ndarray]] = {}
+
+
+def recent_code_points(text: str) -> np.ndarray:
+    """`code_points(text)`, kept for the last RECENT_POINTS texts asked for: a pair's two texts
+    are asked for by several of its steps in turn (their sentences, then their summary sides),
+    and a text of more than ASCII takes ~15 us a news article to encode. Not to be written to."""
+    found = _RECENT_POINTS.get(id(text))
+    if found is not None and found[0] is text:
+        return found[1]
+    points = code_points(text)
+    if len(_RECENT_POINTS) >= RECENT_POINTS:
+        del _RECENT_POINTS[next(iter(_RECENT_POINTS))]
+    _RECENT_POINTS[id(text)] = text, points
+    return points
+
+
 def wide_code_points(text: str) -> np.ndarray:
     """The text's code points as uint32, whatever they are (lone surrogates kept)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

@@ -44,7 +44,7 @@ import numpy as np
 from wiretrace import _summary_kernels
 from wiretrace._arrays import distinct, writable
 from wiretrace.normalize import normalize_word
-from wiretrace.shingle import Tokens, code_points, tokenize, wide_code_points
+from wiretrace.shingle import Tokens, code_points, recent_code_points, tokenize, wide_code_points
 
 # The target window searched for the summary, in words (a summary paragraph or two).
 SUMMARY_WINDOW = 150
@@ -509,7 +509,7 @@ def _side_entry(
     given = (
         writable(tokens.ids, np.uint64),
         writable(stems, np.int64),
-        code_points(text),
+        recent_code_points(text),
         writable(starts, np.int64),
         writable(ends, np.int64),
         _basic_upper(),

@@ -1052,6 +1052,33 @@ def test_worker_pool_holds_the_stops_once_when_it_forks(monkeypatch: pytest.Monk
     assert held == [1]
 
 
+@pytest.mark.skipif(platform.system() != "Linux", reason="pipe sizes are set on Linux only")
+def test_worker_pool_pipes_hold_a_megabyte() -> None:
+    """A pool's task and output pipes ask for PIPE_BYTES of room (64 KiB by default: a worker
+    whose output did not fit waited until the parent read it), and work through them as
+    before, outputs of over a megabyte included."""
+    import fcntl
+
+    import wiretrace._workers as workers
+
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    with workers.worker_pool(2) as pool:
+        ends = [
+            getattr(queue, end)
+            for queue in (pool._call_queue, pool._result_queue)  # type: ignore[attr-defined]
+            for end in ("_reader", "_writer")
+        ]
+        sizes = {fcntl.fcntl(end.fileno(), 1032) for end in ends}  # F_GETPIPE_SZ
+        if limit >= workers.PIPE_BYTES or os.geteuid() == 0:  # (else the system refuses)
+            assert sizes == {workers.PIPE_BYTES}
+        outputs = list(pool.map(_bytes_of, [10, 3 << 20, 70_000]))
+    assert [len(output) for output in outputs] == [10, 3 << 20, 70_000]
+
+
+def _bytes_of(size: int) -> bytes:
+    return bytes(size)
+
+
 def _pid_and_square(value: int) -> tuple[int, int]:
     import os
 

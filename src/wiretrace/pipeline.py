@@ -841,9 +841,11 @@ def _find_reuse(
                     progress("read", done, len(docs))
             docs.seal()
             spare()
-            for load in loads:  # the ones the first stage left no time for
-                load()
-            frequent_parts = _by_partition(_frequent_in, workers)
+            # The kernels the first stage left no time for load while the next ones' workers
+            # work (loaded here before they start, one core stood idle for up to 0.2 s at
+            # 20,000 articles); what their workers need and this process has not loaded yet,
+            # each loads for itself.
+            frequent_parts = _by_partition(_frequent_in, workers, loads)
             _BOILERPLATE = np.concatenate(
                 [np.zeros(0, dtype=np.uint64)] + [f[0] for f in frequent_parts]
             )
@@ -862,7 +864,7 @@ def _find_reuse(
             tables: list[Callable[[], Any]] = [load_compiled]
             if settings.summary_probability < 1.0:
                 tables.append(load_background)
-            ahead = iter(tables)
+            ahead = itertools.chain(loads, tables)
         scale = max(len(docs), 1)
         boilerplate: list[BoilerplateSpan] = []
         # A key per band of each window, a window every `window_size // 2` shingles and at
@@ -896,6 +898,8 @@ def _find_reuse(
         spread = workers > 1 and len(chunks) > 1
         if spread:
             # Once, for all the workers forked below (nothing to do if done while waiting).
+            for load in loads:
+                load()
             load_compiled()
             if settings.summary_probability < 1.0:
                 load_background()
@@ -949,12 +953,17 @@ def _text_chars(documents: Iterable[Document | Mapping[str, Any]]) -> int | None
     return total
 
 
-def _by_partition(function: Callable[[int], Any], workers: int) -> list[Any]:
+def _by_partition(
+    function: Callable[[int], Any],
+    workers: int,
+    idle: Iterator[Callable[[], Any]] | None = None,
+) -> list[Any]:
     """`function` of each filled partition of the stage's spill (`_SPILLED`), in worker
-    processes: outputs in partition order."""
+    processes: outputs in partition order. `idle`: steps for this process to take while it
+    waits (see `in_order`)."""
     assert _SPILLED is not None
     partitions = _SPILLED.filled()
-    return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions)))
+    return list(_run(function, partitions, workers, "", 0, None, [0] * len(partitions), idle))
 
 
 def _frequent_in(partition: int) -> tuple[np.ndarray, np.ndarray]:

@@ -165,8 +165,8 @@ def in_order(
     """`function` of each task, in task order as each is ready: in forked worker processes when
     there are several workers and tasks (they inherit the caller's module state), else here. At
     most AHEAD tasks per worker are in flight (IDLE_AHEAD while `idle` steps are taken), so
-    finished outputs waiting to be consumed stay few whatever the number of tasks; `tasks` is iterated as they are sent (the workers start
-    while it still makes them).
+    finished outputs waiting to be consumed stay few whatever the number of tasks; `tasks` is
+    iterated as they are sent (the workers start while it still makes them).
 
     `idle`: short steps for this process to take while it waits for its workers (the workers,
     forked before, do not inherit what they make): as many as there is time for before the last

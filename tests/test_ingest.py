@@ -993,3 +993,17 @@ def test_lone_cr_lines_are_split_and_over_long_ones_read_past(data: bytes, max_b
             assert list(readers._cr_byte_lines(io.BytesIO(data), max_bytes)) == expected
         finally:
             readers._SKIP_CHUNK = original
+
+
+def test_text_lines_closed_unfinished_after_their_file_let_go_quietly(tmp_path: Path) -> None:
+    """A reader of UTF-16 lines left at its error (a caller that stops at the first bad input)
+    and closed after its file was: nothing raised or reported as an ignored exception (its
+    detaching from the closed file did raise, and Python printed the traceback)."""
+    good = '{"id": "a", "text": "hello"}\n'.encode("utf-16-le")
+    stream = io.BytesIO(good + b"\x00\xdc\x00\xdc" + good)
+    context = readers._Context(FieldMap(), Decoder.for_encoding("utf-16-le"), 1000)
+    lines = readers._decoded_text_lines(stream, context.decoder, "bad.jsonl", context)
+    items = list(itertools.islice(lines, 1))
+    assert items[-1][2] is not None and "utf-16" in str(items[-1][2]).lower()
+    stream.close()
+    lines.close()  # raised ValueError: I/O operation on closed file

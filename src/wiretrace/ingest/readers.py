@@ -1034,4 +1034,7 @@ def _decoded_text_lines(
         reason = f"cannot be read as {decoder.label} text ({_one_line(error)}); {ENCODING_FIX}"
         yield number + 1, "", InputError(reason, input=given, line=number + 1)
     finally:
-        text_stream.detach()
+        # (Closed unfinished, after its caller closed the stream, the wrapper has nothing to
+        # let go of: detaching it then raised, and was reported as an ignored exception.)
+        if not getattr(stream, "closed", False):
+            text_stream.detach()

@@ -1075,40 +1075,6 @@ def test_worker_pool_pipes_hold_a_megabyte() -> None:
     assert [len(output) for output in outputs] == [10, 3 << 20, 70_000]
 
 
-_SLOW_TO_END: list[int] = []
-
-
-def _slow_to_end(value: int) -> int:
-    """A task that makes its worker process take half a second to end (once a worker)."""
-    import multiprocessing.util
-    import time
-
-    if not _SLOW_TO_END:
-        _SLOW_TO_END.append(value)
-        multiprocessing.util.Finalize(None, time.sleep, args=(0.5,), exitpriority=0)
-    return value
-
-
-def test_worker_pool_does_not_wait_for_its_workers_to_end_when_done() -> None:
-    """A pool left when its work is done tells its workers to end and goes on (each stage's
-    workers took ~25 ms to end, their memory freed, while the next stage waited); they end all
-    the same. Left on an error, it waits for them as before."""
-    from wiretrace._workers import worker_pool
-
-    with worker_pool(2) as pool:
-        assert list(pool.map(_slow_to_end, range(4))) == [0, 1, 2, 3]
-        workers = list(pool._processes.values())  # type: ignore[attr-defined]
-        manager = pool._executor_manager_thread  # type: ignore[attr-defined]
-    assert all(worker.is_alive() for worker in workers)  # still ending
-    manager.join(10)  # (the thread that ends the workers, and waits for them)
-    assert [worker.exitcode for worker in workers] == [0, 0]
-    with pytest.raises(ValueError), worker_pool(2) as pool:
-        assert list(pool.map(_slow_to_end, range(4))) == [0, 1, 2, 3]
-        workers = list(pool._processes.values())  # type: ignore[attr-defined]
-        raise ValueError
-    assert [worker.exitcode for worker in workers] == [0, 0]
-
-
 def _bytes_of(size: int) -> bytes:
     return bytes(size)
 

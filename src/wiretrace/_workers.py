@@ -104,14 +104,6 @@ class _Pool(ProcessPoolExecutor):
         with stops_held():
             super()._start_executor_manager_thread()  # type: ignore[misc]
 
-    def __exit__(self, kind: Any, *rest: Any) -> bool | None:
-        if kind is None:
-            # Done: the workers are told to end and are not waited for (a worker took ~25 ms
-            # to end, its memory freed, at each stage's end: the next stage starts meanwhile).
-            self.shutdown(wait=False)
-            return False
-        return super().__exit__(kind, *rest)
-
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """`workers` forked worker processes (they inherit this process's module state), forked

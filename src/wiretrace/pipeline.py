@@ -656,7 +656,6 @@ def _spread(
             task = chunks[number] if forward or backward is None else backward[number]
             pending[pools[worker].submit(function, task)] = (worker, number)
 
-    finished = False
     try:
         for worker in range(len(runs)):
             for _ in range(AHEAD):
@@ -671,11 +670,9 @@ def _spread(
                 done += len(chunks[number])
                 if progress:
                     progress(stage, done, total)
-        finished = True
     finally:
         for pool in pools:
-            # Done, the workers end while the next stage starts (see `_workers._Pool`).
-            pool.shutdown(wait=not finished, cancel_futures=True)
+            pool.shutdown(cancel_futures=True)
 
 
 def _coverage(tokens: Tokens, spans: Sequence[tuple[int, int]]) -> float:

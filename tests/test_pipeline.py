@@ -1068,7 +1068,7 @@ def test_worker_pool_pipes_hold_a_megabyte() -> None:
             for queue in (pool._call_queue, pool._result_queue)  # type: ignore[attr-defined]
             for end in ("_reader", "_writer")
         ]
-        sizes = {fcntl.fcntl(end.fileno(), 1032) for end in ends}  # F_GETPIPE_SZ
+        sizes = {fcntl.fcntl(end.fileno(), fcntl.F_GETPIPE_SZ) for end in ends}
         if limit >= workers.PIPE_BYTES or os.geteuid() == 0:  # (else the system refuses)
             assert sizes == {workers.PIPE_BYTES}
         outputs = list(pool.map(_bytes_of, [10, 3 << 20, 70_000]))

@@ -123,7 +123,6 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
 PIPE_BYTES = 1 << 20
 """The pipes' capacity a pool asks for (Linux: 64 KiB by default, at most
 /proc/sys/fs/pipe-max-size, 1 MiB by default, for a process without privileges)."""
-_F_SETPIPE_SZ = 1031
 
 
 def _widen_pipes(pool: ProcessPoolExecutor) -> None:
@@ -143,7 +142,7 @@ def _widen_pipes(pool: ProcessPoolExecutor) -> None:
             fileno = getattr(getattr(queue, end, None), "fileno", None)
             if fileno is not None:
                 with contextlib.suppress(OSError, ValueError):
-                    fcntl.fcntl(fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
+                    fcntl.fcntl(fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 def in_order(
@@ -178,30 +177,28 @@ def in_order(
     queued = itertools.chain(first, queued)
     with worker_pool(workers) as pool:
         pending: deque[Future[Any]] = deque()
-        for task in itertools.islice(queued, AHEAD * workers):
-            pending.append(pool.submit(function, task))
-        sending = len(pending) == AHEAD * workers
+
+        def send(room: int) -> bool:
+            """Send tasks until `room` are in flight; False once there are no more."""
+            while len(pending) < room:
+                task = next(queued, _NO_TASK)
+                if task is _NO_TASK:
+                    return False
+                pending.append(pool.submit(function, task))
+            return True
+
+        sending = send(AHEAD * workers)
         while pending:
             while idle is not None and not pending[0].done():
                 # The workers' queue filled first: a step may take longer than AHEAD tasks.
-                while sending and len(pending) < IDLE_AHEAD * workers:
-                    task = next(queued, _NO_TASK)
-                    if task is _NO_TASK:
-                        sending = False
-                    else:
-                        pending.append(pool.submit(function, task))
+                sending = sending and send(IDLE_AHEAD * workers)
                 step = next(idle, None)
                 if step is None:
                     idle = None
                 else:
                     step()
             output = pending.popleft().result()
-            if sending:
-                task = next(queued, _NO_TASK)
-                if task is _NO_TASK:
-                    sending = False
-                else:
-                    pending.append(pool.submit(function, task))
+            sending = sending and send(AHEAD * workers)
             yield output
             del output
 

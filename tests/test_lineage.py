@@ -152,6 +152,80 @@ def test_demo_hops_on_turned_spans_are_hops_on_reversed_passages(
             assert tuple(Mutation(*change) for change in changes) == expected
 
 
+def _hop(parent_text: str, child_text: str, passage: tuple[int, int, int, int]) -> list[Any]:
+    """The typed mutations (type, parent's text, child's text) of a hop over one passage with
+    no edits, given as (parent start, end, child start, end)."""
+    from wiretrace.lineage import hop_mutations
+    from wiretrace.models import Passage
+
+    a, b, c, d = passage
+    mutations = hop_mutations(
+        Document(id="p", text=parent_text),
+        Document(id="c", text=child_text),
+        [Passage(a, b, c, d, 1.0, 1, 1, 1, [])],
+    )
+    return [(m.type, m.source_text, m.target_text) for m in mutations]
+
+
+def test_words_both_sides_have_outside_the_passages_are_no_mutation() -> None:
+    """The alignment left the texts' shared first word out of the passage (an edit came within a
+    seed's length of it): no "substitution" of that word by itself (the same text both sides),
+    and where only the words around the passage differ, only those are the change."""
+    passage = "the council approved the new budget on Monday night after a long debate"
+    parent = f"Rimbq {passage} in the hall."
+    child = f"Rimbq {passage} in the town hall."
+    start, end = parent.index(passage), parent.index(passage) + len(passage)
+    assert _hop(parent, child, (start, end, start, end)) == [("insertion", "", "town ")]
+    same = f"Rimbq {passage}."
+    assert _hop(same, same, (start, end, start, end)) == []
+
+
+def test_a_dateline_added_before_shared_words_is_the_change() -> None:
+    """A copy that put a dateline before words its parent also has, outside the passage: the
+    dateline is the change (an attribution), not the words both have."""
+    passage = "said on Tuesday that the inquiry would continue into next year at least"
+    parent = f"U.S. Special Counsel Robert Mueller {passage}."
+    child = f"WASHINGTON (Reuters) - U.S. Special Counsel Robert Mueller {passage}."
+    a, c = parent.index(passage), child.index(passage)
+    assert _hop(parent, child, (a, a + len(passage), c, c + len(passage))) == [
+        ("attribution", "", "WASHINGTON (Reuters) - ")
+    ]
+
+
+def test_punctuation_alone_outside_the_passages_is_no_mutation() -> None:
+    """Outside the passages, two sides with the same words and other punctuation are no change
+    (as inside them, where words are aligned)."""
+    passage = "the council approved the new budget on Monday night after a long debate"
+    parent = f"{passage}, Mayor Lee said."
+    child = f"{passage} - Mayor Lee said"
+    end = len(passage)
+    assert _hop(parent, child, (0, end, 0, end)) == []
+
+
+def test_a_link_outside_the_passages_stays_whole() -> None:
+    """Words both sides have at the start of a web address are not cut from it: a changed link
+    is one substitution of the whole address."""
+    passage = "the council approved the new budget on Monday night after a long debate"
+    parent = f"{passage}. More at https://example.com/news/1204"
+    child = f"{passage}. More at https://example.com/news/1207"
+    end = len(passage)
+    assert _hop(parent, child, (0, end, 0, end)) == [
+        ("substitution", "https://example.com/news/1204", "https://example.com/news/1207")
+    ]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), generations=st.integers(2, 4))
+def test_no_mutation_is_between_identical_texts(seed: int, generations: int) -> None:
+    """In chains of copies of copies, every typed mutation changes something: its two texts
+    differ."""
+    report = wiretrace.find_reuse(_copy_chain(seed, generations), jobs=1)
+    for cluster in report.clusters:
+        for edge in cluster.edges:
+            for mutation in edge.mutations:
+                assert mutation.source_text != mutation.target_text
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(*[st.integers(0, 50)] * 4), max_size=4),

@@ -986,12 +986,14 @@ def _hop_changes(
     mutations: list[_Change] = []
     if not ordered:
         return mutations
-    opening = (0, ordered[0][0]), (0, ordered[0][2])
-    if whole or _dropped_end(parent.text, child.text, *opening):
-        mutations += _changes(parent, child, *opening, names)
     parent_links, child_links = (
         (_links(parent.text), _links(child.text)) if links is None else links
     )
+    opening = (0, ordered[0][0]), (0, ordered[0][2])
+    if whole or _dropped_end(parent.text, child.text, *opening):
+        mutations += _changes(
+            parent, child, *_differing(parent, child, *opening, parent_links, child_links), names
+        )
     for index, (_, source_end, _, target_end, edits) in enumerate(ordered):
         if parent_links or child_links:
             edits = tuple(_whole_links(edits, parent_links, child_links))
@@ -1006,17 +1008,76 @@ def _hop_changes(
         if index + 1 < len(ordered):
             following = ordered[index + 1]
             if following[2] >= target_end:
+                between = (source_end, following[0]), (target_end, following[2])
                 mutations += _changes(
                     parent,
                     child,
-                    (source_end, following[0]),
-                    (target_end, following[2]),
+                    *_differing(parent, child, *between, parent_links, child_links),
                     names,
                 )
     ending = (ordered[-1][1], len(parent.text)), (max(p[3] for p in ordered), len(child.text))
     if whole or _dropped_end(parent.text, child.text, *ending):
-        mutations += _changes(parent, child, *ending, names)
+        mutations += _changes(
+            parent, child, *_differing(parent, child, *ending, parent_links, child_links), names
+        )
     return mutations
+
+
+def _differing(
+    parent: Document,
+    child: Document,
+    parent_span: tuple[int, int],
+    child_span: tuple[int, int],
+    parent_links: Sequence[tuple[int, int]],
+    child_links: Sequence[tuple[int, int]],
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The two sides of a stretch outside the passages (before the first, between two, after
+    the last) narrowed to where they differ: the words both sides have at its start, and then at
+    its end, are left out (a web address either side keeps whole: see `_widened`).
+
+    The word alignment leaves out of a passage a shared word or two next to an edit (or the
+    texts' first words, next to an edit within a seed's length of them): text both copies have
+    is no change, as `_pair_costs` counts it (`common_ends`). Reported whole, the stretch was a
+    change between two identical texts ("contributed to this report" -> the same), or was typed
+    by a word both sides have ("said": an attribution)."""
+    (a, b), (c, d) = _trim_common(parent.text, child.text, parent_span, child_span)
+    first, second = parent.text, child.text
+    if a == b or c == d or not _may_share_ends(first, a, b, second, c, d):
+        return parent_span, child_span
+    parent_starts, parent_ends = _words_inside(first, a, b)
+    child_starts, child_ends = _words_inside(second, c, d)
+    head, tail = common_ends(
+        _Words(first, parent_starts, parent_ends), _Words(second, child_starts, child_ends)
+    )
+    if not head and not tail:
+        return parent_span, child_span
+    if head:
+        a, c = parent_ends[head - 1], child_ends[head - 1]
+    if tail:
+        b, d = parent_starts[len(parent_starts) - tail], child_starts[len(child_starts) - tail]
+    return _widened(parent_links, a, b), _widened(child_links, c, d)
+
+
+# The last run of word characters before the end of a text (or of the stretch searched).
+_LAST_WORD = re.compile(r"\w+(?=\W*\Z)")
+
+
+def _may_share_ends(first: str, a: int, b: int, second: str, c: int, d: int) -> bool:
+    """Whether first[a:b] and second[c:d] may start, or end, with the same word: whether their
+    first, or their last, runs of word characters are the same (two regex searches; tokenizing
+    both sides, long endings too, for every hop cost more)."""
+    for pattern in (_WORD, _LAST_WORD):
+        one, other = pattern.search(first, a, b), pattern.search(second, c, d)
+        if one is not None and other is not None and one.group() == other.group():
+            return True
+    return False
+
+
+def _words_inside(text: str, start: int, end: int) -> tuple[array[int], array[int]]:
+    """The starts and ends of the text's tokens that lie inside [start, end)."""
+    starts, ends, _, _ = _stretch_bounds(text, start, end)
+    first, last = bisect_left(starts, start), bisect_right(ends, end)
+    return starts[first:last], ends[first:last]
 
 
 def _dropped_end(

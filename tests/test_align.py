@@ -188,6 +188,59 @@ def test_unchanged_copy_is_fully_covered(pair: tuple[str, str]) -> None:
     assert report.pairs[0].source_coverage == 1.0
 
 
+@pytest.mark.parametrize(
+    ("edit", "op"), [("drop", "delete"), ("replace", "replace"), ("insert", "insert")]
+)
+def test_passages_keep_the_shared_first_words_before_an_edit_near_the_start(
+    edit: str, op: str
+) -> None:
+    """A copy that changed its third word (dropped, replaced or put one before it): the passage
+    starts at both texts' first word, which both have. (The margin aligned beyond the seeds
+    reached the first word of one text only: it was left out, and the lineage took it for an
+    opening the other copy dropped.)"""
+    source = (
+        "Rescue crews early today had pulled 42 people from the water and the wreckage by "
+        "mid-morning, and 27 of them were taken to hospital, said the head of the directorate."
+    )
+    words = source.split(" ")
+    changed = {"drop": [], "replace": ["late"], "insert": ["very", words[2]]}[edit]
+    target = " ".join(words[:2] + changed + words[3:])
+    (pair,) = compare(source, target).pairs
+    (passage,) = pair.passages
+    assert (passage.source_start, passage.target_start) == (0, 0)
+    # (The passage ends with the last word, before the full stop.)
+    assert (passage.source_end, passage.target_end) == (len(source) - 1, len(target) - 1)
+    assert [edit.op for edit in passage.edits] == [op]
+
+
+def test_alignments_extend_over_shared_words_to_a_texts_start_or_end() -> None:
+    """`_extended` adds the same words both texts have before an alignment when they run back to
+    either text's start, and those after it when they run on to either text's end, up to
+    EXTEND_WORDS each; shared words next to it elsewhere stay out."""
+    reach = align.EXTEND_WORDS
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"][: 2 * reach + 1]
+    source = target = tokenize(" ".join(words))
+    middle = align._Alignment([("equal", 0, 1, 0, 1)], reach, reach + 1, reach, reach + 1, 1)
+    whole = align._extended(middle, source, target)
+    assert (whole.source_first, whole.source_last) == (0, 2 * reach + 1)
+    assert (whole.target_first, whole.target_last) == (0, 2 * reach + 1)
+    assert whole.opcodes == [("equal", 0, 2 * reach + 1, 0, 2 * reach + 1)]
+    assert whole.matched == 2 * reach + 1
+    # The target starts with one word more: the source's start is reached, not the target's.
+    longer = tokenize(" ".join(["extra", *words]))
+    shifted = align._Alignment([("equal", 0, 1, 0, 1)], reach, reach + 1, reach + 1, reach + 2, 1)
+    assert align._extended(shifted, source, longer).source_first == 0
+    # More shared words than EXTEND_WORDS before the start of both: none added.
+    far = tokenize(" ".join(["a", "b", "c", *words]))
+    distant = align._Alignment(
+        [("equal", 0, 1, 0, 1)], reach + 3, reach + 4, reach + 3, reach + 4, 1
+    )
+    assert align._extended(distant, far, far).source_first == reach + 3
+    # Words that differ stop it.
+    other = tokenize(" ".join(["x", *words[1:-1], "y"]))
+    assert align._extended(middle, source, other) == middle
+
+
 def test_edit_records_a_replaced_number() -> None:
     """Changing 42 to 24 in a copy gives one replace edit with both texts and offsets."""
     source = (

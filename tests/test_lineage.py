@@ -353,15 +353,17 @@ def test_a_sentence_moved_to_the_start_or_end_is_one_change(seed: int, to_end: b
         *(pytest.param(seed, id=f"word-before-first-{seed}") for seed in (12, 15, 175, 289)),
         *(pytest.param(seed, id=f"sentence-moved-{seed}") for seed in (17, 37, 78, 108, 158)),
         *(pytest.param(seed, id=f"end-word-replaced-{seed}") for seed in (20, 90, 141, 194)),
+        *(pytest.param(seed, id=f"first-word-left-out-{seed}") for seed in (16, 40, 48, 51, 58)),
     ],
 )
 def test_chains_of_copies_keep_parents_first(seed: int) -> None:
     """Chains of copies (of `test_lineage_is_a_tree_with_parents_first`, three generations) in
     which a copy an hour later put a word before its parent's first in the same sentence (taken
     for an opening the parent dropped, which costs little), moved a sentence to its start or end
-    (counted as two changes that cost more one way round), or replaced its parent's first or
-    last word (the parent's word, outside the passages, was not counted): each parent still came
-    first."""
+    (counted as two changes that cost more one way round), replaced its parent's first or last
+    word (the parent's word, outside the passages, was not counted), or dropped a word among the
+    first few (the passage then left out the first word both have, taken for an opening the
+    copy dropped): each parent still came first."""
     parents = _parents(wiretrace.find_reuse(_copy_chain(seed, 3), jobs=1))
     assert parents and all(int(parent[1:]) < int(child[1:]) for child, parent in parents.items())
 

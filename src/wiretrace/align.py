@@ -574,24 +574,12 @@ def _extended(alignment: _Alignment, source_tokens: Tokens, target_tokens: Token
     a, b = alignment.source_first, alignment.source_last
     c, d = alignment.target_first, alignment.target_last
     source, target = source_tokens.ids, target_tokens.ids
-    before = 0
-    while (
-        before < EXTEND_WORDS
-        and before < min(a, c)
-        and source[a - before - 1] == target[c - before - 1]
-    ):
-        before += 1
-    if before and min(a, c) > before:  # (not back to the start of either text)
+    # The words before it, back to the start of the text that starts first; after it, on to
+    # the end of the text that ends first: added only when they are few and all the same.
+    before, after = min(a, c), min(len(source) - b, len(target) - d)
+    if before > EXTEND_WORDS or any(source[a - k] != target[c - k] for k in range(1, before + 1)):
         before = 0
-    after = 0
-    while (
-        after < EXTEND_WORDS
-        and b + after < len(source)
-        and d + after < len(target)
-        and source[b + after] == target[d + after]
-    ):
-        after += 1
-    if after and min(len(source) - b, len(target) - d) > after:
+    if after > EXTEND_WORDS or any(source[b + k] != target[d + k] for k in range(after)):
         after = 0
     if not before and not after:
         return alignment

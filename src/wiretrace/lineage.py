@@ -1044,8 +1044,8 @@ def _differing(
     first, second = parent.text, child.text
     if a == b or c == d or not _may_share_ends(first, a, b, second, c, d):
         return parent_span, child_span
-    parent_starts, parent_ends = _words_inside(first, a, b)
-    child_starts, child_ends = _words_inside(second, c, d)
+    parent_starts, parent_ends = _words_between(first, *_stretch_bounds(first, a, b)[:2], a, b)
+    child_starts, child_ends = _words_between(second, *_stretch_bounds(second, c, d)[:2], c, d)
     head, tail = common_ends(
         _Words(first, parent_starts, parent_ends), _Words(second, child_starts, child_ends)
     )
@@ -1071,13 +1071,6 @@ def _may_share_ends(first: str, a: int, b: int, second: str, c: int, d: int) -> 
         if one is not None and other is not None and one.group() == other.group():
             return True
     return False
-
-
-def _words_inside(text: str, start: int, end: int) -> tuple[array[int], array[int]]:
-    """The starts and ends of the text's tokens that lie inside [start, end)."""
-    starts, ends, _, _ = _stretch_bounds(text, start, end)
-    first, last = bisect_left(starts, start), bisect_right(ends, end)
-    return starts[first:last], ends[first:last]
 
 
 def _dropped_end(

@@ -569,8 +569,8 @@ def _extended(alignment: _Alignment, source_tokens: Tokens, target_tokens: Token
     end) of a text: with an edit within the margin of the texts' first words, the texts' shared
     first word or two were left out of the passage, and the lineage took them for an opening
     the other copy dropped. Elsewhere shared words next to an edit are left out as before (most
-    are boilerplate, which anchors no seed: extended, a fifth of the 20,000-article report's
-    pairs ran two words into it)."""
+    are boilerplate, which anchors no seed: extended, 2,758 of the 12,007 pairs of the
+    20,000-article report ran up to two words into it)."""
     a, b = alignment.source_first, alignment.source_last
     c, d = alignment.target_first, alignment.target_last
     source, target = source_tokens.ids, target_tokens.ids
